@@ -1,0 +1,49 @@
+//! A freestanding binary that links `smsr` without `std`.
+//!
+//! `cargo check` (and `cargo check --features alloc`) in this directory fails
+//! with "duplicate lang item `panic_impl`" as soon as any crate in the graph
+//! pulls in `std`. The entry point touches the public API of every layer so
+//! that nothing is compiled away.
+#![no_std]
+#![no_main]
+
+use core::panic::PanicInfo;
+
+/// With `alloc`, a global allocator is needed to link; this one never
+/// hands out memory (the check only has to compile and link).
+#[cfg(feature = "alloc")]
+mod never_alloc {
+    use core::alloc::{GlobalAlloc, Layout};
+
+    struct Never;
+
+    // SAFETY: returning null is the documented way to report failure.
+    unsafe impl GlobalAlloc for Never {
+        unsafe fn alloc(&self, _layout: Layout) -> *mut u8 {
+            core::ptr::null_mut()
+        }
+        unsafe fn dealloc(&self, _ptr: *mut u8, _layout: Layout) {}
+    }
+
+    #[global_allocator]
+    static GLOBAL: Never = Never;
+}
+
+#[panic_handler]
+fn panic(_info: &PanicInfo<'_>) -> ! {
+    loop {}
+}
+
+/// Entry point: exercises the layers with `core` only.
+#[unsafe(no_mangle)]
+pub extern "C" fn _start() -> ! {
+    let input = [0x6F_u8, 0x03, 0x84, 0x01, 0x00];
+    let mut sink = 0usize;
+    for tlv in smsr::tlv::Reader::new(&input) {
+        if let Ok(tlv) = tlv {
+            sink = sink.wrapping_add(tlv.value().len());
+        }
+    }
+    core::hint::black_box(sink);
+    loop {}
+}

@@ -1,0 +1,435 @@
+//! The zero-copy reader.
+
+use super::length::{self, Length};
+use super::{Error, ErrorKind, Tag};
+
+/// How strictly to parse.
+///
+/// The default ([`Options::strict`]) is what DER profile packages and
+/// well-behaved GlobalPlatform data need: minimal lengths, no trailing data,
+/// no indefinite lengths, nesting up to 32 levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    strict: bool,
+    indefinite: bool,
+    max_depth: u8,
+}
+
+impl Options {
+    /// Strict parsing: non-minimal lengths and trailing bytes are errors,
+    /// indefinite lengths are refused, at most 32 nested levels.
+    pub const fn strict() -> Self {
+        Self {
+            strict: true,
+            indefinite: false,
+            max_depth: 32,
+        }
+    }
+
+    /// Lenient parsing for what real cards send: non-minimal lengths (such as
+    /// `81 05`) are accepted and [`Tlv::parse_exact`] ignores trailing bytes.
+    pub const fn lenient() -> Self {
+        Self {
+            strict: false,
+            indefinite: false,
+            max_depth: 32,
+        }
+    }
+
+    /// Accept (or refuse) the indefinite length form `80 … 00 00` on
+    /// constructed tags, as in TS 102 226 `AE`/`AF` scripting templates.
+    pub const fn allow_indefinite(self, allow: bool) -> Self {
+        Self {
+            indefinite: allow,
+            ..self
+        }
+    }
+
+    /// The deepest nesting [`Tlv::children`] and indefinite-length scanning
+    /// will go (the outermost TLVs are level 0).
+    pub const fn max_depth(self, depth: u8) -> Self {
+        Self {
+            max_depth: depth,
+            ..self
+        }
+    }
+
+    /// `true` in strict mode.
+    pub const fn is_strict(&self) -> bool {
+        self.strict
+    }
+
+    /// `true` when indefinite lengths are accepted.
+    pub const fn indefinite_allowed(&self) -> bool {
+        self.indefinite
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self::strict()
+    }
+}
+
+/// A zero-copy view of one TLV.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Tlv<'a> {
+    tag: Tag,
+    raw: &'a [u8],
+    header_len: usize,
+    value_len: usize,
+    indefinite: bool,
+    offset: usize,
+    depth: u8,
+    opts: Options,
+}
+
+impl<'a> Tlv<'a> {
+    /// Parses the first TLV of `input` strictly; returns it and the bytes
+    /// after it.
+    ///
+    /// # Errors
+    /// Any [`ErrorKind`] of a malformed TLV, with its offset in `input`.
+    pub fn parse(input: &'a [u8]) -> Result<(Self, &'a [u8]), Error> {
+        Self::parse_with(input, Options::strict())
+    }
+
+    /// Parses the first TLV of `input` with `opts`; returns it and the bytes
+    /// after it.
+    ///
+    /// # Errors
+    /// Any [`ErrorKind`] of a malformed TLV, with its offset in `input`.
+    pub fn parse_with(input: &'a [u8], opts: Options) -> Result<(Self, &'a [u8]), Error> {
+        let tlv = parse_at(input, 0, 0, opts)?;
+        Ok((tlv, input.get(tlv.raw.len()..).unwrap_or_default()))
+    }
+
+    /// Parses a TLV that must cover all of `input`. Trailing bytes are a
+    /// [`ErrorKind::TrailingData`] error in strict mode and ignored in
+    /// lenient mode.
+    ///
+    /// # Errors
+    /// Any [`ErrorKind`] of a malformed TLV, with its offset in `input`.
+    pub fn parse_exact(input: &'a [u8], opts: Options) -> Result<Self, Error> {
+        let tlv = parse_at(input, 0, 0, opts)?;
+        if opts.strict && tlv.raw.len() != input.len() {
+            return Err(Error::new(ErrorKind::TrailingData, tlv.raw.len()));
+        }
+        Ok(tlv)
+    }
+
+    /// The tag.
+    pub const fn tag(&self) -> Tag {
+        self.tag
+    }
+
+    /// The value octets (for an indefinite length: without the
+    /// end-of-contents octets).
+    pub fn value(&self) -> &'a [u8] {
+        let end = self.header_len + self.value_len;
+        self.raw.get(self.header_len..end).unwrap_or_default()
+    }
+
+    /// The whole encoding as it appeared in the input: tag, length, value and,
+    /// for an indefinite length, the end-of-contents octets.
+    pub const fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Offset of the first tag octet in the outermost input.
+    pub const fn offset(&self) -> usize {
+        self.offset
+    }
+
+    /// Offset of the first value octet in the outermost input.
+    pub const fn value_offset(&self) -> usize {
+        self.offset + self.header_len
+    }
+
+    /// Number of octets of tag and length.
+    pub const fn header_len(&self) -> usize {
+        self.header_len
+    }
+
+    /// `true` when the length was the indefinite form `80`.
+    pub const fn is_indefinite(&self) -> bool {
+        self.indefinite
+    }
+
+    /// Nesting level: 0 for TLVs of the outermost input.
+    pub const fn depth(&self) -> u8 {
+        self.depth
+    }
+
+    /// The options this TLV was parsed with (children inherit them).
+    pub const fn options(&self) -> Options {
+        self.opts
+    }
+
+    /// The TLVs inside the value, parsed with the same options, with offsets
+    /// in the outermost input. Works on any tag: callers that know a
+    /// primitive tag holds TLVs may descend into it.
+    pub fn children(&self) -> Reader<'a> {
+        Reader {
+            input: self.value(),
+            pos: 0,
+            base: self.value_offset(),
+            opts: self.opts,
+            depth: self.depth.saturating_add(1),
+            failed: false,
+        }
+    }
+
+    /// The first child with `tag`.
+    ///
+    /// # Errors
+    /// The first malformed child before a match.
+    pub fn find(&self, tag: Tag) -> Result<Option<Tlv<'a>>, Error> {
+        self.children().find_tag(tag)
+    }
+
+    /// Follows `path` down from this TLV's children: `path[0]` is looked up
+    /// among the children, `path[1]` among its children, and so on.
+    ///
+    /// # Errors
+    /// The first malformed TLV met on the way.
+    pub fn find_path(&self, path: &[Tag]) -> Result<Option<Tlv<'a>>, Error> {
+        self.children().find_path(path)
+    }
+}
+
+impl core::fmt::Debug for Tlv<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Tlv")
+            .field("tag", &self.tag)
+            .field("offset", &self.offset)
+            .field("len", &self.value_len)
+            .field("indefinite", &self.indefinite)
+            .finish()
+    }
+}
+
+/// An iterator over sibling TLVs.
+///
+/// Yields `Err` once for malformed input and then stops.
+#[derive(Debug, Clone)]
+pub struct Reader<'a> {
+    input: &'a [u8],
+    pos: usize,
+    base: usize,
+    opts: Options,
+    depth: u8,
+    failed: bool,
+}
+
+impl<'a> Reader<'a> {
+    /// A strict reader over `input`.
+    pub const fn new(input: &'a [u8]) -> Self {
+        Self::with_options(input, Options::strict())
+    }
+
+    /// A reader over `input` with `opts`.
+    pub const fn with_options(input: &'a [u8], opts: Options) -> Self {
+        Self {
+            input,
+            pos: 0,
+            base: 0,
+            opts,
+            depth: 0,
+            failed: false,
+        }
+    }
+
+    /// A reader over `input` that reports offsets as if `input` started at
+    /// `base` in some larger buffer.
+    pub const fn with_base(input: &'a [u8], base: usize, opts: Options) -> Self {
+        Self {
+            input,
+            pos: 0,
+            base,
+            opts,
+            depth: 0,
+            failed: false,
+        }
+    }
+
+    /// The bytes not consumed yet.
+    pub fn remaining(&self) -> &'a [u8] {
+        self.input.get(self.pos..).unwrap_or_default()
+    }
+
+    /// Offset of the next TLV in the outermost input.
+    pub const fn offset(&self) -> usize {
+        self.base + self.pos
+    }
+
+    /// The first TLV with `tag` among the remaining siblings.
+    ///
+    /// # Errors
+    /// The first malformed TLV before a match.
+    pub fn find_tag(&mut self, tag: Tag) -> Result<Option<Tlv<'a>>, Error> {
+        for tlv in self.by_ref() {
+            let tlv = tlv?;
+            if tlv.tag == tag {
+                return Ok(Some(tlv));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Follows `path` from these siblings downwards (see [`Tlv::find_path`]).
+    ///
+    /// # Errors
+    /// The first malformed TLV met on the way.
+    pub fn find_path(mut self, path: &[Tag]) -> Result<Option<Tlv<'a>>, Error> {
+        let Some((first, rest)) = path.split_first() else {
+            return Ok(None);
+        };
+        let Some(mut current) = self.find_tag(*first)? else {
+            return Ok(None);
+        };
+        for tag in rest {
+            match current.find(*tag)? {
+                Some(next) => current = next,
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(current))
+    }
+}
+
+impl<'a> Iterator for Reader<'a> {
+    type Item = Result<Tlv<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let rest = self.input.get(self.pos..)?;
+        if rest.is_empty() {
+            return None;
+        }
+        if self.depth > self.opts.max_depth {
+            self.failed = true;
+            return Some(Err(Error::new(ErrorKind::TooDeep, self.base + self.pos)));
+        }
+        match parse_at(rest, self.base + self.pos, self.depth, self.opts) {
+            Ok(tlv) => {
+                self.pos += tlv.raw.len();
+                Some(Ok(tlv))
+            }
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+impl core::iter::FusedIterator for Reader<'_> {}
+
+/// Parses one TLV at the start of `input`, which begins at `base` in the
+/// outermost input.
+fn parse_at(input: &[u8], base: usize, depth: u8, opts: Options) -> Result<Tlv<'_>, Error> {
+    let (tag, tag_len) = Tag::parse(input, base)?;
+    let rest = input.get(tag_len..).unwrap_or_default();
+    let (len, len_len) = length::parse(rest, base + tag_len, opts.strict)?;
+    let header_len = tag_len + len_len;
+    match len {
+        Length::Definite(value_len) => {
+            let total = header_len
+                .checked_add(value_len)
+                .ok_or(Error::new(ErrorKind::UnexpectedEnd, base + input.len()))?;
+            let raw = input
+                .get(..total)
+                .ok_or(Error::new(ErrorKind::UnexpectedEnd, base + input.len()))?;
+            Ok(Tlv {
+                tag,
+                raw,
+                header_len,
+                value_len,
+                indefinite: false,
+                offset: base,
+                depth,
+                opts,
+            })
+        }
+        Length::Indefinite => {
+            if !opts.indefinite {
+                return Err(Error::new(ErrorKind::IndefiniteNotAllowed, base + tag_len));
+            }
+            if !tag.is_constructed() {
+                return Err(Error::new(ErrorKind::IndefinitePrimitive, base + tag_len));
+            }
+            let value_len = scan_indefinite(input, header_len, base, depth, opts)?;
+            let raw = input.get(..header_len + value_len + 2).unwrap_or_default();
+            Ok(Tlv {
+                tag,
+                raw,
+                header_len,
+                value_len,
+                indefinite: true,
+                offset: base,
+                depth,
+                opts,
+            })
+        }
+    }
+}
+
+/// Finds the end-of-contents that closes an indefinite value starting at
+/// `start`; returns the value length. Iterative: nested indefinite values
+/// only bump a counter, so no input can exhaust the stack.
+fn scan_indefinite(
+    input: &[u8],
+    start: usize,
+    base: usize,
+    depth: u8,
+    opts: Options,
+) -> Result<usize, Error> {
+    let mut pos = start;
+    let mut open: usize = 1;
+    loop {
+        let rest = input
+            .get(pos..)
+            .filter(|r| !r.is_empty())
+            .ok_or(Error::new(
+                ErrorKind::MissingEndOfContents,
+                base + input.len(),
+            ))?;
+        if rest.starts_with(&[0, 0]) {
+            pos += 2;
+            open -= 1;
+            if open == 0 {
+                return Ok(pos - 2 - start);
+            }
+            continue;
+        }
+        let (tag, tag_len) = Tag::parse(rest, base + pos)?;
+        let after_tag = rest.get(tag_len..).unwrap_or_default();
+        let (len, len_len) = length::parse(after_tag, base + pos + tag_len, opts.strict)?;
+        match len {
+            Length::Definite(n) => {
+                let end = pos
+                    .checked_add(tag_len + len_len)
+                    .and_then(|p| p.checked_add(n))
+                    .filter(|&e| e <= input.len())
+                    .ok_or(Error::new(ErrorKind::UnexpectedEnd, base + input.len()))?;
+                pos = end;
+            }
+            Length::Indefinite => {
+                if !tag.is_constructed() {
+                    return Err(Error::new(
+                        ErrorKind::IndefinitePrimitive,
+                        base + pos + tag_len,
+                    ));
+                }
+                open += 1;
+                if usize::from(depth) + open > usize::from(opts.max_depth) + 1 {
+                    return Err(Error::new(ErrorKind::TooDeep, base + pos));
+                }
+                pos += tag_len + len_len;
+            }
+        }
+    }
+}
