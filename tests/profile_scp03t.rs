@@ -338,3 +338,26 @@ fn bsp_mac_only_segment_advances_the_counter() {
         "8748a14c800a001992351cd46ad2945654674369701d82b7b46567652bc8fbed234939fc57fba748015525fd6c651e9d3d1330652d42a0cfad950e912122af4ec5362d3c0bc535729c40"
     );
 }
+
+#[test]
+fn establish_from_initialize_update_response() {
+    use smsr::profile::scp03t::{InitializeUpdateResponse, establish, initialize_update};
+    for v in [&L11, &L03, &L33] {
+        let iu = h(v.init_upd_cmd);
+        let host: [u8; 8] = iu[5..13].try_into().unwrap();
+        let mut tlv = Vec::new();
+        initialize_update(0x30, 0x00, &host, &mut tlv).unwrap();
+        // The TLV carries the same KVN / P2 / challenge as the APDU.
+        assert_eq!(tlv[2..], [&iu[2..4], &iu[5..13]].concat()[..]);
+        let rsp = InitializeUpdateResponse::parse(&h(v.init_upd_rsp)).unwrap();
+        assert_eq!((rsp.kvn, rsp.scp_id, rsp.i_param), (0x30, 0x03, 0x70));
+        assert!(rsp.sequence_counter.is_some());
+        let (_, host_cryptogram) = establish(&k16(KEY_ENC), &k16(KEY_MAC), &host, &rsp).unwrap();
+        assert_eq!(host_cryptogram[..], h(v.ext_auth_cmd)[5..13]);
+        let mut bad = rsp;
+        bad.card_cryptogram[0] ^= 1;
+        let err = establish(&k16(KEY_ENC), &k16(KEY_MAC), &host, &bad).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::MacMismatch);
+    }
+    assert!(InitializeUpdateResponse::parse(&[0; 28]).is_err());
+}

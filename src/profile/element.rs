@@ -135,8 +135,9 @@ impl<'a> ProfileElement<'a> {
         &self.tlv
     }
 
-    /// The PEHeader: `None` for `header` (which has none) and for an unknown
-    /// type whose first member is not an `A0` PEHeader.
+    /// The PEHeader: `None` for `header` (which has none), and for `rfu1`
+    /// .. `rfu5` (PE-Dummy) or an unknown type whose first member is not an
+    /// `A0` PEHeader.
     ///
     /// # Errors
     /// A known PE type without a well-formed PEHeader.
@@ -145,14 +146,17 @@ impl<'a> ProfileElement<'a> {
         if ty == PeType::HEADER {
             return Ok(None);
         }
+        // PE-Dummy (rfu1..rfu5) is an empty SEQUENCE and types after v3.3.1
+        // are unknown: for those a PEHeader is taken only when one is there.
+        let optional = ty.name().is_none() || (PeType::RFU1..=PeType::RFU5).contains(&ty);
         let first = self.tlv.children().next().transpose()?;
         match first {
             Some(h) if h.tag() == Tag::new(0xA0) => match PeHeader::parse(&h) {
                 Ok(h) => Ok(Some(h)),
-                Err(e) if ty.name().is_some() => Err(e),
+                Err(e) if !optional => Err(e),
                 Err(_) => Ok(None),
             },
-            _ if ty.name().is_none() => Ok(None),
+            _ if optional => Ok(None),
             _ => Err(Error::new(
                 ErrorKind::MissingField("PEHeader"),
                 self.tlv.value_offset(),

@@ -413,6 +413,120 @@ impl Session {
     }
 }
 
+/// `84` INITIALIZE UPDATE command TLV of SCP03t: KVN, KID and the 8-byte
+/// host challenge (SGP.02 §4.1.3.3 as implemented by njiwa; GP Amendment D
+/// §7.1.1 for the APDU form); returns its length.
+///
+/// # Errors
+/// The buffer's error when it is too small.
+pub fn initialize_update(
+    kvn: u8,
+    kid: u8,
+    host_challenge: &[u8; 8],
+    out: &mut dyn Buffer,
+) -> Result<usize, tlv::Error> {
+    out.put(&[0x84, 10, kvn, kid])?;
+    out.put(host_challenge)?;
+    Ok(12)
+}
+
+/// The INITIALIZE UPDATE response data (GP Amendment D §7.1.1.6,
+/// table 7-3), S8 mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitializeUpdateResponse {
+    /// Key diversification data.
+    pub key_diversification_data: [u8; 10],
+    /// Key version number.
+    pub kvn: u8,
+    /// SCP identifier (`03`).
+    pub scp_id: u8,
+    /// SCP03 "i" parameter (`70` in SGP.02: pseudo-random card challenge,
+    /// R-MAC and R-ENCRYPTION supported).
+    pub i_param: u8,
+    /// Card challenge.
+    pub card_challenge: [u8; 8],
+    /// Card cryptogram.
+    pub card_cryptogram: [u8; 8],
+    /// Sequence counter (pseudo-random challenge mode).
+    pub sequence_counter: Option<[u8; 3]>,
+}
+
+impl InitializeUpdateResponse {
+    /// Decodes the response data (29 or 32 bytes).
+    ///
+    /// # Errors
+    /// [`ErrorKind::BadValue`] for another length or SCP identifier.
+    pub fn parse(data: &[u8]) -> Result<Self, Error> {
+        let bad = |at| Error::new(ErrorKind::BadValue("INITIALIZE UPDATE response"), at);
+        if data.len() != 29 && data.len() != 32 {
+            return Err(bad(0));
+        }
+        let arr = |from: usize| -> [u8; 8] {
+            core::array::from_fn(|i| data.get(from + i).copied().unwrap_or(0))
+        };
+        let mut key_diversification_data = [0u8; 10];
+        key_diversification_data.copy_from_slice(data.get(..10).unwrap_or(&[0; 10]));
+        let scp_id = data.get(11).copied().unwrap_or(0);
+        if scp_id != 0x03 {
+            return Err(bad(11));
+        }
+        Ok(Self {
+            key_diversification_data,
+            kvn: data.get(10).copied().unwrap_or(0),
+            scp_id,
+            i_param: data.get(12).copied().unwrap_or(0),
+            card_challenge: arr(13),
+            card_cryptogram: arr(21),
+            sequence_counter: data.get(29..32).and_then(|c| <[u8; 3]>::try_from(c).ok()),
+        })
+    }
+}
+
+/// Host side of the handshake: derives the session keys from the static
+/// keys, checks the card cryptogram in constant time and returns the new
+/// session with the host cryptogram to send in EXTERNAL AUTHENTICATE.
+///
+/// # Errors
+/// [`ErrorKind::MacMismatch`] when the card cryptogram does not verify.
+pub fn establish(
+    key_enc: &Key,
+    key_mac: &Key,
+    host_challenge: &[u8; 8],
+    response: &InitializeUpdateResponse,
+) -> Result<(Session, [u8; 8]), Error> {
+    let keys = SessionKeys::derive(key_enc, key_mac, host_challenge, &response.card_challenge);
+    let expected = keys.card_cryptogram(host_challenge, &response.card_challenge);
+    if !bool::from(expected.ct_eq(&response.card_cryptogram)) {
+        return Err(Error::new(ErrorKind::MacMismatch, 21));
+    }
+    let host = keys.host_cryptogram(host_challenge, &response.card_challenge);
+    Ok((Session::new(keys), host))
+}
+
+impl Session {
+    /// `85` EXTERNAL AUTHENTICATE command TLV of SCP03t: security level and
+    /// host cryptogram, C-MAC only (the C-MAC input is chaining value | `85`
+    /// | final length | data, as for `86`); the encryption counter does not
+    /// change (GP Amendment D §7.1.2). Returns its length.
+    ///
+    /// # Errors
+    /// The buffer's error when it is too small.
+    pub fn external_authenticate(
+        &mut self,
+        security_level: u8,
+        host_cryptogram: &[u8; 8],
+        out: &mut dyn Buffer,
+    ) -> Result<usize, tlv::Error> {
+        let header = [0x85, 1 + 8 + MAC_LEN as u8];
+        let mac = self.c_mac(&[&header, &[security_level], host_cryptogram]);
+        out.put(&header)?;
+        out.put(&[security_level])?;
+        out.put(host_cryptogram)?;
+        out.put(&mac)?;
+        Ok(2 + 1 + 8 + MAC_LEN)
+    }
+}
+
 /// The BER length octets of `n`.
 fn length_octets(n: usize) -> ([u8; 9], usize) {
     let mut b = [0u8; 9];
