@@ -343,3 +343,92 @@ fn empty_and_garbage() {
         3,
     );
 }
+
+#[test]
+fn application_and_non_standard_elements() {
+    use smsr::profile::{Application, NonStandard};
+    use smsr::tlv::{Encode, tlv as t};
+    let Some(b) = v1a() else { return };
+    let tg = tlv::Tag::new;
+    // PE-Application: load package A0000000871005 with a 3-byte load block
+    // object and one instance (lifeCycleState left at its DEFAULT '07').
+    let pkg_aid = [0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x05];
+    let inst_aid = [0xA0, 0x00, 0x00, 0x00, 0x87, 0x10, 0x05, 0x01];
+    let app = t(
+        tg(0xA8),
+        (
+            t(
+                tg(0xA0),
+                (t(tg(0x80), &[0u8; 0][..]), t(tg(0x81), &[0x64][..])),
+            ),
+            t(
+                tg(0xA1),
+                (t(tg(0x4F), &pkg_aid[..]), t(tg(0xC4), &[1, 2, 3][..])),
+            ),
+            t(
+                tg(0xA2),
+                t(
+                    tg(0x30),
+                    (
+                        t(tg(0x4F), &pkg_aid[..]),
+                        t(tg(0x4F), &inst_aid[..]),
+                        t(tg(0x4F), &inst_aid[..]),
+                        t(tg(0x82), &[0x00][..]),
+                        t(tg(0xC9), &[0x81, 0x00][..]),
+                    ),
+                ),
+            ),
+        ),
+    )
+    .to_vec()
+    .unwrap();
+    let oid = [0x2B, 0x06, 0x01, 0x04, 0x01]; // 1.3.6.1.4.1
+    let ns = t(
+        tg(0xA9),
+        (
+            t(tg(0xA0), t(tg(0x81), &[0x65][..])),
+            t(tg(0x81), &oid[..]),
+            t(tg(0x82), &[0xCA, 0xFE][..]),
+        ),
+    )
+    .to_vec()
+    .unwrap();
+    let mut p = parts(&b);
+    let end = p.pop().unwrap();
+    p.push(app.clone());
+    p.push(ns.clone());
+    p.push(end);
+    let x = p.concat();
+    // v1A lists 'javacard': valid.
+    assert!(problems(&x, true).is_empty(), "{:?}", problems(&x, true));
+    let pes: Vec<_> = Package::new(&x).elements().map(Result::unwrap).collect();
+    let a = Application::from_element(&pes[pes.len() - 3]).unwrap();
+    assert_eq!(a.header.identification, 0x64);
+    let lp = a.load_block.unwrap();
+    assert_eq!(lp.load_package_aid, pkg_aid);
+    assert_eq!(lp.security_domain_aid, None);
+    assert_eq!(lp.load_block_object, [1, 2, 3]);
+    let insts: Vec<_> = a.instances().collect();
+    assert_eq!(insts.len(), 1);
+    assert_eq!(insts[0].class_aid, inst_aid);
+    assert_eq!(insts[0].life_cycle_state, 0x07);
+    let n = NonStandard::from_element(&pes[pes.len() - 2]).unwrap();
+    assert_eq!(n.issuer_id.to_string(), "1.3.6.1.4.1");
+    assert!(!n.header.mandated);
+    assert_eq!(n.content, [0xCA, 0xFE]);
+
+    // Without 'javacard' (and no 'multos') the application is reported.
+    let y = with_header(&x, |h| {
+        h.mandatory_services =
+            Services(h.mandatory_services.0 & !Services::from_name("javacard").unwrap().0);
+    });
+    let app_at = y.len() - 9 - ns.len() - app.len();
+    let ps = problems(&y, false);
+    assert_eq!(ps.len(), 1, "{ps:?}");
+    has(
+        &ps,
+        ProblemKind::ServiceNotDeclared("javacard"),
+        Some(pes.len() - 3),
+        app_at,
+    );
+}

@@ -6,8 +6,9 @@
 use libfuzzer_sys::fuzz_target;
 use smsr::profile::segment::{self, Protection};
 use smsr::profile::{
-    AkaParameter, FileSystem, GenericFileManagement, Package, PackageWriter, PeType, PinCodes,
-    ProfileHeader, PukCodes, Rfm, SecurityDomain, ValidateOptions, validate,
+    AkaParameter, Application, FileSystem, GenericFileManagement, NonStandard, Package,
+    PackageWriter, PeType, PinCodes, ProfileHeader, PukCodes, Rfm, SecurityDomain, ValidateOptions,
+    validate,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -41,6 +42,14 @@ fuzz_target!(|data: &[u8]| {
                         let _ = k.components().count();
                     }
                 }
+            }
+            PeType::APPLICATION => {
+                if let Ok(a) = Application::from_element(&pe) {
+                    let _ = a.instances().count();
+                }
+            }
+            PeType::NON_STANDARD => {
+                let _ = NonStandard::from_element(&pe);
             }
             PeType::RFM => {
                 if let Ok(r) = Rfm::from_element(&pe) {

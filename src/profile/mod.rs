@@ -12,8 +12,8 @@
 //!   header and the EF.ICCID coding.
 //! * Typed views of the elements an SM-SR needs, with ASN.1 DEFAULTs filled
 //!   in: [`SecurityDomain`], [`Rfm`], [`AkaParameter`], [`PinCodes`],
-//!   [`PukCodes`], [`FileSystem`] (template PEs) and
-//!   [`GenericFileManagement`].
+//!   [`PukCodes`], [`FileSystem`] (template PEs), [`GenericFileManagement`],
+//!   [`Application`] and [`NonStandard`].
 //! * [`validate`] reports structural problems with PE index and offset.
 //! * [`PackageWriter`] emits a package from elements.
 //! * [`segment`] splits a package into SCP03t `86` segments and joins them;
@@ -31,6 +31,7 @@
 //! ```
 
 mod aka;
+mod app;
 mod der;
 mod element;
 mod error;
@@ -48,6 +49,7 @@ mod validate;
 mod writer;
 
 pub use aka::{AkaParameter, AlgoConfiguration, AlgoParameter, MappingParameter};
+pub use app::{Application, LoadPackage, NonStandard};
 pub use der::Oid;
 pub use element::{Elements, Package, PeHeader, ProfileElement};
 pub use error::{Error, ErrorKind};

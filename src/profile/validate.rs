@@ -7,9 +7,9 @@ use crate::tlv::{self, Options, Reader};
 
 use super::der;
 use super::{
-    AkaParameter, AlgoConfiguration, Error, ErrorKind, FileSystem, GenericFileManagement, Iccid,
-    Package, PeType, PinCodes, ProfileElement, ProfileHeader, PukCodes, Rfm, SecurityDomain,
-    Services,
+    AkaParameter, AlgoConfiguration, Application, Error, ErrorKind, FileSystem,
+    GenericFileManagement, Iccid, NonStandard, Package, PeType, PinCodes, ProfileElement,
+    ProfileHeader, PukCodes, Rfm, SecurityDomain, Services,
 };
 
 /// What [`validate`] checks beyond the structure.
@@ -209,7 +209,8 @@ fn service(name: &'static str) -> Services {
 /// Checked: every element decodes (TLV structure and, for the types this
 /// module decodes, the ASN.1 members); `header` first and once, `end` last;
 /// identifications unique; `mf` once; no reserved or unknown element types;
-/// NAA elements (`usim`, `isim`, `csim`, `eap`) and the AKA algorithm listed
+/// NAA elements (`usim`, `isim`, `csim`, `eap`), the AKA algorithm and an
+/// application runtime (`javacard` or `multos`) for `application` listed
 /// in eUICC-Mandatory-services; template OIDs listed in the GFSTE list; PIN
 /// and PUK key references unique per element and every unblocking reference
 /// defined; header ICCID well formed and equal to EF.ICCID. With
@@ -319,6 +320,13 @@ pub fn validate(
                 Ok(())
             }
             PeType::SECURITY_DOMAIN => SecurityDomain::from_element(&pe).map(|_| ()),
+            PeType::NON_STANDARD => NonStandard::from_element(&pe).map(|_| ()),
+            PeType::APPLICATION => Application::from_element(&pe).map(|_| {
+                let runtime = service("javacard").with(service("multos"));
+                if services.0 & runtime.0 == 0 {
+                    emit(ProblemKind::ServiceNotDeclared("javacard"), Some(i), at);
+                }
+            }),
             PeType::RFM => Rfm::from_element(&pe).map(|_| ()),
             PeType::GENERIC_FILE_MANAGEMENT => GenericFileManagement::from_element(&pe).map(|_| ()),
             PeType::PUK_CODES => PukCodes::from_element(&pe).map(|p| {
