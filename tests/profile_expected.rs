@@ -86,6 +86,7 @@ fn check_header(file: &str, pkg: &Package<'_>, exp: &Value) {
     let content = mf.file("ef-iccid").unwrap().initial_content().unwrap();
     assert_eq!(hex_up(content), s(&exp["ef_iccid_content_hex"]), "{file}");
     let ef = Iccid::from_ef_iccid(content.try_into().unwrap()).unwrap();
+    assert_eq!(pkg.ef_iccid().unwrap(), Some(ef), "{file}");
     assert_eq!(ef.to_string(), s(&exp["ef_iccid_decoded"]), "{file}");
     assert_eq!(
         ef == h.iccid().unwrap(),

@@ -2,9 +2,7 @@
 
 use serde_json::{Value, json};
 use smsr::profile::segment::{self, Protection};
-use smsr::profile::{
-    FileSystem, Iccid, Package, PeType, ProfileElement, ValidateOptions, validate,
-};
+use smsr::profile::{FileSystem, Package, ProfileElement, ValidateOptions, validate};
 
 use crate::common::tail;
 
@@ -64,16 +62,7 @@ fn inspect(args: &[String]) -> Result<(), String> {
             .map_err(|e| format!("bad PEHeader: {e} (element {})", pe.index()))?;
         headers.push(h);
     }
-    let ef_iccid = pkg
-        .find(PeType::MF)
-        .ok()
-        .flatten()
-        .and_then(|mf| FileSystem::from_element(&mf).ok())
-        .and_then(|fs| fs.file("ef-iccid"))
-        .and_then(|f| f.initial_content())
-        .and_then(|c| c.get(..10))
-        .and_then(|c| <&[u8; 10]>::try_from(c).ok())
-        .and_then(Iccid::from_ef_iccid);
+    let ef_iccid = pkg.ef_iccid().map_err(|e| format!("bad mf element: {e}"))?;
     let iccid = header.iccid();
     let mut problems = Vec::new();
     validate(&pkg, ValidateOptions { strict_der: strict }, &mut |p| {

@@ -265,6 +265,27 @@ impl<'a> Package<'a> {
         super::ProfileHeader::from_element(&first)
     }
 
+    /// The ICCID in EF.ICCID of the `mf` element (nibble-swapped BCD, ETSI
+    /// TS 102 221 §13.2): `None` when there is no `mf`, no `ef-iccid` content
+    /// or the content is not 18 to 20 digits. Compare with
+    /// [`ProfileHeader::iccid`](super::ProfileHeader::iccid), whose coding
+    /// differs (natural digit order).
+    ///
+    /// # Errors
+    /// A malformed TLV before the `mf` element, or a malformed `mf`.
+    pub fn ef_iccid(&self) -> Result<Option<super::Iccid>, Error> {
+        let Some(mf) = self.find(PeType::MF)? else {
+            return Ok(None);
+        };
+        let fs = super::FileSystem::from_element(&mf)?;
+        Ok(fs
+            .file("ef-iccid")
+            .and_then(|f| f.initial_content())
+            .and_then(|c| c.get(..10))
+            .and_then(|c| <&[u8; 10]>::try_from(c).ok())
+            .and_then(super::Iccid::from_ef_iccid))
+    }
+
     /// Checks that the whole input is a sequence of well-formed TLVs and
     /// returns the number of elements.
     ///

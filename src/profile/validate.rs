@@ -8,8 +8,8 @@ use crate::tlv::{self, Options, Reader};
 use super::der;
 use super::{
     AkaParameter, AlgoConfiguration, Application, Error, ErrorKind, FileSystem,
-    GenericFileManagement, Iccid, NonStandard, Package, PeType, PinCodes, ProfileElement,
-    ProfileHeader, PukCodes, Rfm, SecurityDomain, Services,
+    GenericFileManagement, NonStandard, Package, PeType, PinCodes, ProfileElement, ProfileHeader,
+    PukCodes, Rfm, SecurityDomain, Services,
 };
 
 /// What [`validate`] checks beyond the structure.
@@ -386,12 +386,7 @@ pub fn validate(
                         emit(ProblemKind::DuplicateElement(t), Some(i), at);
                     }
                     seen_mf = true;
-                    let ef = fs
-                        .file("ef-iccid")
-                        .and_then(|m| m.initial_content())
-                        .and_then(|c| c.get(..10))
-                        .and_then(|c| <&[u8; 10]>::try_from(c).ok())
-                        .and_then(Iccid::from_ef_iccid);
+                    let ef = pkg.ef_iccid().ok().flatten();
                     let hd = header.as_ref().and_then(ProfileHeader::iccid);
                     if let (Some(ef), Some(hd)) = (ef, hd)
                         && ef != hd
