@@ -7,9 +7,9 @@ use libfuzzer_sys::fuzz_target;
 use smsr::profile::scp03t::{Key, Session, SessionKeys};
 use smsr::profile::segment::{self, Protection};
 use smsr::profile::{
-    AkaParameter, Application, FileSystem, GenericFileManagement, NonStandard, Package,
-    PackageWriter, PeType, PinCodes, ProfileHeader, PukCodes, Rfm, SecurityDomain, ValidateOptions,
-    validate,
+    AkaParameter, Application, CdmaParameter, FileSystem, GenericFileManagement, NonStandard,
+    Package, PackageWriter, PeType, PinCodes, ProfileHeader, PukCodes, Rfm, SecurityDomain,
+    ValidateOptions, validate,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -47,6 +47,11 @@ fuzz_target!(|data: &[u8]| {
             PeType::APPLICATION => {
                 if let Ok(a) = Application::from_element(&pe) {
                     let _ = a.instances().count();
+                }
+            }
+            PeType::CDMA_PARAMETER => {
+                if let Ok(c) = CdmaParameter::from_element(&pe) {
+                    let _ = c.members().count();
                 }
             }
             PeType::NON_STANDARD => {
