@@ -12,4 +12,5 @@ fi
 seed() { mkdir -p "corpus/$1"; cp "$2" "corpus/$1/$(basename "$2")"; }
 for f in "$data"/profiles/*.der; do
     seed tlv "$f"
+    seed profile "$f"
 done

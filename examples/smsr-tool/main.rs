@@ -6,6 +6,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod common;
+mod profile;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -16,12 +17,17 @@ usage: smsr-tool <command> ...
 commands:
   tlv decode HEX|--file F [--json] [--lenient] [--indefinite]
       print the BER-TLV tree (tags, lengths, offsets)
+  profile inspect FILE [--strict]
+      decode a SAIP profile package: header, element list, validation (JSON)
+  profile segment FILE [--max N]
+      split a package into '86' segment TLVs of at most N bytes (default 1020), hex lines
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("tlv") => tlv_cmd::run(common::tail(&args)),
+        Some("profile") => profile::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
