@@ -9,4 +9,5 @@ extern crate alloc;
 extern crate std;
 
 pub mod apdu;
+pub mod remote;
 pub mod tlv;
