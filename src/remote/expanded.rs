@@ -384,8 +384,10 @@ pub enum ResponseItem<'a> {
     RApdu(Response<'a>),
     /// `90`: bad format.
     BadFormat(BadFormat),
-    /// `81`: immediate action response.
-    ImmediateActionResponse(ImmediateActionResponse),
+    /// `81`: immediate action response, kept as sent: one octet per
+    /// TS 102 226 table 5.14 (see [`ImmediateActionResponse`]), but njiwa
+    /// treats it as proactive-session data, so other lengths are accepted.
+    ImmediateActionResponse(&'a [u8]),
     /// `83`: script chaining response.
     ScriptChainingResponse(ScriptChainingResponse),
     /// Any other TLV, kept.
@@ -423,8 +425,7 @@ impl<'a> Iterator for ResponseItems<'a> {
             TAG_BAD_FORMAT => {
                 one_octet(&t, "Bad format TLV").map(|v| ResponseItem::BadFormat(BadFormat(v)))
             }
-            TAG_IMMEDIATE_ACTION => one_octet(&t, "Immediate Action Response TLV")
-                .map(|v| ResponseItem::ImmediateActionResponse(ImmediateActionResponse(v))),
+            TAG_IMMEDIATE_ACTION => Ok(ResponseItem::ImmediateActionResponse(t.value())),
             TAG_SCRIPT_CHAINING => one_octet(&t, "Script Chaining Response TLV")
                 .map(|v| ResponseItem::ScriptChainingResponse(ScriptChainingResponse(v))),
             _ => Ok(ResponseItem::Unknown(t)),
@@ -541,7 +542,7 @@ pub const fn bad_format(value: BadFormat) -> TlvEncoder<[u8; 1]> {
     tlv::tlv(TAG_BAD_FORMAT, [value.0])
 }
 
-/// An `81` Immediate Action Response TLV.
+/// An `81` Immediate Action Response TLV (one octet, table 5.14).
 pub const fn immediate_action_response(value: ImmediateActionResponse) -> TlvEncoder<[u8; 1]> {
     tlv::tlv(TAG_IMMEDIATE_ACTION, [value.0])
 }
@@ -579,7 +580,7 @@ impl Encode for ResponseItem<'_> {
             Self::ExecutedCount(n) => count_tlv(n).encoded_len(),
             Self::RApdu(r) => r_apdu(r).encoded_len(),
             Self::BadFormat(v) => bad_format(v).encoded_len(),
-            Self::ImmediateActionResponse(v) => immediate_action_response(v).encoded_len(),
+            Self::ImmediateActionResponse(v) => tlv::tlv(TAG_IMMEDIATE_ACTION, v).encoded_len(),
             Self::ScriptChainingResponse(v) => script_chaining_response(v).encoded_len(),
             Self::Unknown(t) => t.encoded_len(),
         }
@@ -590,7 +591,7 @@ impl Encode for ResponseItem<'_> {
             Self::ExecutedCount(n) => count_tlv(n).encode(out),
             Self::RApdu(r) => r_apdu(r).encode(out),
             Self::BadFormat(v) => bad_format(v).encode(out),
-            Self::ImmediateActionResponse(v) => immediate_action_response(v).encode(out),
+            Self::ImmediateActionResponse(v) => tlv::tlv(TAG_IMMEDIATE_ACTION, v).encode(out),
             Self::ScriptChainingResponse(v) => script_chaining_response(v).encode(out),
             Self::Unknown(t) => t.encode(out),
         }
@@ -742,6 +743,19 @@ mod tests {
         let (s, _) = ResponseScript::parse(&resp).unwrap();
         let items: Vec<_> = s.items().map(Result::unwrap).collect();
         assert_eq!(items[1], ResponseItem::BadFormat(BadFormat::UNKNOWN_TAG));
+        let resp = response_script(
+            (
+                executed_count(0),
+                immediate_action_response(ImmediateActionResponse::SUSPENSION_ERROR),
+            ),
+            Coding::Indefinite,
+        )
+        .to_vec()
+        .unwrap();
+        assert_eq!(resp, hex("AF80 8001 00 8101 01 0000"));
+        let (s, _) = ResponseScript::parse(&resp).unwrap();
+        let items: Vec<_> = s.items().map(Result::unwrap).collect();
+        assert_eq!(items[1], ResponseItem::ImmediateActionResponse(&[0x01]));
         // Wrong template.
         assert!(matches!(
             ResponseScript::parse(&hex("AA 00")),
