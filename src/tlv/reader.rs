@@ -3,6 +3,10 @@
 use super::length::{self, Length};
 use super::{Error, ErrorKind, Tag};
 
+/// The largest [`Options::max_depth`]: the level below it must still be
+/// representable to be refused.
+const MAX_DEPTH_LIMIT: u8 = 254;
+
 /// How strictly to parse.
 ///
 /// The default ([`Options::strict`]) is what DER profile packages and
@@ -46,12 +50,22 @@ impl Options {
     }
 
     /// The deepest nesting [`Tlv::children`] and indefinite-length scanning
-    /// will go (the outermost TLVs are level 0).
+    /// will go (the outermost TLVs are level 0). At most 254: larger values
+    /// are treated as 254, so the limit always holds.
     pub const fn max_depth(self, depth: u8) -> Self {
         Self {
-            max_depth: depth,
+            max_depth: if depth > MAX_DEPTH_LIMIT {
+                MAX_DEPTH_LIMIT
+            } else {
+                depth
+            },
             ..self
         }
+    }
+
+    /// The nesting limit in effect.
+    pub const fn depth_limit(&self) -> u8 {
+        self.max_depth
     }
 
     /// `true` in strict mode.
