@@ -163,24 +163,34 @@ impl<'a> InstallForMakeSelectable<'a> {
 #[derive(Debug, Clone, Copy)]
 pub struct InstallForPersonalization<'a> {
     application_aid: &'a [u8],
+    le: bool,
 }
 
 impl<'a> InstallForPersonalization<'a> {
-    /// Personalize `application_aid`.
+    /// Personalize `application_aid` (no Le).
     pub const fn new(application_aid: &'a [u8]) -> Self {
-        Self { application_aid }
+        Self {
+            application_aid,
+            le: false,
+        }
     }
 
-    /// The command (no Le).
+    /// Append Le `00` (GP lists it; njiwa omits it, pySim sends it).
+    pub const fn with_le(self, yes: bool) -> Self {
+        Self { le: yes, ..self }
+    }
+
+    /// The command.
     ///
     /// # Errors
     /// [`Error::Invalid`] for an AID over 16 octets.
     pub fn command(&self) -> Result<Command<impl Encode + 'a>, Error> {
         check_aid(self.application_aid, "Application AID")?;
-        Command::with_data(
+        let cmd = Command::with_data(
             Header::new(CLA_GP, ins::INSTALL, FOR_PERSONALIZATION, 0x00),
             ([0u8, 0u8], Lv(self.application_aid), [0u8, 0u8, 0u8]),
-        )
+        )?;
+        if self.le { cmd.with_le(256) } else { Ok(cmd) }
     }
 }
 

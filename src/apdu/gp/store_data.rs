@@ -62,6 +62,7 @@ pub struct StoreData<'a> {
     block_size: usize,
     first_block: u8,
     cla: u8,
+    le: bool,
 }
 
 impl<'a> StoreData<'a> {
@@ -74,7 +75,14 @@ impl<'a> StoreData<'a> {
             block_size: 255,
             first_block: 0,
             cla: CLA_GP,
+            le: p1.0 & StoreDataP1::RESPONSE_EXPECTED.0 != 0,
         }
+    }
+
+    /// Append Le `00` to every block (default: only when
+    /// [`StoreDataP1::RESPONSE_EXPECTED`] is set; pySim always appends it).
+    pub const fn with_le(self, yes: bool) -> Self {
+        Self { le: yes, ..self }
     }
 
     /// Maximum data octets per command (1..=255; less when secure
@@ -146,7 +154,7 @@ impl<'a> Iterator for StoreDataBlocks<'a> {
         self.block = self.block.wrapping_add(1);
         // `blocks()` bounded the size, so these cannot fail.
         let cmd = Command::with_data(header, chunk).ok()?;
-        if p1.contains(StoreDataP1::RESPONSE_EXPECTED) {
+        if self.spec.le {
             cmd.with_le(256).ok()
         } else {
             Some(cmd)
