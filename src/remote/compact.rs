@@ -21,8 +21,8 @@ pub enum P3 {
 impl P3 {
     /// The classification of TS 102 221 §10 (UICC file and security
     /// commands, as RFM sends them): READ BINARY `B0`, READ RECORD `B2`,
-    /// GET RESPONSE `C0`, GET DATA `CA`, STATUS `F2` with CLA `8x`/`Cx`/`Ex`
-    /// (UICC), GET CHALLENGE `84` and FETCH `12` carry Le; every other
+    /// GET RESPONSE `C0`, GET DATA `CA`, STATUS `F2`, GET CHALLENGE `84`
+    /// and FETCH `12` carry Le; every other
     /// instruction carries Lc. GlobalPlatform GET STATUS (`80 F2` with
     /// data) therefore needs its own classifier.
     pub const fn uicc(header: Header) -> Self {
