@@ -1,6 +1,6 @@
 //! GlobalPlatform Card Specification v2.3 (GPC_SPE_034) card content
 //! management commands, as SGP.02 uses them on ES5 (ISD-R) and ES3/ES8
-//! (ISD-P): INSTALL, STORE DATA, DELETE, GET STATUS and GET DATA.
+//! (ISD-P): INSTALL, STORE DATA, DELETE, GET STATUS, GET DATA and SELECT.
 //!
 //! Every builder returns a [`Command`](super::Command) whose data are
 //! composed lazily ([`Encode`]), so encoding writes each octet once into the
@@ -11,6 +11,7 @@ mod dgi;
 mod get_data;
 mod get_status;
 mod install;
+mod select;
 mod store_data;
 
 pub use delete::Delete;
@@ -18,6 +19,7 @@ pub use dgi::{Dgi, DgiReader, DgiRef};
 pub use get_data::GetData;
 pub use get_status::{GetStatus, RegistryEntries, RegistryEntry};
 pub use install::{InstallForInstall, InstallForMakeSelectable, InstallForPersonalization};
+pub use select::Select;
 pub use store_data::{StoreData, StoreDataBlocks, StoreDataP1};
 
 use super::Error;
