@@ -3,7 +3,7 @@
 use super::{Error, check_aid, ins};
 use crate::apdu::{Command, Header};
 
-/// SELECT [by name] (GP v2.3 §11.9.2, table 11-75): CLA `00`, P1 `04`,
+/// SELECT [by name] (GP v2.3 §11.9.2): CLA `00`, P1 `04`,
 /// P2 `00` (first or only occurrence) or `02` (next occurrence), data = the
 /// AID (or a partial AID), Le `00`. With an empty AID it selects the
 /// Issuer Security Domain (`00 A4 04 00 00`).
