@@ -8,5 +8,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod apdu;
 pub mod profile;
+pub mod remote;
 pub mod tlv;
