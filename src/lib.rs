@@ -8,4 +8,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod crypto;
+pub mod scp80;
 pub mod tlv;
