@@ -393,6 +393,47 @@ fn segment_sizes() {
     assert!(sms::segments(&payload(70000, 0), r).is_err());
 }
 
+/// The largest payloads that still fit one SMS (137-octet packet):
+/// 3DES + CC + ciphering 106, AES + CC + ciphering 98, CC alone 113
+/// (shared/reference/scp80-scp81.md §1.1, from pySim's `*-maxSingleSms`).
+#[test]
+fn largest_single_sms_payloads() {
+    for (algo, nibble, spi0, max) in [
+        (CipherAlgorithm::Tdes2, 5u8, 0x16u8, 106usize),
+        (CipherAlgorithm::Aes128, 2, 0x16, 98),
+        (CipherAlgorithm::Aes128, 2, 0x12, 113),
+    ] {
+        let header = CommandHeader {
+            spi: Spi([spi0, 0x39]),
+            kic: Kic(0x10 | nibble),
+            kid: Kid(0x10 | nibble),
+            tar: Tar([0, 0, 1]),
+            cntr: Cntr::from_u64(1).unwrap(),
+        };
+        let mut out = [0u8; 200];
+        let fits = command::wrap(
+            Framing::SmsPp,
+            &header,
+            &payload(max, 0),
+            &keyset(algo),
+            &mut out,
+        )
+        .unwrap();
+        let over = command::wrap(
+            Framing::SmsPp,
+            &header,
+            &payload(max + 1, 0),
+            &keyset(algo),
+            &mut out,
+        )
+        .unwrap();
+        assert!(
+            fits <= sms::MAX_SINGLE_PACKET && over > sms::MAX_SINGLE_PACKET,
+            "{algo:?} {fits} {over}"
+        );
+    }
+}
+
 #[test]
 fn error_statuses() {
     let keys = keyset(CipherAlgorithm::Aes128);
