@@ -312,6 +312,45 @@ proptest! {
     }
 }
 
+/// A PoR too long for one SMS: the card splits it over SMS-SUBMITs with
+/// IEI 71, the server reassembles (out of order) and verifies it; the
+/// checksum still covers `02 71 00`.
+#[test]
+fn long_por_over_concatenated_submits() {
+    let keys = keyset(CipherAlgorithm::Aes128);
+    let command = CommandHeader {
+        spi: Spi([0x16, 0x39]),
+        kic: Kic(0x12),
+        kid: Kid(0x12),
+        tar: Tar([0, 0, 1]),
+        cntr: Cntr::from_u64(9).unwrap(),
+    };
+    let data = payload(300, 4);
+    let mut out = [0u8; 400];
+    let n = response::build(
+        Framing::SmsPp,
+        &command,
+        &keys,
+        PorStatus::OK,
+        &data,
+        &mut out,
+    )
+    .unwrap();
+    let segs: Vec<_> = sms::response_segments(&out[..n], ConcatReference::Ref16(0xBEEF))
+        .unwrap()
+        .collect();
+    assert_eq!(segs.len(), 3);
+    let mut r = Reassembler::<4>::new();
+    for s in segs.iter().rev() {
+        r.push(s).unwrap();
+    }
+    assert_eq!(r.packet_iei(), Some(sms::IEI_RESPONSE_PACKET));
+    let mut packet = [0u8; 400];
+    let len = r.assemble(&mut packet).unwrap();
+    let por = response::verify(Framing::SmsPp, &command, &keys, &mut packet[..len]).unwrap();
+    assert_eq!((por.status, por.data), (PorStatus::OK, &data[..]));
+}
+
 #[test]
 fn reassembly_errors() {
     let packet = payload(400, 1);

@@ -66,21 +66,35 @@ pub const fn segment_count(len: usize, reference: ConcatReference) -> usize {
     1 + (len.saturating_sub(first)).div_ceil(next)
 }
 
-/// Iterator over the TP-UD of each SMS of a command packet.
+/// Iterator over the TP-UD of each SMS of a command or response packet.
 #[derive(Debug, Clone)]
 pub struct Segments<'a> {
     packet: &'a [u8],
+    iei: u8,
     reference: ConcatReference,
     total: u8,
     seq: u8,
     offset: usize,
 }
 
-/// Splits a command packet (from CPL) into SMS TP-UD segments.
+/// Splits a command packet (from CPL) into SMS TP-UD segments (IEI `70`).
 ///
 /// # Errors
 /// [`Error::TooLong`] when more than 255 segments would be needed.
 pub fn segments(packet: &[u8], reference: ConcatReference) -> Result<Segments<'_>, Error> {
+    split(packet, IEI_COMMAND_PACKET, reference)
+}
+
+/// Splits a response packet (from RPL) into SMS-SUBMIT TP-UD segments
+/// (IEI `71`), as a card sends a PoR too long for one SMS.
+///
+/// # Errors
+/// [`Error::TooLong`] when more than 255 segments would be needed.
+pub fn response_segments(packet: &[u8], reference: ConcatReference) -> Result<Segments<'_>, Error> {
+    split(packet, IEI_RESPONSE_PACKET, reference)
+}
+
+fn split(packet: &[u8], iei: u8, reference: ConcatReference) -> Result<Segments<'_>, Error> {
     let n = segment_count(packet.len(), reference);
     let total = u8::try_from(n).map_err(|_| Error::TooLong {
         len: packet.len(),
@@ -88,6 +102,7 @@ pub fn segments(packet: &[u8], reference: ConcatReference) -> Result<Segments<'_
     })?;
     Ok(Segments {
         packet,
+        iei,
         reference,
         total,
         seq: 0,
@@ -132,7 +147,7 @@ impl Iterator for Segments<'_> {
                 }
             }
             if first_seg {
-                out.extend_from_slice(&[IEI_COMMAND_PACKET, 0x00]).ok()?;
+                out.extend_from_slice(&[self.iei, 0x00]).ok()?;
                 first
             } else {
                 next
