@@ -9,6 +9,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod apdu;
+pub mod crypto;
 pub mod profile;
 pub mod remote;
+pub mod scp80;
 pub mod tlv;

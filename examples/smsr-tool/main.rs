@@ -7,6 +7,7 @@
 
 mod common;
 mod profile;
+mod scp80_cmd;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -28,8 +29,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("tlv") => tlv_cmd::run(common::tail(&args)),
         Some("profile") => profile::run(common::tail(&args)),
+        Some("scp80") => scp80_cmd::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", scp80_cmd::USAGE);
             Ok(())
         }
         Some(other) => Err(format!("unknown command '{other}' (try 'smsr-tool help')")),
