@@ -8,5 +8,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod apdu;
 pub mod isdr;
 pub mod tlv;

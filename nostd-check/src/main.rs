@@ -44,6 +44,20 @@ pub extern "C" fn _start() -> ! {
             sink = sink.wrapping_add(tlv.value().len());
         }
     }
+    // APDU layer: build a GP command into a caller buffer, view it, and
+    // read a response.
+    let aid = [0xA0_u8, 0x00, 0x00, 0x05, 0x59, 0x10, 0x10];
+    if let Ok(cmd) = smsr::apdu::gp::Delete::object_and_related(&aid).command() {
+        let mut buf = [0u8; 64];
+        if let Ok(out) = smsr::tlv::Encode::encode_to_slice(&cmd, &mut buf)
+            && let Ok(view) = smsr::apdu::CommandView::parse(out)
+        {
+            sink = sink.wrapping_add(view.data().len());
+        }
+    }
+    if let Ok(r) = smsr::apdu::Response::parse(&[0x6A, 0x88]) {
+        sink = sink.wrapping_add(usize::from(r.sw().is_error()));
+    }
     core::hint::black_box(sink);
     loop {}
 }
