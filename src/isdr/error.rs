@@ -86,18 +86,9 @@ pub enum Error {
         /// Offset of the second occurrence.
         offset: usize,
     },
-    /// A DGI header or value cut short.
-    #[error("DGI truncated at byte offset {offset}")]
-    DgiTruncated {
-        /// Offset where more bytes were needed.
-        offset: usize,
-    },
-    /// An R-APDU shorter than its two status bytes.
-    #[error("R-APDU of {len} bytes has no status word")]
-    ShortResponse {
-        /// Its length.
-        len: usize,
-    },
+    /// The APDU layer rejected a command or response.
+    #[error(transparent)]
+    Apdu(#[from] crate::apdu::Error),
     /// A command argument out of range.
     #[error("{what} out of range")]
     OutOfRange {

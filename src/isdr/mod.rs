@@ -15,6 +15,7 @@ pub mod audit;
 pub mod dgi;
 mod eid;
 mod error;
+pub mod es5;
 pub mod notification;
 pub mod response;
 

@@ -8,6 +8,7 @@
 use core::fmt;
 
 use super::{Aid, Error};
+use crate::apdu::{Response, StatusWord};
 use crate::tlv::{Options, Reader, Tag, Tlv};
 
 /// An SGP.02 function execution status code: subject code and reason code
@@ -66,16 +67,16 @@ pub enum Es5Error {
     #[error("security status not satisfied (6982)")]
     SecurityStatusNotSatisfied,
     /// `6D00` / `6E00` / `6A86`: command not supported by this eUICC.
-    #[error("command not supported (SW {sw:04X})")]
+    #[error("command not supported (SW {:04X})", sw.0)]
     NotSupported {
         /// The status word.
-        sw: u16,
+        sw: StatusWord,
     },
     /// Any other error status word.
-    #[error("command failed with SW {sw:04X}")]
+    #[error("command failed with SW {:04X}", sw.0)]
     Other {
         /// The status word.
-        sw: u16,
+        sw: StatusWord,
     },
     /// The response itself is malformed.
     #[error("malformed response: {0}")]
@@ -85,8 +86,8 @@ pub enum Es5Error {
 impl Es5Error {
     /// The error a status word stands for, `None` for `9000` (and the
     /// warnings `62xx`/`63xx`, which leave the command executed).
-    pub const fn from_sw(sw: u16) -> Option<Es5Error> {
-        Some(match sw {
+    pub const fn from_sw(sw: StatusWord) -> Option<Es5Error> {
+        Some(match sw.0 {
             0x9000 | 0x6200..=0x63FF => return None,
             0x6A88 => Es5Error::ReferencedDataNotFound,
             0x6985 => Es5Error::ConditionsNotSatisfied,
@@ -101,8 +102,8 @@ impl Es5Error {
     }
 
     /// The status word, when the error came from one.
-    pub const fn sw(&self) -> Option<u16> {
-        Some(match self {
+    pub const fn sw(&self) -> Option<StatusWord> {
+        Some(StatusWord(match self {
             Es5Error::ReferencedDataNotFound => 0x6A88,
             Es5Error::ConditionsNotSatisfied => 0x6985,
             Es5Error::Pol1Refused => 0x69E1,
@@ -110,9 +111,9 @@ impl Es5Error {
             Es5Error::MemoryFailure => 0x6581,
             Es5Error::IncorrectData => 0x6A80,
             Es5Error::SecurityStatusNotSatisfied => 0x6982,
-            Es5Error::NotSupported { sw } | Es5Error::Other { sw } => *sw,
+            Es5Error::NotSupported { sw } | Es5Error::Other { sw } => return Some(*sw),
             Es5Error::Malformed(_) => return None,
-        })
+        }))
     }
 
     /// The SGP.02 status code an SM-SR reports upstream (ES3/ES4) for this
@@ -132,26 +133,24 @@ impl Es5Error {
     }
 }
 
-/// Splits an R-APDU into its data and status word.
-///
-/// # Errors
-/// [`Error::ShortResponse`] below two bytes.
-pub fn split_rapdu(rapdu: &[u8]) -> Result<(&[u8], u16), Error> {
-    let (data, sw) = rapdu
-        .split_last_chunk::<2>()
-        .ok_or(Error::ShortResponse { len: rapdu.len() })?;
-    Ok((data, u16::from_be_bytes(*sw)))
-}
-
 /// The response data of a successful R-APDU.
 ///
 /// # Errors
 /// [`Es5Error::Malformed`] below two bytes, otherwise the error its status
 /// word stands for.
 pub fn expect_success(rapdu: &[u8]) -> Result<&[u8], Es5Error> {
-    let (data, sw) = split_rapdu(rapdu)?;
-    match Es5Error::from_sw(sw) {
-        None => Ok(data),
+    let r = Response::parse(rapdu).map_err(Error::from)?;
+    check(&r)
+}
+
+/// The data of `response` if its status word means success, else the
+/// error it stands for.
+///
+/// # Errors
+/// The error the status word stands for.
+pub fn check<'a>(response: &Response<'a>) -> Result<&'a [u8], Es5Error> {
+    match Es5Error::from_sw(response.sw()) {
+        None => Ok(response.data()),
         Some(e) => Err(e),
     }
 }
@@ -328,17 +327,21 @@ mod tests {
         assert_eq!(command_status(&[0x65, 0x81]), Err(Es5Error::MemoryFailure));
         assert_eq!(
             command_status(&[0x6F, 0x00]),
-            Err(Es5Error::Other { sw: 0x6F00 })
+            Err(Es5Error::Other {
+                sw: StatusWord(0x6F00)
+            })
         );
         assert_eq!(
             command_status(&[0x90]),
-            Err(Es5Error::Malformed(Error::ShortResponse { len: 1 }))
+            Err(Es5Error::Malformed(Error::Apdu(
+                crate::apdu::Error::MissingStatus { len: 1 }
+            )))
         );
         assert_eq!(
             Es5Error::Pol1Refused.status_code(),
             StatusCode::new("8.2.1", "3.8")
         );
-        assert_eq!(Es5Error::Pol1Refused.sw(), Some(0x69E1));
+        assert_eq!(Es5Error::Pol1Refused.sw(), Some(StatusWord(0x69E1)));
     }
 
     #[test]
