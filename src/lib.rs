@@ -9,5 +9,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod apdu;
+#[cfg(feature = "alloc")]
+pub mod inventory;
 pub mod isdr;
 pub mod tlv;
