@@ -12,4 +12,5 @@ pub mod apdu;
 #[cfg(feature = "alloc")]
 pub mod inventory;
 pub mod isdr;
+pub mod remote;
 pub mod tlv;
