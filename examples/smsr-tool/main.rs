@@ -6,6 +6,8 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod common;
+mod eid;
+mod es5;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -16,12 +18,21 @@ usage: smsr-tool <command> ...
 commands:
   tlv decode HEX|--file F [--json] [--lenient] [--indefinite]
       print the BER-TLV tree (tags, lengths, offsets)
+  es5 create-isdp --isdp-aid HEX [--memory N] | enable|disable|delete|set-fallback|set-emergency --isdp-aid HEX
+      | confirm-notification --seq N | audit [--isdp-aid HEX]   [--script]
+      print the ES5 C-APDUs (hex, one per line; --script: one AA expanded script)
+  es5 parse-notification HEX
+      print an eUICC notification (E1) as JSON
+  eid check DIGITS | eid compute DIGITS30
+      verify / add the EID check digits (ISO/IEC 7064 MOD 97-10)
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("tlv") => tlv_cmd::run(common::tail(&args)),
+        Some("es5") => es5::run(common::tail(&args)),
+        Some("eid") => eid::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
