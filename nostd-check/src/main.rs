@@ -74,6 +74,14 @@ pub extern "C" fn _start() -> ! {
     if let Ok(out) = smsr::tlv::Encode::encode_to_slice(&script, &mut buf) {
         sink = sink.wrapping_add(out.len());
     }
+    // ES5 layer: an EnableProfile C-APDU and a notification, without alloc.
+    let isdp = smsr::isdr::Aid::sgp02([0x00, 0x00, 0x10]);
+    if let Ok(c) = smsr::isdr::es5::enable_profile(&isdp) {
+        sink = sink.wrapping_add(c.as_bytes().len());
+    }
+    if let Ok(n) = smsr::isdr::Notification::parse(&por) {
+        sink = sink.wrapping_add(usize::from(n.sequence_number));
+    }
     core::hint::black_box(sink);
     loop {}
 }

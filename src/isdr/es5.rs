@@ -117,7 +117,7 @@ fn store_data_single(data: &[u8], response: bool) -> Result<Capdu, Error> {
     }
 }
 
-/// STORE DATA `80 E2 88 00` with DGI `dgi` { `4F` <ISD-P AID> }.
+/// STORE DATA `80 E2 88 00` with DGI `dgi` { `4F` `<ISD-P AID>` }.
 fn isdp_dgi(dgi_tag: u16, isd_p_aid: &Aid) -> Result<Capdu, Error> {
     let mut buf = [0u8; 24];
     let data =
@@ -126,7 +126,7 @@ fn isdp_dgi(dgi_tag: u16, isd_p_aid: &Aid) -> Result<Capdu, Error> {
 }
 
 /// ES5.EnableProfile (SGP.02 §4.1.1.2): STORE DATA `80 E2 88 00`,
-/// DGI `3A03` { `4F` <ISD-P AID> } (njiwa).
+/// DGI `3A03` { `4F` `<ISD-P AID>` } (njiwa).
 ///
 /// # Errors
 /// Only on an internal encoding failure.
@@ -135,7 +135,7 @@ pub fn enable_profile(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 }
 
 /// ES5.DisableProfile (SGP.02 §4.1.1.3): STORE DATA `80 E2 88 00`,
-/// DGI `3A04` { `4F` <ISD-P AID> } (njiwa).
+/// DGI `3A04` { `4F` `<ISD-P AID>` } (njiwa).
 ///
 /// # Errors
 /// Only on an internal encoding failure.
@@ -144,7 +144,7 @@ pub fn disable_profile(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 }
 
 /// ES5.SetFallBackAttribute: STORE DATA `80 E2 88 00`, DGI `3A05`
-/// { `4F` <ISD-P AID> } (whty `SetFallBackAttrApduHandler`; whty also
+/// { `4F` `<ISD-P AID>` } (whty `SetFallBackAttrApduHandler`; whty also
 /// appends Le `00`, which is left out here as for the other `88`
 /// commands).
 ///
@@ -155,7 +155,7 @@ pub fn set_fallback_attribute(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 }
 
 /// ES5.SetEmergencyProfileAttribute: STORE DATA `80 E2 88 00`, DGI
-/// [`dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE`] { `4F` <ISD-P AID> }.
+/// [`dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE`] { `4F` `<ISD-P AID>` }.
 /// UNCONFIRMED: the DGI value has no public source (see that constant).
 ///
 /// # Errors
@@ -164,8 +164,8 @@ pub fn set_emergency_profile_attribute(isd_p_aid: &Aid) -> Result<Capdu, Error> 
     isdp_dgi(dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE, isd_p_aid)
 }
 
-/// ES5.DeleteISDP (SGP.02 §4.1.1.4): GP DELETE `80 E4 00 80` `4F` <ISD-P
-/// AID>, Le `00` — the ISD-P with its related objects (GP table 11-23;
+/// ES5.DeleteISDP (SGP.02 §4.1.1.4): GP DELETE `80 E4 00 80` `4F <ISD-P AID>`,
+/// Le `00` — the ISD-P with its related objects (GP table 11-23;
 /// njiwa writes P2 `40`).
 ///
 /// # Errors
@@ -174,8 +174,8 @@ pub fn delete_isdp(isd_p_aid: &Aid) -> Result<Capdu, Error> {
     finish(Delete::object_and_related(isd_p_aid.as_bytes()).command())
 }
 
-/// ES5.MasterDelete: GP DELETE `80 E4 00 80` `4F` <ISD-P AID> ‖ `B6`
-/// <control reference template> ‖ `9E` <delete token>, the token computed
+/// ES5.MasterDelete: GP DELETE `80 E4 00 80` `4F` `<ISD-P AID>` ‖ `B6`
+/// `<control reference template>` ‖ `9E` `<delete token>`, the token computed
 /// by the SM-DP (GP token-based deletion, GP §C.4). UNCONFIRMED: inferred
 /// from the whty ISD-P personalisation (token key, SDIN/SIN/provider id);
 /// no public MasterDelete trace exists.
@@ -192,7 +192,7 @@ pub fn master_delete(isd_p_aid: &Aid, crt: &[u8], token: &[u8]) -> Result<Capdu,
 }
 
 /// ES5.HandleNotificationConfirmation (SGP.02 §4.1.1.12): STORE DATA
-/// `80 E2 89 00 07` DGI `3A08` { `4E 02` <sequence number> }, Le `00`
+/// `80 E2 89 00 07` DGI `3A08` { `4E 02` `<sequence number>` }, Le `00`
 /// (whty `ReceiveNotificationBySmsHandler`, njiwa).
 ///
 /// # Errors
@@ -303,8 +303,8 @@ pub fn install_for_personalization(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 /// Key establishment step 1 (scenario #3, GP Amendment E; SGP.02
 /// §4.1.3.1): STORE DATA `80 E2 09 00` — DGI format, response expected,
 /// not the last block — carrying DGI `3A01` { `certificate` } (the off-card
-/// entity's `7F21` certificate), Le `00`. The eUICC answers `85` <random
-/// challenge> ([`response::key_establishment_challenge`](super::response::key_establishment_challenge)).
+/// entity's `7F21` certificate), Le `00`. The eUICC answers
+/// `85 <random challenge>` ([`response::key_establishment_challenge`](super::response::key_establishment_challenge)).
 /// njiwa writes the `3A01` length in BER form; here it follows the DGI
 /// rule of the STORE DATA format.
 ///
@@ -327,7 +327,7 @@ pub fn key_establishment_certificate(certificate: &[u8]) -> Result<Capdu, Error>
 /// block 1, DGI format, response expected — carrying DGI `3A02`
 /// { `crt` (the whole `A6` CRT) } ‖ DGI `7F49` { `ephemeral_public_key` }
 /// ‖ DGI `5F37` { `signature` }, Le `00` (njiwa). The eUICC answers
-/// `85` <DR> `86` <receipt> ([`response::key_agreement`](super::response::key_agreement)).
+/// `85` `<DR>` `86` `<receipt>` ([`response::key_agreement`](super::response::key_agreement)).
 ///
 /// # Errors
 /// [`Error::OutOfRange`] when the data exceed one 255-byte block.
