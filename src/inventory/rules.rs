@@ -284,8 +284,8 @@ impl Eis {
 
     /// Checks `op` and, when allowed, builds the ES5 C-APDU that carries it
     /// (`None` for [`Operation::ProfileDownloadCompleted`], which only
-    /// changes the EIS). MasterDelete needs the SM-DP's delete token and is
-    /// built with [`es5::master_delete`] after this check.
+    /// changes the EIS, and for [`Operation::MasterDelete`], whose command
+    /// needs the SM-DP's delete token: see [`Eis::master_delete_command`]).
     ///
     /// # Errors
     /// [`Es5CommandError::Refused`] with the SGP.02 code, or
@@ -319,6 +319,27 @@ impl Eis {
             }
         };
         Ok(Some(cmd))
+    }
+}
+
+impl Eis {
+    /// Checks [`Operation::MasterDelete`] for `iccid` and builds the
+    /// ES5.MasterDelete C-APDU with the SM-DP's control reference template
+    /// and delete token ([`es5::master_delete`]).
+    ///
+    /// # Errors
+    /// As [`Eis::es5_command`].
+    pub fn master_delete_command(
+        &self,
+        iccid: &str,
+        crt: &[u8],
+        token: &[u8],
+    ) -> Result<Capdu, Es5CommandError> {
+        self.check(&Operation::MasterDelete { iccid })?;
+        let p = self
+            .profile(iccid)
+            .ok_or(Refusal::new(RefusalReason::UnknownProfile))?;
+        Ok(es5::master_delete(&p.isd_p_aid, crt, token)?)
     }
 }
 
