@@ -144,7 +144,7 @@ fn create_download_enable_disable_delete_lifecycle() {
         iccid: "8949000000000000003",
     };
     let cmd = eis.es5_command(&delete).unwrap().unwrap();
-    assert_eq!(&cmd.as_bytes()[..4], &[0x80, 0xE4, 0x00, 0x80]);
+    assert_eq!(&cmd.as_bytes()[..4], &[0x80, 0xE4, 0x00, 0x40]);
     assert!(eis.apply_result(&delete, &Ok(())));
     assert!(eis.profile("8949000000000000003").is_none());
     assert_eq!(eis.available_memory_for_profiles, 100_000);

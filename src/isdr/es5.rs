@@ -9,8 +9,7 @@
 
 use super::{Aid, Error, dgi};
 use crate::apdu::gp::{
-    Delete, Dgi, GetData, GetStatus, InstallForInstall, InstallForPersonalization, StoreData,
-    StoreDataP1,
+    Dgi, GetData, GetStatus, InstallForInstall, InstallForPersonalization, StoreData, StoreDataP1,
 };
 use crate::apdu::{Command, CommandApdu, Header};
 use crate::tlv::{self, Encode, SliceBuffer, Tag};
@@ -164,31 +163,91 @@ pub fn set_emergency_profile_attribute(isd_p_aid: &Aid) -> Result<Capdu, Error> 
     isdp_dgi(dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE, isd_p_aid)
 }
 
-/// ES5.DeleteISDP (SGP.02 §4.1.1.4): GP DELETE `80 E4 00 80` `4F <ISD-P AID>`,
-/// Le `00` — the ISD-P with its related objects (GP table 11-23;
-/// njiwa writes P2 `40`).
+/// P2 of the SGP.02 DELETE: `40`, in both njiwa (DeleteProfileTransaction)
+/// and whty (DeleteProfileApduHandler, MasterDeleteApduHandler) — not the
+/// `80` of GP table 11-23, so [`Delete`] (P2 `00`/`80`) cannot be used.
+pub const DELETE_P2: u8 = 0x40;
+
+/// ES5.DeleteISDP (SGP.02 §4.1.1.4): DELETE `80 E4 00 40` `4F <ISD-P AID>`,
+/// Le `00` (whty: `80E4004012 4F10… 00`; njiwa: P2 `40`). The ISD-R
+/// answers `6985` when the profile is enabled or has the fall-back
+/// attribute and `69E1` when its POL1 forbids deletion (whty).
 ///
 /// # Errors
 /// Only on an internal encoding failure.
 pub fn delete_isdp(isd_p_aid: &Aid) -> Result<Capdu, Error> {
-    finish(Delete::object_and_related(isd_p_aid.as_bytes()).command())
+    let header = Header::new(0x80, crate::apdu::gp::ins::DELETE, 0x00, DELETE_P2);
+    finish(
+        Command::with_data(header, tlv::tlv(TAG_AID, isd_p_aid.as_bytes()))
+            .and_then(|c| c.with_le(256)),
+    )
 }
 
-/// ES5.MasterDelete: GP DELETE `80 E4 00 80` `4F` `<ISD-P AID>` ‖ `B6`
-/// `<control reference template>` ‖ `9E` `<delete token>`, the token computed
-/// by the SM-DP (GP token-based deletion, GP §C.4). UNCONFIRMED: inferred
-/// from the whty ISD-P personalisation (token key, SDIN/SIN/provider id);
-/// no public MasterDelete trace exists.
+/// The value of the `'B6'` control reference template of a delete token
+/// (GP Card Specification §11.2.2.2, table 11-25; whty MasterDelete): `42`
+/// ISD-P SIN, `45` ISD-P SDIN, `5F20` application provider identifier,
+/// `93` token identifier, written into `out`.
 ///
 /// # Errors
-/// Only on an internal encoding failure.
-pub fn master_delete(isd_p_aid: &Aid, crt: &[u8], token: &[u8]) -> Result<Capdu, Error> {
-    finish(
-        Delete::object_and_related(isd_p_aid.as_bytes())
-            .control_reference_template(crt)
-            .token(token)
-            .command(),
+/// TLV errors (buffer too small).
+pub fn delete_token_crt<'b>(
+    sin: &[u8],
+    sdin: &[u8],
+    provider_id: &[u8],
+    token_id: &[u8],
+    out: &'b mut [u8],
+) -> Result<&'b [u8], Error> {
+    Ok((
+        tlv::tlv(Tag::new(0x42), sin),
+        tlv::tlv(Tag::new(0x45), sdin),
+        tlv::tlv(Tag::new(0x5F20), provider_id),
+        tlv::tlv(Tag::new(0x93), token_id),
     )
+        .encode_to_slice(out)?)
+}
+
+/// The bytes the delete token of ES5.MasterDelete is computed over:
+/// P1 `00` ‖ P2 `40` ‖ length ‖ `4F <ISD-P AID>` ‖ `B6 <crt>` (GP delete
+/// token; whty MasterDeleteApduHandler MACs them with AES-CMAC under the
+/// token key), written into `out`.
+///
+/// # Errors
+/// [`Error::OutOfRange`] when the data exceed 255 bytes; TLV errors.
+pub fn master_delete_token_input<'b>(
+    isd_p_aid: &Aid,
+    crt: &[u8],
+    out: &'b mut [u8],
+) -> Result<&'b [u8], Error> {
+    let data = (
+        tlv::tlv(TAG_AID, isd_p_aid.as_bytes()),
+        tlv::tlv(Tag::new(0xB6), crt),
+    );
+    let n = u8::try_from(data.encoded_len()).map_err(|_| Error::OutOfRange {
+        what: "MasterDelete data (over 255 bytes)",
+    })?;
+    Ok(([0x00, DELETE_P2, n], data).encode_to_slice(out)?)
+}
+
+/// ES5.MasterDelete: DELETE `80 E4 00 40` `4F <ISD-P AID>` ‖ `B6 <crt>` ‖
+/// `9E <token>`, Le `00` (whty MasterDeleteApduHandler). The token is
+/// computed by the SM-DP over [`master_delete_token_input`]; `crt` is the
+/// value from [`delete_token_crt`].
+///
+/// # Errors
+/// [`Error::OutOfRange`] when the data exceed one short APDU.
+pub fn master_delete(isd_p_aid: &Aid, crt: &[u8], token: &[u8]) -> Result<Capdu, Error> {
+    let header = Header::new(0x80, crate::apdu::gp::ins::DELETE, 0x00, DELETE_P2);
+    let data = (
+        tlv::tlv(TAG_AID, isd_p_aid.as_bytes()),
+        tlv::tlv(Tag::new(0xB6), crt),
+        tlv::tlv(Tag::new(0x9E), token),
+    );
+    if data.encoded_len() > 255 {
+        return Err(Error::OutOfRange {
+            what: "MasterDelete data (over 255 bytes)",
+        });
+    }
+    finish(Command::with_data(header, data).and_then(|c| c.with_le(256)))
 }
 
 /// ES5.HandleNotificationConfirmation (SGP.02 §4.1.1.12): STORE DATA
@@ -440,9 +499,8 @@ mod tests {
     fn delete_audit_personalization() {
         assert_eq!(
             hex(&delete_isdp(&isdp(0x10)).unwrap()),
-            "80E4008012 4F10A0000005591010FFFFFFFF890000100000"
-                .replace(' ', "")
-                .as_str()
+            // whty DeleteProfileApduHandler: 80 E4 00 40, Lc 12, 4F10 <AID>, Le 00.
+            "80E40040124F10A0000005591010FFFFFFFF890000100000"
         );
         assert_eq!(hex(&audit_card_resources().unwrap()), "80CAFF2100");
         assert_eq!(hex(&audit_isdp_status(None).unwrap()), "80F24002024F0000");
@@ -456,6 +514,27 @@ mod tests {
             hex(&install_for_personalization(&isdp(0x10)).unwrap()),
             "80E6200016000010A0000005591010FFFFFFFF8900001000000000"
         );
+    }
+
+    /// whty MasterDeleteApduHandler layout: 4F ‖ B6 {42, 45, 5F20, 93} ‖ 9E, Le.
+    #[test]
+    fn master_delete_whty_layout() {
+        let mut crt = [0u8; 32];
+        let crt = delete_token_crt(&[0x11], &[0x22, 0x22], &[0x33], &[0x44], &mut crt).unwrap();
+        assert_eq!(
+            crt,
+            [
+                0x42, 0x01, 0x11, 0x45, 0x02, 0x22, 0x22, 0x5F, 0x20, 0x01, 0x33, 0x93, 0x01, 0x44
+            ]
+        );
+        let mut input = [0u8; 64];
+        let input = master_delete_token_input(&isdp(0x10), crt, &mut input).unwrap();
+        assert_eq!(&input[..5], &[0x00, 0x40, 0x22, 0x4F, 0x10]);
+        assert_eq!(input.len(), 3 + 0x22);
+        let c = master_delete(&isdp(0x10), crt, &[0xAB; 16]).unwrap();
+        let h = hex(&c);
+        assert!(h.starts_with("80E40040344F10A0000005591010FFFFFFFF8900001000B60E42011145"));
+        assert!(h.ends_with("9E10ABABABABABABABABABABABABABABABAB00"));
     }
 
     #[test]
