@@ -279,15 +279,61 @@ pub fn update_connectivity_parameters(parameters: &[u8]) -> Result<Capdu, Error>
     store_data_single(data, false)
 }
 
-/// ES5.UpdateSMSRAddressingParameters: STORE DATA `80 E2 88 00`, DGI
-/// [`dgi::SMSR_ADDRESSING_PARAMETERS`] { `parameters` }. UNCONFIRMED DGI.
+/// ES5.UpdateSMSRAddressingParameters: STORE DATA `80 E2 88 00` to the
+/// ISD-R, DGI `3A07` { `parameters` }, no Le — the same DGI as the
+/// connectivity parameters, with the SM-SR addressing template `A3`
+/// (whty `UpdateSrAddressParaApduHandler`; e.g. from
+/// [`smsr_sms_addressing_parameters`]).
 ///
 /// # Errors
 /// [`Error::OutOfRange`] above one STORE DATA block.
 pub fn update_smsr_addressing_parameters(parameters: &[u8]) -> Result<Capdu, Error> {
-    let mut buf = [0u8; 260];
-    let data = Dgi::new(dgi::SMSR_ADDRESSING_PARAMETERS, parameters).encode_to_slice(&mut buf)?;
-    store_data_single(data, false)
+    update_connectivity_parameters(parameters)
+}
+
+/// Swapped-BCD digits (`F`-padded) of `digits` into `out`; `None` on a
+/// non-digit or when `out` is too small.
+fn swapped_bcd(digits: &[u8], out: &mut [u8]) -> Option<usize> {
+    let n = digits.len().div_ceil(2);
+    for (i, pair) in digits.chunks(2).enumerate() {
+        let d = |c: Option<&u8>| match c {
+            None => Some(0x0F),
+            Some(c) if c.is_ascii_digit() => Some(c - b'0'),
+            Some(_) => None,
+        };
+        *out.get_mut(i)? = (d(pair.get(1))? << 4) | d(pair.first())?;
+    }
+    Some(n)
+}
+
+/// The SM-SR SMS addressing parameters `A3 { 81 <address> }`, the address
+/// being its length in bytes ‖ `ton_npi` ‖ the swapped-BCD digits, as the
+/// whty SM-SR builds them (it writes TON/NPI `85`). UNCONFIRMED against the
+/// SGP.02 table: single source. Writes into `out`.
+///
+/// # Errors
+/// [`Error::OutOfRange`] for a non-digit or more than 20 digits; buffer
+/// errors.
+pub fn smsr_sms_addressing_parameters<'b>(
+    ton_npi: u8,
+    digits: &str,
+    out: &'b mut [u8],
+) -> Result<&'b [u8], Error> {
+    let bad = Error::OutOfRange {
+        what: "SM-SR SMS address (1 to 20 digits)",
+    };
+    let d = digits.as_bytes();
+    if d.is_empty() || d.len() > 20 {
+        return Err(bad);
+    }
+    let mut addr = [0u8; 12];
+    let n = swapped_bcd(d, addr.get_mut(2..).unwrap_or_default()).ok_or(bad)?;
+    addr[0] = n as u8;
+    addr[1] = ton_npi;
+    let value = addr.get(..n + 2).unwrap_or_default();
+    let mut w = SliceBuffer::new(out);
+    tlv::tlv(Tag::new(0xA3), tlv::tlv(Tag::new(0x81), value)).encode(&mut w)?;
+    Ok(w.into_written())
 }
 
 /// The SMS connectivity parameters `A0 { 06 <TON/NPI 91> <SMSC address,
@@ -306,14 +352,11 @@ pub fn sms_connectivity_parameters<'b>(smsc: &str, out: &'b mut [u8]) -> Result<
     }
     let mut addr = [0u8; 11];
     addr[0] = 0x91;
-    for (i, pair) in digits.chunks(2).enumerate() {
-        let lo = pair.first().map_or(0x0F, |d| d - b'0');
-        let hi = pair.get(1).map_or(0x0F, |d| d - b'0');
-        if let Some(b) = addr.get_mut(i + 1) {
-            *b = (hi << 4) | lo;
-        }
-    }
-    let n = 1 + digits.len().div_ceil(2);
+    let n = 1 + swapped_bcd(digits, addr.get_mut(1..).unwrap_or_default()).ok_or(
+        Error::OutOfRange {
+            what: "SMSC address (1 to 20 digits)",
+        },
+    )?;
     let value = addr.get(..n).unwrap_or_default();
     let mut w = SliceBuffer::new(out);
     tlv::tlv(Tag::new(0xA0), tlv::tlv(Tag::new(0x06), value)).encode(&mut w)?;
@@ -493,6 +536,26 @@ mod tests {
             "80E288000E3A070BA0090607913386994211F1"
         );
         assert!(sms_connectivity_parameters("12a", &mut buf).is_err());
+    }
+
+    /// whty UpdateSrAddressParaApduHandler: `80E28800` + LV(3A07 { A3 { 81
+    /// { len, 85, swapped digits } } }), no Le; digits "8613800000" here.
+    #[test]
+    fn smsr_addressing_whty_layout() {
+        let mut buf = [0u8; 32];
+        let p = smsr_sms_addressing_parameters(0x85, "8613800000", &mut buf).unwrap();
+        assert_eq!(
+            p,
+            [
+                0xA3, 0x09, 0x81, 0x07, 0x05, 0x85, 0x68, 0x31, 0x08, 0x00, 0x00
+            ]
+        );
+        assert_eq!(
+            hex(&update_smsr_addressing_parameters(p).unwrap()),
+            "80E288000E3A070BA309810705856831080000"
+        );
+        assert!(smsr_sms_addressing_parameters(0x85, "", &mut buf).is_err());
+        assert!(smsr_sms_addressing_parameters(0x85, "12#", &mut buf).is_err());
     }
 
     #[test]
