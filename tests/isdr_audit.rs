@@ -55,3 +55,21 @@ fn e3_matches_pysim() {
     assert_eq!(st.fallback(), None);
     assert_eq!(expected.to_vec().unwrap(), bytes);
 }
+
+/// Card answers recorded in a public SCP81 admin-server test suite (code
+/// index id 70591355568, `scp81GroupResults` test): GET DATA FF21 →
+/// `FF210B81010D8202C5D683020962`, GET STATUS → `E3114F08…9F70010FC50100`.
+#[test]
+fn recorded_card_answers() {
+    let r = ExtendedCardResources::parse(&hex::decode("FF210B81010D8202C5D683020962").unwrap())
+        .unwrap();
+    assert_eq!(r.installed_applications, Some(13));
+    assert_eq!(r.free_non_volatile_memory, Some(0xC5D6));
+    assert_eq!(r.free_volatile_memory, Some(0x0962));
+    let e3 = hex::decode("E3114F08A0000000030000009F70010FC50100").unwrap();
+    let st = IsdpStatusList::new(&e3).next().unwrap().unwrap();
+    assert_eq!(st.aid.as_bytes(), hex::decode("A000000003000000").unwrap());
+    assert_eq!(st.life_cycle, LifeCycle::PERSONALIZED);
+    assert_eq!(st.privileges, Some([0, 0, 0]));
+    assert!(!st.aid.is_isd_p());
+}
