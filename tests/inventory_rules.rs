@@ -120,6 +120,10 @@ fn create_download_enable_disable_delete_lifecycle() {
         eff.follow_ups,
         [FollowUp::ConfirmNotification { sequence_number: 7 }]
     );
+    eis.record_notification(&n, "2026-11-24T09:00:00Z");
+    let rec = eis.audit_trail.last().unwrap();
+    assert_eq!(rec.operation_type.0, 0x02);
+    assert_eq!(rec.iccid.as_deref(), Some("8949000000000000003"));
     // Retransmission: nothing changes.
     let again = eis.apply_notification(&n);
     assert!(again.duplicate);
