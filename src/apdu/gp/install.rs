@@ -4,13 +4,13 @@ use super::{CLA_GP, Error, Lv, check_aid, ins};
 use crate::apdu::{Command, Header};
 use crate::tlv::Encode;
 
-/// INSTALL P1 (GP v2.3 §11.5.2.1, table 11-41).
+/// INSTALL P1 (GP v2.3 §11.5.2).
 const FOR_INSTALL: u8 = 0x04;
 const FOR_MAKE_SELECTABLE: u8 = 0x08;
 const FOR_PERSONALIZATION: u8 = 0x20;
 
 /// INSTALL [for install] and, combined, [for install and make selectable]
-/// (GP v2.3 §11.5.2.3.2, table 11-44): data = LV(Executable Load File AID) ‖
+/// (GP v2.3 §11.5.2.3): data = LV(Executable Load File AID) ‖
 /// LV(Executable Module AID) ‖ LV(Application AID) ‖ LV(Privileges) ‖
 /// LV(Install Parameters) ‖ LV(Install Token).
 ///
@@ -99,7 +99,7 @@ impl<'a> InstallForInstall<'a> {
     }
 }
 
-/// INSTALL [for make selectable] (GP v2.3 §11.5.2.3.3, table 11-45):
+/// INSTALL [for make selectable] (GP v2.3 §11.5.2.3):
 /// data = `00 00` ‖ LV(Application AID) ‖ LV(Privileges) ‖
 /// LV(Make Selectable Parameters) ‖ LV(Token).
 #[derive(Debug, Clone, Copy)]
@@ -156,31 +156,41 @@ impl<'a> InstallForMakeSelectable<'a> {
     }
 }
 
-/// INSTALL [for personalization] (GP v2.3 §11.5.2.3.4, table 11-46):
+/// INSTALL [for personalization] (GP v2.3 §11.5.2.3.6, table 11-47):
 /// data = `00 00` ‖ LV(Application AID) ‖ `00 00 00`. It routes the
 /// following STORE DATA commands to that application through its security
 /// domain (SGP.02 §4.1.3.1 uses it before ISD-P key establishment).
 #[derive(Debug, Clone, Copy)]
 pub struct InstallForPersonalization<'a> {
     application_aid: &'a [u8],
+    le: bool,
 }
 
 impl<'a> InstallForPersonalization<'a> {
-    /// Personalize `application_aid`.
+    /// Personalize `application_aid` (no Le).
     pub const fn new(application_aid: &'a [u8]) -> Self {
-        Self { application_aid }
+        Self {
+            application_aid,
+            le: false,
+        }
     }
 
-    /// The command (no Le).
+    /// Append Le `00` (GP lists it; njiwa omits it, pySim sends it).
+    pub const fn with_le(self, yes: bool) -> Self {
+        Self { le: yes, ..self }
+    }
+
+    /// The command.
     ///
     /// # Errors
     /// [`Error::Invalid`] for an AID over 16 octets.
     pub fn command(&self) -> Result<Command<impl Encode + 'a>, Error> {
         check_aid(self.application_aid, "Application AID")?;
-        Command::with_data(
+        let cmd = Command::with_data(
             Header::new(CLA_GP, ins::INSTALL, FOR_PERSONALIZATION, 0x00),
             ([0u8, 0u8], Lv(self.application_aid), [0u8, 0u8, 0u8]),
-        )
+        )?;
+        if self.le { cmd.with_le(256) } else { Ok(cmd) }
     }
 }
 

@@ -3,7 +3,7 @@
 use super::{CLA_GP, Error, ins};
 use crate::apdu::{Command, Header};
 
-/// STORE DATA reference control parameter P1 (GP v2.3 §11.11.2.1,
+/// STORE DATA reference control parameter P1 (GP v2.3 §11.11.2,
 /// table 11-89). An open bit set; combine the constants with `|`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StoreDataP1(pub u8);
@@ -39,7 +39,7 @@ impl core::ops::BitOr for StoreDataP1 {
 }
 
 /// STORE DATA for `data`, split into blocks of at most `block_size`
-/// octets numbered from `first_block` in P2 (GP v2.3 §11.11.2.2: the block
+/// octets numbered from `first_block` in P2 (GP v2.3 §11.11.2: the block
 /// number runs `00`-`FF`; the last command has P1 b8 set).
 ///
 /// The split is on octet boundaries: a DGI or TLV may continue in the next
@@ -62,6 +62,7 @@ pub struct StoreData<'a> {
     block_size: usize,
     first_block: u8,
     cla: u8,
+    le: bool,
 }
 
 impl<'a> StoreData<'a> {
@@ -74,7 +75,14 @@ impl<'a> StoreData<'a> {
             block_size: 255,
             first_block: 0,
             cla: CLA_GP,
+            le: p1.0 & StoreDataP1::RESPONSE_EXPECTED.0 != 0,
         }
+    }
+
+    /// Append Le `00` to every block (default: only when
+    /// [`StoreDataP1::RESPONSE_EXPECTED`] is set; pySim always appends it).
+    pub const fn with_le(self, yes: bool) -> Self {
+        Self { le: yes, ..self }
     }
 
     /// Maximum data octets per command (1..=255; less when secure
@@ -146,7 +154,7 @@ impl<'a> Iterator for StoreDataBlocks<'a> {
         self.block = self.block.wrapping_add(1);
         // `blocks()` bounded the size, so these cannot fail.
         let cmd = Command::with_data(header, chunk).ok()?;
-        if p1.contains(StoreDataP1::RESPONSE_EXPECTED) {
+        if self.spec.le {
             cmd.with_le(256).ok()
         } else {
             Some(cmd)
