@@ -165,7 +165,8 @@ pub fn set_emergency_profile_attribute(isd_p_aid: &Aid) -> Result<Capdu, Error> 
 
 /// P2 of the SGP.02 DELETE: `40`, in both njiwa (DeleteProfileTransaction)
 /// and whty (DeleteProfileApduHandler, MasterDeleteApduHandler) — not the
-/// `80` of GP table 11-23, so [`Delete`] (P2 `00`/`80`) cannot be used.
+/// `80` of GP table 11-23, so [`apdu::gp::Delete`](crate::apdu::gp::Delete)
+/// (P2 `00`/`80`) cannot be used.
 pub const DELETE_P2: u8 = 0x40;
 
 /// ES5.DeleteISDP (SGP.02 §4.1.1.4): DELETE `80 E4 00 40` `4F <ISD-P AID>`,
