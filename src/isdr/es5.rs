@@ -36,8 +36,10 @@ fn finish<D: Encode>(cmd: Result<Command<D>, crate::apdu::Error>) -> Result<Capd
 /// `…0D00` as `isd_p_aid`, privileges `80 C0 00`, install parameters
 /// `C9 04 81 02 03 70`, and with `memory_quota` the system parameters
 /// `EF { 83 <quota> }` (njiwa: tag `83`, value in 2 bytes, 4 bytes above
-/// 65 535 — the width is UNCONFIRMED), empty token, no Le (as in the whty
-/// vector, whose last `00` is the token length).
+/// 65 535 — the width is UNCONFIRMED), empty token, no Le: as in the
+/// whty `HexTest` vector, whose last `00` is the token length (whty's
+/// `CreateISDPApduHandler` appends a further Le `00`; GP lists Le as
+/// optional here).
 ///
 /// # Errors
 /// [`Error::OutOfRange`] when `isd_p_aid` is not an ISD-P AID.
