@@ -17,7 +17,7 @@ use smsr::inventory::{
     Eis, FollowUp, Operation, Pol2Action, Pol2Qualification, Pol2Rule, ProfileInfo, ProfileState,
     RefusalReason,
 };
-use smsr::isdr::notification::TAG_AID_CTLV;
+use smsr::isdr::notification::TAG_AID;
 use smsr::isdr::response::StatusCode;
 use smsr::isdr::{Aid, Eid, Notification, NotificationType, Tar};
 
@@ -168,7 +168,7 @@ fn notify(eis: &mut Eis, kind: NotificationType, seq: &mut u16, target: Aid) {
         kind,
         sequence_number: *seq,
         isd_p_aid: Some(target),
-        aid_tag: TAG_AID_CTLV,
+        aid_tag: TAG_AID,
         imei: None,
         meid: None,
     };

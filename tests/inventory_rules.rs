@@ -16,7 +16,7 @@ use smsr::inventory::{
     RefusalReason, SubscriptionAddress,
 };
 use smsr::isdr::audit::{ExtendedCardResources, IsdpStatus, LifeCycle, PROPERTY_FALLBACK};
-use smsr::isdr::notification::TAG_AID_CTLV;
+use smsr::isdr::notification::TAG_AID;
 use smsr::isdr::response::StatusCode;
 use smsr::isdr::{Aid, Eid, Es5Error, Notification, NotificationType, Tar};
 
@@ -60,7 +60,7 @@ fn notification(eis: &Eis, kind: NotificationType, seq: u16, isdp: Aid) -> Notif
         kind,
         sequence_number: seq,
         isd_p_aid: Some(isdp),
-        aid_tag: TAG_AID_CTLV,
+        aid_tag: TAG_AID,
         imei: None,
         meid: None,
     }

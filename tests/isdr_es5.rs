@@ -13,7 +13,7 @@
 use proptest::prelude::*;
 use smsr::apdu::CommandView;
 use smsr::isdr::es5;
-use smsr::isdr::notification::{DeviceId, TAG_AID_CTLV};
+use smsr::isdr::notification::{DeviceId, TAG_AID};
 use smsr::isdr::response::{self, Es5Error};
 use smsr::isdr::{Aid, Eid, Notification, NotificationType, Tar};
 use smsr::remote::expanded::{c_apdu, command_script};
@@ -105,7 +105,7 @@ fn any_notification() -> impl Strategy<Value = Notification> {
             kind: NotificationType(kind),
             sequence_number: seq,
             isd_p_aid: aid_t.map(|(t, _)| aid(t)),
-            aid_tag: aid_t.map_or(TAG_AID_CTLV, |(_, tag)| Tag::new(tag)),
+            aid_tag: aid_t.map_or(TAG_AID, |(_, tag)| Tag::new(tag)),
             imei: imei.map(|v| DeviceId {
                 tag: Tag::new(0x14),
                 value: heapless::Vec::from_slice(&v).unwrap(),
