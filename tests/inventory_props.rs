@@ -80,10 +80,7 @@ fn build(s: &Setup) -> Eis {
             [Pol2Qualification::NotAllowed, Pol2Qualification::AutoDelete][*q as usize];
         let p = &mut eis.profiles[*i];
         if p.pol2_for(action).is_none() {
-            p.pol2.push(Pol2Rule {
-                action,
-                qualification,
-            });
+            p.pol2.push(Pol2Rule::new(action, qualification));
         }
     }
     eis
@@ -164,7 +161,7 @@ fn reason_holds(eis: &Eis, op: &Operation<'_>, reason: RefusalReason) -> bool {
 fn notify(eis: &mut Eis, kind: NotificationType, seq: &mut u16, target: Aid) {
     *seq = seq.wrapping_add(1);
     let n = Notification {
-        eid: eis.eid,
+        eid: eis.eid(),
         kind,
         sequence_number: *seq,
         isd_p_aid: Some(target),
