@@ -121,7 +121,7 @@ fn expected_code(reason: RefusalReason) -> StatusCode {
             StatusCode::new("8.2.1", "3.3")
         }
         RefusalReason::InsufficientMemory => StatusCode::new("8.1", "4.8"),
-        RefusalReason::WrongState(_) => StatusCode::new("8.2.1", "1.2"),
+        RefusalReason::WrongState(_) | RefusalReason::NotOwner => StatusCode::new("8.2.1", "1.2"),
         RefusalReason::Pol2(_) => StatusCode::new("8.2.3", "3.8"),
         _ => StatusCode::new("8.2", "3.8"),
     }
@@ -150,6 +150,7 @@ fn reason_holds(eis: &Eis, op: &Operation<'_>, reason: RefusalReason) -> bool {
         }
         RefusalReason::EnabledProfile => p.is_some_and(|p| p.state == ProfileState::Enabled),
         RefusalReason::EmergencyProfile => p.is_some_and(|p| p.emergency_profile_attribute),
+        RefusalReason::NotOwner => false,
         RefusalReason::Pol2(a) => eis
             .profiles
             .iter()

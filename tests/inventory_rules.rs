@@ -338,6 +338,35 @@ fn refusals_carry_sgp02_codes() {
 }
 
 #[test]
+fn only_owners_may_act() {
+    let eis = fleet_eis();
+    let op = Operation::DisableProfile {
+        iccid: "8949000000000000002",
+    };
+    let r = eis.check_for("MNO-A", &op).unwrap_err();
+    assert_eq!(
+        (r.code, r.reason),
+        (StatusCode::new("8.2.1", "1.2"), RefusalReason::NotOwner)
+    );
+    // The owner MNO and the SM-DP pass the ownership check (and meet the state rule).
+    assert_eq!(
+        eis.check_for("MNO-B", &op).unwrap_err().reason,
+        RefusalReason::WrongState(ProfileState::Disabled)
+    );
+    assert_eq!(
+        eis.check_for("SMDP-B", &op).unwrap_err().reason,
+        RefusalReason::WrongState(ProfileState::Disabled)
+    );
+    eis.check_for(
+        "MNO-B",
+        &Operation::EnableProfile {
+            iccid: "8949000000000000002",
+        },
+    )
+    .unwrap();
+}
+
+#[test]
 fn fallback_moves_and_auto_delete_follows() {
     let mut eis = fleet_eis();
     let op = Operation::SetFallbackAttribute {

@@ -111,6 +111,8 @@ pub enum RefusalReason {
     EmergencyProfile,
     /// A POL2 rule of the named profile forbids the action.
     Pol2(Pol2Action),
+    /// The requester owns neither the profile (MNO) nor created it (SM-DP).
+    NotOwner,
 }
 
 /// A refused operation: the code to report upstream and why.
@@ -138,7 +140,9 @@ impl Refusal {
                 StatusCode::new("8.2.1", "3.3")
             }
             RefusalReason::InsufficientMemory => StatusCode::new("8.1", "4.8"),
-            RefusalReason::WrongState(_) => StatusCode::new("8.2.1", "1.2"),
+            RefusalReason::WrongState(_) | RefusalReason::NotOwner => {
+                StatusCode::new("8.2.1", "1.2")
+            }
             RefusalReason::Pol2(_) => StatusCode::new("8.2.3", "3.8"),
             RefusalReason::FallbackProfile
             | RefusalReason::EnabledProfile
@@ -280,6 +284,23 @@ impl Eis {
                 Ok(())
             }
         }
+    }
+
+    /// [`Eis::check`] for a request from `requester`: an operation on an
+    /// existing profile is refused (`8.2.1`/`1.2`, njiwa "Not permitted")
+    /// unless `requester` is its MNO or its SM-DP ([`ProfileInfo::is_owned_by`]).
+    ///
+    /// # Errors
+    /// The [`Refusal`].
+    pub fn check_for(&self, requester: &str, op: &Operation<'_>) -> Result<(), Refusal> {
+        if !matches!(op, Operation::CreateIsdp { .. })
+            && self
+                .profile(op.iccid())
+                .is_some_and(|p| !p.is_owned_by(requester))
+        {
+            return refuse(RefusalReason::NotOwner);
+        }
+        self.check(op)
     }
 
     /// Checks `op` and, when allowed, builds the ES5 C-APDU that carries it
