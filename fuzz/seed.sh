@@ -7,7 +7,10 @@ cd "$(dirname "$0")"
 # Known vectors for the apdu and remote_script targets (sources cited in
 # src/apdu and src/remote tests): CreateISDP, EnableProfile, an extended
 # case 4, a TS 102 226 live trace script and response, a definite response.
-seed_hex() { mkdir -p "corpus/$1"; printf '%s' "$3" | xxd -r -p > "corpus/$1/$2.bin"; }
+seed_hex() {
+    mkdir -p "corpus/$1"
+    python3 -c 'import sys; open(sys.argv[1], "wb").write(bytes.fromhex(sys.argv[2]))' "corpus/$1/$2.bin" "$3"
+}
 seed_hex apdu create_isdp 80E60C003F10A0000005591010FFFFFFFF8900000D0010A0000005591010FFFFFFFF8900000E0010A0000005591010FFFFFFFF89000013000380C00006C9048102037000
 seed_hex apdu enable_profile 80E28800153A03124F10A0000005591010FFFFFFFF8900001000
 seed_hex apdu extended_case4 80E28800000003010203FFFF
@@ -17,15 +20,15 @@ seed_hex remote_script live_trace_response AF8023026A880000
 seed_hex remote_script definite_response AB118001022302900023058501079000830102
 seed_hex remote_script compact_response 016132
 data="${SMSR_TESTDATA:-../../shared/testdata}"
-if [ ! -d "$data/profiles" ]; then
-    echo "seed: $data/profiles not found; fuzzing without real seeds"
-    exit 0
-fi
 seed() { mkdir -p "corpus/$1"; cp "$2" "corpus/$1/$(basename "$2")"; }
-for f in "$data"/profiles/*.der; do
-    seed tlv "$f"
-    seed profile "$f"
-done
+if [ -d "$data/profiles" ]; then
+    for f in "$data"/profiles/*.der; do
+        seed tlv "$f"
+        seed profile "$f"
+    done
+else
+    echo "seed: $data/profiles not found; fuzzing tlv and profile without real packages"
+fi
 # scp80: seed with the committed known-answer packets (not copied into git).
 vec="../tests/data/scp80_vectors.json"
 if [ -f "$vec" ] && command -v python3 >/dev/null 2>&1; then
@@ -41,3 +44,10 @@ for i, r in enumerate(v["responses"]):
     open("corpus/scp80_response/kat-%03d.bin" % i, "wb").write(bytes.fromhex(r["resp"]))
 PY
 fi
+# isdr: a notification (whty layout) and an FF21 / E3 audit answer.
+mkdir -p corpus/isdr_notification corpus/isdr_response
+printf '\xE1\x2B\x4C\x10\x89\x00\x10\x12\x01\x23\x41\x23\x40\x12\x34\x56\x78\x90\x12\x24\x4D\x01\x02\x4E\x02\x00\x01\x4F\x10\xA0\x00\x00\x05\x59\x10\x10\xFF\xFF\xFF\xFF\x89\x00\x00\x10\x00' > corpus/isdr_notification/whty-layout
+printf '\xFF\x21\x0E\x81\x02\x00\x03\x82\x04\x00\x01\x00\x00\x83\x02\x08\x00' > corpus/isdr_response/ff21
+printf '\xE3\x16\x4F\x10\xA0\x00\x00\x05\x59\x10\x10\xFF\xFF\xFF\xFF\x89\x00\x00\x10\x00\x9F\x70\x01\x3F\x90\x00' > corpus/isdr_response/e3-enabled
+# isdr: whty test notification with IMEI (4F AID tag, 14 IMEI).
+printf '\xE1\x35\x4C\x10\x89\x00\x10\x12\x01\x23\x41\x23\x40\x12\x34\x56\x78\x90\x12\x24\x4D\x01\x02\x4E\x02\x00\x00\x4F\x10\xA0\x00\x00\x05\x59\x10\x10\xFF\xFF\xFF\xFF\x89\x00\x00\x13\x00\x14\x08\x11\x22\x33\x44\x55\x66\x77\x88' > corpus/isdr_notification/whty-imei

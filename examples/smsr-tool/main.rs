@@ -6,6 +6,8 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod common;
+mod eid;
+mod es5;
 mod profile;
 mod scp80_cmd;
 mod tlv_cmd;
@@ -22,6 +24,13 @@ commands:
       decode a SAIP profile package: header, element list, validation (JSON)
   profile segment FILE [--max N]
       split a package into '86' segment TLVs of at most N bytes (default 1020), hex lines
+  es5 create-isdp --isdp-aid HEX [--memory N] | enable|disable|delete|set-fallback|set-emergency --isdp-aid HEX
+      | confirm-notification --seq N | audit [--isdp-aid HEX]   [--script]
+      print the ES5 C-APDUs (hex, one per line; --script: one AA expanded script)
+  es5 parse-notification HEX
+      print an eUICC notification (E1) as JSON
+  eid check DIGITS | eid compute DIGITS30
+      verify / add the EID check digits (ISO/IEC 7064 MOD 97-10)
 ";
 
 fn main() -> ExitCode {
@@ -30,6 +39,8 @@ fn main() -> ExitCode {
         Some("tlv") => tlv_cmd::run(common::tail(&args)),
         Some("profile") => profile::run(common::tail(&args)),
         Some("scp80") => scp80_cmd::run(common::tail(&args)),
+        Some("es5") => es5::run(common::tail(&args)),
+        Some("eid") => eid::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}{}", scp80_cmd::USAGE);
             Ok(())
