@@ -45,17 +45,10 @@ pub use error::Error;
 pub use notification::{Notification, NotificationType};
 pub use response::Es5Error;
 
-/// Decodes hex digits (either case) into `out`; `None` on an odd length, a
-/// non-hex character or a too small `out`.
+/// Decodes hex digits (either case) into the start of `out`; `None` on an
+/// odd length, a non-hex character or a too small `out`.
 pub(crate) fn hex_decode(text: &str, out: &mut [u8]) -> Option<usize> {
-    let b = text.as_bytes();
-    if !b.len().is_multiple_of(2) || b.len() / 2 > out.len() {
-        return None;
-    }
-    let nib = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
-    for (o, pair) in out.iter_mut().zip(b.chunks_exact(2)) {
-        let [h, l] = pair else { return None };
-        *o = (nib(*h)? << 4) | nib(*l)?;
-    }
-    Some(b.len() / 2)
+    let n = text.len() / 2;
+    hex::decode_to_slice(text, out.get_mut(..n)?).ok()?;
+    Some(n)
 }
