@@ -13,9 +13,11 @@
 //!
 //! Nothing here allocates.
 
+pub mod card;
 pub mod error;
 pub mod http;
 pub mod psk_id;
+pub mod server;
 pub mod trigger;
 
 pub use error::Error;

@@ -694,6 +694,40 @@ fn read_chunked<'a>(
     }
 }
 
+/// Where `body`'s data lies in `buf` (which it must borrow from), after
+/// moving chunked data together in place: returns the range of the decoded
+/// body. For a non-chunked body nothing moves.
+///
+/// The caller passes the body's position (`start` = offset of its first
+/// byte in `buf`) because `body` itself cannot borrow `buf` while it is
+/// being rewritten.
+pub(crate) fn body_in_place(
+    buf: &mut [u8],
+    start: usize,
+    chunked: bool,
+    len: usize,
+) -> core::ops::Range<usize> {
+    if !chunked {
+        return start..start + len;
+    }
+    let mut read = start;
+    let mut write = start;
+    while let Ok(ChunkHeader::Complete(size, data_at)) = chunk_header(buf, read) {
+        if size == 0 || data_at + size > buf.len() {
+            break;
+        }
+        buf.copy_within(data_at..data_at + size, write);
+        write += size;
+        read = data_at + size + 2;
+    }
+    start..write
+}
+
+/// Offset of `part` inside `whole` (both from the same buffer).
+pub(crate) fn offset_in(whole: &[u8], part: &[u8]) -> usize {
+    (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
