@@ -206,7 +206,7 @@ fn chunked_response_split_at_every_byte_boundary() {
                 assert!(rec.0.is_empty());
                 c.handle_input(&msg[k..], Duration::ZERO, &mut rec).unwrap();
             }
-            assert_eq!(rec.0, [script.clone()], "cut {k}");
+            assert_eq!(rec.0, std::slice::from_ref(&script), "cut {k}");
             assert_eq!(c.poll_event(), Some(CardEvent::Executed(ScriptStatus::Ok)));
         }
     }
