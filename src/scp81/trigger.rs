@@ -142,6 +142,16 @@ pub struct DnsParams<'a> {
 
 const OPTS: Options = Options::strict();
 
+/// Refuses a child that comes before one already seen: the parser accepts
+/// the table order only, so that parse and emit are exact inverses.
+fn in_order(last: &mut usize, rank: usize, what: &'static str, offset: usize) -> Result<(), Error> {
+    if rank < *last {
+        return Err(Error::BadValue { what, offset });
+    }
+    *last = rank;
+    Ok(())
+}
+
 /// Stores `v` in `slot`, refusing a second occurrence.
 fn once<T>(slot: &mut Option<T>, v: T, what: &'static str, offset: usize) -> Result<(), Error> {
     if slot.is_some() {
@@ -179,8 +189,11 @@ impl<'a> TriggerParams<'a> {
             });
         }
         let mut out = Self::default();
+        let mut last = 0;
         for c in children(&t) {
             let c = c?;
+            let rank = usize::from(c.tag() == tag::DNS);
+            in_order(&mut last, rank, "order of 83/B3 in 81", c.offset())?;
             match c.tag() {
                 tag::SESSION => once(
                     &mut out.session,
@@ -205,9 +218,21 @@ impl<'a> TriggerParams<'a> {
 impl<'a> SessionParams<'a> {
     fn from_tlv(t: &Tlv<'a>) -> Result<Self, Error> {
         let mut out = Self::default();
+        let mut last = 0;
         for c in children(t) {
             let c = c?;
             let at = c.offset();
+            let rank = [
+                tag::CONNECTION,
+                tag::SECURITY,
+                tag::EXTENDED_SECURITY,
+                tag::RETRY_POLICY,
+                tag::HTTP_POST,
+            ]
+            .iter()
+            .position(|&k| k == c.tag())
+            .unwrap_or(0);
+            in_order(&mut last, rank, "order of 84/85/A5/86/89 in 83", at)?;
             match c.tag() {
                 tag::CONNECTION => once(&mut out.connection, c.value(), "84", at)?,
                 tag::SECURITY => once(&mut out.security, SecurityParams::from_tlv(&c)?, "85", at)?,
@@ -331,9 +356,15 @@ impl<'a> RetryPolicy<'a> {
 impl<'a> HttpPostParams<'a> {
     fn from_tlv(t: &Tlv<'a>) -> Result<Self, Error> {
         let mut out = Self::default();
+        let mut last = 0;
         for c in children(t) {
             let c = c?;
             let at = c.offset();
+            let rank = [tag::HOST, tag::AGENT_ID, tag::URI]
+                .iter()
+                .position(|&k| k == c.tag())
+                .unwrap_or(0);
+            in_order(&mut last, rank, "order of 8A/8B/8C in 89", at)?;
             match c.tag() {
                 tag::HOST => once(&mut out.host, text(&c, "8A admin host")?, "8A", at)?,
                 tag::AGENT_ID => once(&mut out.agent_id, text(&c, "8B agent id")?, "8B", at)?,
@@ -354,9 +385,16 @@ impl<'a> HttpPostParams<'a> {
 impl<'a> DnsParams<'a> {
     fn from_tlv(t: &Tlv<'a>) -> Result<Self, Error> {
         let mut out = Self::default();
+        let mut last = 0;
         for c in children(t) {
             let c = c?;
             let at = c.offset();
+            in_order(
+                &mut last,
+                usize::from(c.tag() == tag::DNS_CONNECTION),
+                "order of D6/FA in B3",
+                at,
+            )?;
             match c.tag() {
                 tag::FQDN => once(&mut out.fqdn, c.value(), "D6", at)?,
                 tag::DNS_CONNECTION => once(&mut out.connection, c.value(), "FA", at)?,
@@ -579,6 +617,14 @@ mod tests {
                 what: "KVN/KID",
                 len: 3,
                 offset: 8
+            })
+        );
+        // 89 before 85
+        assert_eq!(
+            TriggerParams::parse(&hex::decode("810c830a8900850601aa02400100").unwrap()),
+            Err(Error::BadValue {
+                what: "order of 84/85/A5/86/89 in 83",
+                offset: 6
             })
         );
         // duplicate 89
