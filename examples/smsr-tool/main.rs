@@ -6,6 +6,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod common;
+mod scp81;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -16,12 +17,18 @@ usage: smsr-tool <command> ...
 commands:
   tlv decode HEX|--file F [--json] [--lenient] [--indefinite]
       print the BER-TLV tree (tags, lengths, offsets)
+  scp81 psk-id build EID AID KEY_ID KVN | scp81 psk-id parse TEXT [--json]
+      build or decode the SGP.02 PSK-TLS identity (hex of 80/81/4F/82/83)
+  scp81 trigger FILE|-
+      JSON in (eid, isd_r_aid, admin_host, agent_id, admin_uri, psk, retry,
+      connection, scp80 {...}): the HTTPS trigger TLV and its push SMS segments
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("tlv") => tlv_cmd::run(common::tail(&args)),
+        Some("scp81") => scp81::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
