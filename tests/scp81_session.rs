@@ -540,3 +540,52 @@ fn limits_apply_to_the_card_side_too() {
     c.handle_timeout(Duration::from_secs(30));
     assert_eq!(c.poll_event(), Some(CardEvent::Ended(EndReason::Timeout)));
 }
+
+#[test]
+fn final_204_lost_with_the_connection_is_given_on_resume_and_events_survive() {
+    let mut s = server(ServerConfig::new(uri("/gp/adm")));
+    let a = s.push_script(script(0x01, 0), None).unwrap();
+    let mut c = card(BodyFraming::Chunked(5));
+    let (mut exec, mut log) = (EchoCard::default(), Log::default());
+    let mut buf = vec![0u8; 8192];
+    let t = Duration::ZERO;
+    s.connection_opened(t);
+    let n = c.poll_transmit(&mut buf, t).unwrap().unwrap();
+    s.handle_input(&buf[..n], t).unwrap();
+    drain(&mut s, &mut log);
+    let n = s.poll_transmit(&mut buf, t).unwrap().unwrap();
+    c.handle_input(&buf[..n], t, &mut exec).unwrap();
+    let n = c.poll_transmit(&mut buf, t).unwrap().unwrap();
+    s.handle_input(&buf[..n], t).unwrap();
+    // The connection breaks before the integrator polls the result event
+    // and before the 204 is written.
+    s.connection_closed(t);
+    c.connection_lost();
+    match s.poll_event() {
+        Some(Event::Response {
+            id,
+            status: ScriptStatus::Ok,
+            body,
+        }) => {
+            assert_eq!(id, a);
+            assert_eq!(
+                body,
+                [0xAB, 0x08, 0x80, 0x01, 0x01, 0x23, 0x03, 0x01, 0x90, 0x00]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!s.is_ended());
+    s.connection_opened(Duration::from_secs(5));
+    pump(
+        &mut s,
+        &mut c,
+        &mut exec,
+        &mut log,
+        7,
+        Duration::from_secs(5),
+    );
+    assert!(log.responses.is_empty(), "the result is not reported twice");
+    assert_eq!(log.ended, [EndReason::Completed]);
+    assert!(c.is_ended());
+}

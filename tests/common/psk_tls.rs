@@ -213,16 +213,16 @@ fn serve_one(
                 break;
             }
             Ok(n) => {
+                // The session takes all input unless undrained events hold
+                // its buffer; drain and offer the rest once more.
                 let mut at = 0;
                 while at < n {
-                    match s.handle_input(&buf[at..n], elapsed(start)) {
-                        Ok(k) => at += k,
-                        Err(_) => break,
-                    }
+                    let k = s.handle_input(&buf[at..n], elapsed(start)).unwrap_or(0);
                     drain(s, &mut report);
-                    if s.is_ended() {
+                    if k == 0 || s.is_ended() {
                         break;
                     }
+                    at += k;
                 }
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
