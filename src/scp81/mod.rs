@@ -18,6 +18,7 @@ pub mod error;
 pub mod http;
 pub mod psk_id;
 pub mod server;
+pub mod tls;
 pub mod trigger;
 
 pub use error::Error;
