@@ -150,6 +150,11 @@ fn setup(eids: &[[u8; 16]], cfg: &ServerConfig) -> (Keys, Sessions) {
 fn assert_completed(report: &ConnReport) {
     assert_eq!(report.handshake_error, None);
     assert_eq!(report.opened, 1);
+    assert_eq!(
+        report.agent_matches,
+        Some(true),
+        "X-Admin-From names the TLS identity"
+    );
     let ids: Vec<_> = report.responses.iter().map(|r| r.0).collect();
     assert_eq!(ids, [0, 1, 2]);
     assert!(report.responses.iter().all(|r| r.1 == ScriptStatus::Ok));

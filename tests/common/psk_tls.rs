@@ -49,6 +49,8 @@ pub struct ConnReport {
     pub cipher: Option<String>,
     pub handshake_error: Option<String>,
     pub opened: usize,
+    /// `X-Admin-From` of the first POST named the TLS identity's EID and AID.
+    pub agent_matches: Option<bool>,
     pub responses: Vec<(ScriptId, ScriptStatus, Vec<u8>)>,
     pub ended: Option<EndReason>,
 }
@@ -241,7 +243,13 @@ fn serve_one(
 fn drain(s: &mut Session, report: &mut ConnReport) {
     while let Some(ev) = s.poll_event() {
         match ev {
-            Event::Opened { .. } => report.opened += 1,
+            Event::Opened { agent_id } => {
+                report.opened += 1;
+                report.agent_matches = match (&report.identity, agent_id) {
+                    (Some(id), Some(a)) => Some(id.matches_agent_id(a)),
+                    _ => Some(false),
+                };
+            }
             Event::Response { id, status, body } => {
                 report.responses.push((id, status, body.to_vec()))
             }
