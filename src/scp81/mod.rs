@@ -47,6 +47,7 @@ pub mod card;
 pub mod error;
 pub mod http;
 pub mod psk_id;
+pub mod push;
 pub mod server;
 pub mod tls;
 pub mod trigger;
