@@ -51,9 +51,10 @@ pub fn push_payload(
             let (tag, len) = h.split_first_mut().ok_or(too_small)?;
             *tag = COMMAND_SCRIPTING_TEMPLATE_TAG;
             tlv::write_length(&mut tlv::SliceBuffer::new(len), inner).map_err(|_| too_small)?;
-            let n = trigger
-                .emit(rest)
-                .map_err(|_| Error::BufferTooSmall { needed, available })?;
+            let n = trigger.emit(rest).map_err(|e| match e {
+                Error::BufferTooSmall { .. } => too_small,
+                other => other,
+            })?;
             Ok(head + n)
         }
     }
