@@ -382,6 +382,22 @@ fn stalled_client_times_out_with_408() {
 }
 
 #[test]
+fn card_that_never_connects_after_the_trigger_times_out() {
+    let mut s = server(ServerConfig::new(uri("/gp/adm")));
+    s.push_script(script(0x01, 0), None).unwrap();
+    assert_eq!(s.poll_timeout(), None);
+    s.trigger_sent(Duration::from_secs(2));
+    assert_eq!(s.poll_timeout(), Some(Duration::from_secs(302)));
+    s.handle_timeout(Duration::from_secs(301));
+    assert!(!s.is_ended());
+    s.handle_timeout(Duration::from_secs(302));
+    let mut log = Log::default();
+    drain(&mut s, &mut log);
+    assert_eq!(log.ended, [EndReason::Timeout]);
+    assert!(s.is_closed());
+}
+
+#[test]
 fn card_that_never_comes_back_times_out() {
     let mut s = server(ServerConfig::new(uri("/gp/adm")));
     s.push_script(script(0x01, 0), None).unwrap();

@@ -59,8 +59,8 @@ pub struct ServerConfig {
     /// How long a POST may take to arrive completely, counted from the
     /// connection's start or from the previous response.
     pub request_timeout: Duration,
-    /// How long the card may stay away after a connection breaks before the
-    /// session is given up.
+    /// How long the card may stay away (after the trigger was sent, or
+    /// after a connection broke) before the session is given up.
     pub resume_timeout: Duration,
     /// How long to hold a POST open waiting for the integrator to queue a
     /// script while [`ServerSession::expect_more`] is set.
@@ -256,6 +256,14 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
         if self.state == State::Deferred {
             self.state = State::AwaitPost;
             self.pending = Some(Pending::NoContent);
+        }
+    }
+
+    /// The trigger push has been sent: the card has `resume_timeout` to
+    /// connect.
+    pub fn trigger_sent(&mut self, now: Duration) {
+        if self.state == State::AwaitOpen && !self.connected {
+            self.deadline = Some(now + self.config.resume_timeout);
         }
     }
 
