@@ -8,5 +8,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod crypto;
+pub mod scp80;
 pub mod scp81;
 pub mod tlv;
