@@ -8,7 +8,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod apdu;
 pub mod crypto;
+pub mod remote;
 pub mod scp80;
 pub mod scp81;
 pub mod tlv;
