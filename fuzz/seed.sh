@@ -51,3 +51,14 @@ printf '\xFF\x21\x0E\x81\x02\x00\x03\x82\x04\x00\x01\x00\x00\x83\x02\x08\x00' > 
 printf '\xE3\x16\x4F\x10\xA0\x00\x00\x05\x59\x10\x10\xFF\xFF\xFF\xFF\x89\x00\x00\x10\x00\x9F\x70\x01\x3F\x90\x00' > corpus/isdr_response/e3-enabled
 # isdr: whty test notification with IMEI (4F AID tag, 14 IMEI).
 printf '\xE1\x35\x4C\x10\x89\x00\x10\x12\x01\x23\x41\x23\x40\x12\x34\x56\x78\x90\x12\x24\x4D\x01\x02\x4E\x02\x00\x00\x4F\x10\xA0\x00\x00\x05\x59\x10\x10\xFF\xFF\xFF\xFF\x89\x00\x00\x13\x00\x14\x08\x11\x22\x33\x44\x55\x66\x77\x88' > corpus/isdr_notification/whty-imei
+# scp81: a first POST, a chunked result POST, a 200 and a 204 response; the
+# pySim trigger vectors and the SGP.02 PSK identity vector.
+mkdir -p corpus/scp81_http corpus/scp81_trigger corpus/scp81_session
+printf '\x07POST /gp/adm HTTP/1.1\r\nHost: smsr\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-From: //se-id/eid/89001012012341234012345678901224;//aa-id/aid/A000000559/1010FFFFFFFF8900000100\r\n\r\n' > corpus/scp81_http/first-post
+printf '\x02POST /gp/adm?n=1 HTTP/1.1\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-Script-Status: ok\r\nContent-Type: application/vnd.globalplatform.card-content-mgt-response;version=1.0\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n\xaf\x80\x23\x02\r\n4\r\n\x6a\x88\x00\x00\r\n0\r\n\r\n' > corpus/scp81_http/chunked-result-post
+printf '\x03HTTP/1.1 200 OK\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-Next-URI: /gp/adm?n=1\r\nX-Admin-Targeted-Application: //aid/A000000559/1010FFFFFFFF8900001100\r\nContent-Type: application/vnd.globalplatform.card-content-mgt;version=1.0\r\nContent-Length: 9\r\n\r\n\xaa\x07\x22\x05\x80\xca\x00\x85\x00' > corpus/scp81_http/script-200
+printf '\x01HTTP/1.1 204 No Content\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\n\r\n' > corpus/scp81_http/end-204
+printf '\x81\x08\x83\x06\x89\x04\x8c\x02\x2f\x61' > corpus/scp81_trigger/pysim-minimal
+printf '\x81\x0c\x83\x0a\x85\x08\x04\xde\xad\xbe\xef\x02\x00\x40' > corpus/scp81_trigger/pysim-security
+printf '8001028110890010120123412340123456789012244F10000102030405060708090A0B0C0D0E0F820101830140' > corpus/scp81_trigger/psk-identity
+printf '\x00\x02\x00\x06\x01\x02\x00\x03\x03\x04\x0a\x0b\x02\x03\x01\x03' > corpus/scp81_session/ops

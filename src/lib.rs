@@ -16,4 +16,5 @@ pub mod isdr;
 pub mod profile;
 pub mod remote;
 pub mod scp80;
+pub mod scp81;
 pub mod tlv;
