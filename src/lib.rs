@@ -10,4 +10,6 @@ extern crate std;
 
 pub mod apdu;
 pub mod remote;
+pub mod crypto;
+pub mod scp80;
 pub mod tlv;
