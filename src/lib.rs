@@ -9,6 +9,9 @@ extern crate alloc;
 extern crate std;
 
 pub mod apdu;
+#[cfg(feature = "alloc")]
+pub mod inventory;
+pub mod isdr;
 pub mod remote;
 pub mod crypto;
 pub mod scp80;
