@@ -378,11 +378,14 @@ impl<D: Encode> Command<D> {
         self.ne
     }
 
-    /// `true` when the encoding will use extended lengths.
+    /// `true` when the encoding will use extended lengths (a case 1
+    /// command has no length fields, so it is never extended).
     pub fn is_extended(&self) -> bool {
-        self.extended
-            || self.data.encoded_len() > 255
-            || self.ne.is_some_and(|ne| ne > MAX_SHORT_NE)
+        let nc = self.data.encoded_len();
+        if nc == 0 && self.ne.is_none() {
+            return false;
+        }
+        self.extended || nc > 255 || self.ne.is_some_and(|ne| ne > MAX_SHORT_NE)
     }
 
     /// Copies the encoding into an owned [`CommandApdu`].
@@ -627,6 +630,18 @@ mod tests {
         assert!(CommandView::parse(&[0, 0xA4, 4, 0, 0, 1]).is_err());
         // Extended Lc 1 then one trailing octet (neither 3E nor 4E).
         assert!(CommandView::parse(&[0, 0xA4, 4, 0, 0, 0, 1, 0xAA, 0x01]).is_err());
+    }
+
+    #[test]
+    fn case_1_is_never_extended() {
+        let c = Command::new(Header::new(0x00, 0x70, 0x00, 0x00)).extended();
+        assert!(!c.is_extended());
+        let b = enc(&c);
+        assert_eq!(b, [0x00, 0x70, 0x00, 0x00]);
+        assert_eq!(
+            CommandView::parse(&b).unwrap().is_extended(),
+            c.is_extended()
+        );
     }
 
     #[test]

@@ -1,4 +1,22 @@
 //! The compact remote command and response format (ETSI TS 102 226 §5.1).
+//!
+//! A compact command list is the plain concatenation of the C-APDUs, so any
+//! tuple or slice of [`Command`](crate::apdu::Command)s (or byte slices)
+//! encodes it directly into the caller's buffer:
+//!
+//! ```
+//! use smsr::apdu::{Command, Header};
+//! use smsr::remote::{CompactCommands, P3};
+//! use smsr::tlv::Encode;
+//! let select = Command::with_data(Header::new(0x00, 0xA4, 0x00, 0x04), &[0x3F, 0x00][..])?;
+//! let read = Command::new(Header::new(0x00, 0xB0, 0x00, 0x00)).with_le(10)?;
+//! let mut buf = [0u8; 32];
+//! let list = (select, read).encode_to_slice(&mut buf)?;
+//! assert_eq!(list, [0x00, 0xA4, 0x00, 0x04, 0x02, 0x3F, 0x00, 0x00, 0xB0, 0x00, 0x00, 0x0A]);
+//! // The card side splits it again.
+//! assert_eq!(CompactCommands::new(list, P3::uicc).count(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::Error;
 use crate::apdu::{Header, StatusWord};
@@ -21,8 +39,8 @@ pub enum P3 {
 impl P3 {
     /// The classification of TS 102 221 §10 (UICC file and security
     /// commands, as RFM sends them): READ BINARY `B0`, READ RECORD `B2`,
-    /// GET RESPONSE `C0`, GET DATA `CA`, STATUS `F2` with CLA `8x`/`Cx`/`Ex`
-    /// (UICC), GET CHALLENGE `84` and FETCH `12` carry Le; every other
+    /// GET RESPONSE `C0`, GET DATA `CA`, STATUS `F2`, GET CHALLENGE `84`
+    /// and FETCH `12` carry Le; every other
     /// instruction carries Lc. GlobalPlatform GET STATUS (`80 F2` with
     /// data) therefore needs its own classifier.
     pub const fn uicc(header: Header) -> Self {
