@@ -9,6 +9,7 @@ mod common;
 mod scp80_cmd;
 mod eid;
 mod es5;
+mod scp81;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -26,6 +27,11 @@ commands:
       print an eUICC notification (E1) as JSON
   eid check DIGITS | eid compute DIGITS30
       verify / add the EID check digits (ISO/IEC 7064 MOD 97-10)
+  scp81 psk-id build EID AID KEY_ID KVN | scp81 psk-id parse TEXT [--json]
+      build or decode the SGP.02 PSK-TLS identity (hex of 80/81/4F/82/83)
+  scp81 trigger FILE|-
+      JSON in (eid, isd_r_aid, admin_host, agent_id, admin_uri, psk, retry,
+      connection, scp80 {...}): the HTTPS trigger TLV and its push SMS segments
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +41,7 @@ fn main() -> ExitCode {
         Some("scp80") => scp80_cmd::run(common::tail(&args)),
         Some("es5") => es5::run(common::tail(&args)),
         Some("eid") => eid::run(common::tail(&args)),
+        Some("scp81") => scp81::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}{}", scp80_cmd::USAGE);
             Ok(())
