@@ -9,11 +9,13 @@ extern crate alloc;
 extern crate std;
 
 pub mod apdu;
+pub mod crypto;
 #[cfg(feature = "alloc")]
 pub mod inventory;
 pub mod isdr;
 pub mod remote;
-pub mod crypto;
 pub mod scp80;
 pub mod scp81;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod tlv;

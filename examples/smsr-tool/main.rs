@@ -6,9 +6,9 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod common;
-mod scp80_cmd;
 mod eid;
 mod es5;
+mod scp80_cmd;
 mod scp81;
 mod tlv_cmd;
 
