@@ -146,7 +146,9 @@ impl ScriptExecutor for Executor<'_> {
         if !script::is_expanded(script_bytes) {
             return (ScriptStatus::ScriptFormatError, 0);
         }
-        let Some(out) = script::run_expanded(script_bytes, &mut exec) else {
+        let out = script::run_expanded(script_bytes, &mut exec);
+        self.card.start_session();
+        let Some(out) = out else {
             return (ScriptStatus::ScriptFormatError, 0);
         };
         match response.get_mut(..out.len()) {

@@ -761,10 +761,13 @@ impl Card {
         Rapdu::ok(encode(tlv::tlv(Tag::new(0x80), aids)))
     }
 
-    /// ES5.DeleteProfile (GP DELETE `80 E4 00 40`, SGP.02 §4.1.1.6): not
-    /// the enabled, fall-back or emergency profile, POL1 permitting.
+    /// ES5.DeleteProfile (GP DELETE, SGP.02 §4.1.1.4): not the enabled,
+    /// fall-back or emergency profile, POL1 permitting. P2 is `00` (object)
+    /// or `80` (object and related objects) as GP table 11-23 defines; the
+    /// `40` njiwa writes sets an RFU bit and is refused with `6A86`, as a
+    /// card that checks P2 would.
     fn delete(&mut self, view: &CommandView<'_>) -> Rapdu {
-        if view.p1() != 0x00 || !matches!(view.p2(), 0x00 | 0x40) {
+        if view.p1() != 0x00 || !matches!(view.p2(), 0x00 | 0x80) {
             return Rapdu::sw(SW_WRONG_P1P2);
         }
         let Some(aid) = aid_tlv(view.data()) else {

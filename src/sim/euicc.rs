@@ -26,8 +26,8 @@ use crate::scp80::{
     self, Cntr, CommandHeader, CommandPacket, Framing, KeySet, PorRequest, PorStatus, Spi, Tar,
 };
 
-/// Segments a concatenated command packet may have.
-const MAX_PARTS: usize = 32;
+/// Segments a concatenated command packet may have (the 8-bit total).
+const MAX_PARTS: usize = 255;
 
 /// An application behind its own TAR (for example an RFM applet), in
 /// compact format. It answers each C-APDU with response data and a
@@ -111,7 +111,7 @@ pub struct Euicc {
     pub(crate) card: Card,
     counters: BTreeMap<([u8; 3], u8), Cntr>,
     out_counter: Cntr,
-    reassembler: Reassembler<MAX_PARTS>,
+    reassembler: Box<Reassembler<MAX_PARTS>>,
     outbox: Vec<Outgoing>,
     /// Injected faults.
     pub faults: FaultPlan,
@@ -144,7 +144,7 @@ impl Euicc {
             card,
             counters: BTreeMap::new(),
             out_counter: Cntr::default(),
-            reassembler: Reassembler::new(),
+            reassembler: Box::new(Reassembler::new()),
             outbox: Vec::new(),
             faults: FaultPlan::new(SimRng::new(seed).next_u64()),
             applets: Vec::new(),
@@ -232,16 +232,14 @@ impl Euicc {
     pub fn receive(&mut self, tp_ud: &[u8], now_ms: u64) -> Result<Reception, Error> {
         let (udh, payload) = UserDataHeader::split(tp_ud).map_err(Error::Sms)?;
         let packet: Vec<u8> = if udh.concat().is_some() {
-            let mut r = self.reassembler.clone();
-            let progress = r.push(tp_ud).map_err(|e| {
-                self.reassembler = Reassembler::new();
+            let progress = self.reassembler.push(tp_ud).map_err(|e| {
+                *self.reassembler = Reassembler::new();
                 Error::Sms(e)
             })?;
             if let Progress::Incomplete { have, total } = progress {
-                self.reassembler = r;
                 return Ok(Reception::Partial { have, total });
             }
-            self.reassembler = Reassembler::new();
+            let r = core::mem::replace(&mut *self.reassembler, Reassembler::new());
             if r.packet_iei() != Some(sms::IEI_COMMAND_PACKET) {
                 return Err(Error::NotCommandPacket);
             }
@@ -330,9 +328,13 @@ impl Euicc {
                 let status = e
                     .por_status()
                     .unwrap_or(PorStatus::UNIDENTIFIED_SECURITY_ERROR);
-                return Ok(self.refuse(&header, Some(&keys), status, now_ms));
+                // Echo the CNTR as deciphered when deciphering happened.
+                let seen = CommandPacket::new_checked(packet.as_slice(), Framing::SmsPp)
+                    .map_or(header, |p| p.header());
+                return Ok(self.refuse(&seen, Some(&keys), status, now_ms));
             }
         };
+        let header = unwrapped.header;
         if !route.msl.admits(header.spi) {
             return Ok(self.refuse(
                 &header,
@@ -379,12 +381,15 @@ impl Euicc {
         let card = &mut self.card;
         card.start_session();
         let mut exec = |apdu: &[u8]| card.execute(target, apdu);
-        if script::is_expanded(data)
-            && let Some(out) = script::run_expanded(data, &mut exec)
+        let out = match script::is_expanded(data)
+            .then(|| script::run_expanded(data, &mut exec))
+            .flatten()
         {
-            return out;
-        }
-        script::run_compact(data, &mut exec)
+            Some(out) => out,
+            None => script::run_compact(data, &mut exec),
+        };
+        self.card.start_session();
+        out
     }
 
     fn run_applet(&mut self, tar: Tar, data: &[u8]) -> Vec<u8> {
