@@ -5,7 +5,10 @@
 //!
 //! The trigger arrives as the SCP80 secured data itself, the `81` TLV
 //! with nothing around it, as njiwa's `makeRAMHttpPushCommand` sends it
-//! (whether SGP.02 wraps it further is UNCONFIRMED). TLS is the
+//! (whether SGP.02 wraps it further is UNCONFIRMED). Secured data that
+//! starts with `81` but is no usable trigger (malformed, or naming a PSK
+//! key the ISD-R does not hold) is run as a compact command list like any
+//! other, so its PoR reports the failing C-APDU. TLS is the
 //! integrator's: the simulator says which host, which PSK identity and
 //! which key ([`AdminSessionRequest`]); the HTTP bytes inside the TLS
 //! tunnel go through [`Euicc::admin_transmit`] / [`Euicc::admin_receive`].
