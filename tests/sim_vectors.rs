@@ -144,15 +144,15 @@ fn fleet_eis_as_registered_drives_the_simulator() {
     for cfg in configs {
         let eis = fleet::eis(&cfg, "EUM-SIM", "SMSR-1");
         eis.check_invariants().unwrap();
-        assert_eq!(eis.eid, cfg.eid);
-        assert!(eis.eid.verify().is_ok());
+        assert_eq!(eis.eid(), cfg.eid);
+        assert!(eis.eid().verify().is_ok());
         // The SM-SR takes the keys from the EIS (as registered over ES1)
         // and reaches the eUICC with them.
         let ks = eis
             .isd_r
             .key_sets
             .iter()
-            .find(|k| k.key_set_type == smsr::inventory::KeySetType::Scp80)
+            .find(|k| k.key_set_type == Some(smsr::inventory::KeySetType::Scp80))
             .unwrap();
         let kic = Key::aes(
             ks.keys
@@ -185,7 +185,7 @@ fn fleet_eis_as_registered_drives_the_simulator() {
             .isd_r
             .key_sets
             .iter()
-            .find(|k| k.key_set_type == smsr::inventory::KeySetType::Scp81)
+            .find(|k| k.key_set_type == Some(smsr::inventory::KeySetType::Scp81))
             .unwrap();
         assert_eq!(psk.version, 0x40);
         assert_eq!(
@@ -193,4 +193,50 @@ fn fleet_eis_as_registered_drives_the_simulator() {
             sim.psk(0x40, 0x01).unwrap().dangerous_value()
         );
     }
+}
+
+/// The notification SMS recorded in whty's code (sgp02-findings: ids
+/// 42050713693 / 42059202836 for the SMS, 42032072547 for the `E1` test
+/// vector): after CreateISDP `…1300`, download and enable, the eUICC with
+/// EID 89001012012341234012345678901224 and IMEI 1122334455667788 sends
+/// `02 70 00 | 00 4D 15 02 00 10 12 00 00 01 00 00 00 00 00 00 <CC 8> |
+/// E1 35 4C10 <EID> 4D01 02 4E02 0000 4F10 <AID> 1408 <IMEI>`. The CC is
+/// over the recorder's unknown keys, so it is checked with ours.
+#[test]
+fn whty_recorded_notification_sms() {
+    let mut cfg = fleet::member(3, 0).unwrap();
+    cfg.eid = smsr::isdr::Eid::parse_digits("89001012012341234012345678901224").unwrap();
+    cfg.imei = Some([0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]);
+    let mut server = Server::new(&cfg);
+    let mut sim = Euicc::new(cfg, 0);
+    let create = hex::decode("80E60C003F10A0000005591010FFFFFFFF8900000D0010A0000005591010FFFFFFFF8900000E0010A0000005591010FFFFFFFF89000013000380C00006C9048102037000").unwrap();
+    let aid = Aid::new(&hex::decode("A0000005591010FFFFFFFF8900001300").unwrap()).unwrap();
+    let perso = smsr::isdr::es5::install_for_personalization(&aid).unwrap();
+    let pkg = sim_support::profile_header([0x98; 10], None);
+    let store = hex::decode(format!("80E29000{:02X}{}", pkg.len(), hex::encode(&pkg))).unwrap();
+    server.run(&mut sim, &[&create, perso.as_bytes(), &store]);
+    let enable = smsr::isdr::es5::enable_profile(&aid).unwrap();
+    let header = server.header();
+    let script = Server::script_bytes(&[enable.as_bytes()], smsr::remote::Coding::Definite);
+    for s in server.segments(&header, &script) {
+        sim.receive(&s, 0).unwrap();
+    }
+    let out = sim.take_outgoing(0);
+    let n: Vec<_> = out
+        .iter()
+        .filter(|o| matches!(o.kind, smsr::sim::OutgoingKind::Notification(_)))
+        .collect();
+    assert_eq!(n.len(), 1);
+    let sms = hex::encode_upper(&n[0].tp_ud);
+    assert_eq!(
+        &sms[..38],
+        "027000004D15020010120000010000000000".to_owned() + "00"
+    );
+    assert_eq!(
+        &sms[54..],
+        "E1354C10890010120123412340123456789012244D01024E0200004F10A0000005591010FFFFFFFF890000130014081122334455667788"
+    );
+    // And the SM-SR verifies its CC with the ISD-R keys.
+    let parsed = server.notification(&n[0].tp_ud);
+    assert_eq!(parsed.sequence_number, 0);
 }

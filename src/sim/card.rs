@@ -40,8 +40,6 @@ mod dgi {
     pub const ENABLE: u16 = 0x3A03;
     pub const DISABLE: u16 = 0x3A04;
     pub const SET_FALLBACK: u16 = 0x3A05;
-    /// UNCONFIRMED value (isdr's guess).
-    pub const SMSR_ADDRESSING: u16 = 0x3A06;
     pub const CONNECTIVITY: u16 = 0x3A07;
     pub const CONFIRM_NOTIFICATION: u16 = 0x3A08;
     /// UNCONFIRMED value (isdr's guess).
@@ -152,7 +150,7 @@ pub struct Card {
     /// A profile switch not yet confirmed: (previously enabled, newly
     /// enabled, notification sequence number).
     pub(crate) unconfirmed_switch: Option<(Option<Aid>, Aid, u16)>,
-    /// SM-SR addressing parameters (DGI `3A06`).
+    /// SM-SR addressing parameters (DGI `3A07` template `A3`).
     pub smsr_addressing: Option<Vec<u8>>,
     /// Connectivity parameters sent to the ISD-R (DGI `3A07`).
     pub connectivity: Option<Vec<u8>>,
@@ -248,7 +246,7 @@ impl Card {
             default_quota,
             pending: Vec::new(),
             unsent: Vec::new(),
-            next_seq: 1,
+            next_seq: 0,
             unconfirmed_switch: None,
             smsr_addressing: None,
             connectivity: None,
@@ -309,7 +307,7 @@ impl Card {
     /// Queues a notification and returns its sequence number.
     pub(crate) fn notify(&mut self, kind: u8, aid: Option<Aid>, disabled: Vec<Aid>) -> u16 {
         let seq = self.next_seq;
-        self.next_seq = self.next_seq.wrapping_add(1).max(1);
+        self.next_seq = self.next_seq.wrapping_add(1);
         self.pending.push(PendingNotification {
             seq,
             kind,
@@ -616,12 +614,15 @@ impl Card {
                 [0x4E, 0x02, a, b] => self.confirm(u16::from_be_bytes([*a, *b]), wants_response),
                 _ => Rapdu::sw(StatusWord::INCORRECT_DATA),
             },
-            dgi::CONNECTIVITY => {
-                self.connectivity = Some(value.to_vec());
+            // UpdateSMSRAddressingParameters travels in DGI 3A07 too, as
+            // template A3 (whty UpdateSrAddressParaApduHandler); anything
+            // else in 3A07 is connectivity parameters (A0 ..., whty, njiwa).
+            dgi::CONNECTIVITY if value.first() == Some(&0xA3) => {
+                self.smsr_addressing = Some(value.to_vec());
                 Rapdu::ok(Vec::new())
             }
-            dgi::SMSR_ADDRESSING => {
-                self.smsr_addressing = Some(value.to_vec());
+            dgi::CONNECTIVITY => {
+                self.connectivity = Some(value.to_vec());
                 Rapdu::ok(Vec::new())
             }
             _ => Rapdu::sw(StatusWord::REFERENCED_DATA_NOT_FOUND),
@@ -762,12 +763,13 @@ impl Card {
     }
 
     /// ES5.DeleteProfile (GP DELETE, SGP.02 §4.1.1.4): not the enabled,
-    /// fall-back or emergency profile, POL1 permitting. P2 is `00` (object)
-    /// or `80` (object and related objects) as GP table 11-23 defines; the
-    /// `40` njiwa writes sets an RFU bit and is refused with `6A86`, as a
-    /// card that checks P2 would.
+    /// fall-back or emergency profile, POL1 permitting. P2 `40` is what
+    /// SGP.02 servers send (njiwa and whty agree); `00` / `80` (GP table
+    /// 11-23: object / object and related objects) are taken as well. A
+    /// delete token (`B6` + `9E`, MasterDelete) cannot be verified by the
+    /// simulator (no token key): refused with `6A80`.
     fn delete(&mut self, view: &CommandView<'_>) -> Rapdu {
-        if view.p1() != 0x00 || !matches!(view.p2(), 0x00 | 0x80) {
+        if view.p1() != 0x00 || !matches!(view.p2(), 0x00 | 0x40 | 0x80) {
             return Rapdu::sw(SW_WRONG_P1P2);
         }
         let Some(aid) = aid_tlv(view.data()) else {

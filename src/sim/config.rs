@@ -134,10 +134,11 @@ pub struct Codings {
     /// `isdr` builds) or `2F` / `AF` (njiwa's COMPREHENSION-TLV reading).
     /// UNCONFIRMED which one SGP.02 mandates.
     pub notification_aid_tag: u8,
-    /// SPI of the notification packets the eUICC sends (MO SMS, command
-    /// packet form to the SM-SR, as whty's SMS notification handler reads
-    /// them). Default `16 00`: CC, ciphered, counter higher, no PoR.
-    /// UNCONFIRMED.
+    /// SPI of the notification packets the eUICC sends (MO SMS, a TS 102
+    /// 225 command packet from the ISD-R TAR). Default `02 00`: CC, no
+    /// ciphering, no counter, no PoR, with KIc `<KVN>0` and KID `<KVN>2`,
+    /// as in the notification SMS recorded in whty's code (sgp02-findings:
+    /// `027000 004D 15 0200 10 12 000001 0000000000 00 <CC> E1…`).
     pub notification_spi: Spi,
 }
 
@@ -145,7 +146,7 @@ impl Default for Codings {
     fn default() -> Self {
         Self {
             notification_aid_tag: 0x4F,
-            notification_spi: Spi([0x16, 0x00]),
+            notification_spi: Spi([0x02, 0x00]),
         }
     }
 }

@@ -519,12 +519,23 @@ impl Euicc {
             let Some(ks) = self.config.scp80.first() else {
                 continue;
             };
-            let Some(next) = self.out_counter.next() else {
+            let spi = self.config.codings.notification_spi;
+            let next = if spi.counter_mode() == scp80::CounterMode::NoCounter {
+                Some(Cntr::default())
+            } else {
+                self.out_counter.next()
+            };
+            let Some(next) = next else {
                 continue;
             };
+            let kic_algorithm = if spi.ciphered() {
+                key_algorithm(&ks.kic)
+            } else {
+                scp80::KeyAlgorithm::IMPLICIT
+            };
             let header = CommandHeader {
-                spi: self.config.codings.notification_spi,
-                kic: scp80::Kic::new(ks.kvn, key_algorithm(&ks.kic)),
+                spi,
+                kic: scp80::Kic::new(ks.kvn, kic_algorithm),
                 kid: scp80::Kid::new(ks.kvn, key_algorithm(&ks.kid).0),
                 tar: Tar(self.config.isd_r_tar.0),
                 cntr: next,
@@ -535,7 +546,9 @@ impl Euicc {
             else {
                 continue;
             };
-            self.out_counter = next;
+            if next != Cntr::default() {
+                self.out_counter = next;
+            }
             let packet = buf.get(..len).unwrap_or_default();
             self.por_reference = self.por_reference.wrapping_add(1);
             let Ok(segs) = sms::segments(packet, ConcatReference::Ref8(self.por_reference)) else {
