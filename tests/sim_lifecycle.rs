@@ -397,3 +397,125 @@ fn memory_quota_and_script_stops_at_first_error() {
     // The definite answer carries the executed count 1 (AB 80 01 01 …).
     assert_eq!(&ex.data[..5], &[0xAB, ex.data[1], 0x80, 0x01, 0x01]);
 }
+
+#[test]
+fn emergency_attribute_parameters_and_status_paging() {
+    let (mut sim, mut server) = setup();
+    let aids: Vec<Aid> = (0..8).map(|i| isdp(0x50 + i)).collect();
+    for (i, a) in aids.iter().enumerate() {
+        create_and_load(
+            &mut server,
+            &mut sim,
+            a,
+            &profile_header([i as u8; 10], None),
+        );
+    }
+    // Emergency on one, fall-back on another; neither on the same profile.
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::set_emergency_profile_attribute(&aids[0])
+            .unwrap()
+            .as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::SUCCESS);
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::set_fallback_attribute(&aids[0]).unwrap().as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::CONDITIONS_NOT_SATISFIED);
+    store(
+        &mut server,
+        &mut sim,
+        es5::set_fallback_attribute(&aids[1]).unwrap().as_bytes(),
+    );
+    // The emergency and fall-back profiles cannot be deleted.
+    for a in &aids[..2] {
+        let ex = store(
+            &mut server,
+            &mut sim,
+            es5::delete_isdp(a).unwrap().as_bytes(),
+        );
+        assert_eq!(ex.sw(0), StatusWord::CONDITIONS_NOT_SATISFIED);
+    }
+    // Eight E3 entries do not fit 256 octets: 6310, then GET STATUS with
+    // P2 03 (next occurrence) returns the rest.
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::audit_isdp_status(None).unwrap().as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::MORE_DATA);
+    let first: Vec<_> = IsdpStatusList::new(&ex.rapdus[0].0)
+        .map(Result::unwrap)
+        .collect();
+    assert!(ex.rapdus[0].0.len() <= 256 && first.len() < 8);
+    let all = es5::audit_isdp_status(None).unwrap();
+    let mut next = all.as_bytes().to_vec();
+    next[3] = 0x03;
+    let ex = server.run(&mut sim, &[all.as_bytes(), &next]);
+    assert_eq!(
+        (ex.sw(0), ex.sw(1)),
+        (StatusWord::MORE_DATA, StatusWord::SUCCESS)
+    );
+    let rest: Vec<_> = IsdpStatusList::new(&ex.rapdus[1].0)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(first.len() + rest.len(), 8);
+    assert_eq!(
+        first[0].properties,
+        Some(0x02),
+        "emergency bit (UNCONFIRMED coding)"
+    );
+    assert_eq!(first[1].fallback(), Some(true));
+    // Continuation without a started GET STATUS is refused.
+    assert_eq!(
+        store(&mut server, &mut sim, &next).sw(0),
+        StatusWord::CONDITIONS_NOT_SATISFIED
+    );
+
+    // Connectivity parameters and SM-SR addressing share DGI 3A07.
+    let mut buf = [0u8; 32];
+    let params = es5::sms_connectivity_parameters("447700900123", &mut buf)
+        .unwrap()
+        .to_vec();
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::update_connectivity_parameters(&params)
+            .unwrap()
+            .as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::SUCCESS);
+    assert_eq!(sim.card().connectivity.as_deref(), Some(&params[..]));
+    let mut buf = [0u8; 32];
+    let addr = es5::smsr_sms_addressing_parameters(0x91, "447700900999", &mut buf)
+        .unwrap()
+        .to_vec();
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::update_smsr_addressing_parameters(&addr)
+            .unwrap()
+            .as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::SUCCESS);
+    assert_eq!(sim.card().smsr_addressing.as_deref(), Some(&addr[..]));
+    assert_eq!(sim.card().connectivity.as_deref(), Some(&params[..]));
+}
+
+#[test]
+fn declaration_notification() {
+    let (mut sim, mut server) = setup();
+    sim.declare(0);
+    let header = server.header();
+    let ex = server.read(&header, &sim.take_outgoing(0));
+    let n = &ex.notifications[0];
+    assert_eq!(
+        (n.kind, n.isd_p_aid, n.sequence_number),
+        (NotificationType::EUICC_DECLARATION, None, 0)
+    );
+    assert!(confirm(&mut server, &mut sim, 0).is_empty());
+    assert!(sim.card().pending.is_empty());
+}

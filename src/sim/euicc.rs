@@ -217,6 +217,17 @@ impl Euicc {
         changed
     }
 
+    /// First attach to a network: the eUICC declaration notification
+    /// (type `01`, no ISD-P) is queued at `now_ms`.
+    pub fn declare(&mut self, now_ms: u64) {
+        self.card.notify(
+            super::card::notification_type::DECLARATION,
+            None,
+            Vec::new(),
+        );
+        self.flush_notifications(now_ms);
+    }
+
     /// Sends every unconfirmed notification again (the ISD-R retries until
     /// confirmed).
     pub fn retry_notifications(&mut self, now_ms: u64) {
