@@ -1,7 +1,7 @@
 //! SCP81 on the card side: the HTTPS session trigger (GP Amendment B
 //! administration session triggering parameters, pushed over SCP80 to the
 //! ISD-R) and the administration session that then runs scripts against
-//! the same ISD-R model ([`scp81::card::CardSession`]).
+//! the same ISD-R model ([`CardSession`]).
 //!
 //! The trigger arrives as the SCP80 secured data itself, the `81` TLV
 //! with nothing around it, as njiwa's `makeRAMHttpPushCommand` sends it
