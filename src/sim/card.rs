@@ -948,6 +948,22 @@ mod tests {
     }
 
     #[test]
+    fn ff21_in_the_recorded_card_format() {
+        // A recorded card answer (sgp02-findings, code index id
+        // 70591355568): FF21 0B 81 01 0D 82 02 C5D6 83 02 0962 — minimal
+        // big-endian numbers. Thirteen ISD-Ps and the same free memory give
+        // the same bytes.
+        let mut c = Card::new(eid(), 0xC5D6 + 13 * 100, 0x0962, 100);
+        for t in 0..13u8 {
+            let aid = Aid::sgp02([0x00, 0x00, 0x10 + t]);
+            c.profiles
+                .push(Isdp::created(aid, &[0x80, 0xC0, 0x00], 100));
+        }
+        let r = c.execute(Target::IsdR, &h("80CAFF2100"));
+        assert_eq!(r.to_bytes(), h("FF210B81010D8202C5D6830209629000"));
+    }
+
+    #[test]
     fn bad_commands() {
         let mut c = card();
         assert_eq!(
