@@ -7,6 +7,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
+#![cfg(feature = "sim")]
 //! Full ES5 lifecycles through the simulator with bytes only: the server
 //! side builds with `isdr::es5`, wraps with `scp80`, and reads the PoRs,
 //! response scripts and notifications with the server-side parsers.

@@ -7,6 +7,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
+#![cfg(feature = "sim")]
 //! SCP81 through the simulator: the SM-SR pushes the trigger over SCP80,
 //! the simulated eUICC asks for a session with a PSK identity, and the
 //! server side of `scp81` runs ES5 scripts against the same ISD-R model

@@ -7,6 +7,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
+#![cfg(feature = "sim")]
 //! The simulated eUICC as the card of a real PSK-TLS 1.2 session (OpenSSL,
 //! 127.0.0.1): the trigger's session request gives the identity and key,
 //! the SM-SR's listener (scp81's test glue) finds the key by the SGP.02

@@ -7,6 +7,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
+#![cfg(feature = "sim")]
 //! SCP80 refusals through the simulator: every error status of TS 102
 //! 225 table 5 it can produce, with no state change, and the injected
 //! faults.

@@ -7,6 +7,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
+#![cfg(feature = "sim")]
 //! An SM-SR loop against the simulator: the EIS (`inventory`, as the EUM
 //! registered it from `sim::fleet::eis`) decides and builds every ES5
 //! command (`Eis::check`, `Eis::es5_command`), the command travels over

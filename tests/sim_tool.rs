@@ -7,6 +7,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
+#![cfg(feature = "sim")]
 //! Runs `smsr-tool sim` as another tool would: TP-UD hex lines in, PoR hex
 //! lines out (skips when the example binary is not built with `sim`).
 

@@ -7,6 +7,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
+#![cfg(feature = "sim")]
 //! The simulator against public vectors:
 //! * real-card PoRs (sysmoISIM-SJA5, osmocom/pysim
 //!   @597f1e0398bb81d6832dc92ee4dfdcada59d3d82 tests/unittests/test_ota.py,
