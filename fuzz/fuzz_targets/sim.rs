@@ -53,6 +53,7 @@ fuzz_target!(|data: &[u8]| {
         .with_kid(&Key::aes(ks.kid.dangerous_bytes()).unwrap());
     let mut sim = Euicc::new(cfg, 7);
     let mut cntr = 0u64;
+    let mut admin = None;
     let mut rest = data;
     let mut now = 0u64;
     while let Some((&op, r)) = rest.split_first() {
@@ -63,7 +64,7 @@ fuzz_target!(|data: &[u8]| {
         rest = r;
         now += 1;
         cntr += 1;
-        match op % 5 {
+        match op % 6 {
             0 => feed(&mut sim, chunk, now),
             1 => {
                 for s in secured(&keys, op, cntr, chunk, op) {
@@ -102,6 +103,22 @@ fuzz_target!(|data: &[u8]| {
                     feed(&mut sim, &s, now);
                 }
             }
+            5 => match admin.as_mut() {
+                Some(session) => {
+                    let now_d = core::time::Duration::from_millis(now);
+                    let _ = sim.admin_transmit(session, now_d);
+                    if sim.admin_receive(session, chunk, now_d).is_err() {
+                        admin = None;
+                    }
+                }
+                None => {
+                    for s in secured(&keys, 0, cntr, &[0x81, 0x00], op) {
+                        if let Ok(Reception::Processed(p)) = sim.receive(&s, now) {
+                            admin = p.admin_session.and_then(|r| sim.open_admin_session(r).ok());
+                        }
+                    }
+                }
+            },
             _ => {
                 if op & 0x20 != 0 {
                     sim.connectivity_lost(now);
