@@ -123,4 +123,29 @@ fn config_flags_and_errors() {
     }
     let o = run(&["sim"], "zz\n").unwrap();
     assert_eq!(o.status.code(), Some(1));
+    let o = run(&["sim", "--drop-por", "1001"], "").unwrap();
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn dropped_pors_on_request() {
+    let cfg = fleet::member(0, 0).unwrap();
+    let mut server = Server::new(&cfg);
+    let audit = es5::audit_card_resources().unwrap();
+    let script = Server::script_bytes(&[audit.as_bytes()], smsr::remote::Coding::Definite);
+    let mut input = String::new();
+    for _ in 0..4 {
+        let h = server.header();
+        input += &hex::encode(&server.segments(&h, &script)[0]);
+        input.push('\n');
+    }
+    let Some(o) = run(&["sim", "--drop-por", "1000"], &input) else {
+        return;
+    };
+    assert!(o.status.success());
+    assert!(o.stdout.is_empty());
+    let Some(o) = run(&["sim"], &input) else {
+        return;
+    };
+    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 4);
 }

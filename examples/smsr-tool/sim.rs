@@ -15,11 +15,12 @@ use crate::common::parse_hex;
 
 pub const USAGE: &str = "\
 \x20 sim [--seed N] [--index N] [--eid DIGITS32] [--kvn N] [--kic HEX16] [--kid HEX16]
-      [--psk HEX] [--show-config]
+      [--psk HEX] [--drop-por PERMILLE] [--corrupt-por PERMILLE] [--show-config]
       one simulated eUICC: TP-UD hex lines on stdin (a line 'lost' = loss of
       connectivity, '#' = comment), the SMS it sends (PoR, notification) as hex
       lines on stdout, administration session requests on stderr; keys and EID
-      default to fleet member --index (0) of --seed (0), AES-128 KVN 1, PSK 40/01
+      default to fleet member --index (0) of --seed (0), AES-128 KVN 1, PSK 40/01;
+      --drop-por / --corrupt-por inject faults at that rate, drawn from --seed
 ";
 
 fn key16(text: &str, what: &str) -> Result<[u8; 16], String> {
@@ -28,7 +29,23 @@ fn key16(text: &str, what: &str) -> Result<[u8; 16], String> {
         .map_err(|_| format!("{what} must be 16 octets (AES-128)"))
 }
 
-fn config(args: &[String]) -> Result<(EuiccConfig, bool), String> {
+/// What the command line asks for.
+struct Options {
+    config: EuiccConfig,
+    show: bool,
+    seed: u64,
+    drop_por: u16,
+    corrupt_por: u16,
+}
+
+fn per_mille(text: &str, what: &str) -> Result<u16, String> {
+    match text.parse::<u16>() {
+        Ok(v) if v <= 1000 => Ok(v),
+        _ => Err(format!("{what}: a rate in per mille, 0 to 1000")),
+    }
+}
+
+fn config(args: &[String]) -> Result<Options, String> {
     let mut seed = 0u64;
     let mut index = 0u64;
     let mut eid = None;
@@ -37,6 +54,8 @@ fn config(args: &[String]) -> Result<(EuiccConfig, bool), String> {
     let mut kid = None;
     let mut psk = None;
     let mut show = false;
+    let mut drop_por = 0;
+    let mut corrupt_por = 0;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or(format!("{a} needs a value"));
@@ -56,6 +75,8 @@ fn config(args: &[String]) -> Result<(EuiccConfig, bool), String> {
             "--kic" => kic = Some(key16(value()?, "--kic")?),
             "--kid" => kid = Some(key16(value()?, "--kid")?),
             "--psk" => psk = Some(parse_hex(value()?)?),
+            "--drop-por" => drop_por = per_mille(value()?, "--drop-por")?,
+            "--corrupt-por" => corrupt_por = per_mille(value()?, "--corrupt-por")?,
             "--show-config" => show = true,
             other => return Err(format!("unexpected argument '{other}'")),
         }
@@ -80,7 +101,13 @@ fn config(args: &[String]) -> Result<(EuiccConfig, bool), String> {
         }
         cfg.scp81 = vec![PskKey::new(0x40, 0x01, &p)];
     }
-    Ok((cfg, show))
+    Ok(Options {
+        config: cfg,
+        show,
+        seed,
+        drop_por,
+        corrupt_por,
+    })
 }
 
 fn show(cfg: &EuiccConfig) -> Result<(), String> {
@@ -110,11 +137,13 @@ fn show(cfg: &EuiccConfig) -> Result<(), String> {
 }
 
 pub fn run(args: &[String]) -> Result<(), String> {
-    let (cfg, show_only) = config(args)?;
-    if show_only {
-        return show(&cfg);
+    let o = config(args)?;
+    if o.show {
+        return show(&o.config);
     }
-    let mut sim = Euicc::new(cfg, 0);
+    let mut sim = Euicc::new(o.config, o.seed);
+    sim.faults.rates.drop_por = o.drop_por;
+    sim.faults.rates.corrupt_response = o.corrupt_por;
     let stdin = std::io::stdin();
     let mut out = std::io::stdout().lock();
     for (n, line) in stdin.lock().lines().enumerate() {
