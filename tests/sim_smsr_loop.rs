@@ -36,15 +36,17 @@ enum Op {
 }
 
 fn op() -> impl Strategy<Value = Op> {
-    let i = 0u8..4;
+    // Few indices and weights towards creation and download, so that
+    // sequences reach enabled, fall-back and deleted profiles often.
+    let i = 0u8..3;
     prop_oneof![
-        i.clone().prop_map(Op::Create),
-        i.clone().prop_map(Op::Download),
-        i.clone().prop_map(Op::Enable),
-        i.clone().prop_map(Op::Disable),
-        i.clone().prop_map(Op::Delete),
-        i.prop_map(Op::Fallback),
-        Just(Op::LoseConnectivity),
+        3 => i.clone().prop_map(Op::Create),
+        3 => i.clone().prop_map(Op::Download),
+        3 => i.clone().prop_map(Op::Enable),
+        2 => i.clone().prop_map(Op::Disable),
+        1 => i.clone().prop_map(Op::Delete),
+        2 => i.prop_map(Op::Fallback),
+        1 => Just(Op::LoseConnectivity),
     ]
 }
 
@@ -188,16 +190,61 @@ impl Smsr {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(64))]
 
     #[test]
-    fn eis_and_euicc_agree(ops in prop::collection::vec(op(), 1..30), seed in 0u64..1000) {
+    fn eis_and_euicc_agree(ops in prop::collection::vec(op(), 10..40), seed in 0u64..1000) {
         let mut s = Smsr::new(seed);
         for op in ops {
             s.apply(op);
             s.agree();
         }
+        STATS.with(|c| c.borrow_mut().record(&s));
     }
+}
+
+/// How far the random runs got (checked below so that the property test
+/// cannot silently stop reaching the interesting states).
+#[derive(Default)]
+struct Stats {
+    runs: u32,
+    enabled: u32,
+    fallback_enabled: u32,
+    commands: u64,
+}
+
+impl Stats {
+    fn record(&mut self, s: &Smsr) {
+        self.runs += 1;
+        self.commands += s.server.cntr;
+        if let Some(p) = s.eis.enabled_profile() {
+            self.enabled += 1;
+            if p.fallback_attribute {
+                self.fallback_enabled += 1;
+            }
+        }
+    }
+}
+
+thread_local! {
+    static STATS: std::cell::RefCell<Stats> = std::cell::RefCell::new(Stats::default());
+}
+
+#[test]
+fn random_runs_reach_enabled_profiles() {
+    eis_and_euicc_agree();
+    STATS.with(|c| {
+        let st = c.borrow();
+        assert!(st.runs >= 64, "{}", st.runs);
+        assert!(
+            st.enabled * 3 >= st.runs,
+            "enabled in {} of {} runs",
+            st.enabled,
+            st.runs
+        );
+        assert!(st.fallback_enabled > 0);
+        assert!(st.commands >= u64::from(st.runs) * 5);
+    });
 }
 
 #[test]
