@@ -794,7 +794,8 @@ impl Card {
     /// GET STATUS (GP §11.4) P1 `40` (applications and SDs), P2 `02`
     /// (TLV) or `03` (next occurrence): `E3 { 4F, 9F70, C5, 53, 8F, 91 }`
     /// per matching ISD-P (AID prefix match on `4F`), `6310` when more
-    /// entries follow than fit 256 octets.
+    /// entries follow than fit 256 octets. Only ISD-Ps are listed; the
+    /// ECASD entry a card may add is left out.
     fn get_status(&mut self, view: &CommandView<'_>) -> Rapdu {
         if view.p1() != 0x40 || view.p2() & 0xFE != 0x02 {
             return Rapdu::sw(SW_WRONG_P1P2);
