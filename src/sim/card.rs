@@ -12,9 +12,11 @@
 //!
 //! Status words follow GP §11 and the SGP.02 additions: `6A88` unknown
 //! AID or DGI, `6985` wrong state (e.g. deleting the enabled or fall-back
-//! profile), `69E1` refused by POL1 (njiwa's error table), `6A84` not
+//! profile), `69E1` refused by POL1 (njiwa and whty), `6A84` not
 //! enough memory, `6A80` malformed data, `6A86` wrong P1 / P2, `6D00`
-//! unknown instruction, `6E00` unknown class, `6700` malformed APDU.
+//! unknown instruction, `6E00` unknown class, `6700` malformed APDU,
+//! `6310` more GET STATUS data. MasterDelete (a DELETE with a delete
+//! token) is not modelled: refused with `6A80`.
 
 use alloc::vec::Vec;
 

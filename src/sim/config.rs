@@ -130,9 +130,9 @@ impl MinimumSecurityLevel {
 /// settle the coding; every field says what it stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Codings {
-    /// Tag of the ISD-P AID in an `E1` notification: `4F` (whty, and what
-    /// `isdr` builds) or `2F` / `AF` (njiwa's COMPREHENSION-TLV reading).
-    /// UNCONFIRMED which one SGP.02 mandates.
+    /// Tag of the ISD-P AID in an `E1` notification: `4F` as in the
+    /// notification SMS recorded in whty's code (and what whty parses), or
+    /// `2F` / `AF` (njiwa's COMPREHENSION-TLV reading, not seen in traffic).
     pub notification_aid_tag: u8,
     /// SPI of the notification packets the eUICC sends (MO SMS, a TS 102
     /// 225 command packet from the ISD-R TAR). Default `02 00`: CC, no
