@@ -98,8 +98,16 @@ fn trigger_then_es5_over_https() {
     let mut sim = Euicc::new(cfg, 0);
     // The trigger: only the HTTP POST parameters; the eUICC uses its
     // default PSK key and builds the SGP.02 identity.
+    // 84 in the order njiwa's BipCatTP.makeOpenChannelTLVs (@b04eb01)
+    // writes it: bearer "default" (35 01 03), buffer 1400 (39 02 0578), APN
+    // "test" (47 05 04 74657374), TCP client port 8443 (3C 03 02 20FB),
+    // IPv4 127.0.0.1 (3E 05 21 7F000001).
+    let connection =
+        hex::decode("3501033902057847050474657374".to_owned() + "3C030220FB3E05217F000001")
+            .unwrap();
     let t = TriggerParams {
         session: Some(SessionParams {
+            connection: Some(&connection),
             http_post: Some(HttpPostParams {
                 host: Some("smsr.example"),
                 agent_id: Some("//se-id/eid/x"),
@@ -113,6 +121,9 @@ fn trigger_then_es5_over_https() {
     assert_eq!((req.kvn, req.kid), (0x40, 0x01));
     assert_eq!(req.uri, "/gp/adm?eid=1");
     assert_eq!(req.host.as_deref(), Some("smsr.example"));
+    assert_eq!(req.transport, Some((0x02, 8443)));
+    assert_eq!(req.address, Some((0x21, vec![127, 0, 0, 1])));
+    assert_eq!(req.connection, connection);
     let id = PskIdentity::parse(&req.psk_identity).unwrap();
     assert_eq!(id.eid, *sim.config().eid.as_bcd());
     assert_eq!(&id.isd_r_aid[..], Aid::ISD_R.as_bytes());
