@@ -165,6 +165,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
                             "kvn": r.kvn, "kid": r.kid, "host": r.host,
                             "agent_id": r.agent_id, "uri": r.uri,
                             "connection": hex::encode_upper(&r.connection),
+                            "address": r.address.as_ref().map(|(t, a)| json!({
+                                "type": t, "octets": hex::encode_upper(a),
+                            })),
+                            "transport": r.transport.map(|(p, port)| json!({
+                                "protocol": p, "port": port,
+                            })),
                         });
                         eprintln!("admin-session: {v}");
                     }
