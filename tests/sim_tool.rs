@@ -149,3 +149,33 @@ fn dropped_pors_on_request() {
     };
     assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 4);
 }
+
+#[test]
+fn trigger_reports_the_session_on_stderr() {
+    let cfg = fleet::member(0, 0).unwrap();
+    let mut server = Server::new(&cfg);
+    let h = server.header();
+    let seg = server.segments(&h, &[0x81, 0x00]).remove(0);
+    let Some(o) = run(&["sim"], &format!("{}\n", hex::encode(seg))) else {
+        return;
+    };
+    assert!(o.status.success());
+    let err = String::from_utf8(o.stderr).unwrap();
+    let line = err
+        .lines()
+        .find_map(|l| l.strip_prefix("admin-session: "))
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+    assert_eq!(
+        (v["kvn"].as_u64(), v["kid"].as_u64(), v["uri"].as_str()),
+        (Some(0x40), Some(1), Some("/"))
+    );
+    assert!(
+        v["psk_identity"]
+            .as_str()
+            .unwrap()
+            .starts_with("8001028110")
+    );
+    // The PoR of the trigger packet on stdout.
+    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 1);
+}
