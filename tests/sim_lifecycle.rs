@@ -23,6 +23,7 @@ use smsr::isdr::{Aid, Eid, Tar, es5, response};
 use smsr::remote::Coding;
 use smsr::scp80::PorStatus;
 use smsr::sim::{Euicc, Pol1, fleet};
+use smsr::tlv::Encode;
 
 fn setup() -> (Euicc, Server) {
     let cfg = fleet::member(7, 0).unwrap();
@@ -519,4 +520,70 @@ fn declaration_notification() {
     );
     assert!(confirm(&mut server, &mut sim, 0).is_empty());
     assert!(sim.card().pending.is_empty());
+}
+
+#[test]
+fn chained_scripts_carry_a_download_across_sms() {
+    // The TS.48 package (or a stand-in) in STORE DATA blocks spread over
+    // three scripts linked by Script Chaining (83 01 / 02 / 03): the
+    // INSTALL [for personalization] and the block sequence survive from
+    // one SMS script to the next.
+    let (mut sim, mut server) = setup();
+    let aid = isdp(0x60);
+    let pkg = ts48_package().unwrap_or_else(|| {
+        println!("skipping the TS.48 package (no test data); using a header stand-in");
+        profile_header([7; 10], None)
+    });
+    let create = es5::create_isdp(&aid, Some(40_000)).unwrap();
+    store(&mut server, &mut sim, create.as_bytes());
+    let perso = es5::install_for_personalization(&aid).unwrap();
+    let blocks: Vec<_> = StoreData::new(StoreDataP1::BER_TLV, &pkg)
+        .block_size(100)
+        .blocks()
+        .unwrap()
+        .map(|c| c.to_apdu::<261>().unwrap())
+        .collect();
+    assert!(blocks.len() >= 3);
+    let third = blocks.len() / 3;
+    let parts = [
+        &blocks[..third],
+        &blocks[third..2 * third],
+        &blocks[2 * third..],
+    ];
+    for (k, part) in parts.iter().enumerate() {
+        let chaining = [0x83, 0x01, [0x01, 0x02, 0x03][k]];
+        let mut items: Vec<Vec<u8>> = vec![Vec::from(chaining)];
+        if k == 0 {
+            items.push(
+                smsr::remote::expanded::c_apdu(perso.as_bytes())
+                    .to_vec()
+                    .unwrap(),
+            );
+        }
+        for b in part.iter() {
+            items.push(
+                smsr::remote::expanded::c_apdu(b.as_bytes())
+                    .to_vec()
+                    .unwrap(),
+            );
+        }
+        let body: Vec<u8> = items.concat();
+        let script = smsr::tlv::tlv(smsr::tlv::Tag::new(0xAA), body.as_slice())
+            .to_vec()
+            .unwrap();
+        let ex = server.send(&mut sim, &script);
+        assert_eq!(ex.status, Some(PorStatus::OK));
+        assert!(
+            ex.rapdus.iter().all(|r| r.1 == StatusWord::SUCCESS),
+            "script {k}: {:?}",
+            ex.rapdus
+        );
+        let lc = sim.card().profile(&aid).unwrap().life_cycle;
+        assert_eq!(lc == smsr::sim::life_cycle::DISABLED, k == 2, "script {k}");
+    }
+    // Without chaining, a continuation block is refused (6A86): each
+    // script starts afresh.
+    let b1 = &blocks[1];
+    let ex = server.run(&mut sim, &[perso.as_bytes(), b1.as_bytes()]);
+    assert_eq!(ex.sw(1), StatusWord(0x6A86));
 }

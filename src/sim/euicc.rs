@@ -387,10 +387,14 @@ impl Euicc {
     }
 
     /// Runs secured data for a security domain: expanded when it starts
-    /// with `AA` / `AE`, compact otherwise.
+    /// with `AA` / `AE`, compact otherwise; the session state survives
+    /// between the scripts of a chain (`83`).
     pub(crate) fn run_script(&mut self, target: Target, data: &[u8]) -> Vec<u8> {
+        let chain = script::chaining(data);
         let card = &mut self.card;
-        card.start_session();
+        if !chain.continues {
+            card.start_session();
+        }
         let mut exec = |apdu: &[u8]| card.execute(target, apdu);
         let out = match script::is_expanded(data)
             .then(|| script::run_expanded(data, &mut exec))
@@ -399,7 +403,9 @@ impl Euicc {
             Some(out) => out,
             None => script::run_compact(data, &mut exec),
         };
-        self.card.start_session();
+        if !chain.keeps {
+            self.card.start_session();
+        }
         out
     }
 
