@@ -8,4 +8,6 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod apdu;
+pub mod remote;
 pub mod tlv;

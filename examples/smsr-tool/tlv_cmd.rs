@@ -50,6 +50,9 @@ struct Node {
     constructed: bool,
     value: Vec<u8>,
     children: Vec<Node>,
+    /// Why a constructed value was shown as bytes: its content is not
+    /// BER-TLV (e.g. the C-APDU in a TS 102 226 `22` TLV).
+    opaque: Option<String>,
 }
 
 impl Node {
@@ -61,7 +64,10 @@ impl Node {
         if self.indefinite {
             m.insert("indefinite".into(), true.into());
         }
-        if self.constructed {
+        if let Some(why) = &self.opaque {
+            m.insert("value".into(), hex::encode_upper(&self.value).into());
+            m.insert("not_tlv".into(), why.clone().into());
+        } else if self.constructed {
             m.insert(
                 "children".into(),
                 self.children.iter().map(Node::to_json).collect(),
@@ -80,7 +86,15 @@ impl Node {
         } else {
             self.length.to_string()
         };
-        if self.constructed {
+        if let Some(why) = &self.opaque {
+            let _ = writeln!(
+                out,
+                "{pad}{} [{len}] @{}: {} (not TLV: {why})",
+                self.tag,
+                self.offset,
+                hex::encode_upper(&self.value)
+            );
+        } else if self.constructed {
             let _ = writeln!(out, "{pad}{} [{len}] @{}", self.tag, self.offset);
             for c in &self.children {
                 c.print(out, indent + 1);
@@ -108,27 +122,37 @@ fn collect(data: &[u8], opts: Options) -> Result<Vec<Node>, smsr::tlv::Error> {
             constructed: t.tag().is_constructed(),
             value: t.value().to_vec(),
             children: Vec::new(),
+            opaque: None,
         }
     }
+    // Each level: its reader, the nodes finished so far, and the node the
+    // level belongs to (none for the top level).
     let mut stack: Vec<(Reader<'_>, Vec<Node>, Option<Node>)> =
         vec![(Reader::with_options(data, opts), Vec::new(), None)];
-    loop {
-        let Some((reader, _, _)) = stack.last_mut() else {
-            unreachable!("stack never empties inside the loop")
-        };
+    while let Some((reader, siblings, _)) = stack.last_mut() {
         match reader.next() {
-            Some(t) => {
-                let t = t?;
+            Some(Err(e)) => {
+                // The content of a constructed value is not TLV: show that
+                // value as bytes. At the top level it is an error.
+                let Some((_, _, Some(mut parent))) = stack.pop() else {
+                    return Err(e);
+                };
+                parent.opaque = Some(e.to_string());
+                if let Some((_, siblings, _)) = stack.last_mut() {
+                    siblings.push(parent);
+                }
+            }
+            Some(Ok(t)) => {
                 let n = node(&t);
                 if n.constructed {
                     stack.push((t.children(), Vec::new(), Some(n)));
-                } else if let Some((_, siblings, _)) = stack.last_mut() {
+                } else {
                     siblings.push(n);
                 }
             }
             None => {
                 let Some((_, done, parent)) = stack.pop() else {
-                    unreachable!()
+                    break;
                 };
                 match (parent, stack.last_mut()) {
                     (Some(mut p), Some((_, siblings, _))) => {
@@ -140,4 +164,5 @@ fn collect(data: &[u8], opts: Options) -> Result<Vec<Node>, smsr::tlv::Error> {
             }
         }
     }
+    Ok(Vec::new())
 }

@@ -8,7 +8,9 @@ pub enum ErrorKind {
     UnexpectedEnd,
     /// A tag number needs more than the 4 tag octets this crate supports.
     TagTooLong,
-    /// The first subsequent tag octet is `80` (X.690 §8.1.2.4.2 c forbids it).
+    /// The first subsequent tag octet is `80` (X.690 §8.1.2.4.2 c forbids
+    /// it), or a tag `00` inside an indefinite-length value, where only the
+    /// end-of-contents octets `00 00` may start with `00` (X.690 §8.1.5).
     InvalidTag,
     /// A length field longer than 4 octets (`85` and above) or the reserved `FF`.
     LengthTooLong,

@@ -3,6 +3,10 @@
 use super::length::{self, Length};
 use super::{Error, ErrorKind, Tag};
 
+/// The largest [`Options::max_depth`]: the level below it must still be
+/// representable to be refused.
+const MAX_DEPTH_LIMIT: u8 = 254;
+
 /// How strictly to parse.
 ///
 /// The default ([`Options::strict`]) is what DER profile packages and
@@ -46,12 +50,22 @@ impl Options {
     }
 
     /// The deepest nesting [`Tlv::children`] and indefinite-length scanning
-    /// will go (the outermost TLVs are level 0).
+    /// will go (the outermost TLVs are level 0). At most 254: larger values
+    /// are treated as 254, so the limit always holds.
     pub const fn max_depth(self, depth: u8) -> Self {
         Self {
-            max_depth: depth,
+            max_depth: if depth > MAX_DEPTH_LIMIT {
+                MAX_DEPTH_LIMIT
+            } else {
+                depth
+            },
             ..self
         }
+    }
+
+    /// The nesting limit in effect.
+    pub const fn depth_limit(&self) -> u8 {
+        self.max_depth
     }
 
     /// `true` in strict mode.
@@ -405,6 +419,12 @@ fn scan_indefinite(
             }
             continue;
         }
+        // Inside an indefinite value `00` can only start the end-of-contents
+        // octets `00 00` (X.690 §8.1.5); a TLV with tag `00` would be
+        // ambiguous with them.
+        if rest.first() == Some(&0) {
+            return Err(Error::new(ErrorKind::InvalidTag, base + pos));
+        }
         let (tag, tag_len) = Tag::parse(rest, base + pos)?;
         let after_tag = rest.get(tag_len..).unwrap_or_default();
         let (len, len_len) = length::parse(after_tag, base + pos + tag_len, opts.strict)?;
@@ -431,5 +451,166 @@ fn scan_indefinite(
                 pos += tag_len + len_len;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// X.690 (08/2015) §8.9.3 example: SEQUENCE { IA5String "Smith", BOOLEAN TRUE }.
+    const X690_SEQUENCE: [u8; 12] = [
+        0x30, 0x0A, 0x16, 0x05, 0x53, 0x6D, 0x69, 0x74, 0x68, 0x01, 0x01, 0xFF,
+    ];
+
+    /// X.690 (08/2015) §8.6.4.2 example: constructed BIT STRING in the
+    /// indefinite form.
+    const X690_INDEFINITE: [u8; 16] = [
+        0x23, 0x80, 0x03, 0x03, 0x00, 0x0A, 0x3B, 0x03, 0x05, 0x04, 0x5F, 0x29, 0x1C, 0xD0, 0x00,
+        0x00,
+    ];
+
+    #[test]
+    fn x690_sequence() {
+        let t = Tlv::parse_exact(&X690_SEQUENCE, Options::strict()).unwrap();
+        assert_eq!(
+            (t.tag(), t.header_len(), t.value().len()),
+            (Tag::new(0x30), 2, 10)
+        );
+        let kids: Vec<_> = t.children().map(Result::unwrap).collect();
+        assert_eq!(kids.len(), 2);
+        assert_eq!(
+            (kids[0].tag(), kids[0].value()),
+            (Tag::new(0x16), &b"Smith"[..])
+        );
+        assert_eq!((kids[1].offset(), kids[1].value_offset()), (9, 11));
+        assert_eq!(kids[1].depth(), 1);
+    }
+
+    extern crate alloc;
+    use alloc::vec::Vec;
+
+    #[test]
+    fn x690_indefinite() {
+        assert_eq!(
+            Tlv::parse(&X690_INDEFINITE).unwrap_err(),
+            Error::new(ErrorKind::IndefiniteNotAllowed, 1)
+        );
+        let opts = Options::strict().allow_indefinite(true);
+        let t = Tlv::parse_exact(&X690_INDEFINITE, opts).unwrap();
+        assert!(t.is_indefinite());
+        assert_eq!(t.value().len(), 12);
+        assert_eq!(t.raw().len(), 16);
+        let parts: Vec<_> = t.children().map(|c| c.unwrap().value()).collect();
+        assert_eq!(
+            parts,
+            [&[0x00, 0x0A, 0x3B][..], &[0x04, 0x5F, 0x29, 0x1C, 0xD0][..]]
+        );
+    }
+
+    #[test]
+    fn strict_and_lenient() {
+        // Non-minimal length 81 05.
+        let odd = [0x4F, 0x81, 0x02, 0xA0, 0x00];
+        assert_eq!(
+            Tlv::parse(&odd).unwrap_err(),
+            Error::new(ErrorKind::NonMinimalLength, 1)
+        );
+        let t = Tlv::parse_exact(&odd, Options::lenient()).unwrap();
+        assert_eq!(t.value(), [0xA0, 0x00]);
+        // Trailing data.
+        let trailing = [0x4F, 0x01, 0xA0, 0xFF];
+        assert_eq!(
+            Tlv::parse_exact(&trailing, Options::strict()).unwrap_err(),
+            Error::new(ErrorKind::TrailingData, 3)
+        );
+        assert!(Tlv::parse_exact(&trailing, Options::lenient()).is_ok());
+        let (t, rest) = Tlv::parse(&trailing).unwrap();
+        assert_eq!((t.raw().len(), rest), (3, &[0xFF][..]));
+        // Indefinite on a primitive tag.
+        let opts = Options::lenient().allow_indefinite(true);
+        assert_eq!(
+            Tlv::parse_with(&[0x04, 0x80, 0x00, 0x00], opts).unwrap_err(),
+            Error::new(ErrorKind::IndefinitePrimitive, 1)
+        );
+        // Missing end-of-contents.
+        assert_eq!(
+            Tlv::parse_with(&[0x30, 0x80, 0x04, 0x00], opts).unwrap_err(),
+            Error::new(ErrorKind::MissingEndOfContents, 4)
+        );
+        // A tag-00 TLV inside an indefinite value is ambiguous with EOC.
+        assert_eq!(
+            Tlv::parse_with(&[0x30, 0x80, 0x00, 0x81, 0x00, 0x00, 0x00], opts).unwrap_err(),
+            Error::new(ErrorKind::InvalidTag, 2)
+        );
+    }
+
+    #[test]
+    fn offsets_are_absolute() {
+        // E3 { 4F 01 AA, 9F70 01 <truncated> }
+        let bad = [0x00, 0xE3, 0x07, 0x4F, 0x01, 0xAA, 0x9F, 0x70, 0x02, 0x07];
+        let r = Reader::with_base(&bad[1..], 1, Options::strict());
+        let e3 = r.clone().next().unwrap().unwrap();
+        assert_eq!(e3.offset(), 1);
+        let mut kids = e3.children();
+        assert_eq!(kids.next().unwrap().unwrap().offset(), 3);
+        let err = kids.next().unwrap().unwrap_err();
+        assert_eq!(err, Error::new(ErrorKind::UnexpectedEnd, 10));
+        assert_eq!(
+            alloc::format!("{err}"),
+            "input ends inside a TLV at byte offset 10"
+        );
+        assert!(kids.next().is_none());
+    }
+
+    #[test]
+    fn find_and_paths() {
+        // BF25 { 5A 01 11, A0 { 80 01 22 } }
+        let data = [
+            0xBF, 0x25, 0x08, 0x5A, 0x01, 0x11, 0xA0, 0x03, 0x80, 0x01, 0x22,
+        ];
+        let r = Reader::new(&data);
+        let hit = r
+            .clone()
+            .find_path(&[Tag::new(0xBF25), Tag::new(0xA0), Tag::new(0x80)])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (hit.value(), hit.offset(), hit.depth()),
+            (&[0x22][..], 8, 2)
+        );
+        assert!(
+            r.clone()
+                .find_path(&[Tag::new(0xBF25), Tag::new(0x81)])
+                .unwrap()
+                .is_none()
+        );
+        assert!(r.clone().find_path(&[]).unwrap().is_none());
+        let top = r.clone().next().unwrap().unwrap();
+        assert_eq!(top.find(Tag::new(0x5A)).unwrap().unwrap().value(), [0x11]);
+    }
+
+    #[test]
+    fn depth_is_bounded() {
+        // 40 nested definite levels.
+        let mut data = Vec::new();
+        for i in 0..40u8 {
+            data.extend_from_slice(&[0xA0, 2 * (39 - i)]);
+        }
+        let mut stack = Vec::from([Reader::with_options(&data, Options::strict().max_depth(8))]);
+        let mut err = None;
+        while let Some(top) = stack.last_mut() {
+            match top.next() {
+                Some(Ok(t)) => stack.push(t.children()),
+                Some(Err(e)) => {
+                    err = Some(e);
+                    break;
+                }
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+        assert_eq!(err, Some(Error::new(ErrorKind::TooDeep, 18)));
     }
 }
