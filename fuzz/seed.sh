@@ -25,3 +25,18 @@ seed() { mkdir -p "corpus/$1"; cp "$2" "corpus/$1/$(basename "$2")"; }
 for f in "$data"/profiles/*.der; do
     seed tlv "$f"
 done
+# scp80: seed with the committed known-answer packets (not copied into git).
+vec="../tests/data/scp80_vectors.json"
+if [ -f "$vec" ] && command -v python3 >/dev/null 2>&1; then
+    python3 - "$vec" <<'PY'
+import json, os, sys
+v = json.load(open(sys.argv[1]))
+for d in ("scp80_command", "scp80_response", "scp80_sms"):
+    os.makedirs("corpus/" + d, exist_ok=True)
+for i, c in enumerate(v["commands"][:64]):
+    open("corpus/scp80_command/kat-%03d.bin" % i, "wb").write(bytes.fromhex(c["packet"]))
+    open("corpus/scp80_sms/kat-%03d.bin" % i, "wb").write(bytes([140]) + bytes.fromhex("027000" + c["packet"])[:140])
+for i, r in enumerate(v["responses"]):
+    open("corpus/scp80_response/kat-%03d.bin" % i, "wb").write(bytes.fromhex(r["resp"]))
+PY
+fi

@@ -9,5 +9,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod apdu;
+pub mod crypto;
 pub mod remote;
+pub mod scp80;
 pub mod tlv;

@@ -6,6 +6,7 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod common;
+mod scp80_cmd;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -22,8 +23,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("tlv") => tlv_cmd::run(common::tail(&args)),
+        Some("scp80") => scp80_cmd::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", scp80_cmd::USAGE);
             Ok(())
         }
         Some(other) => Err(format!("unknown command '{other}' (try 'smsr-tool help')")),

@@ -1,0 +1,463 @@
+//! Command packets (ETSI TS 102 225 §5.1, 3GPP TS 31.115 §4.2): the wire
+//! view, the owned plaintext representation, and the two security
+//! operations — [`wrap`] on the sending (OTA server) side and [`unwrap`]
+//! on the receiving (card) side.
+//!
+//! Coverage (TS 102 225 §5.1.1, TS 31.115 §4.2): the RC/CC/DS is computed
+//! over the packet with the RC/CC/DS field left out — CPL, CHL, SPI, KIc,
+//! KID, TAR, CNTR, PCNTR, secured data and cipher padding (plus CPI and
+//! CHI in the generic form) — before ciphering. Ciphering then covers
+//! CNTR to the end (CNTR, PCNTR, RC/CC/DS, secured data, padding) with a
+//! zero IV. Padding octets are zeros; PCNTR counts them.
+
+use super::check_counter;
+use super::framing::CPI;
+use super::layout::{self, Names, Prefix};
+use super::{Cntr, CounterKey, CounterStore, Error, Framing, KeySet, Kic, Kid, Spi, Tar};
+
+const NAMES: Names = Names {
+    packet_len: "CPL",
+    header_len: "CHL",
+};
+
+/// Octets from SPI through PCNTR.
+const FIXED_HEADER: usize = 13;
+/// Offset of CNTR from the SPI.
+const CNTR_AT: usize = 7;
+
+/// The clear header fields of a command packet plus its counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CommandHeader {
+    /// Security Parameter Indicator.
+    pub spi: Spi,
+    /// Ciphering key identifier.
+    pub kic: Kic,
+    /// RC/CC/DS key identifier.
+    pub kid: Kid,
+    /// Toolkit Application Reference.
+    pub tar: Tar,
+    /// Counter.
+    pub cntr: Cntr,
+}
+
+impl CommandHeader {
+    /// The key under which a receiver stores this packet's counter.
+    #[must_use]
+    pub const fn counter_key(&self) -> CounterKey {
+        CounterKey {
+            tar: self.tar,
+            kic: self.kic,
+            kid: self.kid,
+        }
+    }
+}
+
+/// A zero-copy view of a command packet (from CPL in the SMS-PP form,
+/// from CPI in the generic form). [`CommandPacket::new_checked`] checks
+/// CPL and CHL against the length, so no accessor can fail afterwards.
+/// CNTR, PCNTR, the RC/CC/DS and the secured data are only meaningful
+/// once the packet is deciphered.
+#[derive(Debug, Clone)]
+pub struct CommandPacket<T: AsRef<[u8]>> {
+    buffer: T,
+    framing: Framing,
+    prefix: Prefix,
+}
+
+impl<T: AsRef<[u8]>> CommandPacket<T> {
+    /// Checks the length fields and wraps the buffer.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`], [`Error::LengthMismatch`] (CPL or CHL
+    /// disagreeing with the data), [`Error::BadLength`] or
+    /// [`Error::Identifier`] (generic form).
+    pub fn new_checked(buffer: T, framing: Framing) -> Result<Self, Error> {
+        let prefix = layout::read(framing, CPI, buffer.as_ref(), &NAMES, FIXED_HEADER)?;
+        Ok(Self {
+            buffer,
+            framing,
+            prefix,
+        })
+    }
+
+    fn at(&self, i: usize) -> u8 {
+        self.buffer
+            .as_ref()
+            .get(self.prefix.len + i)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    fn range(&self, from: usize, len: usize) -> &[u8] {
+        let start = self.prefix.len + from;
+        self.buffer
+            .as_ref()
+            .get(start..start + len)
+            .unwrap_or_default()
+    }
+
+    /// The framing this view was parsed with.
+    pub const fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// The whole packet.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buffer.as_ref()
+    }
+
+    /// Releases the buffer.
+    pub fn into_inner(self) -> T {
+        self.buffer
+    }
+
+    /// CPL.
+    pub const fn cpl(&self) -> usize {
+        self.prefix.packet_len
+    }
+
+    /// CHL.
+    pub const fn chl(&self) -> usize {
+        self.prefix.header_len
+    }
+
+    /// The RC/CC/DS length (CHL − 13).
+    pub const fn checksum_len(&self) -> usize {
+        self.prefix.header_len - FIXED_HEADER
+    }
+
+    /// SPI.
+    pub fn spi(&self) -> Spi {
+        Spi([self.at(0), self.at(1)])
+    }
+
+    /// KIc.
+    pub fn kic(&self) -> Kic {
+        Kic(self.at(2))
+    }
+
+    /// KID.
+    pub fn kid(&self) -> Kid {
+        Kid(self.at(3))
+    }
+
+    /// TAR.
+    pub fn tar(&self) -> Tar {
+        Tar([self.at(4), self.at(5), self.at(6)])
+    }
+
+    /// CNTR (plaintext packets only).
+    pub fn cntr(&self) -> Cntr {
+        let mut c = [0u8; 5];
+        c.copy_from_slice(self.range(CNTR_AT, 5));
+        Cntr(c)
+    }
+
+    /// PCNTR (plaintext packets only).
+    pub fn pcntr(&self) -> u8 {
+        self.at(12)
+    }
+
+    /// The RC/CC/DS field (plaintext packets only).
+    pub fn checksum(&self) -> &[u8] {
+        self.range(FIXED_HEADER, self.checksum_len())
+    }
+
+    /// Secured data including padding (plaintext packets only).
+    pub fn secured_data(&self) -> &[u8] {
+        let start = self.prefix.len + self.prefix.header_len;
+        self.buffer.as_ref().get(start..).unwrap_or_default()
+    }
+
+    /// The part that ciphering covers: CNTR to the end.
+    pub fn ciphered_part(&self) -> &[u8] {
+        self.buffer
+            .as_ref()
+            .get(self.prefix.len + CNTR_AT..)
+            .unwrap_or_default()
+    }
+
+    /// The header fields.
+    pub fn header(&self) -> CommandHeader {
+        CommandHeader {
+            spi: self.spi(),
+            kic: self.kic(),
+            kid: self.kid(),
+            tar: self.tar(),
+            cntr: self.cntr(),
+        }
+    }
+}
+
+/// A plaintext command packet as values (nothing ciphered, checksum as
+/// found). `parse` / `buffer_len` / `emit` are exact inverses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommandRepr<'a> {
+    /// SPI, KIc, KID, TAR and CNTR.
+    pub header: CommandHeader,
+    /// PCNTR.
+    pub pcntr: u8,
+    /// The RC/CC/DS field (0 to 255 − 13 octets).
+    pub checksum: &'a [u8],
+    /// Secured data including any padding.
+    pub secured_data: &'a [u8],
+}
+
+impl<'a> CommandRepr<'a> {
+    /// Reads a plaintext packet.
+    #[must_use]
+    pub fn parse(packet: &CommandPacket<&'a [u8]>) -> Self {
+        let buf: &'a [u8] = packet.buffer;
+        let start = packet.prefix.len;
+        let cc_end = start + packet.prefix.header_len;
+        Self {
+            header: packet.header(),
+            pcntr: packet.pcntr(),
+            checksum: buf.get(start + FIXED_HEADER..cc_end).unwrap_or_default(),
+            secured_data: buf.get(cc_end..).unwrap_or_default(),
+        }
+    }
+
+    fn rest(&self) -> usize {
+        FIXED_HEADER + self.checksum.len() + self.secured_data.len()
+    }
+
+    /// The emitted length.
+    #[must_use]
+    pub fn buffer_len(&self, framing: Framing) -> usize {
+        layout::prefix_len(framing, self.rest()) + self.rest()
+    }
+
+    /// Writes the packet; returns its length.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`], or [`Error::TooLong`] when a length
+    /// field cannot hold the size.
+    pub fn emit(&self, framing: Framing, out: &mut [u8]) -> Result<usize, Error> {
+        let hl = FIXED_HEADER + self.checksum.len();
+        let hl8 = u8::try_from(hl).map_err(|_| Error::TooLong { len: hl, max: 255 })?;
+        let total = self.buffer_len(framing);
+        let have = out.len();
+        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
+            needed: total,
+            have,
+        })?;
+        let p = layout::write(framing, CPI, self.rest(), hl8, out)?;
+        let h = &self.header;
+        let fixed = [
+            h.spi.0[0],
+            h.spi.0[1],
+            h.kic.0,
+            h.kid.0,
+            h.tar.0[0],
+            h.tar.0[1],
+            h.tar.0[2],
+            h.cntr.0[0],
+            h.cntr.0[1],
+            h.cntr.0[2],
+            h.cntr.0[3],
+            h.cntr.0[4],
+            self.pcntr,
+        ];
+        let (_, body) = out.split_at_mut(p);
+        let (head, body) = body.split_at_mut(FIXED_HEADER);
+        head.copy_from_slice(&fixed);
+        let (cc, data) = body.split_at_mut(self.checksum.len());
+        cc.copy_from_slice(self.checksum);
+        data.copy_from_slice(self.secured_data);
+        Ok(total)
+    }
+}
+
+/// Secures `payload` (the secured data before padding) into a command
+/// packet in `out`, as an OTA server does: pads for ciphering, computes
+/// the RC/CC over the covered data, then ciphers CNTR to the end.
+/// Returns the packet length.
+///
+/// # Errors
+/// Key-set errors ([`Error::MissingKey`], [`Error::KeyMismatch`],
+/// [`Error::UnsupportedAlgorithm`], [`Error::DigitalSignature`]),
+/// [`Error::BufferTooSmall`] or [`Error::TooLong`].
+pub fn wrap(
+    framing: Framing,
+    header: &CommandHeader,
+    payload: &[u8],
+    keys: &KeySet,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let checksum = keys.checksum_for(header.spi.integrity(), header.kid)?;
+    let cc_len = checksum.map_or(0, |(_, l)| l);
+    let cipher = keys.command_cipher(header.spi, header.kic)?;
+    let pad = cipher.map_or(0, |c| {
+        let covered = 6 + cc_len + payload.len();
+        (c.block_len() - covered % c.block_len()) % c.block_len()
+    });
+    let rest = FIXED_HEADER + cc_len + payload.len() + pad;
+    let total = layout::prefix_len(framing, rest) + rest;
+    let have = out.len();
+    let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
+        needed: total,
+        have,
+    })?;
+    let hl = (FIXED_HEADER + cc_len) as u8;
+    let p = layout::write(framing, CPI, rest, hl, out)?;
+    let h = header;
+    let fixed = [
+        h.spi.0[0],
+        h.spi.0[1],
+        h.kic.0,
+        h.kid.0,
+        h.tar.0[0],
+        h.tar.0[1],
+        h.tar.0[2],
+        h.cntr.0[0],
+        h.cntr.0[1],
+        h.cntr.0[2],
+        h.cntr.0[3],
+        h.cntr.0[4],
+        pad as u8,
+    ];
+    let (covered_head, body) = out.split_at_mut(p + FIXED_HEADER);
+    if let Some(dst) = covered_head.get_mut(p..) {
+        dst.copy_from_slice(&fixed);
+    }
+    let (cc, data) = body.split_at_mut(cc_len);
+    let (pl, padding) = data.split_at_mut(payload.len());
+    pl.copy_from_slice(payload);
+    padding.fill(0);
+    if let Some((c, len)) = checksum {
+        let tag = c.compute(&[covered_head, data]);
+        cc.copy_from_slice(tag.truncated(len).unwrap_or_default());
+    }
+    if let Some(c) = cipher {
+        let part = out.get_mut(p + CNTR_AT..).unwrap_or_default();
+        c.encrypt_cbc(part)?;
+    }
+    Ok(total)
+}
+
+/// A command packet that passed [`unwrap`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unwrapped<'a> {
+    /// SPI, KIc, KID, TAR and the received CNTR.
+    pub header: CommandHeader,
+    /// PCNTR.
+    pub pcntr: u8,
+    /// The secured data with the padding removed.
+    pub payload: &'a [u8],
+    /// The counter the receiver must now store (`None` when the counter
+    /// mode keeps no state).
+    pub new_counter: Option<Cntr>,
+}
+
+/// Opens a command packet in place, as a card does: checks CPL / CHL,
+/// deciphers, verifies the RC/CC, checks PCNTR and then the counter
+/// against `stored` (the receiver's counter for this key set / TAR).
+///
+/// On error, [`Error::por_status`] gives the status the card answers;
+/// the clear header (SPI, KIc, KID, TAR) can still be read with
+/// [`CommandPacket::new_checked`] on the original bytes.
+///
+/// # Errors
+/// Length errors, key-set errors, [`Error::CipherLength`],
+/// [`Error::ChecksumFailed`], [`Error::Padding`], [`Error::HeaderLength`]
+/// or [`Error::Counter`].
+pub fn unwrap<'a>(
+    framing: Framing,
+    buf: &'a mut [u8],
+    keys: &KeySet,
+    stored: Cntr,
+) -> Result<Unwrapped<'a>, Error> {
+    let (prefix, spi, kid, kic) = {
+        let view = CommandPacket::new_checked(&*buf, framing)?;
+        (view.prefix, view.spi(), view.kid(), view.kic())
+    };
+    let cc_len = prefix.header_len - FIXED_HEADER;
+    let checksum = keys.checksum_for(spi.integrity(), kid)?;
+    let expected = checksum.map_or(0, |(_, l)| l);
+    let len_ok = match checksum {
+        None => cc_len == 0,
+        Some((c, _)) => c.algorithm().allows_len(cc_len),
+    };
+    if !len_ok {
+        return Err(Error::HeaderLength {
+            field: "CHL",
+            declared: prefix.header_len,
+            expected,
+        });
+    }
+    let cipher = keys.command_cipher(spi, kic)?;
+    if let Some(c) = cipher {
+        let part = buf.get_mut(prefix.len + CNTR_AT..).unwrap_or_default();
+        if !part.len().is_multiple_of(c.block_len()) {
+            return Err(Error::CipherLength {
+                len: part.len(),
+                block: c.block_len(),
+            });
+        }
+        c.decrypt_cbc(part)?;
+    }
+    let buf: &'a [u8] = buf;
+    let cc_at = prefix.len + FIXED_HEADER;
+    let (covered_head, body) = buf.split_at_checked(cc_at).ok_or(Error::Truncated {
+        field: "CNTR",
+        offset: prefix.len,
+        needed: FIXED_HEADER,
+        have: buf.len().saturating_sub(prefix.len),
+    })?;
+    let (received, data) = body.split_at_checked(cc_len).unwrap_or((body, &[]));
+    if let Some((c, _)) = checksum
+        && !c.compute(&[covered_head, data]).matches(received)
+    {
+        return Err(Error::ChecksumFailed);
+    }
+    let view = CommandPacket {
+        buffer: buf,
+        framing,
+        prefix,
+    };
+    let pcntr = view.pcntr();
+    let pad = usize::from(pcntr);
+    let pad_ok = match cipher {
+        Some(c) => pad < c.block_len() && pad <= data.len(),
+        None => pad == 0,
+    };
+    if !pad_ok {
+        return Err(Error::Padding {
+            pcntr,
+            data_len: data.len(),
+            ciphered: cipher.is_some(),
+        });
+    }
+    let header = view.header();
+    let new_counter =
+        check_counter(spi.counter_mode(), header.cntr, stored).map_err(Error::Counter)?;
+    Ok(Unwrapped {
+        header,
+        pcntr,
+        payload: data.get(..data.len() - pad).unwrap_or_default(),
+        new_counter,
+    })
+}
+
+/// [`unwrap`] with the receiver's counter loaded from and saved to
+/// `store` (saved only when the packet was accepted).
+///
+/// # Errors
+/// As [`unwrap`], plus [`Error::CounterStore`].
+pub fn unwrap_with_store<'a, S: CounterStore>(
+    framing: Framing,
+    buf: &'a mut [u8],
+    keys: &KeySet,
+    store: &mut S,
+) -> Result<Unwrapped<'a>, Error> {
+    let key = CommandPacket::new_checked(&*buf, framing)?
+        .header()
+        .counter_key();
+    let stored = store.load(&key).map_err(|_| Error::CounterStore)?;
+    let got = unwrap(framing, buf, keys, stored)?;
+    if let Some(c) = got.new_counter {
+        store.store(&key, c).map_err(|_| Error::CounterStore)?;
+    }
+    Ok(got)
+}

@@ -1,0 +1,377 @@
+//! Response packets, the Proof of Receipt (ETSI TS 102 225 §5.2, 3GPP TS
+//! 31.115 §4.4): the wire view, the owned plaintext representation,
+//! [`build`] on the card side and [`verify`] on the server side.
+//!
+//! PoR security follows the command's SPI second octet with the
+//! command's KIc / KID keys. Coverage: the RC/CC/DS covers the packet
+//! without the RC/CC/DS field — RPL, RHL, TAR, CNTR, PCNTR, status,
+//! data and padding — and, in the SMS-PP form, the UDH `02 71 00` in
+//! front of it (TS 31.115 §4.4, so that the covered data stays block
+//! aligned); that holds even when the PoR arrives without its UDH (an
+//! SMS-DELIVER-REPORT or a TP-UD whose UDHI the ME did not set). The
+//! generic form covers RPI, RPL, RHI and RHL instead. Ciphering covers
+//! CNTR to the end.
+
+use super::framing::{POR_UDH, RPI};
+use super::layout::{self, Names, Prefix};
+use super::{Cntr, CommandHeader, Error, Framing, KeySet, PorStatus, Spi, Tar};
+use crate::crypto::{Checksum, Cipher};
+
+const NAMES: Names = Names {
+    packet_len: "RPL",
+    header_len: "RHL",
+};
+
+/// Octets from TAR through the status code.
+const FIXED_HEADER: usize = 10;
+/// Offset of CNTR from the TAR.
+const CNTR_AT: usize = 3;
+
+/// A zero-copy view of a response packet (from RPL in the SMS-PP form,
+/// from RPI in the generic form); [`ResponsePacket::new_checked`] checks
+/// RPL and RHL. Fields after TAR are meaningful once deciphered.
+#[derive(Debug, Clone)]
+pub struct ResponsePacket<T: AsRef<[u8]>> {
+    buffer: T,
+    framing: Framing,
+    prefix: Prefix,
+}
+
+impl<T: AsRef<[u8]>> ResponsePacket<T> {
+    /// Checks the length fields and wraps the buffer.
+    ///
+    /// # Errors
+    /// [`Error::Truncated`], [`Error::LengthMismatch`] (RPL / RHL),
+    /// [`Error::BadLength`] or [`Error::Identifier`].
+    pub fn new_checked(buffer: T, framing: Framing) -> Result<Self, Error> {
+        let prefix = layout::read(framing, RPI, buffer.as_ref(), &NAMES, FIXED_HEADER)?;
+        Ok(Self {
+            buffer,
+            framing,
+            prefix,
+        })
+    }
+
+    fn at(&self, i: usize) -> u8 {
+        self.buffer
+            .as_ref()
+            .get(self.prefix.len + i)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// The whole packet.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buffer.as_ref()
+    }
+
+    /// The framing this view was parsed with.
+    pub const fn framing(&self) -> Framing {
+        self.framing
+    }
+
+    /// RPL.
+    pub const fn rpl(&self) -> usize {
+        self.prefix.packet_len
+    }
+
+    /// RHL.
+    pub const fn rhl(&self) -> usize {
+        self.prefix.header_len
+    }
+
+    /// RC/CC/DS length (RHL − 10).
+    pub const fn checksum_len(&self) -> usize {
+        self.prefix.header_len - FIXED_HEADER
+    }
+
+    /// TAR.
+    pub fn tar(&self) -> Tar {
+        Tar([self.at(0), self.at(1), self.at(2)])
+    }
+
+    /// CNTR (plaintext only).
+    pub fn cntr(&self) -> Cntr {
+        Cntr([self.at(3), self.at(4), self.at(5), self.at(6), self.at(7)])
+    }
+
+    /// PCNTR (plaintext only).
+    pub fn pcntr(&self) -> u8 {
+        self.at(8)
+    }
+
+    /// Response status code (plaintext only).
+    pub fn status(&self) -> PorStatus {
+        PorStatus(self.at(9))
+    }
+
+    /// RC/CC/DS (plaintext only).
+    pub fn checksum(&self) -> &[u8] {
+        let s = self.prefix.len + FIXED_HEADER;
+        self.buffer
+            .as_ref()
+            .get(s..s + self.checksum_len())
+            .unwrap_or_default()
+    }
+
+    /// Additional response data including padding (plaintext only).
+    pub fn data(&self) -> &[u8] {
+        let s = self.prefix.len + self.prefix.header_len;
+        self.buffer.as_ref().get(s..).unwrap_or_default()
+    }
+}
+
+/// A plaintext response packet as values; `parse` / `buffer_len` /
+/// `emit` are exact inverses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ResponseRepr<'a> {
+    /// TAR.
+    pub tar: Tar,
+    /// CNTR (the command's, echoed).
+    pub cntr: Cntr,
+    /// PCNTR.
+    pub pcntr: u8,
+    /// Response status code.
+    pub status: PorStatus,
+    /// The RC/CC/DS field.
+    pub checksum: &'a [u8],
+    /// Additional response data including padding.
+    pub data: &'a [u8],
+}
+
+impl<'a> ResponseRepr<'a> {
+    /// Reads a plaintext packet.
+    #[must_use]
+    pub fn parse(packet: &ResponsePacket<&'a [u8]>) -> Self {
+        let buf: &'a [u8] = packet.buffer;
+        let s = packet.prefix.len + FIXED_HEADER;
+        let e = packet.prefix.len + packet.prefix.header_len;
+        Self {
+            tar: packet.tar(),
+            cntr: packet.cntr(),
+            pcntr: packet.pcntr(),
+            status: packet.status(),
+            checksum: buf.get(s..e).unwrap_or_default(),
+            data: buf.get(e..).unwrap_or_default(),
+        }
+    }
+
+    fn rest(&self) -> usize {
+        FIXED_HEADER + self.checksum.len() + self.data.len()
+    }
+
+    /// The emitted length.
+    #[must_use]
+    pub fn buffer_len(&self, framing: Framing) -> usize {
+        layout::prefix_len(framing, self.rest()) + self.rest()
+    }
+
+    /// Writes the packet; returns its length.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`] or [`Error::TooLong`].
+    pub fn emit(&self, framing: Framing, out: &mut [u8]) -> Result<usize, Error> {
+        let hl = FIXED_HEADER + self.checksum.len();
+        let hl8 = u8::try_from(hl).map_err(|_| Error::TooLong { len: hl, max: 255 })?;
+        let total = self.buffer_len(framing);
+        let have = out.len();
+        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
+            needed: total,
+            have,
+        })?;
+        let p = layout::write(framing, RPI, self.rest(), hl8, out)?;
+        let (_, body) = out.split_at_mut(p);
+        let (head, body) = body.split_at_mut(FIXED_HEADER);
+        head.copy_from_slice(&fixed(self.tar, self.cntr, self.pcntr, self.status));
+        let (cc, data) = body.split_at_mut(self.checksum.len());
+        cc.copy_from_slice(self.checksum);
+        data.copy_from_slice(self.data);
+        Ok(total)
+    }
+}
+
+fn fixed(tar: Tar, cntr: Cntr, pcntr: u8, status: PorStatus) -> [u8; FIXED_HEADER] {
+    let [t0, t1, t2] = tar.0;
+    let [c0, c1, c2, c3, c4] = cntr.0;
+    [t0, t1, t2, c0, c1, c2, c3, c4, pcntr, status.0]
+}
+
+/// The extra covered octets in front of the packet for this framing.
+fn covered_prefix(framing: Framing) -> &'static [u8] {
+    match framing {
+        Framing::SmsPp => &POR_UDH,
+        Framing::Generic => &[],
+    }
+}
+
+/// A checksum with its field length, and a cipher, as a PoR uses them.
+type PorSecurity<'k> = (Option<(&'k Checksum, usize)>, Option<&'k Cipher>);
+
+/// The PoR checksum and cipher that the command's SPI asks for.
+fn por_security<'k>(keys: &'k KeySet, command: &CommandHeader) -> Result<PorSecurity<'k>, Error> {
+    let spi: Spi = command.spi;
+    let checksum = keys.checksum_for(spi.por_integrity(), command.kid)?;
+    let cipher = if spi.por_ciphered() {
+        Some(keys.cipher_for(command.kic)?)
+    } else {
+        None
+    };
+    Ok((checksum, cipher))
+}
+
+/// Builds the PoR for `command` in `out`, as a card does: TAR and CNTR
+/// echo the command, security follows its SPI second octet with its
+/// KIc / KID keys. In the SMS-PP form the output starts at RPL (the
+/// sender puts `02 71 00` in front when it sends a UDH). Returns the
+/// length.
+///
+/// # Errors
+/// Key-set errors, [`Error::BufferTooSmall`] or [`Error::TooLong`].
+pub fn build(
+    framing: Framing,
+    command: &CommandHeader,
+    keys: &KeySet,
+    status: PorStatus,
+    data: &[u8],
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let (checksum, cipher) = por_security(keys, command)?;
+    let cc_len = checksum.map_or(0, |(_, l)| l);
+    let pad = cipher.map_or(0, |c| {
+        let covered = 7 + cc_len + data.len();
+        (c.block_len() - covered % c.block_len()) % c.block_len()
+    });
+    let rest = FIXED_HEADER + cc_len + data.len() + pad;
+    let total = layout::prefix_len(framing, rest) + rest;
+    let have = out.len();
+    let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
+        needed: total,
+        have,
+    })?;
+    let p = layout::write(framing, RPI, rest, (FIXED_HEADER + cc_len) as u8, out)?;
+    let (head, body) = out.split_at_mut(p + FIXED_HEADER);
+    if let Some(dst) = head.get_mut(p..) {
+        dst.copy_from_slice(&fixed(command.tar, command.cntr, pad as u8, status));
+    }
+    let (cc, rest_data) = body.split_at_mut(cc_len);
+    let (d, padding) = rest_data.split_at_mut(data.len());
+    d.copy_from_slice(data);
+    padding.fill(0);
+    if let Some((c, len)) = checksum {
+        let tag = c.compute(&[covered_prefix(framing), head, rest_data]);
+        cc.copy_from_slice(tag.truncated(len).unwrap_or_default());
+    }
+    if let Some(c) = cipher {
+        c.encrypt_cbc(out.get_mut(p + CNTR_AT..).unwrap_or_default())?;
+    }
+    Ok(total)
+}
+
+/// A PoR that passed [`verify`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedPor<'a> {
+    /// TAR.
+    pub tar: Tar,
+    /// CNTR.
+    pub cntr: Cntr,
+    /// PCNTR.
+    pub pcntr: u8,
+    /// Response status code.
+    pub status: PorStatus,
+    /// Additional response data, padding removed.
+    pub data: &'a [u8],
+}
+
+/// Deciphers and verifies a PoR in place, as an OTA server does, with the
+/// security of `command` (its SPI second octet, KIc and KID). In the
+/// SMS-PP form `buf` starts at RPL; see [`verify_sms`] for a TP-UD.
+///
+/// # Errors
+/// Length errors, key-set errors, [`Error::CipherLength`],
+/// [`Error::HeaderLength`], [`Error::ChecksumFailed`] or
+/// [`Error::Padding`].
+pub fn verify<'a>(
+    framing: Framing,
+    command: &CommandHeader,
+    keys: &KeySet,
+    buf: &'a mut [u8],
+) -> Result<VerifiedPor<'a>, Error> {
+    let prefix = ResponsePacket::new_checked(&*buf, framing)?.prefix;
+    let (checksum, cipher) = por_security(keys, command)?;
+    let cc_len = prefix.header_len - FIXED_HEADER;
+    let len_ok = match checksum {
+        None => cc_len == 0,
+        Some((c, _)) => c.algorithm().allows_len(cc_len),
+    };
+    if !len_ok {
+        return Err(Error::HeaderLength {
+            field: "RHL",
+            declared: prefix.header_len,
+            expected: FIXED_HEADER + checksum.map_or(0, |(_, l)| l),
+        });
+    }
+    if let Some(c) = cipher {
+        let part = buf.get_mut(prefix.len + CNTR_AT..).unwrap_or_default();
+        if !part.len().is_multiple_of(c.block_len()) {
+            return Err(Error::CipherLength {
+                len: part.len(),
+                block: c.block_len(),
+            });
+        }
+        c.decrypt_cbc(part)?;
+    }
+    let buf: &'a [u8] = buf;
+    let (head, body) = buf
+        .split_at_checked(prefix.len + FIXED_HEADER)
+        .unwrap_or((buf, &[]));
+    let (received, data) = body.split_at_checked(cc_len).unwrap_or((body, &[]));
+    if let Some((c, _)) = checksum
+        && !c
+            .compute(&[covered_prefix(framing), head, data])
+            .matches(received)
+    {
+        return Err(Error::ChecksumFailed);
+    }
+    let view = ResponsePacket {
+        buffer: buf,
+        framing,
+        prefix,
+    };
+    let pcntr = view.pcntr();
+    let pad = usize::from(pcntr);
+    let pad_ok = match cipher {
+        Some(c) => pad < c.block_len() && pad <= data.len(),
+        None => pad == 0,
+    };
+    if !pad_ok {
+        return Err(Error::Padding {
+            pcntr,
+            data_len: data.len(),
+            ciphered: cipher.is_some(),
+        });
+    }
+    Ok(VerifiedPor {
+        tar: view.tar(),
+        cntr: view.cntr(),
+        pcntr,
+        status: view.status(),
+        data: data.get(..data.len() - pad).unwrap_or_default(),
+    })
+}
+
+/// [`verify`] for the TP-UD of an SMS carrying a PoR, with or without
+/// its UDH: a UDH holding the IEI `71` is skipped; anything else is
+/// taken as a packet starting at RPL (3GPP TS 31.115 §4.4: a PoR may
+/// arrive without UDHI). The checksum covers `02 71 00` either way.
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_sms<'a>(
+    command: &CommandHeader,
+    keys: &KeySet,
+    tp_ud: &'a mut [u8],
+) -> Result<VerifiedPor<'a>, Error> {
+    let skip = super::sms::por_udh_len(tp_ud);
+    let packet = tp_ud.get_mut(skip..).unwrap_or_default();
+    verify(Framing::SmsPp, command, keys, packet)
+}
