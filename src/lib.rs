@@ -10,6 +10,9 @@ extern crate std;
 
 pub mod apdu;
 pub mod crypto;
+#[cfg(feature = "alloc")]
+pub mod inventory;
+pub mod isdr;
 pub mod remote;
 pub mod scp80;
 pub mod tlv;

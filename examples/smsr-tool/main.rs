@@ -7,6 +7,8 @@
 
 mod common;
 mod scp80_cmd;
+mod eid;
+mod es5;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -17,6 +19,13 @@ usage: smsr-tool <command> ...
 commands:
   tlv decode HEX|--file F [--json] [--lenient] [--indefinite]
       print the BER-TLV tree (tags, lengths, offsets)
+  es5 create-isdp --isdp-aid HEX [--memory N] | enable|disable|delete|set-fallback|set-emergency --isdp-aid HEX
+      | confirm-notification --seq N | audit [--isdp-aid HEX]   [--script]
+      print the ES5 C-APDUs (hex, one per line; --script: one AA expanded script)
+  es5 parse-notification HEX
+      print an eUICC notification (E1) as JSON
+  eid check DIGITS | eid compute DIGITS30
+      verify / add the EID check digits (ISO/IEC 7064 MOD 97-10)
 ";
 
 fn main() -> ExitCode {
@@ -24,6 +33,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("tlv") => tlv_cmd::run(common::tail(&args)),
         Some("scp80") => scp80_cmd::run(common::tail(&args)),
+        Some("es5") => es5::run(common::tail(&args)),
+        Some("eid") => eid::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}{}", scp80_cmd::USAGE);
             Ok(())

@@ -1,0 +1,95 @@
+//! The eUICC Information Set (EIS): what the SM-SR knows about each eUICC
+//! of its fleet (SGP.02 §5.1.1.3), the rules every operation is checked
+//! against, and how ES5 results, notifications and audits update it.
+//! Needs `alloc`.
+//!
+//! * [`model`]: [`Eis`], [`ProfileInfo`], security domains, key sets
+//!   (key values zeroized and never shown), capabilities, audit trail;
+//!   with the `serde` feature they serialize with the SGP.02 element
+//!   names (`Eid`, `Eum-Id`, `ProfileInfo`, `Isd-p-aid`, ...).
+//! * [`rules`]: [`Eis::check`] and [`Eis::es5_command`] refuse forbidden
+//!   operations with SGP.02 subject / reason codes.
+//! * [`apply`]: results, notifications and audits applied to the EIS.
+//! * [`Eis::check_invariants`]: one enabled profile at most, one fall-back
+//!   and one emergency profile at most (never the same), unique ICCIDs and
+//!   ISD-P AIDs.
+
+pub mod apply;
+pub mod model;
+pub mod rules;
+
+pub use apply::{AuditEffect, FollowUp, NotificationEffect};
+pub use model::{
+    AuditRecord, Eis, EuiccCapabilities, HexBytes, Key, KeySet, KeySetType, Pol2Action,
+    Pol2Qualification, Pol2Rule, ProfileInfo, ProfileState, SecretKey, SecurityDomain,
+    SecurityDomainRole, SubscriptionAddress,
+};
+pub use rules::{Es5CommandError, Operation, Refusal, RefusalReason};
+
+/// A broken EIS invariant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvariantViolation {
+    /// More than one profile is enabled.
+    #[error("{0} profiles are enabled")]
+    SeveralEnabled(usize),
+    /// More than one profile carries the fall-back attribute.
+    #[error("{0} profiles carry the fall-back attribute")]
+    SeveralFallback(usize),
+    /// More than one profile carries the emergency attribute.
+    #[error("{0} profiles carry the emergency profile attribute")]
+    SeveralEmergency(usize),
+    /// One profile carries both attributes.
+    #[error("the fall-back profile is also the emergency profile")]
+    FallbackIsEmergency,
+    /// An attribute on a profile that is not downloaded yet.
+    #[error("an attribute on a profile that is not Enabled or Disabled")]
+    AttributeOnUnloadedProfile,
+    /// Two profiles share an ICCID or an ISD-P AID.
+    #[error("duplicate ICCID or ISD-P AID")]
+    Duplicate,
+}
+
+impl Eis {
+    /// Checks the invariants an EIS keeps through any sequence of allowed
+    /// operations.
+    ///
+    /// # Errors
+    /// The first [`InvariantViolation`] found.
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
+        let count = |f: fn(&ProfileInfo) -> bool| self.profiles.iter().filter(|p| f(p)).count();
+        let enabled = count(|p| p.state == ProfileState::Enabled);
+        if enabled > 1 {
+            return Err(InvariantViolation::SeveralEnabled(enabled));
+        }
+        let fb = count(|p| p.fallback_attribute);
+        if fb > 1 {
+            return Err(InvariantViolation::SeveralFallback(fb));
+        }
+        let em = count(|p| p.emergency_profile_attribute);
+        if em > 1 {
+            return Err(InvariantViolation::SeveralEmergency(em));
+        }
+        if count(|p| p.fallback_attribute && p.emergency_profile_attribute) > 0 {
+            return Err(InvariantViolation::FallbackIsEmergency);
+        }
+        if count(|p| {
+            (p.fallback_attribute || p.emergency_profile_attribute)
+                && !matches!(p.state, ProfileState::Enabled | ProfileState::Disabled)
+        }) > 0
+        {
+            return Err(InvariantViolation::AttributeOnUnloadedProfile);
+        }
+        for (i, a) in self.profiles.iter().enumerate() {
+            if self
+                .profiles
+                .iter()
+                .skip(i + 1)
+                .any(|b| a.iccid == b.iccid || a.isd_p_aid == b.isd_p_aid)
+            {
+                return Err(InvariantViolation::Duplicate);
+            }
+        }
+        Ok(())
+    }
+}

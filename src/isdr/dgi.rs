@@ -1,0 +1,29 @@
+//! The DGIs of the ISD-R and ISD-P functions of SGP.02 (STORE DATA in DGI
+//! format, encoded with [`apdu::gp::Dgi`](crate::apdu::gp::Dgi)).
+
+/// Certificate of the off-card entity, key establishment (SGP.02 §4.1.3.1;
+/// njiwa `ECKeyAgreementEG`).
+pub const CERTIFICATE: u16 = 0x3A01;
+/// Key agreement: CRT `'A6'` (SGP.02 §4.1.3.1; njiwa).
+pub const KEY_AGREEMENT: u16 = 0x3A02;
+/// ES5.EnableProfile (SGP.02 §4.1.1.2; njiwa).
+pub const ENABLE_PROFILE: u16 = 0x3A03;
+/// ES5.DisableProfile (SGP.02 §4.1.1.3; njiwa).
+pub const DISABLE_PROFILE: u16 = 0x3A04;
+/// ES5.SetFallBackAttribute (whty `SetFallBackAttrApduHandler`).
+pub const SET_FALLBACK_ATTRIBUTE: u16 = 0x3A05;
+/// ES5.UpdateSMSRAddressingParameters. UNCONFIRMED: no public
+/// implementation was found; `3A06` is the free value between the
+/// confirmed `3A05` and `3A07`.
+pub const SMSR_ADDRESSING_PARAMETERS: u16 = 0x3A06;
+/// ES3/ES5.UpdateConnectivityParameters (SGP.02 §4.1.3.4; njiwa, whty).
+pub const CONNECTIVITY_PARAMETERS: u16 = 0x3A07;
+/// ES5.HandleNotificationConfirmation (SGP.02 §4.1.1.12; njiwa, whty).
+pub const NOTIFICATION_CONFIRMATION: u16 = 0x3A08;
+/// ES5.SetEmergencyProfileAttribute. UNCONFIRMED: no public implementation
+/// was found; `3A09` follows the numbering of the other ISD-R functions.
+pub const SET_EMERGENCY_PROFILE_ATTRIBUTE: u16 = 0x3A09;
+/// Ephemeral public key `7F49` in the key agreement data (GP Amd A/E).
+pub const PUBLIC_KEY: u16 = 0x7F49;
+/// Signature `5F37` in the key agreement data (GP Amd A/E).
+pub const SIGNATURE: u16 = 0x5F37;
