@@ -40,3 +40,14 @@ for i, r in enumerate(v["responses"]):
     open("corpus/scp80_response/kat-%03d.bin" % i, "wb").write(bytes.fromhex(r["resp"]))
 PY
 fi
+# scp81: a first POST, a chunked result POST, a 200 and a 204 response; the
+# pySim trigger vectors and the SGP.02 PSK identity vector.
+mkdir -p corpus/scp81_http corpus/scp81_trigger corpus/scp81_session
+printf '\x07POST /gp/adm HTTP/1.1\r\nHost: smsr\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-From: //se-id/eid/89001012012341234012345678901224;//aa-id/aid/A000000559/1010FFFFFFFF8900000100\r\n\r\n' > corpus/scp81_http/first-post
+printf '\x02POST /gp/adm?n=1 HTTP/1.1\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-Script-Status: ok\r\nContent-Type: application/vnd.globalplatform.card-content-mgt-response;version=1.0\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n\xaf\x80\x23\x02\r\n4\r\n\x6a\x88\x00\x00\r\n0\r\n\r\n' > corpus/scp81_http/chunked-result-post
+printf '\x03HTTP/1.1 200 OK\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-Next-URI: /gp/adm?n=1\r\nX-Admin-Targeted-Application: //aid/A000000559/1010FFFFFFFF8900001100\r\nContent-Type: application/vnd.globalplatform.card-content-mgt;version=1.0\r\nContent-Length: 9\r\n\r\n\xaa\x07\x22\x05\x80\xca\x00\x85\x00' > corpus/scp81_http/script-200
+printf '\x01HTTP/1.1 204 No Content\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\n\r\n' > corpus/scp81_http/end-204
+printf '\x81\x08\x83\x06\x89\x04\x8c\x02\x2f\x61' > corpus/scp81_trigger/pysim-minimal
+printf '\x81\x0c\x83\x0a\x85\x08\x04\xde\xad\xbe\xef\x02\x00\x40' > corpus/scp81_trigger/pysim-security
+printf '8001028110890010120123412340123456789012244F10000102030405060708090A0B0C0D0E0F820101830140' > corpus/scp81_trigger/psk-identity
+printf '\x00\x02\x00\x06\x01\x02\x00\x03\x03\x04\x0a\x0b\x02\x03\x01\x03' > corpus/scp81_session/ops

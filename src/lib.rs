@@ -15,4 +15,5 @@ pub mod inventory;
 pub mod isdr;
 pub mod remote;
 pub mod scp80;
+pub mod scp81;
 pub mod tlv;

@@ -1,0 +1,935 @@
+//! HTTP/1.1 message framing (RFC 9112) for the admin protocol: request and
+//! status lines, header fields, `Content-Length` and chunked bodies.
+//!
+//! Parsing is incremental in the `httparse` sense: the caller keeps the bytes
+//! received so far in one buffer and calls [`parse_request`] /
+//! [`parse_response`] again after each read; an incomplete message gives
+//! [`Status::Partial`] ("need more"). Nothing is copied: the result borrows
+//! the buffer. Limits on the header count, header size and body size are
+//! checked as early as possible, so a peer cannot make the caller buffer
+//! more than the limits allow.
+
+use super::super::Error;
+
+/// Bounds on what a parser accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Most header fields in one message.
+    pub max_headers: usize,
+    /// Most bytes in the start line and header fields, including the empty
+    /// line that ends them.
+    pub max_head_len: usize,
+    /// Most bytes in a body (after removing chunk framing).
+    pub max_body_len: usize,
+}
+
+impl Limits {
+    /// 32 header fields, 4 KiB of head, 64 KiB of body: ample for the admin
+    /// protocol, whose scripts are capped by the eUICC's buffers anyway.
+    pub const DEFAULT: Self = Self {
+        max_headers: 32,
+        max_head_len: 4096,
+        max_body_len: 65536,
+    };
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Result of an incremental parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status<T> {
+    /// A whole message, and the number of input bytes it took.
+    Complete(T, usize),
+    /// The input ends before the message does: read more and call again.
+    Partial,
+}
+
+/// The HTTP version of a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// `HTTP/1.0`.
+    Http10,
+    /// `HTTP/1.1`.
+    Http11,
+}
+
+impl Version {
+    /// The protocol-version text.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Http10 => "HTTP/1.0",
+            Self::Http11 => "HTTP/1.1",
+        }
+    }
+}
+
+/// The header fields of a parsed message, validated at parse time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Headers<'a> {
+    block: &'a str,
+    count: usize,
+}
+
+impl<'a> Headers<'a> {
+    /// Number of header fields.
+    pub const fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether there are no header fields.
+    pub const fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The fields in order, as (name, value) with the value's surrounding
+    /// whitespace removed.
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.block.split('\n').filter_map(|line| {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            let (name, value) = line.split_once(':')?;
+            Some((name, value.trim_matches([' ', '\t'])))
+        })
+    }
+
+    /// The value of the first field named `name` (names compare
+    /// case-insensitively, RFC 9110 §5.1).
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// All values of fields named `name`.
+    pub fn get_all<'n>(&self, name: &'n str) -> impl Iterator<Item = &'a str> + 'n
+    where
+        'a: 'n,
+    {
+        self.iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+}
+
+/// A message body as it sits in the input: either one slice, or chunks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body<'a> {
+    /// No body.
+    Empty,
+    /// A `Content-Length` body.
+    Contiguous(&'a [u8]),
+    /// A chunked body: the chunk framing from the first chunk-size line up
+    /// to (not including) the last chunk, and the decoded length.
+    Chunked {
+        /// The chunks with their framing.
+        raw: &'a [u8],
+        /// Sum of the chunk sizes.
+        len: usize,
+    },
+}
+
+impl<'a> Body<'a> {
+    /// The body length after removing chunk framing.
+    pub const fn len(&self) -> usize {
+        match self {
+            Self::Empty => 0,
+            Self::Contiguous(b) => b.len(),
+            Self::Chunked { len, .. } => *len,
+        }
+    }
+
+    /// Whether the body is empty.
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The body data as one slice, when it is not chunked (or empty).
+    pub const fn as_contiguous(&self) -> Option<&'a [u8]> {
+        match self {
+            Self::Empty => Some(&[]),
+            Self::Contiguous(b) => Some(b),
+            Self::Chunked { .. } => None,
+        }
+    }
+
+    /// The data pieces in order (one piece unless chunked).
+    pub fn pieces(&self) -> Pieces<'a> {
+        match *self {
+            Self::Empty => Pieces::Done,
+            Self::Contiguous(b) => Pieces::One(b),
+            Self::Chunked { raw, .. } => Pieces::Chunks(raw),
+        }
+    }
+
+    /// Copies the decoded body to the start of `out`.
+    ///
+    /// # Errors
+    /// [`Error::BufferTooSmall`] when `out` is shorter than [`Body::len`].
+    pub fn copy_to<'o>(&self, out: &'o mut [u8]) -> Result<&'o [u8], Error> {
+        let available = out.len();
+        let needed = self.len();
+        let dst = out
+            .get_mut(..needed)
+            .ok_or(Error::BufferTooSmall { needed, available })?;
+        let mut at = 0;
+        for piece in self.pieces() {
+            if let Some(d) = dst.get_mut(at..at + piece.len()) {
+                d.copy_from_slice(piece);
+            }
+            at += piece.len();
+        }
+        Ok(dst)
+    }
+}
+
+/// Iterator over the data pieces of a [`Body`].
+#[derive(Debug, Clone)]
+pub enum Pieces<'a> {
+    /// Nothing left.
+    Done,
+    /// One slice left.
+    One(&'a [u8]),
+    /// Chunk framing left to walk (validated when the body was parsed).
+    Chunks(&'a [u8]),
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        match core::mem::replace(self, Self::Done) {
+            Self::Done => None,
+            Self::One(b) => Some(b),
+            Self::Chunks(raw) => {
+                let (size, data_start) = chunk_header(raw, 0).ok()?.complete()?;
+                let data = raw.get(data_start..data_start + size)?;
+                let rest = raw.get(data_start + size + 2..).unwrap_or_default();
+                if !rest.is_empty() {
+                    *self = Self::Chunks(rest);
+                }
+                Some(data)
+            }
+        }
+    }
+}
+
+/// A parsed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Request<'a> {
+    /// The method token (`POST` for the admin protocol).
+    pub method: &'a str,
+    /// The request target as sent (origin-form: path and query).
+    pub target: &'a str,
+    /// The HTTP version.
+    pub version: Version,
+    /// The header fields.
+    pub headers: Headers<'a>,
+    /// The body.
+    pub body: Body<'a>,
+}
+
+/// A parsed response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Response<'a> {
+    /// The HTTP version.
+    pub version: Version,
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase.
+    pub reason: &'a str,
+    /// The header fields.
+    pub headers: Headers<'a>,
+    /// The body.
+    pub body: Body<'a>,
+}
+
+/// Parses one request from the start of `input` (RFC 9112 §3).
+///
+/// # Errors
+/// [`Error::Malformed`], [`Error::Unsupported`] (version, transfer coding,
+/// conflicting lengths), [`Error::TooManyHeaders`], [`Error::HeadersTooLarge`],
+/// [`Error::BodyTooLarge`]; offsets count from the start of `input`.
+pub fn parse_request<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Request<'a>>, Error> {
+    let Some(head) = split_head(input, limits)? else {
+        return Ok(Status::Partial);
+    };
+    let (line, line_end) = first_line(head.text);
+    let mut parts = line.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Error::Malformed {
+            what: "request line",
+            offset: 0,
+        });
+    };
+    if method.is_empty() || !method.bytes().all(is_tchar) {
+        return Err(Error::Malformed {
+            what: "method",
+            offset: 0,
+        });
+    }
+    let target_at = method.len() + 1;
+    if target.is_empty() || !target.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::Malformed {
+            what: "request target",
+            offset: target_at,
+        });
+    }
+    let version = parse_version(version, target_at + target.len() + 1)?;
+    let headers = parse_headers(head.text, line_end, limits)?;
+    let framing = framing(&headers, head.text)?;
+    let body_start = head.len;
+    let Some((body, end)) = read_body(input, body_start, framing, limits)? else {
+        return Ok(Status::Partial);
+    };
+    Ok(Status::Complete(
+        Request {
+            method,
+            target,
+            version,
+            headers,
+            body,
+        },
+        end,
+    ))
+}
+
+/// Parses one response from the start of `input` (RFC 9112 §4). A response
+/// to a request that had a body of its own must say how long its body is:
+/// `1xx`, `204` and `304` have none, every other status needs
+/// `Content-Length` or chunked coding (a persistent admin connection cannot
+/// be read "until close").
+///
+/// # Errors
+/// As [`parse_request`], plus [`Error::Unsupported`] for a response without
+/// body framing.
+pub fn parse_response<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Response<'a>>, Error> {
+    let Some(head) = split_head(input, limits)? else {
+        return Ok(Status::Partial);
+    };
+    let (line, line_end) = first_line(head.text);
+    let malformed = Error::Malformed {
+        what: "status line",
+        offset: 0,
+    };
+    let (version, rest) = line.split_once(' ').ok_or(malformed)?;
+    let version = parse_version(version, 0)?;
+    let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(Error::Malformed {
+            what: "status code",
+            offset: 9,
+        });
+    }
+    let status = code.parse::<u16>().map_err(|_| malformed)?;
+    if !reason
+        .bytes()
+        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
+    {
+        return Err(Error::Malformed {
+            what: "reason phrase",
+            offset: 13,
+        });
+    }
+    let headers = parse_headers(head.text, line_end, limits)?;
+    let no_body = (100..200).contains(&status) || status == 204 || status == 304;
+    let framing = if no_body {
+        Framing::None
+    } else {
+        match framing(&headers, head.text)? {
+            Framing::None => {
+                return Err(Error::Unsupported {
+                    what: "response without Content-Length or chunked coding",
+                    offset: 0,
+                });
+            }
+            f => f,
+        }
+    };
+    let Some((body, end)) = read_body(input, head.len, framing, limits)? else {
+        return Ok(Status::Partial);
+    };
+    Ok(Status::Complete(
+        Response {
+            version,
+            status,
+            reason,
+            headers,
+            body,
+        },
+        end,
+    ))
+}
+
+/// The head of a message: its text (start line and fields, without the
+/// empty line) and the number of bytes including the empty line.
+struct Head<'a> {
+    text: &'a str,
+    len: usize,
+}
+
+/// Finds the empty line that ends the head; `None` when it has not arrived.
+fn split_head<'a>(input: &'a [u8], limits: &Limits) -> Result<Option<Head<'a>>, Error> {
+    let mut line_start = 0;
+    let mut end = None;
+    for (i, &b) in input.iter().enumerate() {
+        if i >= limits.max_head_len {
+            return Err(Error::HeadersTooLarge {
+                limit: limits.max_head_len,
+            });
+        }
+        if b == b'\n' {
+            let line = input.get(line_start..i).unwrap_or_default();
+            if line.is_empty() || line == b"\r" {
+                if line_start == 0 {
+                    return Err(Error::Malformed {
+                        what: "empty start line",
+                        offset: 0,
+                    });
+                }
+                end = Some((line_start, i + 1));
+                break;
+            }
+            line_start = i + 1;
+        } else if b != b'\r' && b != b'\t' && !(b' '..=b'~').contains(&b) {
+            return Err(Error::Malformed {
+                what: "header byte",
+                offset: i,
+            });
+        }
+    }
+    let Some((text_end, len)) = end else {
+        return Ok(None);
+    };
+    let text = input
+        .get(..text_end)
+        .and_then(|t| core::str::from_utf8(t).ok())
+        .ok_or(Error::Malformed {
+            what: "header byte",
+            offset: 0,
+        })?;
+    Ok(Some(Head { text, len }))
+}
+
+/// The start line (without its line ending) and the offset after it.
+fn first_line(text: &str) -> (&str, usize) {
+    let end = text.find('\n').map_or(text.len(), |i| i + 1);
+    let line = text.get(..end).unwrap_or_default();
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    (line.strip_suffix('\r').unwrap_or(line), end)
+}
+
+fn parse_version(text: &str, offset: usize) -> Result<Version, Error> {
+    match text {
+        "HTTP/1.1" => Ok(Version::Http11),
+        "HTTP/1.0" => Ok(Version::Http10),
+        t if t.starts_with("HTTP/") => Err(Error::Unsupported {
+            what: "HTTP version",
+            offset,
+        }),
+        _ => Err(Error::Malformed {
+            what: "HTTP version",
+            offset,
+        }),
+    }
+}
+
+/// token characters (RFC 9110 §5.6.2).
+const fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'|'
+                | b'~'
+        )
+}
+
+/// Validates the field lines after the start line (RFC 9112 §5).
+fn parse_headers<'a>(text: &'a str, start: usize, limits: &Limits) -> Result<Headers<'a>, Error> {
+    let block = text.get(start..).unwrap_or_default();
+    let mut count = 0;
+    let mut at = start;
+    for raw_line in block.split_inclusive('\n') {
+        let line = raw_line.strip_suffix('\n').unwrap_or(raw_line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.starts_with([' ', '\t']) {
+            return Err(Error::Unsupported {
+                what: "obsolete line folding",
+                offset: at,
+            });
+        }
+        let Some((name, _)) = line.split_once(':') else {
+            return Err(Error::Malformed {
+                what: "header field",
+                offset: at,
+            });
+        };
+        if name.is_empty() || !name.bytes().all(is_tchar) {
+            return Err(Error::Malformed {
+                what: "header name",
+                offset: at,
+            });
+        }
+        count += 1;
+        if count > limits.max_headers {
+            return Err(Error::TooManyHeaders {
+                limit: limits.max_headers,
+            });
+        }
+        at += raw_line.len();
+    }
+    Ok(Headers { block, count })
+}
+
+/// How the body is delimited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Framing {
+    None,
+    Length(usize),
+    Chunked,
+}
+
+fn header_offset(text: &str, value: &str) -> usize {
+    (value.as_ptr() as usize).saturating_sub(text.as_ptr() as usize)
+}
+
+/// Body framing from `Transfer-Encoding` / `Content-Length` (RFC 9112 §6).
+/// Both at once is rejected (a request-smuggling vector, §6.3 item 3).
+fn framing(headers: &Headers<'_>, text: &str) -> Result<Framing, Error> {
+    let mut chunked = false;
+    for te in headers.get_all("transfer-encoding") {
+        if te.eq_ignore_ascii_case("chunked") && !chunked {
+            chunked = true;
+        } else {
+            return Err(Error::Unsupported {
+                what: "transfer coding",
+                offset: header_offset(text, te),
+            });
+        }
+    }
+    let mut length: Option<usize> = None;
+    for cl in headers.get_all("content-length") {
+        let offset = header_offset(text, cl);
+        if cl.is_empty() || cl.len() > 10 || !cl.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::Malformed {
+                what: "Content-Length",
+                offset,
+            });
+        }
+        let n = cl.parse::<usize>().map_err(|_| Error::Malformed {
+            what: "Content-Length",
+            offset,
+        })?;
+        if length.is_some_and(|l| l != n) {
+            return Err(Error::Malformed {
+                what: "repeated Content-Length",
+                offset,
+            });
+        }
+        length = Some(n);
+    }
+    match (chunked, length) {
+        (true, Some(_)) => Err(Error::Malformed {
+            what: "Content-Length with chunked coding",
+            offset: 0,
+        }),
+        (true, None) => Ok(Framing::Chunked),
+        (false, Some(n)) => Ok(Framing::Length(n)),
+        (false, None) => Ok(Framing::None),
+    }
+}
+
+fn read_body<'a>(
+    input: &'a [u8],
+    start: usize,
+    framing: Framing,
+    limits: &Limits,
+) -> Result<Option<(Body<'a>, usize)>, Error> {
+    match framing {
+        Framing::None => Ok(Some((Body::Empty, start))),
+        Framing::Length(n) => {
+            if n > limits.max_body_len {
+                return Err(Error::BodyTooLarge {
+                    size: n,
+                    limit: limits.max_body_len,
+                });
+            }
+            Ok(input
+                .get(start..start + n)
+                .map(|b| (Body::Contiguous(b), start + n)))
+        }
+        Framing::Chunked => read_chunked(input, start, limits),
+    }
+}
+
+/// The outcome of reading one chunk-size line.
+enum ChunkHeader {
+    Partial,
+    /// (chunk size, offset of its data)
+    Complete(usize, usize),
+}
+
+impl ChunkHeader {
+    fn complete(self) -> Option<(usize, usize)> {
+        match self {
+            Self::Complete(n, at) => Some((n, at)),
+            Self::Partial => None,
+        }
+    }
+}
+
+/// Reads `chunk-size [ chunk-ext ] CRLF` at `at` (RFC 9112 §7.1). Sizes are
+/// capped at 8 hex digits.
+fn chunk_header(input: &[u8], at: usize) -> Result<ChunkHeader, Error> {
+    let rest = input.get(at..).unwrap_or_default();
+    let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
+        return if rest.len() > 1024 {
+            Err(Error::Malformed {
+                what: "chunk-size line",
+                offset: at,
+            })
+        } else {
+            Ok(ChunkHeader::Partial)
+        };
+    };
+    let line = rest.get(..nl).unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let digits_len = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    let after = line.get(digits_len..).unwrap_or_default();
+    if digits_len == 0
+        || digits_len > 8
+        || !(after.is_empty() || after.starts_with(b";") || after.starts_with(b" "))
+    {
+        return Err(Error::Malformed {
+            what: "chunk size",
+            offset: at,
+        });
+    }
+    let size = line
+        .get(..digits_len)
+        .unwrap_or_default()
+        .iter()
+        .fold(0usize, |acc, &b| {
+            let v = match b {
+                b'0'..=b'9' => b - b'0',
+                b'a'..=b'f' => b - b'a' + 10,
+                _ => b.wrapping_sub(b'A').wrapping_add(10),
+            };
+            acc.saturating_mul(16).saturating_add(usize::from(v))
+        });
+    Ok(ChunkHeader::Complete(size, at + nl + 1))
+}
+
+fn read_chunked<'a>(
+    input: &'a [u8],
+    start: usize,
+    limits: &Limits,
+) -> Result<Option<(Body<'a>, usize)>, Error> {
+    let mut at = start;
+    let mut total = 0usize;
+    loop {
+        let ChunkHeader::Complete(size, data_at) = chunk_header(input, at)? else {
+            return Ok(None);
+        };
+        if size == 0 {
+            let raw = input.get(start..at).unwrap_or_default();
+            // Trailer section: field lines up to an empty line.
+            let mut line_at = data_at;
+            loop {
+                let rest = input.get(line_at..).unwrap_or_default();
+                let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
+                    if line_at - data_at + rest.len() > limits.max_head_len {
+                        return Err(Error::HeadersTooLarge {
+                            limit: limits.max_head_len,
+                        });
+                    }
+                    return Ok(None);
+                };
+                let line = rest.get(..nl).unwrap_or_default();
+                line_at += nl + 1;
+                if line.is_empty() || line == b"\r" {
+                    return Ok(Some((Body::Chunked { raw, len: total }, line_at)));
+                }
+                if line_at - data_at > limits.max_head_len {
+                    return Err(Error::HeadersTooLarge {
+                        limit: limits.max_head_len,
+                    });
+                }
+            }
+        }
+        total = total.saturating_add(size);
+        if total > limits.max_body_len {
+            return Err(Error::BodyTooLarge {
+                size: total,
+                limit: limits.max_body_len,
+            });
+        }
+        let end = data_at + size;
+        match input.get(end..end + 2) {
+            None => return Ok(None),
+            Some(b"\r\n") => at = end + 2,
+            Some(_) => {
+                return Err(Error::Malformed {
+                    what: "chunk data end",
+                    offset: end,
+                });
+            }
+        }
+    }
+}
+
+/// Where `body`'s data lies in `buf` (which it must borrow from), after
+/// moving chunked data together in place: returns the range of the decoded
+/// body. For a non-chunked body nothing moves.
+///
+/// The caller passes the body's position (`start` = offset of its first
+/// byte in `buf`) because `body` itself cannot borrow `buf` while it is
+/// being rewritten.
+pub(crate) fn body_in_place(
+    buf: &mut [u8],
+    start: usize,
+    chunked: bool,
+    len: usize,
+) -> core::ops::Range<usize> {
+    if !chunked {
+        return start..start + len;
+    }
+    let mut read = start;
+    let mut write = start;
+    while let Ok(ChunkHeader::Complete(size, data_at)) = chunk_header(buf, read) {
+        if size == 0 || data_at + size > buf.len() {
+            break;
+        }
+        buf.copy_within(data_at..data_at + size, write);
+        write += size;
+        read = data_at + size + 2;
+    }
+    start..write
+}
+
+/// Offset of `part` inside `whole` (both from the same buffer).
+pub(crate) fn offset_in(whole: &[u8], part: &[u8]) -> usize {
+    (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
+    extern crate std;
+    use super::*;
+    use std::{string::String, vec::Vec};
+
+    const L: Limits = Limits::DEFAULT;
+
+    fn req(input: &[u8]) -> (Request<'_>, usize) {
+        match parse_request(input, &L).unwrap() {
+            Status::Complete(r, n) => (r, n),
+            Status::Partial => panic!("partial"),
+        }
+    }
+
+    #[test]
+    fn request_with_content_length() {
+        let m = b"POST /a?b=1 HTTP/1.1\r\nHost: x\r\ncontent-LENGTH: 3\r\n\r\nabcXYZ";
+        let (r, n) = req(m);
+        assert_eq!(n, m.len() - 3);
+        assert_eq!(r.method, "POST");
+        assert_eq!(r.target, "/a?b=1");
+        assert_eq!(r.version, Version::Http11);
+        assert_eq!(r.headers.len(), 2);
+        assert_eq!(r.headers.get("HOST"), Some("x"));
+        assert_eq!(r.body, Body::Contiguous(b"abc"));
+    }
+
+    #[test]
+    fn every_prefix_is_partial() {
+        let m = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n2\r\nde\r\n0\r\nT: v\r\n\r\n";
+        for cut in 0..m.len() {
+            assert_eq!(
+                parse_request(&m[..cut], &L).unwrap(),
+                Status::Partial,
+                "cut {cut}"
+            );
+        }
+        let (r, n) = req(m);
+        assert_eq!(n, m.len());
+        assert_eq!(r.body.len(), 5);
+        let mut out = [0u8; 5];
+        assert_eq!(r.body.copy_to(&mut out).unwrap(), b"abcde");
+        assert_eq!(r.body.pieces().collect::<Vec<_>>(), [&b"abc"[..], b"de"]);
+    }
+
+    #[test]
+    fn limits_are_enforced_with_clear_errors() {
+        let lim = Limits {
+            max_headers: 1,
+            max_head_len: 64,
+            max_body_len: 4,
+        };
+        assert_eq!(
+            parse_request(b"POST / HTTP/1.1\r\nA: 1\r\nB: 2\r\n\r\n", &lim),
+            Err(Error::TooManyHeaders { limit: 1 })
+        );
+        assert_eq!(
+            parse_request(&[b'a'; 65], &lim),
+            Err(Error::HeadersTooLarge { limit: 64 })
+        );
+        assert_eq!(
+            parse_request(b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n", &lim),
+            Err(Error::BodyTooLarge { size: 5, limit: 4 })
+        );
+        assert_eq!(
+            parse_request(
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\n",
+                &lim
+            ),
+            Err(Error::BodyTooLarge { size: 5, limit: 4 })
+        );
+    }
+
+    #[test]
+    fn malformed_requests() {
+        let bad: &[(&[u8], Error)] = &[
+            (
+                b"\r\n\r\n",
+                Error::Malformed {
+                    what: "empty start line",
+                    offset: 0,
+                },
+            ),
+            (
+                b"POST  / HTTP/1.1\r\n\r\n",
+                Error::Malformed {
+                    what: "request line",
+                    offset: 0,
+                },
+            ),
+            (
+                b"PO(T / HTTP/1.1\r\n\r\n",
+                Error::Malformed {
+                    what: "method",
+                    offset: 0,
+                },
+            ),
+            (
+                b"POST / HTTP/2.0\r\n\r\n",
+                Error::Unsupported {
+                    what: "HTTP version",
+                    offset: 7,
+                },
+            ),
+            (
+                b"POST / HTTP/1.1\r\nBad Name: x\r\n\r\n",
+                Error::Malformed {
+                    what: "header name",
+                    offset: 17,
+                },
+            ),
+            (
+                b"POST / HTTP/1.1\r\nA: 1\r\n folded\r\n\r\n",
+                Error::Unsupported {
+                    what: "obsolete line folding",
+                    offset: 23,
+                },
+            ),
+            (
+                b"POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n",
+                Error::Malformed {
+                    what: "Content-Length",
+                    offset: 33,
+                },
+            ),
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+                Error::Unsupported {
+                    what: "transfer coding",
+                    offset: 36,
+                },
+            ),
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n",
+                Error::Malformed {
+                    what: "Content-Length with chunked coding",
+                    offset: 0,
+                },
+            ),
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+                Error::Malformed {
+                    what: "chunk size",
+                    offset: 47,
+                },
+            ),
+            (
+                b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n",
+                Error::Malformed {
+                    what: "chunk data end",
+                    offset: 51,
+                },
+            ),
+            (
+                b"POST /\x01 HTTP/1.1\r\n\r\n",
+                Error::Malformed {
+                    what: "header byte",
+                    offset: 6,
+                },
+            ),
+        ];
+        for (m, e) in bad {
+            assert_eq!(
+                parse_request(m, &L),
+                Err(*e),
+                "{}",
+                String::from_utf8_lossy(m)
+            );
+        }
+    }
+
+    #[test]
+    fn responses() {
+        let m =
+            b"HTTP/1.1 204 No Content\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\n\r\n";
+        let Status::Complete(r, n) = parse_response(m, &L).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (r.status, r.reason, n, r.body),
+            (204, "No Content", m.len(), Body::Empty)
+        );
+        assert_eq!(
+            parse_response(b"HTTP/1.1 200 OK\r\n\r\n", &L),
+            Err(Error::Unsupported {
+                what: "response without Content-Length or chunked coding",
+                offset: 0
+            })
+        );
+        let m = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nAB";
+        let Status::Complete(r, _) = parse_response(m, &L).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.body, Body::Contiguous(b"AB"));
+        assert_eq!(
+            parse_response(b"HTTP/1.1 2x0 OK\r\n\r\n", &L),
+            Err(Error::Malformed {
+                what: "status code",
+                offset: 9
+            })
+        );
+    }
+}

@@ -1,0 +1,159 @@
+//! A byte writer over a caller's slice that keeps counting past the end, so
+//! one code path both measures (`buffer_len`) and writes (`emit`).
+
+use super::super::Error;
+
+/// Writes into `buf`; bytes beyond its end are counted, not written.
+pub(crate) struct Writer<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+}
+
+impl<'b> Writer<'b> {
+    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    pub(crate) fn bytes(&mut self, b: &[u8]) {
+        if let Some(dst) = self.buf.get_mut(self.pos..self.pos + b.len()) {
+            dst.copy_from_slice(b);
+        }
+        self.pos += b.len();
+    }
+
+    pub(crate) fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+
+    /// `n` in decimal.
+    pub(crate) fn decimal(&mut self, n: usize) {
+        let mut digits = [0u8; 20];
+        let mut i = digits.len();
+        let mut v = n;
+        loop {
+            i -= 1;
+            if let Some(d) = digits.get_mut(i) {
+                *d = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+            if v == 0 || i == 0 {
+                break;
+            }
+        }
+        self.bytes(digits.get(i..).unwrap_or_default());
+    }
+
+    /// `n` in lower-case hex without leading zeros (chunk sizes).
+    pub(crate) fn hex_number(&mut self, n: usize) {
+        let mut started = false;
+        for shift in (0..usize::BITS / 4).rev() {
+            let nibble = (n >> (shift * 4)) & 0xF;
+            if nibble != 0 || started || shift == 0 {
+                started = true;
+                self.bytes(&[HEX_LOWER.get(nibble).copied().unwrap_or(b'0')]);
+            }
+        }
+    }
+
+    /// `b` as upper-case hex digits.
+    pub(crate) fn hex_upper(&mut self, b: &[u8]) {
+        for &x in b {
+            let hi = HEX_UPPER.get(usize::from(x >> 4)).copied().unwrap_or(b'0');
+            let lo = HEX_UPPER.get(usize::from(x & 0xF)).copied().unwrap_or(b'0');
+            self.bytes(&[hi, lo]);
+        }
+    }
+
+    pub(crate) const fn len(&self) -> usize {
+        self.pos
+    }
+
+    /// The number of bytes written, or [`Error::BufferTooSmall`].
+    pub(crate) fn finish(self) -> Result<usize, Error> {
+        if self.pos > self.buf.len() {
+            Err(Error::BufferTooSmall {
+                needed: self.pos,
+                available: self.buf.len(),
+            })
+        } else {
+            Ok(self.pos)
+        }
+    }
+}
+
+const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Decodes hex digits (either case) into `out`; `None` on a bad digit, an
+/// odd count or a short `out`.
+pub(crate) fn decode_hex<'o>(text: &[u8], out: &'o mut [u8]) -> Option<&'o [u8]> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    let n = text.len() / 2;
+    let dst = out.get_mut(..n)?;
+    for (d, pair) in dst.iter_mut().zip(text.chunks_exact(2)) {
+        let hi = hex_value(*pair.first()?)?;
+        let lo = hex_value(*pair.get(1)?)?;
+        *d = (hi << 4) | lo;
+    }
+    Some(dst)
+}
+
+/// The value of one hex digit.
+pub(crate) const fn hex_value(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::std_instead_of_alloc, clippy::std_instead_of_core)]
+    extern crate std;
+    use super::*;
+    use std::format;
+
+    #[test]
+    fn counts_past_the_end() {
+        let mut buf = [0u8; 4];
+        let mut w = Writer::new(&mut buf);
+        w.str("ab");
+        w.decimal(1234);
+        assert_eq!(w.len(), 6);
+        assert_eq!(
+            w.finish(),
+            Err(Error::BufferTooSmall {
+                needed: 6,
+                available: 4
+            })
+        );
+    }
+
+    #[test]
+    fn numbers() {
+        let mut buf = [0u8; 64];
+        let mut w = Writer::new(&mut buf);
+        w.decimal(0);
+        w.str(",");
+        w.decimal(usize::MAX);
+        w.str(",");
+        w.hex_number(0);
+        w.str(",");
+        w.hex_number(0x1a0);
+        w.str(",");
+        w.hex_upper(&[0xA0, 0x05]);
+        let n = w.finish().unwrap();
+        assert_eq!(
+            core::str::from_utf8(&buf[..n]).unwrap(),
+            format!("0,{},0,1a0,A005", usize::MAX)
+        );
+        let mut out = [0u8; 2];
+        assert_eq!(decode_hex(b"a0Ff", &mut out), Some(&[0xA0, 0xFF][..]));
+        assert_eq!(decode_hex(b"a0F", &mut out), None);
+        assert_eq!(decode_hex(b"g0", &mut out), None);
+    }
+}
