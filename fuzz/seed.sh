@@ -24,6 +24,7 @@ fi
 seed() { mkdir -p "corpus/$1"; cp "$2" "corpus/$1/$(basename "$2")"; }
 for f in "$data"/profiles/*.der; do
     seed tlv "$f"
+    seed profile "$f"
 done
 # scp80: seed with the committed known-answer packets (not copied into git).
 vec="../tests/data/scp80_vectors.json"

@@ -13,6 +13,7 @@ pub mod crypto;
 #[cfg(feature = "alloc")]
 pub mod inventory;
 pub mod isdr;
+pub mod profile;
 pub mod remote;
 pub mod scp80;
 pub mod scp81;

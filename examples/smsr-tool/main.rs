@@ -6,9 +6,10 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod common;
-mod scp80_cmd;
 mod eid;
 mod es5;
+mod profile;
+mod scp80_cmd;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -26,6 +27,10 @@ commands:
       print an eUICC notification (E1) as JSON
   eid check DIGITS | eid compute DIGITS30
       verify / add the EID check digits (ISO/IEC 7064 MOD 97-10)
+  profile inspect FILE [--strict]
+      decode a SAIP profile package: header, element list, validation (JSON)
+  profile segment FILE [--max N]
+      split a package into '86' segment TLVs of at most N bytes (default 1020), hex lines
 ";
 
 fn main() -> ExitCode {
@@ -35,6 +40,7 @@ fn main() -> ExitCode {
         Some("scp80") => scp80_cmd::run(common::tail(&args)),
         Some("es5") => es5::run(common::tail(&args)),
         Some("eid") => eid::run(common::tail(&args)),
+        Some("profile") => profile::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}{}", scp80_cmd::USAGE);
             Ok(())

@@ -74,6 +74,26 @@ pub extern "C" fn _start() -> ! {
     if let Ok(out) = smsr::tlv::Encode::encode_to_slice(&script, &mut buf) {
         sink = sink.wrapping_add(out.len());
     }
+    // A PE-End element: iterate, read its PEHeader, validate, segment.
+    let pe_end = [0xAA_u8, 0x07, 0xA0, 0x05, 0x80, 0x00, 0x81, 0x01, 0x01];
+    let pkg = smsr::profile::Package::new(&pe_end);
+    for pe in pkg.elements().flatten() {
+        if let Ok(Some(h)) = pe.pe_header() {
+            sink = sink.wrapping_add(usize::from(h.identification));
+        }
+    }
+    sink = sink.wrapping_add(smsr::profile::validate(
+        &pkg,
+        smsr::profile::ValidateOptions::default(),
+        &mut |_| {},
+    ));
+    if let Ok(chunks) = smsr::profile::segment::chunks(
+        &pe_end,
+        smsr::profile::segment::SGP22_MAX_SEGMENT_LEN,
+        smsr::profile::segment::Protection::Scp03t,
+    ) {
+        sink = sink.wrapping_add(chunks.count());
+    }
     core::hint::black_box(sink);
     loop {}
 }

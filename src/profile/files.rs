@@ -1,0 +1,249 @@
+//! File-system PEs built from templates (PE-MF ... PE-OPT-IoT), their `File`
+//! members and the `Fcp` type (PEDefinitions v3.3.1; FCP coding per
+//! ETSI TS 102 222 / TS 102 221 §11.1.1.4).
+
+use crate::tlv::{Class, Tag, Tlv};
+
+use super::der::{self, Fields, Oid};
+use super::{Error, ErrorKind, PeHeader, PeType, ProfileElement};
+
+/// `ProprietaryInfo` (`A5` of an Fcp), DEFAULTs filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProprietaryInfo<'a> {
+    /// `specialFileInformation` (`C0`, DEFAULT `00`).
+    pub special_file_information: u8,
+    /// `fillPattern` (`C1`).
+    pub fill_pattern: Option<&'a [u8]>,
+    /// `repeatPattern` (`C2`).
+    pub repeat_pattern: Option<&'a [u8]>,
+    /// `maximumFileSize` (`86`, BER-TLV files).
+    pub maximum_file_size: Option<&'a [u8]>,
+    /// `fileDetails` (`84`, DEFAULT `01`).
+    pub file_details: u8,
+}
+
+/// `Fcp`: a file's control parameters, DEFAULTs filled in. Members are
+/// matched by tag (they are all distinct).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Fcp<'a> {
+    /// `fileDescriptor` (`82`).
+    pub file_descriptor: Option<&'a [u8]>,
+    /// `fileID` (`83`; for ADFs a temporary ID referenced by later paths).
+    pub file_id: Option<[u8; 2]>,
+    /// `dfName` (`84`): the ADF's AID.
+    pub df_name: Option<&'a [u8]>,
+    /// `lcsi` (`8A`, DEFAULT `05`).
+    pub lcsi: u8,
+    /// `securityAttributesReferenced` (`8B`).
+    pub security_attributes_referenced: Option<&'a [u8]>,
+    /// `efFileSize` (`80`).
+    pub ef_file_size: Option<&'a [u8]>,
+    /// `pinStatusTemplateDO` (`C6`).
+    pub pin_status_template_do: Option<&'a [u8]>,
+    /// `shortEFID` (`88`; present and empty = no SFI).
+    pub short_ef_id: Option<&'a [u8]>,
+    /// `proprietaryEFInfo` (`A5`).
+    pub proprietary_ef_info: Option<ProprietaryInfo<'a>>,
+    /// `linkPath` (`C7`).
+    pub link_path: Option<&'a [u8]>,
+}
+
+impl<'a> Fcp<'a> {
+    /// Decodes the members of an Fcp (the value of `A1` or `62`).
+    ///
+    /// # Errors
+    /// A malformed member; unknown members are an error too (the SEQUENCE
+    /// is not extensible at this level in practice, and silently dropping
+    /// one would lose data on re-emission).
+    pub fn parse(tlv: &Tlv<'a>) -> Result<Self, Error> {
+        let mut fcp = Fcp {
+            lcsi: 0x05,
+            ..Fcp::default()
+        };
+        for m in tlv.children() {
+            let m = m?;
+            let v = m.value();
+            match m.tag().raw() {
+                0x82 => fcp.file_descriptor = Some(v),
+                0x83 => fcp.file_id = Some(*der::fixed::<2>(&m, "fileID")?),
+                0x84 => fcp.df_name = Some(v),
+                0x8A => fcp.lcsi = der::fixed::<1>(&m, "lcsi")?[0],
+                0x8B => fcp.security_attributes_referenced = Some(v),
+                0x80 => fcp.ef_file_size = Some(v),
+                0xC6 => fcp.pin_status_template_do = Some(v),
+                0x88 => fcp.short_ef_id = Some(v),
+                0xA5 => fcp.proprietary_ef_info = Some(Self::proprietary(&m)?),
+                0xC7 => fcp.link_path = Some(v),
+                _ => return Err(Error::new(ErrorKind::BadValue("Fcp"), m.offset())),
+            }
+        }
+        Ok(fcp)
+    }
+
+    fn proprietary(t: &Tlv<'a>) -> Result<ProprietaryInfo<'a>, Error> {
+        let mut p = ProprietaryInfo {
+            special_file_information: 0x00,
+            fill_pattern: None,
+            repeat_pattern: None,
+            maximum_file_size: None,
+            file_details: 0x01,
+        };
+        for m in t.children() {
+            let m = m?;
+            match m.tag().raw() {
+                0xC0 => {
+                    p.special_file_information = der::fixed::<1>(&m, "specialFileInformation")?[0]
+                }
+                0xC1 => p.fill_pattern = Some(m.value()),
+                0xC2 => p.repeat_pattern = Some(m.value()),
+                0x86 => p.maximum_file_size = Some(m.value()),
+                0x84 => p.file_details = der::fixed::<1>(&m, "fileDetails")?[0],
+                _ => {
+                    return Err(Error::new(
+                        ErrorKind::BadValue("proprietaryEFInfo"),
+                        m.offset(),
+                    ));
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// One element of a `File` (SEQUENCE OF CHOICE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileEntry<'a> {
+    /// `doNotCreate` (`80`).
+    DoNotCreate,
+    /// `fileDescriptor` (`A1`): an FCP overriding the template's.
+    Fcp(Fcp<'a>),
+    /// `fillFileOffset` (`82`): skip this many bytes.
+    FillFileOffset(u16),
+    /// `fillFileContent` (`83`): content written at the current position.
+    FillFileContent(&'a [u8]),
+}
+
+impl<'a> FileEntry<'a> {
+    fn parse(t: &Tlv<'a>) -> Result<Self, Error> {
+        Ok(match t.tag().raw() {
+            0x80 => {
+                der::null(t, "doNotCreate")?;
+                Self::DoNotCreate
+            }
+            0xA1 => Self::Fcp(Fcp::parse(t)?),
+            0x82 => Self::FillFileOffset(u16::try_from(der::uint(t, "fillFileOffset")?).map_err(
+                |_| Error::new(ErrorKind::BadValue("fillFileOffset"), t.value_offset()),
+            )?),
+            0x83 => Self::FillFileContent(t.value()),
+            _ => return Err(Error::new(ErrorKind::BadValue("File"), t.offset())),
+        })
+    }
+}
+
+/// One `File` member of a template PE.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMember<'a> {
+    /// The member's context tag (`A2`, ..., `BF57`).
+    pub tag: Tag,
+    /// The template member name (`"ef-iccid"`, ...), `None` for a member
+    /// beyond the v3.3.1 template.
+    pub name: Option<&'static str>,
+    tlv: Tlv<'a>,
+}
+
+impl<'a> FileMember<'a> {
+    /// The member's TLV.
+    pub const fn tlv(&self) -> &Tlv<'a> {
+        &self.tlv
+    }
+
+    /// The entries (checked when the PE was decoded).
+    pub fn entries(&self) -> impl Iterator<Item = FileEntry<'a>> + 'a {
+        self.tlv
+            .children()
+            .filter_map(|e| e.ok().and_then(|e| FileEntry::parse(&e).ok()))
+    }
+
+    /// The content written from offset 0 by the leading `fillFileContent`
+    /// entries (up to the first `fillFileOffset`), if any.
+    pub fn initial_content(&self) -> Option<&'a [u8]> {
+        self.entries().find_map(|e| match e {
+            FileEntry::FillFileContent(c) => Some(Some(c)),
+            FileEntry::FillFileOffset(_) => Some(None),
+            _ => None,
+        })?
+    }
+}
+
+/// A file-system PE created from a template: `mf`, `telecom`, `usim`,
+/// `opt-usim`, ..., `df-5gs`, `df-saip`, `iot`, `opt-iot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSystem<'a> {
+    /// The PE type (one with [`PeType::is_template`]).
+    pub pe_type: PeType,
+    /// The PEHeader.
+    pub header: PeHeader,
+    /// `templateID` (2.23.143.1.2.x for the TCA templates).
+    pub template_id: Oid<'a>,
+    tlv: Tlv<'a>,
+}
+
+impl<'a> FileSystem<'a> {
+    /// Decodes a template PE.
+    ///
+    /// # Errors
+    /// A PE type without a template, or the first malformed member.
+    pub fn from_element(pe: &ProfileElement<'a>) -> Result<Self, Error> {
+        let pe_type = pe.pe_type();
+        if !pe_type.is_template() {
+            return Err(Error::new(
+                ErrorKind::WrongType {
+                    expected: PeType::MF,
+                    found: pe_type,
+                },
+                pe.offset(),
+            ));
+        }
+        let mut f = Fields::new(pe.tlv());
+        let header = PeHeader::parse(&f.required(0xA0, "PEHeader")?)?;
+        let template_id = der::oid(&f.required(0x81, "templateID")?, "templateID")?;
+        let fs = Self {
+            pe_type,
+            header,
+            template_id,
+            tlv: *pe.tlv(),
+        };
+        let mut last = 1;
+        while let Some(m) = f.next_any()? {
+            let tag = m.tag();
+            let n = tag.number();
+            if tag.class() != Class::ContextSpecific || !tag.is_constructed() || n <= last {
+                return Err(Error::new(ErrorKind::BadValue("File member"), m.offset()));
+            }
+            last = n;
+            for e in m.children() {
+                FileEntry::parse(&e?)?;
+            }
+        }
+        Ok(fs)
+    }
+
+    /// The file members present, in encoding order (template order).
+    pub fn files(&self) -> impl Iterator<Item = FileMember<'a>> + 'a {
+        let names = self.pe_type.template_members().unwrap_or_default();
+        self.tlv.children().skip(2).filter_map(move |m| {
+            let tlv = m.ok()?;
+            let n = tlv.tag().number() as usize;
+            Some(FileMember {
+                tag: tlv.tag(),
+                name: n.checked_sub(2).and_then(|i| names.get(i)).copied(),
+                tlv,
+            })
+        })
+    }
+
+    /// The member named `name` (`"ef-iccid"`), if present.
+    pub fn file(&self, name: &str) -> Option<FileMember<'a>> {
+        self.files().find(|m| m.name == Some(name))
+    }
+}

@@ -1,0 +1,66 @@
+//! Profile packages: the TCA (SIMalliance) eUICC Profile Package
+//! interoperable format ("SAIP", PEDefinitions v3.3.1) without allocation.
+//!
+//! A package is a bare concatenation of DER `ProfileElement`s, `header`
+//! first and `end` last. This module reads it in place:
+//!
+//! * [`Package::elements`] iterates the elements ([`ProfileElement`]: type,
+//!   raw bytes, byte offset, [`PeHeader`]); unknown CHOICE alternatives are
+//!   kept by tag ([`PeType`]).
+//! * [`ProfileHeader`] decodes the header (versions, profileType, ICCID,
+//!   mandatory services and GFSTE OIDs, POL1, ...); [`Iccid`] knows both the
+//!   header and the EF.ICCID coding.
+//! * Typed views of the elements an SM-SR needs, with ASN.1 DEFAULTs filled
+//!   in: [`SecurityDomain`], [`Rfm`], [`AkaParameter`], [`PinCodes`],
+//!   [`PukCodes`], [`FileSystem`] (template PEs), [`GenericFileManagement`],
+//!   [`Application`] and [`NonStandard`].
+//! * [`validate`] reports structural problems with PE index and offset.
+//! * [`PackageWriter`] emits a package from elements.
+//! * [`segment`] splits a package into SCP03t `86` segments and joins them;
+//!   [`scp03t`] protects segments with SCP03 session keys.
+//!
+//! ```
+//! use smsr::profile::{Package, PeType};
+//!
+//! // The smallest well-formed element: PE-End with identification 1.
+//! let bytes = [0xAA, 0x07, 0xA0, 0x05, 0x80, 0x00, 0x81, 0x01, 0x01];
+//! let pe = Package::new(&bytes).elements().next().unwrap()?;
+//! assert_eq!(pe.pe_type(), PeType::END);
+//! assert_eq!(pe.pe_header()?.map(|h| h.identification), Some(1));
+//! # Ok::<(), smsr::profile::Error>(())
+//! ```
+
+mod aka;
+mod app;
+mod der;
+mod element;
+mod error;
+mod files;
+mod gfm;
+mod header;
+mod names;
+mod pe_type;
+mod pin;
+mod rfm;
+pub mod scp03t;
+mod sd;
+pub mod segment;
+mod validate;
+mod writer;
+
+pub use aka::{AkaParameter, AlgoConfiguration, AlgoParameter, MappingParameter};
+pub use app::{Application, LoadPackage, NonStandard};
+pub use der::Oid;
+pub use element::{Elements, Package, PeHeader, ProfileElement};
+pub use error::{Error, ErrorKind};
+pub use files::{Fcp, FileEntry, FileMember, FileSystem};
+pub use gfm::{FileManagementCommand, GenericFileManagement};
+pub use header::{AidList, Iccid, MandatoryAid, OidList, ProfileHeader, Services};
+pub use pe_type::PeType;
+pub use pin::{PinCodes, PinConfiguration, PukCodes, PukConfiguration};
+pub use rfm::{AdfRfmAccess, Rfm};
+pub use sd::{ApplicationInstance, KeyComponent, KeyObject, SecurityDomain};
+pub use validate::{Problem, ProblemKind, ValidateOptions, validate};
+pub use writer::PackageWriter;
+#[cfg(feature = "alloc")]
+pub use writer::to_vec;

@@ -1,0 +1,538 @@
+//! SCP03t: SCP03 (GlobalPlatform Card Specification v2.3 Amendment D)
+//! applied to the TLV-carried commands that load a profile package into an
+//! ISD-P (SGP.02 §4.1.3.3 / §5.4.4, as implemented by the open-source SGP.02
+//! server njiwa; SGP.22 names the same protection "BSP", §2.6.4).
+//!
+//! * [`kdf`]: the Amendment D §4.1.5 key derivation (NIST SP 800-108 KDF in
+//!   counter mode, PRF = AES-CMAC), [`SessionKeys::derive`] for S-ENC
+//!   (constant `04`), S-MAC (`06`) and S-RMAC (`07`) and the card / host
+//!   cryptograms (`00` / `01`).
+//! * [`Session`]: C-MAC chaining (each full 16-byte CMAC is the next
+//!   chaining value, 8 bytes are sent), command encryption with
+//!   ICV = AES(S-ENC, counter block) and `80 00..` padding, and the TLV
+//!   wrapping of one segment: `tag | final length | ciphertext | C-MAC`
+//!   with the C-MAC over `chaining value | tag | final length | ciphertext`.
+//!
+//! Only AES-128 keys (the SGP.02 ISD-P key set, key type `88`) and S8 mode
+//! are supported. Keys are zeroized on drop and never shown by `Debug`.
+
+use core::fmt;
+
+use aes::Aes128;
+use cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
+use cmac::{Cmac, Mac};
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::tlv::{self, Buffer, Options, Tlv, encoded_length_len};
+
+use super::segment::{self, MAC_LEN, Protection};
+use super::{Error, ErrorKind};
+
+/// An AES-128 key. Zeroized on drop; `Debug` shows nothing of it.
+#[derive(Clone, Zeroize, ZeroizeOnDrop, PartialEq, Eq)]
+pub struct Key(pub [u8; 16]);
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Key(<redacted>)")
+    }
+}
+
+fn cmac_parts(key: &Key, parts: &[&[u8]]) -> [u8; 16] {
+    let mut mac = <Cmac<Aes128> as KeyInit>::new((&key.0).into());
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// GP Amendment D §4.1.5 data derivation: NIST SP 800-108 KDF in counter
+/// mode with AES-CMAC, fixed input = 11 zero bytes | `constant` | `00` |
+/// L (2 bytes, bits) | i (1 byte) | `context`. Fills `out` (L = 8 × its
+/// length, at most 255 blocks).
+pub fn kdf(key: &Key, constant: u8, context: &[u8], out: &mut [u8]) {
+    let bits = u16::try_from(out.len() * 8)
+        .unwrap_or(u16::MAX)
+        .to_be_bytes();
+    for (i, block) in out.chunks_mut(16).enumerate() {
+        let counter = u8::try_from(i + 1).unwrap_or(u8::MAX);
+        let mut label = [0u8; 16];
+        if let Some(l) = label.get_mut(11..16) {
+            l.copy_from_slice(&[constant, 0, bits[0], bits[1], counter]);
+        }
+        let k = cmac_parts(key, &[&label, context]);
+        block.copy_from_slice(k.get(..block.len()).unwrap_or_default());
+    }
+}
+
+/// Derivation constants (GP Amendment D §4.1.5, table 4-1).
+pub mod constant {
+    /// Card cryptogram.
+    pub const CARD_CRYPTOGRAM: u8 = 0x00;
+    /// Host cryptogram.
+    pub const HOST_CRYPTOGRAM: u8 = 0x01;
+    /// Card challenge generation.
+    pub const CARD_CHALLENGE: u8 = 0x02;
+    /// S-ENC.
+    pub const S_ENC: u8 = 0x04;
+    /// S-MAC.
+    pub const S_MAC: u8 = 0x06;
+    /// S-RMAC.
+    pub const S_RMAC: u8 = 0x07;
+}
+
+/// The session keys of one secure channel session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionKeys {
+    /// S-ENC.
+    pub s_enc: Key,
+    /// S-MAC.
+    pub s_mac: Key,
+    /// S-RMAC.
+    pub s_rmac: Key,
+}
+
+impl SessionKeys {
+    /// Derives S-ENC, S-MAC and S-RMAC from the static keys and the
+    /// challenges (GP Amendment D §6.2.1: context = host challenge | card
+    /// challenge).
+    pub fn derive(
+        key_enc: &Key,
+        key_mac: &Key,
+        host_challenge: &[u8],
+        card_challenge: &[u8],
+    ) -> Self {
+        let mut ctx = [0u8; 32];
+        let n = host_challenge.len() + card_challenge.len();
+        let context = ctx.get_mut(..n.min(32)).unwrap_or_default();
+        for (d, s) in context
+            .iter_mut()
+            .zip(host_challenge.iter().chain(card_challenge))
+        {
+            *d = *s;
+        }
+        let context: &[u8] = context;
+        let mut s_enc = Key([0; 16]);
+        let mut s_mac = Key([0; 16]);
+        let mut s_rmac = Key([0; 16]);
+        kdf(key_enc, constant::S_ENC, context, &mut s_enc.0);
+        kdf(key_mac, constant::S_MAC, context, &mut s_mac.0);
+        kdf(key_mac, constant::S_RMAC, context, &mut s_rmac.0);
+        ctx.zeroize();
+        Self {
+            s_enc,
+            s_mac,
+            s_rmac,
+        }
+    }
+
+    fn cryptogram(&self, c: u8, host_challenge: &[u8; 8], card_challenge: &[u8; 8]) -> [u8; 8] {
+        let mut context = [0u8; 16];
+        context[..8].copy_from_slice(host_challenge);
+        context[8..].copy_from_slice(card_challenge);
+        let mut out = [0u8; 8];
+        kdf(&self.s_mac, c, &context, &mut out);
+        out
+    }
+
+    /// The card cryptogram (GP Amendment D §6.2.2.2), S8 mode.
+    pub fn card_cryptogram(&self, host_challenge: &[u8; 8], card_challenge: &[u8; 8]) -> [u8; 8] {
+        self.cryptogram(constant::CARD_CRYPTOGRAM, host_challenge, card_challenge)
+    }
+
+    /// The host cryptogram (GP Amendment D §6.2.2.3), S8 mode.
+    pub fn host_cryptogram(&self, host_challenge: &[u8; 8], card_challenge: &[u8; 8]) -> [u8; 8] {
+        self.cryptogram(constant::HOST_CRYPTOGRAM, host_challenge, card_challenge)
+    }
+}
+
+/// The command-side state of an SCP03(t) session: MAC chaining value and
+/// encryption counter.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct Session {
+    #[zeroize(skip)]
+    keys: SessionKeys,
+    mac_chain: [u8; 16],
+    counter: u64,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("counter", &self.counter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// A session right after key derivation: chaining value 16 × `00`, the
+    /// first command uses counter 1 (GP Amendment D §6.2.4, §6.2.6).
+    pub fn new(keys: SessionKeys) -> Self {
+        Self::with_chaining_value(keys, [0; 16])
+    }
+
+    /// A session with an explicit initial MAC chaining value (SGP.22 BSP
+    /// derives one with its keys).
+    pub fn with_chaining_value(keys: SessionKeys, mac_chain: [u8; 16]) -> Self {
+        Self {
+            keys,
+            mac_chain,
+            counter: 1,
+        }
+    }
+
+    /// The counter the next encrypted command will use.
+    pub const fn counter(&self) -> u64 {
+        self.counter
+    }
+
+    /// Skips a counter value: a command without data still consumes one
+    /// (GP Amendment D §6.2.6), as does a MAC-only segment (SGP.22 §2.6.4.4).
+    pub fn skip_counter(&mut self) {
+        self.counter += 1;
+    }
+
+    /// C-MAC over `chaining value | parts`; the full CMAC becomes the next
+    /// chaining value and its first 8 bytes are returned (GP Amendment D
+    /// §6.2.4).
+    pub fn c_mac(&mut self, parts: &[&[u8]]) -> [u8; 8] {
+        let mut mac = <Cmac<Aes128> as KeyInit>::new((&self.keys.s_mac.0).into());
+        mac.update(&self.mac_chain);
+        for p in parts {
+            mac.update(p);
+        }
+        self.mac_chain = mac.finalize().into_bytes().into();
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&self.mac_chain[..8]);
+        out
+    }
+
+    /// R-MAC over `chaining value | parts` with S-RMAC (the chaining value
+    /// is not changed; GP Amendment D §6.2.5).
+    pub fn r_mac(&self, parts: &[&[u8]]) -> [u8; 8] {
+        let mut v = [&self.mac_chain[..]; 1]
+            .into_iter()
+            .chain(parts.iter().copied());
+        let mut mac = <Cmac<Aes128> as KeyInit>::new((&self.keys.s_rmac.0).into());
+        for p in v.by_ref() {
+            mac.update(p);
+        }
+        let full: [u8; 16] = mac.finalize().into_bytes().into();
+        let mut out = [0u8; 8];
+        out.copy_from_slice(&full[..8]);
+        out
+    }
+
+    fn icv(&self, aes: &Aes128) -> [u8; 16] {
+        let mut block = [0u8; 16];
+        block[8..].copy_from_slice(&self.counter.to_be_bytes());
+        let mut b = aes::Block::from(block);
+        aes.encrypt_block(&mut b);
+        b.into()
+    }
+
+    /// Encrypts `plaintext` padded with `80 00..` to a multiple of 16 bytes
+    /// with AES-CBC under S-ENC and ICV = AES(S-ENC, counter block); writes
+    /// the ciphertext block by block, passing each block to `each` too;
+    /// consumes one counter value.
+    fn encrypt_stream(
+        &mut self,
+        plaintext: &[u8],
+        out: &mut dyn Buffer,
+        each: &mut dyn FnMut(&[u8; 16]),
+    ) -> Result<(), tlv::Error> {
+        let aes = Aes128::new((&self.keys.s_enc.0).into());
+        let mut prev = self.icv(&aes);
+        let blocks = plaintext.len() / 16 + 1;
+        for i in 0..blocks {
+            let mut block = [0u8; 16];
+            let src = plaintext.get(i * 16..).unwrap_or_default();
+            let n = src.len().min(16);
+            for (d, s) in block.iter_mut().zip(src) {
+                *d = *s;
+            }
+            if let Some(pad) = block.get_mut(n) {
+                *pad = 0x80;
+            }
+            for (b, p) in block.iter_mut().zip(prev) {
+                *b ^= p;
+            }
+            let mut b = aes::Block::from(block);
+            aes.encrypt_block(&mut b);
+            prev = b.into();
+            out.put(&prev)?;
+            each(&prev);
+            block.zeroize();
+        }
+        self.counter += 1;
+        Ok(())
+    }
+
+    /// Encrypts `plaintext` (C-DECRYPTION) and writes the ciphertext; returns
+    /// its length (always a multiple of 16, padding always added).
+    ///
+    /// # Errors
+    /// The buffer's error when it is too small.
+    pub fn encrypt(&mut self, plaintext: &[u8], out: &mut dyn Buffer) -> Result<usize, tlv::Error> {
+        self.encrypt_stream(plaintext, out, &mut |_| {})?;
+        Ok((plaintext.len() / 16 + 1) * 16)
+    }
+
+    /// Wraps one segment with C-DECRYPTION and C-MAC as the TLV
+    /// `tag | L | ciphertext | C-MAC`, where L counts the MAC; returns the
+    /// TLV length.
+    ///
+    /// # Errors
+    /// The buffer's error when it is too small (the session state is then
+    /// unusable, as a partial segment was sent).
+    pub fn wrap(
+        &mut self,
+        tag: u8,
+        plaintext: &[u8],
+        out: &mut dyn Buffer,
+    ) -> Result<usize, tlv::Error> {
+        let value_len = Protection::Scp03t.value_len(plaintext.len());
+        let (len_bytes, len_len) = length_octets(value_len);
+        let header = len_bytes.get(..len_len).unwrap_or_default();
+        let mut mac = <Cmac<Aes128> as KeyInit>::new((&self.keys.s_mac.0).into());
+        mac.update(&self.mac_chain);
+        mac.update(&[tag]);
+        mac.update(header);
+        out.put(&[tag])?;
+        out.put(header)?;
+        self.encrypt_stream(plaintext, out, &mut |b| mac.update(b))?;
+        self.mac_chain = mac.finalize().into_bytes().into();
+        out.put(&self.mac_chain[..MAC_LEN])?;
+        Ok(1 + len_len + value_len)
+    }
+
+    /// Wraps one TLV with C-MAC only: `tag | L | data | C-MAC`; the
+    /// encryption counter still advances (SGP.22 §2.6.4.4); returns the TLV
+    /// length.
+    ///
+    /// # Errors
+    /// The buffer's error when it is too small.
+    pub fn wrap_mac_only(
+        &mut self,
+        tag: u8,
+        data: &[u8],
+        out: &mut dyn Buffer,
+    ) -> Result<usize, tlv::Error> {
+        let value_len = data.len() + MAC_LEN;
+        let (len_bytes, len_len) = length_octets(value_len);
+        let header = len_bytes.get(..len_len).unwrap_or_default();
+        let m = self.c_mac(&[&[tag], header, data]);
+        out.put(&[tag])?;
+        out.put(header)?;
+        out.put(data)?;
+        out.put(&m)?;
+        self.counter += 1;
+        Ok(1 + len_len + value_len)
+    }
+
+    /// Cuts `package` into the largest chunks that fit `max_segment_len`
+    /// once protected and writes each as a wrapped `86` segment; returns the
+    /// number of segments.
+    ///
+    /// # Errors
+    /// [`ErrorKind::SegmentSizeTooSmall`] or the buffer's error.
+    pub fn wrap_package(
+        &mut self,
+        package: &[u8],
+        max_segment_len: usize,
+        out: &mut dyn Buffer,
+    ) -> Result<usize, Error> {
+        let mut n = 0;
+        for c in segment::chunks(package, max_segment_len, Protection::Scp03t)? {
+            self.wrap(segment::SEGMENT_TAG, c.data, out)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// The receiving side (ISD-P): verifies the C-MAC of one wrapped TLV,
+    /// decrypts it into `out` and strips the padding; returns the tag and
+    /// the plaintext.
+    ///
+    /// # Errors
+    /// A malformed TLV, [`ErrorKind::MacMismatch`],
+    /// [`ErrorKind::BadCiphertextLength`], [`ErrorKind::BadPadding`] or
+    /// [`ErrorKind::BufferTooSmall`]; the session state is unchanged on a
+    /// MAC mismatch.
+    pub fn unwrap<'o>(
+        &mut self,
+        wrapped: &[u8],
+        out: &'o mut [u8],
+    ) -> Result<(u8, &'o [u8]), Error> {
+        let t = Tlv::parse_exact(wrapped, Options::strict())?;
+        let tag = u8::try_from(t.tag().raw()).map_err(|_| Error::new(ErrorKind::NotASegment, 0))?;
+        let v = t.value();
+        let split = v
+            .len()
+            .checked_sub(MAC_LEN)
+            .ok_or(Error::new(ErrorKind::BadCiphertextLength, t.value_offset()))?;
+        let (ct, mac) = v.split_at(split);
+        let header = wrapped.get(..t.header_len()).unwrap_or_default();
+        let mut m = <Cmac<Aes128> as KeyInit>::new((&self.keys.s_mac.0).into());
+        m.update(&self.mac_chain);
+        m.update(header);
+        m.update(ct);
+        let full: [u8; 16] = m.finalize().into_bytes().into();
+        if !bool::from(full[..MAC_LEN].ct_eq(mac)) {
+            return Err(Error::new(ErrorKind::MacMismatch, t.value_offset() + split));
+        }
+        if ct.is_empty() || ct.len() % 16 != 0 {
+            return Err(Error::new(ErrorKind::BadCiphertextLength, t.value_offset()));
+        }
+        let dst = out
+            .get_mut(..ct.len())
+            .ok_or(Error::new(ErrorKind::BufferTooSmall, 0))?;
+        self.mac_chain = full;
+        let aes = Aes128::new((&self.keys.s_enc.0).into());
+        let mut prev = self.icv(&aes);
+        self.counter += 1;
+        for (src, d) in ct.chunks_exact(16).zip(dst.chunks_exact_mut(16)) {
+            let mut b = aes::Block::try_from(src)
+                .map_err(|_| Error::new(ErrorKind::BadCiphertextLength, 0))?;
+            aes.decrypt_block(&mut b);
+            for ((o, x), p) in d.iter_mut().zip(b.iter()).zip(prev) {
+                *o = x ^ p;
+            }
+            prev.copy_from_slice(src);
+        }
+        let end = dst
+            .iter()
+            .rposition(|b| *b != 0)
+            .ok_or(Error::new(ErrorKind::BadPadding, t.value_offset()))?;
+        if dst.get(end) != Some(&0x80) || ct.len() - end > 16 {
+            return Err(Error::new(ErrorKind::BadPadding, t.value_offset()));
+        }
+        let out: &'o [u8] = out;
+        Ok((tag, out.get(..end).unwrap_or_default()))
+    }
+}
+
+/// `84` INITIALIZE UPDATE command TLV of SCP03t: KVN, KID and the 8-byte
+/// host challenge (SGP.02 §4.1.3.3 as implemented by njiwa; GP Amendment D
+/// §7.1.1 for the APDU form); returns its length.
+///
+/// # Errors
+/// The buffer's error when it is too small.
+pub fn initialize_update(
+    kvn: u8,
+    kid: u8,
+    host_challenge: &[u8; 8],
+    out: &mut dyn Buffer,
+) -> Result<usize, tlv::Error> {
+    out.put(&[0x84, 10, kvn, kid])?;
+    out.put(host_challenge)?;
+    Ok(12)
+}
+
+/// The INITIALIZE UPDATE response data (GP Amendment D §7.1.1.6,
+/// table 7-3), S8 mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InitializeUpdateResponse {
+    /// Key diversification data.
+    pub key_diversification_data: [u8; 10],
+    /// Key version number.
+    pub kvn: u8,
+    /// SCP identifier (`03`).
+    pub scp_id: u8,
+    /// SCP03 "i" parameter (`70` in SGP.02: pseudo-random card challenge,
+    /// R-MAC and R-ENCRYPTION supported).
+    pub i_param: u8,
+    /// Card challenge.
+    pub card_challenge: [u8; 8],
+    /// Card cryptogram.
+    pub card_cryptogram: [u8; 8],
+    /// Sequence counter (pseudo-random challenge mode).
+    pub sequence_counter: Option<[u8; 3]>,
+}
+
+impl InitializeUpdateResponse {
+    /// Decodes the response data (29 or 32 bytes).
+    ///
+    /// # Errors
+    /// [`ErrorKind::BadValue`] for another length or SCP identifier.
+    pub fn parse(data: &[u8]) -> Result<Self, Error> {
+        let bad = |at| Error::new(ErrorKind::BadValue("INITIALIZE UPDATE response"), at);
+        if data.len() != 29 && data.len() != 32 {
+            return Err(bad(0));
+        }
+        let arr = |from: usize| -> [u8; 8] {
+            core::array::from_fn(|i| data.get(from + i).copied().unwrap_or(0))
+        };
+        let mut key_diversification_data = [0u8; 10];
+        key_diversification_data.copy_from_slice(data.get(..10).unwrap_or(&[0; 10]));
+        let scp_id = data.get(11).copied().unwrap_or(0);
+        if scp_id != 0x03 {
+            return Err(bad(11));
+        }
+        Ok(Self {
+            key_diversification_data,
+            kvn: data.get(10).copied().unwrap_or(0),
+            scp_id,
+            i_param: data.get(12).copied().unwrap_or(0),
+            card_challenge: arr(13),
+            card_cryptogram: arr(21),
+            sequence_counter: data.get(29..32).and_then(|c| <[u8; 3]>::try_from(c).ok()),
+        })
+    }
+}
+
+/// Host side of the handshake: derives the session keys from the static
+/// keys, checks the card cryptogram in constant time and returns the new
+/// session with the host cryptogram to send in EXTERNAL AUTHENTICATE.
+///
+/// # Errors
+/// [`ErrorKind::MacMismatch`] when the card cryptogram does not verify.
+pub fn establish(
+    key_enc: &Key,
+    key_mac: &Key,
+    host_challenge: &[u8; 8],
+    response: &InitializeUpdateResponse,
+) -> Result<(Session, [u8; 8]), Error> {
+    let keys = SessionKeys::derive(key_enc, key_mac, host_challenge, &response.card_challenge);
+    let expected = keys.card_cryptogram(host_challenge, &response.card_challenge);
+    if !bool::from(expected.ct_eq(&response.card_cryptogram)) {
+        return Err(Error::new(ErrorKind::MacMismatch, 21));
+    }
+    let host = keys.host_cryptogram(host_challenge, &response.card_challenge);
+    Ok((Session::new(keys), host))
+}
+
+impl Session {
+    /// `85` EXTERNAL AUTHENTICATE command TLV of SCP03t: security level and
+    /// host cryptogram, C-MAC only (the C-MAC input is chaining value | `85`
+    /// | final length | data, as for `86`); the encryption counter does not
+    /// change (GP Amendment D §7.1.2). Returns its length.
+    ///
+    /// # Errors
+    /// The buffer's error when it is too small.
+    pub fn external_authenticate(
+        &mut self,
+        security_level: u8,
+        host_cryptogram: &[u8; 8],
+        out: &mut dyn Buffer,
+    ) -> Result<usize, tlv::Error> {
+        let header = [0x85, 1 + 8 + MAC_LEN as u8];
+        let mac = self.c_mac(&[&header, &[security_level], host_cryptogram]);
+        out.put(&header)?;
+        out.put(&[security_level])?;
+        out.put(host_cryptogram)?;
+        out.put(&mac)?;
+        Ok(2 + 1 + 8 + MAC_LEN)
+    }
+}
+
+/// The BER length octets of `n`.
+fn length_octets(n: usize) -> ([u8; 9], usize) {
+    let mut b = [0u8; 9];
+    let len = encoded_length_len(n);
+    let mut sb = tlv::SliceBuffer::new(&mut b);
+    // `b` holds any length field (at most 5 octets).
+    let _ = tlv::write_length(&mut sb, n);
+    (b, len)
+}
