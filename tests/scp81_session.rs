@@ -382,6 +382,22 @@ fn stalled_client_times_out_with_408() {
 }
 
 #[test]
+fn card_that_never_connects_after_the_trigger_times_out() {
+    let mut s = server(ServerConfig::new(uri("/gp/adm")));
+    s.push_script(script(0x01, 0), None).unwrap();
+    assert_eq!(s.poll_timeout(), None);
+    s.trigger_sent(Duration::from_secs(2));
+    assert_eq!(s.poll_timeout(), Some(Duration::from_secs(302)));
+    s.handle_timeout(Duration::from_secs(301));
+    assert!(!s.is_ended());
+    s.handle_timeout(Duration::from_secs(302));
+    let mut log = Log::default();
+    drain(&mut s, &mut log);
+    assert_eq!(log.ended, [EndReason::Timeout]);
+    assert!(s.is_closed());
+}
+
+#[test]
 fn card_that_never_comes_back_times_out() {
     let mut s = server(ServerConfig::new(uri("/gp/adm")));
     s.push_script(script(0x01, 0), None).unwrap();
@@ -539,4 +555,115 @@ fn limits_apply_to_the_card_side_too() {
     c.poll_transmit(&mut buf, Duration::ZERO).unwrap().unwrap();
     c.handle_timeout(Duration::from_secs(30));
     assert_eq!(c.poll_event(), Some(CardEvent::Ended(EndReason::Timeout)));
+}
+
+#[test]
+fn final_204_lost_with_the_connection_is_given_on_resume_and_events_survive() {
+    let mut s = server(ServerConfig::new(uri("/gp/adm")));
+    let a = s.push_script(script(0x01, 0), None).unwrap();
+    let mut c = card(BodyFraming::Chunked(5));
+    let (mut exec, mut log) = (EchoCard::default(), Log::default());
+    let mut buf = vec![0u8; 8192];
+    let t = Duration::ZERO;
+    s.connection_opened(t);
+    let n = c.poll_transmit(&mut buf, t).unwrap().unwrap();
+    s.handle_input(&buf[..n], t).unwrap();
+    drain(&mut s, &mut log);
+    let n = s.poll_transmit(&mut buf, t).unwrap().unwrap();
+    c.handle_input(&buf[..n], t, &mut exec).unwrap();
+    let n = c.poll_transmit(&mut buf, t).unwrap().unwrap();
+    s.handle_input(&buf[..n], t).unwrap();
+    // The connection breaks before the integrator polls the result event
+    // and before the 204 is written.
+    s.connection_closed(t);
+    c.connection_lost();
+    match s.poll_event() {
+        Some(Event::Response {
+            id,
+            status: ScriptStatus::Ok,
+            body,
+        }) => {
+            assert_eq!(id, a);
+            assert_eq!(
+                body,
+                [0xAB, 0x08, 0x80, 0x01, 0x01, 0x23, 0x03, 0x01, 0x90, 0x00]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!s.is_ended());
+    s.connection_opened(Duration::from_secs(5));
+    pump(
+        &mut s,
+        &mut c,
+        &mut exec,
+        &mut log,
+        7,
+        Duration::from_secs(5),
+    );
+    assert!(log.responses.is_empty(), "the result is not reported twice");
+    assert_eq!(log.ended, [EndReason::Completed]);
+    assert!(c.is_ended());
+}
+
+/// Message shapes of the one recorded successful RAM-over-HTTP session of a
+/// real card ("card 3311", plain HTTP; summarised in the pysim_otaman
+/// project's SCP81 live-card findings, code index id 68306471087): the card
+/// echoes a Next-URI with a query, posts `AF 80 23 02 6A88 00 00` in an
+/// 8-octet chunk, and the server answers with extra `Date`/`Server` headers,
+/// `Content-Length` and an `AE 80 … 00 00` script.
+#[test]
+fn trace_shapes_from_a_real_card_session() {
+    use smsr::scp81::http::{AdminReply, Limits, Status, parse_reply};
+    // The server side: our session with a base URI that already has a query.
+    let mut s = server(ServerConfig::new(uri("/Download?sess=3311")));
+    let script = [
+        0xAE, 0x80, 0x22, 0x05, 0x80, 0xCA, 0x00, 0x85, 0x00, 0x00, 0x00,
+    ];
+    s.push_script(script.to_vec(), None).unwrap();
+    s.connection_opened(Duration::ZERO);
+    s.handle_input(
+        b"POST /server/adminagent?cmd=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-From: //se-id/iccid/3311\r\n\r\n",
+        Duration::ZERO,
+    )
+    .unwrap();
+    let mut log = Log::default();
+    drain(&mut s, &mut log);
+    let mut buf = vec![0u8; 1024];
+    let n = s.poll_transmit(&mut buf, Duration::ZERO).unwrap().unwrap();
+    let Status::Complete(AdminReply::Script { next_uri, body, .. }, _) =
+        parse_reply(&buf[..n], &Limits::DEFAULT).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(next_uri, Some("/Download?sess=3311&n=1"));
+    assert_eq!(body.as_contiguous(), Some(&script[..]));
+    s.handle_input(
+        b"POST /Download?sess=3311&n=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-Script-Status: ok\r\nContent-Type: application/vnd.globalplatform.card-content-mgt-response;version=1.0\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n\xaf\x80\x23\x02\x6a\x88\x00\x00\r\n0\r\n\r\n",
+        Duration::ZERO,
+    )
+    .unwrap();
+    drain(&mut s, &mut log);
+    assert_eq!(
+        log.responses,
+        [(
+            0,
+            ScriptStatus::Ok,
+            vec![0xAF, 0x80, 0x23, 0x02, 0x6A, 0x88, 0x00, 0x00]
+        )]
+    );
+    // The card side: a reference-server style 200 with extra headers.
+    let reply = b"HTTP/1.1 200 OK\r\nDate: Tue, 01 Jan 2019 00:00:00 GMT\r\nServer: Apache\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-Next-URI: /Download?req=2\r\nContent-Length: 14\r\nContent-Type: application/vnd.globalplatform.card-content-mgt;version=1.0\r\n\r\n\xae\x80\x22\x08\x80\xf2\x80\x02\x02\x4f\x00\x00\x00\x00";
+    let mut c = card(BodyFraming::Chunked(100));
+    c.poll_transmit(&mut buf, Duration::ZERO).unwrap().unwrap();
+    let mut exec = EchoCard::default();
+    c.handle_input(reply, Duration::ZERO, &mut exec).unwrap();
+    assert_eq!(
+        exec.ran[0].1,
+        [
+            0xAE, 0x80, 0x22, 0x08, 0x80, 0xF2, 0x80, 0x02, 0x02, 0x4F, 0x00, 0x00, 0x00, 0x00
+        ]
+    );
+    let n = c.poll_transmit(&mut buf, Duration::ZERO).unwrap().unwrap();
+    assert!(buf[..n].starts_with(b"POST /Download?req=2 HTTP/1.1\r\n"));
 }

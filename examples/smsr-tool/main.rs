@@ -10,6 +10,7 @@ mod eid;
 mod es5;
 mod profile;
 mod scp80_cmd;
+mod scp81;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -31,6 +32,11 @@ commands:
       decode a SAIP profile package: header, element list, validation (JSON)
   profile segment FILE [--max N]
       split a package into '86' segment TLVs of at most N bytes (default 1020), hex lines
+  scp81 psk-id build EID AID KEY_ID KVN | scp81 psk-id parse TEXT [--json]
+      build or decode the SGP.02 PSK-TLS identity (hex of 80/81/4F/82/83)
+  scp81 trigger FILE|-
+      JSON in (eid, isd_r_aid, admin_host, agent_id, admin_uri, psk, retry,
+      connection, scp80 {...}): the HTTPS trigger TLV and its push SMS segments
 ";
 
 fn main() -> ExitCode {
@@ -41,6 +47,7 @@ fn main() -> ExitCode {
         Some("es5") => es5::run(common::tail(&args)),
         Some("eid") => eid::run(common::tail(&args)),
         Some("profile") => profile::run(common::tail(&args)),
+        Some("scp81") => scp81::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}{}", scp80_cmd::USAGE);
             Ok(())

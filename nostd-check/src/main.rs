@@ -94,6 +94,16 @@ pub extern "C" fn _start() -> ! {
     ) {
         sink = sink.wrapping_add(chunks.count());
     }
+    // SCP81: the trigger codec and the HTTP admin parser, no allocation.
+    if let Ok(t) = smsr::scp81::trigger::TriggerParams::parse(&[0x81, 0x00]) {
+        sink = sink.wrapping_add(t.buffer_len());
+    }
+    let limits = smsr::scp81::http::Limits::DEFAULT;
+    if let Ok(smsr::scp81::http::Status::Complete(_, n)) =
+        smsr::scp81::http::parse_request(b"POST / HTTP/1.1\r\n\r\n", &limits)
+    {
+        sink = sink.wrapping_add(n);
+    }
     core::hint::black_box(sink);
     loop {}
 }

@@ -196,6 +196,15 @@ impl PskIdentity {
     }
 }
 
+impl PskIdentity {
+    /// Whether an `X-Admin-From` value names the same EID and ISD-R as this
+    /// identity (a server's check that the POSTing agent is the one that
+    /// authenticated).
+    pub fn matches_agent_id(&self, agent_id: &str) -> bool {
+        parse_agent_id(agent_id).is_ok_and(|(eid, aid)| eid == self.eid && aid == self.isd_r_aid)
+    }
+}
+
 /// Where an integrator keeps TLS-PSK keys.
 pub trait PskStore {
     /// Writes the PSK for `identity` at the start of `out` and returns its
@@ -412,6 +421,12 @@ mod tests {
         let n = write_agent_id(&eid, &aid, &mut out).unwrap();
         assert_eq!(core::str::from_utf8(&out[..n]).unwrap(), text);
         assert!(parse_agent_id("//se-id/eid/8900;//aa-id/aid/A000000559/10").is_err());
+        let mut id = vector_identity();
+        assert!(!id.matches_agent_id(text));
+        id.isd_r_aid = aid;
+        assert!(id.matches_agent_id(text));
+        id.eid[15] ^= 1;
+        assert!(!id.matches_agent_id(text));
         assert!(parse_agent_id("//se-id/eid/89001012012341234012345678901224").is_err());
     }
 }

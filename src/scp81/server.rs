@@ -59,8 +59,8 @@ pub struct ServerConfig {
     /// How long a POST may take to arrive completely, counted from the
     /// connection's start or from the previous response.
     pub request_timeout: Duration,
-    /// How long the card may stay away after a connection breaks before the
-    /// session is given up.
+    /// How long the card may stay away (after the trigger was sent, or
+    /// after a connection broke) before the session is given up.
     pub resume_timeout: Duration,
     /// How long to hold a POST open waiting for the integrator to queue a
     /// script while [`ServerSession::expect_more`] is set.
@@ -259,18 +259,25 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
         }
     }
 
+    /// The trigger push has been sent: the card has `resume_timeout` to
+    /// connect.
+    pub fn trigger_sent(&mut self, now: Duration) {
+        if self.state == State::AwaitOpen && !self.connected {
+            self.deadline = Some(now + self.config.resume_timeout);
+        }
+    }
+
     /// A new (TLS) connection from the card: forget partial input, start
-    /// the request timer.
+    /// the request timer. Whatever answer was due on an earlier connection
+    /// is dropped: the card repeats its POST (`X-Admin-Resume`) and gets it
+    /// then.
     pub fn connection_opened(&mut self, now: Duration) {
-        self.rx_len = 0;
-        self.rx_done = 0;
+        // Partial input of an earlier connection is dropped; processed
+        // requests stay until their events are polled.
+        self.rx_len = self.rx_done;
         self.connected = true;
         if self.state != State::Ended {
-            // A response not yet written is lost with the old connection;
-            // the card will resume and ask again.
-            if matches!(self.pending, Some(Pending::Next | Pending::Resend)) {
-                self.pending = None;
-            }
+            self.pending = None;
             if self.state == State::Deferred {
                 self.state = State::AwaitPost;
             }
@@ -279,18 +286,13 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
     }
 
     /// The connection broke or was closed. Unless the session is over, it
-    /// waits up to `resume_timeout` for the card to resume.
+    /// waits up to `resume_timeout` for the card to come back and resume
+    /// (an answer not yet written, even a final `204`, is given then).
     pub fn connection_closed(&mut self, now: Duration) {
         self.connected = false;
-        self.rx_len = 0;
-        self.rx_done = 0;
+        self.rx_len = self.rx_done;
+        self.pending = None;
         if self.state != State::Ended {
-            if matches!(self.pending, Some(Pending::NoContent | Pending::Error(_))) {
-                self.pending = None;
-                self.finish(EndReason::Completed);
-                return;
-            }
-            self.pending = None;
             if self.state == State::Deferred {
                 self.state = State::AwaitPost;
             }

@@ -49,6 +49,8 @@ pub struct ConnReport {
     pub cipher: Option<String>,
     pub handshake_error: Option<String>,
     pub opened: usize,
+    /// `X-Admin-From` of the first POST named the TLS identity's EID and AID.
+    pub agent_matches: Option<bool>,
     pub responses: Vec<(ScriptId, ScriptStatus, Vec<u8>)>,
     pub ended: Option<EndReason>,
 }
@@ -213,16 +215,16 @@ fn serve_one(
                 break;
             }
             Ok(n) => {
+                // The session takes all input unless undrained events hold
+                // its buffer; drain and offer the rest once more.
                 let mut at = 0;
                 while at < n {
-                    match s.handle_input(&buf[at..n], elapsed(start)) {
-                        Ok(k) => at += k,
-                        Err(_) => break,
-                    }
+                    let k = s.handle_input(&buf[at..n], elapsed(start)).unwrap_or(0);
                     drain(s, &mut report);
-                    if s.is_ended() {
+                    if k == 0 || s.is_ended() {
                         break;
                     }
+                    at += k;
                 }
             }
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -241,7 +243,13 @@ fn serve_one(
 fn drain(s: &mut Session, report: &mut ConnReport) {
     while let Some(ev) = s.poll_event() {
         match ev {
-            Event::Opened { .. } => report.opened += 1,
+            Event::Opened { agent_id } => {
+                report.opened += 1;
+                report.agent_matches = match (&report.identity, agent_id) {
+                    (Some(id), Some(a)) => Some(id.matches_agent_id(a)),
+                    _ => Some(false),
+                };
+            }
             Event::Response { id, status, body } => {
                 report.responses.push((id, status, body.to_vec()))
             }

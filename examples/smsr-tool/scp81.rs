@@ -1,0 +1,258 @@
+//! `smsr-tool scp81 ...`: SCP81 helpers.
+//!
+//! * `scp81 psk-id build EID AID KEY_ID KVN` prints the SGP.02 PSK identity.
+//! * `scp81 psk-id parse TEXT [--json]` decodes one.
+//! * `scp81 trigger FILE|-` reads a JSON description of an HTTPS session
+//!   trigger and prints the `81` TLV and the push it travels in.
+
+use serde_json::{Value, json};
+use smsr::scp81::http::AidBuf;
+use smsr::scp81::psk_id::{FORMAT_SGP02, MAX_AGENT_ID_LEN, PskIdentity, write_agent_id};
+use smsr::scp81::trigger::{
+    HttpPostParams, RetryPolicy, SecurityParams, SessionParams, TimerValue, TriggerParams,
+};
+
+use crate::common::{parse_hex, tail};
+
+const USAGE: &str = "usage: smsr-tool scp81 psk-id build EID AID KEY_ID KVN | psk-id parse TEXT [--json] | trigger FILE|-";
+
+pub fn run(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("psk-id") => psk_id(tail(args)),
+        Some("trigger") => trigger(tail(args)),
+        _ => Err(USAGE.into()),
+    }
+}
+
+fn byte_arg(text: &str, what: &str) -> Result<u8, String> {
+    let t = text.trim_start_matches("0x");
+    u8::from_str_radix(t, 16).map_err(|_| format!("{what}: expected one hex octet, got '{text}'"))
+}
+
+fn eid_from(text: &str) -> Result<[u8; 16], String> {
+    parse_hex(text)?
+        .try_into()
+        .map_err(|_| "EID: expected 16 octets (32 hex digits)".to_string())
+}
+
+fn aid_from(text: &str) -> Result<AidBuf, String> {
+    let v = parse_hex(text)?;
+    AidBuf::from_slice(&v)
+        .ok()
+        .filter(|a| a.len() >= 5)
+        .ok_or_else(|| "AID: expected 5 to 16 octets".to_string())
+}
+
+fn psk_id(args: &[String]) -> Result<(), String> {
+    match args.first().map(String::as_str) {
+        Some("build") => {
+            let [eid, aid, kid, kvn] = tail(args) else {
+                return Err(USAGE.into());
+            };
+            let id = PskIdentity {
+                format: FORMAT_SGP02,
+                eid: eid_from(eid)?,
+                isd_r_aid: aid_from(aid)?,
+                key_id: byte_arg(kid, "KEY_ID")?,
+                key_version: byte_arg(kvn, "KVN")?,
+            };
+            println!("{}", id.to_text().map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        Some("parse") => {
+            let rest = tail(args);
+            let text = rest.first().ok_or(USAGE)?;
+            let json_out = match rest.get(1).map(String::as_str) {
+                None => false,
+                Some("--json") => true,
+                Some(other) => return Err(format!("unknown option '{other}'")),
+            };
+            let id = PskIdentity::parse(text.trim().as_bytes()).map_err(|e| e.to_string())?;
+            if json_out {
+                let v = json!({
+                    "format": format!("{:02X}", id.format),
+                    "eid": hex::encode_upper(id.eid),
+                    "isd_r_aid": hex::encode_upper(&id.isd_r_aid),
+                    "key_id": format!("{:02X}", id.key_id),
+                    "key_version": format!("{:02X}", id.key_version),
+                });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+                );
+            } else {
+                println!("format      {:02X}", id.format);
+                println!("EID         {}", hex::encode_upper(id.eid));
+                println!("ISD-R AID   {}", hex::encode_upper(&id.isd_r_aid));
+                println!("key id      {:02X}", id.key_id);
+                println!("key version {:02X}", id.key_version);
+            }
+            Ok(())
+        }
+        _ => Err(USAGE.into()),
+    }
+}
+
+fn read_json(args: &[String]) -> Result<Value, String> {
+    let [path] = args else {
+        return Err(USAGE.into());
+    };
+    let text = if path == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?
+    };
+    serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))
+}
+
+fn str_field<'v>(v: &'v Value, name: &str) -> Result<Option<&'v str>, String> {
+    match v.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(format!("'{name}' must be a string")),
+    }
+}
+
+fn req_str<'v>(v: &'v Value, name: &str) -> Result<&'v str, String> {
+    str_field(v, name)?.ok_or_else(|| format!("'{name}' missing"))
+}
+
+fn u64_field(v: &Value, name: &str) -> Result<Option<u64>, String> {
+    match v.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(n) => n
+            .as_u64()
+            .map(Some)
+            .ok_or_else(|| format!("'{name}' must be a non-negative integer")),
+    }
+}
+
+/// Everything a trigger needs, owned.
+pub struct TriggerInput {
+    pub eid: [u8; 16],
+    pub aid: AidBuf,
+    pub connection: Option<Vec<u8>>,
+    pub psk_identity: Option<Vec<u8>>,
+    pub kvn: u8,
+    pub kid: u8,
+    pub retry: Option<(u16, [u8; 3], Vec<u8>)>,
+    pub host: Option<String>,
+    pub agent_id: String,
+    pub uri: Option<String>,
+}
+
+fn trigger_input(v: &Value) -> Result<TriggerInput, String> {
+    let eid = eid_from(req_str(v, "eid")?)?;
+    let aid = aid_from(str_field(v, "isd_r_aid")?.unwrap_or("A0000005591010FFFFFFFF8900000100"))?;
+    let connection = str_field(v, "connection")?.map(parse_hex).transpose()?;
+    let psk = v.get("psk").cloned().unwrap_or(Value::Null);
+    let kvn = match u64_field(&psk, "kvn")? {
+        None => 0x40,
+        Some(n) => u8::try_from(n).map_err(|_| "'psk.kvn' must be 0..255".to_string())?,
+    };
+    let kid = match u64_field(&psk, "key_id")? {
+        None => 0x01,
+        Some(n) => u8::try_from(n).map_err(|_| "'psk.key_id' must be 0..255".to_string())?,
+    };
+    let psk_identity = if psk.is_null() {
+        None
+    } else if let Some(text) = str_field(&psk, "identity")? {
+        Some(text.as_bytes().to_vec())
+    } else {
+        let id = PskIdentity {
+            format: FORMAT_SGP02,
+            eid,
+            isd_r_aid: aid.clone(),
+            key_id: kid,
+            key_version: kvn,
+        };
+        Some(id.to_text().map_err(|e| e.to_string())?.as_bytes().to_vec())
+    };
+    let retry = match v.get("retry") {
+        None | Some(Value::Null) => None,
+        Some(r) => {
+            let counter = u64_field(r, "counter")?.ok_or("'retry.counter' missing")?;
+            let counter = u16::try_from(counter).map_err(|_| "'retry.counter' must be 0..65535")?;
+            let delay: [u8; 3] = parse_hex(req_str(r, "delay")?)?.try_into().map_err(
+                |_| "'retry.delay' must be 3 octets (hh mm ss as coded in the timer value)",
+            )?;
+            let report = str_field(r, "report")?
+                .map(parse_hex)
+                .transpose()?
+                .unwrap_or_default();
+            Some((counter, delay, report))
+        }
+    };
+    let agent_id = match str_field(v, "agent_id")? {
+        Some(a) => a.to_owned(),
+        None => {
+            let mut buf = [0u8; MAX_AGENT_ID_LEN];
+            let n = write_agent_id(&eid, &aid, &mut buf).map_err(|e| e.to_string())?;
+            String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned()
+        }
+    };
+    Ok(TriggerInput {
+        eid,
+        aid,
+        connection,
+        psk_identity,
+        kvn,
+        kid,
+        retry,
+        host: str_field(v, "admin_host")?.map(str::to_owned),
+        agent_id,
+        uri: str_field(v, "admin_uri")?.map(str::to_owned),
+    })
+}
+
+/// The `81` TLV for `t`.
+pub fn trigger_tlv(t: &TriggerInput) -> Result<Vec<u8>, String> {
+    let params = TriggerParams {
+        session: Some(SessionParams {
+            connection: t.connection.as_deref(),
+            security: t.psk_identity.as_deref().map(|id| SecurityParams {
+                psk_identity: id,
+                kvn: t.kvn,
+                kid: t.kid,
+                extra: &[],
+            }),
+            extended_security: None,
+            retry_policy: t.retry.as_ref().map(|(c, hms, rep)| RetryPolicy {
+                counter: *c,
+                waiting_delay: TimerValue {
+                    comprehension_required: false,
+                    hms: *hms,
+                },
+                failure_report: rep,
+            }),
+            http_post: Some(HttpPostParams {
+                host: t.host.as_deref(),
+                agent_id: Some(&t.agent_id),
+                uri: t.uri.as_deref(),
+            }),
+        }),
+        dns: None,
+    };
+    let mut out = vec![0u8; params.buffer_len()];
+    params.emit(&mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+fn trigger(args: &[String]) -> Result<(), String> {
+    let v = read_json(args)?;
+    let input = trigger_input(&v)?;
+    let tlv = trigger_tlv(&input)?;
+    let out = json!({
+        "eid": hex::encode_upper(input.eid),
+        "isd_r_aid": hex::encode_upper(&input.aid),
+        "trigger_tlv": hex::encode_upper(&tlv),
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+    );
+    Ok(())
+}
