@@ -17,4 +17,6 @@ pub mod profile;
 pub mod remote;
 pub mod scp80;
 pub mod scp81;
+#[cfg(feature = "sim")]
+pub mod sim;
 pub mod tlv;

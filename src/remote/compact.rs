@@ -1,4 +1,22 @@
 //! The compact remote command and response format (ETSI TS 102 226 §5.1).
+//!
+//! A compact command list is the plain concatenation of the C-APDUs, so any
+//! tuple or slice of [`Command`](crate::apdu::Command)s (or byte slices)
+//! encodes it directly into the caller's buffer:
+//!
+//! ```
+//! use smsr::apdu::{Command, Header};
+//! use smsr::remote::{CompactCommands, P3};
+//! use smsr::tlv::Encode;
+//! let select = Command::with_data(Header::new(0x00, 0xA4, 0x00, 0x04), &[0x3F, 0x00][..])?;
+//! let read = Command::new(Header::new(0x00, 0xB0, 0x00, 0x00)).with_le(10)?;
+//! let mut buf = [0u8; 32];
+//! let list = (select, read).encode_to_slice(&mut buf)?;
+//! assert_eq!(list, [0x00, 0xA4, 0x00, 0x04, 0x02, 0x3F, 0x00, 0x00, 0xB0, 0x00, 0x00, 0x0A]);
+//! // The card side splits it again.
+//! assert_eq!(CompactCommands::new(list, P3::uicc).count(), 2);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use super::Error;
 use crate::apdu::{Header, StatusWord};

@@ -806,4 +806,51 @@ mod tests {
         assert_eq!(rest, [0, 0, 0]);
         assert_eq!(s.executed_count().unwrap(), Some(0));
     }
+
+    fn command_item() -> impl proptest::strategy::Strategy<Value = (u8, Vec<u8>)> {
+        use proptest::prelude::*;
+        (0u8..4, proptest::collection::vec(any::<u8>(), 1..300))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn built_scripts_parse_back(
+            items in proptest::collection::vec(command_item(), 0..6),
+            indefinite in proptest::bool::ANY,
+            count in proptest::num::u8::ANY,
+        ) {
+            let coding = if indefinite { Coding::Indefinite } else { Coding::Definite };
+            let cmd_items: Vec<CommandItem<'_>> = items
+                .iter()
+                .map(|(kind, v)| match kind {
+                    0 => CommandItem::CApdu(v),
+                    1 => CommandItem::ImmediateAction(v),
+                    2 => CommandItem::ErrorAction(v),
+                    _ => CommandItem::ScriptChaining(ScriptChaining(v[0])),
+                })
+                .collect();
+            let bytes = command_script(&cmd_items[..], coding).to_vec().unwrap();
+            let (s, rest) = CommandScript::parse(&bytes).unwrap();
+            proptest::prop_assert!(rest.is_empty());
+            proptest::prop_assert_eq!(s.coding(), coding);
+            let back: Vec<_> = s.items().map(Result::unwrap).collect();
+            proptest::prop_assert_eq!(back, cmd_items);
+
+            let count_item = ResponseItem::ExecutedCount(u32::from(count));
+            let resp_items: Vec<ResponseItem<'_>> = core::iter::once(count_item)
+                .chain(items.iter().map(|(kind, v)| match kind {
+                    0 | 1 => ResponseItem::RApdu(
+                        Response::parse(v).unwrap_or(Response::new(&[], StatusWord::NO_PRECISE_DIAGNOSIS)),
+                    ),
+                    2 => ResponseItem::BadFormat(BadFormat(v[0])),
+                    _ => ResponseItem::ScriptChainingResponse(ScriptChainingResponse(v[0])),
+                }))
+                .collect();
+            let bytes = response_script(&resp_items[..], coding).to_vec().unwrap();
+            let (s, _) = ResponseScript::parse(&bytes).unwrap();
+            let back: Vec<_> = s.items().map(Result::unwrap).collect();
+            proptest::prop_assert_eq!(back, resp_items);
+            proptest::prop_assert_eq!(s.executed_count().unwrap(), Some(u32::from(count)));
+        }
+    }
 }

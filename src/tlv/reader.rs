@@ -133,12 +133,14 @@ impl<'a> Tlv<'a> {
     }
 
     /// The tag.
+    #[inline]
     pub const fn tag(&self) -> Tag {
         self.tag
     }
 
     /// The value octets (for an indefinite length: without the
     /// end-of-contents octets).
+    #[inline]
     pub fn value(&self) -> &'a [u8] {
         let end = self.header_len + self.value_len;
         self.raw.get(self.header_len..end).unwrap_or_default()
@@ -146,6 +148,7 @@ impl<'a> Tlv<'a> {
 
     /// The whole encoding as it appeared in the input: tag, length, value and,
     /// for an indefinite length, the end-of-contents octets.
+    #[inline]
     pub const fn raw(&self) -> &'a [u8] {
         self.raw
     }
@@ -161,16 +164,19 @@ impl<'a> Tlv<'a> {
     }
 
     /// Number of octets of tag and length.
+    #[inline]
     pub const fn header_len(&self) -> usize {
         self.header_len
     }
 
     /// `true` when the length was the indefinite form `80`.
+    #[inline]
     pub const fn is_indefinite(&self) -> bool {
         self.indefinite
     }
 
     /// Nesting level: 0 for TLVs of the outermost input.
+    #[inline]
     pub const fn depth(&self) -> u8 {
         self.depth
     }
@@ -183,6 +189,7 @@ impl<'a> Tlv<'a> {
     /// The TLVs inside the value, parsed with the same options, with offsets
     /// in the outermost input. Works on any tag: callers that know a
     /// primitive tag holds TLVs may descend into it.
+    #[inline]
     pub fn children(&self) -> Reader<'a> {
         Reader {
             input: self.value(),
@@ -315,6 +322,7 @@ impl<'a> Reader<'a> {
 impl<'a> Iterator for Reader<'a> {
     type Item = Result<Tlv<'a>, Error>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {
             return None;

@@ -36,11 +36,13 @@ impl Tag {
     }
 
     /// The encoded octets read big-endian.
+    #[inline]
     pub const fn raw(self) -> u32 {
         self.0
     }
 
     /// Number of octets of the encoded tag (1 to 4).
+    #[inline]
     pub const fn len(self) -> usize {
         if self.0 <= 0xFF {
             1
@@ -60,6 +62,7 @@ impl Tag {
     }
 
     /// The first encoded octet (class, constructed bit, number or `1F`).
+    #[inline]
     pub const fn first_octet(self) -> u8 {
         (self.0 >> (8 * (self.len() - 1))) as u8
     }
@@ -75,6 +78,7 @@ impl Tag {
     }
 
     /// `true` when the constructed bit (b6 of the first octet) is set.
+    #[inline]
     pub const fn is_constructed(self) -> bool {
         self.first_octet() & 0x20 != 0
     }

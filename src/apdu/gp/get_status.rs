@@ -240,4 +240,49 @@ mod tests {
         assert!(bad.next().unwrap().is_ok());
         assert!(bad.next().unwrap().is_err());
     }
+
+    /// GET STATUS responses from GlobalPlatform.NET
+    /// (mbah-dhaim/GlobalPlatform.NET@465f982f:
+    /// test/GlobalPlatform.NET.Tests/ToolsTests/GetStatusResponseTests.cs).
+    #[test]
+    fn globalplatform_net_responses() {
+        let isd = [
+            0xE3, 0x11, 0x4F, 0x08, 0xA0, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x9F, 0x70,
+            0x01, 0x01, 0xC5, 0x01, 0x9E,
+        ];
+        let e: Vec<_> = RegistryEntries::new(&isd).map(Result::unwrap).collect();
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            e[0].aid().unwrap(),
+            Some(&[0xA0, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00][..])
+        );
+        // OP_READY.
+        assert_eq!(e[0].life_cycle_state().unwrap(), Some(0x01));
+        assert_eq!(e[0].privileges().unwrap(), Some(&[0x9E][..]));
+
+        let apps = [
+            0xE3, 0x0E, 0x4F, 0x05, 0xA0, 0x00, 0x00, 0x00, 0x01, 0x9F, 0x70, 0x01, 0x07, 0xC5,
+            0x01, 0x00, 0xE3, 0x0E, 0x4F, 0x05, 0xA0, 0x00, 0x00, 0x00, 0x81, 0x9F, 0x70, 0x01,
+            0x07, 0xC5, 0x01, 0x80,
+        ];
+        let e: Vec<_> = RegistryEntries::new(&apps).map(Result::unwrap).collect();
+        assert_eq!(e.len(), 2);
+        assert_eq!(
+            e[1].aid().unwrap(),
+            Some(&[0xA0, 0x00, 0x00, 0x00, 0x81][..])
+        );
+        // SELECTABLE; the second is a security domain (privilege byte 1 b8).
+        assert_eq!(e[0].life_cycle_state().unwrap(), Some(0x07));
+        assert_eq!(e[1].privileges().unwrap(), Some(&[0x80][..]));
+
+        let elf = [
+            0xE3, 0x17, 0x4F, 0x07, 0xA0, 0x00, 0x00, 0x00, 0x03, 0x53, 0x50, 0x9F, 0x70, 0x01,
+            0x01, 0x84, 0x08, 0xA0, 0x00, 0x00, 0x00, 0x03, 0x53, 0x50, 0x41,
+        ];
+        let e: Vec<_> = RegistryEntries::new(&elf).map(Result::unwrap).collect();
+        assert_eq!(
+            e[0].find(Tag::new(0x84)).unwrap(),
+            Some(&[0xA0, 0x00, 0x00, 0x00, 0x03, 0x53, 0x50, 0x41][..])
+        );
+    }
 }

@@ -1,0 +1,201 @@
+//! Running the TS 102 226 remote command formats on the card side and
+//! building the response the way a card does.
+//!
+//! * Compact (§5.1): the C-APDUs one after another; the response is the
+//!   number of executed commands, SW1 SW2 of the last and its data.
+//! * Expanded (§5.2): `AA` (definite) gets `AB { 80 count, 23 R-APDU … }`,
+//!   `AE 80 … 00 00` gets `AF 80 { 23 R-APDU … } 00 00` without the count
+//!   (as a real card answered in the reference trace). One `23` per
+//!   executed C-APDU. An item the card does not know ends the script with
+//!   a Bad format TLV `90 01`.
+//!
+//! Execution stops after the first C-APDU whose status is an error: every
+//! status but `9000`, `61xx`, `62xx`, `63xx` (warnings) and `91xx`/`92xx`.
+
+use alloc::vec::Vec;
+
+use super::card::Rapdu;
+use crate::apdu::{Response, StatusWord};
+use crate::remote::expanded::{self, CommandItem, CommandScript};
+use crate::remote::{Coding, CompactCommands, P3};
+use crate::tlv::Encode;
+
+/// Whether processing goes on after `sw`.
+pub(crate) const fn continues(sw: StatusWord) -> bool {
+    matches!(sw.sw1(), 0x90 | 0x61 | 0x62 | 0x63 | 0x91 | 0x92)
+        && (sw.sw1() != 0x90 || sw.sw2() == 0x00)
+}
+
+/// Whether `data` starts like an expanded command script.
+pub(crate) fn is_expanded(data: &[u8]) -> bool {
+    matches!(data.first(), Some(0xAA | 0xAE))
+}
+
+/// Runs a compact command list (GlobalPlatform P3 classification).
+pub(crate) fn run_compact(data: &[u8], exec: &mut dyn FnMut(&[u8]) -> Rapdu) -> Vec<u8> {
+    let mut count: u8 = 0;
+    let mut last: Option<Rapdu> = None;
+    for cmd in CompactCommands::new(data, P3::global_platform) {
+        let Ok(cmd) = cmd else {
+            // A truncated command: the card answers as for a wrong length.
+            count = count.saturating_add(1);
+            last = Some(Rapdu {
+                data: Vec::new(),
+                sw: StatusWord::WRONG_LENGTH,
+            });
+            break;
+        };
+        let r = exec(cmd.raw);
+        count = count.saturating_add(1);
+        let go_on = continues(r.sw);
+        last = Some(r);
+        if !go_on {
+            break;
+        }
+    }
+    let mut out = alloc::vec![count];
+    match last {
+        Some(r) => {
+            out.extend_from_slice(&r.sw.to_bytes());
+            out.extend_from_slice(&r.data);
+        }
+        None => out.extend_from_slice(&StatusWord::SUCCESS.to_bytes()),
+    }
+    out
+}
+
+/// One item of a response script as built.
+enum Item {
+    R(Vec<u8>, StatusWord),
+    BadFormat(u8),
+}
+
+/// Runs an expanded command script; `None` when `data` is not one (the
+/// caller then answers it as compact).
+pub(crate) fn run_expanded(data: &[u8], exec: &mut dyn FnMut(&[u8]) -> Rapdu) -> Option<Vec<u8>> {
+    let (script, _padding) = CommandScript::parse(data).ok()?;
+    let coding = script.coding();
+    let mut items = Vec::new();
+    let mut count: u8 = 0;
+    for item in script.items() {
+        match item {
+            Ok(CommandItem::CApdu(apdu)) => {
+                let r = exec(apdu);
+                count = count.saturating_add(1);
+                let go_on = continues(r.sw);
+                items.push(Item::R(r.data, r.sw));
+                if !go_on {
+                    break;
+                }
+            }
+            Ok(CommandItem::ScriptChaining(_)) => {}
+            Ok(_) => {
+                items.push(Item::BadFormat(expanded::BadFormat::UNKNOWN_TAG.0));
+                break;
+            }
+            Err(_) => {
+                items.push(Item::BadFormat(expanded::BadFormat::WRONG_LENGTH.0));
+                break;
+            }
+        }
+    }
+    let body: Vec<_> = items
+        .iter()
+        .map(|i| match i {
+            Item::R(d, sw) => ItemEnc::R(expanded::r_apdu(Response::new(d, *sw))),
+            Item::BadFormat(b) => ItemEnc::B(expanded::bad_format(expanded::BadFormat(*b))),
+        })
+        .collect();
+    let out = match coding {
+        Coding::Definite => {
+            expanded::response_script((expanded::executed_count(count), body), coding).to_vec()
+        }
+        Coding::Indefinite => expanded::response_script(body, coding).to_vec(),
+    };
+    out.ok()
+}
+
+/// An encodable response item.
+enum ItemEnc<'a> {
+    R(crate::tlv::TlvEncoder<Response<'a>>),
+    B(crate::tlv::TlvEncoder<[u8; 1]>),
+}
+
+impl Encode for ItemEnc<'_> {
+    fn encoded_len(&self) -> usize {
+        match self {
+            Self::R(e) => e.encoded_len(),
+            Self::B(e) => e.encoded_len(),
+        }
+    }
+
+    fn encode(&self, out: &mut dyn crate::tlv::Buffer) -> Result<(), crate::tlv::Error> {
+        match self {
+            Self::R(e) => e.encode(out),
+            Self::B(e) => e.encode(out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn echo_sw(sw: u16) -> impl FnMut(&[u8]) -> Rapdu {
+        move |_| Rapdu {
+            data: alloc::vec![0xAB],
+            sw: StatusWord(sw),
+        }
+    }
+
+    #[test]
+    fn indefinite_answer_has_no_count() {
+        // The reference's real-card exchange: AE 80 22 05 80CA008500 00 00
+        // answered AF 80 23 02 6A88 00 00 (scp80-scp81.md §4.2, otaman-live).
+        let script = [
+            0xAE, 0x80, 0x22, 0x05, 0x80, 0xCA, 0x00, 0x85, 0x00, 0x00, 0x00,
+        ];
+        let mut exec = |_: &[u8]| Rapdu {
+            data: Vec::new(),
+            sw: StatusWord(0x6A88),
+        };
+        let out = run_expanded(&script, &mut exec).unwrap();
+        assert_eq!(out, [0xAF, 0x80, 0x23, 0x02, 0x6A, 0x88, 0x00, 0x00]);
+    }
+
+    #[test]
+    fn definite_stops_at_error() {
+        let script = [
+            0xAA, 0x0A, 0x22, 0x03, 0x80, 0xCA, 0x00, 0x22, 0x03, 0x80, 0xCA, 0x01,
+        ];
+        let mut n = 0;
+        let mut exec = |_: &[u8]| {
+            n += 1;
+            Rapdu {
+                data: Vec::new(),
+                sw: StatusWord(0x6985),
+            }
+        };
+        let out = run_expanded(&script, &mut exec).unwrap();
+        assert_eq!(out, [0xAB, 0x07, 0x80, 0x01, 0x01, 0x23, 0x02, 0x69, 0x85]);
+        assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn compact_forms() {
+        let list = [0x80, 0xCA, 0x00, 0x5A, 0x00, 0x80, 0xCA, 0x00, 0x5A, 0x00];
+        assert_eq!(
+            run_compact(&list, &mut echo_sw(0x9000)),
+            [2, 0x90, 0x00, 0xAB]
+        );
+        assert_eq!(
+            run_compact(&list, &mut echo_sw(0x6A88)),
+            [1, 0x6A, 0x88, 0xAB]
+        );
+        assert_eq!(run_compact(&[], &mut echo_sw(0x9000)), [0, 0x90, 0x00]);
+        assert_eq!(
+            run_compact(&[0x80, 0xE2, 0x88, 0x00, 0x05, 0x01], &mut echo_sw(0x9000)),
+            [1, 0x67, 0x00]
+        );
+    }
+}
