@@ -21,6 +21,7 @@
 //! | `POST /es4/UpdatePolicyRules` | ES4.UpdatePolicyRules | `{"Eid", "Iccid", "Pol2": [..]}` |
 //! | `POST /es4/UpdateConnectivityParameters` | ES3/ES4 | `{"Eid", "Iccid", "ConnectivityParameters": "hex"}` |
 //! | `POST /es3/CreateISDP` | ES3.CreateISDP | `{"Eid", "Iccid", "Mno-id", "RequiredMemory"}` |
+//! | `POST /es3/SendData` | ES3.SendData | `{"Eid", "sd-aid", "Data": "hex command script"}` |
 //! | `POST /es3/ProfileDownloadCompleted` | ES3 | `{"Eid", "Iccid", "ProfileType", "SubscriptionAddress", "Pol2"}` |
 //! | `POST /batch/EnableProfile` | fleet-wide | `{"Targets": [{"Eid","Iccid"}]}` or `{"Filter": {…}, "IccidPrefix"}` |
 //! | `POST /batch/AuditEIS` | fleet-wide | `{"Eids": [..]}` or `{"Filter": {…}}` |
@@ -321,7 +322,10 @@ async fn route(
                     | "UpdatePolicyRules"
                     | "UpdateConnectivityParameters"
             )
-            | ("es3", "CreateISDP" | "ProfileDownloadCompleted")
+            | (
+                "es3",
+                "CreateISDP" | "SendData" | "ProfileDownloadCompleted"
+            )
             | ("batch", "EnableProfile" | "AuditEIS")
     );
     if !known {
@@ -342,6 +346,7 @@ async fn route(
         ("es4", "UpdatePolicyRules") => update_policy_rules(&ctx, &body),
         ("es4", _) => profile_function(&ctx, name, &body).await,
         ("es3", "CreateISDP") => create_isdp(&ctx, &body).await,
+        ("es3", "SendData") => send_data(&ctx, &body).await,
         ("es3", _) => download_completed(&ctx, &body),
         ("batch", "EnableProfile") => batch_enable(&ctx, &body),
         _ => batch_audit(&ctx, &body),
@@ -687,6 +692,48 @@ async fn create_isdp(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>
         required_memory: r.required_memory,
     };
     run_function(ctx, &eid, function, true).await
+}
+
+#[derive(Deserialize)]
+struct SendDataReq {
+    #[serde(rename = "Eid")]
+    eid: String,
+    #[serde(rename = "sd-aid")]
+    sd_aid: smsr::isdr::Aid,
+    #[serde(rename = "Data")]
+    data: smsr::inventory::HexBytes,
+}
+
+/// ES3.SendData: relays a command script to one of the SM-DP's ISD-Ps
+/// (the profile download); the answer carries the response R-APDUs.
+async fn send_data(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Smdp])?;
+    let r: SendDataReq = field(body)?;
+    let eid = parse_eid(&r.eid)?;
+    let eis = load(ctx.app, &eid)?;
+    let p = eis.profile_by_aid(&r.sd_aid).ok_or_else(|| {
+        reject(
+            StatusCode::NOT_FOUND,
+            smsr::isdr::response::StatusCode::new("8.2", "3.9"),
+            Some(&r.sd_aid.to_string()),
+            "unknown security domain",
+        )
+    })?;
+    let iccid = p.iccid.clone();
+    owned_profile(ctx, &eis, &iccid)?;
+    if r.data.0.is_empty() {
+        return Err(reject(
+            StatusCode::BAD_REQUEST,
+            codes::FUNCTION_MISSING_ELEMENT,
+            None,
+            "empty `Data`",
+        ));
+    }
+    let function = Function::SendData {
+        sd_aid: r.sd_aid,
+        data: r.data,
+    };
+    run_function(ctx, &eid, function, false).await
 }
 
 #[derive(Deserialize)]

@@ -1,7 +1,7 @@
 //! `smsr-server`: an example SM-SR built on the smsr crate, runnable as is.
 //!
 //! ```text
-//! cargo run --release --example smsr-server -- --demo --exit
+//! cargo run --release --example smsr-server --features sim,serde -- --demo --exit
 //! ```
 //!
 //! It wires the library together: the EIS and its rules
@@ -10,13 +10,20 @@
 //! SCP81 sessions over PSK-TLS ([`smsr::scp81`], OpenSSL), with an
 //! operator API (`api.rs`), an SQLite inventory store behind a trait
 //! (`store/`), a delivery engine with per-eUICC queues, retries and expiry
-//! (`engine.rs`), and in demo mode a simulated fleet ([`smsr::sim`]).
+//! (`engine.rs`), and in demo mode a simulated fleet ([`smsr::sim`],
+//! `fleet.rs`) driven through the API by a scripted lifecycle (`demo.rs`).
 //! See `config.rs` for flags and the config file, `api.rs` for the API.
+//!
+//! `--fleet-only ADDR` runs just the simulated fleet behind a TCP SMSC link
+//! (`smsc_tcp.rs`) so that a server started with `--smsc tcp:ADDR` can be
+//! killed and restarted while the eUICCs keep their state.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
 mod config;
+mod demo;
 mod engine;
+mod fleet;
 mod ops;
 mod ota;
 mod scp81;
@@ -24,10 +31,15 @@ mod server;
 mod smsc_tcp;
 mod store;
 
+use std::collections::HashMap;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use config::Config;
+use fleet::{Fleet, MoSink};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,10 +54,11 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let default_level = if config.demo { "warn" } else { "info" };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -59,7 +72,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match rt.block_on(run(config)) {
+    let result = rt.block_on(async move {
+        match config.fleet_only {
+            Some(addr) => fleet_only(addr, &config).await,
+            None => run(config).await,
+        }
+    });
+    rt.shutdown_timeout(Duration::from_secs(1));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -69,17 +89,139 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> Result<(), String> {
-    let running = server::start(config).await?;
+    let demo = config.demo;
+    let exit = config.exit;
+    let temporary = config.database.is_none();
+    let running = server::start(config.clone()).await?;
     println!("operator API on http://{}", running.api);
     println!("SCP81 PSK-TLS listener on {}", running.scp81);
     println!("inventory database {}", running.database.display());
-    if running.loopback.is_some() {
-        println!("SMS through the in-process loopback SMSC");
+    let database = running.database.clone();
+    let mut fleet_handle = None;
+    if demo {
+        let lb = running
+            .loopback
+            .clone()
+            .ok_or("--demo runs its fleet on the loopback SMSC")?;
+        let sink = lb.clone();
+        let mo: MoSink = Arc::new(move |sms| sink.mo(sms));
+        let fleet = Fleet::start(
+            0,
+            u64::try_from(config.fleet).unwrap_or(0),
+            "EUM-DEMO",
+            &config.smsr_id,
+            mo,
+            running.scp81,
+        )?;
+        for (m, tx) in &fleet.inboxes {
+            lb.attach(m, tx.clone());
+        }
+        println!(
+            "simulated fleet of {} eUICCs on the loopback SMSC",
+            fleet.members.len()
+        );
+        demo::run(running.api, &fleet).await?;
+        fleet_handle = Some(fleet);
+    }
+    if demo && exit {
+        running.stop(Duration::from_secs(2)).await;
+        if temporary {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = database.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        return Ok(());
+    }
+    if demo {
+        println!(
+            "server running; try: curl -s -H 'Authorization: Bearer mno-a-token' http://{}/stats",
+            running.api
+        );
+        println!(
+            "operators: EUM-DEMO eum-demo-token, MNO-A mno-a-token, MNO-B mno-b-token; Ctrl-C stops"
+        );
     }
     tokio::signal::ctrl_c()
         .await
         .map_err(|e| format!("Ctrl-C handler: {e}"))?;
     tracing::info!("Ctrl-C: shutting down");
+    drop(fleet_handle);
     running.stop(Duration::from_secs(3)).await;
     Ok(())
+}
+
+/// `--fleet-only`: the simulated fleet behind a TCP SMSC link. Writes the
+/// members' RegisterEIS bodies to the ready file.
+async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("SMSC listener {addr}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let (mo_tx, mut mo_rx) = mpsc::unbounded_channel::<ota::MoSms>();
+    let mo: MoSink = Arc::new(move |sms| {
+        let _ = mo_tx.send(sms);
+    });
+    let fleet = Fleet::start(
+        u64::from(config.fleet_first),
+        u64::try_from(config.fleet).unwrap_or(0),
+        "EUM-DEMO",
+        &config.smsr_id,
+        mo,
+        config.scp81,
+    )?;
+    let inboxes: HashMap<String, mpsc::UnboundedSender<Vec<u8>>> =
+        fleet.inboxes.iter().cloned().collect();
+    if let Some(f) = &config.ready_file {
+        let members: Vec<serde_json::Value> = fleet
+            .members
+            .iter()
+            .map(|m| serde_json::json!({"Eis": m.eis, "Secrets": m.secrets}))
+            .collect();
+        let v = serde_json::json!({"Smsc": bound.to_string(), "Members": members});
+        let tmp = f.with_extension("tmp");
+        std::fs::write(&tmp, v.to_string())
+            .and_then(|()| std::fs::rename(&tmp, f))
+            .map_err(|e| format!("{}: {e}", f.display()))?;
+    }
+    println!(
+        "simulated fleet of {} eUICCs, SMSC on {bound}",
+        fleet.members.len()
+    );
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        };
+        let Ok((tcp, _)) = accepted else {
+            continue;
+        };
+        let (r, mut w) = tcp.into_split();
+        let mut lines = BufReader::new(r).lines();
+        loop {
+            tokio::select! {
+                sms = mo_rx.recv() => {
+                    let Some(sms) = sms else { return Ok(()) };
+                    let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
+                    if w.write_all(l.as_bytes()).await.is_err() {
+                        break;
+                    }
+                }
+                l = lines.next_line() => {
+                    let Ok(Some(l)) = l else { break };
+                    if l.trim() == "STATS" {
+                        let r = format!("STATS {}\n", fleet.report().await);
+                        if w.write_all(r.as_bytes()).await.is_err() {
+                            break;
+                        }
+                    } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(&l)
+                        && let Some(inbox) = inboxes.get(to)
+                    {
+                        let _ = inbox.send(tp_ud);
+                    }
+                }
+            }
+        }
+    }
 }

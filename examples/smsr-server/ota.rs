@@ -52,13 +52,11 @@ pub trait SmsGateway: Send + Sync {
 
 /// An in-process SMSC: MT SMS go straight to the simulated eUICC that
 /// registered the MSISDN, MO SMS straight to the server.
-#[allow(dead_code)] // The handset side is used by the simulated fleet.
 pub struct LoopbackSmsc {
     routes: Mutex<HashMap<String, mpsc::UnboundedSender<Vec<u8>>>>,
     to_server: mpsc::UnboundedSender<MoSms>,
 }
 
-#[allow(dead_code)]
 impl LoopbackSmsc {
     /// A loopback SMSC delivering MO SMS to `to_server`.
     pub fn new(to_server: mpsc::UnboundedSender<MoSms>) -> Self {
