@@ -39,7 +39,8 @@ use std::time::Duration;
 use config::Config;
 use fleet::{Fleet, MoSink};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::sync::mpsc;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::{Mutex, mpsc};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -189,6 +190,22 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
         "simulated fleet of {} eUICCs, SMSC on {bound}",
         fleet.members.len()
     );
+    // MO SMS go to the connection that bound as the SM-SR (the latest).
+    let bound_link: Arc<Mutex<Option<OwnedWriteHalf>>> = Arc::new(Mutex::new(None));
+    let link = bound_link.clone();
+    tokio::spawn(async move {
+        while let Some(sms) = mo_rx.recv().await {
+            let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
+            let mut w = link.lock().await;
+            if let Some(out) = w.as_mut()
+                && out.write_all(l.as_bytes()).await.is_err()
+            {
+                *w = None;
+            }
+        }
+    });
+    let fleet = Arc::new(fleet);
+    let inboxes = Arc::new(inboxes);
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
@@ -197,31 +214,30 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
         let Ok((tcp, _)) = accepted else {
             continue;
         };
-        let (r, mut w) = tcp.into_split();
-        let mut lines = BufReader::new(r).lines();
-        loop {
-            tokio::select! {
-                sms = mo_rx.recv() => {
-                    let Some(sms) = sms else { return Ok(()) };
-                    let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
-                    if w.write_all(l.as_bytes()).await.is_err() {
-                        break;
+        let (fleet, inboxes, bound_link) = (fleet.clone(), inboxes.clone(), bound_link.clone());
+        tokio::spawn(async move {
+            let (r, w) = tcp.into_split();
+            let mut w = Some(w);
+            let mut lines = BufReader::new(r).lines();
+            while let Ok(Some(l)) = lines.next_line().await {
+                let l = l.trim();
+                if l == "BIND" {
+                    if let Some(w) = w.take() {
+                        *bound_link.lock().await = Some(w);
                     }
-                }
-                l = lines.next_line() => {
-                    let Ok(Some(l)) = l else { break };
-                    if l.trim() == "STATS" {
-                        let r = format!("STATS {}\n", fleet.report().await);
-                        if w.write_all(r.as_bytes()).await.is_err() {
-                            break;
-                        }
-                    } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(&l)
-                        && let Some(inbox) = inboxes.get(to)
+                } else if l == "STATS" {
+                    let r = format!("STATS {}\n", fleet.report().await);
+                    if let Some(w) = w.as_mut()
+                        && w.write_all(r.as_bytes()).await.is_err()
                     {
-                        let _ = inbox.send(tp_ud);
+                        return;
                     }
+                } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(l)
+                    && let Some(inbox) = inboxes.get(to)
+                {
+                    let _ = inbox.send(tp_ud);
                 }
             }
-        }
+        });
     }
 }

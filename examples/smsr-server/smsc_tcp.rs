@@ -3,7 +3,8 @@
 //! server can be killed and restarted while the eUICCs keep their state.
 //!
 //! One line per SMS: `MT <msisdn> <TP-UD hex>` towards the handsets,
-//! `MO <msisdn> <TP-UD hex>` towards the SM-SR.
+//! `MO <msisdn> <TP-UD hex>` towards the SM-SR, which first sends `BIND`
+//! (as an SMPP ESME binds). `STATS` asks the fleet for its report.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -68,6 +69,11 @@ async fn link(
         };
         let _ = tcp.set_nodelay(true);
         let (r, mut w) = tcp.into_split();
+        // Bind as the SM-SR: MO SMS come to this link.
+        if w.write_all(b"BIND\n").await.is_err() {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            continue;
+        }
         let mut lines = BufReader::new(r).lines();
         up.store(true, Ordering::SeqCst);
         tracing::info!(%addr, "SMSC link up");
