@@ -30,7 +30,7 @@ use smsr::isdr::{Aid, Eid, Es5Error, Notification, NotificationType, response};
 use smsr::remote::expanded::{Coding, c_apdu, command_script};
 use smsr::remote::{ResponseScript, expanded};
 use smsr::scp80::Tar;
-use smsr::scp81::trigger::{HttpPostParams, SecurityParams, SessionParams, TriggerParams};
+use smsr::scp81::trigger::{HttpPostParams, SessionParams, TriggerParams};
 use smsr::tlv::Encode;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
@@ -431,7 +431,9 @@ impl Engine {
             return self.finish(eid, &op, st, &mut |_| false);
         };
         if op.state == OpState::InFlight {
-            // The outcome of an earlier attempt is unknown.
+            // The outcome of an earlier attempt is unknown: audit first (an
+            // attempt of its own).
+            self.store.mark_in_flight(op.id)?;
             match self.reconcile(eid, &op, &secrets).await {
                 Ok(Some(done)) => {
                     self.stats.reconciled.fetch_add(1, Ordering::Relaxed);
@@ -514,6 +516,31 @@ fn connection_params(addr: std::net::SocketAddr) -> Vec<u8> {
         }
     }
     v
+}
+
+/// The push payload (see [`Engine::trigger`]).
+fn trigger(addr: std::net::SocketAddr) -> Result<Vec<u8>, smsr::scp81::Error> {
+    let conn = connection_params(addr);
+    let host = addr.to_string();
+    let t = TriggerParams {
+        session: Some(SessionParams {
+            connection: Some(&conn),
+            security: None,
+            extended_security: None,
+            retry_policy: None,
+            http_post: Some(HttpPostParams {
+                host: Some(&host),
+                agent_id: None,
+                uri: Some(ADMIN_URI),
+            }),
+        }),
+        dns: None,
+    };
+    let framing = smsr::scp81::push::PushFraming::Raw;
+    let mut out = vec![0u8; smsr::scp81::push::push_payload_len(&t, framing)];
+    let n = smsr::scp81::push::push_payload(&t, framing, &mut out)?;
+    out.truncate(n);
+    Ok(out)
 }
 
 impl Engine {
@@ -674,7 +701,7 @@ impl Engine {
         let timeout = Duration::from_millis(self.cfg.session_timeout_ms);
         if eis.capabilities.http_support {
             let rx = self.hub.expect(eid, plan.script.clone(), plan.target);
-            let trigger = self.trigger(eid, secrets)?;
+            let trigger = self.trigger()?;
             let secured = ota::secure(
                 &*self.store,
                 eid,
@@ -743,47 +770,14 @@ impl Engine {
         r_apdus(v.data).map_err(|e| TransportError(e, true))
     }
 
-    /// The push for `eid`: its SGP.02 PSK identity and key, the listener's
-    /// address and admin URI (GP Amendment B triggering parameters).
-    fn trigger(&self, eid: &Eid, secrets: &Secrets) -> Result<Vec<u8>, TransportError> {
-        use smsr::scp81::psk_id::{FORMAT_SGP02, PskIdentity};
-        let fail = |e: &dyn core::fmt::Display| TransportError(format!("trigger: {e}"), false);
-        let identity = PskIdentity {
-            format: FORMAT_SGP02,
-            eid: *eid.as_bcd(),
-            isd_r_aid: smsr::scp81::http::AidBuf::from_slice(Aid::ISD_R.as_bytes())
-                .map_err(|_| fail(&"AID"))?,
-            key_id: secrets.scp81_key_id,
-            key_version: secrets.scp81_kvn,
-        };
-        let text = identity.to_text().map_err(|e| fail(&e))?;
-        let conn = connection_params(self.cfg.scp81_addr);
-        let host = self.cfg.scp81_addr.to_string();
-        let agent = format!("//se-id/eid/{eid};//aa-id/aid/A000000559/1010FFFFFFFF8900000100");
-        let t = TriggerParams {
-            session: Some(SessionParams {
-                connection: Some(&conn),
-                security: Some(SecurityParams {
-                    psk_identity: text.as_bytes(),
-                    kvn: secrets.scp81_kvn,
-                    kid: secrets.scp81_key_id,
-                    extra: &[],
-                }),
-                extended_security: None,
-                retry_policy: None,
-                http_post: Some(HttpPostParams {
-                    host: Some(&host),
-                    agent_id: Some(&agent),
-                    uri: Some(ADMIN_URI),
-                }),
-            }),
-            dns: None,
-        };
-        let framing = smsr::scp81::push::PushFraming::Raw;
-        let mut out = vec![0u8; smsr::scp81::push::push_payload_len(&t, framing)];
-        let n = smsr::scp81::push::push_payload(&t, framing, &mut out).map_err(|e| fail(&e))?;
-        out.truncate(n);
-        Ok(out)
+    /// The push for `eid` (GP Amendment B triggering parameters): the
+    /// listener's address (`84`), Host and admin URI (`89`). It carries no
+    /// `85`: the eUICC then uses its SCP81 key and the SGP.02 default PSK
+    /// identity (EID, ISD-R AID, key id and version), which the listener
+    /// resolves. Kept small enough for one SMS: a concatenated push is
+    /// lost whole when one segment is.
+    fn trigger(&self) -> Result<Vec<u8>, TransportError> {
+        trigger(self.cfg.scp81_addr).map_err(|e| TransportError(format!("trigger: {e}"), false))
     }
 
     fn notification_watch(&self, eid: &Eid) -> watch::Receiver<u64> {
@@ -1183,5 +1177,44 @@ impl Engine {
             tx.send_modify(|v| *v += 1);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_push_fits_one_sms() {
+        use smsr::crypto::Key;
+        use smsr::scp80::{Cntr, CommandHeader, Framing, KeyAlgorithm, KeySet, Kic, Kid, command};
+        let t = trigger("255.255.255.255:65535".parse().unwrap()).unwrap();
+        let parsed = TriggerParams::parse(&t).unwrap();
+        let http = parsed.session.unwrap().http_post.unwrap();
+        assert_eq!(http.uri, Some(ADMIN_URI));
+        let keys = KeySet::new()
+            .with_kic(&Key::aes(&[1; 16]).unwrap())
+            .with_kid(&Key::aes(&[2; 16]).unwrap());
+        let header = CommandHeader {
+            spi: ota::spi(false),
+            kic: Kic::new(1, KeyAlgorithm::AES),
+            kid: Kid::new(1, KeyAlgorithm::AES.0),
+            tar: Tar([0, 0, 1]),
+            cntr: Cntr::from_u64(1).unwrap(),
+        };
+        let mut buf = [0u8; 512];
+        let n = command::wrap(Framing::SmsPp, &header, &t, &keys, &mut buf).unwrap();
+        assert_eq!(
+            smsr::scp80::sms::segment_count(n, smsr::scp80::sms::ConcatReference::Ref8(0)),
+            1
+        );
+    }
+
+    #[test]
+    fn connection_parameters_name_the_listener() {
+        assert_eq!(
+            connection_params("127.0.0.1:8443".parse().unwrap()),
+            [0x3C, 0x03, 0x02, 0x20, 0xFB, 0x3E, 0x05, 0x21, 127, 0, 0, 1]
+        );
     }
 }

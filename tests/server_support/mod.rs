@@ -96,6 +96,15 @@ fn wait_ready(child: &mut Child, file: &Path, what: &str) -> Value {
     }
 }
 
+/// A log file in `dir` (appended to: a restarted server keeps one log).
+fn log_file(dir: &Path, name: &str) -> Stdio {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(name))
+        .map_or(Stdio::inherit(), Stdio::from)
+}
+
 /// Starts a simulated fleet of `n` eUICCs behind a TCP SMSC.
 pub fn start_fleet(dir: &Path, n: usize) -> Proc {
     let ready = dir.join("fleet.json");
@@ -104,8 +113,12 @@ pub fn start_fleet(dir: &Path, n: usize) -> Proc {
         .args(["--fleet-only", "127.0.0.1:0", "--fleet", &n.to_string()])
         .arg("--ready-file")
         .arg(&ready)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("SMSR_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
+        .stderr(log_file(dir, "fleet.log"))
         .spawn()
         .expect("spawn fleet");
     let ready = wait_ready(&mut child, &ready, "fleet");
@@ -145,8 +158,12 @@ pub fn start_server(dir: &Path, db: &Path, smsc: &str, extra: &[&str]) -> Proc {
         .arg("--ready-file")
         .arg(&ready)
         .args(extra)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("SMSR_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdout(Stdio::null())
+        .stderr(log_file(dir, "server.log"))
         .spawn()
         .expect("spawn server");
     let ready = wait_ready(&mut child, &ready, "server");
