@@ -234,14 +234,19 @@ async fn install(c: &Client, eid: &str, iccid: &str, msisdn: &str) -> Result<Str
     Ok(aid)
 }
 
-async fn wait_batch(c: &Client, id: i64, label: &str) -> Result<Value, String> {
-    let start = Instant::now();
+async fn wait_batch(c: &Client, id: i64, label: &str, start: Instant) -> Result<Value, String> {
+    let mut shown = Instant::now();
     loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
         let (_, p) = c.call("GET", &format!("/batch/{id}"), None).await?;
         let g = |k: &str| p.get(k).and_then(Value::as_u64).unwrap_or(0);
+        if g("Pending") != 0 && shown.elapsed() < Duration::from_millis(500) {
+            continue;
+        }
+        shown = Instant::now();
         println!(
             "  {label}: {}/{} settled ({} succeeded, {} failed, {} expired, {} refused)",
-            g("Total") - g("Pending"),
+            g("Total").saturating_sub(g("Pending")),
             g("Total"),
             g("Succeeded"),
             g("Failed"),
@@ -249,12 +254,17 @@ async fn wait_batch(c: &Client, id: i64, label: &str) -> Result<Value, String> {
             g("Refused")
         );
         if g("Pending") == 0 {
+            let dt = start.elapsed().as_secs_f64();
+            println!(
+                "  {label}: {} operations in {dt:.2} s ({:.0}/s, each a trigger SMS and a PSK-TLS session)",
+                g("Total"),
+                g("Total") as f64 / dt.max(1e-9)
+            );
             return Ok(p);
         }
         if start.elapsed() > Duration::from_secs(300) {
             return Err(format!("{label}: batch {id} did not finish"));
         }
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
@@ -336,6 +346,7 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
         }
     })
     .await?;
+    let t = Instant::now();
     let (s, v) = b
         .call(
             "POST",
@@ -347,7 +358,7 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
         .get("BatchId")
         .and_then(Value::as_i64)
         .ok_or(format!("batch EnableProfile: HTTP {s} {v}"))?;
-    let p = wait_batch(&b, id, "batch EnableProfile").await?;
+    let p = wait_batch(&b, id, "batch EnableProfile", t).await?;
     if p.get("Succeeded").and_then(Value::as_u64) != Some(n as u64) {
         return Err(format!("batch EnableProfile: {p}"));
     }
@@ -372,6 +383,7 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
         )
         .await?;
     }
+    let t = Instant::now();
     let (_, v) = a
         .call(
             "POST",
@@ -383,7 +395,7 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
         .get("BatchId")
         .and_then(Value::as_i64)
         .ok_or(format!("batch AuditEIS: {v}"))?;
-    wait_batch(&a, id, "batch AuditEIS").await?;
+    wait_batch(&a, id, "batch AuditEIS", t).await?;
     for &(i, eid) in &quarter {
         b.ok(
             "/es4/DeleteProfile",
@@ -503,6 +515,22 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
             .and_then(Value::as_u64)
             .unwrap_or(0),
     );
+    if let Some((rss, peak)) = memory() {
+        println!("  memory: {rss} KiB resident, {peak} KiB peak (server and fleet in one process)");
+    }
     println!("lifecycle complete in {:.1} s", t0.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Resident and peak resident memory of this process (Linux `VmRSS`,
+/// `VmHWM`), KiB.
+fn memory() -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
 }
