@@ -312,6 +312,40 @@ fn every_es4_function_and_the_error_answers() {
 }
 
 #[test]
+fn an_euicc_without_https_is_served_over_scp80_with_pors() {
+    let dir = tmpdir("scp80");
+    let fleet = start_fleet(&dir, 2);
+    let server = start_server(&dir, &dir.join("db.sqlite"), &smsc(&fleet), &[]);
+    let api = api(&server);
+    let mut m = members(&fleet)[1].clone();
+    m["Eis"]["EuiccCapabilities"]["HttpSupport"] = json!(false);
+    register_all(api, std::slice::from_ref(&m), 1);
+    let (eid, msisdn) = (eid_of(&m), msisdn_of(&m));
+    let ic = iccid(1, 1);
+    install(api, MNO_A, &eid, &ic, &msisdn);
+    ok(
+        api,
+        MNO_A,
+        "/es4/EnableProfile",
+        json!({"Eid": eid, "Iccid": ic}),
+    );
+    let v = ok(api, MNO_A, "/es4/AuditEIS", json!({"Eid": eid}));
+    assert_eq!(state(&v["Eis"], &ic).as_deref(), Some("Enabled"));
+    let (_, stats) = call(api, MNO_A, "GET", "/stats", &Value::Null);
+    assert_eq!(stats["Engine"]["Scp81Sessions"], 0, "{stats}");
+    let report = fleet_report(&smsc(&fleet));
+    assert_eq!(report["Sessions"], 0);
+    assert_eq!(report["PacketsRefused"], 0);
+    let card = &report["Cards"][msisdn.as_str()];
+    assert_eq!(card["Profiles"][0]["LifeCycle"], "3F", "{card}");
+    // One counter value per packet and TAR: CreateISDP, EnableProfile,
+    // the notification's confirmation and the audit to the ISD-R; the
+    // profile download to the ISD-P's own TAR.
+    assert_eq!(card["Counters"]["000001/01"], 4, "{card}");
+    assert_eq!(card["Counters"]["000010/01"], 1, "{card}");
+}
+
+#[test]
 fn openssl_s_client_connects_with_a_registered_psk() {
     if Command::new("openssl").arg("version").output().is_err() {
         eprintln!("skipping: no openssl command");
