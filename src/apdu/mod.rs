@@ -9,7 +9,7 @@
 //!   [`CommandApdu`] is the owned form on a `heapless::Vec`.
 //! * [`Response`] splits an R-APDU into data and [`StatusWord`], an open
 //!   newtype with named constants.
-//! * [`gp`] builds INSTALL, STORE DATA, DELETE, GET STATUS and GET DATA.
+//! * [`gp`] builds INSTALL, STORE DATA, DELETE, GET STATUS, GET DATA and SELECT.
 //!
 //! ```
 //! use smsr::apdu::{CommandView, Case};

@@ -1,5 +1,5 @@
 //! Status words SW1 SW2 (ISO/IEC 7816-4 §5.6, GlobalPlatform Card
-//! Specification v2.3 §11.1.3, SGP.02).
+//! Specification v2.3 chapter 11, SGP.02).
 
 use core::fmt;
 
@@ -51,7 +51,7 @@ status_words! {
     /// `62F1`: TS 102 226 — response data truncated.
     TRUNCATED_RESPONSE = 0x62F1, "more data available, response truncated";
     /// `6310`: GlobalPlatform GET STATUS / GET DATA — more data available
-    /// (GP Card Specification v2.3 §11.4.3.2).
+    /// (GP Card Specification v2.3 §11.4.3).
     MORE_DATA = 0x6310, "more data available";
     /// `6400`: execution error, non-volatile memory unchanged.
     EXECUTION_ERROR = 0x6400, "execution error";

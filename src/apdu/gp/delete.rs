@@ -4,7 +4,7 @@ use super::{CLA_GP, Error, check_aid, ins};
 use crate::apdu::{Command, Header};
 use crate::tlv::{self, Encode, Tag};
 
-/// DELETE [card content] (GP v2.3 §11.2.2, tables 11-22 and 11-23):
+/// DELETE [card content] (GP v2.3 §11.2.2):
 /// data = `4F` AID [‖ `B6` control reference template] [‖ `9E` token];
 /// P2 `80` deletes the object and its related objects (an ELF with its
 /// applications, an ISD-P with its profile content), P2 `00` the object only.
@@ -55,7 +55,7 @@ impl<'a> Delete<'a> {
         }
     }
 
-    /// Append Le `00` (default `true`, as GP table 11-21 lists it).
+    /// Append Le `00` (default `true`, as GP v2.3 §11.2.2 lists it).
     pub const fn with_le(self, yes: bool) -> Self {
         Self { le: yes, ..self }
     }

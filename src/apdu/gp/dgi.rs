@@ -1,12 +1,11 @@
 //! Data Grouping Identifiers: the DGI structure of STORE DATA
-//! (GP Card Specification v2.3 §11.11.2.2 and GP Card Specification
-//! v2.3 Amendment A).
+//! (GP Card Specification v2.3 §11.11).
 
 use super::Error;
 use crate::tlv::{self, Buffer, Encode};
 
 /// A DGI to encode: 2-octet tag, length in 1 octet below 255, else `FF`
-/// followed by 2 octets (GP v2.3 §11.11.2.2), then the value.
+/// followed by 2 octets (GP v2.3 §11.11), then the value.
 ///
 /// ```
 /// use smsr::apdu::gp::Dgi;
@@ -148,7 +147,7 @@ mod tests {
 
     #[test]
     fn length_forms() {
-        // GP v2.3 §11.11.2.2: 1 octet for 0..=254, FF + 2 octets from 255.
+        // GP v2.3 §11.11: 1 octet for 0..=254, FF + 2 octets from 255.
         let v = vec![0x5Au8; 254];
         let e = Dgi::new(0x8010, &v[..]).to_vec().unwrap();
         assert_eq!(e[..3], [0x80, 0x10, 0xFE]);

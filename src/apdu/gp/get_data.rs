@@ -3,7 +3,7 @@
 use super::{CLA_GP, Error, ins};
 use crate::apdu::{Command, Header};
 
-/// GET DATA (GP v2.3 §11.3.2, table 11-26): P1 P2 = the tag of the data
+/// GET DATA (GP v2.3 §11.3.2): P1 P2 = the tag of the data
 /// object (a one-octet tag goes in P2 with P1 `00`), optional command data
 /// (e.g. a `5C` tag list), Le `00`.
 ///

@@ -5,7 +5,7 @@ use crate::apdu::{Command, Header, StatusWord};
 use crate::tlv::{self, Encode, Options, Reader, Tag, Tlv};
 
 /// GET STATUS (GP v2.3 §11.4.2): P1 selects the registry subset, P2 `02`
-/// asks for the TLV response format (table 11-34) and P2 `03` for the next
+/// asks for the TLV response format (table 11-36) and P2 `03` for the next
 /// occurrences after `6310` (more data); data = `4F` search AID (empty for
 /// all) [‖ `5C` tag list]; Le `00`.
 ///
@@ -65,7 +65,7 @@ impl<'a> GetStatus<'a> {
     }
 
     /// The follow-up request after the card answered `sw`: `Some` (P2 `03`)
-    /// when `sw` is `6310` (more data, GP v2.3 §11.4.3.2), `None` otherwise.
+    /// when `sw` is `6310` (more data, GP v2.3 §11.4.3), `None` otherwise.
     pub const fn next_occurrence(self, sw: StatusWord) -> Option<Self> {
         if sw.0 == StatusWord::MORE_DATA.0 {
             Some(Self { next: true, ..self })

@@ -4,13 +4,13 @@ use super::{CLA_GP, Error, Lv, check_aid, ins};
 use crate::apdu::{Command, Header};
 use crate::tlv::Encode;
 
-/// INSTALL P1 (GP v2.3 §11.5.2.1, table 11-41).
+/// INSTALL P1 (GP v2.3 §11.5.2).
 const FOR_INSTALL: u8 = 0x04;
 const FOR_MAKE_SELECTABLE: u8 = 0x08;
 const FOR_PERSONALIZATION: u8 = 0x20;
 
 /// INSTALL [for install] and, combined, [for install and make selectable]
-/// (GP v2.3 §11.5.2.3.2, table 11-44): data = LV(Executable Load File AID) ‖
+/// (GP v2.3 §11.5.2.3): data = LV(Executable Load File AID) ‖
 /// LV(Executable Module AID) ‖ LV(Application AID) ‖ LV(Privileges) ‖
 /// LV(Install Parameters) ‖ LV(Install Token).
 ///
@@ -99,7 +99,7 @@ impl<'a> InstallForInstall<'a> {
     }
 }
 
-/// INSTALL [for make selectable] (GP v2.3 §11.5.2.3.3, table 11-45):
+/// INSTALL [for make selectable] (GP v2.3 §11.5.2.3):
 /// data = `00 00` ‖ LV(Application AID) ‖ LV(Privileges) ‖
 /// LV(Make Selectable Parameters) ‖ LV(Token).
 #[derive(Debug, Clone, Copy)]
@@ -156,7 +156,7 @@ impl<'a> InstallForMakeSelectable<'a> {
     }
 }
 
-/// INSTALL [for personalization] (GP v2.3 §11.5.2.3.4, table 11-46):
+/// INSTALL [for personalization] (GP v2.3 §11.5.2.3.6, table 11-47):
 /// data = `00 00` ‖ LV(Application AID) ‖ `00 00 00`. It routes the
 /// following STORE DATA commands to that application through its security
 /// domain (SGP.02 §4.1.3.1 uses it before ISD-P key establishment).

@@ -1,6 +1,6 @@
 //! GlobalPlatform Card Specification v2.3 (GPC_SPE_034) card content
 //! management commands, as SGP.02 uses them on ES5 (ISD-R) and ES3/ES8
-//! (ISD-P): INSTALL, STORE DATA, DELETE, GET STATUS and GET DATA.
+//! (ISD-P): INSTALL, STORE DATA, DELETE, GET STATUS, GET DATA and SELECT.
 //!
 //! Every builder returns a [`Command`](super::Command) whose data are
 //! composed lazily ([`Encode`]), so encoding writes each octet once into the
@@ -11,6 +11,7 @@ mod dgi;
 mod get_data;
 mod get_status;
 mod install;
+mod select;
 mod store_data;
 
 pub use delete::Delete;
@@ -18,16 +19,17 @@ pub use dgi::{Dgi, DgiReader, DgiRef};
 pub use get_data::GetData;
 pub use get_status::{GetStatus, RegistryEntries, RegistryEntry};
 pub use install::{InstallForInstall, InstallForMakeSelectable, InstallForPersonalization};
+pub use select::Select;
 pub use store_data::{StoreData, StoreDataBlocks, StoreDataP1};
 
 use super::Error;
 use crate::tlv::{self, Buffer, Encode};
 
 /// CLA of GlobalPlatform commands on the basic channel without secure
-/// messaging (GP v2.3 §11.1.4).
+/// messaging (GP v2.3 §11.1).
 pub const CLA_GP: u8 = 0x80;
 
-/// Instruction codes (GP v2.3 §11.1.2, table 11-2). `u8` is already open:
+/// Instruction codes (GP v2.3 chapter 11). `u8` is already open:
 /// any other value can be used as it is.
 pub mod ins {
     /// DELETE (§11.2).
@@ -55,7 +57,7 @@ pub mod ins {
 /// Longest AID (ISO/IEC 7816-5: RID 5 octets + PIX up to 11).
 pub const MAX_AID_LEN: usize = 16;
 
-/// Checks an AID length (GP v2.3 §11.1.5: 5 to 16 octets; empty is
+/// Checks an AID length (ISO/IEC 7816-5: 5 to 16 octets; empty is
 /// accepted where GP uses a zero-length AID to mean "any").
 fn check_aid(aid: &[u8], what: &'static str) -> Result<(), Error> {
     if aid.len() > MAX_AID_LEN {

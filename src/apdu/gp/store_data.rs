@@ -3,7 +3,7 @@
 use super::{CLA_GP, Error, ins};
 use crate::apdu::{Command, Header};
 
-/// STORE DATA reference control parameter P1 (GP v2.3 §11.11.2.1,
+/// STORE DATA reference control parameter P1 (GP v2.3 §11.11.2,
 /// table 11-89). An open bit set; combine the constants with `|`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct StoreDataP1(pub u8);
@@ -39,7 +39,7 @@ impl core::ops::BitOr for StoreDataP1 {
 }
 
 /// STORE DATA for `data`, split into blocks of at most `block_size`
-/// octets numbered from `first_block` in P2 (GP v2.3 §11.11.2.2: the block
+/// octets numbered from `first_block` in P2 (GP v2.3 §11.11.2: the block
 /// number runs `00`-`FF`; the last command has P1 b8 set).
 ///
 /// The split is on octet boundaries: a DGI or TLV may continue in the next
