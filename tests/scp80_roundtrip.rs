@@ -312,6 +312,45 @@ proptest! {
     }
 }
 
+/// A PoR too long for one SMS: the card splits it over SMS-SUBMITs with
+/// IEI 71, the server reassembles (out of order) and verifies it; the
+/// checksum still covers `02 71 00`.
+#[test]
+fn long_por_over_concatenated_submits() {
+    let keys = keyset(CipherAlgorithm::Aes128);
+    let command = CommandHeader {
+        spi: Spi([0x16, 0x39]),
+        kic: Kic(0x12),
+        kid: Kid(0x12),
+        tar: Tar([0, 0, 1]),
+        cntr: Cntr::from_u64(9).unwrap(),
+    };
+    let data = payload(300, 4);
+    let mut out = [0u8; 400];
+    let n = response::build(
+        Framing::SmsPp,
+        &command,
+        &keys,
+        PorStatus::OK,
+        &data,
+        &mut out,
+    )
+    .unwrap();
+    let segs: Vec<_> = sms::response_segments(&out[..n], ConcatReference::Ref16(0xBEEF))
+        .unwrap()
+        .collect();
+    assert_eq!(segs.len(), 3);
+    let mut r = Reassembler::<4>::new();
+    for s in segs.iter().rev() {
+        r.push(s).unwrap();
+    }
+    assert_eq!(r.packet_iei(), Some(sms::IEI_RESPONSE_PACKET));
+    let mut packet = [0u8; 400];
+    let len = r.assemble(&mut packet).unwrap();
+    let por = response::verify(Framing::SmsPp, &command, &keys, &mut packet[..len]).unwrap();
+    assert_eq!((por.status, por.data), (PorStatus::OK, &data[..]));
+}
+
 #[test]
 fn reassembly_errors() {
     let packet = payload(400, 1);
@@ -391,6 +430,47 @@ fn segment_sizes() {
     );
     assert_eq!(&segs[1][..7], &[0x06, 0x08, 0x04, 0x12, 0x34, 0x03, 0x02]);
     assert!(sms::segments(&payload(70000, 0), r).is_err());
+}
+
+/// The largest payloads that still fit one SMS (137-octet packet):
+/// 3DES + CC + ciphering 106, AES + CC + ciphering 98, CC alone 113
+/// (shared/reference/scp80-scp81.md §1.1, from pySim's `*-maxSingleSms`).
+#[test]
+fn largest_single_sms_payloads() {
+    for (algo, nibble, spi0, max) in [
+        (CipherAlgorithm::Tdes2, 5u8, 0x16u8, 106usize),
+        (CipherAlgorithm::Aes128, 2, 0x16, 98),
+        (CipherAlgorithm::Aes128, 2, 0x12, 113),
+    ] {
+        let header = CommandHeader {
+            spi: Spi([spi0, 0x39]),
+            kic: Kic(0x10 | nibble),
+            kid: Kid(0x10 | nibble),
+            tar: Tar([0, 0, 1]),
+            cntr: Cntr::from_u64(1).unwrap(),
+        };
+        let mut out = [0u8; 200];
+        let fits = command::wrap(
+            Framing::SmsPp,
+            &header,
+            &payload(max, 0),
+            &keyset(algo),
+            &mut out,
+        )
+        .unwrap();
+        let over = command::wrap(
+            Framing::SmsPp,
+            &header,
+            &payload(max + 1, 0),
+            &keyset(algo),
+            &mut out,
+        )
+        .unwrap();
+        assert!(
+            fits <= sms::MAX_SINGLE_PACKET && over > sms::MAX_SINGLE_PACKET,
+            "{algo:?} {fits} {over}"
+        );
+    }
 }
 
 #[test]

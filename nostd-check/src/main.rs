@@ -104,6 +104,22 @@ pub extern "C" fn _start() -> ! {
     {
         sink = sink.wrapping_add(n);
     }
+    // SCP80: wrap a command packet with AES-128 CC + ciphering, no heap.
+    if let Ok(key) = smsr::crypto::Key::aes(&[0x11; 16]) {
+        let keys = smsr::scp80::KeySet::new().with_kic(&key).with_kid(&key);
+        let header = smsr::scp80::CommandHeader {
+            spi: smsr::scp80::Spi([0x16, 0x39]),
+            kic: smsr::scp80::Kic(0x12),
+            kid: smsr::scp80::Kid(0x12),
+            tar: smsr::scp80::Tar([0, 0, 1]),
+            cntr: smsr::scp80::Cntr([0, 0, 0, 0, 1]),
+        };
+        let mut out = [0u8; 64];
+        let framing = smsr::scp80::Framing::SmsPp;
+        if let Ok(n) = smsr::scp80::command::wrap(framing, &header, &input, &keys, &mut out) {
+            sink = sink.wrapping_add(n);
+        }
+    }
     core::hint::black_box(sink);
     loop {}
 }

@@ -8,6 +8,7 @@ use core::fmt;
 use aes::{Aes128, Aes192, Aes256};
 use cbc_mac::CbcMac;
 use cipher::KeyInit;
+use cmac::digest::InnerInit;
 use cmac::{Cmac, Mac};
 use crc::{CRC_16_IBM_SDLC, CRC_32_ISO_HDLC, Crc};
 use des::{Des, TdesEde2, TdesEde3};
@@ -130,25 +131,25 @@ impl Eq for Tag {}
 
 #[derive(Clone)]
 enum Inner {
-    Des(CbcMac<Des>),
-    Tdes2(CbcMac<TdesEde2>),
-    Tdes3(CbcMac<TdesEde3>),
-    Aes128(Cmac<Aes128>),
-    Aes192(Cmac<Aes192>),
-    Aes256(Cmac<Aes256>),
+    Des(Des),
+    Tdes2(TdesEde2),
+    Tdes3(TdesEde3),
+    Aes128(Aes128),
+    Aes192(Aes192),
+    Aes256(Aes256),
     Crc16,
     Crc32,
 }
 
-/// A prepared checksum: for a CC, the expanded key schedule (and CMAC
-/// subkeys) computed once; cloning it per packet is cheap.
+/// A prepared checksum: for a CC, the expanded key schedule, computed
+/// once; each computation borrows it (nothing is copied per packet).
 #[derive(Clone)]
 pub struct Checksum {
     inner: Inner,
 }
 
-fn mac<M: KeyInit>(key: &Key) -> Option<M> {
-    M::new_from_slice(key.dangerous_bytes()).ok()
+fn schedule<C: KeyInit>(key: &Key) -> Option<C> {
+    C::new_from_slice(key.dangerous_bytes()).ok()
 }
 
 impl Checksum {
@@ -157,12 +158,12 @@ impl Checksum {
     #[must_use]
     pub fn cc(key: &Key) -> Self {
         let inner = match key.algorithm() {
-            CipherAlgorithm::Des => mac(key).map(Inner::Des),
-            CipherAlgorithm::Tdes2 => mac(key).map(Inner::Tdes2),
-            CipherAlgorithm::Tdes3 => mac(key).map(Inner::Tdes3),
-            CipherAlgorithm::Aes128 => mac(key).map(Inner::Aes128),
-            CipherAlgorithm::Aes192 => mac(key).map(Inner::Aes192),
-            CipherAlgorithm::Aes256 => mac(key).map(Inner::Aes256),
+            CipherAlgorithm::Des => schedule(key).map(Inner::Des),
+            CipherAlgorithm::Tdes2 => schedule(key).map(Inner::Tdes2),
+            CipherAlgorithm::Tdes3 => schedule(key).map(Inner::Tdes3),
+            CipherAlgorithm::Aes128 => schedule(key).map(Inner::Aes128),
+            CipherAlgorithm::Aes192 => schedule(key).map(Inner::Aes192),
+            CipherAlgorithm::Aes256 => schedule(key).map(Inner::Aes256),
         };
         // `Key` guarantees the length; the fallback only keeps this total.
         Self {
@@ -203,14 +204,14 @@ impl Checksum {
 
     /// Starts a computation over data given in pieces.
     #[must_use]
-    pub fn start(&self) -> ChecksumState {
+    pub fn start(&self) -> ChecksumState<'_> {
         let state = match &self.inner {
-            Inner::Des(m) => State::Des(m.clone()),
-            Inner::Tdes2(m) => State::Tdes2(m.clone()),
-            Inner::Tdes3(m) => State::Tdes3(m.clone()),
-            Inner::Aes128(m) => State::Aes128(m.clone()),
-            Inner::Aes192(m) => State::Aes192(m.clone()),
-            Inner::Aes256(m) => State::Aes256(m.clone()),
+            Inner::Des(c) => State::Des(CbcMac::inner_init(c)),
+            Inner::Tdes2(c) => State::Tdes2(CbcMac::inner_init(c)),
+            Inner::Tdes3(c) => State::Tdes3(CbcMac::inner_init(c)),
+            Inner::Aes128(c) => State::Aes128(Cmac::inner_init(c)),
+            Inner::Aes192(c) => State::Aes192(Cmac::inner_init(c)),
+            Inner::Aes256(c) => State::Aes256(Cmac::inner_init(c)),
             Inner::Crc16 => State::Crc16(CRC16.digest()),
             Inner::Crc32 => State::Crc32(CRC32.digest()),
         };
@@ -236,23 +237,23 @@ impl fmt::Debug for Checksum {
     }
 }
 
-enum State {
-    Des(CbcMac<Des>),
-    Tdes2(CbcMac<TdesEde2>),
-    Tdes3(CbcMac<TdesEde3>),
-    Aes128(Cmac<Aes128>),
-    Aes192(Cmac<Aes192>),
-    Aes256(Cmac<Aes256>),
+enum State<'k> {
+    Des(CbcMac<&'k Des>),
+    Tdes2(CbcMac<&'k TdesEde2>),
+    Tdes3(CbcMac<&'k TdesEde3>),
+    Aes128(Cmac<&'k Aes128>),
+    Aes192(Cmac<&'k Aes192>),
+    Aes256(Cmac<&'k Aes256>),
     Crc16(crc::Digest<'static, u16>),
     Crc32(crc::Digest<'static, u32>),
 }
 
 /// A checksum computation in progress (see [`Checksum::start`]).
-pub struct ChecksumState {
-    state: State,
+pub struct ChecksumState<'k> {
+    state: State<'k>,
 }
 
-impl ChecksumState {
+impl ChecksumState<'_> {
     /// Feeds more data.
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {

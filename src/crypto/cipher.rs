@@ -35,9 +35,11 @@ fn schedule<C: KeyInit>(key: &Key) -> Option<C> {
     C::new_from_slice(key.dangerous_bytes()).ok()
 }
 
-fn cbc_encrypt<C>(cipher: &C, buf: &mut [u8]) -> Result<(), Error>
+/// Zero-IV CBC over a borrowed key schedule (`C` is `&Aes128` etc.), so
+/// nothing is copied per packet.
+fn cbc_encrypt<C>(cipher: C, buf: &mut [u8]) -> Result<(), Error>
 where
-    C: BlockCipherEncrypt + BlockSizeUser + Clone,
+    C: BlockCipherEncrypt + BlockSizeUser,
 {
     let block = C::block_size();
     if !buf.len().is_multiple_of(block) {
@@ -47,22 +49,22 @@ where
         });
     }
     let len = buf.len();
-    cbc::Encryptor::<C>::inner_iv_init(cipher.clone(), &Default::default())
+    cbc::Encryptor::<C>::inner_iv_init(cipher, &Default::default())
         .encrypt_padded::<NoPadding>(buf, len)
         .map(|_| ())
         .map_err(|_| Error::NotBlockAligned { len, block })
 }
 
-fn cbc_decrypt<C>(cipher: &C, buf: &mut [u8]) -> Result<(), Error>
+fn cbc_decrypt<C>(cipher: C, buf: &mut [u8]) -> Result<(), Error>
 where
-    C: BlockCipherDecrypt + BlockSizeUser + Clone,
+    C: BlockCipherDecrypt + BlockSizeUser,
 {
     let block = C::block_size();
     let len = buf.len();
     if !len.is_multiple_of(block) {
         return Err(Error::NotBlockAligned { len, block });
     }
-    cbc::Decryptor::<C>::inner_iv_init(cipher.clone(), &Default::default())
+    cbc::Decryptor::<C>::inner_iv_init(cipher, &Default::default())
         .decrypt_padded::<NoPadding>(buf)
         .map(|_| ())
         .map_err(|_| Error::NotBlockAligned { len, block })

@@ -13,6 +13,7 @@
 use super::check_counter;
 use super::framing::CPI;
 use super::layout::{self, Names, Prefix};
+use super::secure::{self, Shape};
 use super::{Cntr, CounterKey, CounterStore, Error, Framing, KeySet, Kic, Kid, Spi, Tar};
 
 const NAMES: Names = Names {
@@ -24,6 +25,13 @@ const NAMES: Names = Names {
 const FIXED_HEADER: usize = 13;
 /// Offset of CNTR from the SPI.
 const CNTR_AT: usize = 7;
+
+const SHAPE: Shape = Shape {
+    fixed: FIXED_HEADER,
+    cntr_at: CNTR_AT,
+    pcntr_at: 12,
+    header_len: "CHL",
+};
 
 /// The clear header fields of a command packet plus its counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,6 +49,16 @@ pub struct CommandHeader {
 }
 
 impl CommandHeader {
+    /// SPI through PCNTR as transmitted.
+    const fn fixed(&self, pcntr: u8) -> [u8; FIXED_HEADER] {
+        let [s0, s1] = self.spi.0;
+        let [t0, t1, t2] = self.tar.0;
+        let [c0, c1, c2, c3, c4] = self.cntr.0;
+        [
+            s0, s1, self.kic.0, self.kid.0, t0, t1, t2, c0, c1, c2, c3, c4, pcntr,
+        ]
+    }
+
     /// The key under which a receiver stores this packet's counter.
     #[must_use]
     pub const fn counter_key(&self) -> CounterKey {
@@ -234,38 +252,17 @@ impl<'a> CommandRepr<'a> {
     /// [`Error::BufferTooSmall`], or [`Error::TooLong`] when a length
     /// field cannot hold the size.
     pub fn emit(&self, framing: Framing, out: &mut [u8]) -> Result<usize, Error> {
-        let hl = FIXED_HEADER + self.checksum.len();
-        let hl8 = u8::try_from(hl).map_err(|_| Error::TooLong { len: hl, max: 255 })?;
-        let total = self.buffer_len(framing);
-        let have = out.len();
-        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-            needed: total,
-            have,
-        })?;
-        let p = layout::write(framing, CPI, self.rest(), hl8, out)?;
-        let h = &self.header;
-        let fixed = [
-            h.spi.0[0],
-            h.spi.0[1],
-            h.kic.0,
-            h.kid.0,
-            h.tar.0[0],
-            h.tar.0[1],
-            h.tar.0[2],
-            h.cntr.0[0],
-            h.cntr.0[1],
-            h.cntr.0[2],
-            h.cntr.0[3],
-            h.cntr.0[4],
-            self.pcntr,
-        ];
-        let (_, body) = out.split_at_mut(p);
-        let (head, body) = body.split_at_mut(FIXED_HEADER);
-        head.copy_from_slice(&fixed);
-        let (cc, data) = body.split_at_mut(self.checksum.len());
-        cc.copy_from_slice(self.checksum);
-        data.copy_from_slice(self.secured_data);
-        Ok(total)
+        let fixed = self.header.fixed(self.pcntr);
+        secure::lay_out(
+            framing,
+            CPI,
+            &fixed,
+            self.checksum,
+            self.secured_data,
+            0,
+            out,
+        )
+        .map(|(total, _)| total)
     }
 }
 
@@ -286,53 +283,16 @@ pub fn wrap(
     out: &mut [u8],
 ) -> Result<usize, Error> {
     let checksum = keys.checksum_for(header.spi.integrity(), header.kid)?;
-    let cc_len = checksum.map_or(0, |(_, l)| l);
     let cipher = keys.command_cipher(header.spi, header.kic)?;
-    let pad = cipher.map_or(0, |c| {
-        let covered = 6 + cc_len + payload.len();
-        (c.block_len() - covered % c.block_len()) % c.block_len()
-    });
-    let rest = FIXED_HEADER + cc_len + payload.len() + pad;
-    let total = layout::prefix_len(framing, rest) + rest;
-    let have = out.len();
-    let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-        needed: total,
-        have,
-    })?;
-    let hl = (FIXED_HEADER + cc_len) as u8;
-    let p = layout::write(framing, CPI, rest, hl, out)?;
-    let h = header;
-    let fixed = [
-        h.spi.0[0],
-        h.spi.0[1],
-        h.kic.0,
-        h.kid.0,
-        h.tar.0[0],
-        h.tar.0[1],
-        h.tar.0[2],
-        h.cntr.0[0],
-        h.cntr.0[1],
-        h.cntr.0[2],
-        h.cntr.0[3],
-        h.cntr.0[4],
-        pad as u8,
-    ];
-    let (covered_head, body) = out.split_at_mut(p + FIXED_HEADER);
-    if let Some(dst) = covered_head.get_mut(p..) {
-        dst.copy_from_slice(&fixed);
-    }
-    let (cc, data) = body.split_at_mut(cc_len);
-    let (pl, padding) = data.split_at_mut(payload.len());
-    pl.copy_from_slice(payload);
-    padding.fill(0);
-    if let Some((c, len)) = checksum {
-        let tag = c.compute(&[covered_head, data]);
-        cc.copy_from_slice(tag.truncated(len).unwrap_or_default());
-    }
-    if let Some(c) = cipher {
-        let part = out.get_mut(p + CNTR_AT..).unwrap_or_default();
-        c.encrypt_cbc(part)?;
-    }
+    let cc_len = checksum.map_or(0, |(_, l)| l);
+    // CNTR and PCNTR are ciphered along with the RC/CC/DS and the data.
+    let pad = secure::pad_len(cipher, 6 + cc_len + payload.len());
+    let zeros = [0u8; 16];
+    let cc = zeros.get(..cc_len).unwrap_or_default();
+    let fixed = header.fixed(pad as u8);
+    let (total, p) = secure::lay_out(framing, CPI, &fixed, cc, payload, pad, out)?;
+    let packet = out.get_mut(..total).unwrap_or_default();
+    secure::seal(packet, p, &SHAPE, &[], (checksum, cipher))?;
     Ok(total)
 }
 
@@ -372,70 +332,23 @@ pub fn unwrap<'a>(
         let view = CommandPacket::new_checked(&*buf, framing)?;
         (view.prefix, view.spi(), view.kid(), view.kic())
     };
-    let cc_len = prefix.header_len - FIXED_HEADER;
-    let checksum = keys.checksum_for(spi.integrity(), kid)?;
-    let expected = checksum.map_or(0, |(_, l)| l);
-    let len_ok = match checksum {
-        None => cc_len == 0,
-        Some((c, _)) => c.algorithm().allows_len(cc_len),
-    };
-    if !len_ok {
-        return Err(Error::HeaderLength {
-            field: "CHL",
-            declared: prefix.header_len,
-            expected,
-        });
-    }
-    let cipher = keys.command_cipher(spi, kic)?;
-    if let Some(c) = cipher {
-        let part = buf.get_mut(prefix.len + CNTR_AT..).unwrap_or_default();
-        if !part.len().is_multiple_of(c.block_len()) {
-            return Err(Error::CipherLength {
-                len: part.len(),
-                block: c.block_len(),
-            });
-        }
-        c.decrypt_cbc(part)?;
-    }
-    let buf: &'a [u8] = buf;
-    let cc_at = prefix.len + FIXED_HEADER;
-    let (covered_head, body) = buf.split_at_checked(cc_at).ok_or(Error::Truncated {
-        field: "CNTR",
-        offset: prefix.len,
-        needed: FIXED_HEADER,
-        have: buf.len().saturating_sub(prefix.len),
-    })?;
-    let (received, data) = body.split_at_checked(cc_len).unwrap_or((body, &[]));
-    if let Some((c, _)) = checksum
-        && !c.compute(&[covered_head, data]).matches(received)
-    {
-        return Err(Error::ChecksumFailed);
-    }
+    let security = (
+        keys.checksum_for(spi.integrity(), kid)?,
+        keys.command_cipher(spi, kic)?,
+    );
+    let opened = secure::open(buf, prefix, &SHAPE, &[], security)?;
     let view = CommandPacket {
-        buffer: buf,
+        buffer: opened.plain,
         framing,
         prefix,
     };
-    let pcntr = view.pcntr();
-    let pad = usize::from(pcntr);
-    let pad_ok = match cipher {
-        Some(c) => pad < c.block_len() && pad <= data.len(),
-        None => pad == 0,
-    };
-    if !pad_ok {
-        return Err(Error::Padding {
-            pcntr,
-            data_len: data.len(),
-            ciphered: cipher.is_some(),
-        });
-    }
     let header = view.header();
     let new_counter =
         check_counter(spi.counter_mode(), header.cntr, stored).map_err(Error::Counter)?;
     Ok(Unwrapped {
         header,
-        pcntr,
-        payload: data.get(..data.len() - pad).unwrap_or_default(),
+        pcntr: opened.pcntr,
+        payload: opened.payload,
         new_counter,
     })
 }

@@ -10,7 +10,10 @@
 /// * [`Framing::Generic`] (ETSI TS 102 225 §5.1.1 table 1, §5.2.1 table 4;
 ///   CAT_TP, TCP/IP, HTTP): CPI (`01`) / RPI (`02`) and CHI / RHI (`00`)
 ///   are one octet each and CPL / RPL are BER-TLV lengths; the RC/CC/DS
-///   covers every octet from the CPI / RPI.
+///   covers every octet from the CPI / RPI. No public vector of this form
+///   was found: the CPI value `01` and the coverage follow pySim's dialect
+///   table (osmocom/pysim `pySim/ota.py`); a one-octet CHI / RHI of `00`
+///   is assumed (pySim marks it "NULL") and is checked on input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Framing {
     /// The SMS-PP form of TS 31.115 (CPL from the first octet).

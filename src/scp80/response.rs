@@ -14,8 +14,8 @@
 
 use super::framing::{POR_UDH, RPI};
 use super::layout::{self, Names, Prefix};
+use super::secure::{self, Security, Shape};
 use super::{Cntr, CommandHeader, Error, Framing, KeySet, PorStatus, Spi, Tar};
-use crate::crypto::{Checksum, Cipher};
 
 const NAMES: Names = Names {
     packet_len: "RPL",
@@ -26,6 +26,13 @@ const NAMES: Names = Names {
 const FIXED_HEADER: usize = 10;
 /// Offset of CNTR from the TAR.
 const CNTR_AT: usize = 3;
+
+const SHAPE: Shape = Shape {
+    fixed: FIXED_HEADER,
+    cntr_at: CNTR_AT,
+    pcntr_at: 8,
+    header_len: "RHL",
+};
 
 /// A zero-copy view of a response packet (from RPL in the SMS-PP form,
 /// from RPI in the generic form); [`ResponsePacket::new_checked`] checks
@@ -171,22 +178,9 @@ impl<'a> ResponseRepr<'a> {
     /// # Errors
     /// [`Error::BufferTooSmall`] or [`Error::TooLong`].
     pub fn emit(&self, framing: Framing, out: &mut [u8]) -> Result<usize, Error> {
-        let hl = FIXED_HEADER + self.checksum.len();
-        let hl8 = u8::try_from(hl).map_err(|_| Error::TooLong { len: hl, max: 255 })?;
-        let total = self.buffer_len(framing);
-        let have = out.len();
-        let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-            needed: total,
-            have,
-        })?;
-        let p = layout::write(framing, RPI, self.rest(), hl8, out)?;
-        let (_, body) = out.split_at_mut(p);
-        let (head, body) = body.split_at_mut(FIXED_HEADER);
-        head.copy_from_slice(&fixed(self.tar, self.cntr, self.pcntr, self.status));
-        let (cc, data) = body.split_at_mut(self.checksum.len());
-        cc.copy_from_slice(self.checksum);
-        data.copy_from_slice(self.data);
-        Ok(total)
+        let fixed = fixed(self.tar, self.cntr, self.pcntr, self.status);
+        secure::lay_out(framing, RPI, &fixed, self.checksum, self.data, 0, out)
+            .map(|(total, _)| total)
     }
 }
 
@@ -204,11 +198,8 @@ fn covered_prefix(framing: Framing) -> &'static [u8] {
     }
 }
 
-/// A checksum with its field length, and a cipher, as a PoR uses them.
-type PorSecurity<'k> = (Option<(&'k Checksum, usize)>, Option<&'k Cipher>);
-
 /// The PoR checksum and cipher that the command's SPI asks for.
-fn por_security<'k>(keys: &'k KeySet, command: &CommandHeader) -> Result<PorSecurity<'k>, Error> {
+fn por_security<'k>(keys: &'k KeySet, command: &CommandHeader) -> Result<Security<'k>, Error> {
     let spi: Spi = command.spi;
     let checksum = keys.checksum_for(spi.por_integrity(), command.kid)?;
     let cipher = if spi.por_ciphered() {
@@ -235,35 +226,16 @@ pub fn build(
     data: &[u8],
     out: &mut [u8],
 ) -> Result<usize, Error> {
-    let (checksum, cipher) = por_security(keys, command)?;
-    let cc_len = checksum.map_or(0, |(_, l)| l);
-    let pad = cipher.map_or(0, |c| {
-        let covered = 7 + cc_len + data.len();
-        (c.block_len() - covered % c.block_len()) % c.block_len()
-    });
-    let rest = FIXED_HEADER + cc_len + data.len() + pad;
-    let total = layout::prefix_len(framing, rest) + rest;
-    let have = out.len();
-    let out = out.get_mut(..total).ok_or(Error::BufferTooSmall {
-        needed: total,
-        have,
-    })?;
-    let p = layout::write(framing, RPI, rest, (FIXED_HEADER + cc_len) as u8, out)?;
-    let (head, body) = out.split_at_mut(p + FIXED_HEADER);
-    if let Some(dst) = head.get_mut(p..) {
-        dst.copy_from_slice(&fixed(command.tar, command.cntr, pad as u8, status));
-    }
-    let (cc, rest_data) = body.split_at_mut(cc_len);
-    let (d, padding) = rest_data.split_at_mut(data.len());
-    d.copy_from_slice(data);
-    padding.fill(0);
-    if let Some((c, len)) = checksum {
-        let tag = c.compute(&[covered_prefix(framing), head, rest_data]);
-        cc.copy_from_slice(tag.truncated(len).unwrap_or_default());
-    }
-    if let Some(c) = cipher {
-        c.encrypt_cbc(out.get_mut(p + CNTR_AT..).unwrap_or_default())?;
-    }
+    let security = por_security(keys, command)?;
+    let cc_len = security.0.map_or(0, |(_, l)| l);
+    // CNTR, PCNTR and the status are ciphered along with the rest.
+    let pad = secure::pad_len(security.1, 7 + cc_len + data.len());
+    let zeros = [0u8; 16];
+    let cc = zeros.get(..cc_len).unwrap_or_default();
+    let fixed = fixed(command.tar, command.cntr, pad as u8, status);
+    let (total, p) = secure::lay_out(framing, RPI, &fixed, cc, data, pad, out)?;
+    let packet = out.get_mut(..total).unwrap_or_default();
+    secure::seal(packet, p, &SHAPE, covered_prefix(framing), security)?;
     Ok(total)
 }
 
@@ -297,65 +269,19 @@ pub fn verify<'a>(
     buf: &'a mut [u8],
 ) -> Result<VerifiedPor<'a>, Error> {
     let prefix = ResponsePacket::new_checked(&*buf, framing)?.prefix;
-    let (checksum, cipher) = por_security(keys, command)?;
-    let cc_len = prefix.header_len - FIXED_HEADER;
-    let len_ok = match checksum {
-        None => cc_len == 0,
-        Some((c, _)) => c.algorithm().allows_len(cc_len),
-    };
-    if !len_ok {
-        return Err(Error::HeaderLength {
-            field: "RHL",
-            declared: prefix.header_len,
-            expected: FIXED_HEADER + checksum.map_or(0, |(_, l)| l),
-        });
-    }
-    if let Some(c) = cipher {
-        let part = buf.get_mut(prefix.len + CNTR_AT..).unwrap_or_default();
-        if !part.len().is_multiple_of(c.block_len()) {
-            return Err(Error::CipherLength {
-                len: part.len(),
-                block: c.block_len(),
-            });
-        }
-        c.decrypt_cbc(part)?;
-    }
-    let buf: &'a [u8] = buf;
-    let (head, body) = buf
-        .split_at_checked(prefix.len + FIXED_HEADER)
-        .unwrap_or((buf, &[]));
-    let (received, data) = body.split_at_checked(cc_len).unwrap_or((body, &[]));
-    if let Some((c, _)) = checksum
-        && !c
-            .compute(&[covered_prefix(framing), head, data])
-            .matches(received)
-    {
-        return Err(Error::ChecksumFailed);
-    }
+    let security = por_security(keys, command)?;
+    let opened = secure::open(buf, prefix, &SHAPE, covered_prefix(framing), security)?;
     let view = ResponsePacket {
-        buffer: buf,
+        buffer: opened.plain,
         framing,
         prefix,
     };
-    let pcntr = view.pcntr();
-    let pad = usize::from(pcntr);
-    let pad_ok = match cipher {
-        Some(c) => pad < c.block_len() && pad <= data.len(),
-        None => pad == 0,
-    };
-    if !pad_ok {
-        return Err(Error::Padding {
-            pcntr,
-            data_len: data.len(),
-            ciphered: cipher.is_some(),
-        });
-    }
     Ok(VerifiedPor {
         tar: view.tar(),
         cntr: view.cntr(),
-        pcntr,
+        pcntr: opened.pcntr,
         status: view.status(),
-        data: data.get(..data.len() - pad).unwrap_or_default(),
+        data: opened.payload,
     })
 }
 
