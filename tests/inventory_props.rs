@@ -17,7 +17,7 @@ use smsr::inventory::{
     Eis, FollowUp, Operation, Pol2Action, Pol2Qualification, Pol2Rule, ProfileInfo, ProfileState,
     RefusalReason,
 };
-use smsr::isdr::notification::TAG_AID_CTLV;
+use smsr::isdr::notification::TAG_AID;
 use smsr::isdr::response::StatusCode;
 use smsr::isdr::{Aid, Eid, Notification, NotificationType, Tar};
 
@@ -80,10 +80,7 @@ fn build(s: &Setup) -> Eis {
             [Pol2Qualification::NotAllowed, Pol2Qualification::AutoDelete][*q as usize];
         let p = &mut eis.profiles[*i];
         if p.pol2_for(action).is_none() {
-            p.pol2.push(Pol2Rule {
-                action,
-                qualification,
-            });
+            p.pol2.push(Pol2Rule::new(action, qualification));
         }
     }
     eis
@@ -124,7 +121,7 @@ fn expected_code(reason: RefusalReason) -> StatusCode {
             StatusCode::new("8.2.1", "3.3")
         }
         RefusalReason::InsufficientMemory => StatusCode::new("8.1", "4.8"),
-        RefusalReason::WrongState(_) => StatusCode::new("8.2.1", "1.2"),
+        RefusalReason::WrongState(_) | RefusalReason::NotOwner => StatusCode::new("8.2.1", "1.2"),
         RefusalReason::Pol2(_) => StatusCode::new("8.2.3", "3.8"),
         _ => StatusCode::new("8.2", "3.8"),
     }
@@ -153,6 +150,7 @@ fn reason_holds(eis: &Eis, op: &Operation<'_>, reason: RefusalReason) -> bool {
         }
         RefusalReason::EnabledProfile => p.is_some_and(|p| p.state == ProfileState::Enabled),
         RefusalReason::EmergencyProfile => p.is_some_and(|p| p.emergency_profile_attribute),
+        RefusalReason::NotOwner => false,
         RefusalReason::Pol2(a) => eis
             .profiles
             .iter()
@@ -164,11 +162,11 @@ fn reason_holds(eis: &Eis, op: &Operation<'_>, reason: RefusalReason) -> bool {
 fn notify(eis: &mut Eis, kind: NotificationType, seq: &mut u16, target: Aid) {
     *seq = seq.wrapping_add(1);
     let n = Notification {
-        eid: eis.eid,
+        eid: eis.eid(),
         kind,
         sequence_number: *seq,
         isd_p_aid: Some(target),
-        aid_tag: TAG_AID_CTLV,
+        aid_tag: TAG_AID,
         imei: None,
         meid: None,
     };

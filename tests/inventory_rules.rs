@@ -16,7 +16,7 @@ use smsr::inventory::{
     RefusalReason, SubscriptionAddress,
 };
 use smsr::isdr::audit::{ExtendedCardResources, IsdpStatus, LifeCycle, PROPERTY_FALLBACK};
-use smsr::isdr::notification::TAG_AID_CTLV;
+use smsr::isdr::notification::TAG_AID;
 use smsr::isdr::response::StatusCode;
 use smsr::isdr::{Aid, Eid, Es5Error, Notification, NotificationType, Tar};
 
@@ -56,11 +56,11 @@ fn fleet_eis() -> Eis {
 
 fn notification(eis: &Eis, kind: NotificationType, seq: u16, isdp: Aid) -> Notification {
     Notification {
-        eid: eis.eid,
+        eid: eis.eid(),
         kind,
         sequence_number: seq,
         isd_p_aid: Some(isdp),
-        aid_tag: TAG_AID_CTLV,
+        aid_tag: TAG_AID,
         imei: None,
         meid: None,
     }
@@ -120,6 +120,10 @@ fn create_download_enable_disable_delete_lifecycle() {
         eff.follow_ups,
         [FollowUp::ConfirmNotification { sequence_number: 7 }]
     );
+    eis.record_notification(&n, "2026-11-24T09:00:00Z");
+    let rec = eis.audit_trail.last().unwrap();
+    assert_eq!(rec.operation_type.0, 0x02);
+    assert_eq!(rec.iccid.as_deref(), Some("8949000000000000003"));
     // Retransmission: nothing changes.
     let again = eis.apply_notification(&n);
     assert!(again.duplicate);
@@ -144,7 +148,7 @@ fn create_download_enable_disable_delete_lifecycle() {
         iccid: "8949000000000000003",
     };
     let cmd = eis.es5_command(&delete).unwrap().unwrap();
-    assert_eq!(&cmd.as_bytes()[..4], &[0x80, 0xE4, 0x00, 0x80]);
+    assert_eq!(&cmd.as_bytes()[..4], &[0x80, 0xE4, 0x00, 0x40]);
     assert!(eis.apply_result(&delete, &Ok(())));
     assert!(eis.profile("8949000000000000003").is_none());
     assert_eq!(eis.available_memory_for_profiles, 100_000);
@@ -225,10 +229,10 @@ fn refusals_carry_sgp02_codes() {
         )
     );
     // POL2: B may not be disabled, so A may not be enabled either.
-    eis.profiles[1].pol2.push(Pol2Rule {
-        action: Pol2Action::Disable,
-        qualification: Pol2Qualification::NotAllowed,
-    });
+    eis.profiles[1].pol2.push(Pol2Rule::new(
+        Pol2Action::Disable,
+        Pol2Qualification::NotAllowed,
+    ));
     let p = refused(
         &eis,
         Operation::DisableProfile {
@@ -259,10 +263,10 @@ fn refusals_carry_sgp02_codes() {
     );
     assert_eq!(f.1, RefusalReason::FallbackProfile);
     // POL2 delete not allowed; MasterDelete ignores POL2.
-    eis.profiles[1].pol2.push(Pol2Rule {
-        action: Pol2Action::Delete,
-        qualification: Pol2Qualification::NotAllowed,
-    });
+    eis.profiles[1].pol2.push(Pol2Rule::new(
+        Pol2Action::Delete,
+        Pol2Qualification::NotAllowed,
+    ));
     let d = refused(
         &eis,
         Operation::DeleteProfile {
@@ -334,6 +338,35 @@ fn refusals_carry_sgp02_codes() {
 }
 
 #[test]
+fn only_owners_may_act() {
+    let eis = fleet_eis();
+    let op = Operation::DisableProfile {
+        iccid: "8949000000000000002",
+    };
+    let r = eis.check_for("MNO-A", &op).unwrap_err();
+    assert_eq!(
+        (r.code, r.reason),
+        (StatusCode::new("8.2.1", "1.2"), RefusalReason::NotOwner)
+    );
+    // The owner MNO and the SM-DP pass the ownership check (and meet the state rule).
+    assert_eq!(
+        eis.check_for("MNO-B", &op).unwrap_err().reason,
+        RefusalReason::WrongState(ProfileState::Disabled)
+    );
+    assert_eq!(
+        eis.check_for("SMDP-B", &op).unwrap_err().reason,
+        RefusalReason::WrongState(ProfileState::Disabled)
+    );
+    eis.check_for(
+        "MNO-B",
+        &Operation::EnableProfile {
+            iccid: "8949000000000000002",
+        },
+    )
+    .unwrap();
+}
+
+#[test]
 fn fallback_moves_and_auto_delete_follows() {
     let mut eis = fleet_eis();
     let op = Operation::SetFallbackAttribute {
@@ -351,10 +384,10 @@ fn fallback_moves_and_auto_delete_follows() {
     );
 
     // A is now a normal profile with POL2 auto-delete on disable.
-    eis.profiles[0].pol2.push(Pol2Rule {
-        action: Pol2Action::Disable,
-        qualification: Pol2Qualification::AutoDelete,
-    });
+    eis.profiles[0].pol2.push(Pol2Rule::new(
+        Pol2Action::Disable,
+        Pol2Qualification::AutoDelete,
+    ));
     let n = notification(
         &eis,
         NotificationType::PROFILE_CHANGE_SUCCEEDED,
@@ -489,7 +522,7 @@ fn key_values_never_in_debug() {
     let mut eis = fleet_eis();
     eis.isd_r.key_sets.push(KeySet {
         version: 1,
-        key_set_type: KeySetType::Scp80,
+        key_set_type: Some(KeySetType::Scp80),
         counter: Some(5),
         keys: vec![Key {
             index: 1,
@@ -497,6 +530,7 @@ fn key_values_never_in_debug() {
             kcv: None,
             value: SecretKey::new(vec![0x5A; 16]),
         }],
+        certificates: vec![],
     });
     let dbg = format!("{eis:?}");
     assert!(dbg.contains("redacted"));
@@ -509,23 +543,60 @@ fn key_values_never_in_debug() {
 fn serde_uses_sgp02_element_names() {
     let eis = fleet_eis();
     let v = serde_json::to_value(&eis).unwrap();
-    assert_eq!(v["Eid"], "89049032123451234512345678901235");
+    // Names and nesting of the GSMA EISType schema (whty JAXB classes).
+    let esi = &v["EumSignedInfo"];
+    assert_eq!(esi["Eid"], "89049032123451234512345678901235");
+    assert_eq!(
+        esi["Isd-p-loadfile-aid"],
+        "A0000005591010FFFFFFFF8900000D00"
+    );
+    assert_eq!(esi["Ecasd"]["Role"], "ECASD");
     for k in [
-        "Eum-Id",
+        "Eum-id",
+        "ProductionDate",
+        "PlatformType",
+        "PlatformVersion",
+        "Isd-p-module-aid",
+        "EuiccCapabilities",
+    ] {
+        assert!(esi.get(k).is_some(), "{k}");
+    }
+    for k in [
         "ProfileInfo",
         "Isd-r",
-        "Ecasd",
         "Smsr-id",
+        "RemainingMemory",
         "AvailableMemoryForProfiles",
+        "AuditTrail",
     ] {
         assert!(v.get(k).is_some(), "{k}");
     }
+    assert!(v["AuditTrail"]["Record"].is_array());
     let p = &v["ProfileInfo"][1];
     assert_eq!(p["Isd-p-aid"], "A0000005591010FFFFFFFF8900001100");
     assert_eq!(p["FallbackAttribute"], false);
     assert_eq!(p["State"], "Disabled");
     assert_eq!(p["SubscriptionAddress"]["Msisdn"], "491701234567");
-    assert_eq!(v["Isd-r"]["Tar"], "000001");
-    let back: Eis = serde_json::from_value(v).unwrap();
+    assert_eq!(v["Isd-r"]["Tar"][0], "000001");
+    assert_eq!(v["Isd-r"]["Role"], "ISD-R");
+    let back: Eis = serde_json::from_value(v.clone()).unwrap();
     assert_eq!(back, eis);
+    // njiwa's spelling is accepted on input.
+    let mut njiwa = v;
+    let esi = njiwa["EumSignedInfo"].as_object_mut().unwrap();
+    let id = esi.remove("Eum-id").unwrap();
+    esi.insert("Eum-Id".into(), id);
+    assert_eq!(serde_json::from_value::<Eis>(njiwa).unwrap(), eis);
+    // POL2 rule and audit record coding.
+    let rule = Pol2Rule::new(Pol2Action::Disable, Pol2Qualification::AutoDelete);
+    assert_eq!(
+        serde_json::to_value(rule).unwrap(),
+        serde_json::json!({"Subject": "PROFILE", "Action": "DISABLE", "Qualification": "Auto-Delete"})
+    );
+    let mut e = fleet_eis();
+    let n = notification(&e, NotificationType::PROFILE_CHANGE_SUCCEEDED, 1, aid(0x10));
+    e.record_notification(&n, "2026-11-24T09:00:00Z");
+    let v = serde_json::to_value(&e).unwrap();
+    assert_eq!(v["AuditTrail"]["Record"][0]["OperationType"], "02");
+    assert_eq!(serde_json::from_value::<Eis>(v).unwrap(), e);
 }

@@ -13,7 +13,7 @@
 use proptest::prelude::*;
 use smsr::apdu::CommandView;
 use smsr::isdr::es5;
-use smsr::isdr::notification::{DeviceId, TAG_AID_CTLV};
+use smsr::isdr::notification::{DeviceId, TAG_AID};
 use smsr::isdr::response::{self, Es5Error};
 use smsr::isdr::{Aid, Eid, Notification, NotificationType, Tar};
 use smsr::remote::expanded::{c_apdu, command_script};
@@ -105,7 +105,7 @@ fn any_notification() -> impl Strategy<Value = Notification> {
             kind: NotificationType(kind),
             sequence_number: seq,
             isd_p_aid: aid_t.map(|(t, _)| aid(t)),
-            aid_tag: aid_t.map_or(TAG_AID_CTLV, |(_, tag)| Tag::new(tag)),
+            aid_tag: aid_t.map_or(TAG_AID, |(_, tag)| Tag::new(tag)),
             imei: imei.map(|v| DeviceId {
                 tag: Tag::new(0x14),
                 value: heapless::Vec::from_slice(&v).unwrap(),
@@ -137,5 +137,38 @@ proptest! {
         prop_assert!(e.verify().is_ok());
         prop_assert_eq!(Eid::parse_digits(&e.to_string()).unwrap(), e);
         prop_assert_eq!(Eid::from_get_data(&e.to_get_data()).unwrap(), e);
+    }
+}
+
+proptest! {
+    /// Every ISD-P TAR gives well-formed ES5 commands whose data carry the
+    /// AID as `4F 10 <AID>` (DGI value for STORE DATA, plain for DELETE).
+    #[test]
+    fn builders_carry_the_isdp_aid(tar in 0x10u32..=0xFFFF, seq in any::<u16>(), mem in proptest::option::of(any::<u32>())) {
+        let a = aid(tar);
+        let mut tagged = vec![0x4F, 0x10];
+        tagged.extend_from_slice(a.as_bytes());
+        for (c, dgi) in [
+            (es5::enable_profile(&a).unwrap(), Some([0x3A, 0x03])),
+            (es5::disable_profile(&a).unwrap(), Some([0x3A, 0x04])),
+            (es5::set_fallback_attribute(&a).unwrap(), Some([0x3A, 0x05])),
+            (es5::delete_isdp(&a).unwrap(), None),
+        ] {
+            let v = CommandView::parse(c.as_bytes()).unwrap();
+            match dgi {
+                Some(d) => {
+                    prop_assert_eq!(&v.data()[..2], &d[..]);
+                    prop_assert_eq!(usize::from(v.data()[2]), v.data().len() - 3);
+                    prop_assert_eq!(&v.data()[3..], &tagged[..]);
+                }
+                None => prop_assert_eq!(v.data(), &tagged[..]),
+            }
+        }
+        let c = es5::create_isdp(&a, mem).unwrap();
+        let v = CommandView::parse(c.as_bytes()).unwrap();
+        prop_assert_eq!((v.p1(), v.p2()), (0x0C, 0x00));
+        prop_assert_eq!(&v.data()[35..51], a.as_bytes());
+        let n = es5::handle_notification_confirmation(seq).unwrap();
+        prop_assert_eq!(&n.as_bytes()[10..12], &seq.to_be_bytes()[..]);
     }
 }

@@ -151,14 +151,14 @@ fn every_es4_function_and_the_error_answers() {
     assert_eq!(state(&eis(api, MNO_A, &eid), &b1), None);
 
     // The audit trail records the functions with their requester.
-    let trail = eis(api, MNO_A, &eid)["AuditTrail"]
+    let trail = eis(api, MNO_A, &eid)["AuditTrail"]["Record"]
         .as_array()
         .unwrap()
         .clone();
     assert!(
         trail
             .iter()
-            .any(|r| r["OperationType"] == 0x0200 && r["RequesterId"] == "MNO-A")
+            .any(|r| r["OperationType"] == "0200" && r["RequesterId"] == "MNO-A")
     );
 
     // The card agrees with the EIS.
@@ -318,7 +318,7 @@ fn an_euicc_without_https_is_served_over_scp80_with_pors() {
     let server = start_server(&dir, &dir.join("db.sqlite"), &smsc(&fleet), &[]);
     let api = api(&server);
     let mut m = members(&fleet)[1].clone();
-    m["Eis"]["EuiccCapabilities"]["HttpSupport"] = json!(false);
+    m["Eis"]["EumSignedInfo"]["EuiccCapabilities"]["HttpSupport"] = json!(false);
     register_all(api, std::slice::from_ref(&m), 1);
     let (eid, msisdn) = (eid_of(&m), msisdn_of(&m));
     let ic = iccid(1, 1);

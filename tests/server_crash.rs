@@ -96,11 +96,11 @@ fn sigkill_in_the_middle_of_a_batch() {
         assert_eq!(state(&e, &iccid(1, i)).as_deref(), Some("Enabled"), "{eid}");
         assert_eq!(e["ProfileInfo"][0]["Isd-p-aid"], profiles[0]["Aid"]);
         // Exactly one EnableProfile record per eUICC: applied once.
-        let enables: Vec<&Value> = e["AuditTrail"]
+        let enables: Vec<&Value> = e["AuditTrail"]["Record"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|r| r["OperationType"] == 0x0200)
+            .filter(|r| r["OperationType"] == "0200")
             .collect();
         assert_eq!(enables.len(), 1, "{eid}: {enables:?}");
         if enables[0]["OperationExecutionStatus"]["Status"] == "Executed-WithWarning" {

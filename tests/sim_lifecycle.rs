@@ -7,6 +7,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
+#![cfg(feature = "sim")]
 //! Full ES5 lifecycles through the simulator with bytes only: the server
 //! side builds with `isdr::es5`, wraps with `scp80`, and reads the PoRs,
 //! response scripts and notifications with the server-side parsers.
@@ -22,6 +23,7 @@ use smsr::isdr::{Aid, Eid, Tar, es5, response};
 use smsr::remote::Coding;
 use smsr::scp80::PorStatus;
 use smsr::sim::{Euicc, Pol1, fleet};
+use smsr::tlv::Encode;
 
 fn setup() -> (Euicc, Server) {
     let cfg = fleet::member(7, 0).unwrap();
@@ -396,4 +398,192 @@ fn memory_quota_and_script_stops_at_first_error() {
     assert!(sim.card().profiles.is_empty());
     // The definite answer carries the executed count 1 (AB 80 01 01 …).
     assert_eq!(&ex.data[..5], &[0xAB, ex.data[1], 0x80, 0x01, 0x01]);
+}
+
+#[test]
+fn emergency_attribute_parameters_and_status_paging() {
+    let (mut sim, mut server) = setup();
+    let aids: Vec<Aid> = (0..8).map(|i| isdp(0x50 + i)).collect();
+    for (i, a) in aids.iter().enumerate() {
+        create_and_load(
+            &mut server,
+            &mut sim,
+            a,
+            &profile_header([i as u8; 10], None),
+        );
+    }
+    // Emergency on one, fall-back on another; neither on the same profile.
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::set_emergency_profile_attribute(&aids[0])
+            .unwrap()
+            .as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::SUCCESS);
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::set_fallback_attribute(&aids[0]).unwrap().as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::CONDITIONS_NOT_SATISFIED);
+    store(
+        &mut server,
+        &mut sim,
+        es5::set_fallback_attribute(&aids[1]).unwrap().as_bytes(),
+    );
+    // The emergency and fall-back profiles cannot be deleted.
+    for a in &aids[..2] {
+        let ex = store(
+            &mut server,
+            &mut sim,
+            es5::delete_isdp(a).unwrap().as_bytes(),
+        );
+        assert_eq!(ex.sw(0), StatusWord::CONDITIONS_NOT_SATISFIED);
+    }
+    // Eight E3 entries do not fit 256 octets: 6310, then GET STATUS with
+    // P2 03 (next occurrence) returns the rest.
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::audit_isdp_status(None).unwrap().as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::MORE_DATA);
+    let first: Vec<_> = IsdpStatusList::new(&ex.rapdus[0].0)
+        .map(Result::unwrap)
+        .collect();
+    assert!(ex.rapdus[0].0.len() <= 256 && first.len() < 8);
+    let all = es5::audit_isdp_status(None).unwrap();
+    let mut next = all.as_bytes().to_vec();
+    next[3] = 0x03;
+    let ex = server.run(&mut sim, &[all.as_bytes(), &next]);
+    assert_eq!(
+        (ex.sw(0), ex.sw(1)),
+        (StatusWord::MORE_DATA, StatusWord::SUCCESS)
+    );
+    let rest: Vec<_> = IsdpStatusList::new(&ex.rapdus[1].0)
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(first.len() + rest.len(), 8);
+    assert_eq!(
+        first[0].properties,
+        Some(0x02),
+        "emergency bit (UNCONFIRMED coding)"
+    );
+    assert_eq!(first[1].fallback(), Some(true));
+    // Continuation without a started GET STATUS is refused.
+    assert_eq!(
+        store(&mut server, &mut sim, &next).sw(0),
+        StatusWord::CONDITIONS_NOT_SATISFIED
+    );
+
+    // Connectivity parameters and SM-SR addressing share DGI 3A07.
+    let mut buf = [0u8; 32];
+    let params = es5::sms_connectivity_parameters("447700900123", &mut buf)
+        .unwrap()
+        .to_vec();
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::update_connectivity_parameters(&params)
+            .unwrap()
+            .as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::SUCCESS);
+    assert_eq!(sim.card().connectivity.as_deref(), Some(&params[..]));
+    let mut buf = [0u8; 32];
+    let addr = es5::smsr_sms_addressing_parameters(0x91, "447700900999", &mut buf)
+        .unwrap()
+        .to_vec();
+    let ex = store(
+        &mut server,
+        &mut sim,
+        es5::update_smsr_addressing_parameters(&addr)
+            .unwrap()
+            .as_bytes(),
+    );
+    assert_eq!(ex.sw(0), StatusWord::SUCCESS);
+    assert_eq!(sim.card().smsr_addressing.as_deref(), Some(&addr[..]));
+    assert_eq!(sim.card().connectivity.as_deref(), Some(&params[..]));
+}
+
+#[test]
+fn declaration_notification() {
+    let (mut sim, mut server) = setup();
+    sim.declare(0);
+    let header = server.header();
+    let ex = server.read(&header, &sim.take_outgoing(0));
+    let n = &ex.notifications[0];
+    assert_eq!(
+        (n.kind, n.isd_p_aid, n.sequence_number),
+        (NotificationType::EUICC_DECLARATION, None, 0)
+    );
+    assert!(confirm(&mut server, &mut sim, 0).is_empty());
+    assert!(sim.card().pending.is_empty());
+}
+
+#[test]
+fn chained_scripts_carry_a_download_across_sms() {
+    // The TS.48 package (or a stand-in) in STORE DATA blocks spread over
+    // three scripts linked by Script Chaining (83 01 / 02 / 03): the
+    // INSTALL [for personalization] and the block sequence survive from
+    // one SMS script to the next.
+    let (mut sim, mut server) = setup();
+    let aid = isdp(0x60);
+    let pkg = ts48_package().unwrap_or_else(|| {
+        println!("skipping the TS.48 package (no test data); using a header stand-in");
+        profile_header([7; 10], None)
+    });
+    let create = es5::create_isdp(&aid, Some(40_000)).unwrap();
+    store(&mut server, &mut sim, create.as_bytes());
+    let perso = es5::install_for_personalization(&aid).unwrap();
+    let blocks: Vec<_> = StoreData::new(StoreDataP1::BER_TLV, &pkg)
+        .block_size(100)
+        .blocks()
+        .unwrap()
+        .map(|c| c.to_apdu::<261>().unwrap())
+        .collect();
+    assert!(blocks.len() >= 3);
+    let third = blocks.len() / 3;
+    let parts = [
+        &blocks[..third],
+        &blocks[third..2 * third],
+        &blocks[2 * third..],
+    ];
+    for (k, part) in parts.iter().enumerate() {
+        let chaining = [0x83, 0x01, [0x01, 0x02, 0x03][k]];
+        let mut items: Vec<Vec<u8>> = vec![Vec::from(chaining)];
+        if k == 0 {
+            items.push(
+                smsr::remote::expanded::c_apdu(perso.as_bytes())
+                    .to_vec()
+                    .unwrap(),
+            );
+        }
+        for b in part.iter() {
+            items.push(
+                smsr::remote::expanded::c_apdu(b.as_bytes())
+                    .to_vec()
+                    .unwrap(),
+            );
+        }
+        let body: Vec<u8> = items.concat();
+        let script = smsr::tlv::tlv(smsr::tlv::Tag::new(0xAA), body.as_slice())
+            .to_vec()
+            .unwrap();
+        let ex = server.send(&mut sim, &script);
+        assert_eq!(ex.status, Some(PorStatus::OK));
+        assert!(
+            ex.rapdus.iter().all(|r| r.1 == StatusWord::SUCCESS),
+            "script {k}: {:?}",
+            ex.rapdus
+        );
+        let lc = sim.card().profile(&aid).unwrap().life_cycle;
+        assert_eq!(lc == smsr::sim::life_cycle::DISABLED, k == 2, "script {k}");
+    }
+    // Without chaining, a continuation block is refused (6A86): each
+    // script starts afresh.
+    let b1 = &blocks[1];
+    let ex = server.run(&mut sim, &[perso.as_bytes(), b1.as_bytes()]);
+    assert_eq!(ex.sw(1), StatusWord(0x6A86));
 }

@@ -7,6 +7,7 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
+#![cfg(feature = "sim")]
 //! SCP80 refusals through the simulator: every error status of TS 102
 //! 225 table 5 it can produce, with no state change, and the injected
 //! faults.
@@ -281,4 +282,52 @@ fn por_keys_do_not_fit_falls_back_to_clear() {
     );
     assert_eq!(sim.snapshot(), before);
     let _ = &mut server;
+}
+
+#[test]
+fn counter_modes_without_checks_and_the_msl() {
+    // With the minimum security level lowered, modes 00 (no counter) and
+    // 01 (counter present, not checked) accept a replay and store nothing.
+    let mut cfg = fleet::member(11, 4).unwrap();
+    cfg.isd_r_msl = smsr::sim::MinimumSecurityLevel::NONE;
+    let mut server = Server::new(&cfg);
+    let mut sim = Euicc::new(cfg, 0);
+    for spi in [Spi([0x06, 0x39]), Spi([0x0E, 0x39])] {
+        server.spi = spi;
+        let header = server.header();
+        let segs = server.segments(&header, &create(0x10));
+        let first = server.deliver(&mut sim, &header, &segs);
+        let again = server.deliver(&mut sim, &header, &segs);
+        assert_eq!(
+            (first.status, again.status),
+            (Some(PorStatus::OK), Some(PorStatus::OK))
+        );
+        assert_eq!(
+            again.sw(0),
+            StatusWord::INCORRECT_DATA,
+            "the ISD-P exists already"
+        );
+        assert_eq!(sim.counter(header.tar, 1), Cntr::default());
+        let ex = server.send(
+            &mut sim,
+            &Server::script_bytes(
+                &[
+                    es5::delete_isdp(&Aid::isd_p(Tar::from_value(0x10)).unwrap())
+                        .unwrap()
+                        .as_bytes(),
+                ],
+                smsr::remote::Coding::Definite,
+            ),
+        );
+        assert_eq!(ex.sw(0), StatusWord::SUCCESS);
+    }
+    // The SGP.02 level refuses the same packets with 0A.
+    let (mut sim, mut server) = setup();
+    server.spi = Spi([0x0E, 0x39]);
+    let before = sim.snapshot();
+    assert_eq!(
+        server.send(&mut sim, &create(0x10)).status,
+        Some(PorStatus::INSUFFICIENT_SECURITY_LEVEL)
+    );
+    assert_eq!(sim.snapshot(), before);
 }

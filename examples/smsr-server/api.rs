@@ -384,7 +384,7 @@ fn load(app: &App, eid: &Eid) -> Result<Eis, Reject> {
 /// The EIS as `op` may see it, with its recent audit trail.
 fn visible(app: &App, op: &Operator, eis: &Eis) -> Result<Value, Reject> {
     let mut full = eis.clone();
-    full.audit_trail = app.store.audit_trail(&eis.eid, 50).map_err(internal)?;
+    full.audit_trail = app.store.audit_trail(&eis.eid(), 50).map_err(internal)?;
     serde_json::to_value(full.view_for(&op.id)).map_err(internal)
 }
 
@@ -403,12 +403,12 @@ fn register_eis(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Re
         return Err(reject(
             StatusCode::BAD_REQUEST,
             codes::FUNCTION_INVALID,
-            Some(&r.eis.eid.to_string()),
+            Some(&r.eis.eid().to_string()),
             &format!("EIS breaks an invariant: {e}"),
         ));
     }
     r.eis.smsr_id.clone_from(&ctx.app.config.smsr_id);
-    let eid = r.eis.eid.to_string();
+    let eid = r.eis.eid().to_string();
     if !ctx
         .app
         .store

@@ -699,7 +699,7 @@ impl Engine {
         plan: &Plan,
     ) -> Result<Vec<Vec<u8>>, TransportError> {
         let timeout = Duration::from_millis(self.cfg.session_timeout_ms);
-        if eis.capabilities.http_support {
+        if eis.eum_signed_info.capabilities.http_support {
             let rx = self.hub.expect(eid, plan.script.clone(), plan.target);
             let trigger = self.trigger()?;
             let secured = ota::secure(

@@ -11,6 +11,8 @@ mod es5;
 mod profile;
 mod scp80_cmd;
 mod scp81;
+#[cfg(feature = "sim")]
+mod sim;
 mod tlv_cmd;
 
 use std::process::ExitCode;
@@ -48,8 +50,12 @@ fn main() -> ExitCode {
         Some("eid") => eid::run(common::tail(&args)),
         Some("profile") => profile::run(common::tail(&args)),
         Some("scp81") => scp81::run(common::tail(&args)),
+        #[cfg(feature = "sim")]
+        Some("sim") => sim::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}{}", scp80_cmd::USAGE);
+            #[cfg(feature = "sim")]
+            print!("{}", sim::USAGE);
             Ok(())
         }
         Some(other) => Err(format!("unknown command '{other}' (try 'smsr-tool help')")),

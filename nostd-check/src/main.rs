@@ -120,6 +120,14 @@ pub extern "C" fn _start() -> ! {
             sink = sink.wrapping_add(n);
         }
     }
+    // ES5 layer: an EnableProfile C-APDU and a notification, without alloc.
+    let isdp = smsr::isdr::Aid::sgp02([0x00, 0x00, 0x10]);
+    if let Ok(c) = smsr::isdr::es5::enable_profile(&isdp) {
+        sink = sink.wrapping_add(c.as_bytes().len());
+    }
+    if let Ok(n) = smsr::isdr::Notification::parse(&por) {
+        sink = sink.wrapping_add(usize::from(n.sequence_number));
+    }
     core::hint::black_box(sink);
     loop {}
 }

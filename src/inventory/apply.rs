@@ -9,8 +9,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::model::{
-    Eis, HexBytes, Pol2Action, Pol2Qualification, Pol2Rule, ProfileInfo, ProfileState,
-    SubscriptionAddress,
+    AuditRecord, Eis, ExecutionStatus, HexBytes, OperationExecutionStatus, OperationType,
+    Pol2Action, Pol2Qualification, Pol2Rule, ProfileInfo, ProfileState, SubscriptionAddress,
 };
 use super::rules::{Operation, Refusal};
 use crate::isdr::audit::{ExtendedCardResources, IsdpStatus};
@@ -319,5 +319,33 @@ impl Eis {
             });
         }
         effect
+    }
+
+    /// Appends the audit trail record of a notification (njiwa logs every
+    /// notification with its type as the operation type): EID, this
+    /// SM-SR, `date`, the ISD-P and its ICCID when known, IMEI and MEID.
+    pub fn record_notification(&mut self, n: &Notification, date: &str) {
+        let dev = |d: &Option<crate::isdr::notification::DeviceId>| {
+            d.as_ref().map(|d| HexBytes(d.value.to_vec()))
+        };
+        let iccid = n
+            .isd_p_aid
+            .and_then(|a| self.profile_by_aid(&a))
+            .map(|p| p.iccid.clone());
+        self.audit_trail.push(AuditRecord {
+            eid: n.eid,
+            smsr_id: self.smsr_id.clone(),
+            operation_date: date.into(),
+            operation_type: OperationType(u16::from(n.kind.0)),
+            requester_id: None,
+            execution_status: OperationExecutionStatus {
+                status: ExecutionStatus::ExecutedSuccess,
+                status_code_data: None,
+            },
+            isd_p_aid: n.isd_p_aid,
+            iccid,
+            imei: dev(&n.imei),
+            meid: dev(&n.meid),
+        });
     }
 }

@@ -6,7 +6,8 @@
 //! * [`model`]: [`Eis`], [`ProfileInfo`], security domains, key sets
 //!   (key values zeroized and never shown), capabilities, audit trail;
 //!   with the `serde` feature they serialize with the SGP.02 element
-//!   names (`Eid`, `Eum-Id`, `ProfileInfo`, `Isd-p-aid`, ...).
+//!   names and nesting of the GSMA `EISType` schema (`EumSignedInfo`
+//!   { `Eid`, `Eum-id`, ... }, `ProfileInfo`, `Isd-p-aid`, `Isd-r`, ...).
 //! * [`rules`]: [`Eis::check`] and [`Eis::es5_command`] refuse forbidden
 //!   operations with SGP.02 subject / reason codes.
 //! * [`apply`]: results, notifications and audits applied to the EIS.
@@ -20,8 +21,9 @@ pub mod rules;
 
 pub use apply::{AuditEffect, FollowUp, NotificationEffect};
 pub use model::{
-    AuditRecord, Eis, EuiccCapabilities, HexBytes, Key, KeySet, KeySetType, Pol2Action,
-    Pol2Qualification, Pol2Rule, ProfileInfo, ProfileState, SecretKey, SecurityDomain,
+    AuditRecord, Certificate, Eis, EuiccCapabilities, EumSignedInfo, ExecutionStatus, HexBytes,
+    Key, KeySet, KeySetType, OperationExecutionStatus, OperationType, Pol2Action,
+    Pol2Qualification, Pol2Rule, Pol2Subject, ProfileInfo, ProfileState, SecretKey, SecurityDomain,
     SecurityDomainRole, SubscriptionAddress,
 };
 pub use rules::{Es5CommandError, Operation, Refusal, RefusalReason};

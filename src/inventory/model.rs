@@ -1,6 +1,15 @@
-//! The eUICC Information Set (EIS) and its parts (SGP.02 §5.1.1.3, the
-//! element names of its ES1/ES3/ES4/ES7 `Eis` type as in njiwa's
-//! `ws/types/Eis.java`, which serde uses as field names).
+//! The eUICC Information Set (EIS) and its parts (SGP.02 §5.1.1.3).
+//!
+//! With the `serde` feature the JSON follows the GSMA XML schema of the
+//! EIS (`EISType`, namespace `http://namespaces.gsma.org/esim-messaging/1`)
+//! element for element: names and nesting as in the JAXB classes generated
+//! from that schema in the whty SM-SR (`com.whty.efs.webservice.es.message.
+//! EISType`, `SecurityDomainType`, `ProfileStateType`, `POL2Rule*Type`,
+//! `KeysetUsageType`, `SDRoleType`, `GPCertificateType`,
+//! `SubscriptionAddressType`, `AuditTrailRecordType`), which agree with
+//! njiwa's hand-written `ws/types/Eis.java` except for the case of a few
+//! names (`Eum-Id`, `isd-p-loadfile-aid`: accepted as aliases). Not
+//! modelled: `EumSignature` (XML-DSig) and `AdditionalProperties`.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -65,6 +74,9 @@ impl fmt::Debug for SecretKey {
 }
 
 /// State of a profile in the EIS (SGP.02 §2.2.1.3, §3.1.1, §5.1.1.3).
+/// `ProfileStateType` of the schema has `Created`, `Disabled`, `Enabled`;
+/// `InCreation` is the SM-SR's own state while ES5.CreateISDP runs
+/// (SGP.02 §3.1.1) and is left out of [`Eis::view_for`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum ProfileState {
@@ -149,10 +161,25 @@ pub enum Pol2Qualification {
     AutoDelete,
 }
 
-/// One POL2 rule (subject is always `PROFILE`).
+/// Subject of a POL2 rule: always `PROFILE` (`POL2RuleSubjectType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub enum Pol2Subject {
+    /// The profile.
+    #[default]
+    #[cfg_attr(feature = "serde", serde(rename = "PROFILE"))]
+    Profile,
+}
+
+/// One POL2 rule (`POL2RuleType`: `Subject`, `Action`, `Qualification`).
+/// The schema's name for the rule list inside `pol2` could not be read;
+/// the rules are serialized as a list under `pol2`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Pol2Rule {
+    /// The subject (always `PROFILE`).
+    #[cfg_attr(feature = "serde", serde(rename = "Subject", default))]
+    pub subject: Pol2Subject,
     /// The action.
     #[cfg_attr(feature = "serde", serde(rename = "Action"))]
     pub action: Pol2Action,
@@ -284,6 +311,17 @@ impl ProfileInfo {
     }
 }
 
+impl Pol2Rule {
+    /// The rule `PROFILE` / `action` / `qualification`.
+    pub const fn new(action: Pol2Action, qualification: Pol2Qualification) -> Self {
+        Self {
+            subject: Pol2Subject::Profile,
+            action,
+            qualification,
+        }
+    }
+}
+
 /// Role of a security domain in the EIS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
@@ -296,7 +334,7 @@ pub enum SecurityDomainRole {
     Ecasd,
 }
 
-/// Type of a key set (njiwa `KeySet.Type`).
+/// Usage of a key set (`KeysetUsageType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub enum KeySetType {
@@ -318,7 +356,8 @@ pub enum KeySetType {
     Ca,
 }
 
-/// One key of a key set.
+/// One key of a key set (`KeyType`; its element names could not be read
+/// from the schema copies found, so `Index`/`Type`/`Kcv` follow njiwa).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct Key {
@@ -339,7 +378,7 @@ pub struct Key {
     pub value: SecretKey,
 }
 
-/// A key set of a security domain.
+/// A key set of a security domain (`Keyset` of `SecurityDomainType`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct KeySet {
@@ -347,8 +386,11 @@ pub struct KeySet {
     #[cfg_attr(feature = "serde", serde(rename = "Version"))]
     pub version: u8,
     /// What the keys are for.
-    #[cfg_attr(feature = "serde", serde(rename = "Type"))]
-    pub key_set_type: KeySetType,
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Type", default, skip_serializing_if = "Option::is_none")
+    )]
+    pub key_set_type: Option<KeySetType>,
     /// Counter (SCP80 CNTR, SCP03 sequence counter).
     #[cfg_attr(
         feature = "serde",
@@ -356,8 +398,17 @@ pub struct KeySet {
     )]
     pub counter: Option<u64>,
     /// The keys.
-    #[cfg_attr(feature = "serde", serde(rename = "Key", default))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Key", default, skip_serializing_if = "Vec::is_empty")
+    )]
     pub keys: Vec<Key>,
+    /// Certificates of the key set (`Certificate`, `GPCertificateType`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Certificate", default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub certificates: Vec<Certificate>,
 }
 
 /// A certificate stored in a security domain.
@@ -375,40 +426,34 @@ pub struct Certificate {
     pub value: HexBytes,
 }
 
-/// The ISD-R or the ECASD.
+/// The ISD-R or the ECASD (`SecurityDomainType`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct SecurityDomain {
     /// AID.
     #[cfg_attr(feature = "serde", serde(rename = "Aid"))]
     pub aid: Aid,
-    /// TAR.
-    #[cfg_attr(
-        feature = "serde",
-        serde(rename = "Tar", default, skip_serializing_if = "Option::is_none")
-    )]
-    pub tar: Option<Tar>,
-    /// SIN.
+    /// TARs (the schema allows several).
+    #[cfg_attr(feature = "serde", serde(rename = "Tar", default))]
+    pub tar: Vec<Tar>,
+    /// SIN (`hexBinary16`).
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Sin", default, skip_serializing_if = "Option::is_none")
     )]
-    pub sin: Option<String>,
-    /// SDIN.
+    pub sin: Option<HexBytes>,
+    /// SDIN (`hexBinary16`).
     #[cfg_attr(
         feature = "serde",
         serde(rename = "Sdin", default, skip_serializing_if = "Option::is_none")
     )]
-    pub sdin: Option<String>,
+    pub sdin: Option<HexBytes>,
     /// Role.
     #[cfg_attr(feature = "serde", serde(rename = "Role"))]
     pub role: SecurityDomainRole,
     /// Key sets.
-    #[cfg_attr(feature = "serde", serde(rename = "KeySet", default))]
+    #[cfg_attr(feature = "serde", serde(rename = "Keyset", alias = "KeySet", default))]
     pub key_sets: Vec<KeySet>,
-    /// Certificates.
-    #[cfg_attr(feature = "serde", serde(rename = "Certificate", default))]
-    pub certificates: Vec<Certificate>,
 }
 
 impl SecurityDomain {
@@ -425,12 +470,11 @@ impl SecurityDomain {
     fn bare(aid: Aid, role: SecurityDomainRole) -> Self {
         Self {
             aid,
-            tar: aid.tar(),
+            tar: aid.tar().into_iter().collect(),
             sin: None,
             sdin: None,
             role,
             key_sets: Vec::new(),
-            certificates: Vec::new(),
         }
     }
 }
@@ -536,10 +580,35 @@ pub struct OperationExecutionStatus {
 
 /// Operation type of an audit trail record (njiwa, citing SGP.02
 /// §5.1.1.3.12): notification types `01`–`05` and `0100` CreateISDP …
-/// `0900` FinaliseISDRhandover. Unknown values are kept.
+/// `0900` FinaliseISDRhandover. Unknown values are kept. Serialized as
+/// `hexBinary` (schema `AuditTrailRecordType`): one byte below `0100`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
 pub struct OperationType(pub u16);
+
+#[cfg(feature = "serde")]
+impl Serialize for OperationType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0 < 0x100 {
+            s.collect_str(&format_args!("{:02X}", self.0))
+        } else {
+            s.collect_str(&format_args!("{:04X}", self.0))
+        }
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> Deserialize<'de> for OperationType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let s = String::deserialize(d)?;
+        match s.len() {
+            2 | 4 => u16::from_str_radix(&s, 16)
+                .map(OperationType)
+                .map_err(D::Error::custom),
+            _ => Err(D::Error::custom("an operation type is 1 or 2 hex bytes")),
+        }
+    }
+}
 
 impl OperationType {
     /// ES5.CreateISDP.
@@ -617,25 +686,52 @@ pub struct AuditRecord {
     pub meid: Option<HexBytes>,
 }
 
-/// The eUICC Information Set the SM-SR keeps for one eUICC.
+/// What the EUM signs in the EIS (`EumSignedInfo`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
-pub struct Eis {
+pub struct EumSignedInfo {
     /// EID.
     #[cfg_attr(feature = "serde", serde(rename = "Eid"))]
     pub eid: Eid,
-    /// EUM identifier.
-    #[cfg_attr(feature = "serde", serde(rename = "Eum-Id"))]
+    /// EUM identifier (an OID).
+    #[cfg_attr(feature = "serde", serde(rename = "Eum-id", alias = "Eum-Id"))]
     pub eum_id: String,
-    /// Production date (ISO 8601).
+    /// Production date (ISO 8601 `dateTime`).
     #[cfg_attr(feature = "serde", serde(rename = "ProductionDate"))]
     pub production_date: String,
     /// Platform type.
     #[cfg_attr(feature = "serde", serde(rename = "PlatformType"))]
     pub platform_type: String,
-    /// Platform version.
+    /// Platform version (`ThreeDigitVersion`).
     #[cfg_attr(feature = "serde", serde(rename = "PlatformVersion"))]
     pub platform_version: String,
+    /// AID of the ISD-P executable load file.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Isd-p-loadfile-aid", alias = "isd-p-loadfile-aid")
+    )]
+    pub isd_p_loadfile_aid: Aid,
+    /// AID of the ISD-P executable module.
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "Isd-p-module-aid", alias = "isd-p-module-aid")
+    )]
+    pub isd_p_module_aid: Aid,
+    /// ECASD.
+    #[cfg_attr(feature = "serde", serde(rename = "Ecasd"))]
+    pub ecasd: SecurityDomain,
+    /// Capabilities.
+    #[cfg_attr(feature = "serde", serde(rename = "EuiccCapabilities"))]
+    pub capabilities: EuiccCapabilities,
+}
+
+/// The eUICC Information Set the SM-SR keeps for one eUICC (`EISType`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(Serialize, Deserialize))]
+pub struct Eis {
+    /// What the EUM signed (EID, EUM, platform, ECASD, capabilities).
+    #[cfg_attr(feature = "serde", serde(rename = "EumSignedInfo"))]
+    pub eum_signed_info: EumSignedInfo,
     /// Free non-volatile memory of the eUICC (bytes).
     #[cfg_attr(feature = "serde", serde(rename = "RemainingMemory"))]
     pub remaining_memory: u32,
@@ -655,23 +751,21 @@ pub struct Eis {
     /// The SM-SR in charge.
     #[cfg_attr(feature = "serde", serde(rename = "Smsr-id"))]
     pub smsr_id: String,
-    /// ISD-R.
-    #[cfg_attr(feature = "serde", serde(rename = "Isd-r"))]
-    pub isd_r: SecurityDomain,
-    /// ECASD.
-    #[cfg_attr(feature = "serde", serde(rename = "Ecasd"))]
-    pub ecasd: SecurityDomain,
-    /// Capabilities.
-    #[cfg_attr(feature = "serde", serde(rename = "EuiccCapabilities"))]
-    pub capabilities: EuiccCapabilities,
     /// The profiles.
     #[cfg_attr(feature = "serde", serde(rename = "ProfileInfo", default))]
     pub profiles: Vec<ProfileInfo>,
-    /// Audit trail.
-    #[cfg_attr(feature = "serde", serde(rename = "AuditTrail", default))]
+    /// ISD-R.
+    #[cfg_attr(feature = "serde", serde(rename = "Isd-r"))]
+    pub isd_r: SecurityDomain,
+    /// Audit trail (`AuditTrail { Record* }`).
+    #[cfg_attr(
+        feature = "serde",
+        serde(rename = "AuditTrail", default, with = "audit_trail_serde")
+    )]
     pub audit_trail: Vec<AuditRecord>,
     /// Sequence number of the last eUICC notification handled (njiwa
     /// `lastNotificationSequenceNumber`), for dropping retransmissions.
+    /// SM-SR bookkeeping, not an element of the schema.
     #[cfg_attr(
         feature = "serde",
         serde(
@@ -683,27 +777,65 @@ pub struct Eis {
     pub last_notification_sequence_number: Option<u16>,
 }
 
+#[cfg(feature = "serde")]
+mod audit_trail_serde {
+    use super::AuditRecord;
+    use alloc::vec::Vec;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize)]
+    struct Out<'a> {
+        #[serde(rename = "Record")]
+        record: &'a [AuditRecord],
+    }
+
+    #[derive(Deserialize)]
+    struct In {
+        #[serde(rename = "Record", default)]
+        record: Vec<AuditRecord>,
+    }
+
+    pub(super) fn serialize<S: Serializer>(v: &[AuditRecord], s: S) -> Result<S::Ok, S::Error> {
+        Out { record: v }.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<AuditRecord>, D::Error> {
+        In::deserialize(d).map(|i| i.record)
+    }
+}
+
 impl Eis {
     /// An EIS for `eid` with no profiles, the Annex H ISD-R and ECASD and
     /// empty descriptive fields.
     pub fn new(eid: Eid, smsr_id: &str) -> Self {
         Self {
-            eid,
-            eum_id: String::new(),
-            production_date: String::new(),
-            platform_type: String::new(),
-            platform_version: String::new(),
+            eum_signed_info: EumSignedInfo {
+                eid,
+                eum_id: String::new(),
+                production_date: String::new(),
+                platform_type: String::new(),
+                platform_version: String::new(),
+                isd_p_loadfile_aid: Aid::ISD_P_LOAD_FILE,
+                isd_p_module_aid: Aid::ISD_P_MODULE,
+                ecasd: SecurityDomain::ecasd(),
+                capabilities: EuiccCapabilities::default(),
+            },
             remaining_memory: 0,
             available_memory_for_profiles: 0,
             last_audit_date: None,
             smsr_id: smsr_id.into(),
-            isd_r: SecurityDomain::isd_r(),
-            ecasd: SecurityDomain::ecasd(),
-            capabilities: EuiccCapabilities::default(),
             profiles: Vec::new(),
+            isd_r: SecurityDomain::isd_r(),
             audit_trail: Vec::new(),
             last_notification_sequence_number: None,
         }
+    }
+
+    /// The EID.
+    pub fn eid(&self) -> Eid {
+        self.eum_signed_info.eid
     }
 
     /// The profile with `iccid`.
@@ -740,14 +872,17 @@ impl Eis {
             .find(|t| !self.profiles.iter().any(|p| p.isd_p_aid.tar() == Some(*t)))
     }
 
-    /// This EIS as handed to `party`: the profiles `party` does not own
-    /// (neither their MNO nor their SM-DP) lose their private fields —
+    /// This EIS as handed to `party`: profiles still `InCreation` are left
+    /// out (the schema's `ProfileStateType` has no such state), the
+    /// profiles `party` does not own (neither their MNO nor their SM-DP)
+    /// lose their private fields —
     /// subscription address, profile type, memory figures, POL2 and
     /// connectivity parameters — and the audit trail keeps only records
     /// about `party`'s profiles or about no profile. Key values are never
     /// serialized in any case.
     pub fn view_for(&self, party: &str) -> Eis {
         let mut v = self.clone();
+        v.profiles.retain(|p| p.state != ProfileState::InCreation);
         let foreign: Vec<String> = v
             .profiles
             .iter()

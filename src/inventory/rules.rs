@@ -111,6 +111,8 @@ pub enum RefusalReason {
     EmergencyProfile,
     /// A POL2 rule of the named profile forbids the action.
     Pol2(Pol2Action),
+    /// The requester owns neither the profile (MNO) nor created it (SM-DP).
+    NotOwner,
 }
 
 /// A refused operation: the code to report upstream and why.
@@ -138,7 +140,9 @@ impl Refusal {
                 StatusCode::new("8.2.1", "3.3")
             }
             RefusalReason::InsufficientMemory => StatusCode::new("8.1", "4.8"),
-            RefusalReason::WrongState(_) => StatusCode::new("8.2.1", "1.2"),
+            RefusalReason::WrongState(_) | RefusalReason::NotOwner => {
+                StatusCode::new("8.2.1", "1.2")
+            }
             RefusalReason::Pol2(_) => StatusCode::new("8.2.3", "3.8"),
             RefusalReason::FallbackProfile
             | RefusalReason::EnabledProfile
@@ -282,10 +286,27 @@ impl Eis {
         }
     }
 
+    /// [`Eis::check`] for a request from `requester`: an operation on an
+    /// existing profile is refused (`8.2.1`/`1.2`, njiwa "Not permitted")
+    /// unless `requester` is its MNO or its SM-DP ([`ProfileInfo::is_owned_by`]).
+    ///
+    /// # Errors
+    /// The [`Refusal`].
+    pub fn check_for(&self, requester: &str, op: &Operation<'_>) -> Result<(), Refusal> {
+        if !matches!(op, Operation::CreateIsdp { .. })
+            && self
+                .profile(op.iccid())
+                .is_some_and(|p| !p.is_owned_by(requester))
+        {
+            return refuse(RefusalReason::NotOwner);
+        }
+        self.check(op)
+    }
+
     /// Checks `op` and, when allowed, builds the ES5 C-APDU that carries it
     /// (`None` for [`Operation::ProfileDownloadCompleted`], which only
-    /// changes the EIS). MasterDelete needs the SM-DP's delete token and is
-    /// built with [`es5::master_delete`] after this check.
+    /// changes the EIS, and for [`Operation::MasterDelete`], whose command
+    /// needs the SM-DP's delete token: see [`Eis::master_delete_command`]).
     ///
     /// # Errors
     /// [`Es5CommandError::Refused`] with the SGP.02 code, or
@@ -319,6 +340,27 @@ impl Eis {
             }
         };
         Ok(Some(cmd))
+    }
+}
+
+impl Eis {
+    /// Checks [`Operation::MasterDelete`] for `iccid` and builds the
+    /// ES5.MasterDelete C-APDU with the SM-DP's control reference template
+    /// and delete token ([`es5::master_delete`]).
+    ///
+    /// # Errors
+    /// As [`Eis::es5_command`].
+    pub fn master_delete_command(
+        &self,
+        iccid: &str,
+        crt: &[u8],
+        token: &[u8],
+    ) -> Result<Capdu, Es5CommandError> {
+        self.check(&Operation::MasterDelete { iccid })?;
+        let p = self
+            .profile(iccid)
+            .ok_or(Refusal::new(RefusalReason::UnknownProfile))?;
+        Ok(es5::master_delete(&p.isd_p_aid, crt, token)?)
     }
 }
 

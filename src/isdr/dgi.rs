@@ -12,16 +12,15 @@ pub const ENABLE_PROFILE: u16 = 0x3A03;
 pub const DISABLE_PROFILE: u16 = 0x3A04;
 /// ES5.SetFallBackAttribute (whty `SetFallBackAttrApduHandler`).
 pub const SET_FALLBACK_ATTRIBUTE: u16 = 0x3A05;
-/// ES5.UpdateSMSRAddressingParameters. UNCONFIRMED: no public
-/// implementation was found; `3A06` is the free value between the
-/// confirmed `3A05` and `3A07`.
-pub const SMSR_ADDRESSING_PARAMETERS: u16 = 0x3A06;
-/// ES3/ES5.UpdateConnectivityParameters (SGP.02 §4.1.3.4; njiwa, whty).
+/// ES3/ES5.UpdateConnectivityParameters (SGP.02 §4.1.3.4; njiwa, whty),
+/// also ES5.UpdateSMSRAddressingParameters to the ISD-R (whty
+/// `UpdateSrAddressParaApduHandler`, template `A3`).
 pub const CONNECTIVITY_PARAMETERS: u16 = 0x3A07;
 /// ES5.HandleNotificationConfirmation (SGP.02 §4.1.1.12; njiwa, whty).
 pub const NOTIFICATION_CONFIRMATION: u16 = 0x3A08;
 /// ES5.SetEmergencyProfileAttribute. UNCONFIRMED: no public implementation
-/// was found; `3A09` follows the numbering of the other ISD-R functions.
+/// was found (njiwa and whty predate the emergency profile); `3A09` is an
+/// assumption after the confirmed `3A03`..`3A08`.
 pub const SET_EMERGENCY_PROFILE_ATTRIBUTE: u16 = 0x3A09;
 /// Ephemeral public key `7F49` in the key agreement data (GP Amd A/E).
 pub const PUBLIC_KEY: u16 = 0x7F49;

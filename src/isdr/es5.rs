@@ -9,8 +9,7 @@
 
 use super::{Aid, Error, dgi};
 use crate::apdu::gp::{
-    Delete, Dgi, GetData, GetStatus, InstallForInstall, InstallForPersonalization, StoreData,
-    StoreDataP1,
+    Dgi, GetData, GetStatus, InstallForInstall, InstallForPersonalization, StoreData, StoreDataP1,
 };
 use crate::apdu::{Command, CommandApdu, Header};
 use crate::tlv::{self, Encode, SliceBuffer, Tag};
@@ -37,8 +36,10 @@ fn finish<D: Encode>(cmd: Result<Command<D>, crate::apdu::Error>) -> Result<Capd
 /// `…0D00` as `isd_p_aid`, privileges `80 C0 00`, install parameters
 /// `C9 04 81 02 03 70`, and with `memory_quota` the system parameters
 /// `EF { 83 <quota> }` (njiwa: tag `83`, value in 2 bytes, 4 bytes above
-/// 65 535 — the width is UNCONFIRMED), empty token, no Le (as in the whty
-/// vector, whose last `00` is the token length).
+/// 65 535 — the width is UNCONFIRMED), empty token, no Le: as in the
+/// whty `HexTest` vector, whose last `00` is the token length (whty's
+/// `CreateISDPApduHandler` appends a further Le `00`; GP lists Le as
+/// optional here).
 ///
 /// # Errors
 /// [`Error::OutOfRange`] when `isd_p_aid` is not an ISD-P AID.
@@ -117,7 +118,7 @@ fn store_data_single(data: &[u8], response: bool) -> Result<Capdu, Error> {
     }
 }
 
-/// STORE DATA `80 E2 88 00` with DGI `dgi` { `4F` <ISD-P AID> }.
+/// STORE DATA `80 E2 88 00` with DGI `dgi` { `4F` `<ISD-P AID>` }.
 fn isdp_dgi(dgi_tag: u16, isd_p_aid: &Aid) -> Result<Capdu, Error> {
     let mut buf = [0u8; 24];
     let data =
@@ -126,7 +127,7 @@ fn isdp_dgi(dgi_tag: u16, isd_p_aid: &Aid) -> Result<Capdu, Error> {
 }
 
 /// ES5.EnableProfile (SGP.02 §4.1.1.2): STORE DATA `80 E2 88 00`,
-/// DGI `3A03` { `4F` <ISD-P AID> } (njiwa).
+/// DGI `3A03` { `4F` `<ISD-P AID>` } (njiwa).
 ///
 /// # Errors
 /// Only on an internal encoding failure.
@@ -135,7 +136,7 @@ pub fn enable_profile(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 }
 
 /// ES5.DisableProfile (SGP.02 §4.1.1.3): STORE DATA `80 E2 88 00`,
-/// DGI `3A04` { `4F` <ISD-P AID> } (njiwa).
+/// DGI `3A04` { `4F` `<ISD-P AID>` } (njiwa).
 ///
 /// # Errors
 /// Only on an internal encoding failure.
@@ -144,7 +145,7 @@ pub fn disable_profile(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 }
 
 /// ES5.SetFallBackAttribute: STORE DATA `80 E2 88 00`, DGI `3A05`
-/// { `4F` <ISD-P AID> } (whty `SetFallBackAttrApduHandler`; whty also
+/// { `4F` `<ISD-P AID>` } (whty `SetFallBackAttrApduHandler`; whty also
 /// appends Le `00`, which is left out here as for the other `88`
 /// commands).
 ///
@@ -155,7 +156,7 @@ pub fn set_fallback_attribute(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 }
 
 /// ES5.SetEmergencyProfileAttribute: STORE DATA `80 E2 88 00`, DGI
-/// [`dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE`] { `4F` <ISD-P AID> }.
+/// [`dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE`] { `4F` `<ISD-P AID>` }.
 /// UNCONFIRMED: the DGI value has no public source (see that constant).
 ///
 /// # Errors
@@ -164,35 +165,96 @@ pub fn set_emergency_profile_attribute(isd_p_aid: &Aid) -> Result<Capdu, Error> 
     isdp_dgi(dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE, isd_p_aid)
 }
 
-/// ES5.DeleteISDP (SGP.02 §4.1.1.4): GP DELETE `80 E4 00 80` `4F` <ISD-P
-/// AID>, Le `00` — the ISD-P with its related objects (GP table 11-23;
-/// njiwa writes P2 `40`).
+/// P2 of the SGP.02 DELETE: `40`, in both njiwa (DeleteProfileTransaction)
+/// and whty (DeleteProfileApduHandler, MasterDeleteApduHandler) — not the
+/// `80` of GP table 11-23, so [`apdu::gp::Delete`](crate::apdu::gp::Delete)
+/// (P2 `00`/`80`) cannot be used.
+pub const DELETE_P2: u8 = 0x40;
+
+/// ES5.DeleteISDP (SGP.02 §4.1.1.4): DELETE `80 E4 00 40` `4F <ISD-P AID>`,
+/// Le `00` (whty: `80E4004012 4F10… 00`; njiwa: P2 `40`). The ISD-R
+/// answers `6985` when the profile is enabled or has the fall-back
+/// attribute and `69E1` when its POL1 forbids deletion (whty).
 ///
 /// # Errors
 /// Only on an internal encoding failure.
 pub fn delete_isdp(isd_p_aid: &Aid) -> Result<Capdu, Error> {
-    finish(Delete::object_and_related(isd_p_aid.as_bytes()).command())
-}
-
-/// ES5.MasterDelete: GP DELETE `80 E4 00 80` `4F` <ISD-P AID> ‖ `B6`
-/// <control reference template> ‖ `9E` <delete token>, the token computed
-/// by the SM-DP (GP token-based deletion, GP §C.4). UNCONFIRMED: inferred
-/// from the whty ISD-P personalisation (token key, SDIN/SIN/provider id);
-/// no public MasterDelete trace exists.
-///
-/// # Errors
-/// Only on an internal encoding failure.
-pub fn master_delete(isd_p_aid: &Aid, crt: &[u8], token: &[u8]) -> Result<Capdu, Error> {
+    let header = Header::new(0x80, crate::apdu::gp::ins::DELETE, 0x00, DELETE_P2);
     finish(
-        Delete::object_and_related(isd_p_aid.as_bytes())
-            .control_reference_template(crt)
-            .token(token)
-            .command(),
+        Command::with_data(header, tlv::tlv(TAG_AID, isd_p_aid.as_bytes()))
+            .and_then(|c| c.with_le(256)),
     )
 }
 
+/// The value of the `'B6'` control reference template of a delete token
+/// (GP Card Specification §11.2.2.2, table 11-25; whty MasterDelete): `42`
+/// ISD-P SIN, `45` ISD-P SDIN, `5F20` application provider identifier,
+/// `93` token identifier, written into `out`.
+///
+/// # Errors
+/// TLV errors (buffer too small).
+pub fn delete_token_crt<'b>(
+    sin: &[u8],
+    sdin: &[u8],
+    provider_id: &[u8],
+    token_id: &[u8],
+    out: &'b mut [u8],
+) -> Result<&'b [u8], Error> {
+    Ok((
+        tlv::tlv(Tag::new(0x42), sin),
+        tlv::tlv(Tag::new(0x45), sdin),
+        tlv::tlv(Tag::new(0x5F20), provider_id),
+        tlv::tlv(Tag::new(0x93), token_id),
+    )
+        .encode_to_slice(out)?)
+}
+
+/// The bytes the delete token of ES5.MasterDelete is computed over:
+/// P1 `00` ‖ P2 `40` ‖ length ‖ `4F <ISD-P AID>` ‖ `B6 <crt>` (GP delete
+/// token; whty MasterDeleteApduHandler MACs them with AES-CMAC under the
+/// token key), written into `out`.
+///
+/// # Errors
+/// [`Error::OutOfRange`] when the data exceed 255 bytes; TLV errors.
+pub fn master_delete_token_input<'b>(
+    isd_p_aid: &Aid,
+    crt: &[u8],
+    out: &'b mut [u8],
+) -> Result<&'b [u8], Error> {
+    let data = (
+        tlv::tlv(TAG_AID, isd_p_aid.as_bytes()),
+        tlv::tlv(Tag::new(0xB6), crt),
+    );
+    let n = u8::try_from(data.encoded_len()).map_err(|_| Error::OutOfRange {
+        what: "MasterDelete data (over 255 bytes)",
+    })?;
+    Ok(([0x00, DELETE_P2, n], data).encode_to_slice(out)?)
+}
+
+/// ES5.MasterDelete: DELETE `80 E4 00 40` `4F <ISD-P AID>` ‖ `B6 <crt>` ‖
+/// `9E <token>`, Le `00` (whty MasterDeleteApduHandler). The token is
+/// computed by the SM-DP over [`master_delete_token_input`]; `crt` is the
+/// value from [`delete_token_crt`].
+///
+/// # Errors
+/// [`Error::OutOfRange`] when the data exceed one short APDU.
+pub fn master_delete(isd_p_aid: &Aid, crt: &[u8], token: &[u8]) -> Result<Capdu, Error> {
+    let header = Header::new(0x80, crate::apdu::gp::ins::DELETE, 0x00, DELETE_P2);
+    let data = (
+        tlv::tlv(TAG_AID, isd_p_aid.as_bytes()),
+        tlv::tlv(Tag::new(0xB6), crt),
+        tlv::tlv(Tag::new(0x9E), token),
+    );
+    if data.encoded_len() > 255 {
+        return Err(Error::OutOfRange {
+            what: "MasterDelete data (over 255 bytes)",
+        });
+    }
+    finish(Command::with_data(header, data).and_then(|c| c.with_le(256)))
+}
+
 /// ES5.HandleNotificationConfirmation (SGP.02 §4.1.1.12): STORE DATA
-/// `80 E2 89 00 07` DGI `3A08` { `4E 02` <sequence number> }, Le `00`
+/// `80 E2 89 00 07` DGI `3A08` { `4E 02` `<sequence number>` }, Le `00`
 /// (whty `ReceiveNotificationBySmsHandler`, njiwa).
 ///
 /// # Errors
@@ -220,15 +282,61 @@ pub fn update_connectivity_parameters(parameters: &[u8]) -> Result<Capdu, Error>
     store_data_single(data, false)
 }
 
-/// ES5.UpdateSMSRAddressingParameters: STORE DATA `80 E2 88 00`, DGI
-/// [`dgi::SMSR_ADDRESSING_PARAMETERS`] { `parameters` }. UNCONFIRMED DGI.
+/// ES5.UpdateSMSRAddressingParameters: STORE DATA `80 E2 88 00` to the
+/// ISD-R, DGI `3A07` { `parameters` }, no Le — the same DGI as the
+/// connectivity parameters, with the SM-SR addressing template `A3`
+/// (whty `UpdateSrAddressParaApduHandler`; e.g. from
+/// [`smsr_sms_addressing_parameters`]).
 ///
 /// # Errors
 /// [`Error::OutOfRange`] above one STORE DATA block.
 pub fn update_smsr_addressing_parameters(parameters: &[u8]) -> Result<Capdu, Error> {
-    let mut buf = [0u8; 260];
-    let data = Dgi::new(dgi::SMSR_ADDRESSING_PARAMETERS, parameters).encode_to_slice(&mut buf)?;
-    store_data_single(data, false)
+    update_connectivity_parameters(parameters)
+}
+
+/// Swapped-BCD digits (`F`-padded) of `digits` into `out`; `None` on a
+/// non-digit or when `out` is too small.
+fn swapped_bcd(digits: &[u8], out: &mut [u8]) -> Option<usize> {
+    let n = digits.len().div_ceil(2);
+    for (i, pair) in digits.chunks(2).enumerate() {
+        let d = |c: Option<&u8>| match c {
+            None => Some(0x0F),
+            Some(c) if c.is_ascii_digit() => Some(c - b'0'),
+            Some(_) => None,
+        };
+        *out.get_mut(i)? = (d(pair.get(1))? << 4) | d(pair.first())?;
+    }
+    Some(n)
+}
+
+/// The SM-SR SMS addressing parameters `A3 { 81 <address> }`, the address
+/// being its length in bytes ‖ `ton_npi` ‖ the swapped-BCD digits, as the
+/// whty SM-SR builds them (it writes TON/NPI `85`). UNCONFIRMED against the
+/// SGP.02 table: single source. Writes into `out`.
+///
+/// # Errors
+/// [`Error::OutOfRange`] for a non-digit or more than 20 digits; buffer
+/// errors.
+pub fn smsr_sms_addressing_parameters<'b>(
+    ton_npi: u8,
+    digits: &str,
+    out: &'b mut [u8],
+) -> Result<&'b [u8], Error> {
+    let bad = Error::OutOfRange {
+        what: "SM-SR SMS address (1 to 20 digits)",
+    };
+    let d = digits.as_bytes();
+    if d.is_empty() || d.len() > 20 {
+        return Err(bad);
+    }
+    let mut addr = [0u8; 12];
+    let n = swapped_bcd(d, addr.get_mut(2..).unwrap_or_default()).ok_or(bad)?;
+    addr[0] = n as u8;
+    addr[1] = ton_npi;
+    let value = addr.get(..n + 2).unwrap_or_default();
+    let mut w = SliceBuffer::new(out);
+    tlv::tlv(Tag::new(0xA3), tlv::tlv(Tag::new(0x81), value)).encode(&mut w)?;
+    Ok(w.into_written())
 }
 
 /// The SMS connectivity parameters `A0 { 06 <TON/NPI 91> <SMSC address,
@@ -247,14 +355,11 @@ pub fn sms_connectivity_parameters<'b>(smsc: &str, out: &'b mut [u8]) -> Result<
     }
     let mut addr = [0u8; 11];
     addr[0] = 0x91;
-    for (i, pair) in digits.chunks(2).enumerate() {
-        let lo = pair.first().map_or(0x0F, |d| d - b'0');
-        let hi = pair.get(1).map_or(0x0F, |d| d - b'0');
-        if let Some(b) = addr.get_mut(i + 1) {
-            *b = (hi << 4) | lo;
-        }
-    }
-    let n = 1 + digits.len().div_ceil(2);
+    let n = 1 + swapped_bcd(digits, addr.get_mut(1..).unwrap_or_default()).ok_or(
+        Error::OutOfRange {
+            what: "SMSC address (1 to 20 digits)",
+        },
+    )?;
     let value = addr.get(..n).unwrap_or_default();
     let mut w = SliceBuffer::new(out);
     tlv::tlv(Tag::new(0xA0), tlv::tlv(Tag::new(0x06), value)).encode(&mut w)?;
@@ -303,8 +408,8 @@ pub fn install_for_personalization(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 /// Key establishment step 1 (scenario #3, GP Amendment E; SGP.02
 /// §4.1.3.1): STORE DATA `80 E2 09 00` — DGI format, response expected,
 /// not the last block — carrying DGI `3A01` { `certificate` } (the off-card
-/// entity's `7F21` certificate), Le `00`. The eUICC answers `85` <random
-/// challenge> ([`response::key_establishment_challenge`](super::response::key_establishment_challenge)).
+/// entity's `7F21` certificate), Le `00`. The eUICC answers
+/// `85 <random challenge>` ([`response::key_establishment_challenge`](super::response::key_establishment_challenge)).
 /// njiwa writes the `3A01` length in BER form; here it follows the DGI
 /// rule of the STORE DATA format.
 ///
@@ -327,7 +432,7 @@ pub fn key_establishment_certificate(certificate: &[u8]) -> Result<Capdu, Error>
 /// block 1, DGI format, response expected — carrying DGI `3A02`
 /// { `crt` (the whole `A6` CRT) } ‖ DGI `7F49` { `ephemeral_public_key` }
 /// ‖ DGI `5F37` { `signature` }, Le `00` (njiwa). The eUICC answers
-/// `85` <DR> `86` <receipt> ([`response::key_agreement`](super::response::key_agreement)).
+/// `85` `<DR>` `86` `<receipt>` ([`response::key_agreement`](super::response::key_agreement)).
 ///
 /// # Errors
 /// [`Error::OutOfRange`] when the data exceed one 255-byte block.
@@ -436,13 +541,32 @@ mod tests {
         assert!(sms_connectivity_parameters("12a", &mut buf).is_err());
     }
 
+    /// whty UpdateSrAddressParaApduHandler: `80E28800` + LV(3A07 { A3 { 81
+    /// { len, 85, swapped digits } } }), no Le; digits "8613800000" here.
+    #[test]
+    fn smsr_addressing_whty_layout() {
+        let mut buf = [0u8; 32];
+        let p = smsr_sms_addressing_parameters(0x85, "8613800000", &mut buf).unwrap();
+        assert_eq!(
+            p,
+            [
+                0xA3, 0x09, 0x81, 0x07, 0x05, 0x85, 0x68, 0x31, 0x08, 0x00, 0x00
+            ]
+        );
+        assert_eq!(
+            hex(&update_smsr_addressing_parameters(p).unwrap()),
+            "80E288000E3A070BA309810705856831080000"
+        );
+        assert!(smsr_sms_addressing_parameters(0x85, "", &mut buf).is_err());
+        assert!(smsr_sms_addressing_parameters(0x85, "12#", &mut buf).is_err());
+    }
+
     #[test]
     fn delete_audit_personalization() {
         assert_eq!(
             hex(&delete_isdp(&isdp(0x10)).unwrap()),
-            "80E4008012 4F10A0000005591010FFFFFFFF890000100000"
-                .replace(' ', "")
-                .as_str()
+            // whty DeleteProfileApduHandler: 80 E4 00 40, Lc 12, 4F10 <AID>, Le 00.
+            "80E40040124F10A0000005591010FFFFFFFF890000100000"
         );
         assert_eq!(hex(&audit_card_resources().unwrap()), "80CAFF2100");
         assert_eq!(hex(&audit_isdp_status(None).unwrap()), "80F24002024F0000");
@@ -456,6 +580,27 @@ mod tests {
             hex(&install_for_personalization(&isdp(0x10)).unwrap()),
             "80E6200016000010A0000005591010FFFFFFFF8900001000000000"
         );
+    }
+
+    /// whty MasterDeleteApduHandler layout: 4F ‖ B6 {42, 45, 5F20, 93} ‖ 9E, Le.
+    #[test]
+    fn master_delete_whty_layout() {
+        let mut crt = [0u8; 32];
+        let crt = delete_token_crt(&[0x11], &[0x22, 0x22], &[0x33], &[0x44], &mut crt).unwrap();
+        assert_eq!(
+            crt,
+            [
+                0x42, 0x01, 0x11, 0x45, 0x02, 0x22, 0x22, 0x5F, 0x20, 0x01, 0x33, 0x93, 0x01, 0x44
+            ]
+        );
+        let mut input = [0u8; 64];
+        let input = master_delete_token_input(&isdp(0x10), crt, &mut input).unwrap();
+        assert_eq!(&input[..5], &[0x00, 0x40, 0x22, 0x4F, 0x10]);
+        assert_eq!(input.len(), 3 + 0x22);
+        let c = master_delete(&isdp(0x10), crt, &[0xAB; 16]).unwrap();
+        let h = hex(&c);
+        assert!(h.starts_with("80E40040344F10A0000005591010FFFFFFFF8900001000B60E42011145"));
+        assert!(h.ends_with("9E10ABABABABABABABABABABABABABABABAB00"));
     }
 
     #[test]

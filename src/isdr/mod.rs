@@ -8,7 +8,27 @@
 //!   `'E3'` entries).
 //! * [`response`]: R-APDUs of the ES5 commands mapped to typed results and
 //!   typed errors ([`Es5Error`]).
-//! * [`dgi`]: the STORE DATA DGI records the ISD-R functions use.
+//! * [`es5`]: the C-APDUs of the ES5 functions (CreateISDP, EnableProfile,
+//!   DisableProfile, DeleteISDP, SetFallBackAttribute,
+//!   SetEmergencyProfileAttribute, UpdateSMSRAddressingParameters,
+//!   UpdateConnectivityParameters, HandleNotificationConfirmation,
+//!   MasterDelete, eUICCCapabilityAudit, key establishment relay), built
+//!   on [`apdu::gp`](crate::apdu::gp), ready for a TS 102 226 script.
+//! * [`dgi`]: the DGI numbers of the ISD-R / ISD-P functions.
+//!
+//! Sources for the byte layouts are cited per item: njiwa (bagyenda/njiwa
+//! @b04eb01), the whty SM-SR code and pySim; items no public source shows
+//! are marked UNCONFIRMED in their documentation.
+//!
+//! ```
+//! use smsr::isdr::{Aid, Tar, es5, response};
+//! let isdp = Aid::isd_p(Tar::from_value(0x10))?;
+//! let cmd = es5::enable_profile(&isdp)?;
+//! assert_eq!(&cmd.as_bytes()[..7], &[0x80, 0xE2, 0x88, 0x00, 0x15, 0x3A, 0x03]);
+//! // The ISD-R refuses: POL1 of the profile forbids it.
+//! assert_eq!(response::command_status(&[0x69, 0xE1]), Err(smsr::isdr::Es5Error::Pol1Refused));
+//! # Ok::<(), smsr::isdr::Error>(())
+//! ```
 
 mod aid;
 pub mod audit;

@@ -82,7 +82,7 @@ pub struct Notification {
     pub sequence_number: u16,
     /// The ISD-P concerned (absent in an eUICC declaration).
     pub isd_p_aid: Option<Aid>,
-    /// Tag the ISD-P AID is carried under (`'2F'`, `'AF'` or `'4F'`).
+    /// Tag the ISD-P AID is carried under (`'4F'`, `'2F'` or `'AF'`).
     pub aid_tag: Tag,
     /// IMEI of the device.
     pub imei: Option<DeviceId>,
@@ -90,9 +90,12 @@ pub struct Notification {
     pub meid: Option<DeviceId>,
 }
 
-/// The COMPREHENSION-TLV AID tag (ETSI TS 101 220), the default when
-/// building.
+/// The COMPREHENSION-TLV AID tag (ETSI TS 101 220), as njiwa parses it.
 pub const TAG_AID_CTLV: Tag = Tag::new(0x2F);
+
+/// The AID tag `'4F'` seen in card notifications (whty), the default when
+/// building.
+pub const TAG_AID: Tag = Tag::new(0x4F);
 
 fn is_aid_tag(t: Tag) -> bool {
     matches!(t.raw(), 0x2F | 0xAF | 0x4F)
@@ -178,7 +181,7 @@ impl Notification {
             eid: eid.ok_or(missing(TAG_EID))?,
             kind: kind.ok_or(missing(TAG_TYPE))?,
             sequence_number: seq.ok_or(missing(TAG_SEQUENCE_NUMBER))?,
-            aid_tag: aid.map_or(TAG_AID_CTLV, |(t, _)| t),
+            aid_tag: aid.map_or(TAG_AID, |(t, _)| t),
             isd_p_aid: aid.map(|(_, a)| a),
             imei,
             meid,
@@ -253,6 +256,47 @@ mod tests {
     fn decode_hex(s: &str, out: &mut [u8]) -> usize {
         let clean: heapless::String<256> = s.chars().filter(|c| !c.is_whitespace()).collect();
         super::super::hex_decode(&clean, out).unwrap()
+    }
+
+    /// whty test notifications (code index ids 42032072547, 42121468296):
+    /// `E135 4C10… 4D0102 4E020000 4F10…1300 1408 <IMEI>`, and the same
+    /// body inside an MO SMS quoted in whty's `receiveSms` comment
+    /// (ids 42050713693, 42059202836) after the TS 102 225 command header
+    /// (UDH `027000`, CPL `004D`, CHL `15`, SPI `0200`, KIc `10`, KID `12`,
+    /// TAR `000001`, CNTR 0, PCNTR 0, CC `45AAB54EB13D7749`).
+    #[test]
+    fn whty_card_notifications() {
+        let mut raw = [0u8; 128];
+        let n = decode_hex(
+            "027000004D150200101200000100000000000045AAB54EB13D7749E1354C10890010120123412340123456789012244D01024E0200004F10A0000005591010FFFFFFFF890000130014083A45990057918503",
+            &mut raw,
+        );
+        let sms = &raw[..n];
+        assert_eq!(&sms[10..13], &[0x00, 0x00, 0x01]); // TAR of the ISD-R
+        let parsed = Notification::parse(&sms[27..]).unwrap();
+        assert_eq!(parsed.kind, NotificationType::PROFILE_CHANGE_SUCCEEDED);
+        assert_eq!(parsed.sequence_number, 0);
+        assert_eq!(parsed.isd_p_aid, Some(Aid::sgp02([0x00, 0x00, 0x13])));
+        assert_eq!(parsed.aid_tag, TAG_AID);
+        let imei = parsed.imei.as_ref().unwrap();
+        assert_eq!(imei.tag, Tag::new(0x14));
+        assert_eq!(
+            &imei.value[..],
+            &[0x3A, 0x45, 0x99, 0x00, 0x57, 0x91, 0x85, 0x03]
+        );
+        assert!(parsed.eid.verify().is_ok());
+        let mut out = [0u8; 64];
+        assert_eq!(parsed.encode_to_slice(&mut out).unwrap(), &sms[27..]);
+
+        let n = decode_hex(
+            "E1354C10890010120123412340123456789012244D01024E0200004F10A0000005591010FFFFFFFF890000130014081122334455667788",
+            &mut raw,
+        );
+        let p2 = Notification::parse(&raw[..n]).unwrap();
+        assert_eq!(
+            &p2.imei.unwrap().value[..],
+            &[0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]
+        );
     }
 
     #[test]

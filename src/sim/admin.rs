@@ -1,11 +1,14 @@
 //! SCP81 on the card side: the HTTPS session trigger (GP Amendment B
 //! administration session triggering parameters, pushed over SCP80 to the
 //! ISD-R) and the administration session that then runs scripts against
-//! the same ISD-R model ([`scp81::card::CardSession`]).
+//! the same ISD-R model ([`CardSession`]).
 //!
 //! The trigger arrives as the SCP80 secured data itself, the `81` TLV
 //! with nothing around it, as njiwa's `makeRAMHttpPushCommand` sends it
-//! (whether SGP.02 wraps it further is UNCONFIRMED). TLS is the
+//! (whether SGP.02 wraps it further is UNCONFIRMED). Secured data that
+//! starts with `81` but is no usable trigger (malformed, or naming a PSK
+//! key the ISD-R does not hold) is run as a compact command list like any
+//! other, so its PoR reports the failing C-APDU. TLS is the
 //! integrator's: the simulator says which host, which PSK identity and
 //! which key ([`AdminSessionRequest`]); the HTTP bytes inside the TLS
 //! tunnel go through [`Euicc::admin_transmit`] / [`Euicc::admin_receive`].
@@ -49,6 +52,54 @@ pub struct AdminSessionRequest {
     /// The OPEN CHANNEL parameters (`84`), raw, for the integrator's
     /// transport.
     pub connection: Vec<u8>,
+    /// The server's address from `84`: the Other Address data object
+    /// (TS 102 223 §8.58, tag `3E`/`BE`): type (`21` IPv4, `57` IPv6) and
+    /// the address octets.
+    pub address: Option<(u8, Vec<u8>)>,
+    /// The port from `84`: the UICC/terminal interface transport level
+    /// data object (TS 102 223 §8.59, tag `3C`/`BC`): protocol type (`01`
+    /// UDP, `02` TCP client) and port.
+    pub transport: Option<(u8, u16)>,
+}
+
+/// The COMPREHENSION-TLV data objects of `data` (TS 102 223 annex C: tag
+/// octet with the comprehension-required bit b8, length in one octet or
+/// `81 xx`); stops at the first malformed one.
+fn ctlvs(mut data: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
+    core::iter::from_fn(move || {
+        let (&tag, rest) = data.split_first()?;
+        let (len, rest) = match rest.split_first()? {
+            (0x81, r) => {
+                let (&l, r) = r.split_first()?;
+                (usize::from(l), r)
+            }
+            (&l, r) if l < 0x80 => (usize::from(l), r),
+            _ => return None,
+        };
+        let (value, rest) = rest.split_at_checked(len)?;
+        data = rest;
+        Some((tag & 0x7F, value))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comprehension_tlvs() {
+        // Tag 3C with the comprehension-required bit (BC), a long length.
+        let long = [
+            &[0x47, 0x81, 0x80][..],
+            &[0x41; 0x80],
+            &[0xBC, 0x03, 0x01, 0x04, 0x00],
+        ]
+        .concat();
+        let got: Vec<_> = ctlvs(&long).map(|(t, v)| (t, v.len())).collect();
+        assert_eq!(got, [(0x47, 0x80), (0x3C, 3)]);
+        assert_eq!(ctlvs(&[0x3C, 0x05, 0x01]).count(), 0);
+        assert_eq!(ctlvs(&[0x3C, 0x82, 0x00, 0x01, 0x00]).count(), 0);
+    }
 }
 
 /// Reads a trigger for `config`'s ISD-R; `None` when `payload` is not a
@@ -78,6 +129,15 @@ pub(crate) fn trigger(config: &EuiccConfig, payload: &[u8]) -> Option<AdminSessi
         }
     };
     let post = session.and_then(|s| s.http_post.as_ref());
+    let connection = session.and_then(|s| s.connection).unwrap_or_default();
+    let address = ctlvs(connection).find_map(|(t, v)| match (t, v) {
+        (0x3E, [kind, addr @ ..]) => Some((*kind, addr.to_vec())),
+        _ => None,
+    });
+    let transport = ctlvs(connection).find_map(|(t, v)| match (t, v) {
+        (0x3C, [kind, hi, lo]) => Some((*kind, u16::from_be_bytes([*hi, *lo]))),
+        _ => None,
+    });
     Some(AdminSessionRequest {
         psk_identity,
         kvn: key.kvn,
@@ -85,10 +145,9 @@ pub(crate) fn trigger(config: &EuiccConfig, payload: &[u8]) -> Option<AdminSessi
         host: post.and_then(|p| p.host).map(ToString::to_string),
         agent_id: post.and_then(|p| p.agent_id).map(ToString::to_string),
         uri: post.and_then(|p| p.uri).unwrap_or("/").to_string(),
-        connection: session
-            .and_then(|s| s.connection)
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default(),
+        connection: connection.to_vec(),
+        address,
+        transport,
     })
 }
 
@@ -140,14 +199,19 @@ impl ScriptExecutor for Executor<'_> {
             Some(Ok(a)) if self.card.profile(&a).is_some() => Target::Isdp(a),
             Some(_) => return (ScriptStatus::UnknownApplication, 0),
         };
-        let card = &mut *self.card;
-        card.start_session();
-        let mut exec = |apdu: &[u8]| card.execute(target, apdu);
         if !script::is_expanded(script_bytes) {
             return (ScriptStatus::ScriptFormatError, 0);
         }
+        let chain = script::chaining(script_bytes);
+        let card = &mut *self.card;
+        if !chain.continues {
+            card.start_session();
+        }
+        let mut exec = |apdu: &[u8]| card.execute(target, apdu);
         let out = script::run_expanded(script_bytes, &mut exec);
-        self.card.start_session();
+        if !chain.keeps {
+            self.card.start_session();
+        }
         let Some(out) = out else {
             return (ScriptStatus::ScriptFormatError, 0);
         };

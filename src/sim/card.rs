@@ -12,9 +12,11 @@
 //!
 //! Status words follow GP §11 and the SGP.02 additions: `6A88` unknown
 //! AID or DGI, `6985` wrong state (e.g. deleting the enabled or fall-back
-//! profile), `69E1` refused by POL1 (njiwa's error table), `6A84` not
+//! profile), `69E1` refused by POL1 (njiwa and whty), `6A84` not
 //! enough memory, `6A80` malformed data, `6A86` wrong P1 / P2, `6D00`
-//! unknown instruction, `6E00` unknown class, `6700` malformed APDU.
+//! unknown instruction, `6E00` unknown class, `6700` malformed APDU,
+//! `6310` more GET STATUS data. MasterDelete (a DELETE with a delete
+//! token) is not modelled: refused with `6A80`.
 
 use alloc::vec::Vec;
 
@@ -40,8 +42,6 @@ mod dgi {
     pub const ENABLE: u16 = 0x3A03;
     pub const DISABLE: u16 = 0x3A04;
     pub const SET_FALLBACK: u16 = 0x3A05;
-    /// UNCONFIRMED value (isdr's guess).
-    pub const SMSR_ADDRESSING: u16 = 0x3A06;
     pub const CONNECTIVITY: u16 = 0x3A07;
     pub const CONFIRM_NOTIFICATION: u16 = 0x3A08;
     /// UNCONFIRMED value (isdr's guess).
@@ -152,7 +152,7 @@ pub struct Card {
     /// A profile switch not yet confirmed: (previously enabled, newly
     /// enabled, notification sequence number).
     pub(crate) unconfirmed_switch: Option<(Option<Aid>, Aid, u16)>,
-    /// SM-SR addressing parameters (DGI `3A06`).
+    /// SM-SR addressing parameters (DGI `3A07` template `A3`).
     pub smsr_addressing: Option<Vec<u8>>,
     /// Connectivity parameters sent to the ISD-R (DGI `3A07`).
     pub connectivity: Option<Vec<u8>>,
@@ -248,7 +248,7 @@ impl Card {
             default_quota,
             pending: Vec::new(),
             unsent: Vec::new(),
-            next_seq: 1,
+            next_seq: 0,
             unconfirmed_switch: None,
             smsr_addressing: None,
             connectivity: None,
@@ -309,7 +309,7 @@ impl Card {
     /// Queues a notification and returns its sequence number.
     pub(crate) fn notify(&mut self, kind: u8, aid: Option<Aid>, disabled: Vec<Aid>) -> u16 {
         let seq = self.next_seq;
-        self.next_seq = self.next_seq.wrapping_add(1).max(1);
+        self.next_seq = self.next_seq.wrapping_add(1);
         self.pending.push(PendingNotification {
             seq,
             kind,
@@ -616,12 +616,15 @@ impl Card {
                 [0x4E, 0x02, a, b] => self.confirm(u16::from_be_bytes([*a, *b]), wants_response),
                 _ => Rapdu::sw(StatusWord::INCORRECT_DATA),
             },
-            dgi::CONNECTIVITY => {
-                self.connectivity = Some(value.to_vec());
+            // UpdateSMSRAddressingParameters travels in DGI 3A07 too, as
+            // template A3 (whty UpdateSrAddressParaApduHandler); anything
+            // else in 3A07 is connectivity parameters (A0 ..., whty, njiwa).
+            dgi::CONNECTIVITY if value.first() == Some(&0xA3) => {
+                self.smsr_addressing = Some(value.to_vec());
                 Rapdu::ok(Vec::new())
             }
-            dgi::SMSR_ADDRESSING => {
-                self.smsr_addressing = Some(value.to_vec());
+            dgi::CONNECTIVITY => {
+                self.connectivity = Some(value.to_vec());
                 Rapdu::ok(Vec::new())
             }
             _ => Rapdu::sw(StatusWord::REFERENCED_DATA_NOT_FOUND),
@@ -762,12 +765,13 @@ impl Card {
     }
 
     /// ES5.DeleteProfile (GP DELETE, SGP.02 §4.1.1.4): not the enabled,
-    /// fall-back or emergency profile, POL1 permitting. P2 is `00` (object)
-    /// or `80` (object and related objects) as GP table 11-23 defines; the
-    /// `40` njiwa writes sets an RFU bit and is refused with `6A86`, as a
-    /// card that checks P2 would.
+    /// fall-back or emergency profile, POL1 permitting. P2 `40` is what
+    /// SGP.02 servers send (njiwa and whty agree); `00` / `80` (GP table
+    /// 11-23: object / object and related objects) are taken as well. A
+    /// delete token (`B6` + `9E`, MasterDelete) cannot be verified by the
+    /// simulator (no token key): refused with `6A80`.
     fn delete(&mut self, view: &CommandView<'_>) -> Rapdu {
-        if view.p1() != 0x00 || !matches!(view.p2(), 0x00 | 0x80) {
+        if view.p1() != 0x00 || !matches!(view.p2(), 0x00 | 0x40 | 0x80) {
             return Rapdu::sw(SW_WRONG_P1P2);
         }
         let Some(aid) = aid_tlv(view.data()) else {
@@ -792,7 +796,8 @@ impl Card {
     /// GET STATUS (GP §11.4) P1 `40` (applications and SDs), P2 `02`
     /// (TLV) or `03` (next occurrence): `E3 { 4F, 9F70, C5, 53, 8F, 91 }`
     /// per matching ISD-P (AID prefix match on `4F`), `6310` when more
-    /// entries follow than fit 256 octets.
+    /// entries follow than fit 256 octets. Only ISD-Ps are listed; the
+    /// ECASD entry a card may add is left out.
     fn get_status(&mut self, view: &CommandView<'_>) -> Rapdu {
         if view.p1() != 0x40 || view.p2() & 0xFE != 0x02 {
             return Rapdu::sw(SW_WRONG_P1P2);
@@ -943,6 +948,22 @@ mod tests {
             StatusWord::INCORRECT_DATA
         );
         assert_eq!(c, before);
+    }
+
+    #[test]
+    fn ff21_in_the_recorded_card_format() {
+        // A recorded card answer (sgp02-findings, code index id
+        // 70591355568): FF21 0B 81 01 0D 82 02 C5D6 83 02 0962 — minimal
+        // big-endian numbers. Thirteen ISD-Ps and the same free memory give
+        // the same bytes.
+        let mut c = Card::new(eid(), 0xC5D6 + 13 * 100, 0x0962, 100);
+        for t in 0..13u8 {
+            let aid = Aid::sgp02([0x00, 0x00, 0x10 + t]);
+            c.profiles
+                .push(Isdp::created(aid, &[0x80, 0xC0, 0x00], 100));
+        }
+        let r = c.execute(Target::IsdR, &h("80CAFF2100"));
+        assert_eq!(r.to_bytes(), h("FF210B81010D8202C5D6830209629000"));
     }
 
     #[test]

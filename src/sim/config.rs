@@ -130,14 +130,15 @@ impl MinimumSecurityLevel {
 /// settle the coding; every field says what it stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Codings {
-    /// Tag of the ISD-P AID in an `E1` notification: `4F` (whty, and what
-    /// `isdr` builds) or `2F` / `AF` (njiwa's COMPREHENSION-TLV reading).
-    /// UNCONFIRMED which one SGP.02 mandates.
+    /// Tag of the ISD-P AID in an `E1` notification: `4F` as in the
+    /// notification SMS recorded in whty's code (and what whty parses), or
+    /// `2F` / `AF` (njiwa's COMPREHENSION-TLV reading, not seen in traffic).
     pub notification_aid_tag: u8,
-    /// SPI of the notification packets the eUICC sends (MO SMS, command
-    /// packet form to the SM-SR, as whty's SMS notification handler reads
-    /// them). Default `16 00`: CC, ciphered, counter higher, no PoR.
-    /// UNCONFIRMED.
+    /// SPI of the notification packets the eUICC sends (MO SMS, a TS 102
+    /// 225 command packet from the ISD-R TAR). Default `02 00`: CC, no
+    /// ciphering, no counter, no PoR, with KIc `<KVN>0` and KID `<KVN>2`,
+    /// as in the notification SMS recorded in whty's code (sgp02-findings:
+    /// `027000 004D 15 0200 10 12 000001 0000000000 00 <CC> E1…`).
     pub notification_spi: Spi,
 }
 
@@ -145,7 +146,7 @@ impl Default for Codings {
     fn default() -> Self {
         Self {
             notification_aid_tag: 0x4F,
-            notification_spi: Spi([0x16, 0x00]),
+            notification_spi: Spi([0x02, 0x00]),
         }
     }
 }

@@ -217,6 +217,17 @@ impl Euicc {
         changed
     }
 
+    /// First attach to a network: the eUICC declaration notification
+    /// (type `01`, no ISD-P) is queued at `now_ms`.
+    pub fn declare(&mut self, now_ms: u64) {
+        self.card.notify(
+            super::card::notification_type::DECLARATION,
+            None,
+            Vec::new(),
+        );
+        self.flush_notifications(now_ms);
+    }
+
     /// Sends every unconfirmed notification again (the ISD-R retries until
     /// confirmed).
     pub fn retry_notifications(&mut self, now_ms: u64) {
@@ -376,10 +387,14 @@ impl Euicc {
     }
 
     /// Runs secured data for a security domain: expanded when it starts
-    /// with `AA` / `AE`, compact otherwise.
+    /// with `AA` / `AE`, compact otherwise; the session state survives
+    /// between the scripts of a chain (`83`).
     pub(crate) fn run_script(&mut self, target: Target, data: &[u8]) -> Vec<u8> {
+        let chain = script::chaining(data);
         let card = &mut self.card;
-        card.start_session();
+        if !chain.continues {
+            card.start_session();
+        }
         let mut exec = |apdu: &[u8]| card.execute(target, apdu);
         let out = match script::is_expanded(data)
             .then(|| script::run_expanded(data, &mut exec))
@@ -388,7 +403,9 @@ impl Euicc {
             Some(out) => out,
             None => script::run_compact(data, &mut exec),
         };
-        self.card.start_session();
+        if !chain.keeps {
+            self.card.start_session();
+        }
         out
     }
 
@@ -519,12 +536,23 @@ impl Euicc {
             let Some(ks) = self.config.scp80.first() else {
                 continue;
             };
-            let Some(next) = self.out_counter.next() else {
+            let spi = self.config.codings.notification_spi;
+            let next = if spi.counter_mode() == scp80::CounterMode::NoCounter {
+                Some(Cntr::default())
+            } else {
+                self.out_counter.next()
+            };
+            let Some(next) = next else {
                 continue;
             };
+            let kic_algorithm = if spi.ciphered() {
+                key_algorithm(&ks.kic)
+            } else {
+                scp80::KeyAlgorithm::IMPLICIT
+            };
             let header = CommandHeader {
-                spi: self.config.codings.notification_spi,
-                kic: scp80::Kic::new(ks.kvn, key_algorithm(&ks.kic)),
+                spi,
+                kic: scp80::Kic::new(ks.kvn, kic_algorithm),
                 kid: scp80::Kid::new(ks.kvn, key_algorithm(&ks.kid).0),
                 tar: Tar(self.config.isd_r_tar.0),
                 cntr: next,
@@ -535,7 +563,9 @@ impl Euicc {
             else {
                 continue;
             };
-            self.out_counter = next;
+            if next != Cntr::default() {
+                self.out_counter = next;
+            }
             let packet = buf.get(..len).unwrap_or_default();
             self.por_reference = self.por_reference.wrapping_add(1);
             let Ok(segs) = sms::segments(packet, ConcatReference::Ref8(self.por_reference)) else {

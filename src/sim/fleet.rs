@@ -55,17 +55,18 @@ pub fn fleet(seed: u64, count: u64) -> Result<Vec<EuiccConfig>, &'static str> {
 #[must_use]
 pub fn eis(config: &EuiccConfig, eum_id: &str, smsr_id: &str) -> Eis {
     let mut e = Eis::new(config.eid, smsr_id);
-    e.eum_id = String::from(eum_id);
-    e.platform_type = String::from("smsr-sim");
-    e.platform_version = String::from(env!("CARGO_PKG_VERSION"));
-    e.remaining_memory = config.memory;
-    e.available_memory_for_profiles = config.memory;
-    e.capabilities = EuiccCapabilities {
+    let info = &mut e.eum_signed_info;
+    info.eum_id = String::from(eum_id);
+    info.platform_type = String::from("smsr-sim");
+    info.platform_version = String::from(env!("CARGO_PKG_VERSION"));
+    info.capabilities = EuiccCapabilities {
         http_support: true,
         ..EuiccCapabilities::default()
     };
-    e.isd_r.tar = Some(config.isd_r_tar);
-    e.ecasd.tar = Some(config.ecasd_tar);
+    info.ecasd.tar = alloc::vec![config.ecasd_tar];
+    e.remaining_memory = config.memory;
+    e.available_memory_for_profiles = config.memory;
+    e.isd_r.tar = alloc::vec![config.isd_r_tar];
     let key = |index: u8, key_type: u8, bytes: &[u8]| Key {
         index,
         key_type,
@@ -75,21 +76,23 @@ pub fn eis(config: &EuiccConfig, eum_id: &str, smsr_id: &str) -> Eis {
     for ks in &config.scp80 {
         e.isd_r.key_sets.push(KeySet {
             version: ks.kvn,
-            key_set_type: KeySetType::Scp80,
+            key_set_type: Some(KeySetType::Scp80),
             counter: Some(0),
             keys: alloc::vec![
                 key(1, KEY_TYPE_AES, ks.kic.dangerous_bytes()),
                 key(2, KEY_TYPE_AES, ks.kid.dangerous_bytes()),
             ],
+            certificates: Vec::new(),
         });
     }
     for psk in &config.scp81 {
         let p: &PskKey = psk;
         e.isd_r.key_sets.push(KeySet {
             version: p.kvn,
-            key_set_type: KeySetType::Scp81,
+            key_set_type: Some(KeySetType::Scp81),
             counter: None,
             keys: alloc::vec![key(p.kid, KEY_TYPE_PSK_TLS, p.dangerous_value())],
+            certificates: Vec::new(),
         });
     }
     e

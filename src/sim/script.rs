@@ -9,6 +9,10 @@
 //!   executed C-APDU. An item the card does not know ends the script with
 //!   a Bad format TLV `90 01`.
 //!
+//! A Script Chaining TLV (`83`) keeps the card's session state (an open
+//! STORE DATA sequence, INSTALL [for personalization]) across the scripts
+//! of a chain; without it each script starts afresh.
+//!
 //! Execution stops after the first C-APDU whose status is an error: every
 //! status but `9000`, `61xx`, `62xx`, `63xx` (warnings) and `91xx`/`92xx`.
 
@@ -16,7 +20,7 @@ use alloc::vec::Vec;
 
 use super::card::Rapdu;
 use crate::apdu::{Response, StatusWord};
-use crate::remote::expanded::{self, CommandItem, CommandScript};
+use crate::remote::expanded::{self, CommandItem, CommandScript, ScriptChaining};
 use crate::remote::{Coding, CompactCommands, P3};
 use crate::tlv::Encode;
 
@@ -29,6 +33,51 @@ pub(crate) const fn continues(sw: StatusWord) -> bool {
 /// Whether `data` starts like an expanded command script.
 pub(crate) fn is_expanded(data: &[u8]) -> bool {
     matches!(data.first(), Some(0xAA | 0xAE))
+}
+
+/// How a script takes part in a chain of scripts (TS 102 226 §5.2.1.4,
+/// Script Chaining TLV `83`): whether the card keeps its session state
+/// (an open STORE DATA sequence, INSTALL [for personalization]) from the
+/// previous script, and for the next one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Chaining {
+    /// Continue the state of the previous script (`02`, `03`).
+    pub(crate) continues: bool,
+    /// Keep the state for the next script (`01`, `11`, `02`).
+    pub(crate) keeps: bool,
+}
+
+/// The chaining of an expanded script (none for anything else).
+pub(crate) fn chaining(data: &[u8]) -> Chaining {
+    let value = CommandScript::parse(data).ok().and_then(|(s, _)| {
+        s.items().find_map(|i| match i {
+            Ok(CommandItem::ScriptChaining(c)) => Some(c),
+            _ => None,
+        })
+    });
+    match value {
+        Some(c)
+            if c == ScriptChaining::FIRST_DELETE_ON_RESET
+                || c == ScriptChaining::FIRST_KEEP_ON_RESET =>
+        {
+            Chaining {
+                continues: false,
+                keeps: true,
+            }
+        }
+        Some(ScriptChaining::SUBSEQUENT) => Chaining {
+            continues: true,
+            keeps: true,
+        },
+        Some(ScriptChaining::LAST) => Chaining {
+            continues: true,
+            keeps: false,
+        },
+        _ => Chaining {
+            continues: false,
+            keeps: false,
+        },
+    }
 }
 
 /// Runs a compact command list (GlobalPlatform P3 classification).

@@ -251,7 +251,10 @@ pub fn members(fleet: &Proc) -> Vec<Value> {
 }
 
 pub fn eid_of(m: &Value) -> String {
-    m["Eis"]["Eid"].as_str().unwrap().to_owned()
+    m["Eis"]["EumSignedInfo"]["Eid"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 pub fn msisdn_of(m: &Value) -> String {

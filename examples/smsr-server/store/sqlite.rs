@@ -202,11 +202,16 @@ impl Store for SqliteStore {
     fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let eid = eis.eid.to_string();
+        let eid = eis.eid().to_string();
         let inserted = tx.execute(
             "INSERT INTO eis (eid, eum_id, platform_type, json) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (eid) DO NOTHING",
-            params![eid, eis.eum_id, eis.platform_type, eis_json(eis)?],
+            params![
+                eid,
+                eis.eum_signed_info.eum_id,
+                eis.eum_signed_info.platform_type,
+                eis_json(eis)?
+            ],
         )?;
         if inserted == 0 {
             return Ok(false);
@@ -552,7 +557,7 @@ mod tests {
         let s = SqliteStore::open(&path, false).unwrap();
         assert_eq!(s.journal_mode().unwrap(), "wal");
         let mut e = Eis::new(eid(1), "SMSR1");
-        e.eum_id = "EUM1".into();
+        e.eum_signed_info.eum_id = "EUM1".into();
         let aid = Aid::isd_p(Tar::ISD_P_FIRST).unwrap();
         e.profiles.push(ProfileInfo::new(
             "8901000000000000001",
