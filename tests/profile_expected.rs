@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 use smsr::profile::{
-    AkaParameter, AlgoConfiguration, FileEntry, FileManagementCommand, FileSystem,
+    AkaParameter, AlgoConfiguration, CdmaParameter, FileEntry, FileManagementCommand, FileSystem,
     GenericFileManagement, Iccid, Package, PackageWriter, PeType, PinCodes, ProfileHeader,
     PukCodes, Rfm, SecurityDomain, ValidateOptions, validate,
 };
@@ -310,6 +310,17 @@ fn check_pe(file: &str, pe: &smsr::profile::ProfileElement<'_>, exp: &Value) {
                 "sdPersoData_count",
             ]);
         }
+        PeType::CDMA_PARAMETER => {
+            let c = CdmaParameter::from_element(pe).unwrap();
+            let names: Vec<String> = c.members().map(str::to_owned).collect();
+            assert_eq!(names, strs(&exp["fields"]), "{ctx}");
+            let dbg = format!("{c:?}");
+            assert!(
+                !dbg.contains(&format!("{:?}", c.authentication_key)),
+                "{ctx}"
+            );
+            checked.push("fields");
+        }
         PeType::RFM => {
             let r = Rfm::from_element(pe).unwrap();
             assert_eq!(hex_up(r.instance_aid), s(&exp["instanceAID"]), "{ctx}");
@@ -334,14 +345,90 @@ fn check_pe(file: &str, pe: &smsr::profile::ProfileElement<'_>, exp: &Value) {
         }
         _ => {}
     }
-    // Whatever the oracle holds that is not compared here must be a field
-    // this crate deliberately does not expose (cdmaParameter member names).
+    // Every field the oracle holds for this element was compared.
     for k in exp.as_object().unwrap().keys() {
         assert!(
-            checked.contains(&k.as_str()) || (ty == PeType::CDMA_PARAMETER && k == "fields"),
+            checked.contains(&k.as_str()),
             "{ctx}: field {k} not compared"
         );
     }
+}
+
+/// The raw-encoding statistics of `expected.json` (`raw_ber`), recomputed
+/// with a walk over every TLV of every element.
+fn check_raw_ber(file: &str, pkg: &Package<'_>, exp: &Value) {
+    let mut count = 0u64;
+    let mut max_depth = 0u64;
+    let mut max_value = 0usize;
+    let mut max_tag = 0u32;
+    let mut hist: BTreeMap<String, u64> = BTreeMap::new();
+    let mut multi: BTreeMap<String, u64> = BTreeMap::new();
+    let mut largest = (0usize, String::new());
+    for pe in pkg.elements() {
+        let pe = pe.unwrap();
+        if pe.raw().len() > largest.0 {
+            largest = (pe.raw().len(), pe.pe_type().to_string());
+        }
+        // (reader, depth of the TLVs it yields; the PE itself is depth 0)
+        let mut stack = vec![(
+            smsr::tlv::Reader::with_options(pe.raw(), Package::read_options()),
+            0u64,
+        )];
+        while let Some((r, d)) = stack.last_mut() {
+            let d = *d;
+            match r.next() {
+                Some(t) => {
+                    let t = t.unwrap();
+                    count += 1;
+                    max_value = max_value.max(t.value().len());
+                    max_tag = max_tag.max(t.tag().number());
+                    *hist
+                        .entry((t.header_len() - t.tag().len()).to_string())
+                        .or_default() += 1;
+                    if t.tag().len() > 1 {
+                        *multi.entry(t.tag().to_string()).or_default() += 1;
+                    }
+                    max_depth = max_depth.max(d);
+                    if t.tag().is_constructed() {
+                        stack.push((t.children(), d + 1));
+                    }
+                }
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+    }
+    assert_eq!(count, exp["tlv_count"].as_u64().unwrap(), "{file}");
+    assert_eq!(
+        max_depth,
+        exp["max_nesting_depth"].as_u64().unwrap(),
+        "{file}"
+    );
+    assert_eq!(
+        max_value as u64,
+        exp["max_value_len"].as_u64().unwrap(),
+        "{file}"
+    );
+    assert_eq!(
+        u64::from(max_tag),
+        exp["max_tag_number"].as_u64().unwrap(),
+        "{file}"
+    );
+    let exp_hist: BTreeMap<String, u64> =
+        serde_json::from_value(exp["length_octets_histogram"].clone()).unwrap();
+    assert_eq!(hist, exp_hist, "{file}");
+    let exp_multi: BTreeMap<String, u64> =
+        serde_json::from_value(exp["multibyte_tags"].clone()).unwrap();
+    assert_eq!(multi, exp_multi, "{file}");
+    assert_eq!(largest.1, exp["largest_pe"].as_str().unwrap(), "{file}");
+    assert_eq!(
+        largest.0 as u64,
+        exp["largest_pe_len"].as_u64().unwrap(),
+        "{file}"
+    );
+    assert_eq!(exp["indefinite_lengths"].as_u64(), Some(0));
+    assert_eq!(exp["non_minimal_lengths"].as_u64(), Some(0));
 }
 
 #[test]
@@ -392,6 +479,7 @@ fn every_package_matches_expected_json() {
         assert_eq!(Value::Array(templates), p["template_ids"], "{file}");
 
         check_header(file, &pkg, &p["header"]);
+        check_raw_ber(file, &pkg, &p["raw_ber"]);
         let exp_pes = p["pes"].as_array().unwrap();
         assert_eq!(exp_pes.len(), pes.len());
         for (pe, e) in pes.iter().zip(exp_pes) {

@@ -290,6 +290,18 @@ fn wrap_package_segments_a_real_package_within_1020_bytes() {
     }
     assert_eq!(back, pkg);
     assert!(Package::new(&back).count().is_ok());
+    // The same through unwrap_package, from a fresh receiving session.
+    let mut card = bsp_session();
+    let mut back = Vec::new();
+    assert_eq!(card.unwrap_package(&stream, &mut back).unwrap(), n);
+    assert_eq!(back, pkg);
+    // A stream with another tag inside is refused at that TLV's offset.
+    let mut bad = stream.clone();
+    bad[1020] = 0x87;
+    let err = bsp_session()
+        .unwrap_package(&bad, &mut Vec::new())
+        .unwrap_err();
+    assert_eq!((err.kind, err.offset), (ErrorKind::NotASegment, 1020));
     assert_eq!(
         segment::max_chunk_len(1020, Protection::Scp03t).unwrap(),
         1007
@@ -360,4 +372,31 @@ fn establish_from_initialize_update_response() {
         assert_eq!(err.kind, ErrorKind::MacMismatch);
     }
     assert!(InitializeUpdateResponse::parse(&[0; 28]).is_err());
+}
+
+#[test]
+fn unwrap_rejects_missing_padding() {
+    // A correctly MACed segment whose single ciphertext block decrypts to
+    // 16 data bytes without '80 00..' padding.
+    let mut host = bsp_session();
+    let card = host.clone();
+    let mut ct = Vec::new();
+    host.encrypt(&[0x11; 16], &mut ct).unwrap();
+    ct.truncate(16);
+    let mac = host.c_mac(&[&[0x86, 0x18], &ct]);
+    let seg = [&[0x86, 0x18][..], &ct, &mac].concat();
+    let err = card.clone().unwrap(&seg, &mut [0u8; 64]).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::BadPadding);
+    // Output too small for the plaintext.
+    let mut host = bsp_session();
+    let mut w = Vec::new();
+    host.wrap(0x86, &[0x22; 40], &mut w).unwrap();
+    let err = card.clone().unwrap(&w, &mut [0u8; 20]).unwrap_err();
+    assert_eq!(
+        err.kind,
+        ErrorKind::Tlv(smsr::tlv::ErrorKind::BufferTooSmall)
+    );
+    let mut out = [0u8; 40];
+    let (_, p) = card.clone().unwrap(&w, &mut out).unwrap();
+    assert_eq!(p, [0x22; 40]);
 }

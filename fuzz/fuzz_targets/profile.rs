@@ -1,14 +1,15 @@
 //! Profile packages: parse every element, decode the typed views, validate
 //! (strict and not), re-emit and compare; segment and reassemble. Never
-//! panics.
+//! panics; SCP03t unwrapping of arbitrary segments never panics either.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use smsr::profile::scp03t::{Key, Session, SessionKeys};
 use smsr::profile::segment::{self, Protection};
 use smsr::profile::{
-    AkaParameter, Application, FileSystem, GenericFileManagement, NonStandard, Package,
-    PackageWriter, PeType, PinCodes, ProfileHeader, PukCodes, Rfm, SecurityDomain, ValidateOptions,
-    validate,
+    AkaParameter, Application, CdmaParameter, FileSystem, GenericFileManagement, NonStandard,
+    Package, PackageWriter, PeType, PinCodes, ProfileHeader, PukCodes, Rfm, SecurityDomain,
+    ValidateOptions, validate,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -46,6 +47,11 @@ fuzz_target!(|data: &[u8]| {
             PeType::APPLICATION => {
                 if let Ok(a) = Application::from_element(&pe) {
                     let _ = a.instances().count();
+                }
+            }
+            PeType::CDMA_PARAMETER => {
+                if let Ok(c) = CdmaParameter::from_element(&pe) {
+                    let _ = c.members().count();
                 }
             }
             PeType::NON_STANDARD => {
@@ -99,6 +105,13 @@ fuzz_target!(|data: &[u8]| {
         });
         assert_eq!(count, n);
     }
+    // The receiving side of SCP03t never panics on arbitrary segments.
+    let keys = SessionKeys {
+        s_enc: Key([1; 16]),
+        s_mac: Key([2; 16]),
+        s_rmac: Key([3; 16]),
+    };
+    let _ = Session::new(keys).unwrap_package(data, &mut Vec::new());
     let max = 16 + usize::from(data.first().copied().unwrap_or(0)) * 4;
     if let Ok(chunks) = segment::chunks(data, max, Protection::None) {
         let mut stream = Vec::new();

@@ -149,7 +149,11 @@ impl<'a> ProfileElement<'a> {
         // PE-Dummy (rfu1..rfu5) is an empty SEQUENCE and types after v3.3.1
         // are unknown: for those a PEHeader is taken only when one is there.
         let optional = ty.name().is_none() || (PeType::RFU1..=PeType::RFU5).contains(&ty);
-        let first = self.tlv.children().next().transpose()?;
+        let first = match self.tlv.children().next().transpose() {
+            Ok(first) => first,
+            Err(_) if optional => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
         match first {
             Some(h) if h.tag() == Tag::new(0xA0) => match PeHeader::parse(&h) {
                 Ok(h) => Ok(Some(h)),
@@ -347,6 +351,20 @@ mod tests {
         // identification beyond UInt15
         let (t, _) = Tlv::parse(&[0xA0, 0x05, 0x81, 0x03, 0x00, 0x80, 0x00]).unwrap();
         assert!(PeHeader::parse(&t).is_err());
+    }
+
+    #[test]
+    fn unknown_primitive_element_has_no_pe_header() {
+        let pkg = [0x04, 0x02, 0xFF, 0xFF];
+        let pe = Package::new(&pkg).elements().next().unwrap().unwrap();
+        assert_eq!(pe.pe_type().name(), None);
+        assert_eq!(pe.pe_header(), Ok(None));
+        // A known type without its PEHeader is an error.
+        let pkg = [0xAA, 0x02, 0x81, 0x00];
+        let pe = Package::new(&pkg).elements().next().unwrap().unwrap();
+        let err = pe.pe_header().unwrap_err();
+        assert_eq!(err.kind, ErrorKind::MissingField("PEHeader"));
+        assert_eq!(err.offset, 2);
     }
 
     #[test]

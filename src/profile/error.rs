@@ -21,6 +21,9 @@ pub enum ErrorKind {
         /// The type of the element it was given.
         found: PeType,
     },
+    /// A file-system accessor was given an element that is not built from
+    /// a template.
+    NotTemplate(PeType),
     /// The output buffer is too small.
     BufferTooSmall,
     /// A segment size too small to carry any data.
@@ -70,6 +73,7 @@ impl core::fmt::Display for Error {
             ErrorKind::WrongType { expected, found } => {
                 write!(f, "expected a {expected} element, found {found}")?;
             }
+            ErrorKind::NotTemplate(t) => write!(f, "{t} is not a file-system template element")?,
             ErrorKind::BufferTooSmall => f.write_str("output buffer too small")?,
             ErrorKind::SegmentSizeTooSmall => f.write_str("maximum segment size too small")?,
             ErrorKind::NotASegment => f.write_str("not an '86' segment TLV")?,

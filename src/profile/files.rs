@@ -192,17 +192,11 @@ impl<'a> FileSystem<'a> {
     /// Decodes a template PE.
     ///
     /// # Errors
-    /// A PE type without a template, or the first malformed member.
+    /// [`ErrorKind::NotTemplate`], or the first malformed member.
     pub fn from_element(pe: &ProfileElement<'a>) -> Result<Self, Error> {
         let pe_type = pe.pe_type();
         if !pe_type.is_template() {
-            return Err(Error::new(
-                ErrorKind::WrongType {
-                    expected: PeType::MF,
-                    found: pe_type,
-                },
-                pe.offset(),
-            ));
+            return Err(Error::new(ErrorKind::NotTemplate(pe_type), pe.offset()));
         }
         let mut f = Fields::new(pe.tlv());
         let header = PeHeader::parse(&f.required(0xA0, "PEHeader")?)?;

@@ -13,7 +13,7 @@
 //! * Typed views of the elements an SM-SR needs, with ASN.1 DEFAULTs filled
 //!   in: [`SecurityDomain`], [`Rfm`], [`AkaParameter`], [`PinCodes`],
 //!   [`PukCodes`], [`FileSystem`] (template PEs), [`GenericFileManagement`],
-//!   [`Application`] and [`NonStandard`].
+//!   [`CdmaParameter`], [`Application`] and [`NonStandard`].
 //! * [`validate`] reports structural problems with PE index and offset.
 //! * [`PackageWriter`] emits a package from elements.
 //! * [`segment`] splits a package into SCP03t `86` segments and joins them;
@@ -32,6 +32,7 @@
 
 mod aka;
 mod app;
+mod cdma;
 mod der;
 mod element;
 mod error;
@@ -50,6 +51,7 @@ mod writer;
 
 pub use aka::{AkaParameter, AlgoConfiguration, AlgoParameter, MappingParameter};
 pub use app::{Application, LoadPackage, NonStandard};
+pub use cdma::CdmaParameter;
 pub use der::Oid;
 pub use element::{Elements, Package, PeHeader, ProfileElement};
 pub use error::{Error, ErrorKind};

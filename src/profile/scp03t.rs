@@ -356,15 +356,32 @@ impl Session {
     /// the plaintext.
     ///
     /// # Errors
-    /// A malformed TLV, [`ErrorKind::MacMismatch`],
-    /// [`ErrorKind::BadCiphertextLength`], [`ErrorKind::BadPadding`] or
-    /// [`ErrorKind::BufferTooSmall`]; the session state is unchanged on a
-    /// MAC mismatch.
+    /// As [`Session::unwrap_to`]; [`ErrorKind::BufferTooSmall`] when `out`
+    /// cannot hold the plaintext.
     pub fn unwrap<'o>(
         &mut self,
         wrapped: &[u8],
         out: &'o mut [u8],
     ) -> Result<(u8, &'o [u8]), Error> {
+        let mut buf = tlv::SliceBuffer::new(out);
+        let (tag, _) = self.unwrap_to(wrapped, &mut buf)?;
+        Ok((tag, buf.into_written()))
+    }
+
+    /// The receiving side (ISD-P): verifies the C-MAC of one wrapped TLV
+    /// (`tag | L | ciphertext | C-MAC`), then decrypts it block by block
+    /// into `out`, checking and stripping the `80 00..` padding (always
+    /// within the last block); returns the tag and the plaintext length.
+    ///
+    /// # Errors
+    /// A malformed TLV, [`ErrorKind::MacMismatch`] (the session state is
+    /// then unchanged), [`ErrorKind::BadCiphertextLength`],
+    /// [`ErrorKind::BadPadding`] or the buffer's error.
+    pub fn unwrap_to(
+        &mut self,
+        wrapped: &[u8],
+        out: &mut dyn Buffer,
+    ) -> Result<(u8, usize), Error> {
         let t = Tlv::parse_exact(wrapped, Options::strict())?;
         let tag = u8::try_from(t.tag().raw()).map_err(|_| Error::new(ErrorKind::NotASegment, 0))?;
         let v = t.value();
@@ -385,31 +402,57 @@ impl Session {
         if ct.is_empty() || ct.len() % 16 != 0 {
             return Err(Error::new(ErrorKind::BadCiphertextLength, t.value_offset()));
         }
-        let dst = out
-            .get_mut(..ct.len())
-            .ok_or(Error::new(ErrorKind::BufferTooSmall, 0))?;
         self.mac_chain = full;
         let aes = Aes128::new((&self.keys.s_enc.0).into());
         let mut prev = self.icv(&aes);
         self.counter += 1;
-        for (src, d) in ct.chunks_exact(16).zip(dst.chunks_exact_mut(16)) {
+        let blocks = ct.len() / 16;
+        let mut written = 0;
+        for (i, src) in ct.chunks_exact(16).enumerate() {
             let mut b = aes::Block::try_from(src)
-                .map_err(|_| Error::new(ErrorKind::BadCiphertextLength, 0))?;
+                .map_err(|_| Error::new(ErrorKind::BadCiphertextLength, t.value_offset()))?;
             aes.decrypt_block(&mut b);
-            for ((o, x), p) in d.iter_mut().zip(b.iter()).zip(prev) {
+            let mut plain = [0u8; 16];
+            for ((o, x), p) in plain.iter_mut().zip(b.iter()).zip(prev) {
                 *o = x ^ p;
             }
             prev.copy_from_slice(src);
+            let keep = if i + 1 == blocks {
+                let end = plain
+                    .iter()
+                    .rposition(|b| *b != 0)
+                    .filter(|e| plain.get(*e) == Some(&0x80))
+                    .ok_or(Error::new(ErrorKind::BadPadding, t.value_offset() + 16 * i))?;
+                plain.get(..end).unwrap_or_default()
+            } else {
+                &plain[..]
+            };
+            out.put(keep)?;
+            written += keep.len();
+            plain.zeroize();
         }
-        let end = dst
-            .iter()
-            .rposition(|b| *b != 0)
-            .ok_or(Error::new(ErrorKind::BadPadding, t.value_offset()))?;
-        if dst.get(end) != Some(&0x80) || ct.len() - end > 16 {
-            return Err(Error::new(ErrorKind::BadPadding, t.value_offset()));
+        Ok((tag, written))
+    }
+
+    /// The receiving side for a stream of wrapped `86` segments (as written
+    /// by [`Session::wrap_package`]): unwraps each in order and appends the
+    /// plaintext to `out`; returns the number of segments.
+    ///
+    /// # Errors
+    /// A malformed TLV or a TLV other than `86` (offsets in `stream`), or
+    /// any error of [`Session::unwrap_to`].
+    pub fn unwrap_package(&mut self, stream: &[u8], out: &mut dyn Buffer) -> Result<usize, Error> {
+        let mut n = 0;
+        for t in tlv::Reader::with_options(stream, Options::strict()) {
+            let t = t?;
+            if t.tag().raw() != u32::from(segment::SEGMENT_TAG) {
+                return Err(Error::new(ErrorKind::NotASegment, t.offset()));
+            }
+            self.unwrap_to(t.raw(), out)
+                .map_err(|e| Error::new(e.kind, t.offset() + e.offset))?;
+            n += 1;
         }
-        let out: &'o [u8] = out;
-        Ok((tag, out.get(..end).unwrap_or_default()))
+        Ok(n)
     }
 }
 

@@ -7,7 +7,7 @@ use crate::tlv::{self, Options, Reader};
 
 use super::der;
 use super::{
-    AkaParameter, AlgoConfiguration, Application, Error, ErrorKind, FileSystem,
+    AkaParameter, AlgoConfiguration, Application, CdmaParameter, Error, ErrorKind, FileSystem,
     GenericFileManagement, NonStandard, Package, PeType, PinCodes, ProfileElement, ProfileHeader,
     PukCodes, Rfm, SecurityDomain, Services,
 };
@@ -321,6 +321,7 @@ pub fn validate(
             }
             PeType::SECURITY_DOMAIN => SecurityDomain::from_element(&pe).map(|_| ()),
             PeType::NON_STANDARD => NonStandard::from_element(&pe).map(|_| ()),
+            PeType::CDMA_PARAMETER => CdmaParameter::from_element(&pe).map(|_| ()),
             PeType::APPLICATION => Application::from_element(&pe).map(|_| {
                 let runtime = service("javacard").with(service("multos"));
                 if services.0 & runtime.0 == 0 {
