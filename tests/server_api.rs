@@ -346,6 +346,74 @@ fn an_euicc_without_https_is_served_over_scp80_with_pors() {
 }
 
 #[test]
+fn an_unreachable_euicc_expires_and_ctrl_c_stops_cleanly() {
+    let dir = tmpdir("expiry");
+    let fleet = start_fleet(&dir, 1);
+    let mut server = start_server(&dir, &dir.join("db.sqlite"), &smsc(&fleet), &[]);
+    let api = api(&server);
+    // Its SMS go to a number no handset answers.
+    let mut m = members(&fleet)[0].clone();
+    m["Secrets"]["Msisdn"] = json!("31999999999");
+    register_all(api, std::slice::from_ref(&m), 1);
+    let t = std::time::Instant::now();
+    let (s, v) = call(
+        api,
+        MNO_A,
+        "POST",
+        "/es4/AuditEIS",
+        &json!({"Eid": eid_of(&m), "ValidityPeriod": 1, "FunctionCallIdentifier": "call-7"}),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["FunctionExecutionStatus"]["Status"], "Expired", "{v}");
+    assert_eq!(v["FunctionCallIdentifier"], "call-7");
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        t.elapsed()
+    );
+    let (_, op) = call(
+        api,
+        MNO_A,
+        "GET",
+        &format!("/operations/{}", v["OperationId"]),
+        &Value::Null,
+    );
+    assert_eq!(op["State"], "Done", "{op}");
+    assert!(op["Attempts"].as_u64().unwrap() >= 1, "{op}");
+    // Another operator cannot read that operation.
+    let (s, _) = call(
+        api,
+        MNO_B,
+        "GET",
+        &format!("/operations/{}", v["OperationId"]),
+        &Value::Null,
+    );
+    assert_eq!(s, 404);
+
+    // SIGINT (Ctrl-C): the server stops by itself, exit status 0.
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(st) = server.child.try_wait().unwrap() {
+            break st;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no clean exit after SIGINT"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+}
+
+#[test]
 fn openssl_s_client_connects_with_a_registered_psk() {
     if Command::new("openssl").arg("version").output().is_err() {
         eprintln!("skipping: no openssl command");

@@ -112,6 +112,12 @@ fn batches_over_a_thousand_euiccs() {
     let (s, _) = call(api, MNO_A, "POST", "/batch/AuditEIS", &json!({}));
     assert_eq!(s, 400);
 
+    eprintln!(
+        "peak resident memory: server {:?} KiB, fleet of {FLEET} {:?} KiB",
+        server.peak_kib(),
+        fleet.peak_kib()
+    );
+
     // Every card holds exactly the enabled profile its EIS says.
     let report = fleet_report(&smsc(&fleet));
     assert_eq!(report["CounterRefusals"], 0, "a counter was reused");

@@ -169,14 +169,11 @@ pub async fn handle(
     let resp = match route(&app, req, start).await {
         Ok(r) => r,
         Err(Reject(code, status)) => {
-            let mut v = json!({
+            let v = json!({
                 "ProcessingStart": iso8601(start),
                 "ProcessingEnd": iso8601(now_ms()),
                 "FunctionExecutionStatus": status,
             });
-            if code == StatusCode::NOT_FOUND && status.status_code_data.is_none() {
-                v = json!({});
-            }
             json_response(code, &v)
         }
     };
@@ -455,7 +452,7 @@ async fn run_function(
         function,
         expires_at_ms: ctx.expires_at(),
     };
-    let id = ctx.app.engine.submit(vec![new]).await.map_err(internal)?;
+    let id = ctx.app.engine.submit(vec![new]).map_err(internal)?;
     let id = id.first().copied().unwrap_or_default();
     let wait = Duration::from_millis(ctx.app.config.wait_ms);
     let rec = ctx.app.engine.wait(id, wait).await.map_err(internal)?;
@@ -934,7 +931,7 @@ fn queue_batch(
         o.batch = Some(batch);
     }
     let queued = ops.len();
-    ctx.app.engine.submit_now(ops).map_err(internal)?;
+    ctx.app.engine.submit(ops).map_err(internal)?;
     tracing::info!(batch, function, queued, refused, by = %ctx.op.id, "batch queued");
     let progress = ctx.app.store.batch(batch).map_err(internal)?;
     Ok(json_response(

@@ -217,19 +217,12 @@ impl Engine {
         }
     }
 
-    /// Queues operations and starts their eUICCs' workers.
+    /// Queues operations (one store transaction) and starts their
+    /// eUICCs' workers.
     ///
     /// # Errors
     /// The store failed (nothing queued).
-    pub async fn submit(self: &Arc<Self>, ops: Vec<NewOp>) -> Result<Vec<i64>, StoreError> {
-        self.submit_now(ops)
-    }
-
-    /// [`Engine::submit`] without awaiting (the store call is short).
-    ///
-    /// # Errors
-    /// The store failed (nothing queued).
-    pub fn submit_now(self: &Arc<Self>, ops: Vec<NewOp>) -> Result<Vec<i64>, StoreError> {
+    pub fn submit(self: &Arc<Self>, ops: Vec<NewOp>) -> Result<Vec<i64>, StoreError> {
         let ids = self.store.enqueue(&ops)?;
         let mut seen = HashSet::new();
         for op in &ops {
@@ -450,7 +443,9 @@ impl Engine {
         };
         self.store.mark_in_flight(op.id)?;
         let watch_rx = self.notification_watch(eid);
-        let answer = self.deliver(eid, &eis, &secrets, &plan).await;
+        let answer = self
+            .deliver(eid, &eis, &secrets, &plan, op.expires_at_ms)
+            .await;
         let rapdus = match answer {
             Ok(r) => r,
             Err(TransportError(e, uncertain)) => return self.retry(&op, &e, uncertain),
@@ -697,8 +692,11 @@ impl Engine {
         eis: &Eis,
         secrets: &Secrets,
         plan: &Plan,
+        expires_at_ms: i64,
     ) -> Result<Vec<Vec<u8>>, TransportError> {
-        let timeout = Duration::from_millis(self.cfg.session_timeout_ms);
+        // An attempt never outlives the validity period.
+        let left = u64::try_from(expires_at_ms - now_ms()).unwrap_or(0);
+        let timeout = Duration::from_millis(self.cfg.session_timeout_ms.min(left.max(1)));
         if eis.eum_signed_info.capabilities.http_support {
             let rx = self.hub.expect(eid, plan.script.clone(), plan.target);
             let trigger = self.trigger()?;
@@ -991,7 +989,9 @@ impl Engine {
             target: None,
             create_aid: None,
         };
-        let rapdus = self.deliver(eid, &eis, secrets, &plan).await?;
+        let rapdus = self
+            .deliver(eid, &eis, secrets, &plan, op.expires_at_ms)
+            .await?;
         let res = rapdus
             .first()
             .and_then(|r| response::expect_success(r).ok())
@@ -1170,7 +1170,7 @@ impl Engine {
         if n.kind == NotificationType::EUICC_DECLARATION {
             tracing::info!(%eid, "eUICC declaration");
         }
-        self.submit_now(ops).map_err(|e| e.to_string())?;
+        self.submit(ops).map_err(|e| e.to_string())?;
         if let Ok(m) = self.notified.lock()
             && let Some(tx) = m.get(eid)
         {

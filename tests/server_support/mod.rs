@@ -26,6 +26,10 @@ pub const MNO_B: &str = "mno-b-token";
 pub fn binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
+        // A prebuilt binary (e.g. the release build, for load figures).
+        if let Some(b) = std::env::var_os("SMSR_SERVER_BIN") {
+            return PathBuf::from(b);
+        }
         let exe = std::env::current_exe().expect("test executable");
         // target/<profile>/deps/<test> -> target/<profile>/examples/smsr-server
         let profile_dir = exe
@@ -67,6 +71,17 @@ pub struct Proc {
 }
 
 impl Proc {
+    /// Peak resident memory (Linux `VmHWM`), KiB.
+    pub fn peak_kib(&self) -> Option<u64> {
+        let s = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        s.lines()
+            .find(|l| l.starts_with("VmHWM:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+
     /// SIGKILL and reap.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
