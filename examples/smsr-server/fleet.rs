@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use smsr::inventory::Eis;
 use smsr::isdr::Eid;
 use smsr::scp80::PorStatus;
-use smsr::sim::{AdminProgress, AdminSessionRequest, Euicc, EuiccConfig, Reception};
+use smsr::sim::{AdminProgress, AdminSessionRequest, Euicc, EuiccConfig, OutgoingKind, Reception};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -175,20 +175,22 @@ impl Shared {
         u64::try_from(self.now().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Hands the card's due SMS to the SMSC; `true` while some are held
-    /// back for later.
-    fn flush(&self, card: &Card, msisdn: &str) -> bool {
+    /// Hands the card's due SMS to the SMSC: (some are held back for later,
+    /// a notification went out).
+    fn flush(&self, card: &Card, msisdn: &str) -> (bool, bool) {
         let Ok(mut c) = card.try_borrow_mut() else {
-            return true;
+            return (true, false);
         };
+        let mut notified = false;
         for o in c.take_outgoing(self.now_ms()) {
             self.stats.mo_out.fetch_add(1, Ordering::Relaxed);
+            notified |= matches!(o.kind, OutgoingKind::Notification(_));
             (self.mo)(MoSms {
                 from: msisdn.to_owned(),
                 tp_ud: o.tp_ud,
             });
         }
-        c.held_back() > 0
+        (c.held_back() > 0, notified)
     }
 }
 
@@ -264,28 +266,55 @@ fn card_report(cards: &[(String, Card)]) -> Value {
     Value::Object(out)
 }
 
+/// How often an eUICC sends its unconfirmed notifications again (the
+/// ISD-R retries until HandleNotificationConfirmation, SGP.02 §4.1.1.11).
+const NOTIFICATION_RETRY: Duration = Duration::from_secs(5);
+
 /// One eUICC's life: SMS in, PoRs and notifications out, HTTPS sessions
-/// when triggered.
+/// when triggered, unconfirmed notifications sent again.
 async fn handset(
     card: Card,
     msisdn: String,
     mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
     shared: Rc<Shared>,
 ) {
+    let wakeup = Rc::new(tokio::sync::Notify::new());
     let mut held = false;
+    let mut retry_at: Option<tokio::time::Instant> = None;
     loop {
-        let tp_ud = if held {
-            match tokio::time::timeout(Duration::from_millis(50), rx.recv()).await {
-                Ok(Some(t)) => Some(t),
-                Ok(None) => return,
-                Err(_) => None,
-            }
-        } else {
-            match rx.recv().await {
+        let wake = match (held, retry_at) {
+            (true, _) => Some(tokio::time::Instant::now() + Duration::from_millis(50)),
+            (false, r) => r,
+        };
+        let far = tokio::time::Instant::now() + Duration::from_secs(3600);
+        let tp_ud = tokio::select! {
+            t = rx.recv() => match t {
                 Some(t) => Some(t),
                 None => return,
+            },
+            () = tokio::time::sleep_until(wake.unwrap_or(far)) => None,
+            () = wakeup.notified() => {
+                // A notification left during an admin session.
+                if retry_at.is_none() {
+                    retry_at = Some(tokio::time::Instant::now() + NOTIFICATION_RETRY);
+                }
+                None
             }
         };
+        if tp_ud.is_none() && retry_at.is_some_and(|r| r <= tokio::time::Instant::now()) {
+            let pending = card
+                .try_borrow()
+                .map(|c| !c.snapshot().card.pending.is_empty())
+                .unwrap_or(true);
+            retry_at = if pending {
+                if let Ok(mut c) = card.try_borrow_mut() {
+                    c.retry_notifications(shared.now_ms());
+                }
+                Some(tokio::time::Instant::now() + NOTIFICATION_RETRY)
+            } else {
+                None
+            };
+        }
         if let Some(tp_ud) = tp_ud {
             shared.stats.sms_in.fetch_add(1, Ordering::Relaxed);
             let got = card
@@ -304,8 +333,9 @@ async fn handset(
                 }
                 if let Some(req) = p.admin_session {
                     let (card, msisdn, shared) = (card.clone(), msisdn.clone(), shared.clone());
+                    let wakeup = wakeup.clone();
                     tokio::task::spawn_local(async move {
-                        if let Err(e) = admin(&card, &msisdn, req, &shared).await {
+                        if let Err(e) = admin(&card, &msisdn, req, &shared, &wakeup).await {
                             shared
                                 .stats
                                 .session_failures
@@ -316,7 +346,11 @@ async fn handset(
                 }
             }
         }
-        held = shared.flush(&card, &msisdn);
+        let (h, notified) = shared.flush(&card, &msisdn);
+        held = h;
+        if notified && retry_at.is_none() {
+            retry_at = Some(tokio::time::Instant::now() + NOTIFICATION_RETRY);
+        }
     }
 }
 
@@ -394,6 +428,7 @@ async fn admin(
     msisdn: &str,
     req: AdminSessionRequest,
     shared: &Shared,
+    wakeup: &tokio::sync::Notify,
 ) -> Result<(), String> {
     let addr = target(&req.connection, shared.fallback);
     let key = {
@@ -445,7 +480,9 @@ async fn admin(
             .map_err(|_| "card busy")?
             .admin_receive(&mut session, buf.get(..n).unwrap_or_default(), shared.now())
             .map_err(|e| e.to_string())?;
-        shared.flush(card, msisdn);
+        if shared.flush(card, msisdn).1 {
+            wakeup.notify_one();
+        }
         match progress {
             AdminProgress::Continue => {}
             AdminProgress::Ended(_) => {
