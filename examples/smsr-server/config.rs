@@ -1,5 +1,6 @@
-//! Configuration: defaults, then a JSON config file (`--config FILE`), then
-//! command-line flags (flags win).
+//! Configuration: defaults, then a JSON config file (`--config FILE`, see
+//! `config.example.json` beside this file), then command-line flags (flags
+//! win).
 //!
 //! ```json
 //! {
@@ -337,6 +338,20 @@ mod tests {
 
     fn args(a: &[&str]) -> Vec<String> {
         a.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_example_file_parses() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/smsr-server/config.example.json"
+        );
+        let c = Config::from_args(&args(&["--config", path]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.operators.len(), 2);
+        assert!(c.power_safe);
+        assert_eq!(c.api.port(), 8080);
     }
 
     #[test]

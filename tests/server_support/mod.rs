@@ -22,7 +22,7 @@ pub const EUM: &str = "eum-token";
 pub const MNO_A: &str = "mno-a-token";
 pub const MNO_B: &str = "mno-b-token";
 
-/// The example binary, built once if cargo has not built it yet.
+/// The example binary, brought up to date once per test run.
 pub fn binary() -> PathBuf {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -37,15 +37,19 @@ pub fn binary() -> PathBuf {
             .and_then(Path::parent)
             .expect("target profile directory");
         let bin = profile_dir.join("examples").join("smsr-server");
-        if !bin.exists() {
-            let status = Command::new(env!("CARGO"))
-                .args([
-                    "build",
-                    "--example",
-                    "smsr-server",
-                    "--features",
-                    "std,sim,serde",
-                ])
+        // `cargo test` builds the example first; `cargo test --test X`
+        // does not, so make sure it is there and current (a no-op when it
+        // is). Release-profile test runs use their own binary the same way.
+        let release = profile_dir.ends_with("release");
+        {
+            let mut cmd = Command::new(env!("CARGO"));
+            // The feature set of `cargo test --all-features`, so that the two
+            // builds share their artifacts.
+            cmd.args(["build", "--example", "smsr-server", "--all-features"]);
+            if release {
+                cmd.arg("--release");
+            }
+            let status = cmd
                 .current_dir(env!("CARGO_MANIFEST_DIR"))
                 .status()
                 .expect("cargo build");
