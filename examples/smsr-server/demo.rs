@@ -427,18 +427,19 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
             )
             .await?;
         println!("  MNO-B disabling MNO-A's profile: HTTP {s} (refused)");
-        let (s, v) = b
-            .call(
-                "POST",
-                "/es4/DeleteProfile",
-                Some(&json!({"Eid": eid, "Iccid": iccid(2, 1)})),
-            )
-            .await?;
-        println!(
-            "  deleting an enabled profile under POL2 Not-Allowed: HTTP {s} {}",
+        let show = |v: &Value| {
             v.pointer("/FunctionExecutionStatus/StatusCodeData")
                 .map(Value::to_string)
                 .unwrap_or_default()
+        };
+        let delete = json!({"Eid": eid, "Iccid": iccid(2, 1)});
+        let (s, v) = b.call("POST", "/es4/DeleteProfile", Some(&delete)).await?;
+        println!("  deleting the enabled profile: HTTP {s} {}", show(&v));
+        b.ok("/es4/DisableProfile", delete.clone()).await?;
+        let (s, v) = b.call("POST", "/es4/DeleteProfile", Some(&delete)).await?;
+        println!(
+            "  deleting it once disabled, under POL2 DELETE Not-Allowed: HTTP {s} {}",
+            show(&v)
         );
         let bad = Client::new(api, "wrong-token");
         let (s, _) = bad
@@ -448,9 +449,14 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
     }
 
     println!("[6/6] fleet summary");
+    let card = fleet.report().await;
     let mut states: BTreeMap<String, u64> = BTreeMap::new();
-    for eid in &eids {
+    let mut mismatched = 0u64;
+    for (eid, msisdn) in eids.iter().zip(&msisdns) {
         let v = a.ok("/es4/GetEIS", json!({"Eid": eid})).await?;
+        if !matches_card(&v, card.pointer(&format!("/Cards/{msisdn}/Profiles"))) {
+            mismatched += 1;
+        }
         for p in v
             .pointer("/Eis/ProfileInfo")
             .and_then(Value::as_array)
@@ -473,8 +479,14 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
     for (k, v) in &states {
         println!("  {v:>6}  {k}");
     }
+    println!(
+        "  {} of {n} EIS agree with their card (ISD-P AIDs, states, fall-back)",
+        n as u64 - mismatched
+    );
+    if mismatched > 0 {
+        return Err(format!("{mismatched} EIS disagree with their card"));
+    }
     let (_, stats) = a.call("GET", "/stats", None).await?;
-    let card = fleet.report().await;
     println!(
         "  {} eUICCs, {} operations settled ({} succeeded), {} SCP81 sessions, {} SMS out, {} SMS in, {} notifications",
         stats.get("Euiccs").and_then(Value::as_u64).unwrap_or(0),
@@ -533,4 +545,53 @@ fn memory() -> Option<(u64, u64)> {
             .and_then(|v| v.parse().ok())
     };
     Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Whether the EIS in a GetEIS answer lists exactly the card's ISD-Ps with
+/// the states their life cycle bytes stand for and the same fall-back.
+fn matches_card(get_eis: &Value, card: Option<&Value>) -> bool {
+    let eis: Vec<(String, String, bool)> = get_eis
+        .pointer("/Eis/ProfileInfo")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p.get("Isd-p-aid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                p.get("State")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                p.get("FallbackAttribute").and_then(Value::as_bool) == Some(true),
+            )
+        })
+        .collect();
+    let cards: Vec<(String, String, bool)> = card
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let state = match p.get("LifeCycle").and_then(Value::as_str) {
+                Some("3F") => "Enabled",
+                Some("1F") => "Disabled",
+                _ => "Created",
+            };
+            (
+                p.get("Aid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                state.to_owned(),
+                p.get("Fallback").and_then(Value::as_bool) == Some(true),
+            )
+        })
+        .collect();
+    let mut a = eis;
+    let mut b = cards;
+    a.sort();
+    b.sort();
+    a == b
 }
