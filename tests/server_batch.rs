@@ -18,12 +18,19 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use server_support::*;
 
-const FLEET: usize = 1000;
+/// Fleet size (`SMSR_BATCH_FLEET` overrides it for load measurements).
+fn fleet_size() -> usize {
+    std::env::var("SMSR_BATCH_FLEET")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
+}
 
 #[test]
 fn batches_over_a_thousand_euiccs() {
+    let fleet_n = fleet_size();
     let dir = tmpdir("batch");
-    let fleet = start_fleet(&dir, FLEET);
+    let fleet = start_fleet(&dir, fleet_n);
     let server = start_server(&dir, &dir.join("db.sqlite"), &smsc(&fleet), &[]);
     let api = api(&server);
     let members = members(&fleet);
@@ -37,7 +44,7 @@ fn batches_over_a_thousand_euiccs() {
     parallel(items, 8, move |(i, eid, msisdn)| {
         install(api, MNO_A, &eid, &iccid(1, i), &msisdn);
     });
-    eprintln!("registered and installed {FLEET} in {:?}", t.elapsed());
+    eprintln!("registered and installed {fleet_n} in {:?}", t.elapsed());
 
     // Batch EnableProfile by filter: MNO-A's disabled profile on each.
     let t = Instant::now();
@@ -49,15 +56,15 @@ fn batches_over_a_thousand_euiccs() {
         &json!({"Filter": {"Eum-Id": "EUM-DEMO"}, "IccidPrefix": "893101"}),
     );
     assert_eq!(s, 202, "{v}");
-    assert_eq!(v["Queued"], FLEET);
+    assert_eq!(v["Queued"], fleet_n);
     let id = v["BatchId"].as_i64().unwrap();
     let p = wait_batch(api, MNO_A, id, Duration::from_secs(60));
-    assert_eq!(p["Succeeded"], FLEET, "{p}");
+    assert_eq!(p["Succeeded"], fleet_n, "{p}");
     assert_eq!(p["Failed"], 0);
     let dt = t.elapsed();
     eprintln!(
-        "batch EnableProfile over {FLEET}: {dt:?} ({:.0} eUICCs/s)",
-        FLEET as f64 / dt.as_secs_f64()
+        "batch EnableProfile over {fleet_n}: {dt:?} ({:.0} eUICCs/s)",
+        fleet_n as f64 / dt.as_secs_f64()
     );
     // MNO-B cannot see that batch; the same batch again is all refused
     // (the profiles are enabled now).
@@ -72,7 +79,7 @@ fn batches_over_a_thousand_euiccs() {
     );
     assert_eq!(
         (v["Queued"].as_u64(), v["Refused"].as_u64()),
-        (Some(0), Some(FLEET as u64)),
+        (Some(0), Some(fleet_n as u64)),
         "{v}"
     );
 
@@ -96,10 +103,10 @@ fn batches_over_a_thousand_euiccs() {
     );
     assert_eq!(
         (p["Succeeded"].as_u64(), p["Refused"].as_u64()),
-        (Some(FLEET as u64), Some(1)),
+        (Some(fleet_n as u64), Some(1)),
         "{p}"
     );
-    eprintln!("batch AuditEIS over {FLEET}: {:?}", t.elapsed());
+    eprintln!("batch AuditEIS over {fleet_n}: {:?}", t.elapsed());
     // A malformed batch: both selectors, or neither.
     let (s, _) = call(
         api,
@@ -113,7 +120,7 @@ fn batches_over_a_thousand_euiccs() {
     assert_eq!(s, 400);
 
     eprintln!(
-        "peak resident memory: server {:?} KiB, fleet of {FLEET} {:?} KiB",
+        "peak resident memory: server {:?} KiB, fleet of {fleet_n} {:?} KiB",
         server.peak_kib(),
         fleet.peak_kib()
     );

@@ -264,6 +264,11 @@ impl Engine {
         self.store.op(id)
     }
 
+    /// eUICCs with a worker (unsettled operations).
+    pub fn active(&self) -> usize {
+        self.active.lock().map(|a| a.len()).unwrap_or(0)
+    }
+
     /// Counters.
     pub fn stats(&self) -> Value {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -277,7 +282,7 @@ impl Engine {
             "SmsIn": g(&self.stats.sms_in),
             "Scp81Sessions": g(&self.hub.sessions),
             "Scp81Refused": g(&self.hub.refused),
-            "ActiveEuiccs": self.active.lock().map(|a| a.len()).unwrap_or(0),
+            "ActiveEuiccs": self.active(),
         })
     }
 

@@ -144,13 +144,21 @@ async fn run(config: Config) -> Result<(), String> {
             "operators: EUM-DEMO eum-demo-token, MNO-A mno-a-token, MNO-B mno-b-token; Ctrl-C stops"
         );
     }
-    tokio::signal::ctrl_c()
-        .await
-        .map_err(|e| format!("Ctrl-C handler: {e}"))?;
-    tracing::info!("Ctrl-C: shutting down");
+    stop_signal().await?;
+    tracing::info!("shutting down");
     drop(fleet_handle);
     running.stop(Duration::from_secs(3)).await;
     Ok(())
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM.
+async fn stop_signal() -> Result<(), String> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| format!("SIGTERM handler: {e}"))?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.map_err(|e| format!("Ctrl-C handler: {e}")),
+        _ = term.recv() => Ok(()),
+    }
 }
 
 /// `--fleet-only`: the simulated fleet behind a TCP SMSC link. Writes the
@@ -209,7 +217,7 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = stop_signal() => return Ok(()),
         };
         let Ok((tcp, _)) = accepted else {
             continue;

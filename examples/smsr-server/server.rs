@@ -51,17 +51,7 @@ impl Running {
     pub async fn stop(self, grace: Duration) {
         let _ = self.shutdown.send(true);
         let deadline = tokio::time::Instant::now() + grace;
-        while tokio::time::Instant::now() < deadline {
-            let busy = self
-                .app
-                .engine
-                .stats()
-                .get("ActiveEuiccs")
-                .and_then(serde_json::Value::as_u64)
-                .unwrap_or(0);
-            if busy == 0 {
-                break;
-            }
+        while tokio::time::Instant::now() < deadline && self.app.engine.active() > 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -129,6 +119,9 @@ pub async fn start(config: Config) -> Result<Running, String> {
     });
     tokio::spawn(serve_api(api_listener, app.clone(), shutdown_rx));
     let resumed = engine.resume().map_err(|e| e.to_string())?;
+    if config.operators.is_empty() {
+        tracing::warn!("no operators configured: every API request will be refused (401)");
+    }
     tracing::info!(
         api = %api_addr, scp81 = %scp81_addr, database = %database.display(),
         euiccs = store.count().unwrap_or(0), resumed, "SM-SR listening"
