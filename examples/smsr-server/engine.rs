@@ -428,6 +428,7 @@ impl Engine {
                 FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
             return self.finish(eid, &op, st, &mut |_| false);
         };
+        let mut op = op;
         if op.state == OpState::InFlight {
             // The outcome of an earlier attempt is unknown: audit first (an
             // attempt of its own).
@@ -437,7 +438,7 @@ impl Engine {
                     self.stats.reconciled.fetch_add(1, Ordering::Relaxed);
                     return self.finish(eid, &op, done, &mut |_| false);
                 }
-                Ok(None) => {}
+                Ok(None) => op = self.store.op(op.id)?.unwrap_or(op),
                 Err(TransportError(e, uncertain)) => return self.retry(&op, &e, uncertain),
             }
         }
