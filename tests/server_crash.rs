@@ -132,3 +132,111 @@ fn sigkill_in_the_middle_of_a_batch() {
         assert!(db >= card, "{}: store {db} < card {card}", eid_of(m));
     }
 }
+
+/// CreateISDP is the one ES5 function that is not idempotent on the card
+/// (a second INSTALL would make a second ISD-P): kill the server while
+/// many are under way, restart, and check that every card holds exactly
+/// the ISD-Ps its EIS records.
+#[test]
+fn sigkill_during_create_isdp() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    const N: usize = 200;
+    let dir = tmpdir("crash-create");
+    let db = dir.join("db.sqlite");
+    let fleet = start_fleet(&dir, N);
+    let mut server = start_server(&dir, &db, &smsc(&fleet), &["--max-parallel", "6"]);
+    let api1 = api(&server);
+    let members = members(&fleet);
+    register_all(api1, &members, 8);
+    let done = Arc::new(AtomicUsize::new(0));
+    let items: Vec<(usize, String)> = members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (i, eid_of(m)))
+        .collect();
+    let d = done.clone();
+    let creator = std::thread::spawn(move || {
+        parallel(items, 8, move |(i, eid)| {
+            // Calls cut by the kill fail; the server keeps what it queued.
+            let body = json!({"Eid": eid, "Iccid": iccid(2, i)}).to_string();
+            let auth = format!("Bearer {MNO_B}");
+            let r = try_raw(
+                api1,
+                "POST",
+                "/es3/CreateISDP",
+                &[("Authorization", &auth)],
+                body.as_bytes(),
+            );
+            if matches!(r, Ok((200, _, _))) {
+                d.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+    });
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while done.load(Ordering::SeqCst) < N / 4 {
+        assert!(Instant::now() < deadline, "CreateISDP too slow");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    server.kill();
+    let _ = creator.join();
+    let created_before = done.load(Ordering::SeqCst);
+    eprintln!("killed after {created_before}/{N} CreateISDP answered");
+
+    let server = start_server(&dir, &db, &smsc(&fleet), &[]);
+    let api2 = api(&server);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, s) = call(api2, MNO_B, "GET", "/stats", &Value::Null);
+        if s["Engine"]["ActiveEuiccs"] == 0 {
+            eprintln!("engine after restart: {}", s["Engine"]);
+            break;
+        }
+        assert!(Instant::now() < deadline, "queue not drained: {s}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(server);
+
+    // The store's EIS (including entries a view would hide) against the
+    // cards.
+    let report = fleet_report(&smsc(&fleet));
+    assert_eq!(report["CounterRefusals"], 0);
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut created = 0;
+    for m in &members {
+        let json: String = conn
+            .query_row("SELECT json FROM eis WHERE eid = ?1", [eid_of(m)], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let eis: Value = serde_json::from_str(&json).unwrap();
+        let mut in_eis: Vec<(String, String)> = eis["ProfileInfo"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["Isd-p-aid"].as_str().unwrap().to_owned(),
+                    p["State"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let mut on_card: Vec<(String, String)> = report["Cards"][msisdn_of(m).as_str()]["Profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["Aid"].as_str().unwrap().to_owned(), "Created".to_owned()))
+            .collect();
+        in_eis.sort();
+        on_card.sort();
+        assert!(
+            on_card.len() <= 1,
+            "{}: an ISD-P created twice: {on_card:?}",
+            eid_of(m)
+        );
+        assert_eq!(in_eis, on_card, "{}", eid_of(m));
+        created += on_card.len();
+    }
+    eprintln!("{created} ISD-Ps on the cards, each once and each in its EIS");
+    assert!(created >= created_before);
+}

@@ -203,8 +203,19 @@ pub fn raw(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, String, Value) {
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    try_raw(addr, method, path, headers, body).unwrap()
+}
+
+/// [`raw`] that reports a broken connection instead of panicking.
+pub fn try_raw(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String, Value)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(5))?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -213,10 +224,10 @@ pub fn raw(
         req.push_str(&format!("{k}: {v}\r\n"));
     }
     req.push_str("\r\n");
-    s.write_all(req.as_bytes()).unwrap();
-    s.write_all(body).unwrap();
+    s.write_all(req.as_bytes())?;
+    s.write_all(body)?;
     let mut out = Vec::new();
-    s.read_to_end(&mut out).unwrap();
+    s.read_to_end(&mut out)?;
     let text = String::from_utf8_lossy(&out).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status: u16 = head
@@ -229,7 +240,7 @@ pub fn raw(
     } else {
         serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
     };
-    (status, head.to_owned(), v)
+    Ok((status, head.to_owned(), v))
 }
 
 /// An authenticated JSON request.
