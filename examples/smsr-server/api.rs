@@ -612,8 +612,6 @@ fn update_policy_rules(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Byte
     let eid = parse_eid(&r.eid)?;
     let eis = load(ctx.app, &eid)?;
     owned_profile(ctx, &eis, &r.iccid)?;
-    let requester = ctx.op.id.clone();
-    let smsr_id = ctx.app.config.smsr_id.clone();
     let mut outcome = Err(reject(
         StatusCode::NOT_FOUND,
         codes::ICCID_UNKNOWN,
@@ -628,17 +626,11 @@ fn update_policy_rules(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Byte
             };
             p.pol2.clone_from(&r.pol2);
             outcome = Ok(());
+            // No audit trail record: SGP.02 gives no operation type for it
+            // (the trail records eUICC operations).
             EisChange {
                 changed: true,
-                audit: vec![crate::engine::audit_record(
-                    &eid,
-                    &smsr_id,
-                    smsr::inventory::model::OperationType(0x0A00),
-                    Some(&requester),
-                    &FunctionExecutionStatus::success(),
-                    Some(&r.iccid),
-                )],
-                settle: None,
+                ..EisChange::default()
             }
         })
         .map_err(internal)?;

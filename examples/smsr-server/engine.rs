@@ -1118,28 +1118,18 @@ impl Engine {
             .ok_or("no secrets")?;
         let n: Notification = ota::open_notification(&*self.store, eid, &secrets, packet)?;
         self.stats.notifications.fetch_add(1, Ordering::Relaxed);
-        let smsr_id = self.cfg.smsr_id.clone();
+        let date = iso8601(now_ms());
         let mut effect = None;
         self.store
             .update_eis(eid, &mut |e| {
                 let fx = e.apply_notification(&n);
-                let mut audit = Vec::new();
+                // The stored EIS carries no audit trail (it has its own
+                // table): what the library records here is the new record.
+                e.audit_trail.clear();
                 if !fx.duplicate {
-                    let mut rec = audit_record(
-                        eid,
-                        &smsr_id,
-                        OperationType(u16::from(n.kind.0)),
-                        None,
-                        &FunctionExecutionStatus::success(),
-                        fx.enabled.as_deref().or(fx.disabled.as_deref()),
-                    );
-                    rec.isd_p_aid = n.isd_p_aid;
-                    rec.imei = n
-                        .imei
-                        .as_ref()
-                        .map(|d| smsr::inventory::HexBytes(d.value.to_vec()));
-                    audit.push(rec);
+                    e.record_notification(&n, &date);
                 }
+                let audit = core::mem::take(&mut e.audit_trail);
                 let changed = !fx.duplicate;
                 effect = Some(fx);
                 EisChange {
