@@ -660,6 +660,14 @@ impl Engine {
                         "not an ES5 function",
                     )));
                 };
+                // The requester must still own the profile when its turn
+                // comes (the SM-SR's own follow-ups, e.g. a POL2
+                // auto-delete, act for the owner).
+                if op.requester != self.cfg.smsr_id
+                    && let Err(r) = eis.check_for(&op.requester, &operation)
+                {
+                    return Ok(Err(refusal(&r, &id)));
+                }
                 match eis.es5_command(&operation) {
                     Ok(Some(c)) => script(&[c]).map(plan),
                     Ok(None) => Err(FunctionExecutionStatus::success()),
