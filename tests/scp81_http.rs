@@ -80,7 +80,11 @@ fn uri(s: &str) -> UriBuf {
 /// A server session that has sent script 1 and waits for its result.
 fn server_waiting() -> ServerSession<Vec<u8>, Vec<u8>, 4> {
     let mut s = ServerSession::new(ServerConfig::new(uri("/gp/adm")), vec![0u8; 8192]);
-    s.push_script(vec![0xAA, 0x00], None).unwrap();
+    s.push_script(
+        vec![0xAA, 0x07, 0x22, 0x05, 0x80, 0xCA, 0x00, 0x85, 0x00],
+        None,
+    )
+    .unwrap();
     s.connection_opened(Duration::ZERO);
     s.handle_input(
         b"POST /gp/adm HTTP/1.1\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\n\r\n",
@@ -133,6 +137,7 @@ fn chunked_request_split_at_every_byte_boundary() {
                     id: 0,
                     status: ScriptStatus::Ok,
                     body: got,
+                    executed: Some(1),
                 }) => assert_eq!(got, &body[..]),
                 other => panic!("cut {k}: {other:?}"),
             }

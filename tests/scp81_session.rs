@@ -37,7 +37,8 @@ impl ScriptExecutor for EchoCard {
         if let Some(s) = &self.fail_with {
             return (s.clone(), 0);
         }
-        let ins = script.get(5).copied().unwrap_or(0);
+        let (cs, _) = smsr::remote::CommandScript::parse(script).unwrap();
+        let ins = cs.c_apdus().next().unwrap().unwrap()[1];
         let r = [0xAB, 0x08, 0x80, 0x01, 0x01, 0x23, 0x03, ins, 0x90, 0x00];
         response[..r.len()].copy_from_slice(&r);
         (ScriptStatus::Ok, r.len())
@@ -50,8 +51,20 @@ fn script(ins: u8, pad: usize) -> Vec<u8> {
         apdu.push(pad as u8);
         apdu.extend(std::iter::repeat_n(0x5A, pad));
     }
-    let mut s = vec![0xAA, (apdu.len() + 2) as u8, 0x22, apdu.len() as u8];
-    s.extend(apdu);
+    // BER lengths: one octet up to 127, `81 xx` up to 255.
+    fn len(n: usize) -> Vec<u8> {
+        if n < 128 {
+            vec![n as u8]
+        } else {
+            vec![0x81, n as u8]
+        }
+    }
+    let mut inner = vec![0x22];
+    inner.extend(len(apdu.len()));
+    inner.extend(apdu);
+    let mut s = vec![0xAA];
+    s.extend(len(inner.len()));
+    s.extend(inner);
     s
 }
 
@@ -83,6 +96,7 @@ fn card(framing: BodyFraming) -> Card {
 struct Log {
     opened: Vec<Option<String>>,
     responses: Vec<(ScriptId, ScriptStatus, Vec<u8>)>,
+    executed: Vec<Option<u32>>,
     ended: Vec<EndReason>,
 }
 
@@ -90,7 +104,15 @@ fn drain(s: &mut Server, log: &mut Log) {
     while let Some(ev) = s.poll_event() {
         match ev {
             Event::Opened { agent_id } => log.opened.push(agent_id.map(str::to_owned)),
-            Event::Response { id, status, body } => log.responses.push((id, status, body.to_vec())),
+            Event::Response {
+                id,
+                status,
+                body,
+                executed,
+            } => {
+                log.responses.push((id, status, body.to_vec()));
+                log.executed.push(executed);
+            }
             Event::Ended(r) => log.ended.push(r),
         }
     }
@@ -438,7 +460,7 @@ fn oversize_body_garbage_and_wrong_uri_end_the_session_with_an_error_status() {
         ),
         (
             b"POST /gp/adm?n=1 HTTP/1.1\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nContent-Type: application/vnd.globalplatform.card-content-mgt-response;version=1.0\r\nContent-Length: 2\r\n\r\n\x90\x00".to_vec(),
-            Error::Protocol { what: "response script is not an AB/AF response scripting template" },
+            Error::Remote(smsr::remote::Error::UnexpectedTag { tag: smsr::tlv::Tag::new(0x90), offset: 0 }),
             b"HTTP/1.1 400 ",
         ),
     ];
@@ -582,6 +604,7 @@ fn final_204_lost_with_the_connection_is_given_on_resume_and_events_survive() {
             id,
             status: ScriptStatus::Ok,
             body,
+            executed: Some(1),
         }) => {
             assert_eq!(id, a);
             assert_eq!(
@@ -666,4 +689,60 @@ fn trace_shapes_from_a_real_card_session() {
     );
     let n = c.poll_transmit(&mut buf, Duration::ZERO).unwrap().unwrap();
     assert!(buf[..n].starts_with(b"POST /Download?req=2 HTTP/1.1\r\n"));
+}
+
+#[test]
+fn scripts_are_checked_at_push_and_responses_against_their_scripts() {
+    let mut s = server(ServerConfig::new(uri("/gp/adm")));
+    // A malformed AA script (length runs past the end) is refused at once.
+    assert!(matches!(
+        s.push_script(vec![0xAA, 0x05, 0x22, 0x01], None),
+        Err(Error::Remote(_))
+    ));
+    // Octets after the template too.
+    assert_eq!(
+        s.push_script(vec![0xAA, 0x00, 0x00], None),
+        Err(Error::BadLength {
+            what: "command script (octets after the template)",
+            len: 1,
+            offset: 2
+        })
+    );
+    // Opaque payloads (e.g. SCP03t data for an ISD-P) pass unchecked.
+    s.push_script(
+        vec![0x86, 0x02, 0x01, 0x02],
+        Some(&[0xA0, 0, 0, 5, 0x59, 0x10, 0x10, 1]),
+    )
+    .unwrap();
+    // One C-APDU, but the card claims two were executed.
+    s.push_script(script(0xCA, 0), None).unwrap();
+    let mut log = Log::default();
+    first_post(&mut s, &mut log);
+    let post = |uri: &str, body: &[u8]| {
+        let mut m = format!(
+            "POST {uri} HTTP/1.1\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-Script-Status: ok\r\nContent-Type: application/vnd.globalplatform.card-content-mgt-response;version=1.0\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        m.extend_from_slice(body);
+        m
+    };
+    s.handle_input(&post("/gp/adm?n=1", &[0x87, 0x01, 0x00]), Duration::ZERO)
+        .unwrap();
+    drain(&mut s, &mut log);
+    assert_eq!(log.executed, [None]);
+    let mut buf = vec![0u8; 1024];
+    s.poll_transmit(&mut buf, Duration::ZERO).unwrap().unwrap();
+    s.handle_input(
+        &post("/gp/adm?n=2", &[0xAB, 0x03, 0x80, 0x01, 0x02]),
+        Duration::ZERO,
+    )
+    .unwrap();
+    drain(&mut s, &mut log);
+    assert_eq!(
+        log.ended,
+        [EndReason::Failed(Error::Protocol {
+            what: "response script reports more commands than its command script had"
+        })]
+    );
 }

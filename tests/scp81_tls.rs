@@ -163,6 +163,7 @@ fn assert_completed(report: &ConnReport) {
         report.responses[1].2,
         [0xAB, 0x08, 0x80, 0x01, 0x04, 0x23, 0x03, 0xE2, 0x90, 0x00]
     );
+    assert_eq!(report.executed, [Some(1), Some(4), Some(1)]);
     assert_eq!(report.ended, Some(EndReason::Completed));
 }
 

@@ -3,11 +3,25 @@
 //! * `scp81 psk-id build EID AID KEY_ID KVN` prints the SGP.02 PSK identity.
 //! * `scp81 psk-id parse TEXT [--json]` decodes one.
 //! * `scp81 trigger FILE|-` reads a JSON description of an HTTPS session
-//!   trigger and prints the `81` TLV and the push it travels in.
+//!   trigger and prints the `81` TLV and, with an `scp80` object, the push
+//!   it travels in: secured data, SCP80 command packet (SMS-PP form) and
+//!   the TP-UD of each SMS (UDH included; TP-PID 7F, TP-DCS F6).
+//!
+//! Trigger JSON: `eid` (32 hex digits), `isd_r_aid` (default
+//! `A0000005591010FFFFFFFF8900000100`), `admin_host`, `agent_id` (default
+//! `//se-id/eid/<EID>;//aa-id/aid/<RID>/<PIX>`), `admin_uri`, `connection`
+//! (hex of the `84` value), `psk` `{identity | key_id, kvn}` (the identity
+//! defaults to the SGP.02 form), `retry` `{counter, delay: "hhmmss" octets,
+//! report}`, `scp80` `{spi, kic: {algo, kvn, key}, kid: {...}, tar, cntr,
+//! concat_ref, framing: "raw" | "command-script"}`.
 
 use serde_json::{Value, json};
+use smsr::crypto::{CipherAlgorithm, Key};
+use smsr::scp80::sms::{ConcatReference, segments};
+use smsr::scp80::{Cntr, CommandHeader, KeySet, Kic, Kid, Spi, Tar};
 use smsr::scp81::http::AidBuf;
 use smsr::scp81::psk_id::{FORMAT_SGP02, MAX_AGENT_ID_LEN, PskIdentity, write_agent_id};
+use smsr::scp81::push::{PushFraming, push_payload, push_payload_len, wrap_push};
 use smsr::scp81::trigger::{
     HttpPostParams, RetryPolicy, SecurityParams, SessionParams, TimerValue, TriggerParams,
 };
@@ -241,15 +255,98 @@ pub fn trigger_tlv(t: &TriggerInput) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// A `kic` / `kid` object: `{"algo": "aes"|"3des2"|"3des3"|"des", "kvn": 0..15, "key": HEX}`
+/// gives the KIc/KID octet and the key.
+fn scp80_key(o: &Value, field: &str) -> Result<(u8, Key), String> {
+    let obj = o
+        .get(field)
+        .ok_or_else(|| format!("'scp80.{field}' missing"))?;
+    let algo = req_str(obj, "algo").map_err(|e| format!("scp80.{field}: {e}"))?;
+    let key = parse_hex(req_str(obj, "key").map_err(|e| format!("scp80.{field}: {e}"))?)?;
+    let kvn = u64_field(obj, "kvn")?.unwrap_or(1);
+    let kvn = u8::try_from(kvn)
+        .ok()
+        .filter(|k| *k <= 15)
+        .ok_or_else(|| format!("'scp80.{field}.kvn' must be 0..15"))?;
+    let (nibble, alg) = match algo {
+        "des" => (0x1, CipherAlgorithm::Des),
+        "3des2" => (0x5, CipherAlgorithm::Tdes2),
+        "3des3" => (0x9, CipherAlgorithm::Tdes3),
+        "aes" => (
+            0x2,
+            CipherAlgorithm::aes_for_len(key.len()).map_err(|e| format!("scp80.{field}: {e}"))?,
+        ),
+        other => {
+            return Err(format!(
+                "scp80.{field}.algo: unknown algorithm '{other}' (des, 3des2, 3des3, aes)"
+            ));
+        }
+    };
+    let key = Key::new(alg, &key).map_err(|e| format!("scp80.{field}.key: {e}"))?;
+    Ok(((kvn << 4) | nibble, key))
+}
+
+fn fixed_hex<const N: usize>(o: &Value, name: &str) -> Result<[u8; N], String> {
+    let v = parse_hex(req_str(o, name).map_err(|e| format!("scp80: {e}"))?)?;
+    let len = v.len();
+    v.try_into()
+        .map_err(|_| format!("scp80.{name}: {len} octets, expected {N}"))
+}
+
 fn trigger(args: &[String]) -> Result<(), String> {
     let v = read_json(args)?;
     let input = trigger_input(&v)?;
     let tlv = trigger_tlv(&input)?;
-    let out = json!({
+    let params = smsr::scp81::trigger::TriggerParams::parse(&tlv).map_err(|e| e.to_string())?;
+    let mut out = json!({
         "eid": hex::encode_upper(input.eid),
         "isd_r_aid": hex::encode_upper(&input.aid),
         "trigger_tlv": hex::encode_upper(&tlv),
     });
+    let Some(scp80) = v.get("scp80").filter(|s| !s.is_null()) else {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    };
+    let framing = match str_field(scp80, "framing")? {
+        None | Some("raw") => PushFraming::Raw,
+        Some("command-script") => PushFraming::CommandScript,
+        Some(other) => return Err(format!("scp80.framing: '{other}' (raw or command-script)")),
+    };
+    let (kic, kic_key) = scp80_key(scp80, "kic")?;
+    let (kid, kid_key) = scp80_key(scp80, "kid")?;
+    let keys = KeySet::new().with_kic(&kic_key).with_kid(&kid_key);
+    let header = CommandHeader {
+        spi: Spi(fixed_hex(scp80, "spi")?),
+        kic: Kic(kic),
+        kid: Kid(kid),
+        tar: Tar(fixed_hex(scp80, "tar")?),
+        cntr: Cntr(fixed_hex(scp80, "cntr")?),
+    };
+    let mut payload = vec![0u8; push_payload_len(&params, framing)];
+    push_payload(&params, framing, &mut payload).map_err(|e| e.to_string())?;
+    let mut packet = vec![0u8; payload.len() + 64];
+    let n = wrap_push(&params, framing, &header, &keys, &mut packet).map_err(|e| e.to_string())?;
+    packet.truncate(n);
+    let reference = match u64_field(scp80, "concat_ref")? {
+        None => ConcatReference::Ref8(0),
+        Some(r) => {
+            ConcatReference::Ref8(u8::try_from(r).map_err(|_| "'scp80.concat_ref' must be 0..255")?)
+        }
+    };
+    let segs: Vec<String> = segments(&packet, reference)
+        .map_err(|e| e.to_string())?
+        .map(|s| hex::encode_upper(&s))
+        .collect();
+    if let Value::Object(map) = &mut out {
+        map.insert("secured_data".into(), hex::encode_upper(&payload).into());
+        map.insert("command_packet".into(), hex::encode_upper(&packet).into());
+        map.insert("sms_user_data".into(), segs.into());
+        map.insert("tp_pid".into(), "7F".into());
+        map.insert("tp_dcs".into(), "F6".into());
+    }
     println!(
         "{}",
         serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?

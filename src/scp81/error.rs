@@ -2,6 +2,7 @@
 //! codec and the sessions.
 
 use crate::tlv::{self, Tag};
+use crate::{remote, scp80};
 
 /// What went wrong in the SCP81 layer, and where (byte offsets for parsers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -10,6 +11,13 @@ pub enum Error {
     /// The BER-TLV framing itself is broken.
     #[error("TLV: {0}")]
     Tlv(#[from] tlv::Error),
+    /// A command or response script is not a valid TS 102 226 expanded
+    /// script.
+    #[error("remote script: {0}")]
+    Remote(#[from] remote::Error),
+    /// Securing the push for SMS failed.
+    #[error("SCP80: {0}")]
+    Scp80(#[from] scp80::Error),
     /// A TLV with a tag that does not belong at this place.
     #[error("unexpected tag {tag} in {context} at byte offset {offset}")]
     UnexpectedTag {

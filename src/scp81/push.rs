@@ -12,6 +12,7 @@
 
 use super::Error;
 use super::trigger::TriggerParams;
+use crate::scp80::{self, CommandHeader, KeySet};
 use crate::tlv;
 
 /// How the triggering parameters are carried in the secured data.
@@ -69,9 +70,93 @@ pub fn push_payload_len(trigger: &TriggerParams<'_>, framing: PushFraming) -> us
     }
 }
 
+/// Largest push payload [`wrap_push`] handles (it is built on the stack).
+pub const MAX_PUSH_PAYLOAD: usize = 1024;
+
+/// Builds the push as an SCP80 command packet in its SMS-PP form (from CPL,
+/// ETSI TS 102 225 / 3GPP TS 31.115) addressed by `header` (its TAR should
+/// be the ISD-R's, from the EIS), secured with `keys`; returns the packet
+/// length. Split it for SMS with [`scp80::sms::segments`].
+///
+/// # Errors
+/// [`Error::TooLong`] for a payload over [`MAX_PUSH_PAYLOAD`], those of
+/// [`push_payload`], and [`Error::Scp80`] from the packet layer.
+pub fn wrap_push(
+    trigger: &TriggerParams<'_>,
+    framing: PushFraming,
+    header: &CommandHeader,
+    keys: &KeySet,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    if push_payload_len(trigger, framing) > MAX_PUSH_PAYLOAD {
+        return Err(Error::TooLong {
+            what: "push payload",
+            max: MAX_PUSH_PAYLOAD,
+        });
+    }
+    let mut payload = [0u8; MAX_PUSH_PAYLOAD];
+    let n = push_payload(trigger, framing, &mut payload)?;
+    let payload = payload.get(..n).unwrap_or_default();
+    Ok(scp80::command::wrap(
+        scp80::Framing::SmsPp,
+        header,
+        payload,
+        keys,
+        out,
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::crypto::Key;
+    use crate::scp80::{Cntr, Kic, Kid, Spi, Tar};
+    use crate::scp81::trigger::{HttpPostParams, SessionParams};
+
+    #[test]
+    fn push_survives_the_card_side_unwrap() {
+        let key = Key::aes(&[0x42; 16]).unwrap();
+        let keys = KeySet::new().with_kic(&key).with_kid(&key);
+        let header = CommandHeader {
+            spi: Spi([0x16, 0x39]),
+            kic: Kic(0x12),
+            kid: Kid(0x12),
+            tar: Tar([0x00, 0x00, 0x01]),
+            cntr: Cntr([0, 0, 0, 0, 7]),
+        };
+        let trigger = TriggerParams {
+            session: Some(SessionParams {
+                http_post: Some(HttpPostParams {
+                    host: Some("smsr.example"),
+                    agent_id: None,
+                    uri: Some("/gp/adm"),
+                }),
+                ..SessionParams::default()
+            }),
+            dns: None,
+        };
+        let mut tlv = [0u8; 64];
+        let tlv_len = trigger.emit(&mut tlv).unwrap();
+        for framing in [PushFraming::Raw, PushFraming::CommandScript] {
+            let mut packet = [0u8; 256];
+            let n = wrap_push(&trigger, framing, &header, &keys, &mut packet).unwrap();
+            let got = scp80::command::unwrap(
+                scp80::Framing::SmsPp,
+                &mut packet[..n],
+                &keys,
+                Cntr([0, 0, 0, 0, 6]),
+            )
+            .unwrap();
+            assert_eq!(got.header, header);
+            let expect_at = if framing == PushFraming::Raw { 0 } else { 2 };
+            assert_eq!(&got.payload[expect_at..], &tlv[..tlv_len]);
+            assert_eq!(
+                TriggerParams::parse(&got.payload[expect_at..]).unwrap(),
+                trigger
+            );
+        }
+    }
 
     #[test]
     fn both_framings() {

@@ -26,6 +26,7 @@ use super::Error;
 use super::http::admin::{self, AdminPost, AdminResponse, AidBuf, BodyFraming, ErrorStatus};
 use super::http::message::{Body, Limits, Status, body_in_place, offset_in};
 use super::http::{ScriptStatus, Writer};
+use crate::remote::{CommandScript, ResponseScript};
 
 /// Longest URI kept by the sessions.
 pub const MAX_URI_LEN: usize = 255;
@@ -107,6 +108,10 @@ pub enum Event<'a> {
         status: ScriptStatus,
         /// The response script (`AB`/`AF`, TS 102 226 §5.2.2), de-chunked.
         body: &'a [u8],
+        /// For an `AA`/`AE` command script answered `ok`: the number of
+        /// C-APDUs executed (the `80` count, or the number of R-APDUs when
+        /// the card sent no count), checked against the command script.
+        executed: Option<u32>,
     },
     /// The session is over; nothing more will be sent after the pending
     /// transmit (if any).
@@ -116,7 +121,7 @@ pub enum Event<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Record {
     Opened(Option<Range<usize>>),
-    Response(ScriptId, ScriptStatus, Range<usize>),
+    Response(ScriptId, ScriptStatus, Range<usize>, Option<u32>),
     Ended(EndReason),
 }
 
@@ -149,6 +154,9 @@ struct Entry<S> {
     id: ScriptId,
     script: S,
     target: Option<AidBuf>,
+    /// C-APDUs in an `AA`/`AE` script; `None` for other payloads (e.g.
+    /// SCP03t-secured ES8 data for an ISD-P), which pass through unchecked.
+    c_apdus: Option<u32>,
 }
 
 /// The SM-SR end of one eUICC's admin session. `S` holds a script's bytes
@@ -197,14 +205,18 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
         }
     }
 
-    /// Queues a command script (`AA`/`AE` expanded format), optionally for
-    /// an application other than the ISD-R (sent as
-    /// `X-Admin-Targeted-Application`). A POST held open by
-    /// [`ServerSession::expect_more`] is answered with it.
+    /// Queues a command script, optionally for an application other than
+    /// the ISD-R (sent as `X-Admin-Targeted-Application`). A POST held open
+    /// by [`ServerSession::expect_more`] is answered with it.
+    ///
+    /// A script starting with `AA`/`AE` must be a well-formed TS 102 226
+    /// expanded command script (checked now); its response is then checked
+    /// against it. Anything else is sent as given.
     ///
     /// # Errors
     /// [`Error::QueueFull`], [`Error::Ended`], [`Error::BadLength`] for an AID
-    /// not 5 to 16 octets.
+    /// not 5 to 16 octets or octets after the script template,
+    /// [`Error::Remote`] for a malformed `AA`/`AE` script.
     pub fn push_script(&mut self, script: S, target: Option<&[u8]>) -> Result<ScriptId, Error> {
         if self.state == State::Ended {
             return Err(Error::Ended);
@@ -221,9 +233,18 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
                     })
             })
             .transpose()?;
+        let c_apdus = match script.as_ref().first() {
+            Some(0xAA | 0xAE) => Some(count_c_apdus(script.as_ref())?),
+            _ => None,
+        };
         let id = self.next_id;
         self.queue
-            .push_back(Entry { id, script, target })
+            .push_back(Entry {
+                id,
+                script,
+                target,
+                c_apdus,
+            })
             .map_err(|_| Error::QueueFull { capacity: Q })?;
         self.next_id = self.next_id.wrapping_add(1);
         if self.state == State::Deferred {
@@ -383,12 +404,20 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
             Ok(Step::Repeat) => self.pending = Some(Pending::Next),
             Ok(Step::Result(status)) => {
                 let range = body_in_place(self.rx.as_mut(), body_at, chunked, body_len);
+                let c_apdus = self.queue.front().and_then(|e| e.c_apdus);
+                let body = self.rx.as_ref().get(range.clone()).unwrap_or_default();
+                let executed = match check_response(c_apdus, &status, body) {
+                    Ok(x) => x,
+                    Err(e) => return self.fail(e),
+                };
                 let id = self.queue.pop_front().map_or(0, |e| e.id);
                 self.in_flight = false;
                 if status != ScriptStatus::Ok && self.config.stop_on_script_error {
                     self.aborting = true;
                 }
-                let _ = self.events.push_back(Record::Response(id, status, range));
+                let _ = self
+                    .events
+                    .push_back(Record::Response(id, status, range, executed));
                 self.pending = Some(Pending::Next);
             }
         }
@@ -413,14 +442,6 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
                     });
                 }
             };
-            if status == ScriptStatus::Ok
-                && !post.body.is_empty()
-                && !matches!(first_byte(&post.body), Some(0xAB | 0xAF))
-            {
-                return Err(Error::Protocol {
-                    what: "response script is not an AB/AF response scripting template",
-                });
-            }
             return Ok(Step::Result(status));
         }
         if post.resume {
@@ -484,10 +505,11 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
             Record::Opened(r) => Event::Opened {
                 agent_id: r.and_then(text),
             },
-            Record::Response(id, status, r) => Event::Response {
+            Record::Response(id, status, r, executed) => Event::Response {
                 id,
                 status,
                 body: rx.get(r).unwrap_or_default(),
+                executed,
             },
             Record::Ended(reason) => Event::Ended(reason),
         })
@@ -651,10 +673,58 @@ enum Step {
     Result(ScriptStatus),
 }
 
-fn first_byte(body: &Body<'_>) -> Option<u8> {
-    body.pieces()
-        .find(|p| !p.is_empty())
-        .and_then(|p| p.first().copied())
+/// Number of C-APDUs in an expanded command script that must fill `script`.
+fn count_c_apdus(script: &[u8]) -> Result<u32, Error> {
+    let (cs, rest) = CommandScript::parse(script)?;
+    if !rest.is_empty() {
+        return Err(Error::BadLength {
+            what: "command script (octets after the template)",
+            len: rest.len(),
+            offset: script.len() - rest.len(),
+        });
+    }
+    let mut n = 0u32;
+    for a in cs.c_apdus() {
+        a?;
+        n = n.saturating_add(1);
+    }
+    Ok(n)
+}
+
+/// Checks a response script against its command script's C-APDU count
+/// (TS 102 226 §5.2.2: the card reports at most one R-APDU per executed
+/// C-APDU and executes at most all of them); returns the executed count.
+fn check_response(
+    c_apdus: Option<u32>,
+    status: &ScriptStatus,
+    body: &[u8],
+) -> Result<Option<u32>, Error> {
+    let Some(c_apdus) = c_apdus else {
+        return Ok(None);
+    };
+    if *status != ScriptStatus::Ok || body.is_empty() {
+        return Ok(None);
+    }
+    let (rs, rest) = ResponseScript::parse(body)?;
+    if !rest.is_empty() {
+        return Err(Error::BadLength {
+            what: "response script (octets after the template)",
+            len: rest.len(),
+            offset: body.len() - rest.len(),
+        });
+    }
+    let mut r_apdus = 0u32;
+    for r in rs.r_apdus() {
+        r?;
+        r_apdus = r_apdus.saturating_add(1);
+    }
+    let executed = rs.executed_count()?.unwrap_or(r_apdus);
+    if executed > c_apdus || r_apdus > c_apdus {
+        return Err(Error::Protocol {
+            what: "response script reports more commands than its command script had",
+        });
+    }
+    Ok(Some(executed))
 }
 
 impl<S, B, const Q: usize> core::fmt::Debug for ServerSession<S, B, Q> {

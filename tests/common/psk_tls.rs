@@ -52,6 +52,8 @@ pub struct ConnReport {
     /// `X-Admin-From` of the first POST named the TLS identity's EID and AID.
     pub agent_matches: Option<bool>,
     pub responses: Vec<(ScriptId, ScriptStatus, Vec<u8>)>,
+    /// Executed C-APDU counts the server checked per response.
+    pub executed: Vec<Option<u32>>,
     pub ended: Option<EndReason>,
 }
 
@@ -250,8 +252,14 @@ fn drain(s: &mut Session, report: &mut ConnReport) {
                     _ => Some(false),
                 };
             }
-            Event::Response { id, status, body } => {
-                report.responses.push((id, status, body.to_vec()))
+            Event::Response {
+                id,
+                status,
+                body,
+                executed,
+            } => {
+                report.responses.push((id, status, body.to_vec()));
+                report.executed.push(executed);
             }
             Event::Ended(r) => report.ended = Some(r),
         }
