@@ -202,6 +202,15 @@ fn sigkill_during_create_isdp() {
     let report = fleet_report(&smsc(&fleet));
     assert_eq!(report["CounterRefusals"], 0);
     let conn = rusqlite::Connection::open(&db).unwrap();
+    // Every CreateISDP the server took settled, and succeeded.
+    let unsettled: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM operations WHERE coalesce(status, '') <> 'success'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unsettled, 0, "an operation failed or was lost");
     let mut created = 0;
     for m in &members {
         let json: String = conn

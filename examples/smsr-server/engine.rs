@@ -439,7 +439,8 @@ impl Engine {
                     return self.finish(eid, &op, done, &mut |_| false);
                 }
                 Ok(None) => op = self.store.op(op.id)?.unwrap_or(op),
-                Err(TransportError(e, uncertain)) => return self.retry(&op, &e, uncertain),
+                // Still unknown: the next attempt audits again.
+                Err(TransportError(e, _)) => return self.retry(&op, &e, true),
             }
         }
         let eis = self.store.eis(eid)?.unwrap_or(eis);
@@ -486,6 +487,36 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Reads the answers to an audit script (GET DATA `FF21`, GET STATUS of
+/// the ISD-Ps): the card resources and the ISD-P entries. A GET STATUS
+/// answered `6A88` (referenced data not found) means no ISD-P at all.
+fn audit_answer(
+    rapdus: &[Vec<u8>],
+) -> (
+    Result<ExtendedCardResources, Es5Error>,
+    Result<Vec<IsdpStatus>, Es5Error>,
+) {
+    let missing = Es5Error::Malformed(smsr::isdr::Error::MissingTag {
+        tag: smsr::isdr::audit::TAG_EXTENDED_CARD_RESOURCES,
+        context: "audit response",
+        offset: 0,
+    });
+    let res = rapdus
+        .first()
+        .ok_or(missing)
+        .and_then(|r| response::expect_success(r))
+        .and_then(|d| ExtendedCardResources::parse(d).map_err(Es5Error::from));
+    let statuses = match rapdus.get(1).map(|r| response::expect_success(r)) {
+        None => Err(missing),
+        Some(Err(Es5Error::ReferencedDataNotFound)) => Ok(Vec::new()),
+        Some(Err(e)) => Err(e),
+        Some(Ok(d)) => IsdpStatusList::new(d)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(Es5Error::from),
+    };
+    (res, statuses)
 }
 
 /// What one attempt sends.
@@ -819,24 +850,7 @@ impl Engine {
         let status = response::command_status(first);
         match &op.function {
             Function::AuditEis { iccids } => {
-                let res = rapdus
-                    .first()
-                    .ok_or(Es5Error::Malformed(smsr::isdr::Error::MissingTag {
-                        tag: smsr::isdr::audit::TAG_EXTENDED_CARD_RESOURCES,
-                        context: "audit response",
-                        offset: 0,
-                    }))
-                    .and_then(|r| response::expect_success(r))
-                    .and_then(|d| ExtendedCardResources::parse(d).map_err(Es5Error::from));
-                let statuses: Result<Vec<IsdpStatus>, Es5Error> = rapdus
-                    .get(1)
-                    .map(|r| response::expect_success(r))
-                    .unwrap_or(Ok(&[]))
-                    .and_then(|d| {
-                        IsdpStatusList::new(d)
-                            .collect::<Result<Vec<_>, _>>()
-                            .map_err(Es5Error::from)
-                    });
+                let (res, statuses) = audit_answer(rapdus);
                 match (res, statuses) {
                     (Ok(res), Ok(statuses)) => {
                         let complete = iccids.is_empty();
@@ -854,6 +868,9 @@ impl Engine {
             }
             Function::EnableProfile { iccid } | Function::DisableProfile { iccid } => {
                 if let Err(e) = status {
+                    if let Some(done) = self.recheck(eid, op, secrets).await {
+                        return self.finish(eid, op, done, &mut |_| false);
+                    }
                     return self.finish(eid, op, es5_failure(&e, Some(iccid)), &mut |_| false);
                 }
                 // The switch is reported by the eUICC's notification.
@@ -960,6 +977,9 @@ impl Engine {
                     Err(e) => es5_failure(e, Some(&id)),
                 };
                 if status.is_err() {
+                    if let Some(done) = self.recheck(eid, op, secrets).await {
+                        return self.finish(eid, op, done, &mut |_| false);
+                    }
                     // A failed CreateISDP removes its InCreation entry.
                     let _ = self.store.update_eis(eid, &mut |e| EisChange {
                         changed: e.apply_result(&operation, &status),
@@ -969,6 +989,24 @@ impl Engine {
                 self.finish(eid, op, st, &mut |e| e.apply_result(&operation, &status))
             }
         }
+    }
+
+    /// After a refusal by the eUICC of an operation with an earlier
+    /// attempt whose outcome was unknown: a script of that attempt may have
+    /// run late (its bytes were on their way when the server died), so the
+    /// refusal may only say "already done". Audits to tell.
+    async fn recheck(
+        &self,
+        eid: &Eid,
+        op: &OpRecord,
+        secrets: &Secrets,
+    ) -> Option<FunctionExecutionStatus> {
+        if op.attempts == 0 {
+            return None;
+        }
+        let done = self.reconcile(eid, op, secrets).await.ok()??;
+        self.stats.reconciled.fetch_add(1, Ordering::Relaxed);
+        Some(done)
     }
 
     /// Audits the eUICC to learn whether `op` already took effect; the
@@ -1006,15 +1044,11 @@ impl Engine {
         let rapdus = self
             .deliver(eid, &eis, secrets, &plan, op.expires_at_ms)
             .await?;
-        let res = rapdus
-            .first()
-            .and_then(|r| response::expect_success(r).ok())
-            .and_then(|d| ExtendedCardResources::parse(d).ok());
-        let statuses: Vec<IsdpStatus> = rapdus
-            .get(1)
-            .and_then(|r| response::expect_success(r).ok())
-            .map(|d| IsdpStatusList::new(d).flatten().collect())
-            .ok_or_else(|| TransportError("audit answer unreadable".into(), false))?;
+        let (res, statuses) = audit_answer(&rapdus);
+        let (Ok(res), Ok(statuses)) = (res, statuses) else {
+            return Err(TransportError("audit answer unreadable".into(), false));
+        };
+        let res = Some(res);
         let before = eis.clone();
         let after = self
             .store
@@ -1212,6 +1246,21 @@ mod tests {
             smsr::scp80::sms::segment_count(n, smsr::scp80::sms::ConcatReference::Ref8(0)),
             1
         );
+    }
+
+    #[test]
+    fn an_audit_of_a_card_without_isd_p() {
+        // FF21 { 81 00, 82 0100 } 9000, then GET STATUS 6A88.
+        let ff21 = vec![
+            0xFF, 0x21, 0x07, 0x81, 0x01, 0x00, 0x82, 0x02, 0x01, 0x00, 0x90, 0x00,
+        ];
+        let (res, st) = audit_answer(&[ff21.clone(), vec![0x6A, 0x88]]);
+        assert_eq!(res.unwrap().free_non_volatile_memory, Some(256));
+        assert!(st.unwrap().is_empty());
+        // No GET STATUS answer at all is not "no ISD-P".
+        assert!(audit_answer(&[ff21.clone()]).1.is_err());
+        // Any other error stays an error.
+        assert!(audit_answer(&[ff21, vec![0x69, 0x82]]).1.is_err());
     }
 
     #[test]
