@@ -41,9 +41,16 @@
 //! `/operations/{id}`); `400` malformed JSON or a missing element
 //! (`1.6`/`2.1`, `2.2`); `401`/`403` as above (`1.1`/`1.1`, `1.1`/`1.2`);
 //! `404` unknown EID (`8.1.1`/`3.9`) or ICCID (`8.2.1`/`3.9`) or path;
-//! `409` refused by the EIS rules before reaching the eUICC (the rule's
-//! SGP.02 code, e.g. POL2 `8.2.3`/`3.8`) or an EID registered twice;
-//! `413` body over 8 MiB.
+//! `405` a method other than POST on a function; `409` refused by the EIS
+//! rules before reaching the eUICC (the rule's SGP.02 code, e.g. POL2
+//! `8.2.3`/`3.8`) or an EID registered twice; `413` body over 8 MiB.
+//!
+//! Authentication is by bearer token (compared in constant time), not by
+//! mutual TLS: the API listens on 127.0.0.1 and speaks plain HTTP, so a
+//! deployment that exposes it puts a TLS terminator in front (which may
+//! also require client certificates). SGP.02's own binding (SOAP over
+//! HTTPS, WS-Addressing) is out of scope: the function names, elements
+//! and status codes are SGP.02's, the transport is JSON.
 
 use std::convert::Infallible;
 use std::sync::Arc;
