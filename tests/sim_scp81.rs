@@ -255,3 +255,40 @@ fn trigger_naming_an_unknown_key_is_not_a_session() {
     let ex = server.read(&header, &sim.take_outgoing(0));
     assert_eq!(ex.data, [0x01, 0x67, 0x00]);
 }
+
+#[test]
+fn pushes_built_by_scp81_open_sessions_in_both_framings() {
+    use smsr::scp81::push::{PushFraming, wrap_push};
+    use smsr::scp81::trigger::SecurityParams;
+    let cfg = fleet::member(81, 3).unwrap();
+    let mut server = Server::new(&cfg);
+    let mut sim = Euicc::new(cfg, 0);
+    let t = TriggerParams {
+        session: Some(SessionParams {
+            security: Some(SecurityParams {
+                psk_identity: b"my-identity",
+                kvn: 0x40,
+                kid: 0x01,
+                extra: &[],
+            }),
+            ..SessionParams::default()
+        }),
+        dns: None,
+    };
+    for framing in [PushFraming::Raw, PushFraming::CommandScript] {
+        let header = server.header();
+        let mut packet = vec![0u8; 256];
+        let n = wrap_push(&t, framing, &header, &server.keys, &mut packet).unwrap();
+        let mut tp_ud = vec![0x02, 0x70, 0x00];
+        tp_ud.extend_from_slice(&packet[..n]);
+        let Reception::Processed(p) = sim.receive(&tp_ud, 0).unwrap() else {
+            panic!()
+        };
+        let req = p.admin_session.unwrap_or_else(|| panic!("{framing:?}"));
+        assert_eq!(req.psk_identity, b"my-identity");
+        assert_eq!(
+            server.read(&header, &sim.take_outgoing(0)).status,
+            Some(PorStatus::OK)
+        );
+    }
+}

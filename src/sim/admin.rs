@@ -4,8 +4,9 @@
 //! the same ISD-R model ([`CardSession`]).
 //!
 //! The trigger arrives as the SCP80 secured data itself, the `81` TLV
-//! with nothing around it, as njiwa's `makeRAMHttpPushCommand` sends it
-//! (whether SGP.02 wraps it further is UNCONFIRMED). Secured data that
+//! with nothing around it, as njiwa's `makeRAMHttpPushCommand` sends it,
+//! or as the only item of a definite `AA` script (pysim_otaman's option);
+//! which one SGP.02 mandates is UNCONFIRMED, so both are taken. Secured data that
 //! starts with `81` but is no usable trigger (malformed, or naming a PSK
 //! key the ISD-R does not hold) is run as a compact command list like any
 //! other, so its PoR reports the failing C-APDU. TLS is the
@@ -99,6 +100,22 @@ mod tests {
         assert_eq!(got, [(0x47, 0x80), (0x3C, 3)]);
         assert_eq!(ctlvs(&[0x3C, 0x05, 0x01]).count(), 0);
         assert_eq!(ctlvs(&[0x3C, 0x82, 0x00, 0x01, 0x00]).count(), 0);
+    }
+}
+
+/// The `81` TLV of a push: the secured data itself when it starts with
+/// `81` (njiwa), or the single item of a definite `AA` script (the framing
+/// a GP Amd B tool, pysim_otaman, offers; `scp81::push::PushFraming`).
+pub(crate) fn trigger_tlv(payload: &[u8]) -> Option<&[u8]> {
+    match payload.first()? {
+        0x81 => Some(payload),
+        0xAA => {
+            let (t, _) = crate::tlv::Tlv::parse(payload).ok()?;
+            let inner = t.value();
+            let (item, rest) = crate::tlv::Tlv::parse(inner).ok()?;
+            (item.tag().raw() == 0x81 && rest.is_empty()).then_some(inner)
+        }
+        _ => None,
     }
 }
 

@@ -363,8 +363,10 @@ impl Euicc {
         let payload = unwrapped.payload.to_vec();
         let mut admin_session = None;
         let data = match route.target {
-            Some(Target::IsdR) if payload.first() == Some(&0x81) => {
-                match super::admin::trigger(&self.config, &payload) {
+            Some(Target::IsdR) if super::admin::trigger_tlv(&payload).is_some() => {
+                let req = super::admin::trigger_tlv(&payload)
+                    .and_then(|t| super::admin::trigger(&self.config, t));
+                match req {
                     Some(req) => {
                         admin_session = Some(req);
                         Vec::new()
