@@ -329,8 +329,18 @@ fn an_euicc_without_https_is_served_over_scp80_with_pors() {
         "/es4/EnableProfile",
         json!({"Eid": eid, "Iccid": ic}),
     );
+    ok(
+        api,
+        MNO_A,
+        "/es4/SetEmergencyProfileAttribute",
+        json!({"Eid": eid, "Iccid": ic}),
+    );
     let v = ok(api, MNO_A, "/es4/AuditEIS", json!({"Eid": eid}));
     assert_eq!(state(&v["Eis"], &ic).as_deref(), Some("Enabled"));
+    assert_eq!(
+        v["Eis"]["ProfileInfo"][0]["EmergencyProfileAttribute"], true,
+        "{v}"
+    );
     let (_, stats) = call(api, MNO_A, "GET", "/stats", &Value::Null);
     assert_eq!(stats["Engine"]["Scp81Sessions"], 0, "{stats}");
     let report = fleet_report(&smsc(&fleet));
@@ -339,9 +349,10 @@ fn an_euicc_without_https_is_served_over_scp80_with_pors() {
     let card = &report["Cards"][msisdn.as_str()];
     assert_eq!(card["Profiles"][0]["LifeCycle"], "3F", "{card}");
     // One counter value per packet and TAR: CreateISDP, EnableProfile,
-    // the notification's confirmation and the audit to the ISD-R; the
+    // the notification's confirmation, the emergency attribute and the
+    // audit to the ISD-R; the
     // profile download to the ISD-P's own TAR.
-    assert_eq!(card["Counters"]["000001/01"], 4, "{card}");
+    assert_eq!(card["Counters"]["000001/01"], 5, "{card}");
     assert_eq!(card["Counters"]["000010/01"], 1, "{card}");
 }
 

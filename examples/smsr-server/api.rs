@@ -18,6 +18,7 @@
 //! | `POST /es4/DisableProfile` | ES4.DisableProfile | `{"Eid", "Iccid"}` |
 //! | `POST /es4/DeleteProfile` | ES4.DeleteProfile | `{"Eid", "Iccid"}` |
 //! | `POST /es4/SetFallbackAttribute` | ES4.SetFallBackAttribute | `{"Eid", "Iccid"}` |
+//! | `POST /es4/SetEmergencyProfileAttribute` | ES4.SetEmergencyProfileAttribute | `{"Eid", "Iccid"}` |
 //! | `POST /es4/UpdatePolicyRules` | ES4.UpdatePolicyRules | `{"Eid", "Iccid", "Pol2": [..]}` |
 //! | `POST /es4/UpdateConnectivityParameters` | ES3/ES4 | `{"Eid", "Iccid", "ConnectivityParameters": "hex"}` |
 //! | `POST /es3/CreateISDP` | ES3.CreateISDP | `{"Eid", "Iccid", "Mno-id", "RequiredMemory"}` |
@@ -323,6 +324,7 @@ async fn route(
                     | "DisableProfile"
                     | "DeleteProfile"
                     | "SetFallbackAttribute"
+                    | "SetEmergencyProfileAttribute"
                     | "UpdatePolicyRules"
                     | "UpdateConnectivityParameters"
             )
@@ -577,6 +579,9 @@ async fn profile_function(
         "DisableProfile" => (Function::DisableProfile { iccid }, Vec::new()),
         "DeleteProfile" => (Function::DeleteProfile { iccid }, Vec::new()),
         "SetFallbackAttribute" => (Function::SetFallbackAttribute { iccid }, Vec::new()),
+        "SetEmergencyProfileAttribute" => {
+            (Function::SetEmergencyProfileAttribute { iccid }, Vec::new())
+        }
         _ => {
             let p = r.parameters.ok_or_else(|| {
                 reject(

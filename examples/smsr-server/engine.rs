@@ -110,6 +110,9 @@ pub fn operation<'a>(f: &'a Function, params: &'a [u8]) -> Option<Operation<'a>>
         Function::DisableProfile { iccid } => Operation::DisableProfile { iccid },
         Function::DeleteProfile { iccid } => Operation::DeleteProfile { iccid },
         Function::SetFallbackAttribute { iccid } => Operation::SetFallbackAttribute { iccid },
+        Function::SetEmergencyProfileAttribute { iccid } => {
+            Operation::SetEmergencyProfileAttribute { iccid }
+        }
         Function::UpdateConnectivityParameters { iccid, .. } => {
             Operation::UpdateConnectivityParameters {
                 iccid,
@@ -134,6 +137,7 @@ fn operation_type(f: &Function) -> Option<OperationType> {
         // No operation type code is known for these (njiwa's list, SGP.02
         // §5.1.1.3.12 as cited there, stops at 0900).
         Function::UpdateConnectivityParameters { .. }
+        | Function::SetEmergencyProfileAttribute { .. }
         | Function::SendData { .. }
         | Function::ConfirmNotification { .. } => return None,
     })
@@ -1020,6 +1024,7 @@ impl Engine {
         let idempotent = matches!(
             op.function,
             Function::AuditEis { .. }
+                | Function::SetEmergencyProfileAttribute { .. }
                 | Function::ConfirmNotification { .. }
                 | Function::UpdateConnectivityParameters { .. }
                 | Function::SendData { .. }

@@ -50,6 +50,12 @@ pub enum Function {
         #[serde(rename = "Iccid")]
         iccid: String,
     },
+    /// ES4.SetEmergencyProfileAttribute (SGP.02 v3.x+).
+    SetEmergencyProfileAttribute {
+        /// ICCID.
+        #[serde(rename = "Iccid")]
+        iccid: String,
+    },
     /// ES3/ES4.UpdateConnectivityParameters (value of DGI `3A07`).
     UpdateConnectivityParameters {
         /// ICCID.
@@ -96,6 +102,7 @@ impl Function {
             | Function::DisableProfile { iccid }
             | Function::DeleteProfile { iccid }
             | Function::SetFallbackAttribute { iccid }
+            | Function::SetEmergencyProfileAttribute { iccid }
             | Function::UpdateConnectivityParameters { iccid, .. } => Some(iccid),
             Function::AuditEis { .. }
             | Function::SendData { .. }
@@ -111,6 +118,7 @@ impl Function {
             Function::DisableProfile { .. } => "DisableProfile",
             Function::DeleteProfile { .. } => "DeleteProfile",
             Function::SetFallbackAttribute { .. } => "SetFallbackAttribute",
+            Function::SetEmergencyProfileAttribute { .. } => "SetEmergencyProfileAttribute",
             Function::UpdateConnectivityParameters { .. } => "UpdateConnectivityParameters",
             Function::AuditEis { .. } => "AuditEIS",
             Function::SendData { .. } => "SendData",
