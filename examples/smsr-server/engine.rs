@@ -804,6 +804,12 @@ impl Engine {
         };
         let v = ota::verify_por(&secured.header, secrets, &mut por)
             .map_err(|e| TransportError(e, true))?;
+        // A PoR echoes the CNTR of its command (shared/reference/scp80-scp81.md
+        // §1.5: pySim vectors, onomondo card code): a late
+        // PoR of an earlier packet says nothing about this one.
+        if v.cntr != secured.header.cntr {
+            return Err(TransportError("PoR of another packet".to_owned(), true));
+        }
         if v.status != smsr::scp80::PorStatus::OK {
             // Refused before execution (TS 102 225 §5.1.4): safe to resend.
             if v.status == smsr::scp80::PorStatus::CNTR_LOW {
