@@ -381,5 +381,6 @@ mod tests {
         );
         std::fs::write(&dir, r#"{"Nope":1}"#).unwrap();
         assert!(Config::from_args(&args(&["--config", p])).is_err());
+        std::fs::remove_file(&dir).unwrap();
     }
 }

@@ -60,12 +60,32 @@ pub fn binary() -> PathBuf {
     .clone()
 }
 
+/// A fresh directory for one test, removed when the test passes (kept, with
+/// its database and logs, when it fails). Declare it first so that it
+/// outlives the processes.
+pub struct TmpDir(PathBuf);
+
+impl std::ops::Deref for TmpDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TmpDir {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+}
+
 /// A fresh directory for one test.
-pub fn tmpdir(name: &str) -> PathBuf {
+pub fn tmpdir(name: &str) -> TmpDir {
     let d = std::env::temp_dir().join(format!("smsr-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TmpDir(d)
 }
 
 /// A spawned process, killed (SIGKILL) on drop.

@@ -529,10 +529,36 @@ mod tests {
     use smsr::inventory::{ProfileInfo, ProfileState};
     use smsr::isdr::{Aid, Tar};
 
-    fn tmp(name: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("smsr-store-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_file(&d);
-        d
+    /// A database path, its files removed before and after the test.
+    struct Tmp(std::path::PathBuf);
+
+    impl Tmp {
+        fn clean(&self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = self.0.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            self.clean();
+        }
+    }
+
+    impl std::ops::Deref for Tmp {
+        type Target = std::path::Path;
+        fn deref(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    fn tmp(name: &str) -> Tmp {
+        let t = Tmp(std::env::temp_dir().join(format!("smsr-store-{}-{name}", std::process::id())));
+        t.clean();
+        t
     }
 
     fn eid(n: u32) -> Eid {
