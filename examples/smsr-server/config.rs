@@ -86,7 +86,8 @@ pub struct Config {
     /// Host:port the trigger tells the eUICCs to connect to (defaults to
     /// the SCP81 listener's bound address).
     pub scp81_public: Option<SocketAddr>,
-    /// SQLite file (`None`: a temporary file).
+    /// SQLite file (`None`: `smsr-inventory.db`, or a temporary file in
+    /// demo mode).
     pub database: Option<PathBuf>,
     /// `synchronous = FULL`.
     pub power_safe: bool,
@@ -176,7 +177,8 @@ usage: smsr-server [options]
   --config FILE          JSON configuration (see the module docs of config.rs)
   --api ADDR             operator API listen address (default 127.0.0.1:8080)
   --scp81 ADDR           SCP81 PSK-TLS listen address (default 127.0.0.1:8443)
-  --db FILE              SQLite inventory file (default: a temporary file)
+  --db FILE              SQLite inventory file (default smsr-inventory.db;
+                         with --demo a temporary file)
   --power-safe           SQLite synchronous=FULL (survives power loss)
   --smsc loopback|tcp:ADDR
                          SMS gateway: in-process loopback SMSC (default) or a

@@ -92,7 +92,7 @@ fn main() -> ExitCode {
 async fn run(config: Config) -> Result<(), String> {
     let demo = config.demo;
     let exit = config.exit;
-    let temporary = config.database.is_none();
+    let temporary = demo && config.database.is_none();
     let running = server::start(config.clone()).await?;
     println!("operator API on http://{}", running.api);
     println!("SCP81 PSK-TLS listener on {}", running.scp81);

@@ -20,6 +20,9 @@ use crate::smsc_tcp::TcpSmsc;
 use crate::store::Store;
 use crate::store::sqlite::SqliteStore;
 
+/// The inventory file when none is configured (outside `--demo`).
+pub const DEFAULT_DATABASE: &str = "smsr-inventory.db";
+
 /// What the API handlers share.
 pub struct App {
     /// The inventory store.
@@ -64,11 +67,13 @@ impl Running {
 pub async fn start(config: Config) -> Result<Running, String> {
     let database = match &config.database {
         Some(p) => p.clone(),
-        None => std::env::temp_dir().join(format!(
+        // The demo runs on a throw-away file; a server keeps its inventory.
+        None if config.demo => std::env::temp_dir().join(format!(
             "smsr-server-{}-{}.db",
             std::process::id(),
             crate::ops::now_ms()
         )),
+        None => PathBuf::from(DEFAULT_DATABASE),
     };
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&database, config.power_safe)
