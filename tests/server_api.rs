@@ -360,7 +360,13 @@ fn an_euicc_without_https_is_served_over_scp80_with_pors() {
 fn an_unreachable_euicc_expires_and_ctrl_c_stops_cleanly() {
     let dir = tmpdir("expiry");
     let fleet = start_fleet(&dir, 1);
-    let mut server = start_server(&dir, &dir.join("db.sqlite"), &smsc(&fleet), &[]);
+    // API calls wait at most 3 s for their function.
+    let mut server = start_server(
+        &dir,
+        &dir.join("db.sqlite"),
+        &smsc(&fleet),
+        &["--wait-ms", "3000"],
+    );
     let api = api(&server);
     // Its SMS go to a number no handset answers.
     let mut m = members(&fleet)[0].clone();
@@ -391,6 +397,30 @@ fn an_unreachable_euicc_expires_and_ctrl_c_stops_cleanly() {
     );
     assert_eq!(op["State"], "Done", "{op}");
     assert!(op["Attempts"].as_u64().unwrap() >= 1, "{op}");
+    // A call that does not wait for the eUICC: 202, then poll.
+    let (s, v) = call(
+        api,
+        MNO_A,
+        "POST",
+        "/es4/AuditEIS",
+        &json!({"Eid": eid_of(&m), "ValidityPeriod": 5, "FunctionCallIdentifier": "call-8"}),
+    );
+    if s == 202 {
+        assert_eq!(v["FunctionCallIdentifier"], "call-8");
+        let path = format!("/operations/{}", v["OperationId"]);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let (_, op) = call(api, MNO_A, "GET", &path, &Value::Null);
+            if op["State"] == "Done" {
+                assert_eq!(op["FunctionExecutionStatus"]["Status"], "Expired", "{op}");
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "{op}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    } else {
+        panic!("expected 202 with --wait-ms 3000: {s} {v}");
+    }
     // Another operator cannot read that operation.
     let (s, _) = call(
         api,
