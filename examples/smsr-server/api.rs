@@ -1,0 +1,989 @@
+//! The operator API: HTTP/1.1 + JSON, modelled on the SGP.02 ES1/ES3/ES4
+//! functions (SGP.02 §5.3-§5.5; element names as in the EIS type).
+//!
+//! Every request carries `Authorization: Bearer <token>`; the token names
+//! an operator (config `Operators`) with roles `eum` (ES1), `mno` (ES4) and
+//! `smdp` (ES3). A missing or unknown token is `401`, a function outside
+//! the operator's roles or a profile it does not own `403`; nothing
+//! changes in either case. GetEIS and AuditEIS answer with the EIS as the
+//! operator may see it ([`Eis::view_for`]: other operators' profiles lose
+//! their private fields).
+//!
+//! | method, path | function | body |
+//! |---|---|---|
+//! | `POST /es1/RegisterEIS` | ES1.RegisterEIS | `{"Eis": {…}, "Secrets": {…}}` |
+//! | `POST /es4/GetEIS` | ES4/ES3.GetEIS | `{"Eid"}` |
+//! | `POST /es4/AuditEIS` | ES4/ES3.AuditEIS | `{"Eid", "Iccid": [..]}` |
+//! | `POST /es4/EnableProfile` | ES4.EnableProfile | `{"Eid", "Iccid"}` |
+//! | `POST /es4/DisableProfile` | ES4.DisableProfile | `{"Eid", "Iccid"}` |
+//! | `POST /es4/DeleteProfile` | ES4.DeleteProfile | `{"Eid", "Iccid"}` |
+//! | `POST /es4/SetFallbackAttribute` | ES4.SetFallBackAttribute | `{"Eid", "Iccid"}` |
+//! | `POST /es4/SetEmergencyProfileAttribute` | ES4.SetEmergencyProfileAttribute | `{"Eid", "Iccid"}` |
+//! | `POST /es4/UpdatePolicyRules` | ES4.UpdatePolicyRules | `{"Eid", "Iccid", "Pol2": [..]}` |
+//! | `POST /es4/UpdateConnectivityParameters` | ES3/ES4 | `{"Eid", "Iccid", "ConnectivityParameters": "hex"}` |
+//! | `POST /es3/CreateISDP` | ES3.CreateISDP | `{"Eid", "Iccid", "Mno-id", "RequiredMemory"}` |
+//! | `POST /es3/SendData` | ES3.SendData | `{"Eid", "sd-aid", "Data": "hex command script"}` |
+//! | `POST /es3/ProfileDownloadCompleted` | ES3 | `{"Eid", "Iccid", "ProfileType", "SubscriptionAddress", "Pol2"}` |
+//! | `POST /batch/EnableProfile` | fleet-wide | `{"Targets": [{"Eid","Iccid"}]}` or `{"Filter": {…}, "IccidPrefix"}` |
+//! | `POST /batch/AuditEIS` | fleet-wide | `{"Eids": [..]}` or `{"Filter": {…}}` |
+//! | `GET /batch/{id}` | progress | |
+//! | `GET /operations/{id}` | one queued function | |
+//! | `GET /stats` | fleet and queue summary | |
+//!
+//! Every function body may carry `FunctionCallIdentifier` (echoed) and
+//! `ValidityPeriod` (seconds). Answers carry `ProcessingStart`,
+//! `ProcessingEnd` and the SGP.02 `FunctionExecutionStatus` (`Status`,
+//! `StatusCodeData` with `Subject`, `Reason`, `SubjectIdentifier`,
+//! `Message`).
+//!
+//! HTTP status: `200` the function was executed or settled by the eUICC
+//! (the body's status says `Executed-Success`, `Executed-WithWarning`,
+//! `Failed` or `Expired`); `202` accepted and still running (poll
+//! `/operations/{id}`); `400` malformed JSON or a missing element
+//! (`1.6`/`2.1`, `2.2`); `401`/`403` as above (`1.1`/`1.1`, `1.1`/`1.2`);
+//! `404` unknown EID (`8.1.1`/`3.9`) or ICCID (`8.2.1`/`3.9`) or path;
+//! `405` a method other than POST on a function; `409` refused by the EIS
+//! rules before reaching the eUICC (the rule's SGP.02 code, e.g. POL2
+//! `8.2.3`/`3.8`) or an EID registered twice; `413` body over 8 MiB.
+//!
+//! Authentication is by bearer token (compared in constant time), not by
+//! mutual TLS: the API listens on 127.0.0.1 and speaks plain HTTP, so a
+//! deployment that exposes it puts a TLS terminator in front (which may
+//! also require client certificates). SGP.02's own binding (SOAP over
+//! HTTPS, WS-Addressing) is out of scope: the function names, elements
+//! and status codes are SGP.02's, the transport is JSON.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use smsr::inventory::{Eis, Operation, Pol2Rule, SubscriptionAddress};
+use smsr::isdr::Eid;
+use subtle::ConstantTimeEq;
+
+use crate::config::{Operator, Role};
+use crate::ops::{
+    Function, FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, iso8601, now_ms,
+};
+use crate::server::App;
+use crate::store::{EidFilter, EisChange, Secrets};
+
+const MAX_BODY: usize = 8 << 20;
+
+/// An early answer: HTTP status and the SGP.02 status.
+struct Reject(StatusCode, FunctionExecutionStatus);
+
+fn reject(
+    http: StatusCode,
+    code: smsr::isdr::response::StatusCode,
+    id: Option<&str>,
+    msg: &str,
+) -> Reject {
+    Reject(http, FunctionExecutionStatus::failed(code, id, msg))
+}
+
+fn internal(e: impl core::fmt::Display) -> Reject {
+    tracing::error!("internal error: {e}");
+    reject(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        codes::PROVIDER_ERROR,
+        None,
+        &e.to_string(),
+    )
+}
+
+/// Sets `key` of a JSON object.
+fn set(v: &mut Value, key: &str, x: Value) {
+    if let Some(o) = v.as_object_mut() {
+        o.insert(key.to_owned(), x);
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<Full<Bytes>> {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let mut r = Response::new(Full::new(Bytes::from(bytes)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    if status == StatusCode::UNAUTHORIZED {
+        r.headers_mut().insert(
+            hyper::header::WWW_AUTHENTICATE,
+            hyper::header::HeaderValue::from_static("Bearer realm=\"smsr\""),
+        );
+    }
+    r
+}
+
+/// Common request elements.
+#[derive(Debug, Default, Deserialize)]
+struct Common {
+    #[serde(rename = "FunctionCallIdentifier", default)]
+    call_id: Option<String>,
+    #[serde(rename = "ValidityPeriod", default)]
+    validity: Option<u64>,
+}
+
+/// One request in flight: who, when it started, its common elements.
+struct Ctx<'a> {
+    app: &'a App,
+    op: &'a Operator,
+    start: i64,
+    common: Common,
+}
+
+impl Ctx<'_> {
+    fn envelope(&self, status: &FunctionExecutionStatus, extra: Value) -> Value {
+        let mut v = json!({
+            "ProcessingStart": iso8601(self.start),
+            "ProcessingEnd": iso8601(now_ms()),
+            "FunctionExecutionStatus": status,
+        });
+        if let Some(id) = &self.common.call_id {
+            set(&mut v, "FunctionCallIdentifier", json!(id));
+        }
+        if let (Some(o), Some(e)) = (v.as_object_mut(), extra.as_object()) {
+            for (k, x) in e {
+                o.insert(k.clone(), x.clone());
+            }
+        }
+        v
+    }
+
+    fn expires_at(&self) -> i64 {
+        let secs = self
+            .common
+            .validity
+            .unwrap_or(self.app.config.validity_seconds)
+            .clamp(1, 7 * 86_400);
+        self.start + i64::try_from(secs * 1000).unwrap_or(i64::MAX / 2)
+    }
+}
+
+/// Entry point for one HTTP request.
+pub async fn handle(
+    app: Arc<App>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let start = now_ms();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let resp = match route(&app, req, start).await {
+        Ok(r) => r,
+        Err(Reject(code, status)) => {
+            let v = json!({
+                "ProcessingStart": iso8601(start),
+                "ProcessingEnd": iso8601(now_ms()),
+                "FunctionExecutionStatus": status,
+            });
+            json_response(code, &v)
+        }
+    };
+    tracing::debug!(%method, %path, status = resp.status().as_u16(), "api");
+    Ok(resp)
+}
+
+fn authenticate<'a>(app: &'a App, req: &Request<Incoming>) -> Result<&'a Operator, Reject> {
+    let token = req
+        .headers()
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.strip_prefix("Bearer "))
+        .map(str::trim);
+    let unknown = || {
+        reject(
+            StatusCode::UNAUTHORIZED,
+            codes::REQUESTER_UNKNOWN,
+            None,
+            "missing or unknown bearer token",
+        )
+    };
+    let token = token.ok_or_else(unknown)?;
+    // Constant-time comparison against every operator (no early exit on
+    // a match, so timing does not reveal which one matched).
+    let mut found = None;
+    for op in &app.config.operators {
+        if bool::from(op.token.as_bytes().ct_eq(token.as_bytes())) {
+            found = Some(op);
+        }
+    }
+    found.ok_or_else(unknown)
+}
+
+fn require(op: &Operator, roles: &[Role]) -> Result<(), Reject> {
+    if op.roles.iter().any(|r| roles.contains(r)) {
+        Ok(())
+    } else {
+        Err(reject(
+            StatusCode::FORBIDDEN,
+            codes::REQUESTER_NOT_ALLOWED,
+            Some(&op.id),
+            "function not allowed for this operator's role",
+        ))
+    }
+}
+
+async fn body_json(req: Request<Incoming>) -> Result<Value, Reject> {
+    let body = Limited::new(req.into_body(), MAX_BODY)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                reject(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    codes::FUNCTION_INVALID,
+                    None,
+                    "body too large",
+                )
+            } else {
+                reject(
+                    StatusCode::BAD_REQUEST,
+                    codes::FUNCTION_INVALID,
+                    None,
+                    &e.to_string(),
+                )
+            }
+        })?
+        .to_bytes();
+    serde_json::from_slice(&body).map_err(|e| {
+        reject(
+            StatusCode::BAD_REQUEST,
+            codes::FUNCTION_INVALID,
+            None,
+            &format!("malformed JSON: {e}"),
+        )
+    })
+}
+
+fn field<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, Reject> {
+    T::deserialize(v).map_err(|e| {
+        let msg = e.to_string();
+        let code = if msg.starts_with("missing field") {
+            codes::FUNCTION_MISSING_ELEMENT
+        } else {
+            codes::FUNCTION_INVALID
+        };
+        reject(StatusCode::BAD_REQUEST, code, None, &msg)
+    })
+}
+
+fn not_found() -> Reject {
+    Reject(StatusCode::NOT_FOUND, FunctionExecutionStatus::success()).with_no_status()
+}
+
+impl Reject {
+    fn with_no_status(mut self) -> Self {
+        self.1.status_code_data = None;
+        self
+    }
+}
+
+async fn route(
+    app: &App,
+    req: Request<Incoming>,
+    start: i64,
+) -> Result<Response<Full<Bytes>>, Reject> {
+    let op = authenticate(app, &req)?;
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if method == Method::GET {
+        return match segs.as_slice() {
+            ["operations", id] => get_operation(app, op, id),
+            ["batch", id] => get_batch(app, op, id),
+            ["stats"] => stats(app),
+            _ => Err(not_found()),
+        };
+    }
+    if method != Method::POST {
+        return Err(Reject(
+            StatusCode::METHOD_NOT_ALLOWED,
+            FunctionExecutionStatus::failed(codes::FUNCTION_UNSUPPORTED, None, "use POST"),
+        ));
+    }
+    let (iface, name) = match segs.as_slice() {
+        [i, n] => (*i, *n),
+        _ => return Err(not_found()),
+    };
+    let known = matches!(
+        (iface, name),
+        ("es1", "RegisterEIS")
+            | (
+                "es4",
+                "GetEIS"
+                    | "AuditEIS"
+                    | "EnableProfile"
+                    | "DisableProfile"
+                    | "DeleteProfile"
+                    | "SetFallbackAttribute"
+                    | "SetEmergencyProfileAttribute"
+                    | "UpdatePolicyRules"
+                    | "UpdateConnectivityParameters"
+            )
+            | (
+                "es3",
+                "CreateISDP" | "SendData" | "ProfileDownloadCompleted"
+            )
+            | ("batch", "EnableProfile" | "AuditEIS")
+    );
+    if !known {
+        return Err(not_found());
+    }
+    let body = body_json(req).await?;
+    let common: Common = field(&body)?;
+    let ctx = Ctx {
+        app,
+        op,
+        start,
+        common,
+    };
+    match (iface, name) {
+        ("es1", _) => register_eis(&ctx, &body),
+        ("es4", "GetEIS") => get_eis(&ctx, &body),
+        ("es4", "AuditEIS") => audit_eis(&ctx, &body).await,
+        ("es4", "UpdatePolicyRules") => update_policy_rules(&ctx, &body),
+        ("es4", _) => profile_function(&ctx, name, &body).await,
+        ("es3", "CreateISDP") => create_isdp(&ctx, &body).await,
+        ("es3", "SendData") => send_data(&ctx, &body).await,
+        ("es3", _) => download_completed(&ctx, &body),
+        ("batch", "EnableProfile") => batch_enable(&ctx, &body),
+        _ => batch_audit(&ctx, &body),
+    }
+}
+
+#[derive(Deserialize)]
+struct EidOnly {
+    #[serde(rename = "Eid")]
+    eid: String,
+}
+
+fn parse_eid(s: &str) -> Result<Eid, Reject> {
+    s.parse::<Eid>().map_err(|e| {
+        reject(
+            StatusCode::BAD_REQUEST,
+            codes::FUNCTION_INVALID,
+            Some(s),
+            &format!("bad EID: {e}"),
+        )
+    })
+}
+
+fn load(app: &App, eid: &Eid) -> Result<Eis, Reject> {
+    app.store.eis(eid).map_err(internal)?.ok_or_else(|| {
+        reject(
+            StatusCode::NOT_FOUND,
+            codes::EID_UNKNOWN,
+            Some(&eid.to_string()),
+            "unknown EID",
+        )
+    })
+}
+
+/// The EIS as `op` may see it, with its recent audit trail.
+fn visible(app: &App, op: &Operator, eis: &Eis) -> Result<Value, Reject> {
+    let mut full = eis.clone();
+    full.audit_trail = app.store.audit_trail(&eis.eid(), 50).map_err(internal)?;
+    serde_json::to_value(full.view_for(&op.id)).map_err(internal)
+}
+
+#[derive(Deserialize)]
+struct RegisterReq {
+    #[serde(rename = "Eis")]
+    eis: Eis,
+    #[serde(rename = "Secrets")]
+    secrets: Secrets,
+}
+
+fn register_eis(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Eum])?;
+    let mut r: RegisterReq = field(body)?;
+    if let Err(e) = r.eis.check_invariants() {
+        return Err(reject(
+            StatusCode::BAD_REQUEST,
+            codes::FUNCTION_INVALID,
+            Some(&r.eis.eid().to_string()),
+            &format!("EIS breaks an invariant: {e}"),
+        ));
+    }
+    r.eis.smsr_id.clone_from(&ctx.app.config.smsr_id);
+    let eid = r.eis.eid().to_string();
+    if !ctx
+        .app
+        .store
+        .register(&r.eis, &r.secrets)
+        .map_err(internal)?
+    {
+        return Err(reject(
+            StatusCode::CONFLICT,
+            codes::EID_IN_USE,
+            Some(&eid),
+            "EID already registered",
+        ));
+    }
+    tracing::info!(eid = %eid, by = %ctx.op.id, "RegisterEIS");
+    Ok(json_response(
+        StatusCode::OK,
+        &ctx.envelope(&FunctionExecutionStatus::success(), json!({})),
+    ))
+}
+
+fn get_eis(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Mno, Role::Smdp])?;
+    let r: EidOnly = field(body)?;
+    let eis = load(ctx.app, &parse_eid(&r.eid)?)?;
+    let v = visible(ctx.app, ctx.op, &eis)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &ctx.envelope(&FunctionExecutionStatus::success(), json!({ "Eis": v })),
+    ))
+}
+
+/// Queues `function` on `eid`, waits for it to settle (up to the
+/// configured wait) and answers.
+async fn run_function(
+    ctx: &Ctx<'_>,
+    eid: &Eid,
+    function: Function,
+    with_eis: bool,
+) -> Result<Response<Full<Bytes>>, Reject> {
+    let new = NewOp {
+        eid: eid.to_string(),
+        batch: None,
+        requester: ctx.op.id.clone(),
+        function,
+        expires_at_ms: ctx.expires_at(),
+    };
+    let id = ctx.app.engine.submit(vec![new]).map_err(internal)?;
+    let id = id.first().copied().unwrap_or_default();
+    let wait = Duration::from_millis(ctx.app.config.wait_ms);
+    let rec = ctx.app.engine.wait(id, wait).await.map_err(internal)?;
+    op_answer(ctx, eid, rec, with_eis)
+}
+
+fn op_answer(
+    ctx: &Ctx<'_>,
+    eid: &Eid,
+    rec: Option<OpRecord>,
+    with_eis: bool,
+) -> Result<Response<Full<Bytes>>, Reject> {
+    let Some(rec) = rec else {
+        return Err(internal("operation vanished"));
+    };
+    match (&rec.state, &rec.result) {
+        (OpState::Done, Some(result)) => {
+            let mut extra = json!({ "OperationId": rec.id });
+            if with_eis && result.is_success() {
+                let eis = load(ctx.app, eid)?;
+                set(&mut extra, "Eis", visible(ctx.app, ctx.op, &eis)?);
+            }
+            Ok(json_response(StatusCode::OK, &ctx.envelope(result, extra)))
+        }
+        _ => {
+            let mut v = json!({
+                "ProcessingStart": iso8601(ctx.start),
+                "OperationId": rec.id,
+                "State": rec.state,
+            });
+            if let Some(id) = &ctx.common.call_id {
+                set(&mut v, "FunctionCallIdentifier", json!(id));
+            }
+            Ok(json_response(StatusCode::ACCEPTED, &v))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct AuditReq {
+    #[serde(rename = "Eid")]
+    eid: String,
+    #[serde(rename = "Iccid", default)]
+    iccids: Vec<String>,
+}
+
+async fn audit_eis(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Mno, Role::Smdp])?;
+    let r: AuditReq = field(body)?;
+    let eid = parse_eid(&r.eid)?;
+    let eis = load(ctx.app, &eid)?;
+    for i in &r.iccids {
+        owned_profile(ctx, &eis, i)?;
+    }
+    run_function(ctx, &eid, Function::AuditEis { iccids: r.iccids }, true).await
+}
+
+/// The profile `iccid` of `eis`, which `ctx.op` must own.
+fn owned_profile<'e>(
+    ctx: &Ctx<'_>,
+    eis: &'e Eis,
+    iccid: &str,
+) -> Result<&'e smsr::inventory::ProfileInfo, Reject> {
+    let p = eis.profile(iccid).ok_or_else(|| {
+        reject(
+            StatusCode::NOT_FOUND,
+            codes::ICCID_UNKNOWN,
+            Some(iccid),
+            "unknown ICCID",
+        )
+    })?;
+    if !p.is_owned_by(&ctx.op.id) {
+        return Err(reject(
+            StatusCode::FORBIDDEN,
+            codes::REQUESTER_NOT_ALLOWED,
+            Some(iccid),
+            "the profile belongs to another operator",
+        ));
+    }
+    Ok(p)
+}
+
+fn refused(r: smsr::inventory::Refusal, iccid: &str) -> Reject {
+    reject(
+        StatusCode::CONFLICT,
+        r.code,
+        Some(iccid),
+        &format!("{:?}", r.reason),
+    )
+}
+
+#[derive(Deserialize)]
+struct ProfileReq {
+    #[serde(rename = "Eid")]
+    eid: String,
+    #[serde(rename = "Iccid")]
+    iccid: String,
+    #[serde(rename = "ConnectivityParameters", default)]
+    parameters: Option<smsr::inventory::HexBytes>,
+}
+
+async fn profile_function(
+    ctx: &Ctx<'_>,
+    name: &str,
+    body: &Value,
+) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Mno, Role::Smdp])?;
+    let r: ProfileReq = field(body)?;
+    let eid = parse_eid(&r.eid)?;
+    let eis = load(ctx.app, &eid)?;
+    owned_profile(ctx, &eis, &r.iccid)?;
+    let iccid = r.iccid.clone();
+    let (function, params) = match name {
+        "EnableProfile" => (Function::EnableProfile { iccid }, Vec::new()),
+        "DisableProfile" => (Function::DisableProfile { iccid }, Vec::new()),
+        "DeleteProfile" => (Function::DeleteProfile { iccid }, Vec::new()),
+        "SetFallbackAttribute" => (Function::SetFallbackAttribute { iccid }, Vec::new()),
+        "SetEmergencyProfileAttribute" => {
+            (Function::SetEmergencyProfileAttribute { iccid }, Vec::new())
+        }
+        _ => {
+            let p = r.parameters.ok_or_else(|| {
+                reject(
+                    StatusCode::BAD_REQUEST,
+                    codes::FUNCTION_MISSING_ELEMENT,
+                    None,
+                    "missing field `ConnectivityParameters`",
+                )
+            })?;
+            (
+                Function::UpdateConnectivityParameters {
+                    iccid,
+                    parameters: p.clone(),
+                },
+                p.0,
+            )
+        }
+    };
+    if let Some(op) = crate::engine::operation(&function, &params) {
+        eis.check(&op).map_err(|e| refused(e, &r.iccid))?;
+    }
+    run_function(ctx, &eid, function, false).await
+}
+
+#[derive(Deserialize)]
+struct PolicyReq {
+    #[serde(rename = "Eid")]
+    eid: String,
+    #[serde(rename = "Iccid")]
+    iccid: String,
+    #[serde(rename = "Pol2")]
+    pol2: Vec<Pol2Rule>,
+}
+
+/// ES4.UpdatePolicyRules: POL2 lives in the EIS only (SGP.02 §2.4.2), so
+/// the change is applied at once.
+fn update_policy_rules(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Mno, Role::Smdp])?;
+    let r: PolicyReq = field(body)?;
+    let eid = parse_eid(&r.eid)?;
+    let eis = load(ctx.app, &eid)?;
+    owned_profile(ctx, &eis, &r.iccid)?;
+    let mut outcome = Err(reject(
+        StatusCode::NOT_FOUND,
+        codes::ICCID_UNKNOWN,
+        Some(&r.iccid),
+        "unknown ICCID",
+    ));
+    ctx.app
+        .store
+        .update_eis(&eid, &mut |eis| {
+            let Some(p) = eis.profiles.iter_mut().find(|p| p.iccid == r.iccid) else {
+                return EisChange::default();
+            };
+            p.pol2.clone_from(&r.pol2);
+            outcome = Ok(());
+            // No audit trail record: SGP.02 gives no operation type for it
+            // (the trail records eUICC operations).
+            EisChange {
+                changed: true,
+                ..EisChange::default()
+            }
+        })
+        .map_err(internal)?;
+    outcome?;
+    Ok(json_response(
+        StatusCode::OK,
+        &ctx.envelope(&FunctionExecutionStatus::success(), json!({})),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CreateReq {
+    #[serde(rename = "Eid")]
+    eid: String,
+    #[serde(rename = "Iccid")]
+    iccid: String,
+    #[serde(rename = "Mno-id", default)]
+    mno_id: Option<String>,
+    #[serde(rename = "RequiredMemory", default)]
+    required_memory: Option<u32>,
+}
+
+async fn create_isdp(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Smdp])?;
+    let r: CreateReq = field(body)?;
+    let eid = parse_eid(&r.eid)?;
+    let eis = load(ctx.app, &eid)?;
+    let aid = eis
+        .next_isd_p_tar()
+        .and_then(|t| smsr::isdr::Aid::isd_p(t).ok())
+        .ok_or_else(|| {
+            reject(
+                StatusCode::CONFLICT,
+                smsr::isdr::response::StatusCode::new("8.1", "4.8"),
+                Some(&r.eid),
+                "no free ISD-P TAR",
+            )
+        })?;
+    eis.check(&Operation::CreateIsdp {
+        iccid: &r.iccid,
+        isd_p_aid: aid,
+        required_memory: r.required_memory,
+    })
+    .map_err(|e| refused(e, &r.iccid))?;
+    let function = Function::CreateIsdp {
+        iccid: r.iccid.clone(),
+        mno_id: r.mno_id.unwrap_or_else(|| ctx.op.id.clone()),
+        required_memory: r.required_memory,
+    };
+    run_function(ctx, &eid, function, true).await
+}
+
+#[derive(Deserialize)]
+struct SendDataReq {
+    #[serde(rename = "Eid")]
+    eid: String,
+    #[serde(rename = "sd-aid")]
+    sd_aid: smsr::isdr::Aid,
+    #[serde(rename = "Data")]
+    data: smsr::inventory::HexBytes,
+}
+
+/// ES3.SendData: relays a command script to one of the SM-DP's ISD-Ps
+/// (the profile download); the answer carries the response R-APDUs.
+async fn send_data(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Smdp])?;
+    let r: SendDataReq = field(body)?;
+    let eid = parse_eid(&r.eid)?;
+    let eis = load(ctx.app, &eid)?;
+    let p = eis.profile_by_aid(&r.sd_aid).ok_or_else(|| {
+        reject(
+            StatusCode::NOT_FOUND,
+            smsr::isdr::response::StatusCode::new("8.2", "3.9"),
+            Some(&r.sd_aid.to_string()),
+            "unknown security domain",
+        )
+    })?;
+    let iccid = p.iccid.clone();
+    owned_profile(ctx, &eis, &iccid)?;
+    if r.data.0.is_empty() {
+        return Err(reject(
+            StatusCode::BAD_REQUEST,
+            codes::FUNCTION_MISSING_ELEMENT,
+            None,
+            "empty `Data`",
+        ));
+    }
+    let function = Function::SendData {
+        sd_aid: r.sd_aid,
+        data: r.data,
+    };
+    run_function(ctx, &eid, function, false).await
+}
+
+#[derive(Deserialize)]
+struct CompletedReq {
+    #[serde(rename = "Eid")]
+    eid: String,
+    #[serde(rename = "Iccid")]
+    iccid: String,
+    #[serde(rename = "ProfileType", default)]
+    profile_type: Option<String>,
+    #[serde(rename = "SubscriptionAddress", default)]
+    subscription_address: Option<SubscriptionAddress>,
+    #[serde(rename = "Pol2", default)]
+    pol2: Vec<Pol2Rule>,
+}
+
+/// ES3.ProfileDownloadCompleted: the SM-DP says the profile is loaded; the
+/// EIS moves it to `Disabled`.
+fn download_completed(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Smdp])?;
+    let r: CompletedReq = field(body)?;
+    let eid = parse_eid(&r.eid)?;
+    let eis = load(ctx.app, &eid)?;
+    owned_profile(ctx, &eis, &r.iccid)?;
+    let mut outcome = Ok(());
+    ctx.app
+        .store
+        .update_eis(&eid, &mut |eis| match eis.profile_download_completed(
+            &r.iccid,
+            r.profile_type.as_deref(),
+            r.subscription_address.clone(),
+            &r.pol2,
+        ) {
+            Ok(()) => {
+                outcome = Ok(());
+                EisChange {
+                    changed: true,
+                    ..EisChange::default()
+                }
+            }
+            Err(e) => {
+                outcome = Err(refused(e, &r.iccid));
+                EisChange::default()
+            }
+        })
+        .map_err(internal)?;
+    outcome?;
+    Ok(json_response(
+        StatusCode::OK,
+        &ctx.envelope(&FunctionExecutionStatus::success(), json!({})),
+    ))
+}
+
+#[derive(Deserialize)]
+struct Target {
+    #[serde(rename = "Eid")]
+    eid: String,
+    #[serde(rename = "Iccid")]
+    iccid: String,
+}
+
+#[derive(Deserialize)]
+struct BatchEnableReq {
+    #[serde(rename = "Targets", default)]
+    targets: Option<Vec<Target>>,
+    #[serde(rename = "Filter", default)]
+    filter: Option<EidFilter>,
+    #[serde(rename = "IccidPrefix", default)]
+    iccid_prefix: Option<String>,
+}
+
+/// Fleet-wide EnableProfile: every target is checked like a single call;
+/// the refused ones are counted, the others queued in one transaction.
+fn batch_enable(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Mno])?;
+    let r: BatchEnableReq = field(body)?;
+    let mut pairs: Vec<(Eid, Option<String>)> = Vec::new();
+    match (r.targets, r.filter) {
+        (Some(t), None) => {
+            for x in t {
+                pairs.push((parse_eid(&x.eid)?, Some(x.iccid)));
+            }
+        }
+        (None, Some(f)) => {
+            for e in ctx.app.store.eids(&f).map_err(internal)? {
+                pairs.push((e, None));
+            }
+        }
+        _ => {
+            return Err(reject(
+                StatusCode::BAD_REQUEST,
+                codes::FUNCTION_MISSING_ELEMENT,
+                None,
+                "give exactly one of `Targets` and `Filter`",
+            ));
+        }
+    }
+    let prefix = r.iccid_prefix.unwrap_or_default();
+    let mut ops = Vec::new();
+    let mut refused = 0u64;
+    for (eid, iccid) in pairs {
+        let Some(eis) = ctx.app.store.eis(&eid).map_err(internal)? else {
+            refused += 1;
+            continue;
+        };
+        // With a filter: this operator's disabled profile with the prefix.
+        let iccid = iccid.or_else(|| {
+            eis.profiles
+                .iter()
+                .find(|p| {
+                    p.is_owned_by(&ctx.op.id)
+                        && p.iccid.starts_with(&prefix)
+                        && p.state == smsr::inventory::ProfileState::Disabled
+                })
+                .map(|p| p.iccid.clone())
+        });
+        let Some(iccid) = iccid else {
+            refused += 1;
+            continue;
+        };
+        let allowed = eis
+            .profile(&iccid)
+            .is_some_and(|p| p.is_owned_by(&ctx.op.id))
+            && eis
+                .check(&Operation::EnableProfile { iccid: &iccid })
+                .is_ok();
+        if !allowed {
+            refused += 1;
+            continue;
+        }
+        ops.push(NewOp {
+            eid: eid.to_string(),
+            batch: None,
+            requester: ctx.op.id.clone(),
+            function: Function::EnableProfile { iccid },
+            expires_at_ms: ctx.expires_at(),
+        });
+    }
+    queue_batch(ctx, "EnableProfile", ops, refused)
+}
+
+#[derive(Deserialize)]
+struct BatchAuditReq {
+    #[serde(rename = "Eids", default)]
+    eids: Option<Vec<String>>,
+    #[serde(rename = "Filter", default)]
+    filter: Option<EidFilter>,
+}
+
+fn batch_audit(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+    require(ctx.op, &[Role::Mno, Role::Smdp])?;
+    let r: BatchAuditReq = field(body)?;
+    let eids: Vec<Eid> = match (r.eids, r.filter) {
+        (Some(list), None) => list
+            .iter()
+            .map(|e| parse_eid(e))
+            .collect::<Result<_, _>>()?,
+        (None, Some(f)) => ctx.app.store.eids(&f).map_err(internal)?,
+        _ => {
+            return Err(reject(
+                StatusCode::BAD_REQUEST,
+                codes::FUNCTION_MISSING_ELEMENT,
+                None,
+                "give exactly one of `Eids` and `Filter`",
+            ));
+        }
+    };
+    let mut ops = Vec::new();
+    let mut refused = 0u64;
+    for eid in eids {
+        if ctx.app.store.eis(&eid).map_err(internal)?.is_none() {
+            refused += 1;
+            continue;
+        }
+        ops.push(NewOp {
+            eid: eid.to_string(),
+            batch: None,
+            requester: ctx.op.id.clone(),
+            function: Function::AuditEis { iccids: Vec::new() },
+            expires_at_ms: ctx.expires_at(),
+        });
+    }
+    queue_batch(ctx, "AuditEIS", ops, refused)
+}
+
+fn queue_batch(
+    ctx: &Ctx<'_>,
+    function: &str,
+    mut ops: Vec<NewOp>,
+    refused: u64,
+) -> Result<Response<Full<Bytes>>, Reject> {
+    let batch = ctx
+        .app
+        .store
+        .create_batch(&ctx.op.id, function, refused)
+        .map_err(internal)?;
+    for o in &mut ops {
+        o.batch = Some(batch);
+    }
+    let queued = ops.len();
+    ctx.app.engine.submit(ops).map_err(internal)?;
+    tracing::info!(batch, function, queued, refused, by = %ctx.op.id, "batch queued");
+    let progress = ctx.app.store.batch(batch).map_err(internal)?;
+    Ok(json_response(
+        StatusCode::ACCEPTED,
+        &json!({
+            "ProcessingStart": iso8601(ctx.start),
+            "BatchId": batch,
+            "Queued": queued,
+            "Refused": refused,
+            "Progress": progress,
+        }),
+    ))
+}
+
+fn parse_id(s: &str) -> Result<i64, Reject> {
+    s.parse().map_err(|_| not_found())
+}
+
+fn get_operation(app: &App, op: &Operator, id: &str) -> Result<Response<Full<Bytes>>, Reject> {
+    let rec = app
+        .store
+        .op(parse_id(id)?)
+        .map_err(internal)?
+        .filter(|r| r.requester == op.id)
+        .ok_or_else(not_found)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::to_value(rec).map_err(internal)?,
+    ))
+}
+
+fn get_batch(app: &App, op: &Operator, id: &str) -> Result<Response<Full<Bytes>>, Reject> {
+    let p = app
+        .store
+        .batch(parse_id(id)?)
+        .map_err(internal)?
+        .filter(|p| p.requester == op.id)
+        .ok_or_else(not_found)?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::to_value(p).map_err(internal)?,
+    ))
+}
+
+fn stats(app: &App) -> Result<Response<Full<Bytes>>, Reject> {
+    let v = json!({
+        "Euiccs": app.store.count().map_err(internal)?,
+        "Engine": app.engine.stats(),
+    });
+    Ok(json_response(StatusCode::OK, &v))
+}

@@ -1,0 +1,597 @@
+//! `--demo`: a scripted lifecycle through the operator API, as an EUM,
+//! two MNOs (each also acting as its own SM-DP) would drive it, against
+//! the simulated fleet over real loopback SMS and PSK-TLS.
+//!
+//! 1. EUM: ES1.RegisterEIS for every eUICC.
+//! 2. MNO-A: CreateISDP, SendData (the profile package), ProfileDownload-
+//!    Completed, EnableProfile, SetFallbackAttribute on every eUICC.
+//! 3. MNO-B: CreateISDP, SendData, ProfileDownloadCompleted, then a
+//!    fleet-wide batch EnableProfile (with progress).
+//! 4. MNO-B: DisableProfile on a quarter of the fleet (the eUICC falls back
+//!    to MNO-A's profile), UpdatePolicyRules, a fleet-wide batch AuditEIS,
+//!    DeleteProfile on the disabled ones.
+//! 5. Visibility check (MNO-B sees MNO-A's profile without its private
+//!    fields), an unauthorised request, and a fleet summary.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use smsr::apdu::gp::{StoreData, StoreDataP1};
+use smsr::profile::{Iccid, OidList, ProfileHeader, Services};
+use smsr::remote::expanded::{Coding, c_apdu, command_script};
+use smsr::tlv::Encode;
+use tokio::net::TcpStream;
+use tokio::sync::Mutex;
+
+use crate::fleet::Fleet;
+
+/// A keep-alive HTTP/1.1 client for the operator API.
+pub struct Client {
+    addr: SocketAddr,
+    token: String,
+    conn: Mutex<Option<http1::SendRequest<Full<Bytes>>>>,
+}
+
+impl Client {
+    /// A client for `addr` presenting `token`.
+    pub fn new(addr: SocketAddr, token: &str) -> Self {
+        Self {
+            addr,
+            token: token.to_owned(),
+            conn: Mutex::new(None),
+        }
+    }
+
+    async fn connect(&self) -> Result<http1::SendRequest<Full<Bytes>>, String> {
+        let tcp = TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| format!("connect {}: {e}", self.addr))?;
+        let (send, conn) = http1::handshake(TokioIo::new(tcp))
+            .await
+            .map_err(|e| format!("HTTP handshake: {e}"))?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(send)
+    }
+
+    /// Sends one request; returns the HTTP status and the JSON body.
+    ///
+    /// # Errors
+    /// The connection failed or the answer is not JSON.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), String> {
+        let mut guard = self.conn.lock().await;
+        let mut send = match guard.take() {
+            Some(mut s) if !s.is_closed() => {
+                // The previous exchange may not have settled yet.
+                if s.ready().await.is_ok() {
+                    s
+                } else {
+                    self.connect().await?
+                }
+            }
+            _ => self.connect().await?,
+        };
+        let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+        let req = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", self.addr.to_string())
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(bytes)))
+            .map_err(|e| e.to_string())?;
+        let resp = send
+            .send_request(req)
+            .await
+            .map_err(|e| format!("{method} {path}: {e}"))?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        *guard = Some(send);
+        let v = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body).map_err(|e| format!("{path}: answer not JSON: {e}"))?
+        };
+        Ok((status, v))
+    }
+
+    /// POSTs a function and insists on `Executed-Success` (200).
+    ///
+    /// # Errors
+    /// Any other answer.
+    pub async fn ok(&self, path: &str, body: Value) -> Result<Value, String> {
+        let (s, v) = self.call("POST", path, Some(&body)).await?;
+        let st = v
+            .pointer("/FunctionExecutionStatus/Status")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if s == 200 && st.starts_with("Executed") {
+            Ok(v)
+        } else {
+            Err(format!("{path} {body}: HTTP {s} {v}"))
+        }
+    }
+}
+
+/// The profile package the demo SM-DP loads: a ProfileHeader (the
+/// simulated ISD-P's download stand-in reads its ICCID and POL1).
+fn package(iccid: &str) -> Result<Vec<u8>, String> {
+    let iccid = Iccid::from_digits(iccid).ok_or("bad ICCID")?;
+    let h = ProfileHeader {
+        major_version: 2,
+        minor_version: 3,
+        profile_type: Some("smsr-demo"),
+        iccid_raw: iccid.to_header(),
+        pol: None,
+        mandatory_services: Services(0),
+        gfste_list: OidList::new_checked(&[], 0).map_err(|e| e.to_string())?,
+        connectivity_parameters: None,
+        mandatory_aids: None,
+        iot_pix: None,
+    };
+    let mut out = Vec::new();
+    h.emit(&mut out).map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// ES3.SendData's data: STORE DATA blocks with the package, one `AA`
+/// script.
+fn download_script(iccid: &str) -> Result<String, String> {
+    let pkg = package(iccid)?;
+    let blocks = StoreData::new(StoreDataP1::NONE, &pkg)
+        .blocks()
+        .map_err(|e| e.to_string())?;
+    let items: Vec<_> = blocks.map(c_apdu).collect();
+    let script = command_script(items, Coding::Definite)
+        .to_vec()
+        .map_err(|e| e.to_string())?;
+    Ok(hex::encode_upper(script))
+}
+
+/// ICCID of `mno` (1 or 2) for fleet member `i` (19 digits + Luhn-free
+/// filler; the demo does not need real check digits).
+pub fn iccid(mno: u8, i: usize) -> String {
+    format!("89310{mno}{i:013}")
+}
+
+/// Runs `f` over `items` with `width` at a time.
+async fn parallel<T, F, Fut>(items: Vec<T>, width: usize, f: F) -> Result<(), String>
+where
+    T: Send + 'static,
+    F: Fn(T) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+{
+    let f = Arc::new(f);
+    let queue = Arc::new(std::sync::Mutex::new(items));
+    let mut tasks = Vec::new();
+    for _ in 0..width {
+        let (f, queue) = (f.clone(), queue.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let next = queue.lock().ok().and_then(|mut q| q.pop());
+                let Some(item) = next else {
+                    return Ok::<(), String>(());
+                };
+                f(item).await?;
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.map_err(|e| e.to_string())??;
+    }
+    Ok(())
+}
+
+/// Loads and enables nothing: creates, downloads and completes the
+/// profile `iccid` of `mno` on `eid`; returns its ISD-P AID.
+async fn install(c: &Client, eid: &str, iccid: &str, msisdn: &str) -> Result<String, String> {
+    let v = c
+        .ok(
+            "/es3/CreateISDP",
+            json!({"Eid": eid, "Iccid": iccid, "RequiredMemory": 16384}),
+        )
+        .await?;
+    let aid = v
+        .pointer("/Eis/ProfileInfo")
+        .and_then(Value::as_array)
+        .and_then(|ps| {
+            ps.iter()
+                .find(|p| p.get("Iccid").and_then(Value::as_str) == Some(iccid))
+        })
+        .and_then(|p| p.get("Isd-p-aid"))
+        .and_then(Value::as_str)
+        .ok_or("CreateISDP answer without the ISD-P AID")?
+        .to_owned();
+    c.ok(
+        "/es3/SendData",
+        json!({"Eid": eid, "sd-aid": aid, "Data": download_script(iccid)?}),
+    )
+    .await?;
+    c.ok(
+        "/es3/ProfileDownloadCompleted",
+        json!({"Eid": eid, "Iccid": iccid, "ProfileType": "smsr-demo",
+               "SubscriptionAddress": {"Msisdn": msisdn}}),
+    )
+    .await?;
+    Ok(aid)
+}
+
+async fn wait_batch(c: &Client, id: i64, label: &str, start: Instant) -> Result<Value, String> {
+    let mut shown = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let (_, p) = c.call("GET", &format!("/batch/{id}"), None).await?;
+        let g = |k: &str| p.get(k).and_then(Value::as_u64).unwrap_or(0);
+        if g("Pending") != 0 && shown.elapsed() < Duration::from_millis(500) {
+            continue;
+        }
+        shown = Instant::now();
+        println!(
+            "  {label}: {}/{} settled ({} succeeded, {} failed, {} expired, {} refused)",
+            g("Total").saturating_sub(g("Pending")),
+            g("Total"),
+            g("Succeeded"),
+            g("Failed"),
+            g("Expired"),
+            g("Refused")
+        );
+        if g("Pending") == 0 {
+            let dt = start.elapsed().as_secs_f64();
+            println!(
+                "  {label}: {} operations in {dt:.2} s ({:.0}/s, each a trigger SMS and a PSK-TLS session)",
+                g("Total"),
+                g("Total") as f64 / dt.max(1e-9)
+            );
+            return Ok(p);
+        }
+        if start.elapsed() > Duration::from_secs(300) {
+            return Err(format!("{label}: batch {id} did not finish"));
+        }
+    }
+}
+
+/// Runs the scripted lifecycle.
+///
+/// # Errors
+/// The first step that did not go as scripted.
+pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
+    let t0 = Instant::now();
+    let n = fleet.members.len();
+    let eum = Arc::new(Client::new(api, "eum-demo-token"));
+    let a = Arc::new(Client::new(api, "mno-a-token"));
+    let b = Arc::new(Client::new(api, "mno-b-token"));
+    let width = 16.min(n.max(1));
+    let eids: Vec<String> = fleet.members.iter().map(|m| m.eid.to_string()).collect();
+    let msisdns: Vec<String> = fleet.members.iter().map(|m| m.msisdn.clone()).collect();
+
+    println!("[1/6] EUM registers {n} eUICCs (ES1.RegisterEIS)");
+    for m in &fleet.members {
+        eum.ok(
+            "/es1/RegisterEIS",
+            json!({"Eis": m.eis, "Secrets": m.secrets}),
+        )
+        .await?;
+    }
+
+    println!(
+        "[2/6] MNO-A: CreateISDP, SendData, ProfileDownloadCompleted, EnableProfile, SetFallbackAttribute on every eUICC"
+    );
+    let work: Vec<(usize, String, String)> = eids
+        .iter()
+        .zip(&msisdns)
+        .enumerate()
+        .map(|(i, (e, m))| (i, e.clone(), m.clone()))
+        .collect();
+    let pool: Vec<Arc<Client>> = (0..width)
+        .map(|_| Arc::new(Client::new(api, "mno-a-token")))
+        .collect();
+    let pool = Arc::new(pool);
+    parallel(work.clone(), width, {
+        let pool = pool.clone();
+        move |(i, eid, msisdn)| {
+            let c = pool.get(i % pool.len().max(1)).cloned();
+            async move {
+                let c = c.ok_or("no client")?;
+                let ic = iccid(1, i);
+                install(&c, &eid, &ic, &msisdn).await?;
+                c.ok("/es4/EnableProfile", json!({"Eid": eid, "Iccid": ic}))
+                    .await?;
+                c.ok(
+                    "/es4/SetFallbackAttribute",
+                    json!({"Eid": eid, "Iccid": ic}),
+                )
+                .await?;
+                Ok(())
+            }
+        }
+    })
+    .await?;
+    println!("  done in {:.1} s", t0.elapsed().as_secs_f64());
+
+    println!(
+        "[3/6] MNO-B: CreateISDP, SendData, ProfileDownloadCompleted on every eUICC, then a batch EnableProfile"
+    );
+    let pool_b: Arc<Vec<Arc<Client>>> = Arc::new(
+        (0..width)
+            .map(|_| Arc::new(Client::new(api, "mno-b-token")))
+            .collect(),
+    );
+    parallel(work.clone(), width, {
+        let pool = pool_b.clone();
+        move |(i, eid, msisdn)| {
+            let c = pool.get(i % pool.len().max(1)).cloned();
+            async move {
+                let c = c.ok_or("no client")?;
+                install(&c, &eid, &iccid(2, i), &msisdn).await?;
+                Ok(())
+            }
+        }
+    })
+    .await?;
+    let t = Instant::now();
+    let (s, v) = b
+        .call(
+            "POST",
+            "/batch/EnableProfile",
+            Some(&json!({"Filter": {"PlatformType": "smsr-sim"}, "IccidPrefix": "893102"})),
+        )
+        .await?;
+    let id = v
+        .get("BatchId")
+        .and_then(Value::as_i64)
+        .ok_or(format!("batch EnableProfile: HTTP {s} {v}"))?;
+    let p = wait_batch(&b, id, "batch EnableProfile", t).await?;
+    if p.get("Succeeded").and_then(Value::as_u64) != Some(n as u64) {
+        return Err(format!("batch EnableProfile: {p}"));
+    }
+
+    let quarter: Vec<(usize, &String)> = eids.iter().enumerate().step_by(4).collect();
+    println!(
+        "[4/6] MNO-B: DisableProfile on {} eUICCs (fall-back to MNO-A), UpdatePolicyRules, batch AuditEIS, DeleteProfile",
+        quarter.len()
+    );
+    for &(i, eid) in &quarter {
+        b.ok(
+            "/es4/DisableProfile",
+            json!({"Eid": eid, "Iccid": iccid(2, i)}),
+        )
+        .await?;
+    }
+    for (i, eid) in eids.iter().enumerate().skip(1).step_by(4) {
+        b.ok(
+            "/es4/UpdatePolicyRules",
+            json!({"Eid": eid, "Iccid": iccid(2, i),
+                   "Pol2": [{"Action": "DELETE", "Qualification": "Not-Allowed"}]}),
+        )
+        .await?;
+    }
+    let t = Instant::now();
+    let (_, v) = a
+        .call(
+            "POST",
+            "/batch/AuditEIS",
+            Some(&json!({"Filter": {"Eum-Id": "EUM-DEMO"}})),
+        )
+        .await?;
+    let id = v
+        .get("BatchId")
+        .and_then(Value::as_i64)
+        .ok_or(format!("batch AuditEIS: {v}"))?;
+    wait_batch(&a, id, "batch AuditEIS", t).await?;
+    for &(i, eid) in &quarter {
+        b.ok(
+            "/es4/DeleteProfile",
+            json!({"Eid": eid, "Iccid": iccid(2, i)}),
+        )
+        .await?;
+    }
+
+    println!("[5/6] checks: visibility, authorisation, POL2");
+    if let Some(eid) = eids.get(1) {
+        let v = b.ok("/es4/GetEIS", json!({"Eid": eid})).await?;
+        let foreign = v
+            .pointer("/Eis/ProfileInfo")
+            .and_then(Value::as_array)
+            .and_then(|ps| {
+                ps.iter()
+                    .find(|p| p.get("Mno-id").and_then(Value::as_str) == Some("MNO-A"))
+            })
+            .ok_or("MNO-A's profile missing from MNO-B's view")?;
+        if foreign.get("SubscriptionAddress").is_some() || foreign.get("ProfileType").is_some() {
+            return Err("MNO-B sees MNO-A's private fields".into());
+        }
+        println!("  MNO-B's GetEIS shows MNO-A's profile without its private fields");
+        let (s, _) = b
+            .call(
+                "POST",
+                "/es4/DisableProfile",
+                Some(&json!({"Eid": eid, "Iccid": iccid(1, 1)})),
+            )
+            .await?;
+        println!("  MNO-B disabling MNO-A's profile: HTTP {s} (refused)");
+        let show = |v: &Value| {
+            v.pointer("/FunctionExecutionStatus/StatusCodeData")
+                .map(Value::to_string)
+                .unwrap_or_default()
+        };
+        let delete = json!({"Eid": eid, "Iccid": iccid(2, 1)});
+        let (s, v) = b.call("POST", "/es4/DeleteProfile", Some(&delete)).await?;
+        println!("  deleting the enabled profile: HTTP {s} {}", show(&v));
+        b.ok("/es4/DisableProfile", delete.clone()).await?;
+        let (s, v) = b.call("POST", "/es4/DeleteProfile", Some(&delete)).await?;
+        println!(
+            "  deleting it once disabled, under POL2 DELETE Not-Allowed: HTTP {s} {}",
+            show(&v)
+        );
+        let bad = Client::new(api, "wrong-token");
+        let (s, _) = bad
+            .call("POST", "/es4/GetEIS", Some(&json!({"Eid": eid})))
+            .await?;
+        println!("  a request with an unknown token: HTTP {s}");
+    }
+
+    println!("[6/6] fleet summary");
+    let card = fleet.report().await;
+    let mut states: BTreeMap<String, u64> = BTreeMap::new();
+    let mut mismatched = 0u64;
+    for (eid, msisdn) in eids.iter().zip(&msisdns) {
+        let v = a.ok("/es4/GetEIS", json!({"Eid": eid})).await?;
+        if !matches_card(&v, card.pointer(&format!("/Cards/{msisdn}/Profiles"))) {
+            mismatched += 1;
+        }
+        for p in v
+            .pointer("/Eis/ProfileInfo")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = format!(
+                "{} {}{}",
+                p.get("Mno-id").and_then(Value::as_str).unwrap_or("?"),
+                p.get("State").and_then(Value::as_str).unwrap_or("?"),
+                if p.get("FallbackAttribute").and_then(Value::as_bool) == Some(true) {
+                    " (fall-back)"
+                } else {
+                    ""
+                }
+            );
+            *states.entry(key).or_default() += 1;
+        }
+    }
+    for (k, v) in &states {
+        println!("  {v:>6}  {k}");
+    }
+    println!(
+        "  {} of {n} EIS agree with their card (ISD-P AIDs, states, fall-back)",
+        n as u64 - mismatched
+    );
+    if mismatched > 0 {
+        return Err(format!("{mismatched} EIS disagree with their card"));
+    }
+    let (_, stats) = a.call("GET", "/stats", None).await?;
+    println!(
+        "  {} eUICCs, {} operations settled ({} succeeded), {} SCP81 sessions, {} SMS out, {} SMS in, {} notifications",
+        stats.get("Euiccs").and_then(Value::as_u64).unwrap_or(0),
+        stats
+            .pointer("/Engine/Settled")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        stats
+            .pointer("/Engine/Succeeded")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        stats
+            .pointer("/Engine/Scp81Sessions")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        stats
+            .pointer("/Engine/SmsOut")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        stats
+            .pointer("/Engine/SmsIn")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        stats
+            .pointer("/Engine/Notifications")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    );
+    println!(
+        "  cards: {} packets refused ({} for a reused counter), {} failed sessions",
+        card.get("PacketsRefused")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        card.get("CounterRefusals")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+        card.get("SessionFailures")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    );
+    if let Some((rss, peak)) = memory() {
+        println!("  memory: {rss} KiB resident, {peak} KiB peak (server and fleet in one process)");
+    }
+    println!("lifecycle complete in {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Resident and peak resident memory of this process (Linux `VmRSS`,
+/// `VmHWM`), KiB.
+fn memory() -> Option<(u64, u64)> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
+/// Whether the EIS in a GetEIS answer lists exactly the card's ISD-Ps with
+/// the states their life cycle bytes stand for and the same fall-back.
+fn matches_card(get_eis: &Value, card: Option<&Value>) -> bool {
+    let eis: Vec<(String, String, bool)> = get_eis
+        .pointer("/Eis/ProfileInfo")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p.get("Isd-p-aid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                p.get("State")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                p.get("FallbackAttribute").and_then(Value::as_bool) == Some(true),
+            )
+        })
+        .collect();
+    let cards: Vec<(String, String, bool)> = card
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let state = match p.get("LifeCycle").and_then(Value::as_str) {
+                Some("3F") => "Enabled",
+                Some("1F") => "Disabled",
+                _ => "Created",
+            };
+            (
+                p.get("Aid")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                state.to_owned(),
+                p.get("Fallback").and_then(Value::as_bool) == Some(true),
+            )
+        })
+        .collect();
+    let mut a = eis;
+    let mut b = cards;
+    a.sort();
+    b.sort();
+    a == b
+}

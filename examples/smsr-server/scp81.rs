@@ -1,0 +1,266 @@
+//! SCP81: the PSK-TLS listener the eUICCs connect to after a trigger
+//! (GP Amendment B, SGP.02 §2.4.4), driving the library's sans-IO
+//! [`ServerSession`] over OpenSSL (TLS 1.2 PSK suites) and tokio.
+//!
+//! The PSK callback resolves the SGP.02 PSK identity
+//! ([`smsr::scp81::psk_id`]) to the eUICC's key in the store; an unknown
+//! identity, a key version or identifier that does not match, or a wrong
+//! key fails the handshake. The [`Hub`] holds, per EID, the command script
+//! waiting for that eUICC's next session and whoever waits for the answer.
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use openssl::ssl::{Ssl, SslContext, SslMethod, SslVersion};
+use smsr::isdr::{Aid, Eid};
+use smsr::scp81::psk_id::{PskIdentity, PskStore, lookup_psk};
+use smsr::scp81::server::{EndReason, Event, ServerConfig, ServerSession, UriBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+use tokio_openssl::SslStream;
+
+use crate::store::Store;
+
+/// TLS 1.2 PSK suites offered (OpenSSL names; IANA `00AE`, `00A8`,
+/// `008C`). Debian's OpenSSL has no 3DES PSK suite.
+pub const CIPHERS: &str = "PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256:PSK-AES128-CBC-SHA";
+
+/// The admin URI the trigger names and the Next-URIs extend.
+pub const ADMIN_URI: &str = "/smsr/admin";
+
+type Reply = oneshot::Sender<Result<Vec<u8>, String>>;
+
+/// A script waiting for its session.
+struct Job {
+    script: Vec<u8>,
+    target: Option<Aid>,
+    reply: Reply,
+}
+
+/// Scripts waiting for their eUICC's session.
+#[derive(Default)]
+pub struct Hub {
+    pending: Mutex<HashMap<[u8; 16], Job>>,
+    /// Sessions completed with a response.
+    pub sessions: AtomicU64,
+    /// Handshakes refused.
+    pub refused: AtomicU64,
+}
+
+impl Hub {
+    /// Queues `script` (for `target`, the ISD-R when `None`) for the next
+    /// session of `eid`; the receiver gets the response script.
+    pub fn expect(
+        &self,
+        eid: &Eid,
+        script: Vec<u8>,
+        target: Option<Aid>,
+    ) -> oneshot::Receiver<Result<Vec<u8>, String>> {
+        let (reply, rx) = oneshot::channel();
+        if let Ok(mut p) = self.pending.lock() {
+            p.insert(
+                *eid.as_bcd(),
+                Job {
+                    script,
+                    target,
+                    reply,
+                },
+            );
+        }
+        rx
+    }
+
+    /// Drops what waits for `eid`; `true` when no session had taken it.
+    pub fn cancel(&self, eid: &Eid) -> bool {
+        self.pending
+            .lock()
+            .map(|mut p| p.remove(eid.as_bcd()).is_some())
+            .unwrap_or(false)
+    }
+
+    fn take(&self, eid: &[u8; 16]) -> Option<Job> {
+        self.pending.lock().ok()?.remove(eid)
+    }
+}
+
+/// Resolves PSK identities against the store.
+struct StorePsk(Arc<dyn Store>);
+
+impl PskStore for StorePsk {
+    fn psk(&mut self, identity: &PskIdentity, out: &mut [u8]) -> Option<usize> {
+        let eid = Eid::from_bcd_unchecked(&identity.eid).ok()?;
+        let s = self.0.secrets(&eid).ok()??;
+        if identity.key_version != s.scp81_kvn || identity.key_id != s.scp81_key_id {
+            return None;
+        }
+        out.get_mut(..s.scp81_psk.len())?
+            .copy_from_slice(&s.scp81_psk);
+        Some(s.scp81_psk.len())
+    }
+}
+
+/// The server TLS context: TLS 1.2 only, PSK suites, keys from the store.
+///
+/// # Errors
+/// OpenSSL refused the settings.
+pub fn context(store: Arc<dyn Store>) -> Result<SslContext, openssl::error::ErrorStack> {
+    let mut b = SslContext::builder(SslMethod::tls_server())?;
+    b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
+    b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
+    b.set_cipher_list(CIPHERS)?;
+    let psk = Mutex::new(StorePsk(store));
+    b.set_psk_server_callback(move |_ssl, identity, out| {
+        let Some(identity) = identity else {
+            return Ok(0);
+        };
+        let Ok(mut store) = psk.lock() else {
+            return Ok(0);
+        };
+        // 0 = unknown identity: OpenSSL aborts the handshake.
+        Ok(lookup_psk(identity, &mut *store, out).map_or(0, |(_, n)| n))
+    });
+    Ok(b.build())
+}
+
+/// Accepts eUICC connections until `shutdown` turns true.
+pub async fn serve(
+    listener: TcpListener,
+    ctx: SslContext,
+    hub: Arc<Hub>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let ctx = Arc::new(ctx);
+    let epoch = Instant::now();
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((tcp, peer)) = accepted else {
+            continue;
+        };
+        let ctx = ctx.clone();
+        let hub = hub.clone();
+        tokio::spawn(async move {
+            if let Err(e) = connection(tcp, &ctx, &hub, epoch).await {
+                hub.refused.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%peer, "SCP81 connection: {e}");
+            }
+        });
+    }
+}
+
+async fn connection(
+    tcp: tokio::net::TcpStream,
+    ctx: &SslContext,
+    hub: &Hub,
+    epoch: Instant,
+) -> Result<(), String> {
+    let ssl = Ssl::new(ctx).map_err(|e| e.to_string())?;
+    let mut stream = SslStream::new(ssl, tcp).map_err(|e| e.to_string())?;
+    tokio::time::timeout(Duration::from_secs(10), Pin::new(&mut stream).accept())
+        .await
+        .map_err(|_| "TLS handshake timed out".to_owned())?
+        .map_err(|e| format!("TLS handshake: {e}"))?;
+    let identity = stream
+        .ssl()
+        .psk_identity()
+        .ok_or("no PSK identity")
+        .and_then(|t| PskIdentity::parse(t).map_err(|_| "bad PSK identity"))?;
+    let job = hub.take(&identity.eid);
+    let uri = UriBuf::try_from(ADMIN_URI).map_err(|_| "admin URI too long")?;
+    let mut config = ServerConfig::new(uri);
+    config.request_timeout = Duration::from_secs(10);
+    config.resume_timeout = Duration::from_secs(10);
+    let mut session: ServerSession<Vec<u8>, Vec<u8>, 4> =
+        ServerSession::new(config, vec![0u8; 70_000]);
+    let now = || epoch.elapsed();
+    session.connection_opened(now());
+    let reply = match job {
+        Some(job) => {
+            let target = job.target.as_ref().map(Aid::as_bytes);
+            session
+                .push_script(job.script, target)
+                .map_err(|e| e.to_string())?;
+            Some(job.reply)
+        }
+        None => None,
+    };
+    let mut answer: Option<Vec<u8>> = None;
+    let mut ended: Option<EndReason> = None;
+    let mut out = vec![0u8; 70_000];
+    let mut buf = vec![0u8; 16 * 1024];
+    let hard_stop = Instant::now() + Duration::from_secs(60);
+    loop {
+        while let Some(ev) = session.poll_event() {
+            match ev {
+                Event::Opened { .. } => {}
+                Event::Response { body, .. } => answer = Some(body.to_vec()),
+                Event::Ended(r) => ended = Some(r),
+            }
+        }
+        if let Some(n) = session
+            .poll_transmit(&mut out, now())
+            .map_err(|e| e.to_string())?
+        {
+            let bytes = out.get(..n).unwrap_or_default();
+            if stream.write_all(bytes).await.is_err() || stream.flush().await.is_err() {
+                session.connection_closed(now());
+                break;
+            }
+            continue;
+        }
+        if session.is_closed() || Instant::now() > hard_stop {
+            let _ = stream.shutdown().await;
+            break;
+        }
+        let wait = session
+            .poll_timeout()
+            .map_or(Duration::from_secs(10), |d| d.saturating_sub(now()))
+            .max(Duration::from_millis(1));
+        match tokio::time::timeout(wait, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => {
+                session.connection_closed(now());
+                while let Some(ev) = session.poll_event() {
+                    if let Event::Response { body, .. } = ev {
+                        answer = Some(body.to_vec());
+                    }
+                }
+                break;
+            }
+            Ok(Ok(n)) => {
+                let mut at = 0;
+                while at < n {
+                    let chunk = buf.get(at..n).unwrap_or_default();
+                    match session.handle_input(chunk, now()) {
+                        Ok(0) | Err(_) => break,
+                        Ok(k) => at += k,
+                    }
+                    while let Some(ev) = session.poll_event() {
+                        match ev {
+                            Event::Opened { .. } => {}
+                            Event::Response { body, .. } => answer = Some(body.to_vec()),
+                            Event::Ended(r) => ended = Some(r),
+                        }
+                    }
+                }
+            }
+            Err(_) => session.handle_timeout(now()),
+        }
+    }
+    if let Some(reply) = reply {
+        let result = match answer {
+            Some(a) => {
+                hub.sessions.fetch_add(1, Ordering::Relaxed);
+                Ok(a)
+            }
+            None => Err(format!("session ended without a response ({ended:?})")),
+        };
+        let _ = reply.send(result);
+    }
+    Ok(())
+}

@@ -1,0 +1,173 @@
+//! Wiring: the store, the SMS gateway, the delivery engine, the SCP81
+//! listener and the operator API, started together and stopped together.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+use crate::config::{Config, Smsc};
+use crate::engine::{Engine, EngineConfig};
+use crate::ota::{Gateway, LoopbackSmsc};
+use crate::scp81::{self, Hub};
+use crate::smsc_tcp::TcpSmsc;
+use crate::store::Store;
+use crate::store::sqlite::SqliteStore;
+
+/// The inventory file when none is configured (outside `--demo`).
+pub const DEFAULT_DATABASE: &str = "smsr-inventory.db";
+
+/// What the API handlers share.
+pub struct App {
+    /// The inventory store.
+    pub store: Arc<dyn Store>,
+    /// The configuration.
+    pub config: Config,
+    /// The delivery engine.
+    pub engine: Arc<Engine>,
+}
+
+/// A running server.
+pub struct Running {
+    /// Operator API address.
+    pub api: SocketAddr,
+    /// SCP81 listener address.
+    pub scp81: SocketAddr,
+    /// The database file.
+    pub database: PathBuf,
+    /// The in-process SMSC, when configured.
+    pub loopback: Option<Arc<LoopbackSmsc>>,
+    /// Shared state.
+    pub app: Arc<App>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Running {
+    /// Stops accepting connections and gives in-flight operations up to
+    /// `grace` to settle (unsettled ones stay queued in the store).
+    pub async fn stop(self, grace: Duration) {
+        let _ = self.shutdown.send(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        while tokio::time::Instant::now() < deadline && self.app.engine.active() > 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// Starts everything.
+///
+/// # Errors
+/// A listener cannot be bound or the database opened.
+pub async fn start(config: Config) -> Result<Running, String> {
+    let database = match &config.database {
+        Some(p) => p.clone(),
+        // The demo runs on a throw-away file; a server keeps its inventory.
+        None if config.demo => std::env::temp_dir().join(format!(
+            "smsr-server-{}-{}.db",
+            std::process::id(),
+            crate::ops::now_ms()
+        )),
+        None => PathBuf::from(DEFAULT_DATABASE),
+    };
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&database, config.power_safe)
+            .map_err(|e| format!("{}: {e}", database.display()))?,
+    );
+    let scp81_listener = TcpListener::bind(config.scp81)
+        .await
+        .map_err(|e| format!("SCP81 listener {}: {e}", config.scp81))?;
+    let scp81_addr = scp81_listener.local_addr().map_err(|e| e.to_string())?;
+    let api_listener = TcpListener::bind(config.api)
+        .await
+        .map_err(|e| format!("API listener {}: {e}", config.api))?;
+    let api_addr = api_listener.local_addr().map_err(|e| e.to_string())?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+
+    let (mo_tx, mo_rx) = mpsc::unbounded_channel();
+    let (gateway, loopback): (Gateway, _) = match &config.smsc {
+        Smsc::Loopback => {
+            let l = Arc::new(LoopbackSmsc::new(mo_tx));
+            (l.clone(), Some(l))
+        }
+        Smsc::Tcp(addr) => (
+            Arc::new(TcpSmsc::connect(*addr, mo_tx, shutdown_rx.clone())),
+            None,
+        ),
+    };
+    let hub = Arc::new(Hub::default());
+    let engine = Arc::new(Engine::new(
+        store.clone(),
+        EngineConfig {
+            smsr_id: config.smsr_id.clone(),
+            attempts: config.attempts,
+            backoff_ms: config.backoff_ms,
+            session_timeout_ms: config.session_timeout_ms,
+            max_parallel: config.max_parallel,
+            scp81_addr: config.scp81_public.unwrap_or(scp81_addr),
+        },
+        gateway,
+        hub.clone(),
+    ));
+    tokio::spawn(engine.clone().run_mo(mo_rx));
+    let ctx = scp81::context(store.clone()).map_err(|e| format!("TLS context: {e}"))?;
+    tokio::spawn(scp81::serve(scp81_listener, ctx, hub, shutdown_rx.clone()));
+    let app = Arc::new(App {
+        store: store.clone(),
+        config: config.clone(),
+        engine: engine.clone(),
+    });
+    tokio::spawn(serve_api(api_listener, app.clone(), shutdown_rx));
+    let resumed = engine.resume().map_err(|e| e.to_string())?;
+    if config.operators.is_empty() {
+        tracing::warn!("no operators configured: every API request will be refused (401)");
+    }
+    tracing::info!(
+        api = %api_addr, scp81 = %scp81_addr, database = %database.display(),
+        euiccs = store.count().unwrap_or(0), resumed, "SM-SR listening"
+    );
+    if let Some(f) = &config.ready_file {
+        let v = serde_json::json!({
+            "Api": api_addr.to_string(),
+            "Scp81": scp81_addr.to_string(),
+            "Database": database.display().to_string(),
+            "Pid": std::process::id(),
+        });
+        let tmp = f.with_extension("tmp");
+        std::fs::write(&tmp, v.to_string())
+            .and_then(|()| std::fs::rename(&tmp, f))
+            .map_err(|e| format!("{}: {e}", f.display()))?;
+    }
+    Ok(Running {
+        api: api_addr,
+        scp81: scp81_addr,
+        database,
+        loopback,
+        app,
+        shutdown,
+    })
+}
+
+async fn serve_api(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((tcp, _)) = accepted else {
+            continue;
+        };
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| crate::api::handle(app.clone(), req));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(tcp), service)
+                .await;
+        });
+    }
+}

@@ -1,0 +1,275 @@
+//! The inventory store: the EIS of every eUICC, its secrets, the audit
+//! trail, the queue of pending operations, batches and the SCP80 counters.
+//!
+//! [`Store`] is the seam: the server only talks to this trait, so another
+//! database plugs in without touching the API or the delivery engine.
+//! [`sqlite::SqliteStore`] is the embedded default (one file, WAL).
+//!
+//! # A PostgreSQL store for fleets beyond one machine
+//!
+//! Implement [`Store`] over `tokio-postgres`/`postgres` with the same five
+//! tables (`eis`, `secrets`, `counters`, `operations`, `audit`, `batches`;
+//! the SQL in `sqlite.rs` is portable apart from `INTEGER PRIMARY KEY` →
+//! `BIGSERIAL`). The guarantees carry over:
+//!
+//! * [`Store::next_counter`] is one `INSERT … ON CONFLICT DO UPDATE SET
+//!   value = counters.value + 1 RETURNING value` committed before the
+//!   packet is wrapped, so several server instances never hand out the
+//!   same SCP80 counter;
+//! * [`Store::update_eis`] runs `SELECT … FOR UPDATE` on the EIS row, the
+//!   closure, and the writes in one transaction (serialises instances on
+//!   one eUICC, never across eUICCs);
+//! * instances share the queue by claiming operations with
+//!   `UPDATE operations SET owner = $me … WHERE id = (SELECT id … FOR
+//!   UPDATE SKIP LOCKED)`, and shard the SCP81 listener by EID behind a
+//!   TCP load balancer that routes on the PSK identity (or simply let the
+//!   instance that sent the trigger accept the session: the trigger names
+//!   its host).
+
+pub mod sqlite;
+
+use smsr::inventory::{AuditRecord, Eis};
+use smsr::isdr::Eid;
+
+use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord};
+
+/// A store failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    /// A stored row could not be decoded.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The store lock was poisoned by a panic elsewhere.
+    #[error("store lock poisoned")]
+    Poisoned,
+}
+
+/// The keys of one eUICC the SM-SR holds (key values are never part of the
+/// serialized EIS, so they travel and rest separately).
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, zeroize::ZeroizeOnDrop)]
+pub struct Secrets {
+    /// SCP80 key version number of the ISD-R key set (the key index in
+    /// KIc/KID).
+    #[serde(rename = "Scp80Kvn")]
+    pub scp80_kvn: u8,
+    /// SCP80 ciphering key (AES-128), hex.
+    #[serde(rename = "Scp80Kic", with = "hexser")]
+    pub scp80_kic: Vec<u8>,
+    /// SCP80 checksum key (AES-128 CMAC), hex.
+    #[serde(rename = "Scp80Kid", with = "hexser")]
+    pub scp80_kid: Vec<u8>,
+    /// SCP81 TLS-PSK key, hex.
+    #[serde(rename = "Scp81Psk", with = "hexser")]
+    pub scp81_psk: Vec<u8>,
+    /// SCP81 key version (`40`–`4F`).
+    #[serde(rename = "Scp81Kvn")]
+    pub scp81_kvn: u8,
+    /// SCP81 key identifier.
+    #[serde(rename = "Scp81KeyId")]
+    pub scp81_key_id: u8,
+    /// MSISDN the SMS for this eUICC go to.
+    #[serde(rename = "Msisdn")]
+    pub msisdn: String,
+}
+
+impl core::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Secrets(msisdn {}, keys redacted)", self.msisdn)
+    }
+}
+
+mod hexser {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&hex::encode_upper(v))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let s = String::deserialize(d)?;
+        hex::decode(s).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Which eUICCs a fleet-wide function targets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+pub struct EidFilter {
+    /// EIDs starting with these digits.
+    #[serde(rename = "EidPrefix", default)]
+    pub eid_prefix: Option<String>,
+    /// EIS `Eum-Id`.
+    #[serde(rename = "Eum-Id", default)]
+    pub eum_id: Option<String>,
+    /// EIS `PlatformType`.
+    #[serde(rename = "PlatformType", default)]
+    pub platform_type: Option<String>,
+}
+
+/// What a [`Store::update_eis`] closure decided.
+#[derive(Debug, Default)]
+pub struct EisChange {
+    /// Write the EIS back.
+    pub changed: bool,
+    /// Audit records to append.
+    pub audit: Vec<AuditRecord>,
+    /// Settle this operation with this status in the same transaction.
+    pub settle: Option<(i64, FunctionExecutionStatus)>,
+}
+
+/// The inventory store. Every method is one transaction; implementations
+/// are shared between threads.
+pub trait Store: Send + Sync {
+    /// RegisterEIS: stores a new EIS and its secrets; `false` when the EID
+    /// is already registered (nothing changed).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError>;
+
+    /// The EIS of `eid` (without its audit trail; see [`Store::audit_trail`]).
+    ///
+    /// # Errors
+    /// A database failure or a corrupt row.
+    fn eis(&self, eid: &Eid) -> Result<Option<Eis>, StoreError>;
+
+    /// The secrets of `eid`.
+    ///
+    /// # Errors
+    /// A database failure or a corrupt row.
+    fn secrets(&self, eid: &Eid) -> Result<Option<Secrets>, StoreError>;
+
+    /// The EID whose secrets carry `msisdn`.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn eid_by_msisdn(&self, msisdn: &str) -> Result<Option<Eid>, StoreError>;
+
+    /// Atomically loads the EIS of `eid`, runs `f` on it and applies what
+    /// it returns (EIS write, audit records, settling an operation).
+    /// Returns the EIS after `f`, or `None` for an unknown EID (`f` not
+    /// run).
+    ///
+    /// # Errors
+    /// A database failure or a corrupt row (nothing written).
+    fn update_eis(
+        &self,
+        eid: &Eid,
+        f: &mut dyn FnMut(&mut Eis) -> EisChange,
+    ) -> Result<Option<Eis>, StoreError>;
+
+    /// The EIDs matching `filter`, in EID order.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn eids(&self, filter: &EidFilter) -> Result<Vec<Eid>, StoreError>;
+
+    /// Number of registered eUICCs.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn count(&self) -> Result<u64, StoreError>;
+
+    /// Increments and returns the SCP80 counter `key` of `eid` (first value
+    /// 1, or one above the initial value set at registration). The new
+    /// value is durable when this returns: a crash after it can skip a
+    /// value, never reuse one.
+    ///
+    /// # Errors
+    /// A database failure (then no packet may be sent).
+    fn next_counter(&self, eid: &Eid, key: &str) -> Result<u64, StoreError>;
+
+    /// The current value of a counter (0 when never used).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn counter(&self, eid: &Eid, key: &str) -> Result<u64, StoreError>;
+
+    /// Sets a counter to at least `value` (registration, resynchronisation
+    /// from a PoR); never lowers it.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn raise_counter(&self, eid: &Eid, key: &str, value: u64) -> Result<(), StoreError>;
+
+    /// Creates a batch record and returns its id.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn create_batch(
+        &self,
+        requester: &str,
+        function: &str,
+        refused: u64,
+    ) -> Result<i64, StoreError>;
+
+    /// Queues operations in one transaction; returns their ids in order.
+    ///
+    /// # Errors
+    /// A database failure (none queued).
+    fn enqueue(&self, ops: &[NewOp]) -> Result<Vec<i64>, StoreError>;
+
+    /// One operation.
+    ///
+    /// # Errors
+    /// A database failure or a corrupt row.
+    fn op(&self, id: i64) -> Result<Option<OpRecord>, StoreError>;
+
+    /// The oldest unsettled operation of `eid` (queued or in flight).
+    ///
+    /// # Errors
+    /// A database failure or a corrupt row.
+    fn next_op(&self, eid: &Eid) -> Result<Option<OpRecord>, StoreError>;
+
+    /// EIDs with unsettled operations (to resume after a restart).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn eids_with_pending(&self) -> Result<Vec<Eid>, StoreError>;
+
+    /// Marks `id` in flight and counts the attempt (before anything is
+    /// sent).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn mark_in_flight(&self, id: i64) -> Result<(), StoreError>;
+
+    /// Puts `id` back in the queue until `not_before_ms` after a failed
+    /// attempt.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn reschedule(&self, id: i64, not_before_ms: i64, error: &str) -> Result<(), StoreError>;
+
+    /// Leaves `id` in flight (outcome unknown: the next attempt audits
+    /// first) and delays it until `not_before_ms`.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn reschedule_in_flight(
+        &self,
+        id: i64,
+        not_before_ms: i64,
+        error: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Settles `id` without touching the EIS (expiry, refusal).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn settle(&self, id: i64, result: &FunctionExecutionStatus) -> Result<(), StoreError>;
+
+    /// Progress of a batch.
+    ///
+    /// # Errors
+    /// A database failure.
+    fn batch(&self, id: i64) -> Result<Option<BatchProgress>, StoreError>;
+
+    /// The last `limit` audit records of `eid`, oldest first.
+    ///
+    /// # Errors
+    /// A database failure or a corrupt row.
+    fn audit_trail(&self, eid: &Eid, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
+}

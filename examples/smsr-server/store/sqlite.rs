@@ -1,0 +1,701 @@
+//! [`Store`] on an embedded SQLite file (rusqlite, bundled SQLite) in WAL
+//! mode. One connection behind a mutex: every method is a short
+//! transaction, so writers never wait on the network.
+//!
+//! Durability: `synchronous = NORMAL` in WAL mode survives a crash of the
+//! process (SIGKILL) with every committed transaction; `FULL` (see
+//! [`SqliteStore::open`]) also survives a power cut, at one fsync per
+//! commit.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use smsr::inventory::{AuditRecord, Eis};
+use smsr::isdr::Eid;
+
+use super::{EidFilter, EisChange, Secrets, Store, StoreError};
+use crate::ops::{
+    BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, OpState, now_ms,
+};
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS eis (
+    eid TEXT PRIMARY KEY,
+    eum_id TEXT NOT NULL,
+    platform_type TEXT NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS secrets (
+    eid TEXT PRIMARY KEY REFERENCES eis(eid),
+    msisdn TEXT NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS secrets_msisdn ON secrets(msisdn);
+CREATE TABLE IF NOT EXISTS counters (
+    eid TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    PRIMARY KEY (eid, key)
+);
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,
+    requester TEXT NOT NULL,
+    function TEXT NOT NULL,
+    refused INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS operations (
+    id INTEGER PRIMARY KEY,
+    eid TEXT NOT NULL,
+    batch INTEGER REFERENCES batches(id),
+    requester TEXT NOT NULL,
+    function TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    not_before_ms INTEGER NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    result TEXT,
+    status TEXT,
+    last_error TEXT,
+    created_ms INTEGER NOT NULL,
+    updated_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS operations_pending ON operations(eid, id) WHERE state <> 'done';
+CREATE INDEX IF NOT EXISTS operations_batch ON operations(batch, status);
+CREATE TABLE IF NOT EXISTS audit (
+    seq INTEGER PRIMARY KEY,
+    eid TEXT NOT NULL,
+    json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_eid ON audit(eid, seq);
+";
+
+/// The SQLite store.
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+fn corrupt(e: impl core::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(corrupt)
+}
+
+/// The EIS as stored: without its audit trail (kept in its own table).
+fn eis_json(eis: &Eis) -> Result<String, StoreError> {
+    let mut v = serde_json::to_value(eis).map_err(corrupt)?;
+    if let Some(o) = v.as_object_mut() {
+        o.remove("AuditTrail");
+    }
+    serde_json::to_string(&v).map_err(corrupt)
+}
+
+fn status_word(s: &FunctionExecutionStatus) -> &'static str {
+    use smsr::inventory::model::ExecutionStatus;
+    match s.status {
+        ExecutionStatus::ExecutedSuccess | ExecutionStatus::ExecutedWithWarning => "success",
+        ExecutionStatus::Failed => "failed",
+        ExecutionStatus::Expired => "expired",
+    }
+}
+
+const OP_COLUMNS: &str = "id, eid, batch, requester, function, state, attempts, not_before_ms, \
+                          expires_at_ms, result, last_error";
+
+fn op_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OpRecord, StoreError>> {
+    let function: String = row.get(4)?;
+    let state: String = row.get(5)?;
+    let result: Option<String> = row.get(9)?;
+    let attempts: i64 = row.get(6)?;
+    let rec = (|| {
+        Ok(OpRecord {
+            id: row.get(0)?,
+            eid: row.get(1)?,
+            batch: row.get(2)?,
+            requester: row.get(3)?,
+            function: serde_json::from_str::<Function>(&function).map_err(corrupt)?,
+            state: OpState::parse(&state).ok_or_else(|| corrupt(&state))?,
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            not_before_ms: row.get(7)?,
+            expires_at_ms: row.get(8)?,
+            result: result
+                .map(|r| serde_json::from_str(&r))
+                .transpose()
+                .map_err(corrupt)?,
+            last_error: row.get(10)?,
+        })
+    })();
+    Ok(rec)
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the database at `path` in WAL mode.
+    /// `power_safe` selects `synchronous = FULL`.
+    ///
+    /// # Errors
+    /// The database cannot be opened or its schema created.
+    pub fn open(path: &Path, power_safe: bool) -> Result<Self, StoreError> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(
+            None,
+            "synchronous",
+            if power_safe { "FULL" } else { "NORMAL" },
+        )?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+        self.conn.lock().map_err(|_| StoreError::Poisoned)
+    }
+
+    /// The journal mode in effect (`wal`).
+    #[cfg(test)]
+    ///
+    /// # Errors
+    /// A database failure.
+    pub fn journal_mode(&self) -> Result<String, StoreError> {
+        Ok(self
+            .conn()?
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))?)
+    }
+}
+
+fn load_eis(conn: &Connection, eid: &str) -> Result<Option<Eis>, StoreError> {
+    let json: Option<String> = conn
+        .query_row("SELECT json FROM eis WHERE eid = ?1", [eid], |r| r.get(0))
+        .optional()?;
+    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+        .transpose()
+}
+
+fn insert_audit(conn: &Connection, eid: &str, records: &[AuditRecord]) -> Result<(), StoreError> {
+    let mut st = conn.prepare_cached("INSERT INTO audit (eid, json) VALUES (?1, ?2)")?;
+    for r in records {
+        st.execute(params![eid, to_json(r)?])?;
+    }
+    Ok(())
+}
+
+fn settle_in(
+    conn: &Connection,
+    id: i64,
+    result: &FunctionExecutionStatus,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE operations SET state = 'done', result = ?2, status = ?3, updated_ms = ?4 \
+         WHERE id = ?1 AND state <> 'done'",
+        params![id, to_json(result)?, status_word(result), now_ms()],
+    )?;
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let eid = eis.eid().to_string();
+        let inserted = tx.execute(
+            "INSERT INTO eis (eid, eum_id, platform_type, json) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (eid) DO NOTHING",
+            params![
+                eid,
+                eis.eum_signed_info.eum_id,
+                eis.eum_signed_info.platform_type,
+                eis_json(eis)?
+            ],
+        )?;
+        if inserted == 0 {
+            return Ok(false);
+        }
+        tx.execute(
+            "INSERT INTO secrets (eid, msisdn, json) VALUES (?1, ?2, ?3)",
+            params![eid, secrets.msisdn, to_json(secrets)?],
+        )?;
+        // Initial counters from the EIS key sets (the value the eUICC holds).
+        for ks in &eis.isd_r.key_sets {
+            if let Some(c) = ks.counter {
+                tx.execute(
+                    "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (eid, key) DO UPDATE SET value = max(value, excluded.value)",
+                    params![
+                        eid,
+                        format!("kvn{:02X}", ks.version),
+                        i64::try_from(c).unwrap_or(i64::MAX)
+                    ],
+                )?;
+            }
+        }
+        insert_audit(&tx, &eid, &eis.audit_trail)?;
+        tx.commit()?;
+        Ok(true)
+    }
+
+    fn eis(&self, eid: &Eid) -> Result<Option<Eis>, StoreError> {
+        load_eis(&*self.conn()?, &eid.to_string())
+    }
+
+    fn secrets(&self, eid: &Eid) -> Result<Option<Secrets>, StoreError> {
+        let json: Option<String> = self
+            .conn()?
+            .query_row(
+                "SELECT json FROM secrets WHERE eid = ?1",
+                [eid.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
+            .transpose()
+    }
+
+    fn eid_by_msisdn(&self, msisdn: &str) -> Result<Option<Eid>, StoreError> {
+        let eid: Option<String> = self
+            .conn()?
+            .query_row("SELECT eid FROM secrets WHERE msisdn = ?1", [msisdn], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        eid.map(|e| e.parse::<Eid>().map_err(corrupt)).transpose()
+    }
+
+    fn update_eis(
+        &self,
+        eid: &Eid,
+        f: &mut dyn FnMut(&mut Eis) -> EisChange,
+    ) -> Result<Option<Eis>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let key = eid.to_string();
+        let Some(mut eis) = load_eis(&tx, &key)? else {
+            return Ok(None);
+        };
+        let change = f(&mut eis);
+        if change.changed {
+            tx.execute(
+                "UPDATE eis SET json = ?2 WHERE eid = ?1",
+                params![key, eis_json(&eis)?],
+            )?;
+        }
+        insert_audit(&tx, &key, &change.audit)?;
+        if let Some((id, result)) = &change.settle {
+            settle_in(&tx, *id, result)?;
+        }
+        tx.commit()?;
+        Ok(Some(eis))
+    }
+
+    fn eids(&self, filter: &EidFilter) -> Result<Vec<Eid>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(
+            "SELECT eid FROM eis WHERE (?1 IS NULL OR substr(eid, 1, length(?1)) = ?1) \
+             AND (?2 IS NULL OR eum_id = ?2) AND (?3 IS NULL OR platform_type = ?3) ORDER BY eid",
+        )?;
+        let rows = st.query_map(
+            params![filter.eid_prefix, filter.eum_id, filter.platform_type],
+            |r| r.get::<_, String>(0),
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?.parse::<Eid>().map_err(corrupt)?);
+        }
+        Ok(out)
+    }
+
+    fn count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn()?
+            .query_row("SELECT count(*) FROM eis", [], |r| r.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    fn next_counter(&self, eid: &Eid, key: &str) -> Result<u64, StoreError> {
+        // One autocommit statement: durable (WAL) before it returns.
+        let v: i64 = self.conn()?.query_row(
+            "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, 1) \
+             ON CONFLICT (eid, key) DO UPDATE SET value = value + 1 RETURNING value",
+            params![eid.to_string(), key],
+            |r| r.get(0),
+        )?;
+        Ok(u64::try_from(v).unwrap_or(0))
+    }
+
+    fn counter(&self, eid: &Eid, key: &str) -> Result<u64, StoreError> {
+        let v: Option<i64> = self
+            .conn()?
+            .query_row(
+                "SELECT value FROM counters WHERE eid = ?1 AND key = ?2",
+                params![eid.to_string(), key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
+    }
+
+    fn raise_counter(&self, eid: &Eid, key: &str, value: u64) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (eid, key) DO UPDATE SET value = max(value, excluded.value)",
+            params![
+                eid.to_string(),
+                key,
+                i64::try_from(value).unwrap_or(i64::MAX)
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn create_batch(
+        &self,
+        requester: &str,
+        function: &str,
+        refused: u64,
+    ) -> Result<i64, StoreError> {
+        let conn = self.conn()?;
+        conn.execute(
+            "INSERT INTO batches (requester, function, refused, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                requester,
+                function,
+                i64::try_from(refused).unwrap_or(i64::MAX),
+                now_ms()
+            ],
+        )?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn enqueue(&self, ops: &[NewOp]) -> Result<Vec<i64>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now = now_ms();
+        let mut ids = Vec::with_capacity(ops.len());
+        {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO operations (eid, batch, requester, function, state, not_before_ms, \
+                 expires_at_ms, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, 'queued', ?5, ?6, ?5, ?5)",
+            )?;
+            for op in ops {
+                st.execute(params![
+                    op.eid,
+                    op.batch,
+                    op.requester,
+                    to_json(&op.function)?,
+                    now,
+                    op.expires_at_ms
+                ])?;
+                ids.push(tx.last_insert_rowid());
+            }
+        }
+        tx.commit()?;
+        Ok(ids)
+    }
+
+    fn op(&self, id: i64) -> Result<Option<OpRecord>, StoreError> {
+        let conn = self.conn()?;
+        conn.query_row(
+            &format!("SELECT {OP_COLUMNS} FROM operations WHERE id = ?1"),
+            [id],
+            op_from_row,
+        )
+        .optional()?
+        .transpose()
+    }
+
+    fn next_op(&self, eid: &Eid) -> Result<Option<OpRecord>, StoreError> {
+        let conn = self.conn()?;
+        conn.query_row(
+            &format!(
+                "SELECT {OP_COLUMNS} FROM operations WHERE eid = ?1 AND state <> 'done' \
+                 ORDER BY id LIMIT 1"
+            ),
+            [eid.to_string()],
+            op_from_row,
+        )
+        .optional()?
+        .transpose()
+    }
+
+    fn eids_with_pending(&self) -> Result<Vec<Eid>, StoreError> {
+        let conn = self.conn()?;
+        let mut st =
+            conn.prepare("SELECT DISTINCT eid FROM operations WHERE state <> 'done' ORDER BY eid")?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?.parse::<Eid>().map_err(corrupt)?);
+        }
+        Ok(out)
+    }
+
+    fn mark_in_flight(&self, id: i64) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "UPDATE operations SET state = 'in_flight', attempts = attempts + 1, updated_ms = ?2 \
+             WHERE id = ?1 AND state <> 'done'",
+            params![id, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    fn reschedule(&self, id: i64, not_before_ms: i64, error: &str) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "UPDATE operations SET state = 'queued', not_before_ms = ?2, last_error = ?3, \
+             updated_ms = ?4 WHERE id = ?1 AND state <> 'done'",
+            params![id, not_before_ms, error, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    fn reschedule_in_flight(
+        &self,
+        id: i64,
+        not_before_ms: i64,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "UPDATE operations SET state = 'in_flight', not_before_ms = ?2, last_error = ?3, \
+             updated_ms = ?4 WHERE id = ?1 AND state <> 'done'",
+            params![id, not_before_ms, error, now_ms()],
+        )?;
+        Ok(())
+    }
+
+    fn settle(&self, id: i64, result: &FunctionExecutionStatus) -> Result<(), StoreError> {
+        settle_in(&*self.conn()?, id, result)
+    }
+
+    fn batch(&self, id: i64) -> Result<Option<BatchProgress>, StoreError> {
+        let conn = self.conn()?;
+        let head: Option<(String, String, i64)> = conn
+            .query_row(
+                "SELECT requester, function, refused FROM batches WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((requester, function, refused)) = head else {
+            return Ok(None);
+        };
+        let mut p = BatchProgress {
+            id,
+            requester,
+            function,
+            refused: u64::try_from(refused).unwrap_or(0),
+            ..BatchProgress::default()
+        };
+        let mut st = conn.prepare_cached(
+            "SELECT coalesce(status, 'pending'), count(*) FROM operations WHERE batch = ?1 GROUP BY 1",
+        )?;
+        let rows = st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        for r in rows {
+            let (status, n) = r?;
+            let n = u64::try_from(n).unwrap_or(0);
+            p.total += n;
+            match status.as_str() {
+                "success" => p.succeeded += n,
+                "failed" => p.failed += n,
+                "expired" => p.expired += n,
+                _ => p.pending += n,
+            }
+        }
+        Ok(Some(p))
+    }
+
+    fn audit_trail(&self, eid: &Eid, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(
+            "SELECT json FROM (SELECT seq, json FROM audit WHERE eid = ?1 ORDER BY seq DESC LIMIT ?2) \
+             ORDER BY seq",
+        )?;
+        let rows = st.query_map(params![eid.to_string(), limit], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(serde_json::from_str(&r?).map_err(corrupt)?);
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::codes;
+    use smsr::inventory::{ProfileInfo, ProfileState};
+    use smsr::isdr::{Aid, Tar};
+
+    /// A database path, its files removed before and after the test.
+    struct Tmp(std::path::PathBuf);
+
+    impl Tmp {
+        fn clean(&self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = self.0.clone().into_os_string();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+    }
+
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            self.clean();
+        }
+    }
+
+    impl std::ops::Deref for Tmp {
+        type Target = std::path::Path;
+        fn deref(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    fn tmp(name: &str) -> Tmp {
+        let t = Tmp(std::env::temp_dir().join(format!("smsr-store-{}-{name}", std::process::id())));
+        t.clean();
+        t
+    }
+
+    fn eid(n: u32) -> Eid {
+        Eid::with_check_digits(&format!("8904903200000000000000{n:08}")).unwrap()
+    }
+
+    fn secrets() -> Secrets {
+        Secrets {
+            scp80_kvn: 1,
+            scp80_kic: vec![1; 16],
+            scp80_kid: vec![2; 16],
+            scp81_psk: vec![3; 16],
+            scp81_kvn: 0x40,
+            scp81_key_id: 1,
+            msisdn: "491700000001".into(),
+        }
+    }
+
+    #[test]
+    fn register_get_update_and_wal() {
+        let path = tmp("a");
+        let s = SqliteStore::open(&path, false).unwrap();
+        assert_eq!(s.journal_mode().unwrap(), "wal");
+        let mut e = Eis::new(eid(1), "SMSR1");
+        e.eum_signed_info.eum_id = "EUM1".into();
+        let aid = Aid::isd_p(Tar::ISD_P_FIRST).unwrap();
+        e.profiles.push(ProfileInfo::new(
+            "8901000000000000001",
+            aid,
+            "MNO1",
+            ProfileState::Enabled,
+        ));
+        assert!(s.register(&e, &secrets()).unwrap());
+        assert!(!s.register(&e, &secrets()).unwrap(), "second time refused");
+        assert_eq!(s.eis(&eid(1)).unwrap().unwrap(), e);
+        assert_eq!(s.secrets(&eid(1)).unwrap().unwrap().scp81_psk, vec![3; 16]);
+        assert_eq!(
+            s.eid_by_msisdn("491700000001").unwrap(),
+            Some(eid(1)),
+            "route by MSISDN"
+        );
+        assert!(s.eis(&eid(2)).unwrap().is_none());
+        let after = s
+            .update_eis(&eid(1), &mut |eis| {
+                eis.remaining_memory = 77;
+                EisChange {
+                    changed: true,
+                    ..EisChange::default()
+                }
+            })
+            .unwrap()
+            .unwrap();
+        assert_eq!(after.remaining_memory, 77);
+        // Reopen: the change is on disk.
+        drop(s);
+        let s = SqliteStore::open(&path, false).unwrap();
+        assert_eq!(s.eis(&eid(1)).unwrap().unwrap().remaining_memory, 77);
+        let f = EidFilter {
+            eum_id: Some("EUM1".into()),
+            ..EidFilter::default()
+        };
+        assert_eq!(s.eids(&f).unwrap(), vec![eid(1)]);
+        let f = EidFilter {
+            eum_id: Some("other".into()),
+            ..EidFilter::default()
+        };
+        assert!(s.eids(&f).unwrap().is_empty());
+    }
+
+    #[test]
+    fn counters_survive_reopen_and_never_go_back() {
+        let path = tmp("b");
+        let s = SqliteStore::open(&path, false).unwrap();
+        assert_eq!(s.next_counter(&eid(1), "kvn01").unwrap(), 1);
+        assert_eq!(s.next_counter(&eid(1), "kvn01").unwrap(), 2);
+        assert_eq!(s.next_counter(&eid(2), "kvn01").unwrap(), 1, "per eUICC");
+        drop(s);
+        let s = SqliteStore::open(&path, false).unwrap();
+        assert_eq!(s.counter(&eid(1), "kvn01").unwrap(), 2);
+        s.raise_counter(&eid(1), "kvn01", 1).unwrap();
+        assert_eq!(
+            s.next_counter(&eid(1), "kvn01").unwrap(),
+            3,
+            "never lowered"
+        );
+        s.raise_counter(&eid(1), "kvn01", 10).unwrap();
+        assert_eq!(s.next_counter(&eid(1), "kvn01").unwrap(), 11);
+    }
+
+    #[test]
+    fn queue_and_batches() {
+        let s = SqliteStore::open(&tmp("c"), false).unwrap();
+        let b = s.create_batch("MNO1", "EnableProfile", 1).unwrap();
+        let ops: Vec<NewOp> = (1..=3)
+            .map(|i| NewOp {
+                eid: eid(i).to_string(),
+                batch: Some(b),
+                requester: "MNO1".into(),
+                function: Function::EnableProfile {
+                    iccid: format!("89{i}"),
+                },
+                expires_at_ms: now_ms() + 60_000,
+            })
+            .collect();
+        let ids = s.enqueue(&ops).unwrap();
+        assert_eq!(ids.len(), 3);
+        assert_eq!(s.next_op(&eid(2)).unwrap().unwrap().id, ids[1]);
+        s.mark_in_flight(ids[1]).unwrap();
+        let o = s.op(ids[1]).unwrap().unwrap();
+        assert_eq!((o.state, o.attempts), (OpState::InFlight, 1));
+        s.reschedule(ids[1], 5, "no answer").unwrap();
+        let o = s.op(ids[1]).unwrap().unwrap();
+        assert_eq!(o.state, OpState::Queued);
+        assert_eq!(o.last_error.as_deref(), Some("no answer"));
+        s.settle(ids[0], &FunctionExecutionStatus::success())
+            .unwrap();
+        s.settle(ids[2], &FunctionExecutionStatus::expired("late"))
+            .unwrap();
+        // Settling twice changes nothing.
+        s.settle(
+            ids[2],
+            &FunctionExecutionStatus::failed(codes::EXECUTION_ERROR, None, "x"),
+        )
+        .unwrap();
+        let p = s.batch(b).unwrap().unwrap();
+        assert_eq!(
+            (
+                p.total,
+                p.pending,
+                p.succeeded,
+                p.expired,
+                p.failed,
+                p.refused
+            ),
+            (3, 1, 1, 1, 0, 1)
+        );
+        assert_eq!(s.eids_with_pending().unwrap(), vec![eid(2)]);
+        assert!(s.next_op(&eid(1)).unwrap().is_none());
+    }
+}
