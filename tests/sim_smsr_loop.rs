@@ -190,7 +190,13 @@ impl Smsr {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    // A fixed seed: the guard below counts how far these runs get, and a
+    // statistical threshold must not make CI flaky.
+    #![proptest_config(ProptestConfig {
+        cases: 64,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5313_0202),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn eis_and_euicc_agree(ops in prop::collection::vec(op(), 10..40), seed in 0u64..1000) {
