@@ -331,3 +331,33 @@ fn counter_modes_without_checks_and_the_msl() {
     );
     assert_eq!(sim.snapshot(), before);
 }
+
+/// A concatenated packet whose last segment is lost must not block the next
+/// one: the first segment of a new message (another reference) starts a new
+/// assembly and the stale parts are dropped (3GPP TS 23.040 §9.2.3.24.1: a
+/// receiver keys concatenation on the reference number).
+#[test]
+fn lost_segment_does_not_block_later_concatenated_packets() {
+    let (mut sim, mut server) = setup();
+    // A GET STATUS script padded with a large GET DATA so it needs 2+ SMS.
+    let big = [&[0x80_u8, 0xCA, 0xFF, 0x21, 0x00][..]; 40];
+    let script = Server::script_bytes(&big, smsr::remote::Coding::Definite);
+
+    let lost_header = server.header();
+    let lost = server.segments(&lost_header, &script);
+    assert!(lost.len() >= 2, "{} segments", lost.len());
+    for s in &lost[..lost.len() - 1] {
+        assert!(matches!(
+            sim.receive(s, 0).unwrap(),
+            Reception::Partial { .. }
+        ));
+    }
+    assert!(sim.take_outgoing(0).is_empty());
+
+    // The next concatenated packet is processed in full.
+    let header = server.header();
+    let segs = server.segments(&header, &script);
+    let ex = server.deliver(&mut sim, &header, &segs);
+    assert_eq!(ex.status, Some(PorStatus::OK));
+    assert_eq!(ex.sw(0), StatusWord::SUCCESS);
+}

@@ -243,10 +243,19 @@ impl Euicc {
     pub fn receive(&mut self, tp_ud: &[u8], now_ms: u64) -> Result<Reception, Error> {
         let (udh, payload) = UserDataHeader::split(tp_ud).map_err(Error::Sms)?;
         let packet: Vec<u8> = if udh.concat().is_some() {
-            let progress = self.reassembler.push(tp_ud).map_err(|e| {
-                *self.reassembler = Reassembler::new();
-                Error::Sms(e)
-            })?;
+            // A segment that does not fit the message being assembled (another
+            // reference, say, after a lost segment) starts a new message: the
+            // stale parts are dropped, not the new one.
+            let progress = match self.reassembler.push(tp_ud) {
+                Ok(p) => p,
+                Err(_) => {
+                    *self.reassembler = Reassembler::new();
+                    self.reassembler.push(tp_ud).map_err(|e| {
+                        *self.reassembler = Reassembler::new();
+                        Error::Sms(e)
+                    })?
+                }
+            };
             if let Progress::Incomplete { have, total } = progress {
                 return Ok(Reception::Partial { have, total });
             }
