@@ -344,10 +344,7 @@ mod tests {
 
     #[test]
     fn the_example_file_parses() {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/examples/smsr-server/config.example.json"
-        );
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.json");
         let c = Config::from_args(&args(&["--config", path]))
             .unwrap()
             .unwrap();

@@ -1269,7 +1269,7 @@ mod tests {
         assert_eq!(res.unwrap().free_non_volatile_memory, Some(256));
         assert!(st.unwrap().is_empty());
         // No GET STATUS answer at all is not "no ISD-P".
-        assert!(audit_answer(&[ff21.clone()]).1.is_err());
+        assert!(audit_answer(std::slice::from_ref(&ff21)).1.is_err());
         // Any other error stays an error.
         assert!(audit_answer(&[ff21, vec![0x69, 0x82]]).1.is_err());
     }

@@ -1,7 +1,7 @@
 //! `smsr-server`: an example SM-SR built on the smsr crate, runnable as is.
 //!
 //! ```text
-//! cargo run --release --example smsr-server -- --demo --exit
+//! cargo run --release -p smsr-server -- --demo --exit
 //! ```
 //!
 //! It wires the library together: the EIS and its rules

@@ -11,7 +11,6 @@ mod es5;
 mod profile;
 mod scp80_cmd;
 mod scp81;
-#[cfg(feature = "sim")]
 mod sim;
 mod tlv_cmd;
 
@@ -50,11 +49,9 @@ fn main() -> ExitCode {
         Some("es5") => es5::run(common::tail(&args)),
         Some("eid") => eid::run(common::tail(&args)),
         Some("scp81") => scp81::run(common::tail(&args)),
-        #[cfg(feature = "sim")]
         Some("sim") => sim::run(common::tail(&args)),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}{}", scp80_cmd::USAGE);
-            #[cfg(feature = "sim")]
             print!("{}", sim::USAGE);
             Ok(())
         }

@@ -14,10 +14,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Option<Output> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let exe = target.join("debug/examples/smsr-tool");
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_smsr-tool"));
     if !exe.is_file() {
         eprintln!("isdr_tool: {} not built; skipping", exe.display());
         return None;

@@ -19,10 +19,7 @@ use std::process::{Command, Stdio};
 use serde_json::{Value, json};
 
 fn tool() -> Option<PathBuf> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let p = target.join("debug/examples/smsr-tool");
+    let p = PathBuf::from(env!("CARGO_BIN_EXE_smsr-tool"));
     if p.exists() {
         Some(p)
     } else {

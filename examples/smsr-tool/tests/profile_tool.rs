@@ -15,27 +15,17 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// The smsr-tool example `cargo test` built for this run: the newest of
-/// `target/<profile>/examples/smsr-tool` and its hashed copies.
+/// The smsr-tool binary Cargo built for this test run.
 fn tool() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?.parent()?.join("examples");
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(Result::ok)
-        .filter(|e| {
-            let n = e.file_name().to_string_lossy().into_owned();
-            (n == "smsr-tool" || n.starts_with("smsr_tool-")) && !n.contains('.')
-        })
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .max()
-        .map(|(_, p)| p)
+    Some(PathBuf::from(env!("CARGO_BIN_EXE_smsr-tool")))
 }
 
 fn profiles() -> Option<PathBuf> {
     let dir = std::env::var_os("SMSR_TESTDATA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
+        });
     let p = dir.join("profiles");
     p.join("expected.json").exists().then_some(p)
 }

@@ -7,10 +7,10 @@
     clippy::std_instead_of_alloc,
     missing_docs
 )]
-#![cfg(feature = "sim")]
 //! Runs `smsr-tool sim` as another tool would: TP-UD hex lines in, PoR hex
 //! lines out (skips when the example binary is not built with `sim`).
 
+#[path = "../../../tests/sim_support/mod.rs"]
 mod sim_support;
 
 use std::io::Write;
@@ -24,10 +24,7 @@ use smsr::scp80::PorStatus;
 use smsr::sim::{Outgoing, OutgoingKind, fleet};
 
 fn run(args: &[&str], stdin: &str) -> Option<Output> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let exe = target.join("debug/examples/smsr-tool");
+    let exe = PathBuf::from(env!("CARGO_BIN_EXE_smsr-tool"));
     if !exe.is_file() {
         eprintln!("sim_tool: {} not built; skipping", exe.display());
         return None;

@@ -9,7 +9,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -22,42 +21,14 @@ pub const EUM: &str = "eum-token";
 pub const MNO_A: &str = "mno-a-token";
 pub const MNO_B: &str = "mno-b-token";
 
-/// The example binary, brought up to date once per test run.
+/// The server binary: Cargo builds it for this package's integration tests;
+/// `SMSR_SERVER_BIN` names another build (e.g. the release one, for load
+/// figures).
 pub fn binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        // A prebuilt binary (e.g. the release build, for load figures).
-        if let Some(b) = std::env::var_os("SMSR_SERVER_BIN") {
-            return PathBuf::from(b);
-        }
-        let exe = std::env::current_exe().expect("test executable");
-        // target/<profile>/deps/<test> -> target/<profile>/examples/smsr-server
-        let profile_dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target profile directory");
-        let bin = profile_dir.join("examples").join("smsr-server");
-        // `cargo test` builds the example first; `cargo test --test X`
-        // does not, so make sure it is there and current (a no-op when it
-        // is). Release-profile test runs use their own binary the same way.
-        let release = profile_dir.ends_with("release");
-        {
-            let mut cmd = Command::new(env!("CARGO"));
-            // The feature set of `cargo test --all-features`, so that the two
-            // builds share their artifacts.
-            cmd.args(["build", "--example", "smsr-server", "--all-features"]);
-            if release {
-                cmd.arg("--release");
-            }
-            let status = cmd
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .status()
-                .expect("cargo build");
-            assert!(status.success(), "building the example failed");
-        }
-        bin
-    })
-    .clone()
+    std::env::var_os("SMSR_SERVER_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_smsr-server")),
+        PathBuf::from,
+    )
 }
 
 /// A fresh directory for one test, removed when the test passes (kept, with
