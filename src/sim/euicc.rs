@@ -277,13 +277,13 @@ impl Euicc {
 
     fn route(&self, tar: Tar) -> Route {
         let c = &self.config;
-        if tar.0 == c.isd_r_tar.0 {
+        if tar == c.isd_r_tar {
             return Route {
                 target: Some(Target::IsdR),
                 msl: c.isd_r_msl,
             };
         }
-        if tar.0 == c.ecasd_tar.0 {
+        if tar == c.ecasd_tar {
             return Route {
                 target: Some(Target::Ecasd),
                 msl: c.isd_r_msl,
@@ -565,7 +565,7 @@ impl Euicc {
                 spi,
                 kic: scp80::Kic::new(ks.kvn, kic_algorithm),
                 kid: scp80::Kid::new(ks.kvn, key_algorithm(&ks.kid).0),
-                tar: Tar(self.config.isd_r_tar.0),
+                tar: self.config.isd_r_tar,
                 cntr: next,
             };
             let keys = KeySet::new().with_kic(&ks.kic).with_kid(&ks.kid);
