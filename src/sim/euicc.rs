@@ -71,7 +71,7 @@ pub struct Processed {
     /// Number of PoR segments queued (0: none asked for, or dropped).
     pub por_segments: usize,
     /// An HTTPS administration session the card was asked to open.
-    pub admin_session: Option<super::admin::AdminSessionRequest>,
+    pub admin_session: Option<super::trigger::AdminSessionRequest>,
 }
 
 /// What became of one TP-UD.
@@ -372,9 +372,9 @@ impl Euicc {
         let payload = unwrapped.payload.to_vec();
         let mut admin_session = None;
         let data = match route.target {
-            Some(Target::IsdR) if super::admin::trigger_tlv(&payload).is_some() => {
-                let req = super::admin::trigger_tlv(&payload)
-                    .and_then(|t| super::admin::trigger(&self.config, t));
+            Some(Target::IsdR) if super::trigger::trigger_tlv(&payload).is_some() => {
+                let req = super::trigger::trigger_tlv(&payload)
+                    .and_then(|t| super::trigger::trigger(&self.config, t));
                 match req {
                     Some(req) => {
                         admin_session = Some(req);
