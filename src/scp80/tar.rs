@@ -72,4 +72,20 @@ mod tests {
         assert_eq!(Tar([0xB0, 0x00, 0x10]).value(), 0xB0_0010);
         assert_eq!(Tar::default(), Tar([0, 0, 0]));
     }
+
+    /// The EIS stores TARs as their 6 hex digits (serialized through
+    /// `Display`); anything else is refused.
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_hex() {
+        use serde::Deserialize;
+        use serde::de::value::{Error, StrDeserializer};
+        let de = |s: &'static str| Tar::deserialize(StrDeserializer::<Error>::new(s));
+        let tar = Tar([0x00, 0x00, 0x1A]);
+        assert_eq!(alloc::format!("{tar}"), "00001A");
+        assert_eq!(de("00001a"), Ok(tar));
+        for bad in ["0001", "0000001A", "00001", "00001G"] {
+            assert!(de(bad).is_err(), "{bad}");
+        }
+    }
 }

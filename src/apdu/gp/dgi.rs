@@ -173,6 +173,16 @@ mod tests {
     use alloc::vec;
 
     #[test]
+    fn dgi_is_open_and_prints_as_hex() {
+        let d = Dgi(0x3A03);
+        assert_eq!(d.to_be_bytes(), [0x3A, 0x03]);
+        assert_eq!(alloc::format!("{d} {d:?}"), "3A03 Dgi(3A03)");
+        // An unknown DGI is kept as read.
+        let r = DgiReader::new(&[0xAB, 0xCD, 0x00]).next().unwrap().unwrap();
+        assert_eq!(r.tag, Dgi(0xABCD));
+    }
+
+    #[test]
     fn length_forms() {
         // GP v2.3 §11.11: 1 octet for 0..=254, FF + 2 octets from 255.
         let v = vec![0x5Au8; 254];
