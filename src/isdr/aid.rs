@@ -8,6 +8,7 @@
 use core::fmt;
 
 use super::Error;
+pub use crate::scp80::Tar;
 
 /// The 12-byte prefix of every SGP.02 AID (SGP.02 Annex H).
 pub const SGP02_AID_PREFIX: [u8; 12] = [
@@ -118,11 +119,8 @@ impl core::str::FromStr for Aid {
     }
 }
 
-/// A Toolkit Application Reference (3 bytes, ETSI TS 101 220 §6.4), here as
-/// carried in bytes 13 to 15 of an SGP.02 AID.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Tar(pub [u8; 3]);
-
+/// The SGP.02 Annex H TARs; the type itself is [`crate::scp80::Tar`]
+/// (TS 102 225 §5.1.1), carried here in bytes 13 to 15 of an SGP.02 AID.
 impl Tar {
     /// TAR of the ISD-R, from its AID (SGP.02 Annex H).
     pub const ISD_R: Tar = Tar([0x00, 0x00, 0x01]);
@@ -133,17 +131,6 @@ impl Tar {
     /// Last TAR of the ISD-P range (SGP.02 Annex H).
     pub const ISD_P_LAST: Tar = Tar([0x00, 0xFF, 0xFF]);
 
-    /// The TAR with the 24-bit value `v` (upper byte ignored).
-    pub const fn from_value(v: u32) -> Tar {
-        let b = v.to_be_bytes();
-        Tar([b[1], b[2], b[3]])
-    }
-
-    /// The TAR as a 24-bit number.
-    pub const fn value(self) -> u32 {
-        u32::from_be_bytes([0, self.0[0], self.0[1], self.0[2]])
-    }
-
     /// Whether the TAR lies in the ISD-P range `000010..00FFFF`.
     pub const fn is_isd_p(self) -> bool {
         let v = self.value();
@@ -151,21 +138,9 @@ impl Tar {
     }
 }
 
-impl fmt::Display for Tar {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:02X}{:02X}{:02X}", self.0[0], self.0[1], self.0[2])
-    }
-}
-
-impl fmt::Debug for Tar {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Tar({self})")
-    }
-}
-
 #[cfg(feature = "serde")]
 mod serde_impls {
-    use super::{Aid, Tar};
+    use super::Aid;
     use alloc::string::String;
     use serde::de::Error as _;
 
@@ -178,21 +153,6 @@ mod serde_impls {
         fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
             let s = String::deserialize(d)?;
             s.parse().map_err(D::Error::custom)
-        }
-    }
-    impl serde::Serialize for Tar {
-        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_str(self)
-        }
-    }
-    impl<'de> serde::Deserialize<'de> for Tar {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            let s = String::deserialize(d)?;
-            let mut b = [0u8; 3];
-            match super::super::hex_decode(&s, &mut b) {
-                Some(3) => Ok(Tar(b)),
-                _ => Err(D::Error::custom("a TAR is 6 hex digits")),
-            }
         }
     }
 }

@@ -7,9 +7,10 @@
 //! [`apdu::gp`](crate::apdu::gp); this module only adds the SGP.02 data
 //! (AIDs, DGIs, install parameters). Each returns an owned [`Capdu`].
 
-use super::{Aid, Error, dgi};
+use super::{Aid, Error};
 use crate::apdu::gp::{
-    Dgi, GetData, GetStatus, InstallForInstall, InstallForPersonalization, StoreData, StoreDataP1,
+    Dgi, DgiRepr, GetData, GetStatus, InstallForInstall, InstallForPersonalization, StoreData,
+    StoreDataP1,
 };
 use crate::apdu::{Command, CommandApdu, Header};
 use crate::tlv::{self, Encode, SliceBuffer, Tag};
@@ -119,10 +120,10 @@ fn store_data_single(data: &[u8], response: bool) -> Result<Capdu, Error> {
 }
 
 /// STORE DATA `80 E2 88 00` with DGI `dgi` { `4F` `<ISD-P AID>` }.
-fn isdp_dgi(dgi_tag: u16, isd_p_aid: &Aid) -> Result<Capdu, Error> {
+fn isdp_dgi(dgi: Dgi, isd_p_aid: &Aid) -> Result<Capdu, Error> {
     let mut buf = [0u8; 24];
     let data =
-        Dgi::new(dgi_tag, tlv::tlv(TAG_AID, isd_p_aid.as_bytes())).encode_to_slice(&mut buf)?;
+        DgiRepr::new(dgi, tlv::tlv(TAG_AID, isd_p_aid.as_bytes())).encode_to_slice(&mut buf)?;
     store_data_single(data, false)
 }
 
@@ -132,7 +133,7 @@ fn isdp_dgi(dgi_tag: u16, isd_p_aid: &Aid) -> Result<Capdu, Error> {
 /// # Errors
 /// Only on an internal encoding failure.
 pub fn enable_profile(isd_p_aid: &Aid) -> Result<Capdu, Error> {
-    isdp_dgi(dgi::ENABLE_PROFILE, isd_p_aid)
+    isdp_dgi(Dgi::ENABLE_PROFILE, isd_p_aid)
 }
 
 /// ES5.DisableProfile (SGP.02 §4.1.1.3): STORE DATA `80 E2 88 00`,
@@ -141,7 +142,7 @@ pub fn enable_profile(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 /// # Errors
 /// Only on an internal encoding failure.
 pub fn disable_profile(isd_p_aid: &Aid) -> Result<Capdu, Error> {
-    isdp_dgi(dgi::DISABLE_PROFILE, isd_p_aid)
+    isdp_dgi(Dgi::DISABLE_PROFILE, isd_p_aid)
 }
 
 /// ES5.SetFallBackAttribute: STORE DATA `80 E2 88 00`, DGI `3A05`
@@ -152,17 +153,17 @@ pub fn disable_profile(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 /// # Errors
 /// Only on an internal encoding failure.
 pub fn set_fallback_attribute(isd_p_aid: &Aid) -> Result<Capdu, Error> {
-    isdp_dgi(dgi::SET_FALLBACK_ATTRIBUTE, isd_p_aid)
+    isdp_dgi(Dgi::SET_FALLBACK_ATTRIBUTE, isd_p_aid)
 }
 
 /// ES5.SetEmergencyProfileAttribute: STORE DATA `80 E2 88 00`, DGI
-/// [`dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE`] { `4F` `<ISD-P AID>` }.
+/// [`Dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE`] { `4F` `<ISD-P AID>` }.
 /// UNCONFIRMED: the DGI value has no public source (see that constant).
 ///
 /// # Errors
 /// Only on an internal encoding failure.
 pub fn set_emergency_profile_attribute(isd_p_aid: &Aid) -> Result<Capdu, Error> {
-    isdp_dgi(dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE, isd_p_aid)
+    isdp_dgi(Dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE, isd_p_aid)
 }
 
 /// P2 of the SGP.02 DELETE: `40`, in both njiwa (DeleteProfileTransaction)
@@ -261,8 +262,8 @@ pub fn master_delete(isd_p_aid: &Aid, crt: &[u8], token: &[u8]) -> Result<Capdu,
 /// Only on an internal encoding failure.
 pub fn handle_notification_confirmation(sequence_number: u16) -> Result<Capdu, Error> {
     let mut buf = [0u8; 8];
-    let data = Dgi::new(
-        dgi::NOTIFICATION_CONFIRMATION,
+    let data = DgiRepr::new(
+        Dgi::NOTIFICATION_CONFIRMATION,
         tlv::tlv(Tag::new(0x4E), sequence_number.to_be_bytes()),
     )
     .encode_to_slice(&mut buf)?;
@@ -278,7 +279,7 @@ pub fn handle_notification_confirmation(sequence_number: u16) -> Result<Capdu, E
 /// [`Error::OutOfRange`] above one STORE DATA block.
 pub fn update_connectivity_parameters(parameters: &[u8]) -> Result<Capdu, Error> {
     let mut buf = [0u8; 260];
-    let data = Dgi::new(dgi::CONNECTIVITY_PARAMETERS, parameters).encode_to_slice(&mut buf)?;
+    let data = DgiRepr::new(Dgi::CONNECTIVITY_PARAMETERS, parameters).encode_to_slice(&mut buf)?;
     store_data_single(data, false)
 }
 
@@ -417,7 +418,7 @@ pub fn install_for_personalization(isd_p_aid: &Aid) -> Result<Capdu, Error> {
 /// [`Error::OutOfRange`] when the DGI exceeds one 255-byte block.
 pub fn key_establishment_certificate(certificate: &[u8]) -> Result<Capdu, Error> {
     let mut buf = [0u8; 260];
-    let data = Dgi::new(dgi::CERTIFICATE, certificate).encode_to_slice(&mut buf)?;
+    let data = DgiRepr::new(Dgi::CERTIFICATE, certificate).encode_to_slice(&mut buf)?;
     if data.len() > 255 {
         return Err(Error::OutOfRange {
             what: "certificate DGI (over 255 bytes)",
@@ -443,9 +444,9 @@ pub fn key_establishment_key_agreement(
 ) -> Result<Capdu, Error> {
     let mut buf = [0u8; 270];
     let data = (
-        Dgi::new(dgi::KEY_AGREEMENT, crt),
-        Dgi::new(dgi::PUBLIC_KEY, ephemeral_public_key),
-        Dgi::new(dgi::SIGNATURE, signature),
+        DgiRepr::new(Dgi::KEY_AGREEMENT, crt),
+        DgiRepr::new(Dgi::PUBLIC_KEY, ephemeral_public_key),
+        DgiRepr::new(Dgi::SIGNATURE, signature),
     );
     if data.encoded_len() > 255 {
         return Err(Error::OutOfRange {

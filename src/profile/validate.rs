@@ -220,212 +220,310 @@ pub fn validate(
     opts: ValidateOptions,
     report: &mut dyn FnMut(Problem),
 ) -> usize {
-    let mut count = 0usize;
-    let mut emit = |kind, pe_index, offset| {
-        count += 1;
-        report(Problem {
+    let mut v = Validator {
+        pkg,
+        opts,
+        report,
+        count: 0,
+        // Header first: the reference for services and templates.
+        header: pkg.header().ok(),
+        services: Services::default(),
+        pukrefs: Set256::default(),
+        ids: [0u64; 512],
+        seen_end: false,
+        seen_mf: false,
+        usim_count: 0,
+    };
+    v.run();
+    v.count
+}
+
+/// The state of one [`validate`] run.
+struct Validator<'p, 'a, 'r> {
+    pkg: &'p Package<'a>,
+    opts: ValidateOptions,
+    report: &'r mut dyn FnMut(Problem),
+    /// Problems reported so far.
+    count: usize,
+    /// The package's `header`, if it decodes.
+    header: Option<ProfileHeader<'a>>,
+    /// eUICC-Mandatory-services of the last `header` element seen.
+    services: Services,
+    /// Every PUK key reference of the package.
+    pukrefs: Set256,
+    /// PEHeader identifications seen, one bit each.
+    ids: [u64; 512],
+    seen_end: bool,
+    seen_mf: bool,
+    usim_count: usize,
+}
+
+impl<'a> Validator<'_, 'a, '_> {
+    fn emit(&mut self, kind: ProblemKind, pe_index: Option<usize>, offset: usize) {
+        self.count += 1;
+        (self.report)(Problem {
             kind,
             pe_index,
             offset,
         });
-    };
+    }
 
-    // Header first: the reference for services and templates.
-    let header = pkg.header().ok();
-    let mut services = Services::default();
-    let mut pukrefs = Set256::default();
-    let mut ids = [0u64; 512];
-    let mut last: Option<(PeType, usize, usize)> = None;
-    let mut seen_end = false;
-    let mut seen_mf = false;
-    let mut usim_count = 0;
-    let mut n = 0usize;
+    /// Every element in order, then what the package as a whole needs.
+    fn run(&mut self) {
+        self.collect_puk_references();
+        let pkg = self.pkg;
+        let mut last: Option<(PeType, usize, usize)> = None;
+        for (n, pe) in pkg.elements().enumerate() {
+            let pe = match pe {
+                Ok(pe) => pe,
+                Err(e) => {
+                    self.emit(ProblemKind::Malformed(e.kind), Some(n), e.offset);
+                    break;
+                }
+            };
+            self.element(&pe);
+            last = Some((pe.pe_type(), pe.index(), pe.offset()));
+        }
+        match last {
+            None => self.emit(ProblemKind::Empty, None, 0),
+            Some((ty, i, at)) if ty != PeType::END => {
+                self.emit(ProblemKind::EndNotLast, Some(i), at);
+            }
+            Some(_) => {}
+        }
+    }
 
-    // First pass: PUK references (PIN elements may come before PUK ones).
-    for pe in pkg.elements().filter_map(Result::ok) {
-        if let Ok(p) = PukCodes::from_element(&pe) {
-            for c in p.configs() {
-                pukrefs.insert(c.key_reference);
+    /// First pass: PUK references (PIN elements may come before PUK ones).
+    fn collect_puk_references(&mut self) {
+        for pe in self.pkg.elements().filter_map(Result::ok) {
+            if let Ok(p) = PukCodes::from_element(&pe) {
+                for c in p.configs() {
+                    self.pukrefs.insert(c.key_reference);
+                }
             }
         }
     }
 
-    for pe in pkg.elements() {
-        let pe = match pe {
-            Ok(pe) => pe,
-            Err(e) => {
-                emit(ProblemKind::Malformed(e.kind), Some(n), e.offset);
-                break;
-            }
-        };
-        n += 1;
+    /// One element: its place, structure, identification, content and the
+    /// services it needs.
+    fn element(&mut self, pe: &ProfileElement<'a>) {
         let (i, at, ty) = (pe.index(), pe.offset(), pe.pe_type());
-        if seen_end {
-            emit(ProblemKind::ElementAfterEnd, Some(i), at);
+        if self.seen_end {
+            self.emit(ProblemKind::ElementAfterEnd, Some(i), at);
         }
         if i == 0 && ty != PeType::HEADER {
-            emit(ProblemKind::HeaderNotFirst, Some(i), at);
+            self.emit(ProblemKind::HeaderNotFirst, Some(i), at);
         }
-        if let Err(e) = walk(&pe, Package::read_options()) {
-            emit(
+        if !self.structure(pe) {
+            return;
+        }
+        self.identification(pe);
+        if let Err(e) = self.decode(pe) {
+            self.emit(ProblemKind::Malformed(e.kind), Some(i), e.offset);
+        }
+        self.needed_services(ty, i, at);
+    }
+
+    /// The TLV structure and, with [`ValidateOptions::strict_der`], what DER
+    /// forbids; `false` when the element is not even well-formed TLV.
+    fn structure(&mut self, pe: &ProfileElement<'a>) -> bool {
+        let i = pe.index();
+        if let Err(e) = walk(pe, Package::read_options()) {
+            self.emit(
                 ProblemKind::Malformed(ErrorKind::Tlv(e.kind)),
                 Some(i),
                 e.offset,
             );
-            last = Some((ty, i, at));
-            continue;
+            return false;
         }
-        if opts.strict_der {
-            if let Err(e) = walk(&pe, Options::strict().max_depth(16)) {
-                emit(ProblemKind::NotDer(e.kind), Some(i), e.offset);
+        if self.opts.strict_der {
+            if let Err(e) = walk(pe, Options::strict().max_depth(16)) {
+                self.emit(ProblemKind::NotDer(e.kind), Some(i), e.offset);
             }
-            if let Some(id) = identification_tlv(&pe)
+            if let Some(id) = identification_tlv(pe)
                 && !der::integer_is_minimal(id.value())
             {
-                emit(ProblemKind::NonMinimalInteger, Some(i), id.value_offset());
+                self.emit(ProblemKind::NonMinimalInteger, Some(i), id.value_offset());
             }
         }
+        true
+    }
+
+    /// The PEHeader identification, unique in the package.
+    fn identification(&mut self, pe: &ProfileElement<'a>) {
+        let (i, at) = (pe.index(), pe.offset());
         match pe.pe_header() {
             Ok(Some(h)) => {
                 let id = h.identification;
                 let (w, b) = (usize::from(id >> 6), 1u64 << (id & 63));
-                if let Some(word) = ids.get_mut(w) {
-                    if *word & b != 0 {
-                        emit(ProblemKind::DuplicateIdentification(id), Some(i), at);
-                    }
+                if let Some(word) = self.ids.get_mut(w) {
+                    let duplicate = *word & b != 0;
                     *word |= b;
+                    if duplicate {
+                        self.emit(ProblemKind::DuplicateIdentification(id), Some(i), at);
+                    }
                 }
             }
             Ok(None) => {}
-            Err(e) => emit(ProblemKind::Malformed(e.kind), Some(i), e.offset),
+            Err(e) => self.emit(ProblemKind::Malformed(e.kind), Some(i), e.offset),
         }
-        let decoded: Result<(), Error> = match ty {
-            PeType::HEADER => {
-                if i > 0 {
-                    emit(ProblemKind::DuplicateHeader, Some(i), at);
-                }
-                ProfileHeader::from_element(&pe).map(|h| {
-                    services = h.mandatory_services;
-                    if h.iccid().is_none() {
-                        emit(ProblemKind::BadIccid, Some(i), at);
-                    }
-                })
-            }
+    }
+
+    /// Decodes the element as its type and checks its content.
+    fn decode(&mut self, pe: &ProfileElement<'a>) -> Result<(), Error> {
+        let (i, at, ty) = (pe.index(), pe.offset(), pe.pe_type());
+        match ty {
+            PeType::HEADER => self.header_element(pe),
             PeType::END => {
-                seen_end = true;
+                self.seen_end = true;
                 Ok(())
             }
             PeType::RFU1 | PeType::RFU2 | PeType::RFU3 | PeType::RFU4 | PeType::RFU5 => {
-                emit(ProblemKind::ReservedElement(ty), Some(i), at);
+                self.emit(ProblemKind::ReservedElement(ty), Some(i), at);
                 Ok(())
             }
-            PeType::SECURITY_DOMAIN => SecurityDomain::from_element(&pe).map(|_| ()),
-            PeType::NON_STANDARD => NonStandard::from_element(&pe).map(|_| ()),
-            PeType::CDMA_PARAMETER => CdmaParameter::from_element(&pe).map(|_| ()),
-            PeType::APPLICATION => Application::from_element(&pe).map(|_| {
+            PeType::SECURITY_DOMAIN => SecurityDomain::from_element(pe).map(|_| ()),
+            PeType::NON_STANDARD => NonStandard::from_element(pe).map(|_| ()),
+            PeType::CDMA_PARAMETER => CdmaParameter::from_element(pe).map(|_| ()),
+            PeType::APPLICATION => Application::from_element(pe).map(|_| {
                 let runtime = service("javacard").with(service("multos"));
-                if services.0 & runtime.0 == 0 {
-                    emit(ProblemKind::ServiceNotDeclared("javacard"), Some(i), at);
+                if self.services.0 & runtime.0 == 0 {
+                    self.emit(ProblemKind::ServiceNotDeclared("javacard"), Some(i), at);
                 }
             }),
-            PeType::RFM => Rfm::from_element(&pe).map(|_| ()),
-            PeType::GENERIC_FILE_MANAGEMENT => GenericFileManagement::from_element(&pe).map(|_| ()),
-            PeType::PUK_CODES => PukCodes::from_element(&pe).map(|p| {
-                let mut refs = Set256::default();
-                for c in p.configs() {
-                    if !refs.insert(c.key_reference) {
-                        emit(
-                            ProblemKind::DuplicateKeyReference(c.key_reference),
-                            Some(i),
-                            at,
-                        );
-                    }
-                }
-            }),
-            PeType::PIN_CODES => PinCodes::from_element(&pe).map(|p| {
-                let mut refs = Set256::default();
-                for c in p.configs() {
-                    if !refs.insert(c.key_reference) {
-                        emit(
-                            ProblemKind::DuplicateKeyReference(c.key_reference),
-                            Some(i),
-                            at,
-                        );
-                    }
-                    if let Some(u) = c.unblocking_reference
-                        && !pukrefs.contains(u)
-                    {
-                        emit(ProblemKind::UndefinedPuk(u), Some(i), at);
-                    }
-                }
-            }),
-            PeType::AKA_PARAMETER => AkaParameter::from_element(&pe).map(|a| {
-                if let AlgoConfiguration::Algo(p) = a.algo_configuration {
-                    let need = match p.algorithm_id {
-                        1 => Some(service("milenage")),
-                        2 => Some(service("tuak128").with(service("tuak256"))),
-                        3 => Some(service("usim-test-algorithm")),
-                        _ => None,
-                    };
-                    if let Some(need) = need
-                        && services.0 & need.0 == 0
-                    {
-                        let name = p.algorithm_name().unwrap_or("tuak");
-                        let name = if name == "tuak" { "tuak128" } else { name };
-                        emit(ProblemKind::ServiceNotDeclared(name), Some(i), at);
-                    }
-                }
-            }),
-            t if t.is_template() => FileSystem::from_element(&pe).map(|fs| {
-                if let Some(h) = &header
-                    && !h.gfste_list.iter().any(|o| o == fs.template_id)
-                {
-                    emit(ProblemKind::TemplateNotDeclared, Some(i), at);
-                }
-                if t == PeType::MF {
-                    if seen_mf {
-                        emit(ProblemKind::DuplicateElement(t), Some(i), at);
-                    }
-                    seen_mf = true;
-                    let ef = pkg.ef_iccid().ok().flatten();
-                    let hd = header.as_ref().and_then(ProfileHeader::iccid);
-                    if let (Some(ef), Some(hd)) = (ef, hd)
-                        && ef != hd
-                    {
-                        emit(ProblemKind::IccidMismatch, Some(i), at);
-                    }
-                }
-            }),
+            PeType::RFM => Rfm::from_element(pe).map(|_| ()),
+            PeType::GENERIC_FILE_MANAGEMENT => GenericFileManagement::from_element(pe).map(|_| ()),
+            PeType::PUK_CODES => self.puk_codes(pe),
+            PeType::PIN_CODES => self.pin_codes(pe),
+            PeType::AKA_PARAMETER => self.aka_parameter(pe),
+            t if t.is_template() => self.file_system(pe),
             t if t.name().is_none() => {
-                emit(ProblemKind::UnknownElement(t), Some(i), at);
+                self.emit(ProblemKind::UnknownElement(t), Some(i), at);
                 Ok(())
             }
             _ => Ok(()),
-        };
-        if let Err(e) = decoded {
-            emit(ProblemKind::Malformed(e.kind), Some(i), e.offset);
         }
+    }
+
+    /// `header`: once, its services the reference, its ICCID well formed.
+    fn header_element(&mut self, pe: &ProfileElement<'a>) -> Result<(), Error> {
+        let (i, at) = (pe.index(), pe.offset());
+        if i > 0 {
+            self.emit(ProblemKind::DuplicateHeader, Some(i), at);
+        }
+        ProfileHeader::from_element(pe).map(|h| {
+            self.services = h.mandatory_services;
+            if h.iccid().is_none() {
+                self.emit(ProblemKind::BadIccid, Some(i), at);
+            }
+        })
+    }
+
+    /// `pukCodes`: key references unique in the element.
+    fn puk_codes(&mut self, pe: &ProfileElement<'a>) -> Result<(), Error> {
+        let (i, at) = (pe.index(), pe.offset());
+        PukCodes::from_element(pe).map(|p| {
+            let mut refs = Set256::default();
+            for c in p.configs() {
+                if !refs.insert(c.key_reference) {
+                    self.emit(
+                        ProblemKind::DuplicateKeyReference(c.key_reference),
+                        Some(i),
+                        at,
+                    );
+                }
+            }
+        })
+    }
+
+    /// `pinCodes`: key references unique in the element, every unblocking
+    /// reference a PUK of the package.
+    fn pin_codes(&mut self, pe: &ProfileElement<'a>) -> Result<(), Error> {
+        let (i, at) = (pe.index(), pe.offset());
+        PinCodes::from_element(pe).map(|p| {
+            let mut refs = Set256::default();
+            for c in p.configs() {
+                if !refs.insert(c.key_reference) {
+                    self.emit(
+                        ProblemKind::DuplicateKeyReference(c.key_reference),
+                        Some(i),
+                        at,
+                    );
+                }
+                if let Some(u) = c.unblocking_reference
+                    && !self.pukrefs.contains(u)
+                {
+                    self.emit(ProblemKind::UndefinedPuk(u), Some(i), at);
+                }
+            }
+        })
+    }
+
+    /// `akaParameter`: its algorithm listed in eUICC-Mandatory-services.
+    fn aka_parameter(&mut self, pe: &ProfileElement<'a>) -> Result<(), Error> {
+        let (i, at) = (pe.index(), pe.offset());
+        AkaParameter::from_element(pe).map(|a| {
+            if let AlgoConfiguration::Algo(p) = a.algo_configuration {
+                let need = match p.algorithm_id {
+                    1 => Some(service("milenage")),
+                    2 => Some(service("tuak128").with(service("tuak256"))),
+                    3 => Some(service("usim-test-algorithm")),
+                    _ => None,
+                };
+                if let Some(need) = need
+                    && self.services.0 & need.0 == 0
+                {
+                    let name = p.algorithm_name().unwrap_or("tuak");
+                    let name = if name == "tuak" { "tuak128" } else { name };
+                    self.emit(ProblemKind::ServiceNotDeclared(name), Some(i), at);
+                }
+            }
+        })
+    }
+
+    /// A file system template PE: its template in the GFSTE list; `mf`
+    /// once, with EF.ICCID equal to the header ICCID.
+    fn file_system(&mut self, pe: &ProfileElement<'a>) -> Result<(), Error> {
+        let (i, at, t) = (pe.index(), pe.offset(), pe.pe_type());
+        FileSystem::from_element(pe).map(|fs| {
+            if let Some(h) = &self.header
+                && !h.gfste_list.iter().any(|o| o == fs.template_id)
+            {
+                self.emit(ProblemKind::TemplateNotDeclared, Some(i), at);
+            }
+            if t == PeType::MF {
+                if self.seen_mf {
+                    self.emit(ProblemKind::DuplicateElement(t), Some(i), at);
+                }
+                self.seen_mf = true;
+                let ef = self.pkg.ef_iccid().ok().flatten();
+                let hd = self.header.as_ref().and_then(ProfileHeader::iccid);
+                if let (Some(ef), Some(hd)) = (ef, hd)
+                    && ef != hd
+                {
+                    self.emit(ProblemKind::IccidMismatch, Some(i), at);
+                }
+            }
+        })
+    }
+
+    /// NAA elements need their service; a second `usim` needs
+    /// `multiple-usim`.
+    fn needed_services(&mut self, ty: PeType, i: usize, at: usize) {
         if let Some(s) = needed_service(ty)
-            && !services.contains(service(s))
+            && !self.services.contains(service(s))
         {
-            emit(ProblemKind::ServiceNotDeclared(s), Some(i), at);
+            self.emit(ProblemKind::ServiceNotDeclared(s), Some(i), at);
         }
         if ty == PeType::USIM {
-            usim_count += 1;
-            if usim_count == 2 && !services.contains(service("multiple-usim")) {
-                emit(
+            self.usim_count += 1;
+            if self.usim_count == 2 && !self.services.contains(service("multiple-usim")) {
+                self.emit(
                     ProblemKind::ServiceNotDeclared("multiple-usim"),
                     Some(i),
                     at,
                 );
             }
         }
-        last = Some((ty, i, at));
     }
-    match last {
-        None => emit(ProblemKind::Empty, None, 0),
-        Some((ty, i, at)) if ty != PeType::END => emit(ProblemKind::EndNotLast, Some(i), at),
-        Some(_) => {}
-    }
-    count
 }

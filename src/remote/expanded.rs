@@ -4,6 +4,7 @@
 //! scripting templates `AB` / `AF`.
 
 use core::fmt;
+use core::marker::PhantomData;
 
 use super::Error;
 use crate::apdu::{CommandView, Response, StatusWord};
@@ -125,36 +126,6 @@ const fn script_options() -> Options {
     Options::lenient().allow_indefinite(true)
 }
 
-/// Finds and checks a template at the start of `input`.
-fn template<'a>(
-    input: &'a [u8],
-    definite: Tag,
-    indefinite: Tag,
-) -> Result<(tlv::Tlv<'a>, &'a [u8]), Error> {
-    let (t, rest) = tlv::Tlv::parse_with(input, script_options())?;
-    let ok =
-        (t.tag() == definite && !t.is_indefinite()) || (t.tag() == indefinite && t.is_indefinite());
-    if !ok {
-        return Err(Error::UnexpectedTag {
-            tag: t.tag(),
-            offset: 0,
-        });
-    }
-    Ok((t, rest))
-}
-
-/// Reads an item TLV: definite length only.
-fn item<'a>(next: Option<Result<tlv::Tlv<'a>, tlv::Error>>) -> Option<Result<tlv::Tlv<'a>, Error>> {
-    Some(match next? {
-        Ok(t) if t.is_indefinite() => Err(Error::BadValue {
-            what: "indefinite-length item",
-            offset: t.offset(),
-        }),
-        Ok(t) => Ok(t),
-        Err(e) => Err(e.into()),
-    })
-}
-
 /// A one-octet item value.
 fn one_octet(t: &tlv::Tlv<'_>, what: &'static str) -> Result<u8, Error> {
     match *t.value() {
@@ -163,6 +134,112 @@ fn one_octet(t: &tlv::Tlv<'_>, what: &'static str) -> Result<u8, Error> {
             what,
             offset: t.offset(),
         }),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The script shell, shared by command and response scripts
+
+mod sealed {
+    /// Only this module's two script kinds exist.
+    pub trait Sealed {}
+    impl Sealed for super::CommandKind {}
+    impl Sealed for super::ResponseKind {}
+}
+
+/// One direction of the expanded format (TS 102 226 §5.2): the tags of its
+/// scripting template and how one item TLV of it is read. Implemented by
+/// [`CommandKind`] and [`ResponseKind`] only.
+pub trait ScriptKind: sealed::Sealed {
+    /// The template with a definite length (`AA` / `AB`).
+    const DEFINITE: Tag;
+    /// The template with an indefinite length (`AE` / `AF`).
+    const INDEFINITE: Tag;
+    /// One item of a script of this kind.
+    type Item<'a>;
+    /// Reads one item from its (definite-length) TLV.
+    ///
+    /// # Errors
+    /// [`Error::BadValue`] when a known item has a value this kind rejects.
+    fn item(t: tlv::Tlv<'_>) -> Result<Self::Item<'_>, Error>;
+}
+
+/// A zero-copy view of a scripting template of kind `K`: a
+/// [`CommandScript`] or a [`ResponseScript`].
+#[derive(Debug, Clone, Copy)]
+pub struct ScriptView<'a, K> {
+    tlv: tlv::Tlv<'a>,
+    kind: PhantomData<K>,
+}
+
+impl<'a, K: ScriptKind> ScriptView<'a, K> {
+    /// Parses the template at the start of `input`; returns it and the
+    /// bytes after it (e.g. SCP80 padding).
+    ///
+    /// # Errors
+    /// A malformed TLV, or [`Error::UnexpectedTag`] when the template is
+    /// not `K::DEFINITE` (`AA` / `AB`) with a definite or `K::INDEFINITE`
+    /// (`AE` / `AF`) with an indefinite length.
+    pub fn parse(input: &'a [u8]) -> Result<(Self, &'a [u8]), Error> {
+        let (t, rest) = tlv::Tlv::parse_with(input, script_options())?;
+        let ok = (t.tag() == K::DEFINITE && !t.is_indefinite())
+            || (t.tag() == K::INDEFINITE && t.is_indefinite());
+        if !ok {
+            return Err(Error::UnexpectedTag {
+                tag: t.tag(),
+                offset: 0,
+            });
+        }
+        let view = Self {
+            tlv: t,
+            kind: PhantomData,
+        };
+        Ok((view, rest))
+    }
+
+    /// Definite or indefinite.
+    pub fn coding(&self) -> Coding {
+        if self.tlv.is_indefinite() {
+            Coding::Indefinite
+        } else {
+            Coding::Definite
+        }
+    }
+
+    /// The template TLV.
+    pub const fn tlv(&self) -> tlv::Tlv<'a> {
+        self.tlv
+    }
+
+    /// The items in order.
+    pub fn items(&self) -> Items<'a, K> {
+        Items {
+            reader: self.tlv.children(),
+            kind: PhantomData,
+        }
+    }
+}
+
+/// Iterator over the items of a [`ScriptView`]; an item TLV with an
+/// indefinite length is an error.
+#[derive(Debug, Clone)]
+pub struct Items<'a, K> {
+    reader: Reader<'a>,
+    kind: PhantomData<K>,
+}
+
+impl<'a, K: ScriptKind> Iterator for Items<'a, K> {
+    type Item = Result<K::Item<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        Some(match self.reader.next()? {
+            Ok(t) if t.is_indefinite() => Err(Error::BadValue {
+                what: "indefinite-length item",
+                offset: t.offset(),
+            }),
+            Ok(t) => K::item(t),
+            Err(e) => Err(e.into()),
+        })
     }
 }
 
@@ -181,44 +258,9 @@ fn one_octet(t: &tlv::Tlv<'_>, what: &'static str) -> Result<u8, Error> {
 /// assert_eq!(apdus, [&[0x80, 0xCA, 0x00, 0x85, 0x00][..]]);
 /// # Ok::<(), smsr::remote::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
-pub struct CommandScript<'a> {
-    tlv: tlv::Tlv<'a>,
-}
+pub type CommandScript<'a> = ScriptView<'a, CommandKind>;
 
 impl<'a> CommandScript<'a> {
-    /// Parses the template at the start of `input`; returns it and the
-    /// bytes after it (e.g. SCP80 padding).
-    ///
-    /// # Errors
-    /// A malformed TLV, or [`Error::UnexpectedTag`] when the template is
-    /// not `AA` with a definite or `AE` with an indefinite length.
-    pub fn parse(input: &'a [u8]) -> Result<(Self, &'a [u8]), Error> {
-        let (tlv, rest) = template(input, TAG_COMMAND_SCRIPT, TAG_COMMAND_SCRIPT_INDEFINITE)?;
-        Ok((Self { tlv }, rest))
-    }
-
-    /// Definite or indefinite.
-    pub fn coding(&self) -> Coding {
-        if self.tlv.is_indefinite() {
-            Coding::Indefinite
-        } else {
-            Coding::Definite
-        }
-    }
-
-    /// The template TLV.
-    pub const fn tlv(&self) -> tlv::Tlv<'a> {
-        self.tlv
-    }
-
-    /// The items in order.
-    pub fn items(&self) -> CommandItems<'a> {
-        CommandItems {
-            reader: self.tlv.children(),
-        }
-    }
-
     /// The C-APDUs only (the value of each `22` TLV), in order.
     pub fn c_apdus(&self) -> impl Iterator<Item = Result<&'a [u8], Error>> + 'a {
         self.items().filter_map(|i| match i {
@@ -258,29 +300,28 @@ impl<'a> CommandItem<'a> {
 }
 
 /// Iterator over the items of a [`CommandScript`].
-#[derive(Debug, Clone)]
-pub struct CommandItems<'a> {
-    reader: Reader<'a>,
-}
+pub type CommandItems<'a> = Items<'a, CommandKind>;
 
-impl<'a> Iterator for CommandItems<'a> {
-    type Item = Result<CommandItem<'a>, Error>;
+/// Command scripts (TS 102 226 §5.2.1): templates `AA` / `AE`, items
+/// [`CommandItem`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CommandKind {}
 
-    fn next(&mut self) -> Option<Self::Item> {
-        let t = match item(self.reader.next())? {
-            Ok(t) => t,
-            Err(e) => return Some(Err(e)),
-        };
-        Some(Ok(match t.tag() {
+impl ScriptKind for CommandKind {
+    const DEFINITE: Tag = TAG_COMMAND_SCRIPT;
+    const INDEFINITE: Tag = TAG_COMMAND_SCRIPT_INDEFINITE;
+    type Item<'a> = CommandItem<'a>;
+
+    fn item(t: tlv::Tlv<'_>) -> Result<CommandItem<'_>, Error> {
+        Ok(match t.tag() {
             TAG_C_APDU => CommandItem::CApdu(t.value()),
             TAG_IMMEDIATE_ACTION => CommandItem::ImmediateAction(t.value()),
             TAG_ERROR_ACTION => CommandItem::ErrorAction(t.value()),
-            TAG_SCRIPT_CHAINING => match one_octet(&t, "Script Chaining TLV") {
-                Ok(v) => CommandItem::ScriptChaining(ScriptChaining(v)),
-                Err(e) => return Some(Err(e)),
-            },
+            TAG_SCRIPT_CHAINING => {
+                CommandItem::ScriptChaining(ScriptChaining(one_octet(&t, "Script Chaining TLV")?))
+            }
             _ => CommandItem::Unknown(t),
-        }))
+        })
     }
 }
 
@@ -302,44 +343,9 @@ impl<'a> Iterator for CommandItems<'a> {
 /// assert_eq!(last.sw(), StatusWord::REFERENCED_DATA_NOT_FOUND);
 /// # Ok::<(), smsr::remote::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy)]
-pub struct ResponseScript<'a> {
-    tlv: tlv::Tlv<'a>,
-}
+pub type ResponseScript<'a> = ScriptView<'a, ResponseKind>;
 
 impl<'a> ResponseScript<'a> {
-    /// Parses the template at the start of `input`; returns it and the
-    /// bytes after it.
-    ///
-    /// # Errors
-    /// A malformed TLV, or [`Error::UnexpectedTag`] when the template is
-    /// not `AB` with a definite or `AF` with an indefinite length.
-    pub fn parse(input: &'a [u8]) -> Result<(Self, &'a [u8]), Error> {
-        let (tlv, rest) = template(input, TAG_RESPONSE_SCRIPT, TAG_RESPONSE_SCRIPT_INDEFINITE)?;
-        Ok((Self { tlv }, rest))
-    }
-
-    /// Definite or indefinite.
-    pub fn coding(&self) -> Coding {
-        if self.tlv.is_indefinite() {
-            Coding::Indefinite
-        } else {
-            Coding::Definite
-        }
-    }
-
-    /// The template TLV.
-    pub const fn tlv(&self) -> tlv::Tlv<'a> {
-        self.tlv
-    }
-
-    /// The items in order.
-    pub fn items(&self) -> ResponseItems<'a> {
-        ResponseItems {
-            reader: self.tlv.children(),
-        }
-    }
-
     /// The value of the `80` count TLV, if present.
     ///
     /// # Errors
@@ -395,24 +401,24 @@ pub enum ResponseItem<'a> {
 }
 
 /// Iterator over the items of a [`ResponseScript`].
-#[derive(Debug, Clone)]
-pub struct ResponseItems<'a> {
-    reader: Reader<'a>,
-}
+pub type ResponseItems<'a> = Items<'a, ResponseKind>;
 
-impl<'a> Iterator for ResponseItems<'a> {
-    type Item = Result<ResponseItem<'a>, Error>;
+/// Response scripts (TS 102 226 §5.2.2): templates `AB` / `AF`, items
+/// [`ResponseItem`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResponseKind {}
 
-    fn next(&mut self) -> Option<Self::Item> {
-        let t = match item(self.reader.next())? {
-            Ok(t) => t,
-            Err(e) => return Some(Err(e)),
-        };
+impl ScriptKind for ResponseKind {
+    const DEFINITE: Tag = TAG_RESPONSE_SCRIPT;
+    const INDEFINITE: Tag = TAG_RESPONSE_SCRIPT_INDEFINITE;
+    type Item<'a> = ResponseItem<'a>;
+
+    fn item(t: tlv::Tlv<'_>) -> Result<ResponseItem<'_>, Error> {
         let bad = |what| Error::BadValue {
             what,
             offset: t.offset(),
         };
-        Some(match t.tag() {
+        match t.tag() {
             TAG_EXECUTED_COUNT => match t.value() {
                 v @ [_, ..] if v.len() <= 4 => Ok(ResponseItem::ExecutedCount(
                     v.iter().fold(0u32, |n, &b| (n << 8) | u32::from(b)),
@@ -429,7 +435,7 @@ impl<'a> Iterator for ResponseItems<'a> {
             TAG_SCRIPT_CHAINING => one_octet(&t, "Script Chaining Response TLV")
                 .map(|v| ResponseItem::ScriptChainingResponse(ScriptChainingResponse(v))),
             _ => Ok(ResponseItem::Unknown(t)),
-        })
+        }
     }
 }
 
@@ -482,22 +488,19 @@ impl<E: Encode> Encode for Script<E> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub const fn command_script<E: Encode>(items: E, coding: Coding) -> Script<E> {
-    let tag = match coding {
-        Coding::Definite => TAG_COMMAND_SCRIPT,
-        Coding::Indefinite => TAG_COMMAND_SCRIPT_INDEFINITE,
-    };
-    Script {
-        tag,
-        coding,
-        body: items,
-    }
+    script::<CommandKind, E>(items, coding)
 }
 
 /// A response script (`AB` or `AF`) around `items`.
 pub const fn response_script<E: Encode>(items: E, coding: Coding) -> Script<E> {
+    script::<ResponseKind, E>(items, coding)
+}
+
+/// The template of kind `K` in `coding` around `items`.
+const fn script<K: ScriptKind, E: Encode>(items: E, coding: Coding) -> Script<E> {
     let tag = match coding {
-        Coding::Definite => TAG_RESPONSE_SCRIPT,
-        Coding::Indefinite => TAG_RESPONSE_SCRIPT_INDEFINITE,
+        Coding::Definite => K::DEFINITE,
+        Coding::Indefinite => K::INDEFINITE,
     };
     Script {
         tag,

@@ -22,6 +22,7 @@ use alloc::vec::Vec;
 
 use super::profile::{Isdp, Pol1, life_cycle};
 use crate::apdu::{CommandView, StatusWord};
+use crate::isdr::dgi::Dgi;
 use crate::isdr::{Aid, Eid};
 use crate::tlv::{self, Encode, Tag};
 
@@ -36,17 +37,6 @@ const PROPERTY_FALLBACK: u8 = 0x01;
 /// Bit of the ISD-P properties byte for the emergency profile attribute.
 /// UNCONFIRMED (no public source found); the next free bit is used.
 const PROPERTY_EMERGENCY: u8 = 0x02;
-
-/// DGIs of the ISD-R (SGP.02 §4.1.1; njiwa, whty).
-mod dgi {
-    pub const ENABLE: u16 = 0x3A03;
-    pub const DISABLE: u16 = 0x3A04;
-    pub const SET_FALLBACK: u16 = 0x3A05;
-    pub const CONNECTIVITY: u16 = 0x3A07;
-    pub const CONFIRM_NOTIFICATION: u16 = 0x3A08;
-    /// UNCONFIRMED value (isdr's guess).
-    pub const SET_EMERGENCY: u16 = 0x3A09;
-}
 
 /// Notification types (SGP.02 §4.1.1.11; njiwa `NotificationMessage.Type`).
 pub mod notification_type {
@@ -177,7 +167,7 @@ fn aid_tlv(v: &[u8]) -> Option<Aid> {
 
 /// Splits DGI-formatted data into (tag, value) records (GP §11.11.2.2:
 /// two-octet tag, one-octet length below `FF`, else `FF` + two octets).
-fn dgis(mut data: &[u8]) -> Option<Vec<(u16, &[u8])>> {
+fn dgis(mut data: &[u8]) -> Option<Vec<(Dgi, &[u8])>> {
     let mut out = Vec::new();
     while !data.is_empty() {
         let (&[t0, t1], rest) = data.split_first_chunk::<2>()?;
@@ -189,7 +179,7 @@ fn dgis(mut data: &[u8]) -> Option<Vec<(u16, &[u8])>> {
             (l, r) => (usize::from(*l), r),
         };
         let (value, rest) = rest.split_at_checked(len)?;
-        out.push((u16::from_be_bytes([t0, t1]), value));
+        out.push((Dgi(u16::from_be_bytes([t0, t1])), value));
         data = rest;
     }
     Some(out)
@@ -598,7 +588,10 @@ impl Card {
         };
         let value: &[u8] = value;
         match *tag {
-            dgi::ENABLE | dgi::DISABLE | dgi::SET_FALLBACK | dgi::SET_EMERGENCY => {
+            Dgi::ENABLE_PROFILE
+            | Dgi::DISABLE_PROFILE
+            | Dgi::SET_FALLBACK_ATTRIBUTE
+            | Dgi::SET_EMERGENCY_PROFILE_ATTRIBUTE => {
                 let Some(aid) = aid_tlv(value) else {
                     return Rapdu::sw(StatusWord::INCORRECT_DATA);
                 };
@@ -606,24 +599,24 @@ impl Card {
                     return Rapdu::sw(StatusWord::REFERENCED_DATA_NOT_FOUND);
                 };
                 match *tag {
-                    dgi::ENABLE => self.enable(i),
-                    dgi::DISABLE => self.disable(i),
-                    dgi::SET_FALLBACK => self.set_fallback(i),
+                    Dgi::ENABLE_PROFILE => self.enable(i),
+                    Dgi::DISABLE_PROFILE => self.disable(i),
+                    Dgi::SET_FALLBACK_ATTRIBUTE => self.set_fallback(i),
                     _ => self.set_emergency(i),
                 }
             }
-            dgi::CONFIRM_NOTIFICATION => match value {
+            Dgi::NOTIFICATION_CONFIRMATION => match value {
                 [0x4E, 0x02, a, b] => self.confirm(u16::from_be_bytes([*a, *b]), wants_response),
                 _ => Rapdu::sw(StatusWord::INCORRECT_DATA),
             },
             // UpdateSMSRAddressingParameters travels in DGI 3A07 too, as
             // template A3 (whty UpdateSrAddressParaApduHandler); anything
             // else in 3A07 is connectivity parameters (A0 ..., whty, njiwa).
-            dgi::CONNECTIVITY if value.first() == Some(&0xA3) => {
+            Dgi::CONNECTIVITY_PARAMETERS if value.first() == Some(&0xA3) => {
                 self.smsr_addressing = Some(value.to_vec());
                 Rapdu::ok(Vec::new())
             }
-            dgi::CONNECTIVITY => {
+            Dgi::CONNECTIVITY_PARAMETERS => {
                 self.connectivity = Some(value.to_vec());
                 Rapdu::ok(Vec::new())
             }
@@ -924,7 +917,7 @@ mod tests {
     fn dgi_lengths() {
         let long = [&[0x3A, 0x07, 0xFF, 0x01, 0x00][..], &[0xAB; 256]].concat();
         let r = dgis(&long).unwrap();
-        assert_eq!((r[0].0, r[0].1.len()), (0x3A07, 256));
+        assert_eq!((r[0].0, r[0].1.len()), (Dgi(0x3A07), 256));
         assert!(dgis(&[0x3A, 0x03, 0x05, 0x00]).is_none());
         assert!(dgis(&[0x3A]).is_none());
     }

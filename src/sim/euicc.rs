@@ -71,7 +71,7 @@ pub struct Processed {
     /// Number of PoR segments queued (0: none asked for, or dropped).
     pub por_segments: usize,
     /// An HTTPS administration session the card was asked to open.
-    pub admin_session: Option<super::admin::AdminSessionRequest>,
+    pub admin_session: Option<super::trigger::AdminSessionRequest>,
 }
 
 /// What became of one TP-UD.
@@ -277,13 +277,13 @@ impl Euicc {
 
     fn route(&self, tar: Tar) -> Route {
         let c = &self.config;
-        if tar.0 == c.isd_r_tar.0 {
+        if tar == c.isd_r_tar {
             return Route {
                 target: Some(Target::IsdR),
                 msl: c.isd_r_msl,
             };
         }
-        if tar.0 == c.ecasd_tar.0 {
+        if tar == c.ecasd_tar {
             return Route {
                 target: Some(Target::Ecasd),
                 msl: c.isd_r_msl,
@@ -372,9 +372,9 @@ impl Euicc {
         let payload = unwrapped.payload.to_vec();
         let mut admin_session = None;
         let data = match route.target {
-            Some(Target::IsdR) if super::admin::trigger_tlv(&payload).is_some() => {
-                let req = super::admin::trigger_tlv(&payload)
-                    .and_then(|t| super::admin::trigger(&self.config, t));
+            Some(Target::IsdR) if super::trigger::trigger_tlv(&payload).is_some() => {
+                let req = super::trigger::trigger_tlv(&payload)
+                    .and_then(|t| super::trigger::trigger(&self.config, t));
                 match req {
                     Some(req) => {
                         admin_session = Some(req);
@@ -565,7 +565,7 @@ impl Euicc {
                 spi,
                 kic: scp80::Kic::new(ks.kvn, kic_algorithm),
                 kid: scp80::Kid::new(ks.kvn, key_algorithm(&ks.kid).0),
-                tar: Tar(self.config.isd_r_tar.0),
+                tar: self.config.isd_r_tar,
                 cntr: next,
             };
             let keys = KeySet::new().with_kic(&ks.kic).with_kid(&ks.kid);

@@ -36,8 +36,9 @@ pub mod fleet;
 mod profile;
 mod rng;
 mod script;
+mod trigger;
 
-pub use admin::{AdminProgress, AdminSession, AdminSessionRequest};
+pub use admin::{AdminProgress, AdminSession};
 pub use card::{Card, PendingNotification, Rapdu, SW_POL1, Target, notification_type};
 pub use config::{Codings, EuiccConfig, MinimumSecurityLevel, PskKey, Scp80KeySet};
 pub use error::Error;
@@ -45,3 +46,4 @@ pub use euicc::{Applet, Euicc, Outgoing, OutgoingKind, Processed, Reception, Sna
 pub use faults::{Fault, FaultPlan, FaultRates};
 pub use profile::{Isdp, Pol1, life_cycle};
 pub use rng::SimRng;
+pub use trigger::AdminSessionRequest;

@@ -4,30 +4,57 @@
 use super::Error;
 use crate::tlv::{self, Buffer, Encode};
 
+/// A Data Grouping Identifier: the 2-octet tag of a DGI structure
+/// (GP Card Specification v2.3 §11.11).
+///
+/// An open type: any value is kept as received. The SGP.02 ISD-R / ISD-P
+/// DGIs are named in [`crate::isdr::dgi`] (`Dgi::ENABLE_PROFILE`, …).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Dgi(pub u16);
+
+impl Dgi {
+    /// The two tag octets, most significant first.
+    pub const fn to_be_bytes(self) -> [u8; 2] {
+        self.0.to_be_bytes()
+    }
+}
+
+impl core::fmt::Debug for Dgi {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Dgi({self})")
+    }
+}
+
+impl core::fmt::Display for Dgi {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:04X}", self.0)
+    }
+}
+
 /// A DGI to encode: 2-octet tag, length in 1 octet below 255, else `FF`
 /// followed by 2 octets (GP v2.3 §11.11), then the value.
 ///
 /// ```
-/// use smsr::apdu::gp::Dgi;
+/// use smsr::apdu::gp::{Dgi, DgiRepr};
 /// use smsr::tlv::{self, Encode, Tag};
 /// // ES5.EnableProfile data: DGI 3A03 { 4F <ISD-P AID> } (SGP.02 §4.1.1.2).
 /// let aid = [0xA0, 0x00, 0x00, 0x05, 0x59];
-/// let dgi = Dgi::new(0x3A03, tlv::tlv(Tag::new(0x4F), &aid[..]));
+/// let dgi = DgiRepr::new(Dgi::ENABLE_PROFILE, tlv::tlv(Tag::new(0x4F), &aid[..]));
 /// let mut buf = [0u8; 16];
 /// assert_eq!(dgi.encode_to_slice(&mut buf)?, [0x3A, 0x03, 0x07, 0x4F, 0x05, 0xA0, 0x00, 0x00, 0x05, 0x59]);
 /// # Ok::<(), smsr::tlv::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct Dgi<V> {
+pub struct DgiRepr<V> {
     /// The DGI tag.
-    pub tag: u16,
+    pub tag: Dgi,
     /// The value.
     pub value: V,
 }
 
-impl<V: Encode> Dgi<V> {
+impl<V: Encode> DgiRepr<V> {
     /// DGI `tag` with `value`.
-    pub const fn new(tag: u16, value: V) -> Self {
+    pub const fn new(tag: Dgi, value: V) -> Self {
         Self { tag, value }
     }
 }
@@ -37,7 +64,7 @@ const fn length_len(len: usize) -> usize {
     if len < 0xFF { 1 } else { 3 }
 }
 
-impl<V: Encode> Encode for Dgi<V> {
+impl<V: Encode> Encode for DgiRepr<V> {
     fn encoded_len(&self) -> usize {
         let n = self.value.encoded_len();
         2 + length_len(n) + n
@@ -62,7 +89,7 @@ impl<V: Encode> Encode for Dgi<V> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DgiRef<'a> {
     /// The DGI tag.
-    pub tag: u16,
+    pub tag: Dgi,
     /// The value.
     pub value: &'a [u8],
     /// Offset of the tag in the input.
@@ -109,7 +136,7 @@ impl<'a> DgiReader<'a> {
         };
         let raw = rest.get(..hdr + len).ok_or(bad(start + hdr))?;
         Ok(DgiRef {
-            tag,
+            tag: Dgi(tag),
             value: raw.get(hdr..).unwrap_or_default(),
             offset: start,
             raw,
@@ -146,17 +173,27 @@ mod tests {
     use alloc::vec;
 
     #[test]
+    fn dgi_is_open_and_prints_as_hex() {
+        let d = Dgi(0x3A03);
+        assert_eq!(d.to_be_bytes(), [0x3A, 0x03]);
+        assert_eq!(alloc::format!("{d} {d:?}"), "3A03 Dgi(3A03)");
+        // An unknown DGI is kept as read.
+        let r = DgiReader::new(&[0xAB, 0xCD, 0x00]).next().unwrap().unwrap();
+        assert_eq!(r.tag, Dgi(0xABCD));
+    }
+
+    #[test]
     fn length_forms() {
         // GP v2.3 §11.11: 1 octet for 0..=254, FF + 2 octets from 255.
         let v = vec![0x5Au8; 254];
-        let e = Dgi::new(0x8010, &v[..]).to_vec().unwrap();
+        let e = DgiRepr::new(Dgi(0x8010), &v[..]).to_vec().unwrap();
         assert_eq!(e[..3], [0x80, 0x10, 0xFE]);
         let v = vec![0x5Au8; 255];
-        let e = Dgi::new(0x8010, &v[..]).to_vec().unwrap();
+        let e = DgiRepr::new(Dgi(0x8010), &v[..]).to_vec().unwrap();
         assert_eq!(e[..5], [0x80, 0x10, 0xFF, 0x00, 0xFF]);
         assert_eq!(e.len(), 5 + 255);
         let d = DgiReader::new(&e).next().unwrap().unwrap();
-        assert_eq!((d.tag, d.value.len(), d.offset), (0x8010, 255, 0));
+        assert_eq!((d.tag, d.value.len(), d.offset), (Dgi(0x8010), 255, 0));
     }
 
     #[test]
@@ -166,7 +203,7 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert_eq!(
             (all[1].tag, all[1].value, all[1].offset),
-            (0x0070, &[0x45][..], 5)
+            (Dgi(0x0070), &[0x45][..], 5)
         );
         let mut r = DgiReader::new(&data[..8]);
         assert!(r.next().unwrap().is_ok());

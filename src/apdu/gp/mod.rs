@@ -15,7 +15,7 @@ mod select;
 mod store_data;
 
 pub use delete::Delete;
-pub use dgi::{Dgi, DgiReader, DgiRef};
+pub use dgi::{Dgi, DgiReader, DgiRef, DgiRepr};
 pub use get_data::GetData;
 pub use get_status::{GetStatus, RegistryEntries, RegistryEntry};
 pub use install::{InstallForInstall, InstallForMakeSelectable, InstallForPersonalization};

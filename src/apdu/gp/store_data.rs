@@ -167,7 +167,7 @@ impl core::iter::FusedIterator for StoreDataBlocks<'_> {}
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::apdu::gp::Dgi;
+    use crate::apdu::gp::{Dgi, DgiRepr};
     use crate::tlv::{self, Encode, Tag};
     extern crate alloc;
     use alloc::vec::Vec;
@@ -182,7 +182,7 @@ mod tests {
     #[test]
     fn enable_profile_njiwa() {
         let aid = hex("A0000005591010FFFFFFFF8900001000");
-        let dgi = Dgi::new(0x3A03, tlv::tlv(Tag::new(0x4F), &aid[..]));
+        let dgi = DgiRepr::new(Dgi(0x3A03), tlv::tlv(Tag::new(0x4F), &aid[..]));
         let mut data = [0u8; 32];
         let data = dgi.encode_to_slice(&mut data).unwrap();
         let mut cmds = StoreData::new(StoreDataP1::DGI, data).blocks().unwrap();
