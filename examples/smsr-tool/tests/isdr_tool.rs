@@ -40,6 +40,15 @@ fn fails(args: &[&str]) {
     assert!(e.starts_with("error: "), "{e:?}");
 }
 
+/// A command line clap cannot parse: exit 2, clap's `error: ...` first.
+fn usage_error(args: &[&str]) {
+    let Some(o) = run(args) else { return };
+    assert_eq!(o.status.code(), Some(2), "{args:?}");
+    let e = String::from_utf8(o.stderr).unwrap();
+    assert!(e.starts_with("error: "), "{e:?}");
+    assert!(o.stdout.is_empty());
+}
+
 #[test]
 fn es5_commands_print_apdus() {
     // whty HexTest CreateISDP vector.
@@ -89,7 +98,8 @@ fn es5_commands_print_apdus() {
 
 #[test]
 fn es5_bad_input() {
-    fails(&["es5", "enable"]);
+    // A missing required option and an unknown command are usage errors.
+    usage_error(&["es5", "enable"]);
     fails(&[
         "es5",
         "enable",
@@ -107,7 +117,7 @@ fn es5_bad_input() {
     ]);
     fails(&["es5", "confirm-notification", "--seq", "70000"]);
     fails(&["es5", "parse-notification", "E1"]);
-    fails(&["es5", "frobnicate"]);
+    usage_error(&["es5", "frobnicate"]);
 }
 
 #[test]

@@ -112,12 +112,15 @@ fn config_flags_and_errors() {
         &["sim", "--eid", "89049032123451234512345678901234"][..],
         &["sim", "--kic", "0011"],
         &["sim", "--kvn", "16"],
-        &["sim", "--bogus"],
     ] {
         let o = run(bad, "").unwrap();
         assert_eq!(o.status.code(), Some(1), "{bad:?}");
         assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: "));
     }
+    // An unknown option is a usage error: exit 2.
+    let o = run(&["sim", "--bogus"], "").unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: "));
     let o = run(&["sim"], "zz\n").unwrap();
     assert_eq!(o.status.code(), Some(1));
     let o = run(&["sim", "--drop-por", "1001"], "").unwrap();

@@ -93,15 +93,23 @@ fn bad_input_is_one_line_and_exit_1() {
     assert!(e.contains("at byte offset 6"), "{e}");
     for args in [
         &["tlv", "decode", "XYZ"][..],
-        &["tlv", "decode"][..],
-        &["tlv", "decode", "00", "--bogus"][..],
-        &["tlv"][..],
         &["tlv", "decode", "--file", "/nonexistent/file"][..],
         &["tlv", "decode", "4F81020000"][..],
     ] {
         let o = run(args).unwrap();
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         stderr_line(&o);
+        assert!(o.stdout.is_empty());
+    }
+    // A command line that does not parse is a usage error: exit 2.
+    for args in [
+        &["tlv", "decode"][..],
+        &["tlv", "decode", "00", "--bogus"][..],
+        &["tlv"][..],
+    ] {
+        let o = run(args).unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(!o.stderr.is_empty(), "{args:?}");
         assert!(o.stdout.is_empty());
     }
     // Lenient mode accepts the non-minimal length.
