@@ -36,21 +36,35 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use config::Config;
+use config::{ArgsError, Config};
 use fleet::{Fleet, MoSink};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{Mutex, mpsc};
 
+/// The exit status of a usage error: 2, clap's and the POSIX utilities'
+/// convention.
+const USAGE_ERROR: u8 = 2;
+
+/// `--help` / `--version` on stdout with exit 0; a usage error on stderr
+/// with exit 2.
+fn usage(e: &clap::Error) -> ExitCode {
+    if e.print().is_err() {
+        // The stream is closed: nowhere is left to say anything; the exit
+        // status below still tells what happened.
+    }
+    if e.use_stderr() {
+        ExitCode::from(USAGE_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match Config::from_args(&args) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            print!("{}", config::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
+    let config = match Config::from_args(std::env::args_os()) {
+        Ok(c) => c,
+        Err(ArgsError::Usage(e)) => return usage(&e),
+        Err(ArgsError::Invalid(e)) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
