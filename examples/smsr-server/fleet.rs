@@ -316,41 +316,54 @@ async fn handset(
             };
         }
         if let Some(tp_ud) = tp_ud {
-            shared.stats.sms_in.fetch_add(1, Ordering::Relaxed);
-            let got = card
-                .try_borrow_mut()
-                .map_err(|_| ())
-                .and_then(|mut c| c.receive(&tp_ud, shared.now_ms()).map_err(|_| ()));
-            if let Ok(Reception::Processed(p)) = got {
-                if p.status != PorStatus::OK {
-                    shared.stats.refused.fetch_add(1, Ordering::Relaxed);
-                    if p.status == PorStatus::CNTR_LOW {
-                        shared
-                            .stats
-                            .counter_refusals
-                            .fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                if let Some(req) = p.admin_session {
-                    let (card, msisdn, shared) = (card.clone(), msisdn.clone(), shared.clone());
-                    let wakeup = wakeup.clone();
-                    tokio::task::spawn_local(async move {
-                        if let Err(e) = admin(&card, &msisdn, req, &shared, &wakeup).await {
-                            shared
-                                .stats
-                                .session_failures
-                                .fetch_add(1, Ordering::Relaxed);
-                            tracing::debug!(%msisdn, "card admin session: {e}");
-                        }
-                    });
-                }
-            }
+            receive(&card, &msisdn, &tp_ud, &shared, &wakeup);
         }
         let (h, notified) = shared.flush(&card, &msisdn);
         held = h;
         if notified && retry_at.is_none() {
             retry_at = Some(tokio::time::Instant::now() + NOTIFICATION_RETRY);
         }
+    }
+}
+
+/// One SMS to the card: counts refusals, and starts the HTTPS session a
+/// trigger asks for (on this thread: the card is not `Send`).
+fn receive(
+    card: &Card,
+    msisdn: &str,
+    tp_ud: &[u8],
+    shared: &Rc<Shared>,
+    wakeup: &Rc<tokio::sync::Notify>,
+) {
+    shared.stats.sms_in.fetch_add(1, Ordering::Relaxed);
+    let got = card
+        .try_borrow_mut()
+        .map_err(|_| ())
+        .and_then(|mut c| c.receive(tp_ud, shared.now_ms()).map_err(|_| ()));
+    let Ok(Reception::Processed(p)) = got else {
+        return;
+    };
+    if p.status != PorStatus::OK {
+        shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+        if p.status == PorStatus::CNTR_LOW {
+            shared
+                .stats
+                .counter_refusals
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    if let Some(req) = p.admin_session {
+        let (card, msisdn, shared) = (card.clone(), msisdn.to_owned(), shared.clone());
+        let wakeup = wakeup.clone();
+        tokio::task::spawn_local(async move {
+            if let Err(e) = admin(&card, &msisdn, req, &shared, &wakeup).await {
+                shared
+                    .stats
+                    .session_failures
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%msisdn, "card admin session: {e}");
+            }
+        });
     }
 }
 

@@ -175,6 +175,74 @@ async fn stop_signal() -> Result<(), String> {
     }
 }
 
+/// The members' RegisterEIS bodies and the SMSC address, written to `file`
+/// (atomically: a temporary file renamed) for the tests that start a fleet.
+fn write_fleet_ready(
+    file: &std::path::Path,
+    smsc: std::net::SocketAddr,
+    fleet: &Fleet,
+) -> Result<(), String> {
+    let members: Vec<serde_json::Value> = fleet
+        .members
+        .iter()
+        .map(|m| serde_json::json!({"Eis": m.eis, "Secrets": m.secrets}))
+        .collect();
+    let v = serde_json::json!({"Smsc": smsc.to_string(), "Members": members});
+    let tmp = file.with_extension("tmp");
+    std::fs::write(&tmp, v.to_string())
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// The connection that bound as the SM-SR (the latest `BIND`): where MO
+/// SMS go.
+type BoundLink = Arc<Mutex<Option<OwnedWriteHalf>>>;
+
+/// Forwards the fleet's MO SMS to the bound link (dropped while none is).
+async fn forward_mo(mut mo_rx: mpsc::UnboundedReceiver<ota::MoSms>, link: BoundLink) {
+    while let Some(sms) = mo_rx.recv().await {
+        let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
+        let mut w = link.lock().await;
+        if let Some(out) = w.as_mut()
+            && out.write_all(l.as_bytes()).await.is_err()
+        {
+            *w = None;
+        }
+    }
+}
+
+/// One SMSC link: `BIND` (this connection takes the MO SMS), `STATS` (the
+/// fleet's report) and `MT` lines (an SMS to a member).
+async fn serve_link(
+    tcp: tokio::net::TcpStream,
+    fleet: Arc<Fleet>,
+    inboxes: Arc<HashMap<String, mpsc::UnboundedSender<Vec<u8>>>>,
+    bound_link: BoundLink,
+) {
+    let (r, w) = tcp.into_split();
+    let mut w = Some(w);
+    let mut lines = BufReader::new(r).lines();
+    while let Ok(Some(l)) = lines.next_line().await {
+        let l = l.trim();
+        if l == "BIND" {
+            if let Some(w) = w.take() {
+                *bound_link.lock().await = Some(w);
+            }
+        } else if l == "STATS" {
+            let r = format!("STATS {}\n", fleet.report().await);
+            if let Some(w) = w.as_mut()
+                && w.write_all(r.as_bytes()).await.is_err()
+            {
+                return;
+            }
+        } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(l)
+            && let Some(inbox) = inboxes.get(to)
+        {
+            let _ = inbox.send(tp_ud);
+        }
+    }
+}
+
 /// `--fleet-only`: the simulated fleet behind a TCP SMSC link. Writes the
 /// members' RegisterEIS bodies to the ready file.
 async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), String> {
@@ -182,7 +250,7 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
         .await
         .map_err(|e| format!("SMSC listener {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let (mo_tx, mut mo_rx) = mpsc::unbounded_channel::<ota::MoSms>();
+    let (mo_tx, mo_rx) = mpsc::unbounded_channel::<ota::MoSms>();
     let mo: MoSink = Arc::new(move |sms| {
         let _ = mo_tx.send(sms);
     });
@@ -197,35 +265,14 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
     let inboxes: HashMap<String, mpsc::UnboundedSender<Vec<u8>>> =
         fleet.inboxes.iter().cloned().collect();
     if let Some(f) = &config.ready_file {
-        let members: Vec<serde_json::Value> = fleet
-            .members
-            .iter()
-            .map(|m| serde_json::json!({"Eis": m.eis, "Secrets": m.secrets}))
-            .collect();
-        let v = serde_json::json!({"Smsc": bound.to_string(), "Members": members});
-        let tmp = f.with_extension("tmp");
-        std::fs::write(&tmp, v.to_string())
-            .and_then(|()| std::fs::rename(&tmp, f))
-            .map_err(|e| format!("{}: {e}", f.display()))?;
+        write_fleet_ready(f, bound, &fleet)?;
     }
     println!(
         "simulated fleet of {} eUICCs, SMSC on {bound}",
         fleet.members.len()
     );
-    // MO SMS go to the connection that bound as the SM-SR (the latest).
-    let bound_link: Arc<Mutex<Option<OwnedWriteHalf>>> = Arc::new(Mutex::new(None));
-    let link = bound_link.clone();
-    tokio::spawn(async move {
-        while let Some(sms) = mo_rx.recv().await {
-            let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
-            let mut w = link.lock().await;
-            if let Some(out) = w.as_mut()
-                && out.write_all(l.as_bytes()).await.is_err()
-            {
-                *w = None;
-            }
-        }
-    });
+    let bound_link: BoundLink = Arc::new(Mutex::new(None));
+    tokio::spawn(forward_mo(mo_rx, bound_link.clone()));
     let fleet = Arc::new(fleet);
     let inboxes = Arc::new(inboxes);
     loop {
@@ -236,30 +283,11 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
         let Ok((tcp, _)) = accepted else {
             continue;
         };
-        let (fleet, inboxes, bound_link) = (fleet.clone(), inboxes.clone(), bound_link.clone());
-        tokio::spawn(async move {
-            let (r, w) = tcp.into_split();
-            let mut w = Some(w);
-            let mut lines = BufReader::new(r).lines();
-            while let Ok(Some(l)) = lines.next_line().await {
-                let l = l.trim();
-                if l == "BIND" {
-                    if let Some(w) = w.take() {
-                        *bound_link.lock().await = Some(w);
-                    }
-                } else if l == "STATS" {
-                    let r = format!("STATS {}\n", fleet.report().await);
-                    if let Some(w) = w.as_mut()
-                        && w.write_all(r.as_bytes()).await.is_err()
-                    {
-                        return;
-                    }
-                } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(l)
-                    && let Some(inbox) = inboxes.get(to)
-                {
-                    let _ = inbox.send(tp_ud);
-                }
-            }
-        });
+        tokio::spawn(serve_link(
+            tcp,
+            fleet.clone(),
+            inboxes.clone(),
+            bound_link.clone(),
+        ));
     }
 }
