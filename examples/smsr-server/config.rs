@@ -111,7 +111,7 @@ pub struct Config {
     /// Exit after the demo.
     pub exit: bool,
     /// Fleet size in demo mode.
-    pub fleet: usize,
+    pub fleet: u64,
     /// Run only the simulated fleet (SMSC on this address) against a
     /// separate server.
     pub fleet_only: Option<SocketAddr>,
@@ -229,7 +229,7 @@ pub struct Cli {
     exit: bool,
     /// Fleet size for --demo or --fleet-only [default: 100].
     #[arg(long, value_name = "N")]
-    fleet: Option<usize>,
+    fleet: Option<u64>,
     /// Run only a simulated fleet whose SMSC listens on ADDR.
     #[arg(long = "fleet-only", value_name = "ADDR")]
     fleet_only: Option<SocketAddr>,

@@ -57,7 +57,9 @@ impl Client {
             .await
             .map_err(|e| format!("HTTP handshake: {e}"))?;
         tokio::spawn(async move {
-            let _ = conn.await;
+            if let Err(e) = conn.await {
+                tracing::debug!("operator API connection: {e}");
+            }
         });
         Ok(send)
     }
@@ -84,7 +86,8 @@ impl Client {
             }
             _ => self.connect().await?,
         };
-        let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+        // A request without a body (GET) sends an empty one.
+        let bytes = body.map_or_else(String::new, Value::to_string);
         let req = hyper::Request::builder()
             .method(method)
             .uri(path)

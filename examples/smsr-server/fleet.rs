@@ -224,7 +224,9 @@ fn run(
     }
     local.block_on(&rt, async move {
         while let Some(reply) = report.recv().await {
-            let _ = reply.send(card_report(&cards));
+            if reply.send(card_report(&cards)).is_err() {
+                tracing::debug!("fleet report asked for and abandoned");
+            }
         }
     });
 }
@@ -399,7 +401,8 @@ async fn tls_connect(
         .await
         .map_err(|_| "connect timed out".to_owned())?
         .map_err(|e| format!("connect {addr}: {e}"))?;
-    let _ = tcp.set_nodelay(true);
+    tcp.set_nodelay(true)
+        .map_err(|e| format!("TCP_NODELAY: {e}"))?;
     let mut b = SslContext::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
     b.set_min_proto_version(Some(SslVersion::TLS1_2))
         .map_err(|e| e.to_string())?;
@@ -491,7 +494,11 @@ async fn admin(
         let progress = card
             .try_borrow_mut()
             .map_err(|_| "card busy")?
-            .admin_receive(&mut session, buf.get(..n).unwrap_or_default(), shared.now())
+            .admin_receive(
+                &mut session,
+                buf.get(..n).ok_or("read past the buffer")?,
+                shared.now(),
+            )
             .map_err(|e| e.to_string())?;
         if shared.flush(card, msisdn).1 {
             wakeup.notify_one();
@@ -500,7 +507,10 @@ async fn admin(
             AdminProgress::Continue => {}
             AdminProgress::Ended(_) => {
                 shared.stats.sessions.fetch_add(1, Ordering::Relaxed);
-                let _ = stream.shutdown().await;
+                if let Err(e) = stream.shutdown().await {
+                    // The session is complete; the server may close first.
+                    tracing::debug!(%msisdn, "TLS shutdown after the session: {e}");
+                }
                 return Ok(());
             }
             AdminProgress::ConnectionLost => {

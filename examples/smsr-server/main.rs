@@ -122,7 +122,7 @@ async fn run(config: Config) -> Result<(), String> {
         let mo: MoSink = Arc::new(move |sms| sink.mo(sms));
         let fleet = Fleet::start(
             0,
-            u64::try_from(config.fleet).unwrap_or(0),
+            config.fleet,
             "EUM-DEMO",
             &config.smsr_id,
             mo,
@@ -144,7 +144,13 @@ async fn run(config: Config) -> Result<(), String> {
             for suffix in ["", "-wal", "-shm"] {
                 let mut p = database.clone().into_os_string();
                 p.push(suffix);
-                let _ = std::fs::remove_file(p);
+                match std::fs::remove_file(&p) {
+                    // The -wal and -shm files may be gone already.
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        tracing::warn!("cannot remove {}: {e}", p.to_string_lossy());
+                    }
+                    _ => {}
+                }
             }
         }
         return Ok(());
@@ -237,8 +243,9 @@ async fn serve_link(
             }
         } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(l)
             && let Some(inbox) = inboxes.get(to)
+            && inbox.send(tp_ud).is_err()
         {
-            let _ = inbox.send(tp_ud);
+            tracing::debug!(%to, "MT SMS for a stopped eUICC: dropped");
         }
     }
 }
@@ -252,11 +259,13 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let (mo_tx, mo_rx) = mpsc::unbounded_channel::<ota::MoSms>();
     let mo: MoSink = Arc::new(move |sms| {
-        let _ = mo_tx.send(sms);
+        if mo_tx.send(sms).is_err() {
+            tracing::debug!("MO SMS after the SMSC link stopped: dropped");
+        }
     });
     let fleet = Fleet::start(
         u64::from(config.fleet_first),
-        u64::try_from(config.fleet).unwrap_or(0),
+        config.fleet,
         "EUM-DEMO",
         &config.smsr_id,
         mo,

@@ -52,7 +52,8 @@ impl Running {
     /// Stops accepting connections and gives in-flight operations up to
     /// `grace` to settle (unsettled ones stay queued in the store).
     pub async fn stop(self, grace: Duration) {
-        let _ = self.shutdown.send(true);
+        // Sent even when every listener has already stopped.
+        self.shutdown.send_replace(true);
         let deadline = tokio::time::Instant::now() + grace;
         while tokio::time::Instant::now() < deadline && self.app.engine.active() > 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -163,9 +164,10 @@ pub async fn start(config: Config) -> Result<Running, String> {
     if config.operators.is_empty() {
         tracing::warn!("no operators configured: every API request will be refused (401)");
     }
+    let euiccs = store.count().map_err(|e| format!("inventory count: {e}"))?;
     tracing::info!(
         api = %api_addr, scp81 = %scp81_addr, database = %database.display(),
-        euiccs = store.count().unwrap_or(0), resumed, "SM-SR listening"
+        euiccs, resumed, "SM-SR listening"
     );
     if let Some(f) = &config.ready_file {
         write_ready_file(f, api_addr, scp81_addr, &database)?;
@@ -192,9 +194,12 @@ async fn serve_api(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Re
         let app = app.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| crate::api::handle(app.clone(), req));
-            let _ = http1::Builder::new()
+            if let Err(e) = http1::Builder::new()
                 .serve_connection(TokioIo::new(tcp), service)
-                .await;
+                .await
+            {
+                tracing::debug!("operator API connection: {e}");
+            }
         });
     }
 }

@@ -222,10 +222,11 @@ fn trigger_input(v: &Value) -> Result<TriggerInput, String> {
             let delay: [u8; 3] = parse_hex(req_str(r, "delay")?)?.try_into().map_err(
                 |_| "'retry.delay' must be 3 octets (hh mm ss as coded in the timer value)",
             )?;
-            let report = str_field(r, "report")?
-                .map(parse_hex)
-                .transpose()?
-                .unwrap_or_default();
+            // No failure report given: an empty one.
+            let report = match str_field(r, "report")? {
+                Some(text) => parse_hex(text)?,
+                None => Vec::new(),
+            };
             Some((counter, delay, report))
         }
     };
