@@ -199,7 +199,7 @@ pub struct Cli {
     /// SQLite synchronous=FULL (survives power loss).
     #[arg(long = "power-safe")]
     power_safe: bool,
-    /// SMS gateway: the in-process loopback SMSC [default] or a TCP SMSC
+    /// SMS gateway: the in-process loopback SMSC (the default) or a TCP SMSC
     /// run by `--fleet-only`.
     #[arg(long, value_name = "loopback|tcp:ADDR", value_parser = parse_smsc)]
     smsc: Option<Smsc>,
