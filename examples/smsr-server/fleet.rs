@@ -25,6 +25,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_openssl::SslStream;
+use zeroize::Zeroizing;
 
 use crate::ota::MoSms;
 use crate::store::Secrets;
@@ -412,7 +413,7 @@ async fn tls_connect(
     b.set_cipher_list("PSK-AES128-CBC-SHA256")
         .map_err(|e| e.to_string())?;
     let identity = identity.to_vec();
-    let key = key.to_vec();
+    let key = Zeroizing::new(key.to_vec());
     b.set_psk_client_callback(move |_ssl, _hint, id_out, psk_out| {
         // The identity goes out NUL-terminated.
         let n = identity.len();
@@ -438,6 +439,23 @@ async fn tls_connect(
     Ok(s)
 }
 
+/// The card's PSK for the session `req` asks for (SGP.02 §2.4.4: the key
+/// of the ISD-R named by KVN and key identifier).
+fn session_psk(card: &Card, req: &AdminSessionRequest) -> Result<Zeroizing<Vec<u8>>, String> {
+    let c = card.try_borrow().map_err(|_| "card busy")?;
+    let key = c.psk(req.kvn, req.kid).ok_or("unknown PSK key")?;
+    Ok(Zeroizing::new(key.dangerous_value().to_vec()))
+}
+
+/// The server's next bytes into `buf` (0: it closed the connection).
+async fn read_answer(stream: &mut SslStream<TcpStream>, buf: &mut [u8]) -> Result<usize, String> {
+    match tokio::time::timeout(Duration::from_secs(15), stream.read(buf)).await {
+        Ok(Ok(n)) => Ok(n),
+        Ok(Err(e)) => Err(format!("read: {e}")),
+        Err(_) => Err("server silent".into()),
+    }
+}
+
 /// Runs the HTTPS administration session a trigger asked for.
 async fn admin(
     card: &Card,
@@ -447,13 +465,7 @@ async fn admin(
     wakeup: &tokio::sync::Notify,
 ) -> Result<(), String> {
     let addr = target(&req.connection, shared.fallback);
-    let key = {
-        let c = card.try_borrow().map_err(|_| "card busy")?;
-        c.psk(req.kvn, req.kid)
-            .ok_or("unknown PSK key")?
-            .dangerous_value()
-            .to_vec()
-    };
+    let key = session_psk(card, &req)?;
     let identity = req.psk_identity.clone();
     let mut session = card
         .try_borrow_mut()
@@ -480,11 +492,7 @@ async fn admin(
                 .map_err(|e| format!("write: {e}"))?;
             continue;
         }
-        let n = match tokio::time::timeout(Duration::from_secs(15), stream.read(&mut buf)).await {
-            Ok(Ok(n)) => n,
-            Ok(Err(e)) => return Err(format!("read: {e}")),
-            Err(_) => return Err("server silent".into()),
-        };
+        let n = read_answer(&mut stream, &mut buf).await?;
         if n == 0 {
             if let Ok(mut c) = card.try_borrow_mut() {
                 c.admin_connection_lost(&mut session);
