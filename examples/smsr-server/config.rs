@@ -24,8 +24,9 @@
 //! ```
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use clap::Parser;
 use serde::Deserialize;
 
 /// A role an operator may hold.
@@ -110,7 +111,7 @@ pub struct Config {
     /// Exit after the demo.
     pub exit: bool,
     /// Fleet size in demo mode.
-    pub fleet: usize,
+    pub fleet: u64,
     /// Run only the simulated fleet (SMSC on this address) against a
     /// separate server.
     pub fleet_only: Option<SocketAddr>,
@@ -170,34 +171,86 @@ pub fn demo_operators() -> Vec<Operator> {
     ]
 }
 
-/// Usage text.
-pub const USAGE: &str = "\
-usage: smsr-server [options]
+/// The command line (clap derive). Flags override the config file; a flag
+/// given twice takes its last value.
+#[derive(Debug, Parser)]
+#[command(
+    name = "smsr-server",
+    version,
+    about = "An example SM-SR (GSMA SGP.02) on the smsr crate: operator API, \
+             SQLite inventory, SCP80/SCP81 delivery, simulated fleet demo",
+    args_override_self = true
+)]
+pub struct Cli {
+    /// JSON configuration (see the module docs of config.rs and
+    /// config.example.json); given more than once, applied in order.
+    #[arg(long = "config", value_name = "FILE")]
+    config: Vec<PathBuf>,
+    /// Operator API listen address [default: 127.0.0.1:8080].
+    #[arg(long, value_name = "ADDR")]
+    api: Option<SocketAddr>,
+    /// SCP81 PSK-TLS listen address [default: 127.0.0.1:8443].
+    #[arg(long, value_name = "ADDR")]
+    scp81: Option<SocketAddr>,
+    /// SQLite inventory file [default: smsr-inventory.db; with --demo a
+    /// temporary file].
+    #[arg(long = "db", value_name = "FILE")]
+    database: Option<PathBuf>,
+    /// SQLite synchronous=FULL (survives power loss).
+    #[arg(long = "power-safe")]
+    power_safe: bool,
+    /// SMS gateway: the in-process loopback SMSC (the default) or a TCP SMSC
+    /// run by `--fleet-only`.
+    #[arg(long, value_name = "loopback|tcp:ADDR", value_parser = parse_smsc)]
+    smsc: Option<Smsc>,
+    /// Default validity period of a function [default: 120].
+    #[arg(long = "validity", value_name = "SECONDS")]
+    validity_seconds: Option<u64>,
+    /// Delivery attempts per operation, at least 1 [default: 5].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    attempts: Option<u32>,
+    /// First retry delay, doubled per attempt [default: 200].
+    #[arg(long = "backoff-ms", value_name = "MS")]
+    backoff_ms: Option<u64>,
+    /// One delivery attempt, trigger to last answer [default: 15000].
+    #[arg(long = "session-timeout-ms", value_name = "MS")]
+    session_timeout_ms: Option<u64>,
+    /// eUICCs served at once, at least 1 [default: 64].
+    #[arg(long = "max-parallel", value_name = "N", value_parser = at_least_one)]
+    max_parallel: Option<usize>,
+    /// How long an API call waits before answering 202 [default: 30000].
+    #[arg(long = "wait-ms", value_name = "MS")]
+    wait_ms: Option<u64>,
+    /// Temporary database, simulated fleet, scripted lifecycle.
+    #[arg(long)]
+    demo: bool,
+    /// With --demo: exit after the lifecycle.
+    #[arg(long, requires = "demo")]
+    exit: bool,
+    /// Fleet size for --demo or --fleet-only [default: 100].
+    #[arg(long, value_name = "N")]
+    fleet: Option<u64>,
+    /// Run only a simulated fleet whose SMSC listens on ADDR.
+    #[arg(long = "fleet-only", value_name = "ADDR")]
+    fleet_only: Option<SocketAddr>,
+    /// First EID index of a --fleet-only fleet [default: 0].
+    #[arg(long = "fleet-first", value_name = "N")]
+    fleet_first: Option<u32>,
+    /// Write the bound addresses as JSON once listening.
+    #[arg(long = "ready-file", value_name = "FILE")]
+    ready_file: Option<PathBuf>,
+}
 
-  --config FILE          JSON configuration (see the module docs of config.rs)
-  --api ADDR             operator API listen address (default 127.0.0.1:8080)
-  --scp81 ADDR           SCP81 PSK-TLS listen address (default 127.0.0.1:8443)
-  --db FILE              SQLite inventory file (default smsr-inventory.db;
-                         with --demo a temporary file)
-  --power-safe           SQLite synchronous=FULL (survives power loss)
-  --smsc loopback|tcp:ADDR
-                         SMS gateway: in-process loopback SMSC (default) or a
-                         TCP SMSC run by `--fleet-only`
-  --validity SECONDS     default validity period of a function (default 120)
-  --attempts N           delivery attempts per operation (default 5)
-  --backoff-ms MS        first retry delay, doubled per attempt (default 200)
-  --session-timeout-ms MS
-                         one delivery attempt, trigger to last answer (default 15000)
-  --max-parallel N       eUICCs served at once (default 64)
-  --wait-ms MS           how long an API call waits before answering 202 (default 30000)
-  --demo                 temporary database, simulated fleet, scripted lifecycle
-  --exit                 with --demo: exit after the lifecycle
-  --fleet N              fleet size for --demo (default 100)
-  --fleet-only ADDR      run only a simulated fleet whose SMSC listens on ADDR
-  --fleet-first N        first EID index of a --fleet-only fleet (default 0)
-  --ready-file FILE      write the bound addresses as JSON once listening
-  -h, --help             this text
-";
+/// Why the command line gave no configuration.
+#[derive(Debug)]
+pub enum ArgsError {
+    /// clap's answer: `--help` / `--version` (exit 0) or a usage error
+    /// (exit 2); it prints itself.
+    Usage(clap::Error),
+    /// A config file that cannot be read or parsed, or settings that do not
+    /// go together (exit 1).
+    Invalid(String),
+}
 
 impl Config {
     /// Defaults.
@@ -226,68 +279,65 @@ impl Config {
         }
     }
 
-    /// Parses the command line (without the program name).
+    /// Parses the command line (program name first): defaults, then each
+    /// `--config` file, then the flags.
     ///
     /// # Errors
-    /// A message for a bad flag, value or config file; `Ok(None)` for
-    /// `--help`.
-    pub fn from_args(args: &[String]) -> Result<Option<Self>, String> {
+    /// [`ArgsError::Usage`] for `--help`, `--version` and a command line
+    /// that does not parse; [`ArgsError::Invalid`] for a bad config file
+    /// or settings that do not go together.
+    pub fn from_args<I, T>(args: I) -> Result<Self, ArgsError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let cli = Cli::try_parse_from(args).map_err(ArgsError::Usage)?;
+        Self::from_cli(cli).map_err(ArgsError::Invalid)
+    }
+
+    /// The configuration a parsed command line describes.
+    fn from_cli(cli: Cli) -> Result<Self, String> {
         let mut c = Self::defaults();
-        // The config file first, so that flags override it.
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            if a == "--config" {
-                let path = it.next().ok_or("--config needs a file")?;
-                c.apply_file(path)?;
-            }
+        for path in &cli.config {
+            c.apply_file(path)?;
         }
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let mut val = |name: &str| {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| format!("{name} needs a value"))
-            };
-            match a.as_str() {
-                "-h" | "--help" => return Ok(None),
-                "--config" => {
-                    val("--config")?;
-                }
-                "--api" => c.api = parse(&val(a)?, a)?,
-                "--scp81" => c.scp81 = parse(&val(a)?, a)?,
-                "--db" => c.database = Some(PathBuf::from(val(a)?)),
-                "--power-safe" => c.power_safe = true,
-                "--smsc" => c.smsc = parse_smsc(&val(a)?)?,
-                "--validity" => c.validity_seconds = parse(&val(a)?, a)?,
-                "--attempts" => c.attempts = parse(&val(a)?, a)?,
-                "--backoff-ms" => c.backoff_ms = parse(&val(a)?, a)?,
-                "--session-timeout-ms" => c.session_timeout_ms = parse(&val(a)?, a)?,
-                "--max-parallel" => c.max_parallel = parse(&val(a)?, a)?,
-                "--wait-ms" => c.wait_ms = parse(&val(a)?, a)?,
-                "--demo" => c.demo = true,
-                "--exit" => c.exit = true,
-                "--fleet" => c.fleet = parse(&val(a)?, a)?,
-                "--fleet-only" => c.fleet_only = Some(parse(&val(a)?, a)?),
-                "--fleet-first" => c.fleet_first = parse(&val(a)?, a)?,
-                "--ready-file" => c.ready_file = Some(PathBuf::from(val(a)?)),
-                other => return Err(format!("unknown option '{other}' (try --help)")),
-            }
+        macro_rules! flag {
+            ($($field:ident),*) => { $( if let Some(v) = cli.$field { c.$field = v; } )* };
         }
-        if c.exit && !c.demo {
-            return Err("--exit only goes with --demo".into());
+        flag!(
+            api,
+            scp81,
+            smsc,
+            validity_seconds,
+            attempts,
+            backoff_ms,
+            session_timeout_ms,
+            max_parallel,
+            wait_ms,
+            fleet,
+            fleet_first
+        );
+        if cli.database.is_some() {
+            c.database = cli.database;
         }
+        c.power_safe |= cli.power_safe;
+        c.demo = cli.demo;
+        c.exit = cli.exit;
+        c.fleet_only = cli.fleet_only;
+        c.ready_file = cli.ready_file;
         if c.max_parallel == 0 || c.attempts == 0 {
-            return Err("--max-parallel and --attempts must be at least 1".into());
+            return Err("MaxParallel and Attempts must be at least 1".into());
         }
         if c.demo && c.operators.is_empty() {
             c.operators = demo_operators();
         }
-        Ok(Some(c))
+        Ok(c)
     }
 
-    fn apply_file(&mut self, path: &str) -> Result<(), String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-        let f: FileConfig = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+    fn apply_file(&mut self, path: &Path) -> Result<(), String> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        let f: FileConfig = serde_json::from_str(&text).map_err(|e| format!("{shown}: {e}"))?;
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(v) = f.$field { self.$field = v; } )* };
         }
@@ -317,20 +367,26 @@ impl Config {
     }
 }
 
-fn parse<T: core::str::FromStr>(v: &str, flag: &str) -> Result<T, String>
-where
-    T::Err: core::fmt::Display,
-{
-    v.parse().map_err(|e| format!("{flag} {v}: {e}"))
-}
-
+/// `loopback` or `tcp:ADDR` (the `--smsc` flag and the `Smsc` file key).
 fn parse_smsc(v: &str) -> Result<Smsc, String> {
     if v == "loopback" {
         return Ok(Smsc::Loopback);
     }
     match v.strip_prefix("tcp:") {
-        Some(addr) => Ok(Smsc::Tcp(parse(addr, "--smsc")?)),
-        None => Err(format!("--smsc {v}: expected 'loopback' or 'tcp:ADDR'")),
+        Some(addr) => addr
+            .parse()
+            .map(Smsc::Tcp)
+            .map_err(|e| format!("Smsc {v}: {e}")),
+        None => Err(format!("Smsc {v}: expected 'loopback' or 'tcp:ADDR'")),
+    }
+}
+
+/// A count of at least 1.
+fn at_least_one(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -338,16 +394,22 @@ fn parse_smsc(v: &str) -> Result<Smsc, String> {
 mod tests {
     use super::*;
 
-    fn args(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| (*s).to_owned()).collect()
+    fn parse(a: &[&str]) -> Result<Config, ArgsError> {
+        Config::from_args(core::iter::once("smsr-server").chain(a.iter().copied()))
+    }
+
+    /// The exit status clap gives a rejected command line.
+    fn usage_code(a: &[&str]) -> i32 {
+        match parse(a) {
+            Err(ArgsError::Usage(e)) => e.exit_code(),
+            other => panic!("{a:?}: {other:?}"),
+        }
     }
 
     #[test]
     fn the_example_file_parses() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.json");
-        let c = Config::from_args(&args(&["--config", path]))
-            .unwrap()
-            .unwrap();
+        let c = parse(&["--config", path]).unwrap();
         assert_eq!(c.operators.len(), 2);
         assert!(c.power_safe);
         assert_eq!(c.api.port(), 8080);
@@ -362,24 +424,60 @@ mod tests {
         )
         .unwrap();
         let p = dir.to_str().unwrap();
-        let c = Config::from_args(&args(&["--config", p, "--api", "127.0.0.1:9001"]))
-            .unwrap()
-            .unwrap();
+        let c = parse(&["--config", p, "--api", "127.0.0.1:9001"]).unwrap();
         assert_eq!(c.api.port(), 9001);
         assert_eq!(c.attempts, 7);
         assert_eq!(c.operators.len(), 1);
-        assert!(Config::from_args(&args(&["--bogus"])).is_err());
-        assert!(Config::from_args(&args(&["--exit"])).is_err());
-        assert!(Config::from_args(&args(&["--help"])).unwrap().is_none());
+        // Flags win wherever they stand, and the last of a repeated flag.
+        let c = parse(&["--api", "127.0.0.1:9001", "--config", p]).unwrap();
+        assert_eq!(c.api.port(), 9001);
+        let c = parse(&["--attempts", "2", "--attempts", "3"]).unwrap();
+        assert_eq!(c.attempts, 3);
+        assert!(parse(&["--bogus"]).is_err());
+        assert!(parse(&["--exit"]).is_err());
+        assert!(matches!(
+            parse(&["--help"]),
+            Err(ArgsError::Usage(e)) if e.kind() == clap::error::ErrorKind::DisplayHelp
+        ));
         assert_eq!(
-            Config::from_args(&args(&["--smsc", "tcp:127.0.0.1:1"]))
-                .unwrap()
-                .unwrap()
-                .smsc,
+            parse(&["--smsc", "tcp:127.0.0.1:1"]).unwrap().smsc,
             Smsc::Tcp("127.0.0.1:1".parse().unwrap())
         );
         std::fs::write(&dir, r#"{"Nope":1}"#).unwrap();
-        assert!(Config::from_args(&args(&["--config", p])).is_err());
+        assert!(matches!(
+            parse(&["--config", p]),
+            Err(ArgsError::Invalid(e)) if e.contains("Nope")
+        ));
+        std::fs::write(&dir, r#"{"MaxParallel":0}"#).unwrap();
+        assert!(matches!(
+            parse(&["--config", p]),
+            Err(ArgsError::Invalid(_))
+        ));
         std::fs::remove_file(&dir).unwrap();
+    }
+
+    #[test]
+    fn help_exits_0_and_usage_errors_exit_2() {
+        assert_eq!(usage_code(&["--help"]), 0);
+        assert_eq!(usage_code(&["-h"]), 0);
+        assert_eq!(usage_code(&["--version"]), 0);
+        for bad in [
+            &["--bogus"][..],
+            &["--exit"],
+            &["--api"],
+            &["--api", "nowhere"],
+            &["--attempts", "0"],
+            &["--max-parallel", "0"],
+            &["--smsc", "udp:1.2.3.4:5"],
+            &["extra"],
+        ] {
+            assert_eq!(usage_code(bad), 2, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
     }
 }

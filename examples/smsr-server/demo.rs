@@ -57,7 +57,9 @@ impl Client {
             .await
             .map_err(|e| format!("HTTP handshake: {e}"))?;
         tokio::spawn(async move {
-            let _ = conn.await;
+            if let Err(e) = conn.await {
+                tracing::debug!("operator API connection: {e}");
+            }
         });
         Ok(send)
     }
@@ -84,7 +86,8 @@ impl Client {
             }
             _ => self.connect().await?,
         };
-        let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+        // A request without a body (GET) sends an empty one.
+        let bytes = body.map_or_else(String::new, Value::to_string);
         let req = hyper::Request::builder()
             .method(method)
             .uri(path)
@@ -239,26 +242,25 @@ async fn wait_batch(c: &Client, id: i64, label: &str, start: Instant) -> Result<
     loop {
         tokio::time::sleep(Duration::from_millis(20)).await;
         let (_, p) = c.call("GET", &format!("/batch/{id}"), None).await?;
-        let g = |k: &str| p.get(k).and_then(Value::as_u64).unwrap_or(0);
-        if g("Pending") != 0 && shown.elapsed() < Duration::from_millis(500) {
+        let g = |k: &str| count(&p, &format!("/{k}"));
+        let (total, pending) = (g("Total")?, g("Pending")?);
+        if pending != 0 && shown.elapsed() < Duration::from_millis(500) {
             continue;
         }
         shown = Instant::now();
         println!(
-            "  {label}: {}/{} settled ({} succeeded, {} failed, {} expired, {} refused)",
-            g("Total").saturating_sub(g("Pending")),
-            g("Total"),
-            g("Succeeded"),
-            g("Failed"),
-            g("Expired"),
-            g("Refused")
+            "  {label}: {}/{total} settled ({} succeeded, {} failed, {} expired, {} refused)",
+            total.saturating_sub(pending),
+            g("Succeeded")?,
+            g("Failed")?,
+            g("Expired")?,
+            g("Refused")?
         );
-        if g("Pending") == 0 {
+        if pending == 0 {
             let dt = start.elapsed().as_secs_f64();
             println!(
-                "  {label}: {} operations in {dt:.2} s ({:.0}/s, each a trigger SMS and a PSK-TLS session)",
-                g("Total"),
-                g("Total") as f64 / dt.max(1e-9)
+                "  {label}: {total} operations in {dt:.2} s ({:.0}/s, each a trigger SMS and a PSK-TLS session)",
+                total as f64 / dt.max(1e-9)
             );
             return Ok(p);
         }
@@ -268,48 +270,91 @@ async fn wait_batch(c: &Client, id: i64, label: &str, start: Instant) -> Result<
     }
 }
 
-/// Runs the scripted lifecycle.
-///
-/// # Errors
-/// The first step that did not go as scripted.
-pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
-    let t0 = Instant::now();
-    let n = fleet.members.len();
-    let eum = Arc::new(Client::new(api, "eum-demo-token"));
-    let a = Arc::new(Client::new(api, "mno-a-token"));
-    let b = Arc::new(Client::new(api, "mno-b-token"));
-    let width = 16.min(n.max(1));
-    let eids: Vec<String> = fleet.members.iter().map(|m| m.eid.to_string()).collect();
-    let msisdns: Vec<String> = fleet.members.iter().map(|m| m.msisdn.clone()).collect();
+/// A count in a JSON answer; a missing one is an error, not a zero.
+fn count(v: &Value, pointer: &str) -> Result<u64, String> {
+    v.pointer(pointer)
+        .and_then(Value::as_u64)
+        .ok_or_else(|| format!("no count {pointer} in {v}"))
+}
 
-    println!("[1/6] EUM registers {n} eUICCs (ES1.RegisterEIS)");
-    for m in &fleet.members {
-        eum.ok(
-            "/es1/RegisterEIS",
-            json!({"Eis": m.eis, "Secrets": m.secrets}),
-        )
-        .await?;
+/// `width` clients presenting `token`, shared by the parallel workers.
+fn pool(api: SocketAddr, token: &str, width: usize) -> Arc<Vec<Arc<Client>>> {
+    Arc::new(
+        (0..width)
+            .map(|_| Arc::new(Client::new(api, token)))
+            .collect(),
+    )
+}
+
+/// The client of worker item `i`.
+fn client_for(pool: &[Arc<Client>], i: usize) -> Result<Arc<Client>, String> {
+    pool.get(i % pool.len().max(1))
+        .cloned()
+        .ok_or_else(|| "no client".to_owned())
+}
+
+/// The demo's actors and the fleet's identities.
+struct Demo {
+    api: SocketAddr,
+    n: usize,
+    eum: Client,
+    a: Client,
+    b: Client,
+    width: usize,
+    eids: Vec<String>,
+    msisdns: Vec<String>,
+}
+
+impl Demo {
+    fn new(api: SocketAddr, fleet: &Fleet) -> Self {
+        let n = fleet.members.len();
+        Self {
+            api,
+            n,
+            eum: Client::new(api, "eum-demo-token"),
+            a: Client::new(api, "mno-a-token"),
+            b: Client::new(api, "mno-b-token"),
+            width: 16.min(n.max(1)),
+            eids: fleet.members.iter().map(|m| m.eid.to_string()).collect(),
+            msisdns: fleet.members.iter().map(|m| m.msisdn.clone()).collect(),
+        }
     }
 
-    println!(
-        "[2/6] MNO-A: CreateISDP, SendData, ProfileDownloadCompleted, EnableProfile, SetFallbackAttribute on every eUICC"
-    );
-    let work: Vec<(usize, String, String)> = eids
-        .iter()
-        .zip(&msisdns)
-        .enumerate()
-        .map(|(i, (e, m))| (i, e.clone(), m.clone()))
-        .collect();
-    let pool: Vec<Arc<Client>> = (0..width)
-        .map(|_| Arc::new(Client::new(api, "mno-a-token")))
-        .collect();
-    let pool = Arc::new(pool);
-    parallel(work.clone(), width, {
-        let pool = pool.clone();
-        move |(i, eid, msisdn)| {
-            let c = pool.get(i % pool.len().max(1)).cloned();
+    /// (index, EID, MSISDN) of every member: the parallel steps' work.
+    fn work(&self) -> Vec<(usize, String, String)> {
+        self.eids
+            .iter()
+            .zip(&self.msisdns)
+            .enumerate()
+            .map(|(i, (e, m))| (i, e.clone(), m.clone()))
+            .collect()
+    }
+
+    /// Step 1: ES1.RegisterEIS for every eUICC.
+    async fn register(&self, fleet: &Fleet) -> Result<(), String> {
+        println!("[1/6] EUM registers {} eUICCs (ES1.RegisterEIS)", self.n);
+        for m in &fleet.members {
+            self.eum
+                .ok(
+                    "/es1/RegisterEIS",
+                    json!({"Eis": m.eis, "Secrets": m.secrets}),
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Step 2: MNO-A installs, enables and marks fall-back its profile on
+    /// every eUICC.
+    async fn mno_a_profiles(&self, t0: Instant) -> Result<(), String> {
+        println!(
+            "[2/6] MNO-A: CreateISDP, SendData, ProfileDownloadCompleted, EnableProfile, SetFallbackAttribute on every eUICC"
+        );
+        let pool = pool(self.api, "mno-a-token", self.width);
+        parallel(self.work(), self.width, move |(i, eid, msisdn)| {
+            let c = client_for(&pool, i);
             async move {
-                let c = c.ok_or("no client")?;
+                let c = c?;
                 let ic = iccid(1, i);
                 install(&c, &eid, &ic, &msisdn).await?;
                 c.ok("/es4/EnableProfile", json!({"Eid": eid, "Iccid": ic}))
@@ -321,91 +366,106 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
                 .await?;
                 Ok(())
             }
-        }
-    })
-    .await?;
-    println!("  done in {:.1} s", t0.elapsed().as_secs_f64());
+        })
+        .await?;
+        println!("  done in {:.1} s", t0.elapsed().as_secs_f64());
+        Ok(())
+    }
 
-    println!(
-        "[3/6] MNO-B: CreateISDP, SendData, ProfileDownloadCompleted on every eUICC, then a batch EnableProfile"
-    );
-    let pool_b: Arc<Vec<Arc<Client>>> = Arc::new(
-        (0..width)
-            .map(|_| Arc::new(Client::new(api, "mno-b-token")))
-            .collect(),
-    );
-    parallel(work.clone(), width, {
-        let pool = pool_b.clone();
-        move |(i, eid, msisdn)| {
-            let c = pool.get(i % pool.len().max(1)).cloned();
+    /// Step 3: MNO-B installs its profile everywhere, then enables it with
+    /// one fleet-wide batch.
+    async fn mno_b_profiles(&self) -> Result<(), String> {
+        println!(
+            "[3/6] MNO-B: CreateISDP, SendData, ProfileDownloadCompleted on every eUICC, then a batch EnableProfile"
+        );
+        let pool = pool(self.api, "mno-b-token", self.width);
+        parallel(self.work(), self.width, move |(i, eid, msisdn)| {
+            let c = client_for(&pool, i);
             async move {
-                let c = c.ok_or("no client")?;
+                let c = c?;
                 install(&c, &eid, &iccid(2, i), &msisdn).await?;
                 Ok(())
             }
+        })
+        .await?;
+        let t = Instant::now();
+        let (s, v) = self
+            .b
+            .call(
+                "POST",
+                "/batch/EnableProfile",
+                Some(&json!({"Filter": {"PlatformType": "smsr-sim"}, "IccidPrefix": "893102"})),
+            )
+            .await?;
+        let id = v
+            .get("BatchId")
+            .and_then(Value::as_i64)
+            .ok_or(format!("batch EnableProfile: HTTP {s} {v}"))?;
+        let p = wait_batch(&self.b, id, "batch EnableProfile", t).await?;
+        if p.get("Succeeded").and_then(Value::as_u64) != Some(self.n as u64) {
+            return Err(format!("batch EnableProfile: {p}"));
         }
-    })
-    .await?;
-    let t = Instant::now();
-    let (s, v) = b
-        .call(
-            "POST",
-            "/batch/EnableProfile",
-            Some(&json!({"Filter": {"PlatformType": "smsr-sim"}, "IccidPrefix": "893102"})),
-        )
-        .await?;
-    let id = v
-        .get("BatchId")
-        .and_then(Value::as_i64)
-        .ok_or(format!("batch EnableProfile: HTTP {s} {v}"))?;
-    let p = wait_batch(&b, id, "batch EnableProfile", t).await?;
-    if p.get("Succeeded").and_then(Value::as_u64) != Some(n as u64) {
-        return Err(format!("batch EnableProfile: {p}"));
+        Ok(())
     }
 
-    let quarter: Vec<(usize, &String)> = eids.iter().enumerate().step_by(4).collect();
-    println!(
-        "[4/6] MNO-B: DisableProfile on {} eUICCs (fall-back to MNO-A), UpdatePolicyRules, batch AuditEIS, DeleteProfile",
-        quarter.len()
-    );
-    for &(i, eid) in &quarter {
-        b.ok(
-            "/es4/DisableProfile",
-            json!({"Eid": eid, "Iccid": iccid(2, i)}),
-        )
-        .await?;
-    }
-    for (i, eid) in eids.iter().enumerate().skip(1).step_by(4) {
-        b.ok(
-            "/es4/UpdatePolicyRules",
-            json!({"Eid": eid, "Iccid": iccid(2, i),
-                   "Pol2": [{"Action": "DELETE", "Qualification": "Not-Allowed"}]}),
-        )
-        .await?;
-    }
-    let t = Instant::now();
-    let (_, v) = a
-        .call(
-            "POST",
-            "/batch/AuditEIS",
-            Some(&json!({"Filter": {"Eum-Id": "EUM-DEMO"}})),
-        )
-        .await?;
-    let id = v
-        .get("BatchId")
-        .and_then(Value::as_i64)
-        .ok_or(format!("batch AuditEIS: {v}"))?;
-    wait_batch(&a, id, "batch AuditEIS", t).await?;
-    for &(i, eid) in &quarter {
-        b.ok(
-            "/es4/DeleteProfile",
-            json!({"Eid": eid, "Iccid": iccid(2, i)}),
-        )
-        .await?;
+    /// Step 4: MNO-B disables a quarter (fall-back to MNO-A), sets POL2 on
+    /// another quarter, audits the fleet and deletes the disabled ones.
+    async fn mno_b_changes(&self) -> Result<(), String> {
+        let quarter: Vec<(usize, &String)> = self.eids.iter().enumerate().step_by(4).collect();
+        println!(
+            "[4/6] MNO-B: DisableProfile on {} eUICCs (fall-back to MNO-A), UpdatePolicyRules, batch AuditEIS, DeleteProfile",
+            quarter.len()
+        );
+        for &(i, eid) in &quarter {
+            self.b
+                .ok(
+                    "/es4/DisableProfile",
+                    json!({"Eid": eid, "Iccid": iccid(2, i)}),
+                )
+                .await?;
+        }
+        for (i, eid) in self.eids.iter().enumerate().skip(1).step_by(4) {
+            self.b
+                .ok(
+                    "/es4/UpdatePolicyRules",
+                    json!({"Eid": eid, "Iccid": iccid(2, i),
+                           "Pol2": [{"Action": "DELETE", "Qualification": "Not-Allowed"}]}),
+                )
+                .await?;
+        }
+        let t = Instant::now();
+        let (_, v) = self
+            .a
+            .call(
+                "POST",
+                "/batch/AuditEIS",
+                Some(&json!({"Filter": {"Eum-Id": "EUM-DEMO"}})),
+            )
+            .await?;
+        let id = v
+            .get("BatchId")
+            .and_then(Value::as_i64)
+            .ok_or(format!("batch AuditEIS: {v}"))?;
+        wait_batch(&self.a, id, "batch AuditEIS", t).await?;
+        for &(i, eid) in &quarter {
+            self.b
+                .ok(
+                    "/es4/DeleteProfile",
+                    json!({"Eid": eid, "Iccid": iccid(2, i)}),
+                )
+                .await?;
+        }
+        Ok(())
     }
 
-    println!("[5/6] checks: visibility, authorisation, POL2");
-    if let Some(eid) = eids.get(1) {
+    /// Step 5: visibility of another MNO's profile, authorisation, the
+    /// delete rules and POL2 on the second eUICC.
+    async fn checks(&self) -> Result<(), String> {
+        println!("[5/6] checks: visibility, authorisation, POL2");
+        let Some(eid) = self.eids.get(1) else {
+            return Ok(());
+        };
+        let b = &self.b;
         let v = b.ok("/es4/GetEIS", json!({"Eid": eid})).await?;
         let foreign = v
             .pointer("/Eis/ProfileInfo")
@@ -429,8 +489,7 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
         println!("  MNO-B disabling MNO-A's profile: HTTP {s} (refused)");
         let show = |v: &Value| {
             v.pointer("/FunctionExecutionStatus/StatusCodeData")
-                .map(Value::to_string)
-                .unwrap_or_default()
+                .map_or_else(|| "(no StatusCodeData)".to_owned(), Value::to_string)
         };
         let delete = json!({"Eid": eid, "Iccid": iccid(2, 1)});
         let (s, v) = b.call("POST", "/es4/DeleteProfile", Some(&delete)).await?;
@@ -441,95 +500,102 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
             "  deleting it once disabled, under POL2 DELETE Not-Allowed: HTTP {s} {}",
             show(&v)
         );
-        let bad = Client::new(api, "wrong-token");
+        let bad = Client::new(self.api, "wrong-token");
         let (s, _) = bad
             .call("POST", "/es4/GetEIS", Some(&json!({"Eid": eid})))
             .await?;
         println!("  a request with an unknown token: HTTP {s}");
+        Ok(())
     }
 
-    println!("[6/6] fleet summary");
-    let card = fleet.report().await;
-    let mut states: BTreeMap<String, u64> = BTreeMap::new();
-    let mut mismatched = 0u64;
-    for (eid, msisdn) in eids.iter().zip(&msisdns) {
-        let v = a.ok("/es4/GetEIS", json!({"Eid": eid})).await?;
-        if !matches_card(&v, card.pointer(&format!("/Cards/{msisdn}/Profiles"))) {
-            mismatched += 1;
+    /// Step 6: the profile states over the fleet, each EIS against its
+    /// card, and the server's and the cards' counters.
+    async fn summary(&self, fleet: &Fleet) -> Result<(), String> {
+        println!("[6/6] fleet summary");
+        let card = fleet.report().await;
+        let mismatched = self.print_states(&card).await?;
+        println!(
+            "  {} of {} EIS agree with their card (ISD-P AIDs, states, fall-back)",
+            self.n as u64 - mismatched,
+            self.n
+        );
+        if mismatched > 0 {
+            return Err(format!("{mismatched} EIS disagree with their card"));
         }
-        for p in v
-            .pointer("/Eis/ProfileInfo")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let key = format!(
-                "{} {}{}",
-                p.get("Mno-id").and_then(Value::as_str).unwrap_or("?"),
-                p.get("State").and_then(Value::as_str).unwrap_or("?"),
-                if p.get("FallbackAttribute").and_then(Value::as_bool) == Some(true) {
-                    " (fall-back)"
-                } else {
-                    ""
-                }
+        let (_, stats) = self.a.call("GET", "/stats", None).await?;
+        println!(
+            "  {} eUICCs, {} operations settled ({} succeeded), {} SCP81 sessions, {} SMS out, {} SMS in, {} notifications",
+            count(&stats, "/Euiccs")?,
+            count(&stats, "/Engine/Settled")?,
+            count(&stats, "/Engine/Succeeded")?,
+            count(&stats, "/Engine/Scp81Sessions")?,
+            count(&stats, "/Engine/SmsOut")?,
+            count(&stats, "/Engine/SmsIn")?,
+            count(&stats, "/Engine/Notifications")?,
+        );
+        println!(
+            "  cards: {} packets refused ({} for a reused counter), {} failed sessions",
+            count(&card, "/PacketsRefused")?,
+            count(&card, "/CounterRefusals")?,
+            count(&card, "/SessionFailures")?,
+        );
+        if let Some((rss, peak)) = memory() {
+            println!(
+                "  memory: {rss} KiB resident, {peak} KiB peak (server and fleet in one process)"
             );
-            *states.entry(key).or_default() += 1;
         }
+        Ok(())
     }
-    for (k, v) in &states {
-        println!("  {v:>6}  {k}");
+
+    /// Prints how many profiles are in each (MNO, state, fall-back) and
+    /// returns how many EIS disagree with their card.
+    async fn print_states(&self, card: &Value) -> Result<u64, String> {
+        let mut states: BTreeMap<String, u64> = BTreeMap::new();
+        let mut mismatched = 0u64;
+        for (eid, msisdn) in self.eids.iter().zip(&self.msisdns) {
+            let v = self.a.ok("/es4/GetEIS", json!({"Eid": eid})).await?;
+            if !matches_card(&v, card.pointer(&format!("/Cards/{msisdn}/Profiles"))) {
+                mismatched += 1;
+            }
+            for p in v
+                .pointer("/Eis/ProfileInfo")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let key = format!(
+                    "{} {}{}",
+                    p.get("Mno-id").and_then(Value::as_str).unwrap_or("?"),
+                    p.get("State").and_then(Value::as_str).unwrap_or("?"),
+                    if p.get("FallbackAttribute").and_then(Value::as_bool) == Some(true) {
+                        " (fall-back)"
+                    } else {
+                        ""
+                    }
+                );
+                *states.entry(key).or_default() += 1;
+            }
+        }
+        for (k, v) in &states {
+            println!("  {v:>6}  {k}");
+        }
+        Ok(mismatched)
     }
-    println!(
-        "  {} of {n} EIS agree with their card (ISD-P AIDs, states, fall-back)",
-        n as u64 - mismatched
-    );
-    if mismatched > 0 {
-        return Err(format!("{mismatched} EIS disagree with their card"));
-    }
-    let (_, stats) = a.call("GET", "/stats", None).await?;
-    println!(
-        "  {} eUICCs, {} operations settled ({} succeeded), {} SCP81 sessions, {} SMS out, {} SMS in, {} notifications",
-        stats.get("Euiccs").and_then(Value::as_u64).unwrap_or(0),
-        stats
-            .pointer("/Engine/Settled")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-        stats
-            .pointer("/Engine/Succeeded")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-        stats
-            .pointer("/Engine/Scp81Sessions")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-        stats
-            .pointer("/Engine/SmsOut")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-        stats
-            .pointer("/Engine/SmsIn")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-        stats
-            .pointer("/Engine/Notifications")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-    );
-    println!(
-        "  cards: {} packets refused ({} for a reused counter), {} failed sessions",
-        card.get("PacketsRefused")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-        card.get("CounterRefusals")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-        card.get("SessionFailures")
-            .and_then(Value::as_u64)
-            .unwrap_or(0),
-    );
-    if let Some((rss, peak)) = memory() {
-        println!("  memory: {rss} KiB resident, {peak} KiB peak (server and fleet in one process)");
-    }
+}
+
+/// Runs the scripted lifecycle.
+///
+/// # Errors
+/// The first step that did not go as scripted.
+pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
+    let t0 = Instant::now();
+    let demo = Demo::new(api, fleet);
+    demo.register(fleet).await?;
+    demo.mno_a_profiles(t0).await?;
+    demo.mno_b_profiles().await?;
+    demo.mno_b_changes().await?;
+    demo.checks().await?;
+    demo.summary(fleet).await?;
     println!("lifecycle complete in {:.1} s", t0.elapsed().as_secs_f64());
     Ok(())
 }

@@ -25,6 +25,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_openssl::SslStream;
+use zeroize::Zeroizing;
 
 use crate::ota::MoSms;
 use crate::store::Secrets;
@@ -224,7 +225,9 @@ fn run(
     }
     local.block_on(&rt, async move {
         while let Some(reply) = report.recv().await {
-            let _ = reply.send(card_report(&cards));
+            if reply.send(card_report(&cards)).is_err() {
+                tracing::debug!("fleet report asked for and abandoned");
+            }
         }
     });
 }
@@ -316,41 +319,54 @@ async fn handset(
             };
         }
         if let Some(tp_ud) = tp_ud {
-            shared.stats.sms_in.fetch_add(1, Ordering::Relaxed);
-            let got = card
-                .try_borrow_mut()
-                .map_err(|_| ())
-                .and_then(|mut c| c.receive(&tp_ud, shared.now_ms()).map_err(|_| ()));
-            if let Ok(Reception::Processed(p)) = got {
-                if p.status != PorStatus::OK {
-                    shared.stats.refused.fetch_add(1, Ordering::Relaxed);
-                    if p.status == PorStatus::CNTR_LOW {
-                        shared
-                            .stats
-                            .counter_refusals
-                            .fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-                if let Some(req) = p.admin_session {
-                    let (card, msisdn, shared) = (card.clone(), msisdn.clone(), shared.clone());
-                    let wakeup = wakeup.clone();
-                    tokio::task::spawn_local(async move {
-                        if let Err(e) = admin(&card, &msisdn, req, &shared, &wakeup).await {
-                            shared
-                                .stats
-                                .session_failures
-                                .fetch_add(1, Ordering::Relaxed);
-                            tracing::debug!(%msisdn, "card admin session: {e}");
-                        }
-                    });
-                }
-            }
+            receive(&card, &msisdn, &tp_ud, &shared, &wakeup);
         }
         let (h, notified) = shared.flush(&card, &msisdn);
         held = h;
         if notified && retry_at.is_none() {
             retry_at = Some(tokio::time::Instant::now() + NOTIFICATION_RETRY);
         }
+    }
+}
+
+/// One SMS to the card: counts refusals, and starts the HTTPS session a
+/// trigger asks for (on this thread: the card is not `Send`).
+fn receive(
+    card: &Card,
+    msisdn: &str,
+    tp_ud: &[u8],
+    shared: &Rc<Shared>,
+    wakeup: &Rc<tokio::sync::Notify>,
+) {
+    shared.stats.sms_in.fetch_add(1, Ordering::Relaxed);
+    let got = card
+        .try_borrow_mut()
+        .map_err(|_| ())
+        .and_then(|mut c| c.receive(tp_ud, shared.now_ms()).map_err(|_| ()));
+    let Ok(Reception::Processed(p)) = got else {
+        return;
+    };
+    if p.status != PorStatus::OK {
+        shared.stats.refused.fetch_add(1, Ordering::Relaxed);
+        if p.status == PorStatus::CNTR_LOW {
+            shared
+                .stats
+                .counter_refusals
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    if let Some(req) = p.admin_session {
+        let (card, msisdn, shared) = (card.clone(), msisdn.to_owned(), shared.clone());
+        let wakeup = wakeup.clone();
+        tokio::task::spawn_local(async move {
+            if let Err(e) = admin(&card, &msisdn, req, &shared, &wakeup).await {
+                shared
+                    .stats
+                    .session_failures
+                    .fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%msisdn, "card admin session: {e}");
+            }
+        });
     }
 }
 
@@ -386,7 +402,8 @@ async fn tls_connect(
         .await
         .map_err(|_| "connect timed out".to_owned())?
         .map_err(|e| format!("connect {addr}: {e}"))?;
-    let _ = tcp.set_nodelay(true);
+    tcp.set_nodelay(true)
+        .map_err(|e| format!("TCP_NODELAY: {e}"))?;
     let mut b = SslContext::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
     b.set_min_proto_version(Some(SslVersion::TLS1_2))
         .map_err(|e| e.to_string())?;
@@ -396,7 +413,7 @@ async fn tls_connect(
     b.set_cipher_list("PSK-AES128-CBC-SHA256")
         .map_err(|e| e.to_string())?;
     let identity = identity.to_vec();
-    let key = key.to_vec();
+    let key = Zeroizing::new(key.to_vec());
     b.set_psk_client_callback(move |_ssl, _hint, id_out, psk_out| {
         // The identity goes out NUL-terminated.
         let n = identity.len();
@@ -422,6 +439,23 @@ async fn tls_connect(
     Ok(s)
 }
 
+/// The card's PSK for the session `req` asks for (SGP.02 §2.4.4: the key
+/// of the ISD-R named by KVN and key identifier).
+fn session_psk(card: &Card, req: &AdminSessionRequest) -> Result<Zeroizing<Vec<u8>>, String> {
+    let c = card.try_borrow().map_err(|_| "card busy")?;
+    let key = c.psk(req.kvn, req.kid).ok_or("unknown PSK key")?;
+    Ok(Zeroizing::new(key.dangerous_value().to_vec()))
+}
+
+/// The server's next bytes into `buf` (0: it closed the connection).
+async fn read_answer(stream: &mut SslStream<TcpStream>, buf: &mut [u8]) -> Result<usize, String> {
+    match tokio::time::timeout(Duration::from_secs(15), stream.read(buf)).await {
+        Ok(Ok(n)) => Ok(n),
+        Ok(Err(e)) => Err(format!("read: {e}")),
+        Err(_) => Err("server silent".into()),
+    }
+}
+
 /// Runs the HTTPS administration session a trigger asked for.
 async fn admin(
     card: &Card,
@@ -431,13 +465,7 @@ async fn admin(
     wakeup: &tokio::sync::Notify,
 ) -> Result<(), String> {
     let addr = target(&req.connection, shared.fallback);
-    let key = {
-        let c = card.try_borrow().map_err(|_| "card busy")?;
-        c.psk(req.kvn, req.kid)
-            .ok_or("unknown PSK key")?
-            .dangerous_value()
-            .to_vec()
-    };
+    let key = session_psk(card, &req)?;
     let identity = req.psk_identity.clone();
     let mut session = card
         .try_borrow_mut()
@@ -464,11 +492,7 @@ async fn admin(
                 .map_err(|e| format!("write: {e}"))?;
             continue;
         }
-        let n = match tokio::time::timeout(Duration::from_secs(15), stream.read(&mut buf)).await {
-            Ok(Ok(n)) => n,
-            Ok(Err(e)) => return Err(format!("read: {e}")),
-            Err(_) => return Err("server silent".into()),
-        };
+        let n = read_answer(&mut stream, &mut buf).await?;
         if n == 0 {
             if let Ok(mut c) = card.try_borrow_mut() {
                 c.admin_connection_lost(&mut session);
@@ -478,7 +502,11 @@ async fn admin(
         let progress = card
             .try_borrow_mut()
             .map_err(|_| "card busy")?
-            .admin_receive(&mut session, buf.get(..n).unwrap_or_default(), shared.now())
+            .admin_receive(
+                &mut session,
+                buf.get(..n).ok_or("read past the buffer")?,
+                shared.now(),
+            )
             .map_err(|e| e.to_string())?;
         if shared.flush(card, msisdn).1 {
             wakeup.notify_one();
@@ -487,7 +515,10 @@ async fn admin(
             AdminProgress::Continue => {}
             AdminProgress::Ended(_) => {
                 shared.stats.sessions.fetch_add(1, Ordering::Relaxed);
-                let _ = stream.shutdown().await;
+                if let Err(e) = stream.shutdown().await {
+                    // The session is complete; the server may close first.
+                    tracing::debug!(%msisdn, "TLS shutdown after the session: {e}");
+                }
                 return Ok(());
             }
             AdminProgress::ConnectionLost => {

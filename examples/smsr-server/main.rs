@@ -36,21 +36,35 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use config::Config;
+use config::{ArgsError, Config};
 use fleet::{Fleet, MoSink};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{Mutex, mpsc};
 
+/// The exit status of a usage error: 2, clap's and the POSIX utilities'
+/// convention.
+const USAGE_ERROR: u8 = 2;
+
+/// `--help` / `--version` on stdout with exit 0; a usage error on stderr
+/// with exit 2.
+fn usage(e: &clap::Error) -> ExitCode {
+    if e.print().is_err() {
+        // The stream is closed: nowhere is left to say anything; the exit
+        // status below still tells what happened.
+    }
+    if e.use_stderr() {
+        ExitCode::from(USAGE_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let config = match Config::from_args(&args) {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            print!("{}", config::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
+    let config = match Config::from_args(std::env::args_os()) {
+        Ok(c) => c,
+        Err(ArgsError::Usage(e)) => return usage(&e),
+        Err(ArgsError::Invalid(e)) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
@@ -108,7 +122,7 @@ async fn run(config: Config) -> Result<(), String> {
         let mo: MoSink = Arc::new(move |sms| sink.mo(sms));
         let fleet = Fleet::start(
             0,
-            u64::try_from(config.fleet).unwrap_or(0),
+            config.fleet,
             "EUM-DEMO",
             &config.smsr_id,
             mo,
@@ -130,7 +144,13 @@ async fn run(config: Config) -> Result<(), String> {
             for suffix in ["", "-wal", "-shm"] {
                 let mut p = database.clone().into_os_string();
                 p.push(suffix);
-                let _ = std::fs::remove_file(p);
+                match std::fs::remove_file(&p) {
+                    // The -wal and -shm files may be gone already.
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        tracing::warn!("cannot remove {}: {e}", p.to_string_lossy());
+                    }
+                    _ => {}
+                }
             }
         }
         return Ok(());
@@ -161,6 +181,75 @@ async fn stop_signal() -> Result<(), String> {
     }
 }
 
+/// The members' RegisterEIS bodies and the SMSC address, written to `file`
+/// (atomically: a temporary file renamed) for the tests that start a fleet.
+fn write_fleet_ready(
+    file: &std::path::Path,
+    smsc: std::net::SocketAddr,
+    fleet: &Fleet,
+) -> Result<(), String> {
+    let members: Vec<serde_json::Value> = fleet
+        .members
+        .iter()
+        .map(|m| serde_json::json!({"Eis": m.eis, "Secrets": m.secrets}))
+        .collect();
+    let v = serde_json::json!({"Smsc": smsc.to_string(), "Members": members});
+    let tmp = file.with_extension("tmp");
+    std::fs::write(&tmp, v.to_string())
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// The connection that bound as the SM-SR (the latest `BIND`): where MO
+/// SMS go.
+type BoundLink = Arc<Mutex<Option<OwnedWriteHalf>>>;
+
+/// Forwards the fleet's MO SMS to the bound link (dropped while none is).
+async fn forward_mo(mut mo_rx: mpsc::UnboundedReceiver<ota::MoSms>, link: BoundLink) {
+    while let Some(sms) = mo_rx.recv().await {
+        let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
+        let mut w = link.lock().await;
+        if let Some(out) = w.as_mut()
+            && out.write_all(l.as_bytes()).await.is_err()
+        {
+            *w = None;
+        }
+    }
+}
+
+/// One SMSC link: `BIND` (this connection takes the MO SMS), `STATS` (the
+/// fleet's report) and `MT` lines (an SMS to a member).
+async fn serve_link(
+    tcp: tokio::net::TcpStream,
+    fleet: Arc<Fleet>,
+    inboxes: Arc<HashMap<String, mpsc::UnboundedSender<Vec<u8>>>>,
+    bound_link: BoundLink,
+) {
+    let (r, w) = tcp.into_split();
+    let mut w = Some(w);
+    let mut lines = BufReader::new(r).lines();
+    while let Ok(Some(l)) = lines.next_line().await {
+        let l = l.trim();
+        if l == "BIND" {
+            if let Some(w) = w.take() {
+                *bound_link.lock().await = Some(w);
+            }
+        } else if l == "STATS" {
+            let r = format!("STATS {}\n", fleet.report().await);
+            if let Some(w) = w.as_mut()
+                && w.write_all(r.as_bytes()).await.is_err()
+            {
+                return;
+            }
+        } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(l)
+            && let Some(inbox) = inboxes.get(to)
+            && inbox.send(tp_ud).is_err()
+        {
+            tracing::debug!(%to, "MT SMS for a stopped eUICC: dropped");
+        }
+    }
+}
+
 /// `--fleet-only`: the simulated fleet behind a TCP SMSC link. Writes the
 /// members' RegisterEIS bodies to the ready file.
 async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), String> {
@@ -168,13 +257,15 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
         .await
         .map_err(|e| format!("SMSC listener {addr}: {e}"))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let (mo_tx, mut mo_rx) = mpsc::unbounded_channel::<ota::MoSms>();
+    let (mo_tx, mo_rx) = mpsc::unbounded_channel::<ota::MoSms>();
     let mo: MoSink = Arc::new(move |sms| {
-        let _ = mo_tx.send(sms);
+        if mo_tx.send(sms).is_err() {
+            tracing::debug!("MO SMS after the SMSC link stopped: dropped");
+        }
     });
     let fleet = Fleet::start(
         u64::from(config.fleet_first),
-        u64::try_from(config.fleet).unwrap_or(0),
+        config.fleet,
         "EUM-DEMO",
         &config.smsr_id,
         mo,
@@ -183,35 +274,14 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
     let inboxes: HashMap<String, mpsc::UnboundedSender<Vec<u8>>> =
         fleet.inboxes.iter().cloned().collect();
     if let Some(f) = &config.ready_file {
-        let members: Vec<serde_json::Value> = fleet
-            .members
-            .iter()
-            .map(|m| serde_json::json!({"Eis": m.eis, "Secrets": m.secrets}))
-            .collect();
-        let v = serde_json::json!({"Smsc": bound.to_string(), "Members": members});
-        let tmp = f.with_extension("tmp");
-        std::fs::write(&tmp, v.to_string())
-            .and_then(|()| std::fs::rename(&tmp, f))
-            .map_err(|e| format!("{}: {e}", f.display()))?;
+        write_fleet_ready(f, bound, &fleet)?;
     }
     println!(
         "simulated fleet of {} eUICCs, SMSC on {bound}",
         fleet.members.len()
     );
-    // MO SMS go to the connection that bound as the SM-SR (the latest).
-    let bound_link: Arc<Mutex<Option<OwnedWriteHalf>>> = Arc::new(Mutex::new(None));
-    let link = bound_link.clone();
-    tokio::spawn(async move {
-        while let Some(sms) = mo_rx.recv().await {
-            let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
-            let mut w = link.lock().await;
-            if let Some(out) = w.as_mut()
-                && out.write_all(l.as_bytes()).await.is_err()
-            {
-                *w = None;
-            }
-        }
-    });
+    let bound_link: BoundLink = Arc::new(Mutex::new(None));
+    tokio::spawn(forward_mo(mo_rx, bound_link.clone()));
     let fleet = Arc::new(fleet);
     let inboxes = Arc::new(inboxes);
     loop {
@@ -222,30 +292,11 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
         let Ok((tcp, _)) = accepted else {
             continue;
         };
-        let (fleet, inboxes, bound_link) = (fleet.clone(), inboxes.clone(), bound_link.clone());
-        tokio::spawn(async move {
-            let (r, w) = tcp.into_split();
-            let mut w = Some(w);
-            let mut lines = BufReader::new(r).lines();
-            while let Ok(Some(l)) = lines.next_line().await {
-                let l = l.trim();
-                if l == "BIND" {
-                    if let Some(w) = w.take() {
-                        *bound_link.lock().await = Some(w);
-                    }
-                } else if l == "STATS" {
-                    let r = format!("STATS {}\n", fleet.report().await);
-                    if let Some(w) = w.as_mut()
-                        && w.write_all(r.as_bytes()).await.is_err()
-                    {
-                        return;
-                    }
-                } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(l)
-                    && let Some(inbox) = inboxes.get(to)
-                {
-                    let _ = inbox.send(tp_ud);
-                }
-            }
-        });
+        tokio::spawn(serve_link(
+            tcp,
+            fleet.clone(),
+            inboxes.clone(),
+            bound_link.clone(),
+        ));
     }
 }

@@ -52,7 +52,8 @@ impl Running {
     /// Stops accepting connections and gives in-flight operations up to
     /// `grace` to settle (unsettled ones stay queued in the store).
     pub async fn stop(self, grace: Duration) {
-        let _ = self.shutdown.send(true);
+        // Sent even when every listener has already stopped.
+        self.shutdown.send_replace(true);
         let deadline = tokio::time::Instant::now() + grace;
         while tokio::time::Instant::now() < deadline && self.app.engine.active() > 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -60,12 +61,10 @@ impl Running {
     }
 }
 
-/// Starts everything.
-///
-/// # Errors
-/// A listener cannot be bound or the database opened.
-pub async fn start(config: Config) -> Result<Running, String> {
-    let database = match &config.database {
+/// The inventory file: the configured one, a throw-away file for the demo,
+/// else [`DEFAULT_DATABASE`].
+fn database_path(config: &Config) -> PathBuf {
+    match &config.database {
         Some(p) => p.clone(),
         // The demo runs on a throw-away file; a server keeps its inventory.
         None if config.demo => std::env::temp_dir().join(format!(
@@ -74,32 +73,70 @@ pub async fn start(config: Config) -> Result<Running, String> {
             crate::ops::now_ms()
         )),
         None => PathBuf::from(DEFAULT_DATABASE),
-    };
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&database, config.power_safe)
-            .map_err(|e| format!("{}: {e}", database.display()))?,
-    );
-    let scp81_listener = TcpListener::bind(config.scp81)
-        .await
-        .map_err(|e| format!("SCP81 listener {}: {e}", config.scp81))?;
-    let scp81_addr = scp81_listener.local_addr().map_err(|e| e.to_string())?;
-    let api_listener = TcpListener::bind(config.api)
-        .await
-        .map_err(|e| format!("API listener {}: {e}", config.api))?;
-    let api_addr = api_listener.local_addr().map_err(|e| e.to_string())?;
-    let (shutdown, shutdown_rx) = watch::channel(false);
+    }
+}
 
-    let (mo_tx, mo_rx) = mpsc::unbounded_channel();
-    let (gateway, loopback): (Gateway, _) = match &config.smsc {
+/// Binds `addr`; `what` names the listener in the error.
+async fn bind(addr: SocketAddr, what: &str) -> Result<(TcpListener, SocketAddr), String> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("{what} {addr}: {e}"))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    Ok((listener, bound))
+}
+
+/// The configured SMS gateway (and the loopback SMSC, when it is one); MO
+/// SMS go to `mo_tx`.
+fn gateway(
+    smsc: &Smsc,
+    mo_tx: mpsc::UnboundedSender<crate::ota::MoSms>,
+    shutdown: watch::Receiver<bool>,
+) -> (Gateway, Option<Arc<LoopbackSmsc>>) {
+    match smsc {
         Smsc::Loopback => {
             let l = Arc::new(LoopbackSmsc::new(mo_tx));
             (l.clone(), Some(l))
         }
-        Smsc::Tcp(addr) => (
-            Arc::new(TcpSmsc::connect(*addr, mo_tx, shutdown_rx.clone())),
-            None,
-        ),
-    };
+        Smsc::Tcp(addr) => (Arc::new(TcpSmsc::connect(*addr, mo_tx, shutdown)), None),
+    }
+}
+
+/// Writes the bound addresses to `file` (atomically: a temporary file
+/// renamed), for the tests that start the server.
+fn write_ready_file(
+    file: &std::path::Path,
+    api: SocketAddr,
+    scp81: SocketAddr,
+    database: &std::path::Path,
+) -> Result<(), String> {
+    let v = serde_json::json!({
+        "Api": api.to_string(),
+        "Scp81": scp81.to_string(),
+        "Database": database.display().to_string(),
+        "Pid": std::process::id(),
+    });
+    let tmp = file.with_extension("tmp");
+    std::fs::write(&tmp, v.to_string())
+        .and_then(|()| std::fs::rename(&tmp, file))
+        .map_err(|e| format!("{}: {e}", file.display()))
+}
+
+/// Starts everything.
+///
+/// # Errors
+/// A listener cannot be bound or the database opened.
+pub async fn start(config: Config) -> Result<Running, String> {
+    let database = database_path(&config);
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&database, config.power_safe)
+            .map_err(|e| format!("{}: {e}", database.display()))?,
+    );
+    let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
+    let (api_listener, api_addr) = bind(config.api, "API listener").await?;
+    let (shutdown, shutdown_rx) = watch::channel(false);
+
+    let (mo_tx, mo_rx) = mpsc::unbounded_channel();
+    let (gateway, loopback) = gateway(&config.smsc, mo_tx, shutdown_rx.clone());
     let hub = Arc::new(Hub::default());
     let engine = Arc::new(Engine::new(
         store.clone(),
@@ -127,21 +164,13 @@ pub async fn start(config: Config) -> Result<Running, String> {
     if config.operators.is_empty() {
         tracing::warn!("no operators configured: every API request will be refused (401)");
     }
+    let euiccs = store.count().map_err(|e| format!("inventory count: {e}"))?;
     tracing::info!(
         api = %api_addr, scp81 = %scp81_addr, database = %database.display(),
-        euiccs = store.count().unwrap_or(0), resumed, "SM-SR listening"
+        euiccs, resumed, "SM-SR listening"
     );
     if let Some(f) = &config.ready_file {
-        let v = serde_json::json!({
-            "Api": api_addr.to_string(),
-            "Scp81": scp81_addr.to_string(),
-            "Database": database.display().to_string(),
-            "Pid": std::process::id(),
-        });
-        let tmp = f.with_extension("tmp");
-        std::fs::write(&tmp, v.to_string())
-            .and_then(|()| std::fs::rename(&tmp, f))
-            .map_err(|e| format!("{}: {e}", f.display()))?;
+        write_ready_file(f, api_addr, scp81_addr, &database)?;
     }
     Ok(Running {
         api: api_addr,
@@ -165,9 +194,12 @@ async fn serve_api(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Re
         let app = app.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| crate::api::handle(app.clone(), req));
-            let _ = http1::Builder::new()
+            if let Err(e) = http1::Builder::new()
                 .serve_connection(TokioIo::new(tcp), service)
-                .await;
+                .await
+            {
+                tracing::debug!("operator API connection: {e}");
+            }
         });
     }
 }

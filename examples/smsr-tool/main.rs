@@ -1,8 +1,10 @@
 //! `smsr-tool`: a command-line companion for test-tool authors.
 //!
 //! Every subcommand reads hex or files, writes plain text or JSON on stdout,
-//! and on bad input prints one line `error: ...` on stderr and exits 1.
-//! Run `smsr-tool help` for the list.
+//! and on bad input prints one line `error: ...` on stderr and exits 1; a
+//! command line it cannot parse exits 2 (clap's usage error); `--help` on
+//! every command and subcommand exits 0. A closed stdout (`... | head`)
+//! ends the run quietly with exit 0. Run `smsr-tool help` for the list.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod common;
@@ -16,52 +18,102 @@ mod tlv_cmd;
 
 use std::process::ExitCode;
 
-const USAGE: &str = "\
-usage: smsr-tool <command> ...
+use clap::{Parser, Subcommand};
 
-commands:
-  tlv decode HEX|--file F [--json] [--lenient] [--indefinite]
-      print the BER-TLV tree (tags, lengths, offsets)
-  profile inspect FILE [--strict]
-      decode a SAIP profile package: header, element list, validation (JSON)
-  profile segment FILE [--max N]
-      split a package into '86' segment TLVs of at most N bytes (default 1020), hex lines
-  es5 create-isdp --isdp-aid HEX [--memory N] | enable|disable|delete|set-fallback|set-emergency --isdp-aid HEX
-      | confirm-notification --seq N | audit [--isdp-aid HEX]   [--script]
-      print the ES5 C-APDUs (hex, one per line; --script: one AA expanded script)
-  es5 parse-notification HEX
-      print an eUICC notification (E1) as JSON
-  eid check DIGITS | eid compute DIGITS30
-      verify / add the EID check digits (ISO/IEC 7064 MOD 97-10)
-  scp81 psk-id build EID AID KEY_ID KVN | scp81 psk-id parse TEXT [--json]
-      build or decode the SGP.02 PSK-TLS identity (hex of 80/81/4F/82/83)
-  scp81 trigger FILE|-
-      JSON in (eid, isd_r_aid, admin_host, agent_id, admin_uri, psk, retry,
-      connection, scp80 {...}): the HTTPS trigger TLV and its push SMS segments
-";
+use common::{Failure, Outcome};
+
+/// The exit status of a usage error: 2, clap's and the POSIX utilities'
+/// convention.
+const USAGE_ERROR: u8 = 2;
+
+/// Command-line tools over the smsr crate: TLV, SCP80, SCP81, ES5, EID,
+/// SAIP profiles, a simulated eUICC.
+#[derive(Parser)]
+#[command(
+    name = "smsr-tool",
+    version,
+    after_help = "Bad input: one line 'error: ...' on stderr, exit status 1. \
+                  Usage errors: exit status 2."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// BER-TLV (ITU-T X.690): print the tree of an encoding.
+    #[command(subcommand)]
+    Tlv(tlv_cmd::TlvCommand),
+    /// SAIP profile packages (eUICC Profile Package: Interoperable Format).
+    #[command(subcommand)]
+    Profile(profile::ProfileCommand),
+    /// SCP80 secured packets (ETSI TS 102 225), JSON on stdin and stdout.
+    #[command(subcommand)]
+    Scp80(scp80_cmd::Scp80Command),
+    /// ES5 C-APDUs to the ISD-R and eUICC notifications (GSMA SGP.02).
+    #[command(subcommand)]
+    Es5(es5::Es5Command),
+    /// EID check digits (ISO/IEC 7064 MOD 97-10, GSMA SGP.29).
+    #[command(subcommand)]
+    Eid(eid::EidCommand),
+    /// SCP81 PSK-TLS identities and HTTPS session triggers.
+    #[command(subcommand)]
+    Scp81(scp81::Scp81Command),
+    /// One simulated eUICC as a filter: TP-UD hex lines in, SMS hex lines out.
+    Sim(sim::SimArgs),
+}
+
+fn run(command: &Command) -> Outcome {
+    match command {
+        Command::Tlv(c) => tlv_cmd::run(c),
+        Command::Profile(c) => profile::run(c),
+        Command::Scp80(c) => scp80_cmd::run(c),
+        Command::Es5(c) => es5::run(c),
+        Command::Eid(c) => eid::run(c),
+        Command::Scp81(c) => scp81::run(c),
+        Command::Sim(a) => sim::run(a),
+    }
+}
+
+/// Help and version go to stdout with exit 0; a usage error goes to stderr
+/// with exit 2.
+fn parse_failure(e: &clap::Error) -> ExitCode {
+    if e.print().is_err() {
+        // The stream is closed: there is nowhere left to say anything, and
+        // the exit status below still tells what happened.
+    }
+    if e.use_stderr() {
+        ExitCode::from(USAGE_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("tlv") => tlv_cmd::run(common::tail(&args)),
-        Some("profile") => profile::run(common::tail(&args)),
-        Some("scp80") => scp80_cmd::run(common::tail(&args)),
-        Some("es5") => es5::run(common::tail(&args)),
-        Some("eid") => eid::run(common::tail(&args)),
-        Some("scp81") => scp81::run(common::tail(&args)),
-        Some("sim") => sim::run(common::tail(&args)),
-        Some("help" | "--help" | "-h") | None => {
-            print!("{USAGE}{}", scp80_cmd::USAGE);
-            print!("{}", sim::USAGE);
-            Ok(())
-        }
-        Some(other) => Err(format!("unknown command '{other}' (try 'smsr-tool help')")),
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_failure(&e),
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(msg) => {
-            eprintln!("error: {msg}");
+    match run(&cli.command) {
+        Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
+        Err(Failure::Input(msg)) => {
+            if common::eprintln(&format!("error: {msg}")).is_err() {
+                // stderr is closed: the exit status alone reports the failure.
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

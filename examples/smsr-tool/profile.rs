@@ -4,21 +4,40 @@ use serde_json::{Value, json};
 use smsr::profile::segment::{self, Protection};
 use smsr::profile::{FileSystem, Package, ProfileElement, ValidateOptions, validate};
 
-use crate::common::tail;
+use std::path::{Path, PathBuf};
 
-const USAGE: &str = "usage: smsr-tool profile inspect FILE [--strict] | segment FILE [--max N]";
+use clap::Subcommand;
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    match args.first().map(String::as_str) {
-        Some("inspect") => inspect(tail(args)),
-        Some("segment") => segment_cmd(tail(args)),
-        _ => Err(USAGE.into()),
-    }
+use crate::common::{Outcome, print, print_json, read_file};
+
+/// `smsr-tool profile ...`.
+#[derive(Subcommand)]
+pub enum ProfileCommand {
+    /// Decode a SAIP profile package: header, element list, validation (JSON).
+    Inspect {
+        /// The DER profile package.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Also report non-DER encodings as problems.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Split a package into '86' segment TLVs of at most N bytes, one hex line each.
+    Segment {
+        /// The DER profile package.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The largest segment TLV in bytes (default 1020, SGP.22's).
+        #[arg(long, value_name = "N")]
+        max: Option<String>,
+    },
 }
 
-fn read(path: Option<&String>) -> Result<Vec<u8>, String> {
-    let path = path.ok_or(USAGE)?;
-    std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))
+pub fn run(cmd: &ProfileCommand) -> Outcome {
+    match cmd {
+        ProfileCommand::Inspect { file, strict } => inspect(file, *strict),
+        ProfileCommand::Segment { file, max } => segment_cmd(file, max.as_deref()),
+    }
 }
 
 /// All elements, or the first decoding error with its offset.
@@ -39,17 +58,8 @@ fn elements(bytes: &[u8]) -> Result<Vec<ProfileElement<'_>>, String> {
     Ok(out)
 }
 
-fn inspect(args: &[String]) -> Result<(), String> {
-    let mut strict = false;
-    let mut file = None;
-    for a in args {
-        match a.as_str() {
-            "--strict" => strict = true,
-            f if !f.starts_with("--") && file.is_none() => file = Some(a),
-            other => return Err(format!("unexpected argument '{other}'")),
-        }
-    }
-    let bytes = read(file)?;
+fn inspect(file: &Path, strict: bool) -> Outcome {
+    let bytes = read_file(file)?;
     let pes = elements(&bytes)?;
     let pkg = Package::new(&bytes);
     let header = pkg
@@ -103,30 +113,17 @@ fn inspect(args: &[String]) -> Result<(), String> {
         "valid": problems.is_empty(),
         "problems": problems,
     });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-    );
-    Ok(())
+    print_json(&out)
 }
 
-fn segment_cmd(args: &[String]) -> Result<(), String> {
-    let mut max = segment::SGP22_MAX_SEGMENT_LEN;
-    let mut file = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--max" => {
-                let n = it.next().ok_or("--max needs a number")?;
-                max = n
-                    .parse()
-                    .map_err(|_| format!("--max: '{n}' is not a number"))?;
-            }
-            f if !f.starts_with("--") && file.is_none() => file = Some(a),
-            other => return Err(format!("unexpected argument '{other}'")),
-        }
-    }
-    let bytes = read(file)?;
+fn segment_cmd(file: &Path, max: Option<&str>) -> Outcome {
+    let max = match max {
+        None => segment::SGP22_MAX_SEGMENT_LEN,
+        Some(n) => n
+            .parse()
+            .map_err(|_| format!("--max: '{n}' is not a number"))?,
+    };
+    let bytes = read_file(file)?;
     elements(&bytes)?;
     let chunks =
         segment::chunks(&bytes, max, Protection::None).map_err(|e| format!("--max {max}: {e}"))?;
@@ -137,6 +134,5 @@ fn segment_cmd(args: &[String]) -> Result<(), String> {
         out.push_str(&hex::encode_upper(&tlv));
         out.push('\n');
     }
-    print!("{out}");
-    Ok(())
+    print(&out)
 }

@@ -4,6 +4,7 @@
 
 use std::io::Read;
 
+use clap::Subcommand;
 use serde_json::{Map, Value, json};
 use smsr::crypto::{Checksum, CipherAlgorithm, Key};
 use smsr::scp80::sms::{self, ConcatReference, Reassembler};
@@ -11,26 +12,40 @@ use smsr::scp80::{
     Cntr, CommandHeader, CommandPacket, Framing, KeySet, Kic, Kid, Spi, Tar, command, response,
 };
 
-pub const USAGE: &str = "\
-  scp80 encode-cmd    JSON on stdin: {kic:{algo,kvn,key}, kid:{algo,kvn,key}, spi, tar,
-                      cntr, payload[, concat_ref]} -> command_packet_hex,
-                      sms_user_data_hex, sms_segments_hex
-  scp80 decode-resp   JSON on stdin: {kic, kid, spi, resp} -> tar, cntr, pcntr, status,
-                      secured_data
-  scp80 decode-cmd    JSON on stdin: {kic, kid, cmd[, card_cntr]} -> header fields,
-                      payload, por_status (card side)
-      algo: des | 3des2 | 3des3 | aes | implicit (KID also crc16 | crc32); an implicit
-      key takes its algorithm from \"implicit_as\" or from its length
-";
+use crate::common::{Outcome, print_json};
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    let op: fn(&Map<String, Value>) -> Result<Value, String> =
-        match args.first().map(String::as_str) {
-            Some("encode-cmd") => encode_cmd,
-            Some("decode-resp") => decode_resp,
-            Some("decode-cmd") => decode_cmd,
-            _ => return Err(format!("usage:\n{USAGE}")),
-        };
+/// The key objects, shared by the three commands.
+const KEYS_HELP: &str = "\
+Keys: {\"algo\", \"kvn\", \"key\"} with algo des | 3des2 | 3des3 | aes | implicit
+(KID also crc16 | crc32); an implicit key takes its algorithm from
+\"implicit_as\" or from its length. Input: one JSON object or an array of
+them on stdin; output: the same shape on stdout, {\"error\": ...} in place
+of an object that could not be processed.";
+
+/// `smsr-tool scp80 ...` (ETSI TS 102 225 secured packets, SMS-PP form).
+#[derive(Subcommand)]
+pub enum Scp80Command {
+    /// JSON on stdin: {kic:{algo,kvn,key}, kid:{algo,kvn,key}, spi, tar, cntr,
+    /// payload[, concat_ref]} -> command_packet_hex, sms_user_data_hex,
+    /// sms_segments_hex.
+    #[command(after_help = KEYS_HELP)]
+    EncodeCmd,
+    /// JSON on stdin: {kic, kid, spi, resp} -> tar, cntr, pcntr, status,
+    /// secured_data.
+    #[command(after_help = KEYS_HELP)]
+    DecodeResp,
+    /// JSON on stdin: {kic, kid, cmd[, card_cntr]} -> header fields,
+    /// payload, por_status (card side).
+    #[command(after_help = KEYS_HELP)]
+    DecodeCmd,
+}
+
+pub fn run(cmd: &Scp80Command) -> Outcome {
+    let op: fn(&Map<String, Value>) -> Result<Value, String> = match cmd {
+        Scp80Command::EncodeCmd => encode_cmd,
+        Scp80Command::DecodeResp => decode_resp,
+        Scp80Command::DecodeCmd => decode_cmd,
+    };
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
@@ -44,11 +59,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Value::Array(items) => Value::Array(items.iter().map(one).collect()),
         other => one(other),
     };
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-    );
-    Ok(())
+    print_json(&out)
 }
 
 fn hex_field(o: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
@@ -189,7 +200,8 @@ fn encode_cmd(o: &Map<String, Value>) -> Result<Value, String> {
     let mut out = vec![0u8; payload.len() + 64];
     let n = command::wrap(Framing::SmsPp, &header, &payload, &ks, &mut out)
         .map_err(|e| e.to_string())?;
-    let packet = out.get(..n).unwrap_or_default();
+    out.truncate(n);
+    let packet = out.as_slice();
     let reference = match o.get("concat_ref") {
         None | Some(Value::Null) => cntr.0[4],
         Some(v) => v

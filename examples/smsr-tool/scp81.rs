@@ -15,6 +15,7 @@
 //! report}`, `scp80` `{spi, kic: {algo, kvn, key}, kid: {...}, tar, cntr,
 //! concat_ref, framing: "raw" | "command-script"}`.
 
+use clap::Subcommand;
 use serde_json::{Value, json};
 use smsr::crypto::{CipherAlgorithm, Key};
 use smsr::scp80::sms::{ConcatReference, segments};
@@ -26,15 +27,63 @@ use smsr::scp81::trigger::{
     HttpPostParams, RetryPolicy, SecurityParams, SessionParams, TimerValue, TriggerParams,
 };
 
-use crate::common::{parse_hex, tail};
+use crate::common::{Outcome, parse_hex, print, print_json, println};
 
-const USAGE: &str = "usage: smsr-tool scp81 psk-id build EID AID KEY_ID KVN | psk-id parse TEXT [--json] | trigger FILE|-";
+/// `smsr-tool scp81 ...`: SCP81 (GlobalPlatform Card Specification Amendment B).
+#[derive(Subcommand)]
+pub enum Scp81Command {
+    /// The SGP.02 PSK-TLS identity (SGP.02 §2.4.4.1, table 4: 80/81/4F/82/83 TLVs in hex).
+    #[command(subcommand)]
+    PskId(PskIdCommand),
+    /// JSON in (eid, isd_r_aid, admin_host, agent_id, admin_uri, psk, retry,
+    /// connection, scp80 {...}), from FILE or '-' for stdin: the HTTPS
+    /// trigger TLV and its push SMS segments.
+    Trigger {
+        /// The JSON description, or '-' for stdin.
+        #[arg(value_name = "FILE|-")]
+        input: String,
+    },
+}
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    match args.first().map(String::as_str) {
-        Some("psk-id") => psk_id(tail(args)),
-        Some("trigger") => trigger(tail(args)),
-        _ => Err(USAGE.into()),
+/// `smsr-tool scp81 psk-id ...`.
+#[derive(Subcommand)]
+pub enum PskIdCommand {
+    /// Build the identity of an eUICC's ISD-R key.
+    Build {
+        /// The EID, 32 hex digits.
+        #[arg(value_name = "EID")]
+        eid: String,
+        /// The ISD-R AID, 5 to 16 octets in hex.
+        #[arg(value_name = "AID")]
+        aid: String,
+        /// The key identifier, one hex octet.
+        #[arg(value_name = "KEY_ID")]
+        key_id: String,
+        /// The key version number, one hex octet.
+        #[arg(value_name = "KVN")]
+        kvn: String,
+    },
+    /// Decode an identity given as text (its hex form).
+    Parse {
+        /// The identity.
+        #[arg(value_name = "TEXT")]
+        text: String,
+        /// Print JSON instead of one field per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(cmd: &Scp81Command) -> Outcome {
+    match cmd {
+        Scp81Command::PskId(PskIdCommand::Build {
+            eid,
+            aid,
+            key_id,
+            kvn,
+        }) => psk_id_build(eid, aid, key_id, kvn),
+        Scp81Command::PskId(PskIdCommand::Parse { text, json }) => psk_id_parse(text, *json),
+        Scp81Command::Trigger { input } => trigger(input),
     }
 }
 
@@ -57,60 +106,40 @@ fn aid_from(text: &str) -> Result<AidBuf, String> {
         .ok_or_else(|| "AID: expected 5 to 16 octets".to_string())
 }
 
-fn psk_id(args: &[String]) -> Result<(), String> {
-    match args.first().map(String::as_str) {
-        Some("build") => {
-            let [eid, aid, kid, kvn] = tail(args) else {
-                return Err(USAGE.into());
-            };
-            let id = PskIdentity {
-                format: FORMAT_SGP02,
-                eid: eid_from(eid)?,
-                isd_r_aid: aid_from(aid)?,
-                key_id: byte_arg(kid, "KEY_ID")?,
-                key_version: byte_arg(kvn, "KVN")?,
-            };
-            println!("{}", id.to_text().map_err(|e| e.to_string())?);
-            Ok(())
-        }
-        Some("parse") => {
-            let rest = tail(args);
-            let text = rest.first().ok_or(USAGE)?;
-            let json_out = match rest.get(1).map(String::as_str) {
-                None => false,
-                Some("--json") => true,
-                Some(other) => return Err(format!("unknown option '{other}'")),
-            };
-            let id = PskIdentity::parse(text.trim().as_bytes()).map_err(|e| e.to_string())?;
-            if json_out {
-                let v = json!({
-                    "format": format!("{:02X}", id.format),
-                    "eid": hex::encode_upper(id.eid),
-                    "isd_r_aid": hex::encode_upper(&id.isd_r_aid),
-                    "key_id": format!("{:02X}", id.key_id),
-                    "key_version": format!("{:02X}", id.key_version),
-                });
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
-                );
-            } else {
-                println!("format      {:02X}", id.format);
-                println!("EID         {}", hex::encode_upper(id.eid));
-                println!("ISD-R AID   {}", hex::encode_upper(&id.isd_r_aid));
-                println!("key id      {:02X}", id.key_id);
-                println!("key version {:02X}", id.key_version);
-            }
-            Ok(())
-        }
-        _ => Err(USAGE.into()),
+fn psk_id_build(eid: &str, aid: &str, key_id: &str, kvn: &str) -> Outcome {
+    let id = PskIdentity {
+        format: FORMAT_SGP02,
+        eid: eid_from(eid)?,
+        isd_r_aid: aid_from(aid)?,
+        key_id: byte_arg(key_id, "KEY_ID")?,
+        key_version: byte_arg(kvn, "KVN")?,
+    };
+    println(&id.to_text().map_err(|e| e.to_string())?)
+}
+
+fn psk_id_parse(text: &str, json_out: bool) -> Outcome {
+    let id = PskIdentity::parse(text.trim().as_bytes()).map_err(|e| e.to_string())?;
+    if json_out {
+        print_json(&json!({
+            "format": format!("{:02X}", id.format),
+            "eid": hex::encode_upper(id.eid),
+            "isd_r_aid": hex::encode_upper(&id.isd_r_aid),
+            "key_id": format!("{:02X}", id.key_id),
+            "key_version": format!("{:02X}", id.key_version),
+        }))
+    } else {
+        print(&format!(
+            "format      {:02X}\nEID         {}\nISD-R AID   {}\nkey id      {:02X}\nkey version {:02X}\n",
+            id.format,
+            hex::encode_upper(id.eid),
+            hex::encode_upper(&id.isd_r_aid),
+            id.key_id,
+            id.key_version
+        ))
     }
 }
 
-fn read_json(args: &[String]) -> Result<Value, String> {
-    let [path] = args else {
-        return Err(USAGE.into());
-    };
+fn read_json(path: &str) -> Result<Value, String> {
     let text = if path == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
@@ -193,10 +222,11 @@ fn trigger_input(v: &Value) -> Result<TriggerInput, String> {
             let delay: [u8; 3] = parse_hex(req_str(r, "delay")?)?.try_into().map_err(
                 |_| "'retry.delay' must be 3 octets (hh mm ss as coded in the timer value)",
             )?;
-            let report = str_field(r, "report")?
-                .map(parse_hex)
-                .transpose()?
-                .unwrap_or_default();
+            // No failure report given: an empty one.
+            let report = match str_field(r, "report")? {
+                Some(text) => parse_hex(text)?,
+                None => Vec::new(),
+            };
             Some((counter, delay, report))
         }
     };
@@ -205,7 +235,8 @@ fn trigger_input(v: &Value) -> Result<TriggerInput, String> {
         None => {
             let mut buf = [0u8; MAX_AGENT_ID_LEN];
             let n = write_agent_id(&eid, &aid, &mut buf).map_err(|e| e.to_string())?;
-            String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned()
+            let text = buf.get(..n).ok_or("agent id longer than its buffer")?;
+            String::from_utf8_lossy(text).into_owned()
         }
     };
     Ok(TriggerInput {
@@ -293,8 +324,8 @@ fn fixed_hex<const N: usize>(o: &Value, name: &str) -> Result<[u8; N], String> {
         .map_err(|_| format!("scp80.{name}: {len} octets, expected {N}"))
 }
 
-fn trigger(args: &[String]) -> Result<(), String> {
-    let v = read_json(args)?;
+fn trigger(path: &str) -> Outcome {
+    let v = read_json(path)?;
     let input = trigger_input(&v)?;
     let tlv = trigger_tlv(&input)?;
     let params = smsr::scp81::trigger::TriggerParams::parse(&tlv).map_err(|e| e.to_string())?;
@@ -304,16 +335,14 @@ fn trigger(args: &[String]) -> Result<(), String> {
         "trigger_tlv": hex::encode_upper(&tlv),
     });
     let Some(scp80) = v.get("scp80").filter(|s| !s.is_null()) else {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-        );
-        return Ok(());
+        return print_json(&out);
     };
     let framing = match str_field(scp80, "framing")? {
         None | Some("raw") => PushFraming::Raw,
         Some("command-script") => PushFraming::CommandScript,
-        Some(other) => return Err(format!("scp80.framing: '{other}' (raw or command-script)")),
+        Some(other) => {
+            return Err(format!("scp80.framing: '{other}' (raw or command-script)").into());
+        }
     };
     let (kic, kic_key) = scp80_key(scp80, "kic")?;
     let (kid, kid_key) = scp80_key(scp80, "kid")?;
@@ -347,9 +376,5 @@ fn trigger(args: &[String]) -> Result<(), String> {
         map.insert("tp_pid".into(), "7F".into());
         map.insert("tp_dcs".into(), "F6".into());
     }
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-    );
-    Ok(())
+    print_json(&out)
 }

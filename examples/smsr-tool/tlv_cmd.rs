@@ -1,45 +1,67 @@
-//! `smsr-tool tlv decode`: prints a BER-TLV tree.
+//! `smsr-tool tlv decode`: prints a BER-TLV tree (ITU-T X.690 §8.1).
 
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Subcommand};
 use smsr::tlv::{Options, Reader, Tlv};
 
-use crate::common::input_bytes;
+use crate::common::{Outcome, input_bytes, print, print_json};
 
-pub fn run(args: &[String]) -> Result<(), String> {
-    match args.first().map(String::as_str) {
-        Some("decode") => decode(crate::common::tail(args)),
-        _ => Err(
-            "usage: smsr-tool tlv decode HEX|--file F [--json] [--lenient] [--indefinite]".into(),
-        ),
+/// `smsr-tool tlv ...`.
+#[derive(Subcommand)]
+pub enum TlvCommand {
+    /// Print the BER-TLV tree: tags, lengths, offsets, values.
+    Decode(DecodeArgs),
+}
+
+/// `smsr-tool tlv decode HEX|--file F [--json] [--lenient] [--indefinite]`.
+#[derive(Args)]
+#[group(skip)]
+#[command(group(ArgGroup::new("input").required(true).args(["hex", "file"])))]
+pub struct DecodeArgs {
+    /// The encoding in hex (ASCII whitespace is ignored).
+    #[arg(value_name = "HEX")]
+    hex: Option<String>,
+    /// Read the encoding (binary) from this file instead.
+    #[arg(long, value_name = "F")]
+    file: Option<PathBuf>,
+    /// Print JSON instead of the indented text tree.
+    #[arg(long)]
+    json: bool,
+    /// Accept non-minimal (non-DER) lengths.
+    #[arg(long)]
+    lenient: bool,
+    /// Accept the indefinite length form (X.690 §8.1.3.6).
+    #[arg(long)]
+    indefinite: bool,
+}
+
+pub fn run(cmd: &TlvCommand) -> Outcome {
+    match cmd {
+        TlvCommand::Decode(args) => decode(args),
     }
 }
 
-fn decode(args: &[String]) -> Result<(), String> {
-    let (data, flags) = input_bytes(args)?;
-    let mut json = false;
-    let mut opts = Options::strict();
-    for f in &flags {
-        match f.as_str() {
-            "--json" => json = true,
-            "--lenient" => opts = Options::lenient().allow_indefinite(opts.indefinite_allowed()),
-            "--indefinite" => opts = opts.allow_indefinite(true),
-            other => return Err(format!("unknown option '{other}'")),
-        }
+fn decode(args: &DecodeArgs) -> Outcome {
+    let data = input_bytes(args.hex.as_deref(), args.file.as_deref())?;
+    let opts = if args.lenient {
+        Options::lenient()
+    } else {
+        Options::strict()
     }
+    .allow_indefinite(args.indefinite);
     let nodes = collect(&data, opts).map_err(|e| format!("{e}"))?;
-    if json {
-        let value = serde_json::Value::Array(nodes.iter().map(Node::to_json).collect());
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?
-        );
+    if args.json {
+        print_json(&serde_json::Value::Array(
+            nodes.iter().map(Node::to_json).collect(),
+        ))
     } else {
         let mut out = String::new();
         for n in &nodes {
             n.print(&mut out, 0);
         }
-        print!("{out}");
+        print(&out)
     }
-    Ok(())
 }
 
 struct Node {
@@ -78,35 +100,26 @@ impl Node {
         serde_json::Value::Object(m)
     }
 
+    /// Appends this node and its children, one line each, to `out`.
     fn print(&self, out: &mut String, indent: usize) {
-        use std::fmt::Write;
         let pad = "  ".repeat(indent);
         let len = if self.indefinite {
             "indefinite".to_string()
         } else {
             self.length.to_string()
         };
+        let head = format!("{pad}{} [{len}] @{}", self.tag, self.offset);
         if let Some(why) = &self.opaque {
-            let _ = writeln!(
-                out,
-                "{pad}{} [{len}] @{}: {} (not TLV: {why})",
-                self.tag,
-                self.offset,
-                hex::encode_upper(&self.value)
-            );
+            let value = hex::encode_upper(&self.value);
+            out.push_str(&format!("{head}: {value} (not TLV: {why})\n"));
         } else if self.constructed {
-            let _ = writeln!(out, "{pad}{} [{len}] @{}", self.tag, self.offset);
+            out.push_str(&format!("{head}\n"));
             for c in &self.children {
                 c.print(out, indent + 1);
             }
         } else {
-            let _ = writeln!(
-                out,
-                "{pad}{} [{len}] @{}: {}",
-                self.tag,
-                self.offset,
-                hex::encode_upper(&self.value)
-            );
+            let value = hex::encode_upper(&self.value);
+            out.push_str(&format!("{head}: {value}\n"));
         }
     }
 }

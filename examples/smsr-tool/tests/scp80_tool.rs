@@ -8,31 +8,16 @@
     missing_docs
 )]
 //! End-to-end run of `smsr-tool scp80 ...` against pySim's published
-//! vectors (osmocom/pysim@597f1e0 tests/unittests/test_ota.py). Uses the
-//! binary at `target/debug/examples/smsr-tool` when it has been built
-//! (`cargo build --example smsr-tool`); otherwise prints that it skips.
+//! vectors (osmocom/pysim@597f1e0 tests/unittests/test_ota.py), with the
+//! binary Cargo built for this test run.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-fn tool() -> Option<PathBuf> {
-    let p = PathBuf::from(env!("CARGO_BIN_EXE_smsr-tool"));
-    if p.exists() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipping: {} not built (cargo build --example smsr-tool)",
-            p.display()
-        );
-        None
-    }
-}
-
-fn run(tool: &PathBuf, sub: &str, input: &Value) -> Value {
-    let mut child = Command::new(tool)
+fn run(sub: &str, input: &Value) -> Value {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smsr-tool"))
         .args(["scp80", sub])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -58,7 +43,6 @@ fn aes_keys() -> (Value, Value) {
 
 #[test]
 fn encode_decode_round_trip_through_the_binary() {
-    let Some(tool) = tool() else { return };
     let (kic, kid) = aes_keys();
     let input = json!([
         {"kic": kic, "kid": kid, "spi": "0619", "tar": "b00011", "cntr": "0000000000",
@@ -68,7 +52,7 @@ fn encode_decode_round_trip_through_the_binary() {
         {"kic": kic, "kid": kid, "spi": "1639", "tar": "000001", "cntr": "0000000005",
          "payload": "ab".repeat(200)}
     ]);
-    let out = run(&tool, "encode-cmd", &input);
+    let out = run("encode-cmd", &input);
     let out = out.as_array().unwrap();
     assert_eq!(out.len(), 3);
     let packet =
@@ -92,7 +76,6 @@ fn encode_decode_round_trip_through_the_binary() {
 
     // The card side takes the concatenated segments back.
     let dec = run(
-        &tool,
         "decode-cmd",
         &json!({"kic": kic, "kid": kid, "cmd": [segs[1], segs[0]], "card_cntr": "0000000004"}),
     );
@@ -103,7 +86,6 @@ fn encode_decode_round_trip_through_the_binary() {
     );
     // Replayed: the card answers CNTR low.
     let dec = run(
-        &tool,
         "decode-cmd",
         &json!({"kic": kic, "kid": kid, "cmd": [segs[0], segs[1]], "card_cntr": "0000000005"}),
     );
@@ -113,12 +95,10 @@ fn encode_decode_round_trip_through_the_binary() {
 
 #[test]
 fn decode_resp_of_real_card_pors() {
-    let Some(tool) = tool() else { return };
     let (kic, kid) = aes_keys();
     let t3 = json!({"algo": "3des2", "kvn": 3, "key": "300102030405060708090a0b0c0d0e0f"});
     let t3d = json!({"algo": "3des2", "kvn": 3, "key": "301102030405060708090a0b0c0d0e0f"});
     let out = run(
-        &tool,
         "decode-resp",
         &json!([
             {"kic": kic, "kid": kid, "spi": "0619",

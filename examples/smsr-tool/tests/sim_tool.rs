@@ -8,13 +8,12 @@
     missing_docs
 )]
 //! Runs `smsr-tool sim` as another tool would: TP-UD hex lines in, PoR hex
-//! lines out (skips when the example binary is not built with `sim`).
+//! lines out (the binary Cargo built for this test run).
 
 #[path = "../../../tests/sim_support/mod.rs"]
 mod sim_support;
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
 use sim_support::Server;
@@ -23,13 +22,8 @@ use smsr::isdr::{Aid, Tar, es5};
 use smsr::scp80::PorStatus;
 use smsr::sim::{Outgoing, OutgoingKind, fleet};
 
-fn run(args: &[&str], stdin: &str) -> Option<Output> {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_smsr-tool"));
-    if !exe.is_file() {
-        eprintln!("sim_tool: {} not built; skipping", exe.display());
-        return None;
-    }
-    let mut child = Command::new(exe)
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smsr-tool"))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -42,12 +36,7 @@ fn run(args: &[&str], stdin: &str) -> Option<Output> {
         .unwrap()
         .write_all(stdin.as_bytes())
         .unwrap();
-    let o = child.wait_with_output().unwrap();
-    if String::from_utf8_lossy(&o.stderr).contains("unknown command 'sim'") {
-        eprintln!("sim_tool: smsr-tool built without the sim feature; skipping");
-        return None;
-    }
-    Some(o)
+    child.wait_with_output().unwrap()
 }
 
 #[test]
@@ -66,9 +55,7 @@ fn stdin_packets_to_por_lines() {
         hex::encode(&p1[0]),
         hex::encode(&p1[0])
     );
-    let Some(o) = run(&["sim", "--seed", "5"], &input) else {
-        return;
-    };
+    let o = run(&["sim", "--seed", "5"], &input);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let lines: Vec<Vec<u8>> = String::from_utf8(o.stdout)
         .unwrap()
@@ -92,7 +79,7 @@ fn stdin_packets_to_por_lines() {
 
 #[test]
 fn config_flags_and_errors() {
-    let Some(o) = run(
+    let o = run(
         &[
             "sim",
             "--show-config",
@@ -102,9 +89,7 @@ fn config_flags_and_errors() {
             "3",
         ],
         "",
-    ) else {
-        return;
-    };
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["eid"], "89049032123451234512345678901235");
     assert_eq!(v["scp80"]["kic_octet"], "32");
@@ -112,15 +97,18 @@ fn config_flags_and_errors() {
         &["sim", "--eid", "89049032123451234512345678901234"][..],
         &["sim", "--kic", "0011"],
         &["sim", "--kvn", "16"],
-        &["sim", "--bogus"],
     ] {
-        let o = run(bad, "").unwrap();
+        let o = run(bad, "");
         assert_eq!(o.status.code(), Some(1), "{bad:?}");
         assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: "));
     }
-    let o = run(&["sim"], "zz\n").unwrap();
+    // An unknown option is a usage error: exit 2.
+    let o = run(&["sim", "--bogus"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: "));
+    let o = run(&["sim"], "zz\n");
     assert_eq!(o.status.code(), Some(1));
-    let o = run(&["sim", "--drop-por", "1001"], "").unwrap();
+    let o = run(&["sim", "--drop-por", "1001"], "");
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -136,14 +124,10 @@ fn dropped_pors_on_request() {
         input += &hex::encode(&server.segments(&h, &script)[0]);
         input.push('\n');
     }
-    let Some(o) = run(&["sim", "--drop-por", "1000"], &input) else {
-        return;
-    };
+    let o = run(&["sim", "--drop-por", "1000"], &input);
     assert!(o.status.success());
     assert!(o.stdout.is_empty());
-    let Some(o) = run(&["sim"], &input) else {
-        return;
-    };
+    let o = run(&["sim"], &input);
     assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 4);
 }
 
@@ -153,9 +137,7 @@ fn trigger_reports_the_session_on_stderr() {
     let mut server = Server::new(&cfg);
     let h = server.header();
     let seg = server.segments(&h, &[0x81, 0x00]).remove(0);
-    let Some(o) = run(&["sim"], &format!("{}\n", hex::encode(seg))) else {
-        return;
-    };
+    let o = run(&["sim"], &format!("{}\n", hex::encode(seg)));
     assert!(o.status.success());
     let err = String::from_utf8(o.stderr).unwrap();
     let line = err

@@ -1,5 +1,4 @@
-//! Runs the built `smsr-tool` example binary (`cargo test` builds it into
-//! target/debug/examples; the tests skip with a message when it is absent).
+//! Runs the `smsr-tool` binary Cargo built for this test run.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -10,22 +9,13 @@
     missing_docs
 )]
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
-fn tool() -> Option<PathBuf> {
-    let exe = PathBuf::from(env!("CARGO_BIN_EXE_smsr-tool"));
-    if exe.is_file() {
-        Some(exe)
-    } else {
-        eprintln!("smsr_tool: {} not built; skipping", exe.display());
-        None
-    }
-}
-
-fn run(args: &[&str]) -> Option<Output> {
-    let exe = tool()?;
-    Some(Command::new(exe).args(args).output().unwrap())
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_smsr-tool"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn stderr_line(o: &Output) -> String {
@@ -38,21 +28,19 @@ fn stderr_line(o: &Output) -> String {
 #[test]
 fn decodes_text_and_json() {
     // E3 { 4F 05 A000000559, 9F70 01 07 }
-    let Some(o) = run(&["tlv", "decode", "E30B4F05A0000005599F700107"]) else {
-        return;
-    };
+    let o = run(&["tlv", "decode", "E30B4F05A0000005599F700107"]);
     assert!(o.status.success());
     let out = String::from_utf8(o.stdout).unwrap();
     assert_eq!(
         out,
         "E3 [11] @0\n  4F [5] @2: A000000559\n  9F70 [1] @9: 07\n"
     );
-    let o = run(&["tlv", "decode", "AB07 8001 01 2302 6A88", "--json"]).unwrap();
+    let o = run(&["tlv", "decode", "AB07 8001 01 2302 6A88", "--json"]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["children"][1]["value"], "6A88");
     assert!(v[0]["children"][1]["not_tlv"].is_string());
-    let o = run(&["tlv", "decode", "E30B4F05A0000005599F700107", "--json"]).unwrap();
+    let o = run(&["tlv", "decode", "E30B4F05A0000005599F700107", "--json"]);
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v[0]["tag"], "E3");
@@ -63,9 +51,7 @@ fn decodes_text_and_json() {
 
 #[test]
 fn indefinite_needs_the_flag() {
-    let Some(o) = run(&["tlv", "decode", "AF80 2302 6A88 0000"]) else {
-        return;
-    };
+    let o = run(&["tlv", "decode", "AF80 2302 6A88 0000"]);
     // Whitespace inside the hex is ignored; without --indefinite it fails.
     assert_eq!(o.status.code(), Some(1));
     let e = stderr_line(&o);
@@ -73,7 +59,7 @@ fn indefinite_needs_the_flag() {
         e.contains("indefinite length not allowed here at byte offset 1"),
         "{e}"
     );
-    let o = run(&["tlv", "decode", "AF8023026A880000", "--indefinite"]).unwrap();
+    let o = run(&["tlv", "decode", "AF8023026A880000", "--indefinite"]);
     assert!(o.status.success());
     let out = String::from_utf8(o.stdout).unwrap();
     // 23 has the constructed bit but holds an R-APDU, not TLVs.
@@ -85,35 +71,38 @@ fn indefinite_needs_the_flag() {
 
 #[test]
 fn bad_input_is_one_line_and_exit_1() {
-    let Some(o) = run(&["tlv", "decode", "E30B4F05A000"]) else {
-        return;
-    };
+    let o = run(&["tlv", "decode", "E30B4F05A000"]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr_line(&o);
     assert!(e.contains("at byte offset 6"), "{e}");
     for args in [
         &["tlv", "decode", "XYZ"][..],
-        &["tlv", "decode"][..],
-        &["tlv", "decode", "00", "--bogus"][..],
-        &["tlv"][..],
         &["tlv", "decode", "--file", "/nonexistent/file"][..],
         &["tlv", "decode", "4F81020000"][..],
     ] {
-        let o = run(args).unwrap();
+        let o = run(args);
         assert_eq!(o.status.code(), Some(1), "{args:?}");
         stderr_line(&o);
         assert!(o.stdout.is_empty());
     }
+    // A command line that does not parse is a usage error: exit 2.
+    for args in [
+        &["tlv", "decode"][..],
+        &["tlv", "decode", "00", "--bogus"][..],
+        &["tlv"][..],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(!o.stderr.is_empty(), "{args:?}");
+        assert!(o.stdout.is_empty());
+    }
     // Lenient mode accepts the non-minimal length.
-    let o = run(&["tlv", "decode", "4F81020000", "--lenient"]).unwrap();
+    let o = run(&["tlv", "decode", "4F81020000", "--lenient"]);
     assert!(o.status.success());
 }
 
 #[test]
 fn hostile_file_does_not_crash() {
-    let Some(_) = tool() else {
-        return;
-    };
     let dir = std::env::temp_dir().join(format!("smsr-tool-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("617f.bin");
@@ -124,7 +113,7 @@ fn hostile_file_does_not_crash() {
         .take(100 * 1024)
         .collect();
     std::fs::write(&path, &data).unwrap();
-    let o = run(&["tlv", "decode", "--file", path.to_str().unwrap()]).unwrap();
+    let o = run(&["tlv", "decode", "--file", path.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let e = stderr_line(&o);
     assert!(e.contains("byte offset"), "{e}");
