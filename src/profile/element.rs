@@ -93,7 +93,12 @@ impl Encode for IdBytes {
         self.1
     }
     fn encode(&self, out: &mut dyn Buffer) -> Result<(), tlv::Error> {
-        out.put(self.0.get(..self.1).unwrap_or_default())
+        // `id_bytes` gives 1 to 3 octets of its 3-octet array.
+        let octets = self
+            .0
+            .get(..self.1)
+            .ok_or(tlv::Error::new(tlv::ErrorKind::ValueTooLong, out.written()))?;
+        out.put(octets)
     }
 }
 
