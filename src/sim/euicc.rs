@@ -171,11 +171,11 @@ impl Euicc {
 
     /// The receive counter held for `tar` and key version `kvn`.
     #[must_use]
+    /// A key version that never received a packet is at its initial
+    /// counter, zero.
     pub fn counter(&self, tar: Tar, kvn: u8) -> Cntr {
-        self.counters
-            .get(&(tar.0, kvn))
-            .copied()
-            .unwrap_or_default()
+        let initial = Cntr([0; 5]);
+        self.counters.get(&(tar.0, kvn)).copied().unwrap_or(initial)
     }
 
     /// Sets a receive counter (to start a test from a known value).
@@ -577,7 +577,9 @@ impl Euicc {
             if next != Cntr::default() {
                 self.out_counter = next;
             }
-            let packet = buf.get(..len).unwrap_or_default();
+            let Some(packet) = buf.get(..len) else {
+                continue;
+            };
             self.por_reference = self.por_reference.wrapping_add(1);
             let Ok(segs) = sms::segments(packet, ConcatReference::Ref8(self.por_reference)) else {
                 continue;
