@@ -512,3 +512,32 @@ fn every_package_matches_expected_json() {
         assert_eq!(n, 0, "{file}: {problems:?}");
     }
 }
+
+/// An EF.ICCID whose content is present but not BCD digits is an error,
+/// not "no ICCID" (it was silently `None`).
+#[test]
+fn malformed_ef_iccid_is_an_error() {
+    let Some(dir) = testdata() else {
+        eprintln!("profile_expected: shared/testdata not found (set SMSR_TESTDATA); skipping");
+        return;
+    };
+    let exp: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap()).unwrap();
+    for p in exp["profiles"].as_array().unwrap() {
+        let file = s(&p["file"]);
+        let mut bytes = std::fs::read(dir.join(file)).unwrap();
+        let at = {
+            let pkg = Package::new(&bytes);
+            let mf = FileSystem::from_element(&pkg.find(PeType::MF).unwrap().unwrap()).unwrap();
+            let content = mf.file("ef-iccid").unwrap().initial_content().unwrap();
+            content.as_ptr() as usize - bytes.as_ptr() as usize
+        };
+        bytes[at..at + 10].fill(0xAA);
+        let err = Package::new(&bytes).ef_iccid().unwrap_err();
+        assert_eq!(
+            err.kind,
+            smsr::profile::ErrorKind::BadValue("ef-iccid"),
+            "{file}"
+        );
+    }
+}

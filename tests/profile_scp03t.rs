@@ -185,7 +185,12 @@ fn gp_amd_d_r_mac() {
     let v = &L11;
     let iu = h(v.init_upd_cmd);
     let rsp = h(v.init_upd_rsp);
-    let keys = SessionKeys::derive(&k16(KEY_ENC), &k16(KEY_MAC), &iu[5..13], &rsp[13..21]);
+    let keys = SessionKeys::derive(
+        &k16(KEY_ENC),
+        &k16(KEY_MAC),
+        &iu[5..13].try_into().unwrap(),
+        &rsp[13..21].try_into().unwrap(),
+    );
     let hc = keys.host_cryptogram(
         &iu[5..13].try_into().unwrap(),
         &rsp[13..21].try_into().unwrap(),

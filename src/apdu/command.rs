@@ -54,6 +54,7 @@ pub const MAX_SHORT_NE: usize = 256;
 /// Where the body fields of a checked C-APDU are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Layout {
+    header: Header,
     data_start: usize,
     data_len: usize,
     ne: Option<usize>,
@@ -63,12 +64,17 @@ struct Layout {
 /// Decodes the body of `apdu` (ISO/IEC 7816-4 §5.1, table 1 and the
 /// decoding rules of §5.1 / §12.1.3).
 fn layout(apdu: &[u8]) -> Result<Layout, Error> {
-    let body = apdu.get(4..).ok_or(Error::TooShort { len: apdu.len() })?;
+    let ([cla, ins, p1, p2], body) = apdu
+        .split_first_chunk::<4>()
+        .map(|(h, b)| (*h, b))
+        .ok_or(Error::TooShort { len: apdu.len() })?;
+    let header = Header { cla, ins, p1, p2 };
     let short_ne = |b: u8| if b == 0 { MAX_SHORT_NE } else { usize::from(b) };
     let ext_len = |hi: u8, lo: u8| usize::from(u16::from_be_bytes([hi, lo]));
     let bad = Err(Error::BadBody { offset: 4 });
     match *body {
         [] => Ok(Layout {
+            header,
             data_start: 4,
             data_len: 0,
             ne: None,
@@ -76,6 +82,7 @@ fn layout(apdu: &[u8]) -> Result<Layout, Error> {
         }),
         // Case 2S.
         [le] => Ok(Layout {
+            header,
             data_start: 5,
             data_len: 0,
             ne: Some(short_ne(le)),
@@ -88,6 +95,7 @@ fn layout(apdu: &[u8]) -> Result<Layout, Error> {
                 n => n,
             };
             Ok(Layout {
+                header,
                 data_start: 7,
                 data_len: 0,
                 ne: Some(ne),
@@ -112,6 +120,7 @@ fn layout(apdu: &[u8]) -> Result<Layout, Error> {
                 _ => return bad,
             };
             Ok(Layout {
+                header,
                 data_start: 7,
                 data_len: nc,
                 ne,
@@ -130,6 +139,7 @@ fn layout(apdu: &[u8]) -> Result<Layout, Error> {
                 _ => return bad,
             };
             Ok(Layout {
+                header,
                 data_start: 5,
                 data_len: nc,
                 ne,
@@ -161,12 +171,8 @@ impl<'a> CommandView<'a> {
     }
 
     /// CLA INS P1 P2.
-    pub fn header(&self) -> Header {
-        match *self.bytes {
-            [cla, ins, p1, p2, ..] => Header { cla, ins, p1, p2 },
-            // `parse` guarantees 4 octets.
-            _ => Header::new(0, 0, 0, 0),
-        }
+    pub const fn header(&self) -> Header {
+        self.layout.header
     }
 
     /// Class byte.
@@ -196,9 +202,11 @@ impl<'a> CommandView<'a> {
             data_len,
             ..
         } = self.layout;
-        self.bytes
-            .get(data_start..data_start + data_len)
-            .unwrap_or_default()
+        // `layout` placed the data inside the checked bytes (every case
+        // ends at or after `data_start + data_len`), so it is present.
+        let data = self.bytes.get(data_start..data_start + data_len);
+        debug_assert!(data.is_some(), "APDU data outside its checked layout");
+        data.unwrap_or(&[])
     }
 
     /// Ne, the maximum number of response octets expected (`None` when Le

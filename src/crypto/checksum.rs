@@ -14,6 +14,7 @@ use crc::{CRC_16_IBM_SDLC, CRC_32_ISO_HDLC, Crc};
 use des::{Des, TdesEde2, TdesEde3};
 use subtle::ConstantTimeEq;
 
+use super::key::Material;
 use super::{CipherAlgorithm, Key};
 
 static CRC16: Crc<u16> = Crc::<u16>::new(&CRC_16_IBM_SDLC);
@@ -70,20 +71,53 @@ impl ChecksumAlgorithm {
     pub const fn is_cc(self) -> bool {
         !matches!(self, Self::Crc16 | Self::Crc32)
     }
+
+    /// The key algorithm of a cryptographic checksum (`None` for the
+    /// keyless CRCs).
+    #[must_use]
+    pub const fn key_algorithm(self) -> Option<CipherAlgorithm> {
+        Some(match self {
+            Self::DesCbcMac => CipherAlgorithm::Des,
+            Self::Tdes2CbcMac => CipherAlgorithm::Tdes2,
+            Self::Tdes3CbcMac => CipherAlgorithm::Tdes3,
+            Self::Aes128Cmac => CipherAlgorithm::Aes128,
+            Self::Aes192Cmac => CipherAlgorithm::Aes192,
+            Self::Aes256Cmac => CipherAlgorithm::Aes256,
+            Self::Crc16 | Self::Crc32 => return None,
+        })
+    }
 }
 
-/// A computed checksum (up to 16 octets), compared in constant time.
+/// A computed checksum, compared in constant time. Each algorithm's
+/// output has its own fixed size, so the octets are always all there.
 #[derive(Clone, Copy)]
 pub struct Tag {
-    bytes: [u8; 16],
-    len: usize,
+    bytes: TagBytes,
+}
+
+/// The full output of a checksum, by size.
+#[derive(Clone, Copy)]
+enum TagBytes {
+    /// CRC16.
+    Two([u8; 2]),
+    /// CRC32.
+    Four([u8; 4]),
+    /// CBC-MAC (one DES block).
+    Eight([u8; 8]),
+    /// CMAC (one AES block).
+    Sixteen([u8; 16]),
 }
 
 impl Tag {
     /// The checksum octets (big-endian for CRCs).
     #[must_use]
-    pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or_default()
+    pub const fn as_bytes(&self) -> &[u8] {
+        match &self.bytes {
+            TagBytes::Two(b) => b,
+            TagBytes::Four(b) => b,
+            TagBytes::Eight(b) => b,
+            TagBytes::Sixteen(b) => b,
+        }
     }
 
     /// The leftmost `len` octets, or `None` if the tag is shorter.
@@ -101,15 +135,6 @@ impl Tag {
             _ => false,
         }
     }
-
-    fn from_slice(s: &[u8]) -> Self {
-        let mut bytes = [0u8; 16];
-        let len = s.len().min(16);
-        if let (Some(dst), Some(src)) = (bytes.get_mut(..len), s.get(..len)) {
-            dst.copy_from_slice(src);
-        }
-        Self { bytes, len }
-    }
 }
 
 impl fmt::Debug for Tag {
@@ -123,7 +148,8 @@ impl fmt::Debug for Tag {
 
 impl PartialEq for Tag {
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && bool::from(self.as_bytes().ct_eq(other.as_bytes()))
+        self.as_bytes().len() == other.as_bytes().len()
+            && bool::from(self.as_bytes().ct_eq(other.as_bytes()))
     }
 }
 
@@ -148,27 +174,22 @@ pub struct Checksum {
     inner: Inner,
 }
 
-fn schedule<C: KeyInit>(key: &Key) -> Option<C> {
-    C::new_from_slice(key.dangerous_bytes()).ok()
-}
-
 impl Checksum {
     /// A cryptographic checksum keyed with `key`: CBC-MAC for DES / 3DES,
-    /// CMAC for AES.
+    /// CMAC for AES (ETSI TS 102 225 §5.1.3.1). Infallible: a [`Key`]
+    /// holds exactly the octets its algorithm needs, so the checksum is
+    /// always the one the key is for (never a keyless CRC in its place).
     #[must_use]
     pub fn cc(key: &Key) -> Self {
-        let inner = match key.algorithm() {
-            CipherAlgorithm::Des => schedule(key).map(Inner::Des),
-            CipherAlgorithm::Tdes2 => schedule(key).map(Inner::Tdes2),
-            CipherAlgorithm::Tdes3 => schedule(key).map(Inner::Tdes3),
-            CipherAlgorithm::Aes128 => schedule(key).map(Inner::Aes128),
-            CipherAlgorithm::Aes192 => schedule(key).map(Inner::Aes192),
-            CipherAlgorithm::Aes256 => schedule(key).map(Inner::Aes256),
+        let inner = match key.material() {
+            Material::Des(k) => Inner::Des(Des::new(k.into())),
+            Material::Tdes2(k) => Inner::Tdes2(TdesEde2::new(k.into())),
+            Material::Tdes3(k) => Inner::Tdes3(TdesEde3::new(k.into())),
+            Material::Aes128(k) => Inner::Aes128(Aes128::new(k.into())),
+            Material::Aes192(k) => Inner::Aes192(Aes192::new(k.into())),
+            Material::Aes256(k) => Inner::Aes256(Aes256::new(k.into())),
         };
-        // `Key` guarantees the length; the fallback only keeps this total.
-        Self {
-            inner: inner.unwrap_or(Inner::Crc32),
-        }
+        Self { inner }
     }
 
     /// The CRC16 (X.25) redundancy check.
@@ -272,16 +293,17 @@ impl ChecksumState<'_> {
     /// block zero-padded), 16 for CMAC, 2 / 4 big-endian for CRCs.
     #[must_use]
     pub fn finalize(self) -> Tag {
-        match self.state {
-            State::Des(m) => Tag::from_slice(&m.finalize().into_bytes()),
-            State::Tdes2(m) => Tag::from_slice(&m.finalize().into_bytes()),
-            State::Tdes3(m) => Tag::from_slice(&m.finalize().into_bytes()),
-            State::Aes128(m) => Tag::from_slice(&m.finalize().into_bytes()),
-            State::Aes192(m) => Tag::from_slice(&m.finalize().into_bytes()),
-            State::Aes256(m) => Tag::from_slice(&m.finalize().into_bytes()),
-            State::Crc16(d) => Tag::from_slice(&d.finalize().to_be_bytes()),
-            State::Crc32(d) => Tag::from_slice(&d.finalize().to_be_bytes()),
-        }
+        let bytes = match self.state {
+            State::Des(m) => TagBytes::Eight(m.finalize().into_bytes().into()),
+            State::Tdes2(m) => TagBytes::Eight(m.finalize().into_bytes().into()),
+            State::Tdes3(m) => TagBytes::Eight(m.finalize().into_bytes().into()),
+            State::Aes128(m) => TagBytes::Sixteen(m.finalize().into_bytes().into()),
+            State::Aes192(m) => TagBytes::Sixteen(m.finalize().into_bytes().into()),
+            State::Aes256(m) => TagBytes::Sixteen(m.finalize().into_bytes().into()),
+            State::Crc16(d) => TagBytes::Two(d.finalize().to_be_bytes()),
+            State::Crc32(d) => TagBytes::Four(d.finalize().to_be_bytes()),
+        };
+        Tag { bytes }
     }
 }
 
@@ -350,6 +372,54 @@ mod tests {
                 .unwrap();
             let tag = Checksum::cc(&key).compute(&[&data[..5], &data[5..]]);
             assert_eq!(tag.as_bytes(), &padded[8..], "{algo:?}");
+        }
+    }
+
+    /// A CC key never yields a keyless CRC: every key algorithm gives
+    /// its own keyed checksum, and two keys give two different tags.
+    #[test]
+    fn cc_is_always_keyed() {
+        for (algo, want, len) in [
+            (CipherAlgorithm::Des, ChecksumAlgorithm::DesCbcMac, 8),
+            (CipherAlgorithm::Tdes2, ChecksumAlgorithm::Tdes2CbcMac, 8),
+            (CipherAlgorithm::Tdes3, ChecksumAlgorithm::Tdes3CbcMac, 8),
+            (CipherAlgorithm::Aes128, ChecksumAlgorithm::Aes128Cmac, 16),
+            (CipherAlgorithm::Aes192, ChecksumAlgorithm::Aes192Cmac, 16),
+            (CipherAlgorithm::Aes256, ChecksumAlgorithm::Aes256Cmac, 16),
+        ] {
+            let a = Checksum::cc(&Key::new(algo, &[0x11; 32][..algo.key_len()]).unwrap());
+            let b = Checksum::cc(&Key::new(algo, &[0x22; 32][..algo.key_len()]).unwrap());
+            assert_eq!(a.algorithm(), want);
+            assert!(a.algorithm().is_cc());
+            assert_eq!(want.key_algorithm(), Some(algo));
+            let (ta, tb) = (a.compute(&[b"data"]), b.compute(&[b"data"]));
+            assert_eq!(ta.as_bytes().len(), len, "{algo:?}");
+            assert_ne!(ta, tb, "{algo:?}");
+            assert_ne!(
+                ta.as_bytes(),
+                Checksum::crc32().compute(&[b"data"]).as_bytes()
+            );
+        }
+        assert_eq!(ChecksumAlgorithm::Crc16.key_algorithm(), None);
+        assert_eq!(ChecksumAlgorithm::Crc32.key_algorithm(), None);
+    }
+
+    /// NIST SP 800-38B D.2 / D.3 examples 1 (empty message): AES-192 and
+    /// AES-256 CMAC, so those schedules are the real ones.
+    #[test]
+    fn aes_cmac_sp800_38b_192_256() {
+        for (key, mac) in [
+            (
+                "8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b",
+                "d17ddf46adaacde531cac483de7a9367",
+            ),
+            (
+                "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+                "028962f61b7bf89efc6b551f4667d983",
+            ),
+        ] {
+            let c = Checksum::cc(&Key::aes(&h(key)).unwrap());
+            assert_eq!(c.compute(&[]).as_bytes(), &h(mac)[..]);
         }
     }
 

@@ -11,6 +11,7 @@ use cipher::{
 };
 use des::{Des, TdesEde2, TdesEde3};
 
+use super::key::Material;
 use super::{CipherAlgorithm, Error, Key};
 
 /// An expanded cipher key schedule, ready to cipher many packets.
@@ -28,11 +29,6 @@ enum Inner {
     Aes128(Aes128),
     Aes192(Aes192),
     Aes256(Aes256),
-}
-
-/// Builds a block cipher from key octets whose length was checked by [`Key`].
-fn schedule<C: KeyInit>(key: &Key) -> Option<C> {
-    C::new_from_slice(key.dangerous_bytes()).ok()
 }
 
 /// Zero-IV CBC over a borrowed key schedule (`C` is `&Aes128` etc.), so
@@ -71,22 +67,20 @@ where
 }
 
 impl Cipher {
-    /// Expands `key` for ciphering.
+    /// Expands `key` for ciphering. Infallible: a [`Key`] holds exactly
+    /// the octets its algorithm needs (ETSI TS 102 225 §5.1.2), so every
+    /// algorithm gets its own schedule and no fallback exists.
     #[must_use]
     pub fn new(key: &Key) -> Self {
-        let inner = match key.algorithm() {
-            CipherAlgorithm::Des => schedule(key).map(Inner::Des),
-            CipherAlgorithm::Tdes2 => schedule(key).map(Inner::Tdes2),
-            CipherAlgorithm::Tdes3 => schedule(key).map(Inner::Tdes3),
-            CipherAlgorithm::Aes128 => schedule(key).map(Inner::Aes128),
-            CipherAlgorithm::Aes192 => schedule(key).map(Inner::Aes192),
-            CipherAlgorithm::Aes256 => schedule(key).map(Inner::Aes256),
+        let inner = match key.material() {
+            Material::Des(k) => Inner::Des(Des::new(k.into())),
+            Material::Tdes2(k) => Inner::Tdes2(TdesEde2::new(k.into())),
+            Material::Tdes3(k) => Inner::Tdes3(TdesEde3::new(k.into())),
+            Material::Aes128(k) => Inner::Aes128(Aes128::new(k.into())),
+            Material::Aes192(k) => Inner::Aes192(Aes192::new(k.into())),
+            Material::Aes256(k) => Inner::Aes256(Aes256::new(k.into())),
         };
-        // `Key` guarantees the length, so every arm above is `Some`; the
-        // fallback keeps this function total without a panic path.
-        Self {
-            inner: inner.unwrap_or_else(|| Inner::Des(Des::new(&[0u8; 8].into()))),
-        }
+        Self { inner }
     }
 
     /// The algorithm of this key schedule.
@@ -193,6 +187,52 @@ mod tests {
         let mut buf = *b"Now is t";
         Cipher::new(&key).encrypt_cbc(&mut buf).unwrap();
         assert_eq!(&buf[..], &h("3fa40e8a984d4815")[..]);
+    }
+
+    /// Every key gets a schedule of its own algorithm (never a stand-in
+    /// such as a zero-key DES): the same plaintext ciphers differently
+    /// under each, and as single DES under 3DES keys with equal parts.
+    #[test]
+    fn each_algorithm_gets_its_own_schedule() {
+        let expect_des = h("3fa40e8a984d4815");
+        for (algo, key) in [
+            (CipherAlgorithm::Des, h("0123456789abcdef")),
+            (
+                CipherAlgorithm::Tdes2,
+                h("0123456789abcdef0123456789abcdef"),
+            ),
+            (
+                CipherAlgorithm::Tdes3,
+                h("0123456789abcdef0123456789abcdef0123456789abcdef"),
+            ),
+        ] {
+            let c = Cipher::new(&Key::new(algo, &key).unwrap());
+            assert_eq!(c.algorithm(), algo);
+            let mut buf = *b"Now is t";
+            c.encrypt_cbc(&mut buf).unwrap();
+            assert_eq!(&buf[..], &expect_des[..], "{algo:?}");
+        }
+        let zero = Cipher::new(&Key::new(CipherAlgorithm::Des, &[0; 8]).unwrap());
+        let mut z = *b"Now is t";
+        zero.encrypt_cbc(&mut z).unwrap();
+        assert_ne!(&z[..], &expect_des[..]);
+        // FIPS 197 C.2 / C.3: AES-192 and AES-256 single-block vectors.
+        for (key, ct) in [
+            (
+                h("000102030405060708090a0b0c0d0e0f1011121314151617"),
+                h("dda97ca4864cdfe06eaf70a0ec0d7191"),
+            ),
+            (
+                h("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"),
+                h("8ea2b7ca516745bfeafc49904b496089"),
+            ),
+        ] {
+            let c = Cipher::new(&Key::aes(&key).unwrap());
+            assert!(c.algorithm().is_aes());
+            let mut buf = h("00112233445566778899aabbccddeeff");
+            c.encrypt_cbc(&mut buf).unwrap();
+            assert_eq!(buf, ct);
+        }
     }
 
     /// 2-key 3DES with K1 = K2 degenerates to single DES.

@@ -66,13 +66,42 @@ impl CipherAlgorithm {
     }
 }
 
+/// Key octets typed by algorithm: each variant holds exactly the octets
+/// its algorithm needs, so expanding a key schedule from it cannot fail
+/// (see [`crate::crypto::Cipher::new`], [`crate::crypto::Checksum::cc`]).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) enum Material {
+    /// Single DES.
+    Des([u8; 8]),
+    /// 2-key 3DES.
+    Tdes2([u8; 16]),
+    /// 3-key 3DES.
+    Tdes3([u8; 24]),
+    /// AES-128.
+    Aes128([u8; 16]),
+    /// AES-192.
+    Aes192([u8; 24]),
+    /// AES-256.
+    Aes256([u8; 32]),
+}
+
 /// A secret key for one [`CipherAlgorithm`]. Zeroized on drop; `Debug`
-/// shows the algorithm only.
+/// shows the algorithm only. The octets are held in an array of the
+/// algorithm's exact key length, so no key of the wrong kind or length
+/// can exist.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Key {
-    #[zeroize(skip)]
-    algorithm: CipherAlgorithm,
-    bytes: [u8; 32],
+    material: Material,
+}
+
+/// `bytes` as an array of `N` octets, or the [`Error::KeyLength`] for
+/// `algorithm`.
+fn exact<const N: usize>(algorithm: CipherAlgorithm, bytes: &[u8]) -> Result<[u8; N], Error> {
+    <[u8; N]>::try_from(bytes).map_err(|_| Error::KeyLength {
+        algorithm,
+        expected: N,
+        actual: bytes.len(),
+    })
 }
 
 impl Key {
@@ -82,22 +111,16 @@ impl Key {
     /// [`Error::KeyLength`] when `bytes` is not exactly
     /// [`CipherAlgorithm::key_len`] octets long.
     pub fn new(algorithm: CipherAlgorithm, bytes: &[u8]) -> Result<Self, Error> {
-        let expected = algorithm.key_len();
-        if bytes.len() != expected {
-            return Err(Error::KeyLength {
-                algorithm,
-                expected,
-                actual: bytes.len(),
-            });
-        }
-        let mut key = Self {
-            algorithm,
-            bytes: [0; 32],
+        let a = algorithm;
+        let material = match algorithm {
+            CipherAlgorithm::Des => Material::Des(exact(a, bytes)?),
+            CipherAlgorithm::Tdes2 => Material::Tdes2(exact(a, bytes)?),
+            CipherAlgorithm::Tdes3 => Material::Tdes3(exact(a, bytes)?),
+            CipherAlgorithm::Aes128 => Material::Aes128(exact(a, bytes)?),
+            CipherAlgorithm::Aes192 => Material::Aes192(exact(a, bytes)?),
+            CipherAlgorithm::Aes256 => Material::Aes256(exact(a, bytes)?),
         };
-        if let Some(dst) = key.bytes.get_mut(..expected) {
-            dst.copy_from_slice(bytes);
-        }
-        Ok(key)
+        Ok(Self { material })
     }
 
     /// An AES key whose variant follows from its length (16, 24 or 32).
@@ -111,22 +134,37 @@ impl Key {
     /// The algorithm this key is for.
     #[must_use]
     pub const fn algorithm(&self) -> CipherAlgorithm {
-        self.algorithm
+        match self.material {
+            Material::Des(_) => CipherAlgorithm::Des,
+            Material::Tdes2(_) => CipherAlgorithm::Tdes2,
+            Material::Tdes3(_) => CipherAlgorithm::Tdes3,
+            Material::Aes128(_) => CipherAlgorithm::Aes128,
+            Material::Aes192(_) => CipherAlgorithm::Aes192,
+            Material::Aes256(_) => CipherAlgorithm::Aes256,
+        }
+    }
+
+    /// The key octets typed by algorithm, for the key schedules.
+    pub(crate) const fn material(&self) -> &Material {
+        &self.material
     }
 
     /// The key octets. Handle with care: copies are not zeroized for you.
     #[must_use]
-    pub fn dangerous_bytes(&self) -> &[u8] {
-        self.bytes
-            .get(..self.algorithm.key_len())
-            .unwrap_or_default()
+    pub const fn dangerous_bytes(&self) -> &[u8] {
+        match &self.material {
+            Material::Des(k) => k,
+            Material::Tdes2(k) | Material::Aes128(k) => k,
+            Material::Tdes3(k) | Material::Aes192(k) => k,
+            Material::Aes256(k) => k,
+        }
     }
 }
 
 impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Key")
-            .field("algorithm", &self.algorithm)
+            .field("algorithm", &self.algorithm())
             .finish_non_exhaustive()
     }
 }
@@ -151,6 +189,34 @@ mod tests {
             CipherAlgorithm::Aes192
         );
         assert_eq!(Key::aes(&[0; 20]).unwrap_err(), Error::AesKeyLength(20));
+    }
+
+    /// Every algorithm keeps its own octets, exactly `key_len` of them.
+    #[test]
+    fn material_matches_algorithm() {
+        for a in [
+            CipherAlgorithm::Des,
+            CipherAlgorithm::Tdes2,
+            CipherAlgorithm::Tdes3,
+            CipherAlgorithm::Aes128,
+            CipherAlgorithm::Aes192,
+            CipherAlgorithm::Aes256,
+        ] {
+            let bytes: heapless::Vec<u8, 32> = (1..=a.key_len() as u8).collect();
+            let k = Key::new(a, &bytes).unwrap();
+            assert_eq!(k.algorithm(), a);
+            assert_eq!(k.dangerous_bytes(), &bytes[..], "{a:?}");
+            for wrong in [a.key_len() - 1, a.key_len() + 1] {
+                assert_eq!(
+                    Key::new(a, &[0; 33][..wrong]).unwrap_err(),
+                    Error::KeyLength {
+                        algorithm: a,
+                        expected: a.key_len(),
+                        actual: wrong
+                    }
+                );
+            }
+        }
     }
 
     #[test]

@@ -74,7 +74,10 @@ impl Aid {
 
     /// The AID bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+        // `new` is the only constructor and keeps `len` within 5..=16.
+        let used = self.bytes.get(..usize::from(self.len));
+        debug_assert!(used.is_some(), "AID length {} over 16", self.len);
+        used.unwrap_or(&self.bytes)
     }
 
     /// The TAR of an SGP.02 AID (bytes 13 to 15), `None` for any other AID.
@@ -115,7 +118,7 @@ impl core::str::FromStr for Aid {
     fn from_str(s: &str) -> Result<Self, Error> {
         let mut buf = [0u8; 16];
         let n = super::hex_decode(s, &mut buf).ok_or(Error::AidLength { len: s.len() / 2 })?;
-        Aid::new(buf.get(..n).unwrap_or_default())
+        Aid::new(buf.get(..n).ok_or(Error::AidLength { len: n })?)
     }
 }
 

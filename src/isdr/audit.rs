@@ -58,7 +58,11 @@ impl Encode for MinBe {
     }
     fn encode(&self, out: &mut dyn Buffer) -> Result<(), tlv::Error> {
         let b = self.0.to_be_bytes();
-        out.put(b.get(4 - self.encoded_len()..).unwrap_or_default())
+        // `encoded_len` is 1 to 4, so the minimal octets are always there.
+        let octets = b
+            .get(4 - self.encoded_len()..)
+            .ok_or(tlv::Error::new(tlv::ErrorKind::ValueTooLong, out.written()))?;
+        out.put(octets)
     }
 }
 

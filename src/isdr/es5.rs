@@ -331,10 +331,11 @@ pub fn smsr_sms_addressing_parameters<'b>(
         return Err(bad);
     }
     let mut addr = [0u8; 12];
-    let n = swapped_bcd(d, addr.get_mut(2..).unwrap_or_default()).ok_or(bad)?;
-    addr[0] = n as u8;
-    addr[1] = ton_npi;
-    let value = addr.get(..n + 2).unwrap_or_default();
+    let [count, ton, bcd @ ..] = &mut addr;
+    let n = swapped_bcd(d, bcd).ok_or(bad)?;
+    *count = n as u8;
+    *ton = ton_npi;
+    let value = addr.get(..n + 2).ok_or(bad)?;
     let mut w = SliceBuffer::new(out);
     tlv::tlv(Tag::new(0xA3), tlv::tlv(Tag::new(0x81), value)).encode(&mut w)?;
     Ok(w.into_written())
@@ -354,14 +355,14 @@ pub fn sms_connectivity_parameters<'b>(smsc: &str, out: &'b mut [u8]) -> Result<
             what: "SMSC address (1 to 20 digits)",
         });
     }
+    let bad = Error::OutOfRange {
+        what: "SMSC address (1 to 20 digits)",
+    };
     let mut addr = [0u8; 11];
-    addr[0] = 0x91;
-    let n = 1 + swapped_bcd(digits, addr.get_mut(1..).unwrap_or_default()).ok_or(
-        Error::OutOfRange {
-            what: "SMSC address (1 to 20 digits)",
-        },
-    )?;
-    let value = addr.get(..n).unwrap_or_default();
+    let [ton, bcd @ ..] = &mut addr;
+    *ton = 0x91;
+    let n = 1 + swapped_bcd(digits, bcd).ok_or(bad)?;
+    let value = addr.get(..n).ok_or(bad)?;
     let mut w = SliceBuffer::new(out);
     tlv::tlv(Tag::new(0xA0), tlv::tlv(Tag::new(0x06), value)).encode(&mut w)?;
     Ok(w.into_written())

@@ -78,10 +78,9 @@ pub(crate) fn uint(tlv: &Tlv<'_>, name: &'static str) -> Result<u32, Error> {
         return Err(bad);
     }
     // Skip the sign octet of values with the top bit set (`00 81` = 129).
-    let digits = if first == 0 && v.len() > 1 {
-        v.get(1..).unwrap_or_default()
-    } else {
-        v
+    let digits = match v {
+        [0, rest @ ..] if !rest.is_empty() => rest,
+        _ => v,
     };
     if digits.len() > 4 {
         return Err(bad);

@@ -93,7 +93,12 @@ impl Encode for IdBytes {
         self.1
     }
     fn encode(&self, out: &mut dyn Buffer) -> Result<(), tlv::Error> {
-        out.put(self.0.get(..self.1).unwrap_or_default())
+        // `id_bytes` gives 1 to 3 octets of its 3-octet array.
+        let octets = self
+            .0
+            .get(..self.1)
+            .ok_or(tlv::Error::new(tlv::ErrorKind::ValueTooLong, out.written()))?;
+        out.put(octets)
     }
 }
 
@@ -270,24 +275,30 @@ impl<'a> Package<'a> {
     }
 
     /// The ICCID in EF.ICCID of the `mf` element (nibble-swapped BCD, ETSI
-    /// TS 102 221 §13.2): `None` when there is no `mf`, no `ef-iccid` content
-    /// or the content is not 18 to 20 digits. Compare with
+    /// TS 102 221 §13.2): `None` when there is no `mf` or no `ef-iccid`
+    /// content. Compare with
     /// [`ProfileHeader::iccid`](super::ProfileHeader::iccid), whose coding
     /// differs (natural digit order).
     ///
     /// # Errors
-    /// A malformed TLV before the `mf` element, or a malformed `mf`.
+    /// A malformed TLV before the `mf` element, a malformed `mf`, or
+    /// [`ErrorKind::BadValue`] when the `ef-iccid` content is not 10
+    /// octets holding 18 to 20 digits.
     pub fn ef_iccid(&self) -> Result<Option<super::Iccid>, Error> {
         let Some(mf) = self.find(PeType::MF)? else {
             return Ok(None);
         };
         let fs = super::FileSystem::from_element(&mf)?;
-        Ok(fs
-            .file("ef-iccid")
-            .and_then(|f| f.initial_content())
-            .and_then(|c| c.get(..10))
-            .and_then(|c| <&[u8; 10]>::try_from(c).ok())
-            .and_then(super::Iccid::from_ef_iccid))
+        let Some(file) = fs.file("ef-iccid") else {
+            return Ok(None);
+        };
+        let Some(content) = file.initial_content() else {
+            return Ok(None);
+        };
+        // Present but not 10 octets of BCD digits: an error, not "absent".
+        let bad = Error::new(ErrorKind::BadValue("ef-iccid"), file.tlv().value_offset());
+        let raw = content.first_chunk::<10>().ok_or(bad)?;
+        super::Iccid::from_ef_iccid(raw).map(Some).ok_or(bad)
     }
 
     /// Checks that the whole input is a sequence of well-formed TLVs and

@@ -224,7 +224,9 @@ impl<'a> FileSystem<'a> {
 
     /// The file members present, in encoding order (template order).
     pub fn files(&self) -> impl Iterator<Item = FileMember<'a>> + 'a {
-        let names = self.pe_type.template_members().unwrap_or_default();
+        // A hand-built `FileSystem` of a type without a template names no
+        // member (`name: None`, as for members added after v3.3.1).
+        let names: &[&str] = self.pe_type.template_members().unwrap_or(&[]);
         self.tlv.children().skip(2).filter_map(move |m| {
             let tlv = m.ok()?;
             let n = tlv.tag().number() as usize;

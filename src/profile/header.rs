@@ -81,15 +81,16 @@ impl Iccid {
 
     /// The digits (values 0 to 9).
     pub fn digits(&self) -> &[u8] {
-        self.digits.get(..usize::from(self.len)).unwrap_or_default()
+        // Both constructors keep `len` within 18..=20.
+        let used = self.digits.get(..usize::from(self.len));
+        debug_assert!(used.is_some(), "ICCID of {} digits", self.len);
+        used.unwrap_or(&self.digits)
     }
 
+    /// Digit `i`, or the `F` filler after the last digit (ITU-T E.118
+    /// ICCID coding in EF.ICCID, ETSI TS 102 221 §13.2).
     fn nibble(&self, i: usize) -> u8 {
-        if i < usize::from(self.len) {
-            self.digits.get(i).copied().unwrap_or(0xF)
-        } else {
-            0xF
-        }
+        self.digits().get(i).copied().unwrap_or(0xF)
     }
 
     /// The ProfileHeader coding.
@@ -231,7 +232,10 @@ impl Encode for Services {
     fn encode(&self, out: &mut dyn Buffer) -> Result<(), tlv::Error> {
         for n in self.numbers() {
             let (b, len) = context_primitive(n).to_bytes();
-            out.put(b.get(..len).unwrap_or_default())?;
+            let tag = b
+                .get(..len)
+                .ok_or(tlv::Error::new(tlv::ErrorKind::InvalidTag, out.written()))?;
+            out.put(tag)?;
             out.put(&[0])?;
         }
         Ok(())
@@ -519,6 +523,30 @@ mod tests {
     use super::*;
     extern crate alloc;
     use alloc::string::ToString;
+
+    /// Every service name `profile::validate` asks for is a real
+    /// eUICC-Mandatory-services member (an unknown one would be the empty
+    /// set, which every `contains` check passes).
+    #[test]
+    fn service_names_resolve() {
+        for name in [
+            "usim",
+            "isim",
+            "csim",
+            "eap",
+            "javacard",
+            "multos",
+            "milenage",
+            "tuak128",
+            "tuak256",
+            "usim-test-algorithm",
+            "multiple-usim",
+        ] {
+            let s = Services::from_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert_ne!(s, Services::default(), "{name}");
+        }
+        assert_eq!(Services::from_name("no-such-service"), None);
+    }
 
     #[test]
     fn iccid_codings() {

@@ -24,7 +24,7 @@ use cmac::{Cmac, Mac};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::tlv::{self, Buffer, Options, Tlv, encoded_length_len};
+use crate::tlv::{self, Buffer, Options, Tlv};
 
 use super::segment::{self, MAC_LEN, Protection};
 use super::{Error, ErrorKind};
@@ -50,19 +50,25 @@ fn cmac_parts(key: &Key, parts: &[&[u8]]) -> [u8; 16] {
 /// GP Amendment D §4.1.5 data derivation: NIST SP 800-108 KDF in counter
 /// mode with AES-CMAC, fixed input = 11 zero bytes | `constant` | `00` |
 /// L (2 bytes, bits) | i (1 byte) | `context`. Fills `out` (L = 8 × its
-/// length, at most 255 blocks).
-pub fn kdf(key: &Key, constant: u8, context: &[u8], out: &mut [u8]) {
-    let bits = u16::try_from(out.len() * 8)
-        .unwrap_or(u16::MAX)
-        .to_be_bytes();
-    for (i, block) in out.chunks_mut(16).enumerate() {
-        let counter = u8::try_from(i + 1).unwrap_or(u8::MAX);
+/// length). The one-byte counter and two-byte L bound the output to 255
+/// blocks; a longer `out` is refused at compile time, so no counter or L
+/// ever wraps or saturates.
+pub fn kdf<const N: usize>(key: &Key, constant: u8, context: &[u8], out: &mut [u8; N]) {
+    const {
+        assert!(
+            N <= 255 * 16,
+            "SP 800-108 counter i is one byte: at most 255 blocks"
+        );
+    }
+    let [l0, l1] = ((N * 8) as u16).to_be_bytes();
+    for (block, counter) in out.chunks_mut(16).zip(1u8..=255) {
         let mut label = [0u8; 16];
-        if let Some(l) = label.get_mut(11..16) {
-            l.copy_from_slice(&[constant, 0, bits[0], bits[1], counter]);
-        }
+        let [.., c, sep, b0, b1, i] = &mut label;
+        (*c, *sep, *b0, *b1, *i) = (constant, 0, l0, l1, counter);
         let k = cmac_parts(key, &[&label, context]);
-        block.copy_from_slice(k.get(..block.len()).unwrap_or_default());
+        for (d, s) in block.iter_mut().zip(k) {
+            *d = s;
+        }
     }
 }
 
@@ -96,30 +102,27 @@ pub struct SessionKeys {
 impl SessionKeys {
     /// Derives S-ENC, S-MAC and S-RMAC from the static keys and the
     /// challenges (GP Amendment D §6.2.1: context = host challenge | card
-    /// challenge).
+    /// challenge, 8 octets each in S8 mode).
     pub fn derive(
         key_enc: &Key,
         key_mac: &Key,
-        host_challenge: &[u8],
-        card_challenge: &[u8],
+        host_challenge: &[u8; 8],
+        card_challenge: &[u8; 8],
     ) -> Self {
-        let mut ctx = [0u8; 32];
-        let n = host_challenge.len() + card_challenge.len();
-        let context = ctx.get_mut(..n.min(32)).unwrap_or_default();
+        let mut context = [0u8; 16];
         for (d, s) in context
             .iter_mut()
             .zip(host_challenge.iter().chain(card_challenge))
         {
             *d = *s;
         }
-        let context: &[u8] = context;
         let mut s_enc = Key([0; 16]);
         let mut s_mac = Key([0; 16]);
         let mut s_rmac = Key([0; 16]);
-        kdf(key_enc, constant::S_ENC, context, &mut s_enc.0);
-        kdf(key_mac, constant::S_MAC, context, &mut s_mac.0);
-        kdf(key_mac, constant::S_RMAC, context, &mut s_rmac.0);
-        ctx.zeroize();
+        kdf(key_enc, constant::S_ENC, &context, &mut s_enc.0);
+        kdf(key_mac, constant::S_MAC, &context, &mut s_mac.0);
+        kdf(key_mac, constant::S_RMAC, &context, &mut s_rmac.0);
+        context.zeroize();
         Self {
             s_enc,
             s_mac,
@@ -244,11 +247,13 @@ impl Session {
     ) -> Result<(), tlv::Error> {
         let aes = Aes128::new((&self.keys.s_enc.0).into());
         let mut prev = self.icv(&aes);
-        let blocks = plaintext.len() / 16 + 1;
-        for i in 0..blocks {
+        // The whole blocks, then the last partial (possibly empty) one
+        // that always takes the `80 00..` padding.
+        let whole = plaintext.chunks_exact(16);
+        let last = whole.remainder();
+        for src in whole.chain(core::iter::once(last)) {
             let mut block = [0u8; 16];
-            let src = plaintext.get(i * 16..).unwrap_or_default();
-            let n = src.len().min(16);
+            let n = src.len();
             for (d, s) in block.iter_mut().zip(src) {
                 *d = *s;
             }
@@ -293,8 +298,9 @@ impl Session {
         out: &mut dyn Buffer,
     ) -> Result<usize, tlv::Error> {
         let value_len = Protection::Scp03t.value_len(plaintext.len());
-        let (len_bytes, len_len) = length_octets(value_len);
-        let header = len_bytes.get(..len_len).unwrap_or_default();
+        let header = length_octets(value_len)?;
+        let len_len = header.len();
+        let header = header.as_slice();
         let mut mac = <Cmac<Aes128> as KeyInit>::new((&self.keys.s_mac.0).into());
         mac.update(&self.mac_chain);
         mac.update(&[tag]);
@@ -320,8 +326,9 @@ impl Session {
         out: &mut dyn Buffer,
     ) -> Result<usize, tlv::Error> {
         let value_len = data.len() + MAC_LEN;
-        let (len_bytes, len_len) = length_octets(value_len);
-        let header = len_bytes.get(..len_len).unwrap_or_default();
+        let header = length_octets(value_len)?;
+        let len_len = header.len();
+        let header = header.as_slice();
         let m = self.c_mac(&[&[tag], header, data]);
         out.put(&[tag])?;
         out.put(header)?;
@@ -390,7 +397,10 @@ impl Session {
             .checked_sub(MAC_LEN)
             .ok_or(Error::new(ErrorKind::BadCiphertextLength, t.value_offset()))?;
         let (ct, mac) = v.split_at(split);
-        let header = wrapped.get(..t.header_len()).unwrap_or_default();
+        let (header, _) = t
+            .raw()
+            .split_at_checked(t.header_len())
+            .ok_or(Error::new(ErrorKind::Tlv(tlv::ErrorKind::UnexpectedEnd), 0))?;
         let mut m = <Cmac<Aes128> as KeyInit>::new((&self.keys.s_mac.0).into());
         m.update(&self.mac_chain);
         m.update(header);
@@ -423,7 +433,9 @@ impl Session {
                     .rposition(|b| *b != 0)
                     .filter(|e| plain.get(*e) == Some(&0x80))
                     .ok_or(Error::new(ErrorKind::BadPadding, t.value_offset() + 16 * i))?;
-                plain.get(..end).unwrap_or_default()
+                plain
+                    .get(..end)
+                    .ok_or(Error::new(ErrorKind::BadPadding, t.value_offset() + 16 * i))?
             } else {
                 &plain[..]
             };
@@ -501,26 +513,26 @@ impl InitializeUpdateResponse {
     /// [`ErrorKind::BadValue`] for another length or SCP identifier.
     pub fn parse(data: &[u8]) -> Result<Self, Error> {
         let bad = |at| Error::new(ErrorKind::BadValue("INITIALIZE UPDATE response"), at);
-        if data.len() != 29 && data.len() != 32 {
-            return Err(bad(0));
-        }
-        let arr = |from: usize| -> [u8; 8] {
-            core::array::from_fn(|i| data.get(from + i).copied().unwrap_or(0))
+        let (key_diversification_data, rest) = data.split_first_chunk::<10>().ok_or(bad(0))?;
+        let ([kvn, scp_id, i_param], rest) = rest.split_first_chunk::<3>().ok_or(bad(0))?;
+        let (card_challenge, rest) = rest.split_first_chunk::<8>().ok_or(bad(0))?;
+        let (card_cryptogram, rest) = rest.split_first_chunk::<8>().ok_or(bad(0))?;
+        let sequence_counter = match *rest {
+            [] => None,
+            [a, b, c] => Some([a, b, c]),
+            _ => return Err(bad(0)),
         };
-        let mut key_diversification_data = [0u8; 10];
-        key_diversification_data.copy_from_slice(data.get(..10).unwrap_or(&[0; 10]));
-        let scp_id = data.get(11).copied().unwrap_or(0);
-        if scp_id != 0x03 {
+        if *scp_id != 0x03 {
             return Err(bad(11));
         }
         Ok(Self {
-            key_diversification_data,
-            kvn: data.get(10).copied().unwrap_or(0),
-            scp_id,
-            i_param: data.get(12).copied().unwrap_or(0),
-            card_challenge: arr(13),
-            card_cryptogram: arr(21),
-            sequence_counter: data.get(29..32).and_then(|c| <[u8; 3]>::try_from(c).ok()),
+            key_diversification_data: *key_diversification_data,
+            kvn: *kvn,
+            scp_id: *scp_id,
+            i_param: *i_param,
+            card_challenge: *card_challenge,
+            card_cryptogram: *card_cryptogram,
+            sequence_counter,
         })
     }
 }
@@ -570,12 +582,57 @@ impl Session {
     }
 }
 
-/// The BER length octets of `n`.
-fn length_octets(n: usize) -> ([u8; 9], usize) {
-    let mut b = [0u8; 9];
-    let len = encoded_length_len(n);
-    let mut sb = tlv::SliceBuffer::new(&mut b);
-    // `b` holds any length field (at most 5 octets).
-    let _ = tlv::write_length(&mut sb, n);
-    (b, len)
+/// The BER length octets of `n` (X.690 §8.1.3, at most 5 octets).
+///
+/// # Errors
+/// [`tlv::ErrorKind::ValueTooLong`] beyond what a length field holds.
+fn length_octets(n: usize) -> Result<heapless::Vec<u8, 5>, tlv::Error> {
+    let mut b = heapless::Vec::new();
+    tlv::write_length(&mut b, n)?;
+    Ok(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every field comes from its own octets; any length but 29 or 32 and
+    /// any SCP identifier but `03` is refused (never zero-filled).
+    #[test]
+    fn initialize_update_response_fields() {
+        let mut data = [0u8; 32];
+        for (i, b) in data.iter_mut().enumerate() {
+            *b = i as u8 + 0x40;
+        }
+        data[11] = 0x03;
+        let r = InitializeUpdateResponse::parse(&data).unwrap();
+        assert_eq!(r.key_diversification_data, data[..10]);
+        assert_eq!((r.kvn, r.scp_id, r.i_param), (0x4A, 0x03, 0x4C));
+        assert_eq!(r.card_challenge, data[13..21]);
+        assert_eq!(r.card_cryptogram, data[21..29]);
+        assert_eq!(r.sequence_counter, Some([0x5D, 0x5E, 0x5F]));
+        let r29 = InitializeUpdateResponse::parse(&data[..29]).unwrap();
+        assert_eq!(r29.sequence_counter, None);
+        for len in [0, 10, 28, 30, 31, 33] {
+            let mut v = [0u8; 33];
+            v[..32].copy_from_slice(&data);
+            assert!(InitializeUpdateResponse::parse(&v[..len]).is_err(), "{len}");
+        }
+        data[11] = 0x02;
+        assert_eq!(
+            InitializeUpdateResponse::parse(&data).unwrap_err().offset,
+            11
+        );
+    }
+
+    /// The longest output the one-byte counter allows is derived block by
+    /// block with distinct counters (no block repeats).
+    #[test]
+    fn kdf_longest_output_has_distinct_blocks() {
+        let mut out = [0u8; 255 * 16];
+        kdf(&Key([7; 16]), constant::S_ENC, b"ctx", &mut out);
+        let first = &out[..16];
+        assert!(out.chunks(16).skip(1).all(|b| b != first));
+        assert_ne!(&out[out.len() - 16..], &out[out.len() - 32..out.len() - 16]);
+    }
 }

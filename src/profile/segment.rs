@@ -104,6 +104,7 @@ impl<'a> Iterator for Chunks<'a> {
 
     fn next(&mut self) -> Option<Chunk<'a>> {
         let rest = self.data.get(self.pos..).filter(|r| !r.is_empty())?;
+        // A full chunk, or the shorter last one with what is left.
         let (data, _) = rest.split_at_checked(self.size).unwrap_or((rest, &[]));
         let chunk = Chunk {
             offset: self.pos,

@@ -199,8 +199,13 @@ fn needed_service(t: PeType) -> Option<&'static str> {
     }
 }
 
+/// The service named `name`: only ever a literal of this module, each
+/// checked by the `service_names_resolve` test (an unknown name would be
+/// the empty set and silently pass every `contains` check).
 fn service(name: &'static str) -> Services {
-    Services::from_name(name).unwrap_or_default()
+    let s = Services::from_name(name);
+    debug_assert!(s.is_some(), "unknown service name {name}");
+    s.unwrap_or_default()
 }
 
 /// Checks a package and calls `report` for every problem found; returns

@@ -110,44 +110,44 @@ impl<'a, F: FnMut(Header) -> P3> Iterator for CompactCommands<'a, F> {
             return None;
         }
         let start = self.pos;
-        let rest = self.input.get(start..).unwrap_or_default();
-        let truncated = |at: usize| {
-            Err(Error::Truncated {
-                what: "compact C-APDU",
-                offset: at,
-            })
+        let (_, rest) = self.input.split_at_checked(start)?;
+        let truncated = |at: usize| Error::Truncated {
+            what: "compact C-APDU",
+            offset: at,
         };
         let result = match *rest {
             [cla, ins, p1, p2, ref tail @ ..] => {
                 let header = Header { cla, ins, p1, p2 };
                 let kind = (self.classify)(header);
                 match (kind, tail.first()) {
-                    (P3::Absent, _) => Ok((header, kind, 0, 0, 4)),
-                    (_, None) => truncated(start + 4),
-                    (P3::Le, Some(&p3)) => Ok((header, kind, p3, 0, 5)),
+                    (P3::Absent, _) => Ok((header, kind, 0, &[][..], 4)),
+                    (_, None) => Err(truncated(start + 4)),
+                    (P3::Le, Some(&p3)) => Ok((header, kind, p3, &[][..], 5)),
                     (P3::Lc, Some(&p3)) => {
                         let n = usize::from(p3);
-                        if tail.len() > n {
-                            Ok((header, kind, p3, n, 5 + n))
-                        } else {
-                            truncated(start + rest.len())
-                        }
+                        tail.get(1..=n)
+                            .map(|data| (header, kind, p3, data, 5 + n))
+                            .ok_or(truncated(start + rest.len()))
                     }
                 }
             }
-            _ => truncated(start + rest.len()),
+            _ => Err(truncated(start + rest.len())),
         };
+        let result = result.and_then(|(header, p3_kind, p3, data, total)| {
+            let raw = rest.get(..total).ok_or(truncated(start + rest.len()))?;
+            Ok(CompactCommand {
+                header,
+                p3_kind,
+                p3,
+                data,
+                raw,
+                offset: start,
+            })
+        });
         match result {
-            Ok((header, p3_kind, p3, data_len, total)) => {
-                self.pos += total;
-                Some(Ok(CompactCommand {
-                    header,
-                    p3_kind,
-                    p3,
-                    data: rest.get(5..5 + data_len).unwrap_or_default(),
-                    raw: rest.get(..total).unwrap_or_default(),
-                    offset: start,
-                }))
+            Ok(command) => {
+                self.pos += command.raw.len();
+                Some(Ok(command))
             }
             Err(e) => {
                 self.failed = true;

@@ -80,6 +80,8 @@ pub struct CommandPacket<T: AsRef<[u8]>> {
     buffer: T,
     framing: Framing,
     prefix: Prefix,
+    /// SPI through PCNTR, copied out at `new_checked`.
+    head: [u8; FIXED_HEADER],
 }
 
 impl<T: AsRef<[u8]>> CommandPacket<T> {
@@ -91,27 +93,24 @@ impl<T: AsRef<[u8]>> CommandPacket<T> {
     /// [`Error::Identifier`] (generic form).
     pub fn new_checked(buffer: T, framing: Framing) -> Result<Self, Error> {
         let prefix = layout::read(framing, CPI, buffer.as_ref(), &NAMES, FIXED_HEADER)?;
+        Self::with_prefix(buffer, framing, prefix)
+    }
+
+    /// The view of `buffer` with its checked `prefix`.
+    fn with_prefix(buffer: T, framing: Framing, prefix: Prefix) -> Result<Self, Error> {
+        let head = layout::head(buffer.as_ref(), &prefix, "SPI..PCNTR")?;
         Ok(Self {
             buffer,
             framing,
             prefix,
+            head,
         })
     }
 
-    fn at(&self, i: usize) -> u8 {
-        self.buffer
-            .as_ref()
-            .get(self.prefix.len + i)
-            .copied()
-            .unwrap_or_default()
-    }
-
-    fn range(&self, from: usize, len: usize) -> &[u8] {
-        let start = self.prefix.len + from;
-        self.buffer
-            .as_ref()
-            .get(start..start + len)
-            .unwrap_or_default()
+    /// `from..` after the length prefix (in bounds: see [`layout::within`]).
+    fn tail(&self, from: usize) -> &[u8] {
+        let b = self.buffer.as_ref();
+        layout::within(b, self.prefix.len + from, b.len())
     }
 
     /// The framing this view was parsed with.
@@ -145,54 +144,56 @@ impl<T: AsRef<[u8]>> CommandPacket<T> {
     }
 
     /// SPI.
-    pub fn spi(&self) -> Spi {
-        Spi([self.at(0), self.at(1)])
+    pub const fn spi(&self) -> Spi {
+        let [s0, s1, ..] = self.head;
+        Spi([s0, s1])
     }
 
     /// KIc.
-    pub fn kic(&self) -> Kic {
-        Kic(self.at(2))
+    pub const fn kic(&self) -> Kic {
+        let [_, _, kic, ..] = self.head;
+        Kic(kic)
     }
 
     /// KID.
-    pub fn kid(&self) -> Kid {
-        Kid(self.at(3))
+    pub const fn kid(&self) -> Kid {
+        let [_, _, _, kid, ..] = self.head;
+        Kid(kid)
     }
 
     /// TAR.
-    pub fn tar(&self) -> Tar {
-        Tar([self.at(4), self.at(5), self.at(6)])
+    pub const fn tar(&self) -> Tar {
+        let [_, _, _, _, t0, t1, t2, ..] = self.head;
+        Tar([t0, t1, t2])
     }
 
     /// CNTR (plaintext packets only).
-    pub fn cntr(&self) -> Cntr {
-        let mut c = [0u8; 5];
-        c.copy_from_slice(self.range(CNTR_AT, 5));
-        Cntr(c)
+    pub const fn cntr(&self) -> Cntr {
+        let [.., c0, c1, c2, c3, c4, _] = self.head;
+        Cntr([c0, c1, c2, c3, c4])
     }
 
     /// PCNTR (plaintext packets only).
-    pub fn pcntr(&self) -> u8 {
-        self.at(12)
+    pub const fn pcntr(&self) -> u8 {
+        let [.., pcntr] = self.head;
+        pcntr
     }
 
     /// The RC/CC/DS field (plaintext packets only).
     pub fn checksum(&self) -> &[u8] {
-        self.range(FIXED_HEADER, self.checksum_len())
+        let start = self.prefix.len + FIXED_HEADER;
+        let end = self.prefix.len + self.prefix.header_len;
+        layout::within(self.buffer.as_ref(), start, end)
     }
 
     /// Secured data including padding (plaintext packets only).
     pub fn secured_data(&self) -> &[u8] {
-        let start = self.prefix.len + self.prefix.header_len;
-        self.buffer.as_ref().get(start..).unwrap_or_default()
+        self.tail(self.prefix.header_len)
     }
 
     /// The part that ciphering covers: CNTR to the end.
     pub fn ciphered_part(&self) -> &[u8] {
-        self.buffer
-            .as_ref()
-            .get(self.prefix.len + CNTR_AT..)
-            .unwrap_or_default()
+        self.tail(CNTR_AT)
     }
 
     /// The header fields.
@@ -231,8 +232,8 @@ impl<'a> CommandRepr<'a> {
         Self {
             header: packet.header(),
             pcntr: packet.pcntr(),
-            checksum: buf.get(start + FIXED_HEADER..cc_end).unwrap_or_default(),
-            secured_data: buf.get(cc_end..).unwrap_or_default(),
+            checksum: layout::within(buf, start + FIXED_HEADER, cc_end),
+            secured_data: layout::within(buf, cc_end, buf.len()),
         }
     }
 
@@ -287,11 +288,14 @@ pub fn wrap(
     let cc_len = checksum.map_or(0, |(_, l)| l);
     // CNTR and PCNTR are ciphered along with the RC/CC/DS and the data.
     let pad = secure::pad_len(cipher, 6 + cc_len + payload.len());
-    let zeros = [0u8; 16];
-    let cc = zeros.get(..cc_len).unwrap_or_default();
+    let cc = secure::blank_field(checksum)?;
     let fixed = header.fixed(pad as u8);
     let (total, p) = secure::lay_out(framing, CPI, &fixed, cc, payload, pad, out)?;
-    let packet = out.get_mut(..total).unwrap_or_default();
+    let have = out.len();
+    let packet = out.get_mut(..total).ok_or(Error::BufferTooSmall {
+        needed: total,
+        have,
+    })?;
     secure::seal(packet, p, &SHAPE, &[], (checksum, cipher))?;
     Ok(total)
 }
@@ -337,11 +341,7 @@ pub fn unwrap<'a>(
         keys.command_cipher(spi, kic)?,
     );
     let opened = secure::open(buf, prefix, &SHAPE, &[], security)?;
-    let view = CommandPacket {
-        buffer: opened.plain,
-        framing,
-        prefix,
-    };
+    let view = CommandPacket::with_prefix(opened.plain, framing, prefix)?;
     let header = view.header();
     let new_counter =
         check_counter(spi.counter_mode(), header.cntr, stored).map_err(Error::Counter)?;
@@ -373,4 +373,106 @@ pub fn unwrap_with_store<'a, S: CounterStore>(
         store.store(&key, c).map_err(|_| Error::CounterStore)?;
     }
     Ok(got)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{CipherAlgorithm, Key};
+    use crate::scp80::error::{KeyKind, KeyRole};
+    use crate::scp80::{Integrity, KeyAlgorithm};
+
+    fn header(integrity: Integrity, kid: Kid) -> CommandHeader {
+        CommandHeader {
+            spi: Spi([0, 0]).with_integrity(integrity),
+            kic: Kic(0),
+            kid,
+            tar: Tar([0xB0, 0x00, 0x00]),
+            cntr: Cntr([0, 0, 0, 0, 1]),
+        }
+    }
+
+    /// Every SPI / KID pair whose checksum cannot be computed is refused:
+    /// no packet leaves with a zero CC, or a CRC in place of a CC.
+    #[test]
+    fn wrap_never_sends_without_the_asked_checksum() {
+        let des = Key::new(CipherAlgorithm::Des, &[0x4B; 8]).unwrap();
+        let with_des = KeySet::new().with_kid(&des);
+        let cc = |alg: KeyAlgorithm| Kid::new(1, alg.0);
+        let cases = [
+            // CC asked, no KID key at all.
+            (
+                KeySet::new(),
+                header(Integrity::Cc, cc(KeyAlgorithm::DES)),
+                Error::MissingKey(KeyRole::Kid),
+            ),
+            // CC asked for AES, the key is DES.
+            (
+                with_des.clone(),
+                header(Integrity::Cc, cc(KeyAlgorithm::AES)),
+                Error::KeyMismatch {
+                    role: KeyRole::Kid,
+                    code: 2,
+                    have: KeyKind::Checksum(crate::crypto::ChecksumAlgorithm::DesCbcMac),
+                },
+            ),
+            // DES in ECB mode is no CBC-MAC.
+            (
+                with_des.clone(),
+                header(Integrity::Cc, cc(KeyAlgorithm::DES_ECB)),
+                Error::UnsupportedAlgorithm {
+                    role: KeyRole::Kid,
+                    code: 0xD,
+                },
+            ),
+            // An implicit RC with no CRC configured.
+            (
+                with_des.clone(),
+                header(Integrity::Rc, Kid::new(1, 0)),
+                Error::MissingKey(KeyRole::Kid),
+            ),
+            // A reserved RC algorithm.
+            (
+                with_des.clone(),
+                header(Integrity::Rc, Kid::new(1, 0x3)),
+                Error::UnsupportedAlgorithm {
+                    role: KeyRole::Kid,
+                    code: 0x3,
+                },
+            ),
+            (
+                with_des,
+                header(Integrity::Ds, cc(KeyAlgorithm::DES)),
+                Error::DigitalSignature,
+            ),
+        ];
+        for (keys, h, want) in cases {
+            let mut out = [0u8; 64];
+            assert_eq!(
+                wrap(Framing::SmsPp, &h, b"data", &keys, &mut out),
+                Err(want)
+            );
+            assert_eq!(out, [0; 64], "{h:?}");
+        }
+    }
+
+    /// When the SPI asks for a CC, the packet carries the real one.
+    #[test]
+    fn wrap_fills_the_cc() {
+        let des = Key::new(CipherAlgorithm::Des, &[0x4B; 8]).unwrap();
+        let keys = KeySet::new().with_kid(&des);
+        let h = header(Integrity::Cc, Kid::new(1, KeyAlgorithm::DES.0));
+        let mut out = [0u8; 64];
+        let n = wrap(Framing::SmsPp, &h, b"data", &keys, &mut out).unwrap();
+        let view = CommandPacket::new_checked(&out[..n], Framing::SmsPp).unwrap();
+        assert_eq!(view.chl(), 21);
+        let cc = view.checksum();
+        assert_ne!(cc, &[0; 8]);
+        let mut covered: heapless::Vec<u8, 64> = out[..16].iter().copied().collect();
+        covered.extend_from_slice(view.secured_data()).unwrap();
+        let want = crate::crypto::Checksum::cc(&des).compute(&[&covered]);
+        assert_eq!(cc, want.as_bytes());
+        let mut buf = out;
+        assert!(unwrap(Framing::SmsPp, &mut buf[..n], &keys, Cntr([0; 5])).is_ok());
+    }
 }

@@ -140,13 +140,15 @@ impl<const N: usize> MemoryCounterStore<N> {
 impl<const N: usize> CounterStore for MemoryCounterStore<N> {
     type Error = StoreFull;
 
+    /// The stored counter; a key set that never received a packet is at
+    /// its initial counter, zero (not an error: nothing was lost).
     fn load(&mut self, key: &CounterKey) -> Result<Cntr, StoreFull> {
+        let initial = Cntr([0; 5]);
         Ok(self
             .entries
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| *v)
-            .unwrap_or_default())
+            .map_or(initial, |(_, v)| *v))
     }
 
     fn store(&mut self, key: &CounterKey, value: Cntr) -> Result<(), StoreFull> {

@@ -2,7 +2,7 @@
 //! expanded once and used for many packets (ETSI TS 102 225 §5.1.2,
 //! §5.1.3).
 
-use crate::crypto::{Checksum, ChecksumAlgorithm, Cipher, CipherAlgorithm, Key};
+use crate::crypto::{Checksum, Cipher, CipherAlgorithm, Key};
 
 use super::error::{KeyKind, KeyRole};
 use super::{Error, Integrity, KeyAlgorithm, Kic, Kid, RcAlgorithm, Spi};
@@ -137,25 +137,21 @@ impl KeySet {
             Integrity::Cc => {
                 let code = kid.cc_algorithm();
                 let cc = self.cc.as_ref().ok_or(Error::MissingKey(KeyRole::Kid))?;
-                let key_algo = match cc.algorithm() {
-                    ChecksumAlgorithm::DesCbcMac => CipherAlgorithm::Des,
-                    ChecksumAlgorithm::Tdes2CbcMac => CipherAlgorithm::Tdes2,
-                    ChecksumAlgorithm::Tdes3CbcMac => CipherAlgorithm::Tdes3,
-                    ChecksumAlgorithm::Aes128Cmac => CipherAlgorithm::Aes128,
-                    ChecksumAlgorithm::Aes192Cmac => CipherAlgorithm::Aes192,
-                    _ => CipherAlgorithm::Aes256,
+                let mismatch = Error::KeyMismatch {
+                    role: KeyRole::Kid,
+                    code: code.0,
+                    have: KeyKind::Checksum(cc.algorithm()),
                 };
+                // `cc` comes from `Checksum::cc`, so it is always keyed;
+                // a keyless CRC here would be a mismatch, not a stand-in.
+                let key_algo = cc.algorithm().key_algorithm().ok_or(mismatch)?;
                 let ok = fits(code, key_algo).filter(|_| code != KeyAlgorithm::DES_ECB);
                 match ok {
                     None => Err(Error::UnsupportedAlgorithm {
                         role: KeyRole::Kid,
                         code: code.0,
                     }),
-                    Some(false) => Err(Error::KeyMismatch {
-                        role: KeyRole::Kid,
-                        code: code.0,
-                        have: KeyKind::Checksum(cc.algorithm()),
-                    }),
+                    Some(false) => Err(mismatch),
                     Some(true) => {
                         let len = if key_algo.is_aes() {
                             self.aes_cc_len

@@ -184,6 +184,40 @@ pub(crate) fn read(
     })
 }
 
+/// The first `N` octets of the header, which [`read`] checked to be
+/// there (it refuses a header shorter than its `min_header`).
+///
+/// # Errors
+/// [`Error::Truncated`] when `buf` is not the buffer `prefix` was read
+/// from.
+pub(crate) fn head<const N: usize>(
+    buf: &[u8],
+    prefix: &Prefix,
+    field: &'static str,
+) -> Result<[u8; N], Error> {
+    buf.get(prefix.len..)
+        .and_then(|b| b.first_chunk::<N>())
+        .copied()
+        .ok_or(Error::Truncated {
+            field,
+            offset: prefix.len,
+            needed: N,
+            have: buf.len().saturating_sub(prefix.len),
+        })
+}
+
+/// `buf[from..to]` for offsets that [`read`] checked against `buf`
+/// (`from <= to <= buf.len()`), which every packet view does at
+/// `new_checked`, so the range is always present: views never slice
+/// out of bounds, and this is their one documented, panic-free bound
+/// (smoltcp `wire` contract). A slip in the offset arithmetic trips the
+/// debug assertion (tests and fuzzing) instead of passing unnoticed.
+pub(crate) fn within(buf: &[u8], from: usize, to: usize) -> &[u8] {
+    let part = buf.get(from..to);
+    debug_assert!(part.is_some(), "view range {from}..{to} of {}", buf.len());
+    part.unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

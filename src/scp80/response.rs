@@ -42,6 +42,8 @@ pub struct ResponsePacket<T: AsRef<[u8]>> {
     buffer: T,
     framing: Framing,
     prefix: Prefix,
+    /// TAR through the status code, copied out at `new_checked`.
+    head: [u8; FIXED_HEADER],
 }
 
 impl<T: AsRef<[u8]>> ResponsePacket<T> {
@@ -52,19 +54,18 @@ impl<T: AsRef<[u8]>> ResponsePacket<T> {
     /// [`Error::BadLength`] or [`Error::Identifier`].
     pub fn new_checked(buffer: T, framing: Framing) -> Result<Self, Error> {
         let prefix = layout::read(framing, RPI, buffer.as_ref(), &NAMES, FIXED_HEADER)?;
+        Self::with_prefix(buffer, framing, prefix)
+    }
+
+    /// The view of `buffer` with its checked `prefix`.
+    fn with_prefix(buffer: T, framing: Framing, prefix: Prefix) -> Result<Self, Error> {
+        let head = layout::head(buffer.as_ref(), &prefix, "TAR..status")?;
         Ok(Self {
             buffer,
             framing,
             prefix,
+            head,
         })
-    }
-
-    fn at(&self, i: usize) -> u8 {
-        self.buffer
-            .as_ref()
-            .get(self.prefix.len + i)
-            .copied()
-            .unwrap_or_default()
     }
 
     /// The whole packet.
@@ -93,38 +94,40 @@ impl<T: AsRef<[u8]>> ResponsePacket<T> {
     }
 
     /// TAR.
-    pub fn tar(&self) -> Tar {
-        Tar([self.at(0), self.at(1), self.at(2)])
+    pub const fn tar(&self) -> Tar {
+        let [t0, t1, t2, ..] = self.head;
+        Tar([t0, t1, t2])
     }
 
     /// CNTR (plaintext only).
-    pub fn cntr(&self) -> Cntr {
-        Cntr([self.at(3), self.at(4), self.at(5), self.at(6), self.at(7)])
+    pub const fn cntr(&self) -> Cntr {
+        let [_, _, _, c0, c1, c2, c3, c4, _, _] = self.head;
+        Cntr([c0, c1, c2, c3, c4])
     }
 
     /// PCNTR (plaintext only).
-    pub fn pcntr(&self) -> u8 {
-        self.at(8)
+    pub const fn pcntr(&self) -> u8 {
+        let [.., pcntr, _] = self.head;
+        pcntr
     }
 
     /// Response status code (plaintext only).
-    pub fn status(&self) -> PorStatus {
-        PorStatus(self.at(9))
+    pub const fn status(&self) -> PorStatus {
+        let [.., status] = self.head;
+        PorStatus(status)
     }
 
     /// RC/CC/DS (plaintext only).
     pub fn checksum(&self) -> &[u8] {
         let s = self.prefix.len + FIXED_HEADER;
-        self.buffer
-            .as_ref()
-            .get(s..s + self.checksum_len())
-            .unwrap_or_default()
+        let e = self.prefix.len + self.prefix.header_len;
+        layout::within(self.buffer.as_ref(), s, e)
     }
 
     /// Additional response data including padding (plaintext only).
     pub fn data(&self) -> &[u8] {
-        let s = self.prefix.len + self.prefix.header_len;
-        self.buffer.as_ref().get(s..).unwrap_or_default()
+        let b = self.buffer.as_ref();
+        layout::within(b, self.prefix.len + self.prefix.header_len, b.len())
     }
 }
 
@@ -158,8 +161,8 @@ impl<'a> ResponseRepr<'a> {
             cntr: packet.cntr(),
             pcntr: packet.pcntr(),
             status: packet.status(),
-            checksum: buf.get(s..e).unwrap_or_default(),
-            data: buf.get(e..).unwrap_or_default(),
+            checksum: layout::within(buf, s, e),
+            data: layout::within(buf, e, buf.len()),
         }
     }
 
@@ -230,11 +233,14 @@ pub fn build(
     let cc_len = security.0.map_or(0, |(_, l)| l);
     // CNTR, PCNTR and the status are ciphered along with the rest.
     let pad = secure::pad_len(security.1, 7 + cc_len + data.len());
-    let zeros = [0u8; 16];
-    let cc = zeros.get(..cc_len).unwrap_or_default();
+    let cc = secure::blank_field(security.0)?;
     let fixed = fixed(command.tar, command.cntr, pad as u8, status);
     let (total, p) = secure::lay_out(framing, RPI, &fixed, cc, data, pad, out)?;
-    let packet = out.get_mut(..total).unwrap_or_default();
+    let have = out.len();
+    let packet = out.get_mut(..total).ok_or(Error::BufferTooSmall {
+        needed: total,
+        have,
+    })?;
     secure::seal(packet, p, &SHAPE, covered_prefix(framing), security)?;
     Ok(total)
 }
@@ -271,11 +277,7 @@ pub fn verify<'a>(
     let prefix = ResponsePacket::new_checked(&*buf, framing)?.prefix;
     let security = por_security(keys, command)?;
     let opened = secure::open(buf, prefix, &SHAPE, covered_prefix(framing), security)?;
-    let view = ResponsePacket {
-        buffer: opened.plain,
-        framing,
-        prefix,
-    };
+    let view = ResponsePacket::with_prefix(opened.plain, framing, prefix)?;
     Ok(VerifiedPor {
         tar: view.tar(),
         cntr: view.cntr(),
@@ -298,6 +300,9 @@ pub fn verify_sms<'a>(
     tp_ud: &'a mut [u8],
 ) -> Result<VerifiedPor<'a>, Error> {
     let skip = super::sms::por_udh_len(tp_ud);
-    let packet = tp_ud.get_mut(skip..).unwrap_or_default();
+    let (_, packet) = tp_ud.split_at_mut_checked(skip).ok_or(Error::Sms {
+        what: "PoR UDH longer than the TP-UD",
+        offset: 0,
+    })?;
     verify(Framing::SmsPp, command, keys, packet)
 }

@@ -5,7 +5,7 @@
 
 use super::Error;
 use super::layout::Prefix;
-use crate::crypto::{Checksum, Cipher};
+use crate::crypto::{self, Checksum, Cipher};
 
 /// A checksum with its field length, and a cipher, as a packet uses them.
 pub(crate) type Security<'k> = (Option<(&'k Checksum, usize)>, Option<&'k Cipher>);
@@ -35,7 +35,12 @@ pub(crate) fn pad_len(cipher: Option<&Cipher>, ciphered: usize) -> usize {
 /// Sender side, on a packet laid out in `out` (prefix, fixed header with
 /// PCNTR, an RC/CC/DS gap of the checksum's length, data, zero padding):
 /// fills the RC/CC/DS over `covered_prefix`, the head and the data, then
-/// ciphers from CNTR to the end.
+/// ciphers from CNTR to the end (ETSI TS 102 225 §5.1.1: checksum before
+/// ciphering).
+///
+/// When a checksum is asked for, the packet always leaves with it: a
+/// field length the algorithm cannot fill or a buffer too short for the
+/// layout is an error, and `out` is left unchanged.
 pub(crate) fn seal(
     out: &mut [u8],
     prefix_len: usize,
@@ -44,29 +49,67 @@ pub(crate) fn seal(
     (checksum, cipher): Security<'_>,
 ) -> Result<(), Error> {
     let head_end = prefix_len + shape.fixed;
-    if let Some((c, len)) = checksum
-        && let Some(front) = out.get_mut(..head_end + len)
+    let cntr_at = prefix_len + shape.cntr_at;
+    let needed = head_end + checksum.map_or(0, |(_, len)| len);
+    let have = out.len();
+    if have < needed.max(cntr_at) {
+        return Err(Error::BufferTooSmall {
+            needed: needed.max(cntr_at),
+            have,
+        });
+    }
+    if let Some(c) = cipher
+        && !(have - cntr_at).is_multiple_of(c.block_len())
     {
-        // Rotate the (still empty) RC/CC/DS field to the front so that the
-        // covered octets lie contiguous: the MAC then runs over one slice,
-        // which saves a pass through its block buffer on every packet.
-        front.rotate_right(len);
-        let covered = out.get(len..).unwrap_or_default();
-        let tag = c.compute(&[covered_prefix, covered]);
-        if let Some(front) = out.get_mut(..head_end + len) {
-            front.rotate_left(len);
+        return Err(Error::CipherLength {
+            len: have - cntr_at,
+            block: c.block_len(),
+        });
+    }
+    if let Some((c, len)) = checksum {
+        let too_short = Error::Crypto(crypto::Error::TagLength {
+            algorithm: c.algorithm(),
+            len,
+        });
+        if !c.algorithm().allows_len(len) {
+            return Err(too_short);
         }
-        if let Some(cc) = out.get_mut(head_end..head_end + len) {
-            cc.copy_from_slice(tag.truncated(len).unwrap_or_default());
-        }
+        let (head, rest) = out.split_at_mut_checked(head_end).ok_or(too_short)?;
+        let (field, data) = rest.split_at_mut_checked(len).ok_or(too_short)?;
+        let tag = c.compute(&[covered_prefix, head, data]);
+        field.copy_from_slice(tag.truncated(len).ok_or(too_short)?);
     }
     if let Some(c) = cipher {
-        c.encrypt_cbc(
-            out.get_mut(prefix_len + shape.cntr_at..)
-                .unwrap_or_default(),
-        )?;
+        let (_, ciphered) = out
+            .split_at_mut_checked(cntr_at)
+            .ok_or(Error::BufferTooSmall {
+                needed: cntr_at,
+                have,
+            })?;
+        c.encrypt_cbc(ciphered)?;
     }
     Ok(())
+}
+
+/// The still empty RC/CC/DS field a sender lays out before [`seal`]
+/// fills it: as many zeros as the checksum's field length (none without
+/// a checksum).
+///
+/// # Errors
+/// [`crypto::Error::TagLength`] when the algorithm cannot fill a field
+/// of that length.
+pub(crate) fn blank_field(checksum: Option<(&Checksum, usize)>) -> Result<&'static [u8], Error> {
+    static ZEROS: [u8; 16] = [0; 16];
+    match checksum {
+        None => Ok(&[]),
+        Some((c, len)) => ZEROS
+            .get(..len)
+            .filter(|_| c.algorithm().allows_len(len))
+            .ok_or(Error::Crypto(crypto::Error::TagLength {
+                algorithm: c.algorithm(),
+                len,
+            })),
+    }
 }
 
 /// A packet that [`open`] deciphered and verified.
@@ -100,10 +143,21 @@ pub(crate) fn open<'a>(
             expected: shape.fixed + checksum.map_or(0, |(_, l)| l),
         });
     }
+    let have = buf.len();
+    let cntr_at = prefix.len + shape.cntr_at;
+    let head_end = prefix.len + shape.fixed;
+    if have < head_end + cc_len {
+        return Err(truncated(
+            shape.header_len,
+            prefix.len,
+            shape.fixed + cc_len,
+            have,
+        ));
+    }
     if let Some(c) = cipher {
-        let part = buf
-            .get_mut(prefix.len + shape.cntr_at..)
-            .unwrap_or_default();
+        let (_, part) = buf
+            .split_at_mut_checked(cntr_at)
+            .ok_or(truncated("CNTR", cntr_at, 5, have))?;
         if !part.len().is_multiple_of(c.block_len()) {
             return Err(Error::CipherLength {
                 len: part.len(),
@@ -113,36 +167,64 @@ pub(crate) fn open<'a>(
         c.decrypt_cbc(part)?;
     }
     let plain: &'a [u8] = buf;
-    let (head, body) = plain
-        .split_at_checked(prefix.len + shape.fixed)
-        .unwrap_or((plain, &[]));
-    let (received, data) = body.split_at_checked(cc_len).unwrap_or((body, &[]));
+    let (head, body) = plain.split_at_checked(head_end).ok_or(truncated(
+        shape.header_len,
+        prefix.len,
+        shape.fixed,
+        have,
+    ))?;
+    let (received, data) = body
+        .split_at_checked(cc_len)
+        .ok_or(truncated("RC/CC/DS", head_end, cc_len, have))?;
     if let Some((c, _)) = checksum
         && !c.compute(&[covered_prefix, head, data]).matches(received)
     {
         return Err(Error::ChecksumFailed);
     }
-    let pcntr = plain
-        .get(prefix.len + shape.pcntr_at)
-        .copied()
-        .unwrap_or_default();
-    let pad = usize::from(pcntr);
-    let pad_ok = match cipher {
-        Some(c) => pad < c.block_len() && pad <= data.len(),
-        None => pad == 0,
-    };
-    if !pad_ok {
-        return Err(Error::Padding {
-            pcntr,
-            data_len: data.len(),
-            ciphered: cipher.is_some(),
-        });
-    }
+    let pcntr_at = prefix.len + shape.pcntr_at;
+    let pcntr = *plain
+        .get(pcntr_at)
+        .ok_or(truncated("PCNTR", pcntr_at, 1, have))?;
+    let payload = strip_padding(pcntr, data, cipher)?;
     Ok(Opened {
         plain,
         pcntr,
-        payload: data.get(..data.len() - pad).unwrap_or_default(),
+        payload,
     })
+}
+
+/// An [`Error::Truncated`] for `field` at `offset` in a buffer of `have`
+/// octets.
+const fn truncated(field: &'static str, offset: usize, needed: usize, have: usize) -> Error {
+    Error::Truncated {
+        field,
+        offset,
+        needed,
+        have: have.saturating_sub(offset),
+    }
+}
+
+/// The secured data without the `pcntr` padding octets ciphering added
+/// (TS 102 225 §5.1.1: PCNTR counts them; none without ciphering).
+fn strip_padding<'a>(
+    pcntr: u8,
+    data: &'a [u8],
+    cipher: Option<&Cipher>,
+) -> Result<&'a [u8], Error> {
+    let pad = usize::from(pcntr);
+    let padding = Error::Padding {
+        pcntr,
+        data_len: data.len(),
+        ciphered: cipher.is_some(),
+    };
+    let pad_ok = match cipher {
+        Some(c) => pad < c.block_len(),
+        None => pad == 0,
+    };
+    match data.len().checked_sub(pad) {
+        Some(n) if pad_ok => data.split_at_checked(n).map(|(p, _)| p).ok_or(padding),
+        _ => Err(padding),
+    }
 }
 
 /// Lays a packet out in `out`: the length prefix, the `fixed` header,
@@ -176,4 +258,131 @@ pub(crate) fn lay_out(
     data_dst.copy_from_slice(data);
     padding.fill(0);
     Ok((total, p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{CipherAlgorithm, Key};
+
+    const SHAPE: Shape = Shape {
+        fixed: 13,
+        cntr_at: 7,
+        pcntr_at: 12,
+        header_len: "CHL",
+    };
+
+    fn des_cc() -> Checksum {
+        Checksum::cc(&Key::new(CipherAlgorithm::Des, &[0x4B; 8]).unwrap())
+    }
+
+    /// A CC field the algorithm cannot fill (a 16-octet CBC-MAC, a
+    /// 3-octet CMAC) is an error, never a packet with a zero or short CC;
+    /// the buffer is left as it was.
+    #[test]
+    fn seal_refuses_a_cc_it_cannot_fill() {
+        let aes = Checksum::cc(&Key::aes(&[0x4B; 16]).unwrap());
+        for (c, len) in [(des_cc(), 16), (aes.clone(), 3), (aes, 16)] {
+            let mut out = [0xA5u8; 3 + 13 + 16 + 8];
+            let before = out;
+            let err = seal(&mut out, 3, &SHAPE, &[], (Some((&c, len)), None)).unwrap_err();
+            assert_eq!(
+                err,
+                Error::Crypto(crypto::Error::TagLength {
+                    algorithm: c.algorithm(),
+                    len
+                })
+            );
+            assert_eq!(out, before);
+            assert_eq!(blank_field(Some((&c, len))), Err(err));
+        }
+    }
+
+    /// A buffer too short for the header and its CC field is an error,
+    /// not a packet sealed without its CC.
+    #[test]
+    fn seal_refuses_a_short_buffer() {
+        let c = des_cc();
+        let mut out = [0u8; 3 + 13 + 4];
+        assert_eq!(
+            seal(&mut out, 3, &SHAPE, &[], (Some((&c, 8)), None)),
+            Err(Error::BufferTooSmall {
+                needed: 24,
+                have: 20
+            })
+        );
+        assert_eq!(out, [0; 20]);
+    }
+
+    /// A ciphered part that is not whole blocks is refused before the CC
+    /// is written, so nothing half-sealed is left behind.
+    #[test]
+    fn seal_refuses_unaligned_ciphering_untouched() {
+        let c = des_cc();
+        let cipher = Cipher::new(&Key::new(CipherAlgorithm::Des, &[0x11; 8]).unwrap());
+        let mut out = [0u8; 3 + 13 + 8 + 3];
+        assert_eq!(
+            seal(&mut out, 3, &SHAPE, &[], (Some((&c, 8)), Some(&cipher))),
+            Err(Error::CipherLength { len: 17, block: 8 })
+        );
+        assert_eq!(out, [0; 27]);
+    }
+
+    /// The CC that seal writes is the MAC over everything but the field,
+    /// recomputed independently here.
+    #[test]
+    fn seal_writes_the_cc_over_the_covered_octets() {
+        let c = des_cc();
+        let mut out = [0u8; 3 + 13 + 8 + 5];
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = i as u8;
+        }
+        out[16..24].fill(0);
+        let mut covered = [0u8; 21];
+        covered[..16].copy_from_slice(&out[..16]);
+        covered[16..].copy_from_slice(&out[24..]);
+        seal(&mut out, 3, &SHAPE, b"P", (Some((&c, 8)), None)).unwrap();
+        let want = c.compute(&[b"P", &covered]);
+        assert_eq!(&out[16..24], want.as_bytes());
+        assert_ne!(&out[16..24], &[0; 8]);
+    }
+
+    /// A buffer shorter than the header its prefix claims is reported as
+    /// truncated, not verified against an empty CC.
+    #[test]
+    fn open_reports_truncation() {
+        let c = des_cc();
+        let prefix = Prefix {
+            len: 3,
+            header_len: 21,
+            packet_len: 22,
+        };
+        let mut buf = [0u8; 3 + 13 + 2];
+        assert!(matches!(
+            open(&mut buf, prefix, &SHAPE, &[], (Some((&c, 8)), None)),
+            Err(Error::Truncated { field: "CHL", .. })
+        ));
+    }
+
+    #[test]
+    fn padding_is_checked() {
+        let cipher = Cipher::new(&Key::new(CipherAlgorithm::Des, &[0x11; 8]).unwrap());
+        assert_eq!(strip_padding(2, b"abcd", Some(&cipher)), Ok(&b"ab"[..]));
+        assert_eq!(strip_padding(0, b"abcd", None), Ok(&b"abcd"[..]));
+        for (pcntr, data, ciphered) in [
+            (5, &b"abcd"[..], true),
+            (8, b"abcdefghij", true),
+            (1, b"ab", false),
+        ] {
+            let cipher = ciphered.then_some(&cipher);
+            assert_eq!(
+                strip_padding(pcntr, data, cipher),
+                Err(Error::Padding {
+                    pcntr,
+                    data_len: data.len(),
+                    ciphered
+                })
+            );
+        }
+    }
 }

@@ -463,7 +463,10 @@ impl<'a> SmsSubmit<'a> {
         };
         let udl_at = da_end + 2 + vp;
         let udl = usize::from(get(udl_at, "missing TP-UDL")?);
-        let user_data = tpdu.get(udl_at + 1..).unwrap_or_default();
+        let (_, user_data) = tpdu.split_at_checked(udl_at + 1).ok_or(Error::Sms {
+            what: "missing TP-UD",
+            offset: udl_at + 1,
+        })?;
         if user_data.len() != udl {
             return Err(Error::LengthMismatch {
                 field: "TP-UDL",
@@ -529,6 +532,8 @@ impl<const PARTS: usize> Reassembler<PARTS> {
     /// of range, a conflicting duplicate or too many parts to hold.
     pub fn push(&mut self, tp_ud: &[u8]) -> Result<Progress, Error> {
         let (udh, payload) = UserDataHeader::split(tp_ud)?;
+        // No concatenation IE: a complete one-part message (TS 23.040
+        // §9.2.3.24.1), not a fallback.
         let concat = udh.concat().unwrap_or(Concat {
             reference: ConcatReference::Ref8(0),
             total: 1,

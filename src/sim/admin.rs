@@ -189,7 +189,7 @@ impl Euicc {
             return Err(Error::Session("session over"));
         }
         if !data.is_empty() && self.faults.draw(Stage::Session) == Some(Fault::LoseConnection) {
-            let half = data.get(..data.len() / 2).unwrap_or_default();
+            let (half, _) = data.split_at(data.len() / 2);
             let mut exec = Executor {
                 card: &mut self.card,
             };

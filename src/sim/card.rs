@@ -218,11 +218,15 @@ fn card_number(v: u32) -> Vec<u8> {
 fn minimal(v: u32) -> Vec<u8> {
     let b = v.to_be_bytes();
     let skip = b.iter().take(3).take_while(|x| **x == 0).count();
-    Vec::from(b.get(skip..).unwrap_or_default())
+    b.iter().skip(skip).copied().collect()
 }
 
+/// Encodes into a growing `Vec`: the one failure left, a value over
+/// 4 GiB, is out of reach of these few-octet card structures.
 fn encode<E: Encode>(e: E) -> Vec<u8> {
-    e.to_vec().unwrap_or_default()
+    let v = e.to_vec();
+    debug_assert!(v.is_ok(), "card structure failed to encode: {v:?}");
+    v.unwrap_or_default()
 }
 
 /// GET STATUS answers at most this much per R-APDU (short Le).
@@ -879,7 +883,10 @@ impl Card {
             };
             match c.tag().raw() {
                 0x83 => iccid = <[u8; 10]>::try_from(c.value()).ok(),
-                0x84 => pol1 = Pol1(c.value().first().copied().unwrap_or(0)),
+                0x84 => match c.value().first() {
+                    Some(p) => pol1 = Pol1(*p),
+                    None => return Rapdu::sw(StatusWord::INCORRECT_DATA),
+                },
                 _ => {}
             }
         }
@@ -941,6 +948,25 @@ mod tests {
             StatusWord::INCORRECT_DATA
         );
         assert_eq!(c, before);
+    }
+
+    /// A ProfileHeader whose `84` (POL1) is empty is refused and changes
+    /// nothing, instead of loading with POL1 = none.
+    #[test]
+    fn empty_pol1_is_incorrect_data() {
+        let apdu = h(
+            "80E60C003F10A0000005591010FFFFFFFF8900000D0010A0000005591010FFFFFFFF8900000E0010A0000005591010FFFFFFFF89000013000380C00006C9048102037000",
+        );
+        let mut c = card();
+        assert_eq!(c.execute(Target::IsdR, &apdu).sw, StatusWord::SUCCESS);
+        let aid = c.profiles[0].aid;
+        let before = c.clone();
+        let empty = h("A00E830A890199900012345678938400");
+        assert_eq!(c.load_profile(aid, &empty).sw, StatusWord::INCORRECT_DATA);
+        assert_eq!(c, before);
+        let with = h("A00F830A89019990001234567893840102");
+        assert_eq!(c.load_profile(aid, &with).sw, StatusWord::SUCCESS);
+        assert_eq!(c.profiles[0].pol1, Pol1(0x02));
     }
 
     #[test]

@@ -171,11 +171,11 @@ impl Euicc {
 
     /// The receive counter held for `tar` and key version `kvn`.
     #[must_use]
+    /// A key version that never received a packet is at its initial
+    /// counter, zero.
     pub fn counter(&self, tar: Tar, kvn: u8) -> Cntr {
-        self.counters
-            .get(&(tar.0, kvn))
-            .copied()
-            .unwrap_or_default()
+        let initial = Cntr([0; 5]);
+        self.counters.get(&(tar.0, kvn)).copied().unwrap_or(initial)
     }
 
     /// Sets a receive counter (to start a test from a known value).
@@ -577,7 +577,9 @@ impl Euicc {
             if next != Cntr::default() {
                 self.out_counter = next;
             }
-            let packet = buf.get(..len).unwrap_or_default();
+            let Some(packet) = buf.get(..len) else {
+                continue;
+            };
             self.por_reference = self.por_reference.wrapping_add(1);
             let Ok(segs) = sms::segments(packet, ConcatReference::Ref8(self.por_reference)) else {
                 continue;
@@ -630,10 +632,15 @@ fn por_segments(packet: &[u8], reference: u8) -> Vec<Vec<u8>> {
     let chunks: Vec<&[u8]> = core::iter::once(first)
         .chain(rest.chunks(next_cap))
         .collect();
-    let total = u8::try_from(chunks.len()).unwrap_or(u8::MAX);
+    // At most 255 segments can be concatenated (TS 23.040 §9.2.3.24.1);
+    // a longer PoR cannot be sent at all: none goes out and the caller
+    // counts zero segments (was a wrong total, then an overflow).
+    let Ok(total) = u8::try_from(chunks.len()) else {
+        return Vec::new();
+    };
     chunks
         .iter()
-        .zip(1u8..)
+        .zip(1..=total)
         .map(|(c, seq)| {
             let mut v = if seq == 1 {
                 alloc::vec![
@@ -653,4 +660,23 @@ fn por_segments(packet: &[u8], reference: u8) -> Vec<Vec<u8>> {
             v
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Up to 255 segments, each numbered with the right total; one octet
+    /// more cannot be concatenated and yields no segment (no wrapped
+    /// total, no counter overflow).
+    #[test]
+    fn por_segments_stop_at_255() {
+        let first = sms::MAX_TP_UD - 8;
+        let next = sms::MAX_TP_UD - 6;
+        let max = first + 254 * next;
+        let segs = por_segments(&alloc::vec![0xA5; max], 9);
+        assert_eq!(segs.len(), 255);
+        assert_eq!(&segs[254][..6], &[0x05, sms::IEI_CONCAT_8, 3, 9, 255, 255]);
+        assert!(por_segments(&alloc::vec![0xA5; max + 1], 9).is_empty());
+    }
 }

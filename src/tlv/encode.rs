@@ -34,7 +34,15 @@ impl<'b> SliceBuffer<'b> {
     pub fn into_written(self) -> &'b [u8] {
         let Self { buf, pos } = self;
         let buf: &'b [u8] = buf;
-        buf.get(..pos).unwrap_or_default()
+        // `pos` only moves past a successful, bounds-checked `put`, so it
+        // never exceeds the buffer: the range is always present.
+        let written = buf.get(..pos);
+        debug_assert!(
+            written.is_some(),
+            "SliceBuffer position {pos} past {}",
+            buf.len()
+        );
+        written.unwrap_or(buf)
     }
 }
 
@@ -126,6 +134,19 @@ pub struct TlvEncoder<V> {
     pub value: V,
 }
 
+/// Writes the octets of `tag` (X.690 §8.1.2).
+///
+/// # Errors
+/// What `out` reports; [`ErrorKind::InvalidTag`] if the tag claims more
+/// octets than it has (never for a [`Tag`] built by this crate).
+fn put_tag(out: &mut dyn Buffer, tag: Tag) -> Result<(), Error> {
+    let (bytes, len) = tag.to_bytes();
+    let octets = bytes
+        .get(..len)
+        .ok_or(Error::new(ErrorKind::InvalidTag, out.written()))?;
+    out.put(octets)
+}
+
 /// A TLV with `tag` and `value` (bytes, another TLV, a tuple of TLVs, ...).
 pub const fn tlv<V: Encode>(tag: Tag, value: V) -> TlvEncoder<V> {
     TlvEncoder { tag, value }
@@ -138,8 +159,7 @@ impl<V: Encode> Encode for TlvEncoder<V> {
     }
 
     fn encode(&self, out: &mut dyn Buffer) -> Result<(), Error> {
-        let (tag, tag_len) = self.tag.to_bytes();
-        out.put(tag.get(..tag_len).unwrap_or_default())?;
+        put_tag(out, self.tag)?;
         write_length(out, self.value.encoded_len())?;
         self.value.encode(out)
     }
@@ -252,8 +272,7 @@ impl Encode for Tlv<'_> {
 
     fn encode(&self, out: &mut dyn Buffer) -> Result<(), Error> {
         if self.is_indefinite() {
-            let (tag, tag_len) = self.tag().to_bytes();
-            out.put(tag.get(..tag_len).unwrap_or_default())?;
+            put_tag(out, self.tag())?;
             out.put(&[0x80])?;
             out.put(self.value())?;
             out.put(&[0, 0])

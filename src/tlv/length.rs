@@ -72,7 +72,10 @@ pub fn write_length(out: &mut dyn Buffer, len: usize) -> Result<(), Error> {
         1 => out.put(&[len as u8]),
         _ => {
             out.put(&[0x80 | (n as u8 - 1)])?;
-            out.put(be.get(5 - n..).unwrap_or(&be))
+            let octets = be
+                .get(5 - n..)
+                .ok_or(Error::new(ErrorKind::ValueTooLong, out.written()))?;
+            out.put(octets)
         }
     }
 }

@@ -91,7 +91,7 @@ pub struct Tlv<'a> {
     tag: Tag,
     raw: &'a [u8],
     header_len: usize,
-    value_len: usize,
+    value: &'a [u8],
     indefinite: bool,
     offset: usize,
     depth: u8,
@@ -114,8 +114,7 @@ impl<'a> Tlv<'a> {
     /// # Errors
     /// Any [`ErrorKind`] of a malformed TLV, with its offset in `input`.
     pub fn parse_with(input: &'a [u8], opts: Options) -> Result<(Self, &'a [u8]), Error> {
-        let tlv = parse_at(input, 0, 0, opts)?;
-        Ok((tlv, input.get(tlv.raw.len()..).unwrap_or_default()))
+        parse_at(input, 0, 0, opts)
     }
 
     /// Parses a TLV that must cover all of `input`. Trailing bytes are a
@@ -125,7 +124,7 @@ impl<'a> Tlv<'a> {
     /// # Errors
     /// Any [`ErrorKind`] of a malformed TLV, with its offset in `input`.
     pub fn parse_exact(input: &'a [u8], opts: Options) -> Result<Self, Error> {
-        let tlv = parse_at(input, 0, 0, opts)?;
+        let (tlv, _) = parse_at(input, 0, 0, opts)?;
         if opts.strict && tlv.raw.len() != input.len() {
             return Err(Error::new(ErrorKind::TrailingData, tlv.raw.len()));
         }
@@ -141,9 +140,8 @@ impl<'a> Tlv<'a> {
     /// The value octets (for an indefinite length: without the
     /// end-of-contents octets).
     #[inline]
-    pub fn value(&self) -> &'a [u8] {
-        let end = self.header_len + self.value_len;
-        self.raw.get(self.header_len..end).unwrap_or_default()
+    pub const fn value(&self) -> &'a [u8] {
+        self.value
     }
 
     /// The whole encoding as it appeared in the input: tag, length, value and,
@@ -224,7 +222,7 @@ impl core::fmt::Debug for Tlv<'_> {
         f.debug_struct("Tlv")
             .field("tag", &self.tag)
             .field("offset", &self.offset)
-            .field("len", &self.value_len)
+            .field("len", &self.value.len())
             .field("indefinite", &self.indefinite)
             .finish()
     }
@@ -275,8 +273,8 @@ impl<'a> Reader<'a> {
     }
 
     /// The bytes not consumed yet.
-    pub fn remaining(&self) -> &'a [u8] {
-        self.input.get(self.pos..).unwrap_or_default()
+    pub const fn remaining(&self) -> &'a [u8] {
+        self.input
     }
 
     /// Offset of the next TLV in the outermost input.
@@ -327,7 +325,7 @@ impl<'a> Iterator for Reader<'a> {
         if self.failed {
             return None;
         }
-        let rest = self.input.get(self.pos..)?;
+        let rest = self.input;
         if rest.is_empty() {
             return None;
         }
@@ -336,8 +334,9 @@ impl<'a> Iterator for Reader<'a> {
             return Some(Err(Error::new(ErrorKind::TooDeep, self.base + self.pos)));
         }
         match parse_at(rest, self.base + self.pos, self.depth, self.opts) {
-            Ok(tlv) => {
+            Ok((tlv, after)) => {
                 self.pos += tlv.raw.len();
+                self.input = after;
                 Some(Ok(tlv))
             }
             Err(e) => {
@@ -351,31 +350,20 @@ impl<'a> Iterator for Reader<'a> {
 impl core::iter::FusedIterator for Reader<'_> {}
 
 /// Parses one TLV at the start of `input`, which begins at `base` in the
-/// outermost input.
-fn parse_at(input: &[u8], base: usize, depth: u8, opts: Options) -> Result<Tlv<'_>, Error> {
+/// outermost input; returns it and the octets after it.
+fn parse_at(
+    input: &[u8],
+    base: usize,
+    depth: u8,
+    opts: Options,
+) -> Result<(Tlv<'_>, &[u8]), Error> {
+    let end = || Error::new(ErrorKind::UnexpectedEnd, base + input.len());
     let (tag, tag_len) = Tag::parse(input, base)?;
-    let rest = input.get(tag_len..).unwrap_or_default();
+    let (_, rest) = input.split_at_checked(tag_len).ok_or_else(end)?;
     let (len, len_len) = length::parse(rest, base + tag_len, opts.strict)?;
     let header_len = tag_len + len_len;
-    match len {
-        Length::Definite(value_len) => {
-            let total = header_len
-                .checked_add(value_len)
-                .ok_or(Error::new(ErrorKind::UnexpectedEnd, base + input.len()))?;
-            let raw = input
-                .get(..total)
-                .ok_or(Error::new(ErrorKind::UnexpectedEnd, base + input.len()))?;
-            Ok(Tlv {
-                tag,
-                raw,
-                header_len,
-                value_len,
-                indefinite: false,
-                offset: base,
-                depth,
-                opts,
-            })
-        }
+    let (value_len, trailer, indefinite) = match len {
+        Length::Definite(value_len) => (value_len, 0, false),
         Length::Indefinite => {
             if !opts.indefinite {
                 return Err(Error::new(ErrorKind::IndefiniteNotAllowed, base + tag_len));
@@ -383,20 +371,30 @@ fn parse_at(input: &[u8], base: usize, depth: u8, opts: Options) -> Result<Tlv<'
             if !tag.is_constructed() {
                 return Err(Error::new(ErrorKind::IndefinitePrimitive, base + tag_len));
             }
-            let value_len = scan_indefinite(input, header_len, base, depth, opts)?;
-            let raw = input.get(..header_len + value_len + 2).unwrap_or_default();
-            Ok(Tlv {
-                tag,
-                raw,
-                header_len,
-                value_len,
-                indefinite: true,
-                offset: base,
-                depth,
-                opts,
-            })
+            let n = scan_indefinite(input, header_len, base, depth, opts)?;
+            // The value is followed by the end-of-contents octets `00 00`.
+            (n, 2, true)
         }
-    }
+    };
+    let total = header_len
+        .checked_add(value_len)
+        .and_then(|n| n.checked_add(trailer))
+        .ok_or_else(end)?;
+    let (raw, after) = input.split_at_checked(total).ok_or_else(end)?;
+    let value = raw
+        .get(header_len..header_len + value_len)
+        .ok_or_else(end)?;
+    let tlv = Tlv {
+        tag,
+        raw,
+        header_len,
+        value,
+        indefinite,
+        offset: base,
+        depth,
+        opts,
+    };
+    Ok((tlv, after))
 }
 
 /// Finds the end-of-contents that closes an indefinite value starting at
@@ -434,7 +432,9 @@ fn scan_indefinite(
             return Err(Error::new(ErrorKind::InvalidTag, base + pos));
         }
         let (tag, tag_len) = Tag::parse(rest, base + pos)?;
-        let after_tag = rest.get(tag_len..).unwrap_or_default();
+        let (_, after_tag) = rest
+            .split_at_checked(tag_len)
+            .ok_or(Error::new(ErrorKind::UnexpectedEnd, base + input.len()))?;
         let (len, len_len) = length::parse(after_tag, base + pos + tag_len, opts.strict)?;
         match len {
             Length::Definite(n) => {
@@ -465,6 +465,31 @@ fn scan_indefinite(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The rest after a TLV, the reader's remaining input and the value
+    /// of an indefinite TLV are exact slices, and a short input is an
+    /// `UnexpectedEnd` at the input's end, never an empty value.
+    #[test]
+    fn rest_remaining_and_truncation() {
+        let input = [0x80, 0x02, 0xAA, 0xBB, 0x81, 0x01, 0xCC];
+        let (t, rest) = Tlv::parse(&input).unwrap();
+        assert_eq!((t.value(), rest), (&[0xAA, 0xBB][..], &input[4..]));
+        let mut r = Reader::new(&input);
+        assert_eq!(r.remaining(), &input[..]);
+        r.next().unwrap().unwrap();
+        assert_eq!((r.remaining(), r.offset()), (&input[4..], 4));
+        assert_eq!(r.next().unwrap().unwrap().value(), &[0xCC]);
+        assert_eq!((r.remaining(), r.offset()), (&[][..], 7));
+        assert!(r.next().is_none());
+        for short in [&input[..3], &input[..1]] {
+            let e = Tlv::parse(short).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::UnexpectedEnd, "{short:02X?}");
+        }
+        let (t, rest) =
+            Tlv::parse_with(&X690_INDEFINITE, Options::strict().allow_indefinite(true)).unwrap();
+        assert_eq!(t.value(), &X690_INDEFINITE[2..14]);
+        assert_eq!((t.raw().len(), rest), (16, &[][..]));
+    }
 
     /// X.690 (08/2015) §8.9.3 example: SEQUENCE { IA5String "Smith", BOOLEAN TRUE }.
     const X690_SEQUENCE: [u8; 12] = [

@@ -123,7 +123,7 @@ impl<'a> DgiReader<'a> {
             what: "DGI",
             offset: at,
         };
-        let rest = self.input.get(start..).unwrap_or_default();
+        let (_, rest) = self.input.split_at_checked(start).ok_or(bad(start))?;
         let (tag, len, hdr) = match *rest {
             [t1, t2, 0xFF, l1, l2, ..] => (
                 u16::from_be_bytes([t1, t2]),
@@ -135,9 +135,10 @@ impl<'a> DgiReader<'a> {
             _ => return Err(bad(start + rest.len())),
         };
         let raw = rest.get(..hdr + len).ok_or(bad(start + hdr))?;
+        let (_, value) = raw.split_at_checked(hdr).ok_or(bad(start + hdr))?;
         Ok(DgiRef {
             tag: Dgi(tag),
-            value: raw.get(hdr..).unwrap_or_default(),
+            value,
             offset: start,
             raw,
         })
