@@ -21,6 +21,12 @@
 use super::Error;
 use crate::tlv::{self, Encode, Options, Reader, Tag, Tlv};
 
+mod connection;
+pub use connection::{
+    AddressType, BearerDescription, BearerType, ConnectionParams, Ctlv, OtherAddress,
+    TransportLevel, TransportProtocol, ctlv_tag,
+};
+
 /// The tags of the triggering parameters.
 pub mod tag {
     use crate::tlv::Tag;
@@ -66,7 +72,10 @@ pub struct TriggerParams<'a> {
 pub struct SessionParams<'a> {
     /// `84` value: OPEN CHANNEL COMPREHENSION-TLVs (bearer description,
     /// buffer size, UICC/terminal interface transport level, data
-    /// destination address, ...), kept as raw bytes.
+    /// destination address, ...), as bytes: GP Amendment B makes `84` a
+    /// container the ISD-R hands to the terminal, so the trigger codec
+    /// carries it opaquely; [`SessionParams::connection_params`] decodes it
+    /// and [`ConnectionParams::emit`] writes it.
     pub connection: Option<&'a [u8]>,
     /// `85`.
     pub security: Option<SecurityParams<'a>>,
@@ -253,6 +262,17 @@ impl<'a> SessionParams<'a> {
             }
         }
         Ok(out)
+    }
+}
+
+impl<'a> SessionParams<'a> {
+    /// The `84` connection parameters, decoded.
+    ///
+    /// # Errors
+    /// As [`ConnectionParams::parse`], offsets counted from the start of
+    /// the `84` value.
+    pub fn connection_params(&self) -> Result<Option<ConnectionParams<'a>>, Error> {
+        self.connection.map(ConnectionParams::parse).transpose()
     }
 }
 
@@ -659,6 +679,44 @@ mod tests {
             TriggerParams::parse(&[0x81, 0x00, 0x00]),
             Err(Error::Tlv(_))
         ));
+    }
+
+    /// `84` is carried as bytes and decoded on request.
+    #[test]
+    fn connection_parameters_decode_on_request() {
+        // 84 holding a 3C with a 2-octet value.
+        let input = hex::decode("8108830684043c020200").unwrap();
+        let t = TriggerParams::parse(&input).unwrap();
+        assert_eq!(emit(&t), input);
+        assert_eq!(
+            t.session.unwrap().connection_params(),
+            Err(Error::BadLength {
+                what: "UICC/terminal interface transport level (3C)",
+                len: 2,
+                offset: 2
+            })
+        );
+        let mut conn = [0u8; 12];
+        let n = ConnectionParams::tcp_client("127.0.0.1:8443".parse().unwrap())
+            .emit(&mut conn)
+            .unwrap();
+        let t = TriggerParams {
+            session: Some(SessionParams {
+                connection: conn.get(..n),
+                ..SessionParams::default()
+            }),
+            dns: None,
+        };
+        let bytes = emit(&t);
+        let parsed = TriggerParams::parse(&bytes).unwrap();
+        let c = parsed
+            .session
+            .unwrap()
+            .connection_params()
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.server_address(), Some("127.0.0.1:8443".parse().unwrap()));
+        assert_eq!(SessionParams::default().connection_params(), Ok(None));
     }
 
     #[test]
