@@ -21,7 +21,7 @@
 use super::Error;
 use crate::tlv::{self, Encode, Options, Reader, Tag, Tlv};
 
-mod connection;
+pub mod connection;
 pub use connection::{
     AddressType, BearerDescription, BearerType, ConnectionParams, Ctlv, OtherAddress,
     TransportLevel, TransportProtocol, ctlv_tag,

@@ -23,6 +23,18 @@
 //! writes back exactly the bytes [`ConnectionParams::parse`] read,
 //! comprehension-required bits included.
 //!
+//! Which objects an SM-SR must send: bearer description (`35`) and buffer
+//! size (`39`) are mandatory in every UICC-client-mode OPEN CHANNEL
+//! (TS 102 223 §6.6.27.1–.4 and .6; a public terminal implementation,
+//! Qualcomm's GSTK `gstk_open_ch.c`, refuses the command without them,
+//! and requires the data destination address once a UDP/TCP transport
+//! level is given), and GP Amendment B hands `84` to the terminal as it
+//! is; njiwa and pySim send both. [`ConnectionParams::default_bearer_tcp_client`]
+//! builds that form, [`ConnectionParams::check_open_channel`] checks it.
+//! The TS 102 223 tables themselves were not available to check: the
+//! "mandatory" reading is from those implementations (UNCONFIRMED against
+//! the ETSI text).
+//!
 //! Tags are the single-octet form (TS 101 220 §7.1.1.1: b8 is the
 //! comprehension-required flag; `00`, `80`, `FF` are not tags and `7F`
 //! starts the three-octet form, which no OPEN CHANNEL object uses); lengths
@@ -383,6 +395,47 @@ impl<'a> ConnectionParams<'a> {
             frame_identifier: None,
             others: &[],
         }
+    }
+
+    /// [`ConnectionParams::tcp_client`] on the default bearer with the
+    /// mandatory bearer description and buffer size in front: `35 01 03`
+    /// (bearer type "default bearer for requested transport layer", no
+    /// parameters) and `39 02 <buffer_size>`, as TS 102 223 §6.6.27.4
+    /// (OPEN CHANNEL related to default (network) bearer) requires them
+    /// (see [`ConnectionParams::check_open_channel`]). njiwa sends the same
+    /// pair with 512 octets by default; pySim's example uses 1400.
+    pub const fn default_bearer_tcp_client(server: SocketAddr, buffer_size: u16) -> Self {
+        let mut c = Self::tcp_client(server);
+        c.bearer = Some(Ctlv::new(BearerDescription {
+            bearer_type: BearerType::DEFAULT,
+            parameters: &[],
+        }));
+        c.buffer_size = Some(Ctlv::new(buffer_size));
+        c
+    }
+
+    /// Whether a terminal can run these parameters as an OPEN CHANNEL in
+    /// UICC client mode (TS 102 223 §6.6.27.1–.4, .6: bearer description
+    /// and buffer size are mandatory in every client-mode variant; with a
+    /// UDP or TCP transport level the data destination address is too).
+    /// Terminals refuse the command otherwise ("command data not
+    /// understood by terminal"); GP Amendment B passes `84` to the
+    /// terminal as it is.
+    ///
+    /// # Errors
+    /// [`Error::MissingField`] naming the first absent object (offset 0:
+    /// the `84` value).
+    pub const fn check_open_channel(&self) -> Result<(), Error> {
+        let what = if self.bearer.is_none() {
+            "bearer description (35), mandatory in OPEN CHANNEL"
+        } else if self.buffer_size.is_none() {
+            "buffer size (39), mandatory in OPEN CHANNEL"
+        } else if self.transport.is_some() && self.destination.is_none() {
+            "data destination address (3E) after the transport level (3C)"
+        } else {
+            return Ok(());
+        };
+        Err(Error::MissingField { what, offset: 0 })
     }
 
     /// The server the card connects to: a TCP client mode transport level
@@ -808,6 +861,47 @@ mod tests {
         assert_eq!(c.bearer.unwrap().value.bearer_type, BearerType::DEFAULT);
         assert_eq!(c.buffer_size.unwrap().value, 1400);
         assert_eq!(c.server_address(), Some("127.0.0.1:443".parse().unwrap()));
+    }
+
+    /// TS 102 223 §6.6.27: bearer description and buffer size are
+    /// mandatory; the default-bearer form carries both.
+    #[test]
+    fn open_channel_mandatory_objects() {
+        let server = "192.0.2.7:8443".parse().unwrap();
+        let c = ConnectionParams::default_bearer_tcp_client(server, 1400);
+        let bytes = emit(&c);
+        assert_eq!(
+            hex::encode(&bytes),
+            "35010339020578 3c030220fb 3e0521c0000207".replace(' ', "")
+        );
+        assert_eq!(round_trip(&bytes), c);
+        assert_eq!(c.check_open_channel(), Ok(()));
+        assert_eq!(c.server_address(), Some(server));
+
+        let bare = ConnectionParams::tcp_client(server);
+        assert!(matches!(
+            bare.check_open_channel(),
+            Err(Error::MissingField { what, offset: 0 }) if what.starts_with("bearer description")
+        ));
+        let no_size = ConnectionParams {
+            buffer_size: None,
+            ..c
+        };
+        assert!(matches!(
+            no_size.check_open_channel(),
+            Err(Error::MissingField { what, .. }) if what.starts_with("buffer size")
+        ));
+        let no_destination = ConnectionParams {
+            destination: None,
+            ..c
+        };
+        assert!(matches!(
+            no_destination.check_open_channel(),
+            Err(Error::MissingField { what, .. }) if what.starts_with("data destination")
+        ));
+        // pySim's objects (default bearer, buffer size, transport, address).
+        let pysim = hex::decode("b50103b9020578bc030201bbbe05217f000001").unwrap();
+        assert_eq!(round_trip(&pysim).check_open_channel(), Ok(()));
     }
 
     #[test]
