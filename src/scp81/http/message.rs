@@ -1,6 +1,13 @@
 //! HTTP/1.1 message framing (RFC 9112) for the admin protocol: request and
 //! status lines, header fields, `Content-Length` and chunked bodies.
 //!
+//! The start line, the field lines and chunk-size lines are parsed by the
+//! `httparse` crate (no_std, no allocation); this module adds the limits
+//! (checked before httparse sees the bytes), the body framing rules
+//! (RFC 9112 §6: one `Content-Length`, `chunked` only, never both), the
+//! chunked body reader and error offsets (httparse names the kind of
+//! fault, the diagnosis here says where).
+//!
 //! Parsing is incremental in the `httparse` sense: the caller keeps the bytes
 //! received so far in one buffer and calls [`parse_request`] /
 //! [`parse_response`] again after each read; an incomplete message gives
@@ -14,7 +21,8 @@ use super::super::Error;
 /// Bounds on what a parser accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Most header fields in one message.
+    /// Most header fields in one message (at most [`MAX_HEADERS`]; a
+    /// larger value counts as that).
     pub max_headers: usize,
     /// Most bytes in the start line and header fields, including the empty
     /// line that ends them.
@@ -256,34 +264,20 @@ pub fn parse_request<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Requ
     let Some(head) = split_head(input, limits)? else {
         return Ok(Status::Partial);
     };
-    let (line, line_end) = first_line(head.text);
-    let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut r = httparse::Request::new(fields_for(&mut fields, limits));
+    let parsed = r
+        .parse(head.bytes)
+        .map_err(|e| diagnose(e, head.text, limits, request_line_error))?;
+    let (Some(method), Some(target), Some(minor), httparse::Status::Complete(_)) =
+        (r.method, r.path, r.version, parsed)
     else {
-        return Err(Error::Malformed {
-            what: "request line",
-            offset: 0,
-        });
+        return Err(request_line_error(head.text));
     };
-    if method.is_empty() || !method.bytes().all(is_tchar) {
-        return Err(Error::Malformed {
-            what: "method",
-            offset: 0,
-        });
-    }
-    let target_at = method.len() + 1;
-    if target.is_empty() || !target.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::Malformed {
-            what: "request target",
-            offset: target_at,
-        });
-    }
-    let version = parse_version(version, target_at + target.len() + 1)?;
-    let headers = parse_headers(head.text, line_end, limits)?;
+    let version = version_of(minor);
+    let headers = headers(head.text, r.headers.len());
     let framing = framing(&headers, head.text)?;
-    let body_start = head.len;
-    let Some((body, end)) = read_body(input, body_start, framing, limits)? else {
+    let Some((body, end)) = read_body(input, head.len, framing, limits)? else {
         return Ok(Status::Partial);
     };
     Ok(Status::Complete(
@@ -311,31 +305,17 @@ pub fn parse_response<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Res
     let Some(head) = split_head(input, limits)? else {
         return Ok(Status::Partial);
     };
-    let (line, line_end) = first_line(head.text);
-    let malformed = Error::Malformed {
-        what: "status line",
-        offset: 0,
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut r = httparse::Response::new(fields_for(&mut fields, limits));
+    let parsed = r
+        .parse(head.bytes)
+        .map_err(|e| diagnose(e, head.text, limits, status_line_error))?;
+    let (Some(minor), Some(status), Some(reason), httparse::Status::Complete(_)) =
+        (r.version, r.code, r.reason, parsed)
+    else {
+        return Err(status_line_error(head.text));
     };
-    let (version, rest) = line.split_once(' ').ok_or(malformed)?;
-    let version = parse_version(version, 0)?;
-    let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
-    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::Malformed {
-            what: "status code",
-            offset: 9,
-        });
-    }
-    let status = code.parse::<u16>().map_err(|_| malformed)?;
-    if !reason
-        .bytes()
-        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
-    {
-        return Err(Error::Malformed {
-            what: "reason phrase",
-            offset: 13,
-        });
-    }
-    let headers = parse_headers(head.text, line_end, limits)?;
+    let headers = headers(head.text, r.headers.len());
     let no_body = (100..200).contains(&status) || status == 204 || status == 304;
     let framing = if no_body {
         Framing::None
@@ -355,7 +335,7 @@ pub fn parse_response<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Res
     };
     Ok(Status::Complete(
         Response {
-            version,
+            version: version_of(minor),
             status,
             reason,
             headers,
@@ -365,10 +345,174 @@ pub fn parse_response<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Res
     ))
 }
 
+/// The most header fields a message can have whatever
+/// [`Limits::max_headers`] says (the parser's field table lives on the
+/// stack).
+pub const MAX_HEADERS: usize = 64;
+
+/// The part of the field table `limits` allows.
+fn fields_for<'t, 'b>(
+    table: &'t mut [httparse::Header<'b>; MAX_HEADERS],
+    limits: &Limits,
+) -> &'t mut [httparse::Header<'b>] {
+    let n = limits.max_headers.min(MAX_HEADERS);
+    let (allowed, _) = table.split_at_mut(n);
+    allowed
+}
+
+const fn version_of(minor: u8) -> Version {
+    if minor == 0 {
+        Version::Http10
+    } else {
+        Version::Http11
+    }
+}
+
+/// The validated field lines after the start line, `count` of them.
+fn headers(text: &str, count: usize) -> Headers<'_> {
+    let (_, start) = first_line(text);
+    Headers {
+        block: text.get(start..).unwrap_or_default(),
+        count,
+    }
+}
+
+/// Turns what httparse refused into an error that says where: httparse
+/// reports the kind of fault only, so the start line is checked by
+/// `start_line` and the field lines here.
+fn diagnose(
+    e: httparse::Error,
+    text: &str,
+    limits: &Limits,
+    start_line: fn(&str) -> Error,
+) -> Error {
+    if e == httparse::Error::TooManyHeaders {
+        return Error::TooManyHeaders {
+            limit: limits.max_headers.min(MAX_HEADERS),
+        };
+    }
+    let line_error = start_line(text);
+    if !matches!(
+        line_error,
+        Error::Malformed {
+            what: "header section",
+            ..
+        }
+    ) {
+        return line_error;
+    }
+    let (_, mut at) = first_line(text);
+    for raw in text.get(at..).unwrap_or_default().split_inclusive('\n') {
+        let line = raw.trim_end_matches(['\r', '\n']);
+        let name = line.split_once(':').map(|(n, _)| n);
+        if line.starts_with([' ', '\t']) {
+            return Error::Unsupported {
+                what: "obsolete line folding",
+                offset: at,
+            };
+        }
+        match name {
+            None => {
+                return Error::Malformed {
+                    what: "header field",
+                    offset: at,
+                };
+            }
+            Some(n) if n.is_empty() || !n.bytes().all(is_tchar) => {
+                return Error::Malformed {
+                    what: "header name",
+                    offset: at,
+                };
+            }
+            Some(_) => at += raw.len(),
+        }
+    }
+    line_error
+}
+
+/// What is wrong with a request line httparse refused (`header section`
+/// when the line itself is fine).
+fn request_line_error(text: &str) -> Error {
+    let (line, _) = first_line(text);
+    let mut parts = line.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Error::Malformed {
+            what: "request line",
+            offset: 0,
+        };
+    };
+    if method.is_empty() || !method.bytes().all(is_tchar) {
+        return Error::Malformed {
+            what: "method",
+            offset: 0,
+        };
+    }
+    if target.is_empty() {
+        return Error::Malformed {
+            what: "request target",
+            offset: method.len() + 1,
+        };
+    }
+    version_error(version, method.len() + target.len() + 2)
+}
+
+/// What is wrong with a status line httparse refused.
+fn status_line_error(text: &str) -> Error {
+    let (line, _) = first_line(text);
+    let Some((version, rest)) = line.split_once(' ') else {
+        return Error::Malformed {
+            what: "status line",
+            offset: 0,
+        };
+    };
+    let code = rest.split_once(' ').map_or(rest, |(c, _)| c);
+    if !matches!(version, "HTTP/1.0" | "HTTP/1.1") {
+        return version_error(version, 0);
+    }
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Error::Malformed {
+            what: "status code",
+            offset: 9,
+        };
+    }
+    Error::Malformed {
+        what: "header section",
+        offset: 0,
+    }
+}
+
+/// A version httparse refused: another `HTTP/x.y` is unsupported, anything
+/// else malformed (`header section` for a good version).
+fn version_error(text: &str, offset: usize) -> Error {
+    match text {
+        "HTTP/1.1" | "HTTP/1.0" => Error::Malformed {
+            what: "header section",
+            offset: 0,
+        },
+        t if t.starts_with("HTTP/") => Error::Unsupported {
+            what: "HTTP version",
+            offset,
+        },
+        _ => Error::Malformed {
+            what: "HTTP version",
+            offset,
+        },
+    }
+}
+
+/// token characters (RFC 9110 §5.6.2), for locating a refused name.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
 /// The head of a message: its text (start line and fields, without the
 /// empty line) and the number of bytes including the empty line.
 struct Head<'a> {
     text: &'a str,
+    /// The whole head as bytes, empty line included.
+    bytes: &'a [u8],
     len: usize,
 }
 
@@ -412,7 +556,11 @@ fn split_head<'a>(input: &'a [u8], limits: &Limits) -> Result<Option<Head<'a>>, 
             what: "header byte",
             offset: 0,
         })?;
-    Ok(Some(Head { text, len }))
+    let bytes = input.get(..len).ok_or(Error::Malformed {
+        what: "header byte",
+        offset: 0,
+    })?;
+    Ok(Some(Head { text, bytes, len }))
 }
 
 /// The start line (without its line ending) and the offset after it.
@@ -421,80 +569,6 @@ fn first_line(text: &str) -> (&str, usize) {
     let line = text.get(..end).unwrap_or_default();
     let line = line.strip_suffix('\n').unwrap_or(line);
     (line.strip_suffix('\r').unwrap_or(line), end)
-}
-
-fn parse_version(text: &str, offset: usize) -> Result<Version, Error> {
-    match text {
-        "HTTP/1.1" => Ok(Version::Http11),
-        "HTTP/1.0" => Ok(Version::Http10),
-        t if t.starts_with("HTTP/") => Err(Error::Unsupported {
-            what: "HTTP version",
-            offset,
-        }),
-        _ => Err(Error::Malformed {
-            what: "HTTP version",
-            offset,
-        }),
-    }
-}
-
-/// token characters (RFC 9110 §5.6.2).
-const fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'|'
-                | b'~'
-        )
-}
-
-/// Validates the field lines after the start line (RFC 9112 §5).
-fn parse_headers<'a>(text: &'a str, start: usize, limits: &Limits) -> Result<Headers<'a>, Error> {
-    let block = text.get(start..).unwrap_or_default();
-    let mut count = 0;
-    let mut at = start;
-    for raw_line in block.split_inclusive('\n') {
-        let line = raw_line.strip_suffix('\n').unwrap_or(raw_line);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.starts_with([' ', '\t']) {
-            return Err(Error::Unsupported {
-                what: "obsolete line folding",
-                offset: at,
-            });
-        }
-        let Some((name, _)) = line.split_once(':') else {
-            return Err(Error::Malformed {
-                what: "header field",
-                offset: at,
-            });
-        };
-        if name.is_empty() || !name.bytes().all(is_tchar) {
-            return Err(Error::Malformed {
-                what: "header name",
-                offset: at,
-            });
-        }
-        count += 1;
-        if count > limits.max_headers {
-            return Err(Error::TooManyHeaders {
-                limit: limits.max_headers,
-            });
-        }
-        at += raw_line.len();
-    }
-    Ok(Headers { block, count })
 }
 
 /// How the body is delimited.
@@ -594,46 +668,31 @@ impl ChunkHeader {
     }
 }
 
-/// Reads `chunk-size [ chunk-ext ] CRLF` at `at` (RFC 9112 §7.1). Sizes are
-/// capped at 8 hex digits.
+/// Reads `chunk-size [ chunk-ext ] CRLF` at `at` (RFC 9112 §7.1) with
+/// httparse. Sizes are capped at 8 hex digits; a line that has not ended
+/// after 1 KiB is refused.
 fn chunk_header(input: &[u8], at: usize) -> Result<ChunkHeader, Error> {
     let rest = input.get(at..).unwrap_or_default();
-    let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
-        return if rest.len() > 1024 {
-            Err(Error::Malformed {
-                what: "chunk-size line",
-                offset: at,
-            })
-        } else {
-            Ok(ChunkHeader::Partial)
-        };
+    let bad = Error::Malformed {
+        what: "chunk size",
+        offset: at,
     };
-    let line = rest.get(..nl).unwrap_or_default();
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let digits_len = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-    let after = line.get(digits_len..).unwrap_or_default();
-    if digits_len == 0
-        || digits_len > 8
-        || !(after.is_empty() || after.starts_with(b";") || after.starts_with(b" "))
-    {
-        return Err(Error::Malformed {
-            what: "chunk size",
-            offset: at,
-        });
+    let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits > 8 || (digits == 0 && !rest.is_empty()) {
+        return Err(bad);
     }
-    let size = line
-        .get(..digits_len)
-        .unwrap_or_default()
-        .iter()
-        .fold(0usize, |acc, &b| {
-            let v = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                _ => b.wrapping_sub(b'A').wrapping_add(10),
-            };
-            acc.saturating_mul(16).saturating_add(usize::from(v))
-        });
-    Ok(ChunkHeader::Complete(size, at + nl + 1))
+    match httparse::parse_chunk_size(rest) {
+        Ok(httparse::Status::Complete((used, size))) => {
+            let size = usize::try_from(size).map_err(|_| bad)?;
+            Ok(ChunkHeader::Complete(size, at + used))
+        }
+        Ok(httparse::Status::Partial) if rest.len() > 1024 => Err(Error::Malformed {
+            what: "chunk-size line",
+            offset: at,
+        }),
+        Ok(httparse::Status::Partial) => Ok(ChunkHeader::Partial),
+        Err(httparse::InvalidChunkSize) => Err(bad),
+    }
 }
 
 fn read_chunked<'a>(
@@ -899,6 +958,72 @@ mod tests {
                 String::from_utf8_lossy(m)
             );
         }
+    }
+
+    /// Cases the httparse-based parser must refuse with the same
+    /// diagnosis as before.
+    #[test]
+    fn httparse_refusals_are_located() {
+        let chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for (size_line, what) in [
+            (&b"123456789\r\n"[..], "chunk size"),
+            (b"\r\n", "chunk size"),
+            (b"3\rx", "chunk size"),
+        ] {
+            let m = [&chunked[..], size_line].concat();
+            assert_eq!(
+                parse_request(&m, &L),
+                Err(Error::Malformed { what, offset: 47 }),
+                "{}",
+                String::from_utf8_lossy(size_line)
+            );
+        }
+        let long_ext = [&chunked[..], b"3;", &[b'x'; 1100]].concat();
+        assert_eq!(
+            parse_request(&long_ext, &L),
+            Err(Error::Malformed {
+                what: "chunk-size line",
+                offset: 47
+            })
+        );
+        assert_eq!(
+            parse_request(b"POST / HTTP/1.1\r\nNoColon\r\n\r\n", &L),
+            Err(Error::Malformed {
+                what: "header field",
+                offset: 17
+            })
+        );
+        assert_eq!(
+            parse_response(b"HTTP/3 200 OK\r\n\r\n", &L),
+            Err(Error::Unsupported {
+                what: "HTTP version",
+                offset: 0
+            })
+        );
+        // More fields than the table holds, whatever the limit says.
+        let lim = Limits {
+            max_headers: 1000,
+            ..L
+        };
+        let message = |n: usize| {
+            let mut m = b"POST / HTTP/1.1\r\n".to_vec();
+            for i in 0..n {
+                m.extend_from_slice(std::format!("H{i}: v\r\n").as_bytes());
+            }
+            m.extend_from_slice(b"\r\n");
+            m
+        };
+        assert_eq!(
+            parse_request(&message(MAX_HEADERS + 1), &lim),
+            Err(Error::TooManyHeaders { limit: MAX_HEADERS })
+        );
+        let m = message(MAX_HEADERS);
+        let (r, _) = match parse_request(&m, &lim).unwrap() {
+            Status::Complete(r, n) => (r, n),
+            Status::Partial => panic!("partial"),
+        };
+        assert_eq!(r.headers.len(), MAX_HEADERS);
+        assert_eq!(r.headers.get("h63"), Some("v"));
     }
 
     #[test]
