@@ -175,19 +175,32 @@ impl<'a> Body<'a> {
     /// Copies the decoded body to the start of `out`.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`] when `out` is shorter than [`Body::len`].
+    /// [`Error::BufferTooSmall`] when `out` is shorter than [`Body::len`];
+    /// [`Error::Malformed`] when the pieces do not add up to [`Body::len`]
+    /// (a hand-made [`Body::Chunked`] with broken framing or length).
     pub fn copy_to<'o>(&self, out: &'o mut [u8]) -> Result<&'o [u8], Error> {
         let available = out.len();
         let needed = self.len();
-        let dst = out
-            .get_mut(..needed)
+        let (dst, _) = out
+            .split_at_mut_checked(needed)
             .ok_or(Error::BufferTooSmall { needed, available })?;
-        let mut at = 0;
+        let mut rest = &mut *dst;
         for piece in self.pieces() {
-            if let Some(d) = dst.get_mut(at..at + piece.len()) {
-                d.copy_from_slice(piece);
-            }
-            at += piece.len();
+            let offset = needed - rest.len();
+            let (d, tail) = rest
+                .split_at_mut_checked(piece.len())
+                .ok_or(Error::Malformed {
+                    what: "chunked body longer than its length",
+                    offset,
+                })?;
+            d.copy_from_slice(piece);
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            return Err(Error::Malformed {
+                what: "chunked body shorter than its length",
+                offset: needed - rest.len(),
+            });
         }
         Ok(dst)
     }
@@ -200,7 +213,9 @@ pub enum Pieces<'a> {
     Done,
     /// One slice left.
     One(&'a [u8]),
-    /// Chunk framing left to walk (validated when the body was parsed).
+    /// Chunk framing left to walk (validated when the body was parsed;
+    /// the walk ends at the first malformed chunk of a hand-made
+    /// [`Body::Chunked`], which [`Body::copy_to`] reports).
     Chunks(&'a [u8]),
 }
 
@@ -213,8 +228,9 @@ impl<'a> Iterator for Pieces<'a> {
             Self::One(b) => Some(b),
             Self::Chunks(raw) => {
                 let (size, data_start) = chunk_header(raw, 0).ok()?.complete()?;
-                let data = raw.get(data_start..data_start + size)?;
-                let rest = raw.get(data_start + size + 2..).unwrap_or_default();
+                let (_, tail) = raw.split_at_checked(data_start)?;
+                let (data, tail) = tail.split_at_checked(size)?;
+                let rest = tail.strip_prefix(b"\r\n")?;
                 if !rest.is_empty() {
                     *self = Self::Chunks(rest);
                 }
@@ -370,11 +386,8 @@ const fn version_of(minor: u8) -> Version {
 
 /// The validated field lines after the start line, `count` of them.
 fn headers(text: &str, count: usize) -> Headers<'_> {
-    let (_, start) = first_line(text);
-    Headers {
-        block: text.get(start..).unwrap_or_default(),
-        count,
-    }
+    let (_, block) = first_line(text);
+    Headers { block, count }
 }
 
 /// Turns what httparse refused into an error that says where: httparse
@@ -401,8 +414,9 @@ fn diagnose(
     ) {
         return line_error;
     }
-    let (_, mut at) = first_line(text);
-    for raw in text.get(at..).unwrap_or_default().split_inclusive('\n') {
+    let (_, fields) = first_line(text);
+    let mut at = text.len() - fields.len();
+    for raw in fields.split_inclusive('\n') {
         let line = raw.trim_end_matches(['\r', '\n']);
         let name = line.split_once(':').map(|(n, _)| n);
         if line.starts_with([' ', '\t']) {
@@ -517,58 +531,64 @@ struct Head<'a> {
 }
 
 /// Finds the empty line that ends the head; `None` when it has not arrived.
+/// Only the first [`Limits::max_head_len`] bytes are looked at.
 fn split_head<'a>(input: &'a [u8], limits: &Limits) -> Result<Option<Head<'a>>, Error> {
-    let mut line_start = 0;
-    let mut end = None;
-    for (i, &b) in input.iter().enumerate() {
-        if i >= limits.max_head_len {
-            return Err(Error::HeadersTooLarge {
-                limit: limits.max_head_len,
-            });
-        }
-        if b == b'\n' {
-            let line = input.get(line_start..i).unwrap_or_default();
-            if line.is_empty() || line == b"\r" {
-                if line_start == 0 {
-                    return Err(Error::Malformed {
-                        what: "empty start line",
-                        offset: 0,
-                    });
-                }
-                end = Some((line_start, i + 1));
-                break;
+    let window = input
+        .split_at_checked(limits.max_head_len)
+        .map_or(input, |(w, _)| w);
+    let mut rest = window;
+    while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+        // nl < rest.len(): both halves exist.
+        let (line, tail) = rest.split_at(nl + 1);
+        check_head_bytes(line, window.len() - rest.len())?;
+        if matches!(line, b"\n" | b"\r\n") {
+            let len = window.len() - tail.len();
+            if len == line.len() {
+                return Err(Error::Malformed {
+                    what: "empty start line",
+                    offset: 0,
+                });
             }
-            line_start = i + 1;
-        } else if b != b'\r' && b != b'\t' && !(b' '..=b'~').contains(&b) {
-            return Err(Error::Malformed {
+            // len counts the lines of window read so far.
+            let (bytes, _) = window.split_at(len);
+            // All ASCII (checked above): the conversion cannot fail.
+            let text = core::str::from_utf8(bytes).map_err(|e| Error::Malformed {
                 what: "header byte",
-                offset: i,
-            });
+                offset: e.valid_up_to(),
+            })?;
+            let text = text.trim_end_matches(['\r', '\n']);
+            return Ok(Some(Head { text, bytes, len }));
         }
+        rest = tail;
     }
-    let Some((text_end, len)) = end else {
-        return Ok(None);
-    };
-    let text = input
-        .get(..text_end)
-        .and_then(|t| core::str::from_utf8(t).ok())
-        .ok_or(Error::Malformed {
-            what: "header byte",
-            offset: 0,
-        })?;
-    let bytes = input.get(..len).ok_or(Error::Malformed {
-        what: "header byte",
-        offset: 0,
-    })?;
-    Ok(Some(Head { text, bytes, len }))
+    check_head_bytes(rest, window.len() - rest.len())?;
+    if input.len() > limits.max_head_len {
+        return Err(Error::HeadersTooLarge {
+            limit: limits.max_head_len,
+        });
+    }
+    Ok(None)
 }
 
-/// The start line (without its line ending) and the offset after it.
-fn first_line(text: &str) -> (&str, usize) {
-    let end = text.find('\n').map_or(text.len(), |i| i + 1);
-    let line = text.get(..end).unwrap_or_default();
-    let line = line.strip_suffix('\n').unwrap_or(line);
-    (line.strip_suffix('\r').unwrap_or(line), end)
+/// Refuses a byte that cannot appear in a head (RFC 9112 §2.2, §5: visible
+/// ASCII, space, tab, line endings); `at` is the offset of `bytes`.
+fn check_head_bytes(bytes: &[u8], at: usize) -> Result<(), Error> {
+    match bytes
+        .iter()
+        .position(|&b| !matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'))
+    {
+        Some(i) => Err(Error::Malformed {
+            what: "header byte",
+            offset: at + i,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// The start line (without its line ending) and the field lines after it.
+fn first_line(text: &str) -> (&str, &str) {
+    let (line, fields) = text.split_once('\n').unwrap_or((text, ""));
+    (line.strip_suffix('\r').unwrap_or(line), fields)
 }
 
 /// How the body is delimited.
@@ -1024,6 +1044,42 @@ mod tests {
         };
         assert_eq!(r.headers.len(), MAX_HEADERS);
         assert_eq!(r.headers.get("h63"), Some("v"));
+    }
+
+    /// A hand-made chunked body whose framing or length is wrong is
+    /// reported, not copied short.
+    #[test]
+    fn copy_to_checks_hand_made_bodies() {
+        let mut out = [0u8; 8];
+        let long = Body::Chunked {
+            raw: b"3\r\nabc\r\n",
+            len: 2,
+        };
+        assert!(matches!(
+            long.copy_to(&mut out),
+            Err(Error::Malformed { offset: 0, .. })
+        ));
+        let short = Body::Chunked {
+            raw: b"3\r\nabc\r\n",
+            len: 5,
+        };
+        assert!(matches!(
+            short.copy_to(&mut out),
+            Err(Error::Malformed { offset: 3, .. })
+        ));
+        let broken = Body::Chunked {
+            raw: b"3\r\nabcXX",
+            len: 3,
+        };
+        assert!(matches!(
+            broken.copy_to(&mut out),
+            Err(Error::Malformed { .. })
+        ));
+        let good = Body::Chunked {
+            raw: b"3\r\nabc\r\n",
+            len: 3,
+        };
+        assert_eq!(good.copy_to(&mut out).unwrap(), b"abc");
     }
 
     #[test]
