@@ -293,7 +293,7 @@ pub fn parse_request<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Requ
     let version = version_of(minor);
     let headers = headers(head.text, r.headers.len());
     let framing = framing(&headers, head.text)?;
-    let Some((body, end)) = read_body(input, head.len, framing, limits)? else {
+    let Some((body, end)) = read_body(head.after, head.len, framing, limits)? else {
         return Ok(Status::Partial);
     };
     Ok(Status::Complete(
@@ -346,7 +346,7 @@ pub fn parse_response<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Res
             f => f,
         }
     };
-    let Some((body, end)) = read_body(input, head.len, framing, limits)? else {
+    let Some((body, end)) = read_body(head.after, head.len, framing, limits)? else {
         return Ok(Status::Partial);
     };
     Ok(Status::Complete(
@@ -527,6 +527,8 @@ struct Head<'a> {
     text: &'a str,
     /// The whole head as bytes, empty line included.
     bytes: &'a [u8],
+    /// The input after the head.
+    after: &'a [u8],
     len: usize,
 }
 
@@ -549,15 +551,20 @@ fn split_head<'a>(input: &'a [u8], limits: &Limits) -> Result<Option<Head<'a>>, 
                     offset: 0,
                 });
             }
-            // len counts the lines of window read so far.
-            let (bytes, _) = window.split_at(len);
+            // len counts the lines of window (a prefix of input) read so far.
+            let (bytes, after) = input.split_at(len);
             // All ASCII (checked above): the conversion cannot fail.
             let text = core::str::from_utf8(bytes).map_err(|e| Error::Malformed {
                 what: "header byte",
                 offset: e.valid_up_to(),
             })?;
             let text = text.trim_end_matches(['\r', '\n']);
-            return Ok(Some(Head { text, bytes, len }));
+            return Ok(Some(Head {
+                text,
+                bytes,
+                after,
+                len,
+            }));
         }
         rest = tail;
     }
@@ -649,8 +656,10 @@ fn framing(headers: &Headers<'_>, text: &str) -> Result<Framing, Error> {
     }
 }
 
+/// Reads the body from `after` (the bytes after the head, which is
+/// `start` bytes long); returns it with the length of the whole message.
 fn read_body<'a>(
-    input: &'a [u8],
+    after: &'a [u8],
     start: usize,
     framing: Framing,
     limits: &Limits,
@@ -664,18 +673,18 @@ fn read_body<'a>(
                     limit: limits.max_body_len,
                 });
             }
-            Ok(input
-                .get(start..start + n)
-                .map(|b| (Body::Contiguous(b), start + n)))
+            Ok(after
+                .split_at_checked(n)
+                .map(|(b, _)| (Body::Contiguous(b), start + n)))
         }
-        Framing::Chunked => read_chunked(input, start, limits),
+        Framing::Chunked => read_chunked(after, start, limits),
     }
 }
 
 /// The outcome of reading one chunk-size line.
 enum ChunkHeader {
     Partial,
-    /// (chunk size, offset of its data)
+    /// (chunk size, offset of its data from the start of the size line)
     Complete(usize, usize),
 }
 
@@ -688,11 +697,11 @@ impl ChunkHeader {
     }
 }
 
-/// Reads `chunk-size [ chunk-ext ] CRLF` at `at` (RFC 9112 §7.1) with
-/// httparse. Sizes are capped at 8 hex digits; a line that has not ended
+/// Reads `chunk-size [ chunk-ext ] CRLF` at the start of `rest` (which
+/// lies at offset `at`, for errors) with httparse (RFC 9112 §7.1); the
+/// data offset it returns counts from the start of `rest`. Sizes are capped at 8 hex digits; a line that has not ended
 /// after 1 KiB is refused.
-fn chunk_header(input: &[u8], at: usize) -> Result<ChunkHeader, Error> {
-    let rest = input.get(at..).unwrap_or_default();
+fn chunk_header(rest: &[u8], at: usize) -> Result<ChunkHeader, Error> {
     let bad = Error::Malformed {
         what: "chunk size",
         offset: at,
@@ -704,7 +713,7 @@ fn chunk_header(input: &[u8], at: usize) -> Result<ChunkHeader, Error> {
     match httparse::parse_chunk_size(rest) {
         Ok(httparse::Status::Complete((used, size))) => {
             let size = usize::try_from(size).map_err(|_| bad)?;
-            Ok(ChunkHeader::Complete(size, at + used))
+            Ok(ChunkHeader::Complete(size, used))
         }
         Ok(httparse::Status::Partial) if rest.len() > 1024 => Err(Error::Malformed {
             what: "chunk-size line",
@@ -716,41 +725,28 @@ fn chunk_header(input: &[u8], at: usize) -> Result<ChunkHeader, Error> {
 }
 
 fn read_chunked<'a>(
-    input: &'a [u8],
+    after: &'a [u8],
     start: usize,
     limits: &Limits,
 ) -> Result<Option<(Body<'a>, usize)>, Error> {
-    let mut at = start;
+    let mut rest = after;
     let mut total = 0usize;
     loop {
-        let ChunkHeader::Complete(size, data_at) = chunk_header(input, at)? else {
+        let at = start + (after.len() - rest.len());
+        let ChunkHeader::Complete(size, used) = chunk_header(rest, at)? else {
             return Ok(None);
         };
+        let (line, data) = rest.split_at_checked(used).ok_or(Error::Malformed {
+            what: "chunk size",
+            offset: at,
+        })?;
         if size == 0 {
-            let raw = input.get(start..at).unwrap_or_default();
-            // Trailer section: field lines up to an empty line.
-            let mut line_at = data_at;
-            loop {
-                let rest = input.get(line_at..).unwrap_or_default();
-                let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
-                    if line_at - data_at + rest.len() > limits.max_head_len {
-                        return Err(Error::HeadersTooLarge {
-                            limit: limits.max_head_len,
-                        });
-                    }
-                    return Ok(None);
-                };
-                let line = rest.get(..nl).unwrap_or_default();
-                line_at += nl + 1;
-                if line.is_empty() || line == b"\r" {
-                    return Ok(Some((Body::Chunked { raw, len: total }, line_at)));
-                }
-                if line_at - data_at > limits.max_head_len {
-                    return Err(Error::HeadersTooLarge {
-                        limit: limits.max_head_len,
-                    });
-                }
-            }
+            let (raw, _) = after.split_at(after.len() - rest.len());
+            let Some(trailer_len) = trailer(data, limits)? else {
+                return Ok(None);
+            };
+            let end = at + line.len() + trailer_len;
+            return Ok(Some((Body::Chunked { raw, len: total }, end)));
         }
         total = total.saturating_add(size);
         if total > limits.max_body_len {
@@ -759,47 +755,92 @@ fn read_chunked<'a>(
                 limit: limits.max_body_len,
             });
         }
-        let end = data_at + size;
-        match input.get(end..end + 2) {
+        let Some((_, tail)) = data.split_at_checked(size) else {
+            return Ok(None);
+        };
+        match tail.split_at_checked(2) {
             None => return Ok(None),
-            Some(b"\r\n") => at = end + 2,
+            Some((b"\r\n", next)) => rest = next,
             Some(_) => {
                 return Err(Error::Malformed {
                     what: "chunk data end",
-                    offset: end,
+                    offset: at + used + size,
                 });
             }
         }
     }
 }
 
-/// Where `body`'s data lies in `buf` (which it must borrow from), after
-/// moving chunked data together in place: returns the range of the decoded
-/// body. For a non-chunked body nothing moves.
+/// The length of the trailer section at the start of `data` (field lines
+/// up to an empty line, RFC 9112 §7.1.2), `None` while it is incomplete.
+fn trailer(data: &[u8], limits: &Limits) -> Result<Option<usize>, Error> {
+    let too_large = Error::HeadersTooLarge {
+        limit: limits.max_head_len,
+    };
+    let mut rest = data;
+    while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+        // nl < rest.len(): both halves exist.
+        let (line, tail) = rest.split_at(nl + 1);
+        let read = data.len() - tail.len();
+        if matches!(line, b"\n" | b"\r\n") {
+            return Ok(Some(read));
+        }
+        if read > limits.max_head_len {
+            return Err(too_large);
+        }
+        rest = tail;
+    }
+    if data.len() > limits.max_head_len {
+        return Err(too_large);
+    }
+    Ok(None)
+}
+
+/// Moves the data of a body that lies at `start` in `buf` together in
+/// place (chunked: the chunk framing is removed) and returns it. The
+/// caller passes the body's position and decoded length because the
+/// parsed `Body` cannot borrow `buf` while it is being rewritten.
 ///
-/// The caller passes the body's position (`start` = offset of its first
-/// byte in `buf`) because `body` itself cannot borrow `buf` while it is
-/// being rewritten.
+/// # Errors
+/// [`Error::Malformed`] when the bytes at `start` are not the body that
+/// was parsed there (broken chunk framing, another length).
 pub(crate) fn body_in_place(
     buf: &mut [u8],
     start: usize,
     chunked: bool,
     len: usize,
-) -> core::ops::Range<usize> {
-    if !chunked {
-        return start..start + len;
-    }
-    let mut read = start;
-    let mut write = start;
-    while let Ok(ChunkHeader::Complete(size, data_at)) = chunk_header(buf, read) {
-        if size == 0 || data_at + size > buf.len() {
-            break;
+) -> Result<&[u8], Error> {
+    let bad = |offset| Error::Malformed {
+        what: "body in the receive buffer",
+        offset,
+    };
+    let end = start.checked_add(len).ok_or(bad(start))?;
+    if chunked {
+        let mut read = start;
+        let mut write = start;
+        loop {
+            let rest = buf.get(read..).ok_or(bad(read))?;
+            let ChunkHeader::Complete(size, used) = chunk_header(rest, read)? else {
+                return Err(bad(read));
+            };
+            if size == 0 {
+                break;
+            }
+            let data_at = read + used;
+            let data_end = data_at
+                .checked_add(size)
+                .filter(|&e| e <= buf.len())
+                .ok_or(bad(data_at))?;
+            // write <= read < data_at: the target lies inside buf too.
+            buf.copy_within(data_at..data_end, write);
+            write += size;
+            read = data_end + 2;
         }
-        buf.copy_within(data_at..data_at + size, write);
-        write += size;
-        read = data_at + size + 2;
+        if write != end {
+            return Err(bad(start));
+        }
     }
-    start..write
+    buf.get(start..end).ok_or(bad(start))
 }
 
 /// Offset of `part` inside `whole` (both from the same buffer).
