@@ -231,27 +231,12 @@ impl<'a> SessionParams<'a> {
         for c in children(t) {
             let c = c?;
             let at = c.offset();
-            let rank = [
-                tag::CONNECTION,
-                tag::SECURITY,
-                tag::EXTENDED_SECURITY,
-                tag::RETRY_POLICY,
-                tag::HTTP_POST,
-            ]
-            .iter()
-            .position(|&k| k == c.tag())
-            .unwrap_or(0);
-            in_order(&mut last, rank, "order of 84/85/A5/86/89 in 83", at)?;
-            match c.tag() {
-                tag::CONNECTION => once(&mut out.connection, c.value(), "84", at)?,
-                tag::SECURITY => once(&mut out.security, SecurityParams::from_tlv(&c)?, "85", at)?,
-                tag::EXTENDED_SECURITY => once(&mut out.extended_security, c.value(), "A5", at)?,
-                tag::RETRY_POLICY => {
-                    once(&mut out.retry_policy, RetryPolicy::from_tlv(&c)?, "86", at)?;
-                }
-                tag::HTTP_POST => {
-                    once(&mut out.http_post, HttpPostParams::from_tlv(&c)?, "89", at)?;
-                }
+            let rank = match c.tag() {
+                tag::CONNECTION => 0,
+                tag::SECURITY => 1,
+                tag::EXTENDED_SECURITY => 2,
+                tag::RETRY_POLICY => 3,
+                tag::HTTP_POST => 4,
                 other => {
                     return Err(Error::UnexpectedTag {
                         tag: other,
@@ -259,6 +244,14 @@ impl<'a> SessionParams<'a> {
                         offset: at,
                     });
                 }
+            };
+            in_order(&mut last, rank, "order of 84/85/A5/86/89 in 83", at)?;
+            match rank {
+                0 => once(&mut out.connection, c.value(), "84", at)?,
+                1 => once(&mut out.security, SecurityParams::from_tlv(&c)?, "85", at)?,
+                2 => once(&mut out.extended_security, c.value(), "A5", at)?,
+                3 => once(&mut out.retry_policy, RetryPolicy::from_tlv(&c)?, "86", at)?,
+                _ => once(&mut out.http_post, HttpPostParams::from_tlv(&c)?, "89", at)?,
             }
         }
         Ok(out)
@@ -351,7 +344,7 @@ impl<'a> RetryPolicy<'a> {
     fn from_tlv(t: &Tlv<'a>) -> Result<Self, Error> {
         let v = t.value();
         let at = t.value_offset();
-        let (counter, rest) = v.split_at_checked(2).ok_or(Error::BadLength {
+        let (counter, rest) = v.split_first_chunk::<2>().ok_or(Error::BadLength {
             what: "retry policy",
             len: v.len(),
             offset: at,
@@ -361,12 +354,8 @@ impl<'a> RetryPolicy<'a> {
             len: v.len(),
             offset: at,
         })?;
-        let counter = match counter {
-            [hi, lo] => u16::from_be_bytes([*hi, *lo]),
-            _ => 0,
-        };
         Ok(Self {
-            counter,
+            counter: u16::from_be_bytes(*counter),
             waiting_delay: TimerValue::parse(timer, at + 2)?,
             failure_report,
         })
@@ -380,15 +369,10 @@ impl<'a> HttpPostParams<'a> {
         for c in children(t) {
             let c = c?;
             let at = c.offset();
-            let rank = [tag::HOST, tag::AGENT_ID, tag::URI]
-                .iter()
-                .position(|&k| k == c.tag())
-                .unwrap_or(0);
-            in_order(&mut last, rank, "order of 8A/8B/8C in 89", at)?;
-            match c.tag() {
-                tag::HOST => once(&mut out.host, text(&c, "8A admin host")?, "8A", at)?,
-                tag::AGENT_ID => once(&mut out.agent_id, text(&c, "8B agent id")?, "8B", at)?,
-                tag::URI => once(&mut out.uri, text(&c, "8C admin URI")?, "8C", at)?,
+            let rank = match c.tag() {
+                tag::HOST => 0,
+                tag::AGENT_ID => 1,
+                tag::URI => 2,
                 other => {
                     return Err(Error::UnexpectedTag {
                         tag: other,
@@ -396,6 +380,12 @@ impl<'a> HttpPostParams<'a> {
                         offset: at,
                     });
                 }
+            };
+            in_order(&mut last, rank, "order of 8A/8B/8C in 89", at)?;
+            match rank {
+                0 => once(&mut out.host, text(&c, "8A admin host")?, "8A", at)?,
+                1 => once(&mut out.agent_id, text(&c, "8B agent id")?, "8B", at)?,
+                _ => once(&mut out.uri, text(&c, "8C admin URI")?, "8C", at)?,
             }
         }
         Ok(out)

@@ -27,20 +27,20 @@ impl<'b> Writer<'b> {
 
     /// `n` in decimal.
     pub(crate) fn decimal(&mut self, n: usize) {
+        // usize::MAX has 20 decimal digits; filled from the end.
         let mut digits = [0u8; 20];
-        let mut i = digits.len();
+        let mut used = 0;
         let mut v = n;
-        loop {
-            i -= 1;
-            if let Some(d) = digits.get_mut(i) {
-                *d = b'0' + (v % 10) as u8;
-            }
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            used += 1;
             v /= 10;
-            if v == 0 || i == 0 {
+            if v == 0 {
                 break;
             }
         }
-        self.bytes(digits.get(i..).unwrap_or_default());
+        let (_, text) = digits.split_at(digits.len() - used);
+        self.bytes(text);
     }
 
     /// `n` in lower-case hex without leading zeros (chunk sizes).
