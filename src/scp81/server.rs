@@ -417,12 +417,16 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
                     Err(e) => return self.fail(e),
                 };
                 let range = body_at..body_at + body.len();
-                let c_apdus = self.queue.front().and_then(|e| e.c_apdus);
+                let Some((id, c_apdus)) = self.queue.front().map(|e| (e.id, e.c_apdus)) else {
+                    return self.fail(Error::Protocol {
+                        what: "script result without a script in flight",
+                    });
+                };
                 let executed = match check_response(c_apdus, &status, body) {
                     Ok(x) => x,
                     Err(e) => return self.fail(e),
                 };
-                let id = self.queue.pop_front().map_or(0, |e| e.id);
+                self.queue.pop_front();
                 self.in_flight = false;
                 if status != ScriptStatus::Ok && self.config.stop_on_script_error {
                     self.aborting = true;
@@ -475,17 +479,25 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
     /// Whether `uri` is the Next-URI for sequence number `seq`.
     fn is_uri(&self, uri: &str, seq: u32) -> bool {
         let mut buf = [0u8; MAX_URI_LEN + 16];
-        let n = self.write_next_uri(&mut buf, seq);
-        buf.get(..n) == Some(uri.as_bytes())
+        self.next_uri(&mut buf, seq).is_ok_and(|u| u == uri)
     }
 
-    fn write_next_uri(&self, buf: &mut [u8], seq: u32) -> usize {
+    /// The `X-Admin-Next-URI` for request `seq`, written to `buf`.
+    fn next_uri<'u>(&self, buf: &'u mut [u8], seq: u32) -> Result<&'u str, Error> {
         let base = self.config.next_uri_base.as_str();
         let mut w = Writer::new(buf);
         w.str(base);
         w.str(if base.contains('?') { "&n=" } else { "?n=" });
         w.decimal(seq as usize);
-        w.len()
+        let n = w.finish()?;
+        let (text, _) = buf.split_at_checked(n).ok_or(Error::TooLong {
+            what: "X-Admin-Next-URI",
+            max: MAX_URI_LEN + 16,
+        })?;
+        core::str::from_utf8(text).map_err(|e| Error::BadValue {
+            what: "X-Admin-Next-URI",
+            offset: e.valid_up_to(),
+        })
     }
 
     fn fail(&mut self, e: Error) {
@@ -557,10 +569,7 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
                 } else {
                     self.seq
                 };
-                let uri_len = self.write_next_uri(&mut uri, seq);
-                let next_uri = uri
-                    .get(..uri_len)
-                    .and_then(|u| core::str::from_utf8(u).ok());
+                let next_uri = Some(self.next_uri(&mut uri, seq)?);
                 let entry = self.queue.front().ok_or(Error::Protocol {
                     what: "no script to send",
                 })?;
@@ -608,13 +617,14 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
                     self.seq
                 };
                 let mut uri = [0u8; MAX_URI_LEN + 16];
-                let uri_len = self.write_next_uri(&mut uri, seq);
+                // 0 when poll_transmit would fail (it says why).
+                let Ok(next_uri) = self.next_uri(&mut uri, seq) else {
+                    return 0;
+                };
                 self.queue.front().map_or(0, |e| {
                     AdminResponse::Script {
                         script: e.script.as_ref(),
-                        next_uri: uri
-                            .get(..uri_len)
-                            .and_then(|u| core::str::from_utf8(u).ok()),
+                        next_uri: Some(next_uri),
                         targeted_application: e.target.as_deref(),
                         framing: self.config.framing,
                     }
