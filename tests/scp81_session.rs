@@ -746,3 +746,30 @@ fn scripts_are_checked_at_push_and_responses_against_their_scripts() {
         })]
     );
 }
+
+/// Card events are never dropped: with four `Executed` waiting, a fifth
+/// script is refused (QueueFull) and the end is still reported after them.
+#[test]
+fn unpolled_card_events_are_not_dropped() {
+    let mut c: Card = CardSession::new(CardConfig::new(uri("/a")), vec![0u8; 2048], vec![0u8; 64]);
+    let mut buf = vec![0u8; 1024];
+    let mut exec = EchoCard::default();
+    let body = script(0x01, 0);
+    let mut reply = format!("HTTP/1.1 200 OK\r\nContent-Type: application/vnd.globalplatform.card-content-mgt;version=1.0\r\nX-Admin-Next-URI: /a\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+    reply.extend_from_slice(&body);
+    for _ in 0..5 {
+        c.poll_transmit(&mut buf, Duration::ZERO).unwrap().unwrap();
+        c.handle_input(&reply, Duration::ZERO, &mut exec).unwrap();
+    }
+    assert_eq!(exec.ran.len(), 4);
+    for _ in 0..4 {
+        assert!(matches!(c.poll_event(), Some(CardEvent::Executed(_))));
+    }
+    assert_eq!(
+        c.poll_event(),
+        Some(CardEvent::Ended(EndReason::Failed(Error::QueueFull {
+            capacity: 4
+        })))
+    );
+    assert_eq!(c.poll_event(), None);
+}

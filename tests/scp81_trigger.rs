@@ -12,7 +12,8 @@
 
 use proptest::prelude::*;
 use smsr::scp81::trigger::{
-    DnsParams, HttpPostParams, RetryPolicy, SecurityParams, SessionParams, TimerValue,
+    BearerDescription, BearerType, ConnectionParams, Ctlv, DnsParams, HttpPostParams, OtherAddress,
+    RetryPolicy, SecurityParams, SessionParams, TimerValue, TransportLevel, TransportProtocol,
     TriggerParams,
 };
 
@@ -152,10 +153,50 @@ proptest! {
         prop_assert_eq!(TriggerParams::parse(&out).unwrap(), t);
     }
 
+    /// TS 102 223 §6.6.27 connection parameters: what emit writes, parse
+    /// reads back, comprehension-required bits included.
+    #[test]
+    fn connection_params_round_trip(
+        bearer in proptest::option::of((any::<bool>(), any::<u8>(), bytes(8))),
+        buffer in proptest::option::of((any::<bool>(), any::<u16>())),
+        nan in proptest::option::of(bytes(200)),
+        local in proptest::option::of(any::<[u8; 4]>()),
+        transport in proptest::option::of((any::<bool>(), any::<u8>(), any::<u16>())),
+        destination in proptest::option::of((any::<bool>(), any::<[u8; 16]>())),
+    ) {
+        let c = ConnectionParams {
+            bearer: bearer.as_ref().map(|(cr, t, p)| Ctlv {
+                comprehension_required: *cr,
+                value: BearerDescription { bearer_type: BearerType(*t), parameters: p },
+            }),
+            buffer_size: buffer.map(|(cr, s)| Ctlv { comprehension_required: cr, value: s }),
+            network_access_name: nan.as_deref().map(Ctlv::new),
+            local_address: local.map(|a| Ctlv::new(OtherAddress::Ipv4(a.into()))),
+            transport: transport.map(|(cr, p, port)| Ctlv {
+                comprehension_required: cr,
+                value: TransportLevel { protocol: TransportProtocol(p), port },
+            }),
+            destination: transport.and(destination).map(|(cr, a)| Ctlv {
+                comprehension_required: cr,
+                value: OtherAddress::Ipv6(a.into()),
+            }),
+            ..ConnectionParams::default()
+        };
+        let mut out = vec![0u8; c.buffer_len()];
+        let n = c.emit(&mut out).unwrap();
+        prop_assert_eq!(n, out.len());
+        prop_assert_eq!(ConnectionParams::parse(&out).unwrap(), c);
+    }
+
     #[test]
     fn parse_never_panics_and_reemits_what_it_accepts(input in bytes(200)) {
         if let Ok(t) = TriggerParams::parse(&input) {
-            prop_assert_eq!(emit(&t), input);
+            prop_assert_eq!(emit(&t), input.clone());
+        }
+        if let Ok(c) = ConnectionParams::parse(&input) {
+            let mut out = vec![0u8; c.buffer_len()];
+            prop_assert_eq!(c.emit(&mut out), Ok(out.len()));
+            prop_assert_eq!(out, input);
         }
     }
 }

@@ -8,7 +8,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 use smsr::inventory::Eis;
 use smsr::isdr::Eid;
 use smsr::scp80::PorStatus;
+use smsr::scp81::trigger::ConnectionParams;
 use smsr::sim::{AdminProgress, AdminSessionRequest, Euicc, EuiccConfig, OutgoingKind, Reception};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -370,27 +371,14 @@ fn receive(
     }
 }
 
-/// The server address in the trigger's `84` (TS 102 223 §8.59 `3C` port,
-/// §8.58 `3E` IPv4 address), else `fallback`.
+/// The server address in the trigger's `84` (TS 102 223 §8.59 `3C` TCP
+/// client mode port, §8.58 `3E` data destination address), else
+/// `fallback`.
 fn target(connection: &[u8], fallback: SocketAddr) -> SocketAddr {
-    let mut port = None;
-    let mut ip = None;
-    let mut rest = connection;
-    while let [tag, len, tail @ ..] = rest {
-        let Some((v, r)) = tail.split_at_checked(usize::from(*len)) else {
-            break;
-        };
-        match (tag & 0x7F, v) {
-            (0x3C, [0x02, hi, lo]) => port = Some(u16::from_be_bytes([*hi, *lo])),
-            (0x3E, [0x21, a, b, c, d]) => ip = Some(IpAddr::V4(Ipv4Addr::new(*a, *b, *c, *d))),
-            _ => {}
-        }
-        rest = r;
-    }
-    match (ip, port) {
-        (Some(ip), Some(port)) => SocketAddr::new(ip, port),
-        _ => fallback,
-    }
+    ConnectionParams::parse(connection)
+        .ok()
+        .and_then(|c| c.server_address())
+        .unwrap_or(fallback)
 }
 
 async fn tls_connect(

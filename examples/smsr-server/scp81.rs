@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use openssl::ssl::{Ssl, SslContext, SslMethod, SslVersion};
+use openssl::ssl::{Ssl, SslContext, SslMethod, SslOptions, SslSessionCacheMode, SslVersion};
 use smsr::isdr::{Aid, Eid};
 use smsr::scp81::psk_id::{PskIdentity, PskStore, lookup_psk};
 use smsr::scp81::server::{EndReason, Event, ServerConfig, ServerSession, UriBuf};
@@ -112,6 +112,12 @@ pub fn context(store: Arc<dyn Store>) -> Result<SslContext, openssl::error::Erro
     b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
     b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
     b.set_cipher_list(CIPHERS)?;
+    // SGP.02 §2.4.4 (v4.2, as summarised by eUICC.tech): no TLS session
+    // resumption. No server session cache (a session ID offered by the
+    // card finds nothing) and no session tickets (RFC 5077): every
+    // connection runs a full PSK handshake.
+    b.set_session_cache_mode(SslSessionCacheMode::OFF);
+    b.set_options(SslOptions::NO_TICKET);
     let psk = Mutex::new(StorePsk(store));
     b.set_psk_server_callback(move |_ssl, identity, out| {
         let Some(identity) = identity else {

@@ -27,7 +27,18 @@ impl ScriptExecutor for Exec {
     }
 }
 
-fn run(u: &mut Unstructured<'_>) -> Result<()> {
+type Server = ServerSession<Vec<u8>, Vec<u8>, 4>;
+
+/// The two sessions and the clock the events act on.
+struct World {
+    s: Server,
+    card: CardSession<Vec<u8>>,
+    now: Duration,
+    out: Vec<u8>,
+    seq: u32,
+}
+
+fn world(u: &mut Unstructured<'_>) -> Result<World> {
     let mut cfg = ServerConfig::new(UriBuf::try_from("/a").unwrap());
     cfg.limits = Limits {
         max_headers: 8,
@@ -40,101 +51,125 @@ fn run(u: &mut Unstructured<'_>) -> Result<()> {
     } else {
         BodyFraming::Chunked(u.int_in_range(0..=64)?)
     };
-    let mut s: ServerSession<Vec<u8>, Vec<u8>, 4> = ServerSession::new(cfg, vec![0u8; 1200]);
-    let mut card = CardSession::new(
-        CardConfig::new(UriBuf::try_from("/a").unwrap()),
-        vec![0u8; 1200],
-        vec![0u8; 64],
-    );
-    let mut now = Duration::ZERO;
-    let mut out = vec![0u8; 4096];
-    let mut seq = 0u32;
-    while !u.is_empty() {
-        match u.int_in_range(0..=11)? {
-            0 => {
-                let len = u.int_in_range(0..=40)?;
-                let script = u.bytes(len)?.to_vec();
-                let target = if u.arbitrary()? {
-                    let n = u.int_in_range(0..=17)?;
-                    Some(u.bytes(n)?)
-                } else {
-                    None
-                };
-                let _ = s.push_script(script, target);
-            }
-            1 => {
-                let n = u.int_in_range(0..=64)?;
-                let bytes = u.bytes(n)?;
-                if s.handle_input(bytes, now).is_err() {
-                    assert!(s.is_ended());
-                }
-            }
-            2 => {
-                // A well-formed POST, possibly cut.
-                seq = seq.wrapping_add(u.int_in_range(0..=1)?);
-                let uri = format!("/a?n={seq}");
-                let body = [0xAB, 0x00];
-                let req = AdminRequest {
-                    uri: if u.arbitrary()? { "/a" } else { &uri },
-                    host: None,
-                    from: None,
-                    script_status: if u.arbitrary()? {
-                        Some(ScriptStatus::Ok)
-                    } else {
-                        None
-                    },
-                    resume: u.arbitrary()?,
-                    body: if u.arbitrary()? { &body } else { &[] },
-                    framing: BodyFraming::Chunked(1),
-                };
-                let mut buf = vec![0u8; req.buffer_len()];
-                req.emit(&mut buf).unwrap();
-                let cut = u.int_in_range(0..=buf.len())?;
-                let _ = s.handle_input(&buf[..cut], now);
-            }
-            3 => match s.poll_transmit(&mut out, now) {
-                Ok(Some(n)) => {
-                    // What the server sends is a valid HTTP response.
-                    assert!(matches!(
-                        smsr::scp81::http::parse_response(&out[..n], &Limits::DEFAULT),
-                        Ok(Status::Complete(_, m)) if m == n
-                    ));
-                    let _ = parse_reply(&out[..n], &Limits::DEFAULT);
-                    let _ = card.handle_input(&out[..n], now, &mut Exec);
-                }
-                Ok(None) => {}
-                Err(e) => assert!(matches!(
-                    e,
-                    smsr::scp81::Error::BufferTooSmall { .. } | smsr::scp81::Error::Protocol { .. }
-                )),
-            },
-            4 => while s.poll_event().is_some() {},
-            5 => {
-                now += Duration::from_millis(u.int_in_range(0..=60_000)?);
-                s.handle_timeout(now);
-                card.handle_timeout(now);
-            }
-            6 => s.connection_opened(now),
-            7 => s.connection_closed(now),
-            8 => s.abort(),
-            9 => s.expect_more(u.arbitrary()?),
-            10 => {
-                if let Ok(Some(n)) = card.poll_transmit(&mut out, now) {
-                    let _ = s.handle_input(&out[..n], now);
-                }
-                while card.poll_event().is_some() {}
-            }
-            _ => card.connection_lost(),
+    Ok(World {
+        s: ServerSession::new(cfg, vec![0u8; 1200]),
+        card: CardSession::new(
+            CardConfig::new(UriBuf::try_from("/a").unwrap()),
+            vec![0u8; 1200],
+            vec![0u8; 64],
+        ),
+        now: Duration::ZERO,
+        out: vec![0u8; 4096],
+        seq: 0,
+    })
+}
+
+/// Queues a script (refusals are the queue's business).
+fn push_script(u: &mut Unstructured<'_>, w: &mut World) -> Result<()> {
+    let len = u.int_in_range(0..=40)?;
+    let script = u.bytes(len)?.to_vec();
+    let target = if u.arbitrary()? {
+        let n = u.int_in_range(0..=17)?;
+        Some(u.bytes(n)?)
+    } else {
+        None
+    };
+    let _refused = w.s.push_script(script, target);
+    Ok(())
+}
+
+/// Feeds the server a well-formed POST, possibly cut.
+fn valid_post(u: &mut Unstructured<'_>, w: &mut World) -> Result<()> {
+    w.seq = w.seq.wrapping_add(u.int_in_range(0..=1)?);
+    let uri = format!("/a?n={}", w.seq);
+    let body = [0xAB, 0x00];
+    let req = AdminRequest {
+        uri: if u.arbitrary()? { "/a" } else { &uri },
+        host: None,
+        from: None,
+        script_status: if u.arbitrary()? {
+            Some(ScriptStatus::Ok)
+        } else {
+            None
+        },
+        resume: u.arbitrary()?,
+        body: if u.arbitrary()? { &body } else { &[] },
+        framing: BodyFraming::Chunked(1),
+    };
+    let mut buf = vec![0u8; req.buffer_len()];
+    req.emit(&mut buf).unwrap();
+    let cut = u.int_in_range(0..=buf.len())?;
+    let _ended = w.s.handle_input(&buf[..cut], w.now);
+    Ok(())
+}
+
+/// Takes the server's response, checks it parses, hands it to the card.
+fn server_transmit(w: &mut World) {
+    match w.s.poll_transmit(&mut w.out, w.now) {
+        Ok(Some(n)) => {
+            // What the server sends is a valid HTTP response.
+            assert!(matches!(
+                smsr::scp81::http::parse_response(&w.out[..n], &Limits::DEFAULT),
+                Ok(Status::Complete(_, m)) if m == n
+            ));
+            let _reply = parse_reply(&w.out[..n], &Limits::DEFAULT);
+            let _ended = w.card.handle_input(&w.out[..n], w.now, &mut Exec);
         }
-        let _ = s.transmit_len();
-        let _ = s.poll_timeout();
-        if s.is_closed() {
-            assert!(s.handle_input(b"x", now).is_err());
+        Ok(None) => {}
+        Err(e) => assert!(matches!(
+            e,
+            smsr::scp81::Error::BufferTooSmall { .. } | smsr::scp81::Error::Protocol { .. }
+        )),
+    }
+}
+
+fn step(u: &mut Unstructured<'_>, w: &mut World) -> Result<()> {
+    match u.int_in_range(0..=11)? {
+        0 => push_script(u, w)?,
+        1 => {
+            let n = u.int_in_range(0..=64)?;
+            let bytes = u.bytes(n)?;
+            if w.s.handle_input(bytes, w.now).is_err() {
+                assert!(w.s.is_ended());
+            }
+        }
+        2 => valid_post(u, w)?,
+        3 => server_transmit(w),
+        4 => while w.s.poll_event().is_some() {},
+        5 => {
+            w.now += Duration::from_millis(u.int_in_range(0..=60_000)?);
+            w.s.handle_timeout(w.now);
+            w.card.handle_timeout(w.now);
+        }
+        6 => w.s.connection_opened(w.now),
+        7 => w.s.connection_closed(w.now),
+        8 => w.s.abort(),
+        9 => w.s.expect_more(u.arbitrary()?),
+        10 => {
+            if let Ok(Some(n)) = w.card.poll_transmit(&mut w.out, w.now) {
+                let _ended = w.s.handle_input(&w.out[..n], w.now);
+            }
+            while w.card.poll_event().is_some() {}
+        }
+        _ => w.card.connection_lost(),
+    }
+    Ok(())
+}
+
+fn run(u: &mut Unstructured<'_>) -> Result<()> {
+    let mut w = world(u)?;
+    while !u.is_empty() {
+        step(u, &mut w)?;
+        let _len = w.s.transmit_len();
+        let _timeout = w.s.poll_timeout();
+        if w.s.is_closed() {
+            assert!(w.s.handle_input(b"x", w.now).is_err());
         }
     }
     Ok(())
 }
 
 fuzz_target!(|data: &[u8]| {
-    let _ = run(&mut Unstructured::new(data));
+    // Running out of input ends the run; that is not a finding.
+    let _out_of_input = run(&mut Unstructured::new(data));
 });

@@ -12,9 +12,9 @@
 use core::time::Duration;
 
 use super::Error;
-use super::http::ScriptStatus;
 use super::http::admin::{self, AdminReply, AdminRequest, BodyFraming};
 use super::http::message::{Body, Limits, Status, body_in_place, offset_in};
+use super::http::{AidBuf, ScriptStatus};
 use super::server::{EndReason, MAX_URI_LEN, UriBuf};
 
 /// Longest agent identity kept.
@@ -96,8 +96,24 @@ pub struct CardSession<B> {
     status: Option<ScriptStatus>,
     resume: bool,
     state: State,
-    events: heapless::Deque<CardEvent, 4>,
+    events: heapless::Deque<CardEvent, EVENTS>,
+    /// The session's end, reported after the other events.
+    end: Option<EndReason>,
     deadline: Option<Duration>,
+}
+
+/// How many [`CardEvent::Executed`] wait for [`CardSession::poll_event`]
+/// before the session refuses to run another script.
+const EVENTS: usize = 4;
+
+/// A parsed reply that carries a script: where its body lies in the
+/// receive buffer.
+struct ScriptReply {
+    next: Option<UriBuf>,
+    target: Option<AidBuf>,
+    at: usize,
+    chunked: bool,
+    len: usize,
 }
 
 impl<B: AsRef<[u8]> + AsMut<[u8]>> CardSession<B> {
@@ -115,6 +131,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> CardSession<B> {
             resume: false,
             state: State::Post,
             events: heapless::Deque::new(),
+            end: None,
             deadline: None,
         }
     }
@@ -145,6 +162,14 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> CardSession<B> {
         }
     }
 
+    /// The response script of the last script (`tx_len` never exceeds the
+    /// buffer: it is clamped when set).
+    fn response_script(&self) -> &[u8] {
+        let tx = self.tx.as_ref();
+        tx.split_at_checked(self.tx_len)
+            .map_or(tx, |(script, _)| script)
+    }
+
     fn request(&self) -> AdminRequest<'_> {
         AdminRequest {
             uri: &self.uri,
@@ -152,7 +177,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> CardSession<B> {
             from: self.config.agent_id.as_deref(),
             script_status: self.status.clone(),
             resume: self.resume,
-            body: self.tx.as_ref().get(..self.tx_len).unwrap_or_default(),
+            body: self.response_script(),
             framing: self.config.framing,
         }
     }
@@ -174,12 +199,7 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> CardSession<B> {
         if self.state == State::Ended {
             return Err(Error::Ended);
         }
-        let rx = self.rx.as_mut();
-        let n = rx.len().saturating_sub(self.rx_len).min(data.len());
-        if let (Some(dst), Some(src)) = (rx.get_mut(self.rx_len..self.rx_len + n), data.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        self.rx_len += n;
+        let n = self.buffer(data);
         if self.state != State::AwaitReply {
             if self.rx_len > 0 {
                 self.finish(EndReason::Failed(Error::Protocol {
@@ -188,67 +208,102 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> CardSession<B> {
             }
             return Ok(n);
         }
+        match self.reply(n < data.len()) {
+            Ok(Some(reply)) => self.run_script(reply, exec),
+            Ok(None) => {}
+            Err(e) => self.finish(EndReason::Failed(e)),
+        }
+        Ok(n)
+    }
+
+    /// Appends what fits of `data` to the receive buffer; returns how much.
+    fn buffer(&mut self, data: &[u8]) -> usize {
+        let rx = self.rx.as_mut();
+        let free = rx
+            .split_at_mut_checked(self.rx_len)
+            .map_or(&mut [][..], |(_, f)| f);
+        let n = free.len().min(data.len());
+        free.iter_mut().zip(data).for_each(|(d, s)| *d = *s);
+        self.rx_len += n;
+        n
+    }
+
+    /// The bytes received so far.
+    fn received(&self) -> &[u8] {
         let rx = self.rx.as_ref();
-        let input = rx.get(..self.rx_len).unwrap_or_default();
-        let reply = match admin::parse_reply(input, &self.config.limits) {
-            Ok(Status::Partial) => {
-                if n < data.len() {
-                    self.finish(EndReason::Failed(Error::TooLong {
-                        what: "response (receive buffer)",
-                        max: rx.len(),
-                    }));
-                }
-                return Ok(n);
+        rx.split_at_checked(self.rx_len).map_or(rx, |(r, _)| r)
+    }
+
+    /// The reply in the receive buffer: `None` while incomplete or when it
+    /// ends the session (204); `overflow` when input did not fit.
+    fn reply(&mut self, overflow: bool) -> Result<Option<ScriptReply>, Error> {
+        let rx = self.received();
+        let (reply, used) = match admin::parse_reply(rx, &self.config.limits)? {
+            Status::Partial if overflow => {
+                return Err(Error::TooLong {
+                    what: "response (receive buffer)",
+                    max: self.rx.as_ref().len(),
+                });
             }
-            Err(e) => {
-                self.finish(EndReason::Failed(e));
-                return Ok(n);
-            }
-            Ok(Status::Complete(reply, used)) => {
-                if used != self.rx_len {
-                    self.finish(EndReason::Failed(Error::Protocol {
-                        what: "server sent more than one response",
-                    }));
-                    return Ok(n);
-                }
-                reply
-            }
+            Status::Partial => return Ok(None),
+            Status::Complete(reply, used) => (reply, used),
         };
-        let (next, target, at, chunked, len) = match reply {
-            AdminReply::NoContent => {
-                self.finish(EndReason::Completed);
-                return Ok(n);
-            }
-            AdminReply::Script {
-                next_uri,
-                targeted_application,
-                body,
-            } => {
-                let next = match next_uri.map(UriBuf::try_from).transpose() {
-                    Ok(u) => u,
-                    Err(_) => {
-                        self.finish(EndReason::Failed(Error::TooLong {
-                            what: "X-Admin-Next-URI",
-                            max: MAX_URI_LEN,
-                        }));
-                        return Ok(n);
-                    }
-                };
-                let (at, chunked) = match body {
-                    Body::Empty => (0, false),
-                    Body::Contiguous(b) => (offset_in(rx, b), false),
-                    Body::Chunked { raw, .. } => (offset_in(rx, raw), true),
-                };
-                (next, targeted_application, at, chunked, body.len())
-            }
+        if used != rx.len() {
+            return Err(Error::Protocol {
+                what: "server sent more than one response",
+            });
+        }
+        let AdminReply::Script {
+            next_uri,
+            targeted_application,
+            body,
+        } = reply
+        else {
+            self.finish(EndReason::Completed);
+            return Ok(None);
         };
-        let range = body_in_place(self.rx.as_mut(), at, chunked, len);
-        let script = self.rx.as_ref().get(range).unwrap_or_default();
-        let (status, resp_len) = exec.execute(target.as_deref(), script, self.tx.as_mut());
+        let next = next_uri
+            .map(UriBuf::try_from)
+            .transpose()
+            .map_err(|_| Error::TooLong {
+                what: "X-Admin-Next-URI",
+                max: MAX_URI_LEN,
+            })?;
+        let (at, chunked) = match body {
+            Body::Empty => (0, false),
+            Body::Contiguous(b) => (offset_in(rx, b), false),
+            Body::Chunked { raw, .. } => (offset_in(rx, raw), true),
+        };
+        Ok(Some(ScriptReply {
+            next,
+            target: targeted_application,
+            at,
+            chunked,
+            len: body.len(),
+        }))
+    }
+
+    /// Runs the script of `reply` and prepares the POST of its result.
+    fn run_script<E: ScriptExecutor + ?Sized>(&mut self, reply: ScriptReply, exec: &mut E) {
+        if self.events.is_full() {
+            return self.finish(EndReason::Failed(Error::QueueFull { capacity: EVENTS }));
+        }
+        let script = match body_in_place(self.rx.as_mut(), reply.at, reply.chunked, reply.len) {
+            Ok(script) => script,
+            Err(e) => return self.finish(EndReason::Failed(e)),
+        };
+        let (status, resp_len) = exec.execute(reply.target.as_deref(), script, self.tx.as_mut());
         self.tx_len = resp_len.min(self.tx.as_ref().len());
         self.rx_len = 0;
-        let _ = self.events.push_back(CardEvent::Executed(status.clone()));
-        match next {
+        if self
+            .events
+            .push_back(CardEvent::Executed(status.clone()))
+            .is_err()
+        {
+            // Checked above: there was room.
+            return self.finish(EndReason::Failed(Error::QueueFull { capacity: EVENTS }));
+        }
+        match reply.next {
             Some(uri) => {
                 self.uri = uri;
                 self.status = Some(status);
@@ -257,7 +312,6 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> CardSession<B> {
             }
             None => self.finish(EndReason::Completed),
         }
-        Ok(n)
     }
 
     /// The connection broke: the last POST will be repeated with
@@ -287,16 +341,15 @@ impl<B: AsRef<[u8]> + AsMut<[u8]>> CardSession<B> {
         if self.state != State::Ended {
             self.state = State::Ended;
             self.deadline = None;
-            if self.events.is_full() {
-                let _ = self.events.pop_front();
-            }
-            let _ = self.events.push_back(CardEvent::Ended(reason));
+            self.end = Some(reason);
         }
     }
 
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<CardEvent> {
-        self.events.pop_front()
+        self.events
+            .pop_front()
+            .or_else(|| self.end.take().map(CardEvent::Ended))
     }
 
     /// Whether the session is over.

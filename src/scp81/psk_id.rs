@@ -86,14 +86,17 @@ impl PskIdentity {
     pub fn to_text(&self) -> Result<heapless::String<MAX_TEXT_LEN>, Error> {
         let mut buf = [0u8; MAX_TEXT_LEN];
         let n = self.emit(&mut buf)?;
-        let text = buf
-            .get(..n)
-            .and_then(|b| core::str::from_utf8(b).ok())
-            .unwrap_or_default();
-        heapless::String::try_from(text).map_err(|_| Error::TooLong {
+        let too_long = Error::TooLong {
             what: "PSK identity",
             max: MAX_TEXT_LEN,
-        })
+        };
+        let (bytes, _) = buf.split_at_checked(n).ok_or(too_long)?;
+        // emit writes hex digits only.
+        let text = core::str::from_utf8(bytes).map_err(|e| Error::BadValue {
+            what: "PSK identity text",
+            offset: e.valid_up_to(),
+        })?;
+        heapless::String::try_from(text).map_err(|_| too_long)
     }
 
     /// Parses the identity text as received in the TLS handshake (hex of

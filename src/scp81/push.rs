@@ -96,7 +96,10 @@ pub fn wrap_push(
     }
     let mut payload = [0u8; MAX_PUSH_PAYLOAD];
     let n = push_payload(trigger, framing, &mut payload)?;
-    let payload = payload.get(..n).unwrap_or_default();
+    let (payload, _) = payload.split_at_checked(n).ok_or(Error::BufferTooSmall {
+        needed: n,
+        available: MAX_PUSH_PAYLOAD,
+    })?;
     Ok(scp80::command::wrap(
         scp80::Framing::SmsPp,
         header,

@@ -122,7 +122,6 @@ pub enum Event<'a> {
 enum Record {
     Opened(Option<Range<usize>>),
     Response(ScriptId, ScriptStatus, Range<usize>, Option<u32>),
-    Ended(EndReason),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,7 +175,11 @@ pub struct ServerSession<S, B, const Q: usize> {
     rx_len: usize,
     /// Bytes at the start of `rx` that belong to processed requests.
     rx_done: usize,
-    events: heapless::Deque<Record, 4>,
+    /// The event of the last processed request, until polled (a request
+    /// is processed only when there is none).
+    event: Option<Record>,
+    /// The session's end, reported after `event`.
+    end: Option<EndReason>,
     deadline: Option<Duration>,
     connected: bool,
     more_expected: bool,
@@ -197,7 +200,8 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
             rx,
             rx_len: 0,
             rx_done: 0,
-            events: heapless::Deque::new(),
+            event: None,
+            end: None,
             deadline: None,
             connected: false,
             more_expected: false,
@@ -333,15 +337,15 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
         }
         self.compact();
         let rx = self.rx.as_mut();
-        let space = rx.len().saturating_sub(self.rx_len);
-        let n = space.min(data.len());
-        if let (Some(dst), Some(src)) = (rx.get_mut(self.rx_len..self.rx_len + n), data.get(..n)) {
-            dst.copy_from_slice(src);
-        }
+        let free = rx
+            .split_at_mut_checked(self.rx_len)
+            .map_or(&mut [][..], |(_, f)| f);
+        let n = free.len().min(data.len());
+        free.iter_mut().zip(data).for_each(|(d, s)| *d = *s);
         self.rx_len += n;
         self.process(now);
         if n < data.len()
-            && self.events.is_empty()
+            && self.event.is_none()
             && self.pending.is_none()
             && self.state != State::Ended
         {
@@ -356,7 +360,7 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
 
     /// Drops processed bytes once no event refers to them.
     fn compact(&mut self) {
-        if self.events.is_empty() && self.rx_done > 0 {
+        if self.event.is_none() && self.rx_done > 0 {
             let rx = self.rx.as_mut();
             rx.copy_within(self.rx_done..self.rx_len, 0);
             self.rx_len -= self.rx_done;
@@ -368,13 +372,18 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
     /// previous one is fully answered.
     fn process(&mut self, now: Duration) {
         if self.pending.is_some()
-            || !self.events.is_empty()
+            || self.event.is_some()
             || !matches!(self.state, State::AwaitOpen | State::AwaitPost)
         {
             return;
         }
         let rx = self.rx.as_ref();
-        let input = rx.get(self.rx_done..self.rx_len).unwrap_or_default();
+        // rx_done <= rx_len <= rx.len() always.
+        let Some(input) = rx.get(self.rx_done..self.rx_len) else {
+            return self.fail(Error::Protocol {
+                what: "receive buffer bookkeeping",
+            });
+        };
         let parsed = admin::parse_post(input, &self.config.limits);
         let (post, used) = match parsed {
             Ok(Status::Partial) => return,
@@ -396,28 +405,33 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
         match step {
             Err(e) => self.fail(e),
             Ok(Step::Open) => {
-                let _ = self.events.push_back(Record::Opened(from));
+                self.event = Some(Record::Opened(from));
                 self.state = State::AwaitPost;
                 self.pending = Some(Pending::Next);
             }
             Ok(Step::Resend) => self.pending = Some(Pending::Resend),
             Ok(Step::Repeat) => self.pending = Some(Pending::Next),
             Ok(Step::Result(status)) => {
-                let range = body_in_place(self.rx.as_mut(), body_at, chunked, body_len);
-                let c_apdus = self.queue.front().and_then(|e| e.c_apdus);
-                let body = self.rx.as_ref().get(range.clone()).unwrap_or_default();
+                let body = match body_in_place(self.rx.as_mut(), body_at, chunked, body_len) {
+                    Ok(body) => body,
+                    Err(e) => return self.fail(e),
+                };
+                let range = body_at..body_at + body.len();
+                let Some((id, c_apdus)) = self.queue.front().map(|e| (e.id, e.c_apdus)) else {
+                    return self.fail(Error::Protocol {
+                        what: "script result without a script in flight",
+                    });
+                };
                 let executed = match check_response(c_apdus, &status, body) {
                     Ok(x) => x,
                     Err(e) => return self.fail(e),
                 };
-                let id = self.queue.pop_front().map_or(0, |e| e.id);
+                self.queue.pop_front();
                 self.in_flight = false;
                 if status != ScriptStatus::Ok && self.config.stop_on_script_error {
                     self.aborting = true;
                 }
-                let _ = self
-                    .events
-                    .push_back(Record::Response(id, status, range, executed));
+                self.event = Some(Record::Response(id, status, range, executed));
                 self.pending = Some(Pending::Next);
             }
         }
@@ -465,17 +479,25 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
     /// Whether `uri` is the Next-URI for sequence number `seq`.
     fn is_uri(&self, uri: &str, seq: u32) -> bool {
         let mut buf = [0u8; MAX_URI_LEN + 16];
-        let n = self.write_next_uri(&mut buf, seq);
-        buf.get(..n) == Some(uri.as_bytes())
+        self.next_uri(&mut buf, seq).is_ok_and(|u| u == uri)
     }
 
-    fn write_next_uri(&self, buf: &mut [u8], seq: u32) -> usize {
+    /// The `X-Admin-Next-URI` for request `seq`, written to `buf`.
+    fn next_uri<'u>(&self, buf: &'u mut [u8], seq: u32) -> Result<&'u str, Error> {
         let base = self.config.next_uri_base.as_str();
         let mut w = Writer::new(buf);
         w.str(base);
         w.str(if base.contains('?') { "&n=" } else { "?n=" });
         w.decimal(seq as usize);
-        w.len()
+        let n = w.finish()?;
+        let (text, _) = buf.split_at_checked(n).ok_or(Error::TooLong {
+            what: "X-Admin-Next-URI",
+            max: MAX_URI_LEN + 16,
+        })?;
+        core::str::from_utf8(text).map_err(|e| Error::BadValue {
+            what: "X-Admin-Next-URI",
+            offset: e.valid_up_to(),
+        })
     }
 
     fn fail(&mut self, e: Error) {
@@ -491,27 +513,33 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
         if self.state != State::Ended {
             self.state = State::Ended;
             self.deadline = None;
-            // Room is guaranteed: at most three records precede this one.
-            let _ = self.events.push_back(Record::Ended(reason));
+            self.end = Some(reason);
         }
     }
 
     /// The next event, if any. A response body borrows the receive buffer.
     pub fn poll_event(&mut self) -> Option<Event<'_>> {
-        let rec = self.events.pop_front()?;
+        let Some(rec) = self.event.take() else {
+            return self.end.take().map(Event::Ended);
+        };
         let rx = self.rx.as_ref();
         let text = |r: Range<usize>| rx.get(r).and_then(|b| core::str::from_utf8(b).ok());
         Some(match rec {
             Record::Opened(r) => Event::Opened {
                 agent_id: r.and_then(text),
             },
-            Record::Response(id, status, r, executed) => Event::Response {
-                id,
-                status,
-                body: rx.get(r).unwrap_or_default(),
-                executed,
+            // No compaction while the record waits: the range is in rx.
+            Record::Response(id, status, r, executed) => match rx.get(r) {
+                Some(body) => Event::Response {
+                    id,
+                    status,
+                    body,
+                    executed,
+                },
+                None => Event::Ended(EndReason::Failed(Error::Protocol {
+                    what: "response body left the receive buffer",
+                })),
             },
-            Record::Ended(reason) => Event::Ended(reason),
         })
     }
 
@@ -541,10 +569,7 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
                 } else {
                     self.seq
                 };
-                let uri_len = self.write_next_uri(&mut uri, seq);
-                let next_uri = uri
-                    .get(..uri_len)
-                    .and_then(|u| core::str::from_utf8(u).ok());
+                let next_uri = Some(self.next_uri(&mut uri, seq)?);
                 let entry = self.queue.front().ok_or(Error::Protocol {
                     what: "no script to send",
                 })?;
@@ -592,13 +617,14 @@ impl<S: AsRef<[u8]>, B: AsRef<[u8]> + AsMut<[u8]>, const Q: usize> ServerSession
                     self.seq
                 };
                 let mut uri = [0u8; MAX_URI_LEN + 16];
-                let uri_len = self.write_next_uri(&mut uri, seq);
+                // 0 when poll_transmit would fail (it says why).
+                let Ok(next_uri) = self.next_uri(&mut uri, seq) else {
+                    return 0;
+                };
                 self.queue.front().map_or(0, |e| {
                     AdminResponse::Script {
                         script: e.script.as_ref(),
-                        next_uri: uri
-                            .get(..uri_len)
-                            .and_then(|u| core::str::from_utf8(u).ok()),
+                        next_uri: Some(next_uri),
                         targeted_application: e.target.as_deref(),
                         framing: self.config.framing,
                     }

@@ -8,6 +8,13 @@
 //! server list) also names the TLS 1.0/1.1 suites `TLS_PSK_WITH_AES_128_CBC_SHA`
 //! and `TLS_PSK_WITH_3DES_EDE_CBC_SHA`, and `TLS_PSK_WITH_NULL_SHA256`
 //! (integrity only). Codes from RFC 4279, RFC 4785 and RFC 5487.
+//!
+//! The same SGP.02 clause (same secondary source, UNCONFIRMED against the
+//! GSMA text) rules out TLS session resumption (RFC 4507/5077) and
+//! parallel sessions: an SM-SR's listener keeps no session cache and
+//! issues no session tickets, so every connection runs a full PSK
+//! handshake (the example server: `SslSessionCacheMode::OFF` and
+//! `SslOptions::NO_TICKET`).
 
 /// A TLS cipher suite code (IANA registry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -21,6 +21,12 @@
 use super::Error;
 use crate::tlv::{self, Encode, Options, Reader, Tag, Tlv};
 
+pub mod connection;
+pub use connection::{
+    AddressType, BearerDescription, BearerType, ConnectionParams, Ctlv, OtherAddress,
+    TransportLevel, TransportProtocol, ctlv_tag,
+};
+
 /// The tags of the triggering parameters.
 pub mod tag {
     use crate::tlv::Tag;
@@ -66,7 +72,10 @@ pub struct TriggerParams<'a> {
 pub struct SessionParams<'a> {
     /// `84` value: OPEN CHANNEL COMPREHENSION-TLVs (bearer description,
     /// buffer size, UICC/terminal interface transport level, data
-    /// destination address, ...), kept as raw bytes.
+    /// destination address, ...), as bytes: GP Amendment B makes `84` a
+    /// container the ISD-R hands to the terminal, so the trigger codec
+    /// carries it opaquely; [`SessionParams::connection_params`] decodes it
+    /// and [`ConnectionParams::emit`] writes it.
     pub connection: Option<&'a [u8]>,
     /// `85`.
     pub security: Option<SecurityParams<'a>>,
@@ -222,27 +231,12 @@ impl<'a> SessionParams<'a> {
         for c in children(t) {
             let c = c?;
             let at = c.offset();
-            let rank = [
-                tag::CONNECTION,
-                tag::SECURITY,
-                tag::EXTENDED_SECURITY,
-                tag::RETRY_POLICY,
-                tag::HTTP_POST,
-            ]
-            .iter()
-            .position(|&k| k == c.tag())
-            .unwrap_or(0);
-            in_order(&mut last, rank, "order of 84/85/A5/86/89 in 83", at)?;
-            match c.tag() {
-                tag::CONNECTION => once(&mut out.connection, c.value(), "84", at)?,
-                tag::SECURITY => once(&mut out.security, SecurityParams::from_tlv(&c)?, "85", at)?,
-                tag::EXTENDED_SECURITY => once(&mut out.extended_security, c.value(), "A5", at)?,
-                tag::RETRY_POLICY => {
-                    once(&mut out.retry_policy, RetryPolicy::from_tlv(&c)?, "86", at)?;
-                }
-                tag::HTTP_POST => {
-                    once(&mut out.http_post, HttpPostParams::from_tlv(&c)?, "89", at)?;
-                }
+            let rank = match c.tag() {
+                tag::CONNECTION => 0,
+                tag::SECURITY => 1,
+                tag::EXTENDED_SECURITY => 2,
+                tag::RETRY_POLICY => 3,
+                tag::HTTP_POST => 4,
                 other => {
                     return Err(Error::UnexpectedTag {
                         tag: other,
@@ -250,9 +244,28 @@ impl<'a> SessionParams<'a> {
                         offset: at,
                     });
                 }
+            };
+            in_order(&mut last, rank, "order of 84/85/A5/86/89 in 83", at)?;
+            match rank {
+                0 => once(&mut out.connection, c.value(), "84", at)?,
+                1 => once(&mut out.security, SecurityParams::from_tlv(&c)?, "85", at)?,
+                2 => once(&mut out.extended_security, c.value(), "A5", at)?,
+                3 => once(&mut out.retry_policy, RetryPolicy::from_tlv(&c)?, "86", at)?,
+                _ => once(&mut out.http_post, HttpPostParams::from_tlv(&c)?, "89", at)?,
             }
         }
         Ok(out)
+    }
+}
+
+impl<'a> SessionParams<'a> {
+    /// The `84` connection parameters, decoded.
+    ///
+    /// # Errors
+    /// As [`ConnectionParams::parse`], offsets counted from the start of
+    /// the `84` value.
+    pub fn connection_params(&self) -> Result<Option<ConnectionParams<'a>>, Error> {
+        self.connection.map(ConnectionParams::parse).transpose()
     }
 }
 
@@ -331,7 +344,7 @@ impl<'a> RetryPolicy<'a> {
     fn from_tlv(t: &Tlv<'a>) -> Result<Self, Error> {
         let v = t.value();
         let at = t.value_offset();
-        let (counter, rest) = v.split_at_checked(2).ok_or(Error::BadLength {
+        let (counter, rest) = v.split_first_chunk::<2>().ok_or(Error::BadLength {
             what: "retry policy",
             len: v.len(),
             offset: at,
@@ -341,12 +354,8 @@ impl<'a> RetryPolicy<'a> {
             len: v.len(),
             offset: at,
         })?;
-        let counter = match counter {
-            [hi, lo] => u16::from_be_bytes([*hi, *lo]),
-            _ => 0,
-        };
         Ok(Self {
-            counter,
+            counter: u16::from_be_bytes(*counter),
             waiting_delay: TimerValue::parse(timer, at + 2)?,
             failure_report,
         })
@@ -360,15 +369,10 @@ impl<'a> HttpPostParams<'a> {
         for c in children(t) {
             let c = c?;
             let at = c.offset();
-            let rank = [tag::HOST, tag::AGENT_ID, tag::URI]
-                .iter()
-                .position(|&k| k == c.tag())
-                .unwrap_or(0);
-            in_order(&mut last, rank, "order of 8A/8B/8C in 89", at)?;
-            match c.tag() {
-                tag::HOST => once(&mut out.host, text(&c, "8A admin host")?, "8A", at)?,
-                tag::AGENT_ID => once(&mut out.agent_id, text(&c, "8B agent id")?, "8B", at)?,
-                tag::URI => once(&mut out.uri, text(&c, "8C admin URI")?, "8C", at)?,
+            let rank = match c.tag() {
+                tag::HOST => 0,
+                tag::AGENT_ID => 1,
+                tag::URI => 2,
                 other => {
                     return Err(Error::UnexpectedTag {
                         tag: other,
@@ -376,6 +380,12 @@ impl<'a> HttpPostParams<'a> {
                         offset: at,
                     });
                 }
+            };
+            in_order(&mut last, rank, "order of 8A/8B/8C in 89", at)?;
+            match rank {
+                0 => once(&mut out.host, text(&c, "8A admin host")?, "8A", at)?,
+                1 => once(&mut out.agent_id, text(&c, "8B agent id")?, "8B", at)?,
+                _ => once(&mut out.uri, text(&c, "8C admin URI")?, "8C", at)?,
             }
         }
         Ok(out)
@@ -659,6 +669,44 @@ mod tests {
             TriggerParams::parse(&[0x81, 0x00, 0x00]),
             Err(Error::Tlv(_))
         ));
+    }
+
+    /// `84` is carried as bytes and decoded on request.
+    #[test]
+    fn connection_parameters_decode_on_request() {
+        // 84 holding a 3C with a 2-octet value.
+        let input = hex::decode("8108830684043c020200").unwrap();
+        let t = TriggerParams::parse(&input).unwrap();
+        assert_eq!(emit(&t), input);
+        assert_eq!(
+            t.session.unwrap().connection_params(),
+            Err(Error::BadLength {
+                what: "UICC/terminal interface transport level (3C)",
+                len: 2,
+                offset: 2
+            })
+        );
+        let mut conn = [0u8; 12];
+        let n = ConnectionParams::tcp_client("127.0.0.1:8443".parse().unwrap())
+            .emit(&mut conn)
+            .unwrap();
+        let t = TriggerParams {
+            session: Some(SessionParams {
+                connection: conn.get(..n),
+                ..SessionParams::default()
+            }),
+            dns: None,
+        };
+        let bytes = emit(&t);
+        let parsed = TriggerParams::parse(&bytes).unwrap();
+        let c = parsed
+            .session
+            .unwrap()
+            .connection_params()
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.server_address(), Some("127.0.0.1:8443".parse().unwrap()));
+        assert_eq!(SessionParams::default().connection_params(), Ok(None));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::config::{EuiccConfig, PskKey};
 use crate::isdr::Aid;
 use crate::scp81::http::AidBuf;
 use crate::scp81::psk_id::{FORMAT_SGP02, PskIdentity};
-use crate::scp81::trigger::TriggerParams;
+use crate::scp81::trigger::{OtherAddress, TriggerParams};
 
 /// "Open an administration session to this host with this PSK identity",
 /// what the eUICC takes from a trigger.
@@ -39,36 +39,18 @@ pub struct AdminSessionRequest {
     /// Target of the first POST (`8C`, default `/`).
     pub uri: String,
     /// The OPEN CHANNEL parameters (`84`), raw, for the integrator's
-    /// transport.
+    /// transport (read them with
+    /// [`ConnectionParams::parse`](crate::scp81::trigger::ConnectionParams::parse));
+    /// empty without `84`.
     pub connection: Vec<u8>,
-    /// The server's address from `84`: the Other Address data object
-    /// (TS 102 223 §8.58, tag `3E`/`BE`): type (`21` IPv4, `57` IPv6) and
-    /// the address octets.
+    /// The server's address from `84`: the data destination address, an
+    /// Other Address data object after the transport level (TS 102 223
+    /// §8.58, §6.6.27): type (`21` IPv4, `57` IPv6) and the address octets.
     pub address: Option<(u8, Vec<u8>)>,
     /// The port from `84`: the UICC/terminal interface transport level
     /// data object (TS 102 223 §8.59, tag `3C`/`BC`): protocol type (`01`
     /// UDP, `02` TCP client) and port.
     pub transport: Option<(u8, u16)>,
-}
-
-/// The COMPREHENSION-TLV data objects of `data` (TS 102 223 annex C: tag
-/// octet with the comprehension-required bit b8, length in one octet or
-/// `81 xx`); stops at the first malformed one.
-fn ctlvs(mut data: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
-    core::iter::from_fn(move || {
-        let (&tag, rest) = data.split_first()?;
-        let (len, rest) = match rest.split_first()? {
-            (0x81, r) => {
-                let (&l, r) = r.split_first()?;
-                (usize::from(l), r)
-            }
-            (&l, r) if l < 0x80 => (usize::from(l), r),
-            _ => return None,
-        };
-        let (value, rest) = rest.split_at_checked(len)?;
-        data = rest;
-        Some((tag & 0x7F, value))
-    })
 }
 
 /// The `81` TLV of a push: the secured data itself when it starts with
@@ -114,15 +96,25 @@ pub(crate) fn trigger(config: &EuiccConfig, payload: &[u8]) -> Option<AdminSessi
         }
     };
     let post = session.and_then(|s| s.http_post.as_ref());
-    let connection = session.and_then(|s| s.connection).unwrap_or_default();
-    let address = ctlvs(connection).find_map(|(t, v)| match (t, v) {
-        (0x3E, [kind, addr @ ..]) => Some((*kind, addr.to_vec())),
-        _ => None,
-    });
-    let transport = ctlvs(connection).find_map(|(t, v)| match (t, v) {
-        (0x3C, [kind, hi, lo]) => Some((*kind, u16::from_be_bytes([*hi, *lo]))),
-        _ => None,
-    });
+    let params = session
+        .map(|s| s.connection_params())
+        .transpose()
+        .ok()?
+        .flatten();
+    let address = params
+        .and_then(|c| c.destination)
+        .and_then(|d| match d.value {
+            OtherAddress::Dynamic => None,
+            OtherAddress::Ipv4(ip) => Some((0x21, ip.octets().to_vec())),
+            OtherAddress::Ipv6(ip) => Some((0x57, ip.octets().to_vec())),
+            OtherAddress::Unknown {
+                address_type,
+                address,
+            } => Some((address_type.0, address.to_vec())),
+        });
+    let transport = params
+        .and_then(|c| c.transport)
+        .map(|t| (t.value.protocol.0, t.value.port));
     Some(AdminSessionRequest {
         psk_identity,
         kvn: key.kvn,
@@ -130,28 +122,10 @@ pub(crate) fn trigger(config: &EuiccConfig, payload: &[u8]) -> Option<AdminSessi
         host: post.and_then(|p| p.host).map(ToString::to_string),
         agent_id: post.and_then(|p| p.agent_id).map(ToString::to_string),
         uri: post.and_then(|p| p.uri).unwrap_or("/").to_string(),
-        connection: connection.to_vec(),
+        connection: session
+            .and_then(|s| s.connection)
+            .map_or_else(Vec::new, <[u8]>::to_vec),
         address,
         transport,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn comprehension_tlvs() {
-        // Tag 3C with the comprehension-required bit (BC), a long length.
-        let long = [
-            &[0x47, 0x81, 0x80][..],
-            &[0x41; 0x80],
-            &[0xBC, 0x03, 0x01, 0x04, 0x00],
-        ]
-        .concat();
-        let got: Vec<_> = ctlvs(&long).map(|(t, v)| (t, v.len())).collect();
-        assert_eq!(got, [(0x47, 0x80), (0x3C, 3)]);
-        assert_eq!(ctlvs(&[0x3C, 0x05, 0x01]).count(), 0);
-        assert_eq!(ctlvs(&[0x3C, 0x82, 0x00, 0x01, 0x00]).count(), 0);
-    }
 }

@@ -132,8 +132,12 @@ impl ContentType {
     /// Classifies a header value: media type case-insensitive, parameters
     /// separated by `;` with optional whitespace, `version` must be `1.0`.
     pub fn classify(value: &str) -> Self {
-        let mut parts = value.split(';').map(|p| p.trim_matches([' ', '\t']));
-        let media = parts.next().unwrap_or_default();
+        let (media, params) = value.split_once(';').unwrap_or((value, ""));
+        let media = media.trim_matches([' ', '\t']);
+        let parts = params
+            .split(';')
+            .map(|p| p.trim_matches([' ', '\t']))
+            .filter(|p| !p.is_empty());
         let mut version = None;
         for p in parts {
             if let Some((k, v)) = p.split_once('=')

@@ -1,6 +1,13 @@
 //! HTTP/1.1 message framing (RFC 9112) for the admin protocol: request and
 //! status lines, header fields, `Content-Length` and chunked bodies.
 //!
+//! The start line, the field lines and chunk-size lines are parsed by the
+//! `httparse` crate (no_std, no allocation); this module adds the limits
+//! (checked before httparse sees the bytes), the body framing rules
+//! (RFC 9112 §6: one `Content-Length`, `chunked` only, never both), the
+//! chunked body reader and error offsets (httparse names the kind of
+//! fault, the diagnosis here says where).
+//!
 //! Parsing is incremental in the `httparse` sense: the caller keeps the bytes
 //! received so far in one buffer and calls [`parse_request`] /
 //! [`parse_response`] again after each read; an incomplete message gives
@@ -14,7 +21,8 @@ use super::super::Error;
 /// Bounds on what a parser accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Most header fields in one message.
+    /// Most header fields in one message (at most [`MAX_HEADERS`]; a
+    /// larger value counts as that).
     pub max_headers: usize,
     /// Most bytes in the start line and header fields, including the empty
     /// line that ends them.
@@ -167,19 +175,32 @@ impl<'a> Body<'a> {
     /// Copies the decoded body to the start of `out`.
     ///
     /// # Errors
-    /// [`Error::BufferTooSmall`] when `out` is shorter than [`Body::len`].
+    /// [`Error::BufferTooSmall`] when `out` is shorter than [`Body::len`];
+    /// [`Error::Malformed`] when the pieces do not add up to [`Body::len`]
+    /// (a hand-made [`Body::Chunked`] with broken framing or length).
     pub fn copy_to<'o>(&self, out: &'o mut [u8]) -> Result<&'o [u8], Error> {
         let available = out.len();
         let needed = self.len();
-        let dst = out
-            .get_mut(..needed)
+        let (dst, _) = out
+            .split_at_mut_checked(needed)
             .ok_or(Error::BufferTooSmall { needed, available })?;
-        let mut at = 0;
+        let mut rest = &mut *dst;
         for piece in self.pieces() {
-            if let Some(d) = dst.get_mut(at..at + piece.len()) {
-                d.copy_from_slice(piece);
-            }
-            at += piece.len();
+            let offset = needed - rest.len();
+            let (d, tail) = rest
+                .split_at_mut_checked(piece.len())
+                .ok_or(Error::Malformed {
+                    what: "chunked body longer than its length",
+                    offset,
+                })?;
+            d.copy_from_slice(piece);
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            return Err(Error::Malformed {
+                what: "chunked body shorter than its length",
+                offset: needed - rest.len(),
+            });
         }
         Ok(dst)
     }
@@ -192,7 +213,9 @@ pub enum Pieces<'a> {
     Done,
     /// One slice left.
     One(&'a [u8]),
-    /// Chunk framing left to walk (validated when the body was parsed).
+    /// Chunk framing left to walk (validated when the body was parsed;
+    /// the walk ends at the first malformed chunk of a hand-made
+    /// [`Body::Chunked`], which [`Body::copy_to`] reports).
     Chunks(&'a [u8]),
 }
 
@@ -205,8 +228,9 @@ impl<'a> Iterator for Pieces<'a> {
             Self::One(b) => Some(b),
             Self::Chunks(raw) => {
                 let (size, data_start) = chunk_header(raw, 0).ok()?.complete()?;
-                let data = raw.get(data_start..data_start + size)?;
-                let rest = raw.get(data_start + size + 2..).unwrap_or_default();
+                let (_, tail) = raw.split_at_checked(data_start)?;
+                let (data, tail) = tail.split_at_checked(size)?;
+                let rest = tail.strip_prefix(b"\r\n")?;
                 if !rest.is_empty() {
                     *self = Self::Chunks(rest);
                 }
@@ -256,34 +280,20 @@ pub fn parse_request<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Requ
     let Some(head) = split_head(input, limits)? else {
         return Ok(Status::Partial);
     };
-    let (line, line_end) = first_line(head.text);
-    let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut r = httparse::Request::new(fields_for(&mut fields, limits));
+    let parsed = r
+        .parse(head.bytes)
+        .map_err(|e| diagnose(e, head.text, limits, request_line_error))?;
+    let (Some(method), Some(target), Some(minor), httparse::Status::Complete(_)) =
+        (r.method, r.path, r.version, parsed)
     else {
-        return Err(Error::Malformed {
-            what: "request line",
-            offset: 0,
-        });
+        return Err(request_line_error(head.text));
     };
-    if method.is_empty() || !method.bytes().all(is_tchar) {
-        return Err(Error::Malformed {
-            what: "method",
-            offset: 0,
-        });
-    }
-    let target_at = method.len() + 1;
-    if target.is_empty() || !target.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::Malformed {
-            what: "request target",
-            offset: target_at,
-        });
-    }
-    let version = parse_version(version, target_at + target.len() + 1)?;
-    let headers = parse_headers(head.text, line_end, limits)?;
+    let version = version_of(minor);
+    let headers = headers(head.text, r.headers.len());
     let framing = framing(&headers, head.text)?;
-    let body_start = head.len;
-    let Some((body, end)) = read_body(input, body_start, framing, limits)? else {
+    let Some((body, end)) = read_body(head.after, head.len, framing, limits)? else {
         return Ok(Status::Partial);
     };
     Ok(Status::Complete(
@@ -311,31 +321,17 @@ pub fn parse_response<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Res
     let Some(head) = split_head(input, limits)? else {
         return Ok(Status::Partial);
     };
-    let (line, line_end) = first_line(head.text);
-    let malformed = Error::Malformed {
-        what: "status line",
-        offset: 0,
+    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut r = httparse::Response::new(fields_for(&mut fields, limits));
+    let parsed = r
+        .parse(head.bytes)
+        .map_err(|e| diagnose(e, head.text, limits, status_line_error))?;
+    let (Some(minor), Some(status), Some(reason), httparse::Status::Complete(_)) =
+        (r.version, r.code, r.reason, parsed)
+    else {
+        return Err(status_line_error(head.text));
     };
-    let (version, rest) = line.split_once(' ').ok_or(malformed)?;
-    let version = parse_version(version, 0)?;
-    let (code, reason) = rest.split_once(' ').unwrap_or((rest, ""));
-    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(Error::Malformed {
-            what: "status code",
-            offset: 9,
-        });
-    }
-    let status = code.parse::<u16>().map_err(|_| malformed)?;
-    if !reason
-        .bytes()
-        .all(|b| b == b'\t' || (b' '..=b'~').contains(&b))
-    {
-        return Err(Error::Malformed {
-            what: "reason phrase",
-            offset: 13,
-        });
-    }
-    let headers = parse_headers(head.text, line_end, limits)?;
+    let headers = headers(head.text, r.headers.len());
     let no_body = (100..200).contains(&status) || status == 204 || status == 304;
     let framing = if no_body {
         Framing::None
@@ -350,12 +346,12 @@ pub fn parse_response<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Res
             f => f,
         }
     };
-    let Some((body, end)) = read_body(input, head.len, framing, limits)? else {
+    let Some((body, end)) = read_body(head.after, head.len, framing, limits)? else {
         return Ok(Status::Partial);
     };
     Ok(Status::Complete(
         Response {
-            version,
+            version: version_of(minor),
             status,
             reason,
             headers,
@@ -365,136 +361,241 @@ pub fn parse_response<'a>(input: &'a [u8], limits: &Limits) -> Result<Status<Res
     ))
 }
 
+/// The most header fields a message can have whatever
+/// [`Limits::max_headers`] says (the parser's field table lives on the
+/// stack).
+pub const MAX_HEADERS: usize = 64;
+
+/// The part of the field table `limits` allows.
+fn fields_for<'t, 'b>(
+    table: &'t mut [httparse::Header<'b>; MAX_HEADERS],
+    limits: &Limits,
+) -> &'t mut [httparse::Header<'b>] {
+    let n = limits.max_headers.min(MAX_HEADERS);
+    let (allowed, _) = table.split_at_mut(n);
+    allowed
+}
+
+const fn version_of(minor: u8) -> Version {
+    if minor == 0 {
+        Version::Http10
+    } else {
+        Version::Http11
+    }
+}
+
+/// The validated field lines after the start line, `count` of them.
+fn headers(text: &str, count: usize) -> Headers<'_> {
+    let (_, block) = first_line(text);
+    Headers { block, count }
+}
+
+/// Turns what httparse refused into an error that says where: httparse
+/// reports the kind of fault only, so the start line is checked by
+/// `start_line` and the field lines here.
+fn diagnose(
+    e: httparse::Error,
+    text: &str,
+    limits: &Limits,
+    start_line: fn(&str) -> Error,
+) -> Error {
+    if e == httparse::Error::TooManyHeaders {
+        return Error::TooManyHeaders {
+            limit: limits.max_headers.min(MAX_HEADERS),
+        };
+    }
+    let line_error = start_line(text);
+    if !matches!(
+        line_error,
+        Error::Malformed {
+            what: "header section",
+            ..
+        }
+    ) {
+        return line_error;
+    }
+    let (_, fields) = first_line(text);
+    let mut at = text.len() - fields.len();
+    for raw in fields.split_inclusive('\n') {
+        let line = raw.trim_end_matches(['\r', '\n']);
+        let name = line.split_once(':').map(|(n, _)| n);
+        if line.starts_with([' ', '\t']) {
+            return Error::Unsupported {
+                what: "obsolete line folding",
+                offset: at,
+            };
+        }
+        match name {
+            None => {
+                return Error::Malformed {
+                    what: "header field",
+                    offset: at,
+                };
+            }
+            Some(n) if n.is_empty() || !n.bytes().all(is_tchar) => {
+                return Error::Malformed {
+                    what: "header name",
+                    offset: at,
+                };
+            }
+            Some(_) => at += raw.len(),
+        }
+    }
+    line_error
+}
+
+/// What is wrong with a request line httparse refused (`header section`
+/// when the line itself is fine).
+fn request_line_error(text: &str) -> Error {
+    let (line, _) = first_line(text);
+    let mut parts = line.split(' ');
+    let (Some(method), Some(target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Error::Malformed {
+            what: "request line",
+            offset: 0,
+        };
+    };
+    if method.is_empty() || !method.bytes().all(is_tchar) {
+        return Error::Malformed {
+            what: "method",
+            offset: 0,
+        };
+    }
+    if target.is_empty() {
+        return Error::Malformed {
+            what: "request target",
+            offset: method.len() + 1,
+        };
+    }
+    version_error(version, method.len() + target.len() + 2)
+}
+
+/// What is wrong with a status line httparse refused.
+fn status_line_error(text: &str) -> Error {
+    let (line, _) = first_line(text);
+    let Some((version, rest)) = line.split_once(' ') else {
+        return Error::Malformed {
+            what: "status line",
+            offset: 0,
+        };
+    };
+    let code = rest.split_once(' ').map_or(rest, |(c, _)| c);
+    if !matches!(version, "HTTP/1.0" | "HTTP/1.1") {
+        return version_error(version, 0);
+    }
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Error::Malformed {
+            what: "status code",
+            offset: 9,
+        };
+    }
+    Error::Malformed {
+        what: "header section",
+        offset: 0,
+    }
+}
+
+/// A version httparse refused: another `HTTP/x.y` is unsupported, anything
+/// else malformed (`header section` for a good version).
+fn version_error(text: &str, offset: usize) -> Error {
+    match text {
+        "HTTP/1.1" | "HTTP/1.0" => Error::Malformed {
+            what: "header section",
+            offset: 0,
+        },
+        t if t.starts_with("HTTP/") => Error::Unsupported {
+            what: "HTTP version",
+            offset,
+        },
+        _ => Error::Malformed {
+            what: "HTTP version",
+            offset,
+        },
+    }
+}
+
+/// token characters (RFC 9110 §5.6.2), for locating a refused name.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
 /// The head of a message: its text (start line and fields, without the
 /// empty line) and the number of bytes including the empty line.
 struct Head<'a> {
     text: &'a str,
+    /// The whole head as bytes, empty line included.
+    bytes: &'a [u8],
+    /// The input after the head.
+    after: &'a [u8],
     len: usize,
 }
 
 /// Finds the empty line that ends the head; `None` when it has not arrived.
+/// Only the first [`Limits::max_head_len`] bytes are looked at.
 fn split_head<'a>(input: &'a [u8], limits: &Limits) -> Result<Option<Head<'a>>, Error> {
-    let mut line_start = 0;
-    let mut end = None;
-    for (i, &b) in input.iter().enumerate() {
-        if i >= limits.max_head_len {
-            return Err(Error::HeadersTooLarge {
-                limit: limits.max_head_len,
-            });
-        }
-        if b == b'\n' {
-            let line = input.get(line_start..i).unwrap_or_default();
-            if line.is_empty() || line == b"\r" {
-                if line_start == 0 {
-                    return Err(Error::Malformed {
-                        what: "empty start line",
-                        offset: 0,
-                    });
-                }
-                end = Some((line_start, i + 1));
-                break;
+    let window = input
+        .split_at_checked(limits.max_head_len)
+        .map_or(input, |(w, _)| w);
+    let mut rest = window;
+    while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+        // nl < rest.len(): both halves exist.
+        let (line, tail) = rest.split_at(nl + 1);
+        check_head_bytes(line, window.len() - rest.len())?;
+        if matches!(line, b"\n" | b"\r\n") {
+            let len = window.len() - tail.len();
+            if len == line.len() {
+                return Err(Error::Malformed {
+                    what: "empty start line",
+                    offset: 0,
+                });
             }
-            line_start = i + 1;
-        } else if b != b'\r' && b != b'\t' && !(b' '..=b'~').contains(&b) {
-            return Err(Error::Malformed {
+            // len counts the lines of window (a prefix of input) read so far.
+            let (bytes, after) = input.split_at(len);
+            // All ASCII (checked above): the conversion cannot fail.
+            let text = core::str::from_utf8(bytes).map_err(|e| Error::Malformed {
                 what: "header byte",
-                offset: i,
-            });
+                offset: e.valid_up_to(),
+            })?;
+            let text = text.trim_end_matches(['\r', '\n']);
+            return Ok(Some(Head {
+                text,
+                bytes,
+                after,
+                len,
+            }));
         }
+        rest = tail;
     }
-    let Some((text_end, len)) = end else {
-        return Ok(None);
-    };
-    let text = input
-        .get(..text_end)
-        .and_then(|t| core::str::from_utf8(t).ok())
-        .ok_or(Error::Malformed {
+    check_head_bytes(rest, window.len() - rest.len())?;
+    if input.len() > limits.max_head_len {
+        return Err(Error::HeadersTooLarge {
+            limit: limits.max_head_len,
+        });
+    }
+    Ok(None)
+}
+
+/// Refuses a byte that cannot appear in a head (RFC 9112 §2.2, §5: visible
+/// ASCII, space, tab, line endings); `at` is the offset of `bytes`.
+fn check_head_bytes(bytes: &[u8], at: usize) -> Result<(), Error> {
+    match bytes
+        .iter()
+        .position(|&b| !matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~'))
+    {
+        Some(i) => Err(Error::Malformed {
             what: "header byte",
-            offset: 0,
-        })?;
-    Ok(Some(Head { text, len }))
-}
-
-/// The start line (without its line ending) and the offset after it.
-fn first_line(text: &str) -> (&str, usize) {
-    let end = text.find('\n').map_or(text.len(), |i| i + 1);
-    let line = text.get(..end).unwrap_or_default();
-    let line = line.strip_suffix('\n').unwrap_or(line);
-    (line.strip_suffix('\r').unwrap_or(line), end)
-}
-
-fn parse_version(text: &str, offset: usize) -> Result<Version, Error> {
-    match text {
-        "HTTP/1.1" => Ok(Version::Http11),
-        "HTTP/1.0" => Ok(Version::Http10),
-        t if t.starts_with("HTTP/") => Err(Error::Unsupported {
-            what: "HTTP version",
-            offset,
+            offset: at + i,
         }),
-        _ => Err(Error::Malformed {
-            what: "HTTP version",
-            offset,
-        }),
+        None => Ok(()),
     }
 }
 
-/// token characters (RFC 9110 §5.6.2).
-const fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric()
-        || matches!(
-            b,
-            b'!' | b'#'
-                | b'$'
-                | b'%'
-                | b'&'
-                | b'\''
-                | b'*'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'^'
-                | b'_'
-                | b'`'
-                | b'|'
-                | b'~'
-        )
-}
-
-/// Validates the field lines after the start line (RFC 9112 §5).
-fn parse_headers<'a>(text: &'a str, start: usize, limits: &Limits) -> Result<Headers<'a>, Error> {
-    let block = text.get(start..).unwrap_or_default();
-    let mut count = 0;
-    let mut at = start;
-    for raw_line in block.split_inclusive('\n') {
-        let line = raw_line.strip_suffix('\n').unwrap_or(raw_line);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.starts_with([' ', '\t']) {
-            return Err(Error::Unsupported {
-                what: "obsolete line folding",
-                offset: at,
-            });
-        }
-        let Some((name, _)) = line.split_once(':') else {
-            return Err(Error::Malformed {
-                what: "header field",
-                offset: at,
-            });
-        };
-        if name.is_empty() || !name.bytes().all(is_tchar) {
-            return Err(Error::Malformed {
-                what: "header name",
-                offset: at,
-            });
-        }
-        count += 1;
-        if count > limits.max_headers {
-            return Err(Error::TooManyHeaders {
-                limit: limits.max_headers,
-            });
-        }
-        at += raw_line.len();
-    }
-    Ok(Headers { block, count })
+/// The start line (without its line ending) and the field lines after it.
+fn first_line(text: &str) -> (&str, &str) {
+    let (line, fields) = text.split_once('\n').unwrap_or((text, ""));
+    (line.strip_suffix('\r').unwrap_or(line), fields)
 }
 
 /// How the body is delimited.
@@ -555,8 +656,10 @@ fn framing(headers: &Headers<'_>, text: &str) -> Result<Framing, Error> {
     }
 }
 
+/// Reads the body from `after` (the bytes after the head, which is
+/// `start` bytes long); returns it with the length of the whole message.
 fn read_body<'a>(
-    input: &'a [u8],
+    after: &'a [u8],
     start: usize,
     framing: Framing,
     limits: &Limits,
@@ -570,18 +673,18 @@ fn read_body<'a>(
                     limit: limits.max_body_len,
                 });
             }
-            Ok(input
-                .get(start..start + n)
-                .map(|b| (Body::Contiguous(b), start + n)))
+            Ok(after
+                .split_at_checked(n)
+                .map(|(b, _)| (Body::Contiguous(b), start + n)))
         }
-        Framing::Chunked => read_chunked(input, start, limits),
+        Framing::Chunked => read_chunked(after, start, limits),
     }
 }
 
 /// The outcome of reading one chunk-size line.
 enum ChunkHeader {
     Partial,
-    /// (chunk size, offset of its data)
+    /// (chunk size, offset of its data from the start of the size line)
     Complete(usize, usize),
 }
 
@@ -594,84 +697,56 @@ impl ChunkHeader {
     }
 }
 
-/// Reads `chunk-size [ chunk-ext ] CRLF` at `at` (RFC 9112 §7.1). Sizes are
-/// capped at 8 hex digits.
-fn chunk_header(input: &[u8], at: usize) -> Result<ChunkHeader, Error> {
-    let rest = input.get(at..).unwrap_or_default();
-    let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
-        return if rest.len() > 1024 {
-            Err(Error::Malformed {
-                what: "chunk-size line",
-                offset: at,
-            })
-        } else {
-            Ok(ChunkHeader::Partial)
-        };
+/// Reads `chunk-size [ chunk-ext ] CRLF` at the start of `rest` (which
+/// lies at offset `at`, for errors) with httparse (RFC 9112 §7.1); the
+/// data offset it returns counts from the start of `rest`. Sizes are capped at 8 hex digits; a line that has not ended
+/// after 1 KiB is refused.
+fn chunk_header(rest: &[u8], at: usize) -> Result<ChunkHeader, Error> {
+    let bad = Error::Malformed {
+        what: "chunk size",
+        offset: at,
     };
-    let line = rest.get(..nl).unwrap_or_default();
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let digits_len = line.iter().take_while(|b| b.is_ascii_hexdigit()).count();
-    let after = line.get(digits_len..).unwrap_or_default();
-    if digits_len == 0
-        || digits_len > 8
-        || !(after.is_empty() || after.starts_with(b";") || after.starts_with(b" "))
-    {
-        return Err(Error::Malformed {
-            what: "chunk size",
-            offset: at,
-        });
+    let digits = rest.iter().take_while(|b| b.is_ascii_hexdigit()).count();
+    if digits > 8 || (digits == 0 && !rest.is_empty()) {
+        return Err(bad);
     }
-    let size = line
-        .get(..digits_len)
-        .unwrap_or_default()
-        .iter()
-        .fold(0usize, |acc, &b| {
-            let v = match b {
-                b'0'..=b'9' => b - b'0',
-                b'a'..=b'f' => b - b'a' + 10,
-                _ => b.wrapping_sub(b'A').wrapping_add(10),
-            };
-            acc.saturating_mul(16).saturating_add(usize::from(v))
-        });
-    Ok(ChunkHeader::Complete(size, at + nl + 1))
+    match httparse::parse_chunk_size(rest) {
+        Ok(httparse::Status::Complete((used, size))) => {
+            let size = usize::try_from(size).map_err(|_| bad)?;
+            Ok(ChunkHeader::Complete(size, used))
+        }
+        Ok(httparse::Status::Partial) if rest.len() > 1024 => Err(Error::Malformed {
+            what: "chunk-size line",
+            offset: at,
+        }),
+        Ok(httparse::Status::Partial) => Ok(ChunkHeader::Partial),
+        Err(httparse::InvalidChunkSize) => Err(bad),
+    }
 }
 
 fn read_chunked<'a>(
-    input: &'a [u8],
+    after: &'a [u8],
     start: usize,
     limits: &Limits,
 ) -> Result<Option<(Body<'a>, usize)>, Error> {
-    let mut at = start;
+    let mut rest = after;
     let mut total = 0usize;
     loop {
-        let ChunkHeader::Complete(size, data_at) = chunk_header(input, at)? else {
+        let at = start + (after.len() - rest.len());
+        let ChunkHeader::Complete(size, used) = chunk_header(rest, at)? else {
             return Ok(None);
         };
+        let (line, data) = rest.split_at_checked(used).ok_or(Error::Malformed {
+            what: "chunk size",
+            offset: at,
+        })?;
         if size == 0 {
-            let raw = input.get(start..at).unwrap_or_default();
-            // Trailer section: field lines up to an empty line.
-            let mut line_at = data_at;
-            loop {
-                let rest = input.get(line_at..).unwrap_or_default();
-                let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
-                    if line_at - data_at + rest.len() > limits.max_head_len {
-                        return Err(Error::HeadersTooLarge {
-                            limit: limits.max_head_len,
-                        });
-                    }
-                    return Ok(None);
-                };
-                let line = rest.get(..nl).unwrap_or_default();
-                line_at += nl + 1;
-                if line.is_empty() || line == b"\r" {
-                    return Ok(Some((Body::Chunked { raw, len: total }, line_at)));
-                }
-                if line_at - data_at > limits.max_head_len {
-                    return Err(Error::HeadersTooLarge {
-                        limit: limits.max_head_len,
-                    });
-                }
-            }
+            let (raw, _) = after.split_at(after.len() - rest.len());
+            let Some(trailer_len) = trailer(data, limits)? else {
+                return Ok(None);
+            };
+            let end = at + line.len() + trailer_len;
+            return Ok(Some((Body::Chunked { raw, len: total }, end)));
         }
         total = total.saturating_add(size);
         if total > limits.max_body_len {
@@ -680,47 +755,92 @@ fn read_chunked<'a>(
                 limit: limits.max_body_len,
             });
         }
-        let end = data_at + size;
-        match input.get(end..end + 2) {
+        let Some((_, tail)) = data.split_at_checked(size) else {
+            return Ok(None);
+        };
+        match tail.split_at_checked(2) {
             None => return Ok(None),
-            Some(b"\r\n") => at = end + 2,
+            Some((b"\r\n", next)) => rest = next,
             Some(_) => {
                 return Err(Error::Malformed {
                     what: "chunk data end",
-                    offset: end,
+                    offset: at + used + size,
                 });
             }
         }
     }
 }
 
-/// Where `body`'s data lies in `buf` (which it must borrow from), after
-/// moving chunked data together in place: returns the range of the decoded
-/// body. For a non-chunked body nothing moves.
+/// The length of the trailer section at the start of `data` (field lines
+/// up to an empty line, RFC 9112 §7.1.2), `None` while it is incomplete.
+fn trailer(data: &[u8], limits: &Limits) -> Result<Option<usize>, Error> {
+    let too_large = Error::HeadersTooLarge {
+        limit: limits.max_head_len,
+    };
+    let mut rest = data;
+    while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+        // nl < rest.len(): both halves exist.
+        let (line, tail) = rest.split_at(nl + 1);
+        let read = data.len() - tail.len();
+        if matches!(line, b"\n" | b"\r\n") {
+            return Ok(Some(read));
+        }
+        if read > limits.max_head_len {
+            return Err(too_large);
+        }
+        rest = tail;
+    }
+    if data.len() > limits.max_head_len {
+        return Err(too_large);
+    }
+    Ok(None)
+}
+
+/// Moves the data of a body that lies at `start` in `buf` together in
+/// place (chunked: the chunk framing is removed) and returns it. The
+/// caller passes the body's position and decoded length because the
+/// parsed `Body` cannot borrow `buf` while it is being rewritten.
 ///
-/// The caller passes the body's position (`start` = offset of its first
-/// byte in `buf`) because `body` itself cannot borrow `buf` while it is
-/// being rewritten.
+/// # Errors
+/// [`Error::Malformed`] when the bytes at `start` are not the body that
+/// was parsed there (broken chunk framing, another length).
 pub(crate) fn body_in_place(
     buf: &mut [u8],
     start: usize,
     chunked: bool,
     len: usize,
-) -> core::ops::Range<usize> {
-    if !chunked {
-        return start..start + len;
-    }
-    let mut read = start;
-    let mut write = start;
-    while let Ok(ChunkHeader::Complete(size, data_at)) = chunk_header(buf, read) {
-        if size == 0 || data_at + size > buf.len() {
-            break;
+) -> Result<&[u8], Error> {
+    let bad = |offset| Error::Malformed {
+        what: "body in the receive buffer",
+        offset,
+    };
+    let end = start.checked_add(len).ok_or(bad(start))?;
+    if chunked {
+        let mut read = start;
+        let mut write = start;
+        loop {
+            let rest = buf.get(read..).ok_or(bad(read))?;
+            let ChunkHeader::Complete(size, used) = chunk_header(rest, read)? else {
+                return Err(bad(read));
+            };
+            if size == 0 {
+                break;
+            }
+            let data_at = read + used;
+            let data_end = data_at
+                .checked_add(size)
+                .filter(|&e| e <= buf.len())
+                .ok_or(bad(data_at))?;
+            // write <= read < data_at: the target lies inside buf too.
+            buf.copy_within(data_at..data_end, write);
+            write += size;
+            read = data_end + 2;
         }
-        buf.copy_within(data_at..data_at + size, write);
-        write += size;
-        read = data_at + size + 2;
+        if write != end {
+            return Err(bad(start));
+        }
     }
-    start..write
+    buf.get(start..end).ok_or(bad(start))
 }
 
 /// Offset of `part` inside `whole` (both from the same buffer).
@@ -899,6 +1019,108 @@ mod tests {
                 String::from_utf8_lossy(m)
             );
         }
+    }
+
+    /// Cases the httparse-based parser must refuse with the same
+    /// diagnosis as before.
+    #[test]
+    fn httparse_refusals_are_located() {
+        let chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for (size_line, what) in [
+            (&b"123456789\r\n"[..], "chunk size"),
+            (b"\r\n", "chunk size"),
+            (b"3\rx", "chunk size"),
+        ] {
+            let m = [&chunked[..], size_line].concat();
+            assert_eq!(
+                parse_request(&m, &L),
+                Err(Error::Malformed { what, offset: 47 }),
+                "{}",
+                String::from_utf8_lossy(size_line)
+            );
+        }
+        let long_ext = [&chunked[..], b"3;", &[b'x'; 1100]].concat();
+        assert_eq!(
+            parse_request(&long_ext, &L),
+            Err(Error::Malformed {
+                what: "chunk-size line",
+                offset: 47
+            })
+        );
+        assert_eq!(
+            parse_request(b"POST / HTTP/1.1\r\nNoColon\r\n\r\n", &L),
+            Err(Error::Malformed {
+                what: "header field",
+                offset: 17
+            })
+        );
+        assert_eq!(
+            parse_response(b"HTTP/3 200 OK\r\n\r\n", &L),
+            Err(Error::Unsupported {
+                what: "HTTP version",
+                offset: 0
+            })
+        );
+        // More fields than the table holds, whatever the limit says.
+        let lim = Limits {
+            max_headers: 1000,
+            ..L
+        };
+        let message = |n: usize| {
+            let mut m = b"POST / HTTP/1.1\r\n".to_vec();
+            for i in 0..n {
+                m.extend_from_slice(std::format!("H{i}: v\r\n").as_bytes());
+            }
+            m.extend_from_slice(b"\r\n");
+            m
+        };
+        assert_eq!(
+            parse_request(&message(MAX_HEADERS + 1), &lim),
+            Err(Error::TooManyHeaders { limit: MAX_HEADERS })
+        );
+        let m = message(MAX_HEADERS);
+        let (r, _) = match parse_request(&m, &lim).unwrap() {
+            Status::Complete(r, n) => (r, n),
+            Status::Partial => panic!("partial"),
+        };
+        assert_eq!(r.headers.len(), MAX_HEADERS);
+        assert_eq!(r.headers.get("h63"), Some("v"));
+    }
+
+    /// A hand-made chunked body whose framing or length is wrong is
+    /// reported, not copied short.
+    #[test]
+    fn copy_to_checks_hand_made_bodies() {
+        let mut out = [0u8; 8];
+        let long = Body::Chunked {
+            raw: b"3\r\nabc\r\n",
+            len: 2,
+        };
+        assert!(matches!(
+            long.copy_to(&mut out),
+            Err(Error::Malformed { offset: 0, .. })
+        ));
+        let short = Body::Chunked {
+            raw: b"3\r\nabc\r\n",
+            len: 5,
+        };
+        assert!(matches!(
+            short.copy_to(&mut out),
+            Err(Error::Malformed { offset: 3, .. })
+        ));
+        let broken = Body::Chunked {
+            raw: b"3\r\nabcXX",
+            len: 3,
+        };
+        assert!(matches!(
+            broken.copy_to(&mut out),
+            Err(Error::Malformed { .. })
+        ));
+        let good = Body::Chunked {
+            raw: b"3\r\nabc\r\n",
+            len: 3,
+        };
+        assert_eq!(good.copy_to(&mut out).unwrap(), b"abc");
     }
 
     #[test]

@@ -27,20 +27,20 @@ impl<'b> Writer<'b> {
 
     /// `n` in decimal.
     pub(crate) fn decimal(&mut self, n: usize) {
+        // usize::MAX has 20 decimal digits; filled from the end.
         let mut digits = [0u8; 20];
-        let mut i = digits.len();
+        let mut used = 0;
         let mut v = n;
-        loop {
-            i -= 1;
-            if let Some(d) = digits.get_mut(i) {
-                *d = b'0' + (v % 10) as u8;
-            }
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            used += 1;
             v /= 10;
-            if v == 0 || i == 0 {
+            if v == 0 {
                 break;
             }
         }
-        self.bytes(digits.get(i..).unwrap_or_default());
+        let (_, text) = digits.split_at(digits.len() - used);
+        self.bytes(text);
     }
 
     /// `n` in lower-case hex without leading zeros (chunk sizes).
@@ -50,7 +50,7 @@ impl<'b> Writer<'b> {
             let nibble = (n >> (shift * 4)) & 0xF;
             if nibble != 0 || started || shift == 0 {
                 started = true;
-                self.bytes(&[HEX_LOWER.get(nibble).copied().unwrap_or(b'0')]);
+                self.bytes(&[hex_digit(nibble, b'a')]);
             }
         }
     }
@@ -58,9 +58,10 @@ impl<'b> Writer<'b> {
     /// `b` as upper-case hex digits.
     pub(crate) fn hex_upper(&mut self, b: &[u8]) {
         for &x in b {
-            let hi = HEX_UPPER.get(usize::from(x >> 4)).copied().unwrap_or(b'0');
-            let lo = HEX_UPPER.get(usize::from(x & 0xF)).copied().unwrap_or(b'0');
-            self.bytes(&[hi, lo]);
+            self.bytes(&[
+                hex_digit(usize::from(x >> 4), b'A'),
+                hex_digit(usize::from(x & 0xF), b'A'),
+            ]);
         }
     }
 
@@ -81,8 +82,16 @@ impl<'b> Writer<'b> {
     }
 }
 
-const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
-const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+/// The hex digit of the low nibble of `n`, letters from `a` (`b'a'` or
+/// `b'A'`).
+const fn hex_digit(n: usize, a: u8) -> u8 {
+    let nibble = (n & 0xF) as u8;
+    if nibble < 10 {
+        b'0' + nibble
+    } else {
+        a + nibble - 10
+    }
+}
 
 /// Decodes hex digits (either case) into `out`; `None` on a bad digit, an
 /// odd count or a short `out`.
