@@ -574,33 +574,25 @@ async fn profile_function(
     let eis = load(ctx.app, &eid)?;
     owned_profile(ctx, &eis, &r.iccid)?;
     let iccid = r.iccid.clone();
-    let (function, params) = match name {
-        "EnableProfile" => (Function::EnableProfile { iccid }, Vec::new()),
-        "DisableProfile" => (Function::DisableProfile { iccid }, Vec::new()),
-        "DeleteProfile" => (Function::DeleteProfile { iccid }, Vec::new()),
-        "SetFallbackAttribute" => (Function::SetFallbackAttribute { iccid }, Vec::new()),
-        "SetEmergencyProfileAttribute" => {
-            (Function::SetEmergencyProfileAttribute { iccid }, Vec::new())
-        }
-        _ => {
-            let p = r.parameters.ok_or_else(|| {
+    let function = match name {
+        "EnableProfile" => Function::EnableProfile { iccid },
+        "DisableProfile" => Function::DisableProfile { iccid },
+        "DeleteProfile" => Function::DeleteProfile { iccid },
+        "SetFallbackAttribute" => Function::SetFallbackAttribute { iccid },
+        "SetEmergencyProfileAttribute" => Function::SetEmergencyProfileAttribute { iccid },
+        _ => Function::UpdateConnectivityParameters {
+            iccid,
+            parameters: r.parameters.ok_or_else(|| {
                 reject(
                     StatusCode::BAD_REQUEST,
                     codes::FUNCTION_MISSING_ELEMENT,
                     None,
                     "missing field `ConnectivityParameters`",
                 )
-            })?;
-            (
-                Function::UpdateConnectivityParameters {
-                    iccid,
-                    parameters: p.clone(),
-                },
-                p.0,
-            )
-        }
+            })?,
+        },
     };
-    if let Some(op) = crate::engine::operation(&function, &params) {
+    if let Some(op) = function.operation(None) {
         eis.check(&op).map_err(|e| refused(e, &r.iccid))?;
     }
     run_function(ctx, &eid, function, false).await

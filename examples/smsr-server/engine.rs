@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use smsr::inventory::model::OperationType;
-use smsr::inventory::{AuditRecord, Eis, FollowUp, Operation, ProfileState};
+use smsr::inventory::{AuditRecord, Eis, FollowUp, ProfileState};
 use smsr::isdr::audit::{ExtendedCardResources, IsdpStatus, IsdpStatusList};
 use smsr::isdr::es5::{self, Capdu};
 use smsr::isdr::{Aid, Eid, Es5Error, Notification, NotificationType, response};
@@ -100,47 +100,6 @@ impl From<StoreError> for Stop {
     fn from(e: StoreError) -> Self {
         Stop::Store(e)
     }
-}
-
-/// The library operation a queued function stands for (`params` holds the
-/// connectivity parameters' bytes).
-pub fn operation<'a>(f: &'a Function, params: &'a [u8]) -> Option<Operation<'a>> {
-    Some(match f {
-        Function::EnableProfile { iccid } => Operation::EnableProfile { iccid },
-        Function::DisableProfile { iccid } => Operation::DisableProfile { iccid },
-        Function::DeleteProfile { iccid } => Operation::DeleteProfile { iccid },
-        Function::SetFallbackAttribute { iccid } => Operation::SetFallbackAttribute { iccid },
-        Function::SetEmergencyProfileAttribute { iccid } => {
-            Operation::SetEmergencyProfileAttribute { iccid }
-        }
-        Function::UpdateConnectivityParameters { iccid, .. } => {
-            Operation::UpdateConnectivityParameters {
-                iccid,
-                parameters: params,
-            }
-        }
-        Function::CreateIsdp { .. }
-        | Function::AuditEis { .. }
-        | Function::SendData { .. }
-        | Function::ConfirmNotification { .. } => return None,
-    })
-}
-
-fn operation_type(f: &Function) -> Option<OperationType> {
-    Some(match f {
-        Function::CreateIsdp { .. } => OperationType::CREATE_ISDP,
-        Function::EnableProfile { .. } => OperationType::ENABLE_PROFILE,
-        Function::DisableProfile { .. } => OperationType::DISABLE_PROFILE,
-        Function::DeleteProfile { .. } => OperationType::DELETE_PROFILE,
-        Function::SetFallbackAttribute { .. } => OperationType::SET_FALLBACK_ATTRIBUTE,
-        Function::AuditEis { .. } => OperationType::CAPABILITY_AUDIT,
-        // No operation type code is known for these (njiwa's list, SGP.02
-        // §5.1.1.3.12 as cited there, stops at 0900).
-        Function::UpdateConnectivityParameters { .. }
-        | Function::SetEmergencyProfileAttribute { .. }
-        | Function::SendData { .. }
-        | Function::ConfirmNotification { .. } => return None,
-    })
 }
 
 /// An audit trail record.
@@ -370,7 +329,7 @@ impl Engine {
         status: FunctionExecutionStatus,
         f: &mut dyn FnMut(&mut Eis) -> bool,
     ) -> Result<(), Stop> {
-        let kind = operation_type(&op.function);
+        let kind = op.function.descriptor().operation_type;
         let smsr_id = self.cfg.smsr_id.clone();
         let requester = op.requester.clone();
         let iccid = op.function.iccid().map(String::from);
@@ -682,13 +641,7 @@ impl Engine {
                 create_aid: None,
             }),
             f => {
-                let params = match f {
-                    Function::UpdateConnectivityParameters { parameters, .. } => {
-                        parameters.0.as_slice()
-                    }
-                    _ => &[],
-                };
-                let Some(operation) = operation(f, params) else {
+                let Some(operation) = f.operation(None) else {
                     return Ok(Err(FunctionExecutionStatus::failed(
                         codes::FUNCTION_UNSUPPORTED,
                         Some(&id),
@@ -957,27 +910,7 @@ impl Engine {
                 self.finish(eid, op, st, &mut |_| false)
             }
             f => {
-                let params = match f {
-                    Function::UpdateConnectivityParameters { parameters, .. } => {
-                        parameters.0.clone()
-                    }
-                    _ => Vec::new(),
-                };
-                let operation = match (f, plan.create_aid) {
-                    (
-                        Function::CreateIsdp {
-                            iccid,
-                            required_memory,
-                            ..
-                        },
-                        Some(aid),
-                    ) => Some(Operation::CreateIsdp {
-                        iccid,
-                        isd_p_aid: aid,
-                        required_memory: *required_memory,
-                    }),
-                    _ => operation(f, &params),
-                };
+                let operation = f.operation(plan.create_aid);
                 let Some(operation) = operation else {
                     return self
                         .finish(eid, op, FunctionExecutionStatus::success(), &mut |_| false);
@@ -1027,14 +960,7 @@ impl Engine {
         op: &OpRecord,
         secrets: &Secrets,
     ) -> Result<Option<FunctionExecutionStatus>, TransportError> {
-        let idempotent = matches!(
-            op.function,
-            Function::AuditEis { .. }
-                | Function::SetEmergencyProfileAttribute { .. }
-                | Function::ConfirmNotification { .. }
-                | Function::UpdateConnectivityParameters { .. }
-                | Function::SendData { .. }
-        );
+        let idempotent = op.function.descriptor().idempotent;
         if idempotent {
             return Ok(None);
         }
@@ -1072,48 +998,30 @@ impl Engine {
             })
             .map_err(|e| TransportError(e.to_string(), false))?
             .unwrap_or(before.clone());
-        let on_card = |aid: Option<Aid>| aid.is_some_and(|a| statuses.iter().any(|s| s.aid == a));
-        let done = match &op.function {
-            Function::CreateIsdp { iccid, .. } => {
-                let aid = before.profile(iccid).map(|p| p.isd_p_aid);
-                if on_card(aid) {
-                    // Created on the card: the entry leaves InCreation.
-                    let _ = self.store.update_eis(eid, &mut |e| {
-                        let changed = e
-                            .profiles
-                            .iter_mut()
-                            .find(|p| &p.iccid == iccid)
-                            .is_some_and(|p| {
-                                let was = p.state == ProfileState::InCreation;
-                                if was {
-                                    p.state = ProfileState::Created;
-                                }
-                                was
-                            });
-                        EisChange {
-                            changed,
-                            ..EisChange::default()
-                        }
-                    });
-                    true
-                } else {
-                    false
-                }
-            }
-            Function::EnableProfile { iccid } => after
-                .profile(iccid)
-                .is_some_and(|p| p.state == ProfileState::Enabled),
-            Function::DisableProfile { iccid } => after
-                .profile(iccid)
-                .is_none_or(|p| p.state == ProfileState::Disabled),
-            Function::DeleteProfile { iccid } => {
-                before.profile(iccid).is_some() && after.profile(iccid).is_none()
-            }
-            Function::SetFallbackAttribute { iccid } => {
-                after.profile(iccid).is_some_and(|p| p.fallback_attribute)
-            }
-            _ => false,
-        };
+        let on_card = |a: &Aid| statuses.iter().any(|s| s.aid == *a);
+        let done = op.function.confirmed_by_audit(&before, &after, &on_card);
+        if let (true, Function::CreateIsdp { iccid, .. }) = (done, &op.function) {
+            // Created on the card: the entry leaves InCreation.
+            self.store
+                .update_eis(eid, &mut |e| {
+                    let changed = e
+                        .profiles
+                        .iter_mut()
+                        .find(|p| &p.iccid == iccid)
+                        .is_some_and(|p| {
+                            let was = p.state == ProfileState::InCreation;
+                            if was {
+                                p.state = ProfileState::Created;
+                            }
+                            was
+                        });
+                    EisChange {
+                        changed,
+                        ..EisChange::default()
+                    }
+                })
+                .map_err(|e| TransportError(e.to_string(), false))?;
+        }
         Ok(done.then(|| {
             FunctionExecutionStatus::warning(
                 codes::EXECUTION_ERROR,
