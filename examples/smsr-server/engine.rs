@@ -90,6 +90,10 @@ pub struct Engine {
 #[derive(Debug)]
 struct TransportError(String, bool);
 
+/// What an attempt that reached the eUICC got back: the R-APDUs, or the
+/// result of a script the card did not execute.
+type Executed = Result<Vec<Vec<u8>>, FunctionExecutionStatus>;
+
 /// Why processing stopped early.
 enum Stop {
     /// The store failed: leave the operation as it is, try again later.
@@ -396,6 +400,7 @@ impl Engine {
             // The outcome of an earlier attempt is unknown: audit first (an
             // attempt of its own).
             self.store.mark_in_flight(op.id)?;
+            op.attempts += 1;
             match self.reconcile(eid, &op, &secrets).await {
                 Ok(Some(done)) => {
                     self.stats.reconciled.fetch_add(1, Ordering::Relaxed);
@@ -412,12 +417,20 @@ impl Engine {
             Err(st) => return self.finish(eid, &op, st, &mut |_| false),
         };
         self.store.mark_in_flight(op.id)?;
+        // One count: the store's, which the API answers and the log shows.
+        op.attempts += 1;
         let watch_rx = self.notification_watch(eid);
         let answer = self
             .deliver(eid, &eis, &secrets, &plan, op.expires_at_ms)
             .await;
         let rapdus = match answer {
-            Ok(r) => r,
+            Ok(Ok(r)) => r,
+            Ok(Err(mut st)) => {
+                if let Some(d) = st.status_code_data.as_mut() {
+                    d.subject_identifier = Some(op.function.iccid().unwrap_or(&op.eid).to_owned());
+                }
+                return self.finish(eid, &op, st, &mut |_| false);
+            }
             Err(TransportError(e, uncertain)) => return self.retry(&op, &e, uncertain),
         };
         self.apply(eid, &op, &plan, &rapdus, watch_rx, &secrets)
@@ -425,8 +438,11 @@ impl Engine {
     }
 
     fn retry(&self, op: &OpRecord, err: &str, uncertain: bool) -> Result<(), Stop> {
-        let attempts = op.attempts + 1;
+        // `op.attempts` counts this attempt (the store counted it when the
+        // attempt was marked in flight).
+        let attempts = op.attempts;
         if attempts >= self.cfg.attempts {
+            tracing::warn!(eid = %op.eid, id = op.id, attempts, "giving up: {err}");
             let st = FunctionExecutionStatus::failed(
                 codes::EUICC_INACCESSIBLE,
                 Some(&op.eid),
@@ -439,7 +455,7 @@ impl Engine {
             return self.finish(&eid, op, st, &mut |_| false);
         }
         self.stats.retries.fetch_add(1, Ordering::Relaxed);
-        let shift = op.attempts.min(10);
+        let shift = attempts.saturating_sub(1).min(10);
         let delay = i64::try_from(self.cfg.backoff_ms << shift).unwrap_or(60_000);
         tracing::debug!(eid = %op.eid, id = op.id, attempts, delay, "retry: {err}");
         if uncertain {
@@ -695,7 +711,7 @@ impl Engine {
         secrets: &Secrets,
         plan: &Plan,
         expires_at_ms: i64,
-    ) -> Result<Vec<Vec<u8>>, TransportError> {
+    ) -> Result<Executed, TransportError> {
         // An attempt never outlives the validity period.
         let left = u64::try_from(expires_at_ms - now_ms()).unwrap_or(0);
         let timeout = Duration::from_millis(self.cfg.session_timeout_ms.min(left.max(1)));
@@ -718,7 +734,15 @@ impl Engine {
                 return Err(e);
             }
             return match tokio::time::timeout(timeout, rx).await {
-                Ok(Ok(Ok(body))) => r_apdus(&body).map_err(|e| TransportError(e, true)),
+                Ok(Ok(Ok((status, body)))) => {
+                    // A card that did not execute the script says so in
+                    // X-Admin-Script-Status (GP Amd B §3.4.1): a result,
+                    // whatever the body holds.
+                    if let Some(st) = FunctionExecutionStatus::of_script_status(&status, None) {
+                        return Ok(Err(st));
+                    }
+                    r_apdus(&body).map(Ok).map_err(|e| TransportError(e, true))
+                }
                 Ok(Ok(Err(e))) => Err(TransportError(format!("SCP81 session: {e}"), true)),
                 _ => {
                     // Taken by a connection: the script may have run.
@@ -773,7 +797,7 @@ impl Engine {
             }
             return Err(TransportError(format!("PoR status {:?}", v.status), false));
         }
-        r_apdus(v.data).map_err(|e| TransportError(e, true))
+        r_apdus(v.data).map(Ok).map_err(|e| TransportError(e, true))
     }
 
     /// The push for `eid` (GP Amendment B triggering parameters): the
@@ -944,7 +968,9 @@ impl Engine {
         op: &OpRecord,
         secrets: &Secrets,
     ) -> Option<FunctionExecutionStatus> {
-        if op.attempts == 0 {
+        // `op.attempts` counts the current attempt: an earlier one exists
+        // when it is above 1.
+        if op.attempts <= 1 {
             return None;
         }
         let done = self.reconcile(eid, op, secrets).await.ok()??;
@@ -980,7 +1006,11 @@ impl Engine {
         };
         let rapdus = self
             .deliver(eid, &eis, secrets, &plan, op.expires_at_ms)
-            .await?;
+            .await?
+            .map_err(|st| {
+                let why = st.status_code_data.and_then(|d| d.message);
+                TransportError(format!("audit not executed: {why:?}"), false)
+            })?;
         let (res, statuses) = audit_answer(&rapdus);
         let (Ok(res), Ok(statuses)) = (res, statuses) else {
             return Err(TransportError("audit answer unreadable".into(), false));

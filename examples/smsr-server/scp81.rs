@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use openssl::ssl::{Ssl, SslContext, SslMethod, SslVersion};
 use smsr::isdr::{Aid, Eid};
+use smsr::scp81::http::ScriptStatus;
 use smsr::scp81::psk_id::{PskIdentity, PskStore, lookup_psk};
 use smsr::scp81::server::{EndReason, Event, ServerConfig, ServerSession, UriBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -32,7 +33,11 @@ pub const CIPHERS: &str = "PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256:PSK-AES12
 /// The admin URI the trigger names and the Next-URIs extend.
 pub const ADMIN_URI: &str = "/smsr/admin";
 
-type Reply = oneshot::Sender<Result<Vec<u8>, String>>;
+/// What the card answered a script: its `X-Admin-Script-Status` and the
+/// response script (empty when it sent none).
+pub type Answer = (ScriptStatus, Vec<u8>);
+
+type Reply = oneshot::Sender<Result<Answer, String>>;
 
 /// A script waiting for its session.
 struct Job {
@@ -59,7 +64,7 @@ impl Hub {
         eid: &Eid,
         script: Vec<u8>,
         target: Option<Aid>,
-    ) -> oneshot::Receiver<Result<Vec<u8>, String>> {
+    ) -> oneshot::Receiver<Result<Answer, String>> {
         let (reply, rx) = oneshot::channel();
         if let Ok(mut p) = self.pending.lock() {
             p.insert(
@@ -190,7 +195,7 @@ async fn connection(
         }
         None => None,
     };
-    let mut answer: Option<Vec<u8>> = None;
+    let mut answer: Option<Answer> = None;
     let mut ended: Option<EndReason> = None;
     let mut out = vec![0u8; 70_000];
     let mut buf = vec![0u8; 16 * 1024];
@@ -199,7 +204,9 @@ async fn connection(
         while let Some(ev) = session.poll_event() {
             match ev {
                 Event::Opened { .. } => {}
-                Event::Response { body, .. } => answer = Some(body.to_vec()),
+                Event::Response { body, status, .. } => {
+                    answer = Some((status, body.to_vec()));
+                }
                 Event::Ended(r) => ended = Some(r),
             }
         }
@@ -226,8 +233,8 @@ async fn connection(
             Ok(Ok(0)) | Ok(Err(_)) => {
                 session.connection_closed(now());
                 while let Some(ev) = session.poll_event() {
-                    if let Event::Response { body, .. } = ev {
-                        answer = Some(body.to_vec());
+                    if let Event::Response { body, status, .. } = ev {
+                        answer = Some((status, body.to_vec()));
                     }
                 }
                 break;
@@ -243,7 +250,9 @@ async fn connection(
                     while let Some(ev) = session.poll_event() {
                         match ev {
                             Event::Opened { .. } => {}
-                            Event::Response { body, .. } => answer = Some(body.to_vec()),
+                            Event::Response { body, status, .. } => {
+                                answer = Some((status, body.to_vec()));
+                            }
                             Event::Ended(r) => ended = Some(r),
                         }
                     }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::{ExecutionStatus, OperationExecutionStatus, StatusCodeData};
 use crate::isdr::response::StatusCode;
+use crate::scp81::http::ScriptStatus;
 
 /// SGP.02 `FunctionExecutionStatus` with its `StatusCodeData` (§5.1.6.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,6 +105,15 @@ pub mod codes {
     /// 8.4 eUICC execution / 6.1 Verification Failed: the card refused the
     /// script's security (`security-error`).
     pub const SECURITY_ERROR: StatusCode = StatusCode::new("8.4", "6.1");
+    /// 8.1 eUICC / 3.7 Unavailable: the secure element is unavailable
+    /// (`unavailable-se`).
+    pub const EUICC_UNAVAILABLE: StatusCode = StatusCode::new("8.1", "3.7");
+    /// 8.4 eUICC execution / 3.7 Unavailable: the targeted application is
+    /// temporarily unavailable (`temporarily-unavailable-application`).
+    pub const TARGET_UNAVAILABLE: StatusCode = StatusCode::new("8.4", "3.7");
+    /// 8.4 eUICC execution / 2.1 Invalid: the card could not read the
+    /// script (`script-format-error`).
+    pub const SCRIPT_FORMAT_ERROR: StatusCode = StatusCode::new("8.4", "2.1");
     /// 1.2 Function Provider / 4.2 Execution Error (server-side failure).
     pub const PROVIDER_ERROR: StatusCode = StatusCode::new("1.2", "4.2");
 }
@@ -158,6 +168,26 @@ impl FunctionExecutionStatus {
         )
     }
 
+    /// The result of a function whose script the eUICC did not execute,
+    /// from the `X-Admin-Script-Status` of its SCP81 answer (GP Amd B
+    /// §3.4.1): `None` for `ok` (the response script then tells), `Failed`
+    /// with an SGP.02 code for every other value, an unknown value
+    /// `8.4`/`4.2` with the value in the message. `id` names the subject.
+    pub fn of_script_status(status: &ScriptStatus, id: Option<&str>) -> Option<Self> {
+        let code = match status {
+            ScriptStatus::Ok => return None,
+            ScriptStatus::UnknownApplication => codes::TARGET_UNKNOWN,
+            ScriptStatus::NotASecurityDomain => codes::TARGET_NOT_SD,
+            ScriptStatus::SecurityError => codes::SECURITY_ERROR,
+            ScriptStatus::UnavailableSe => codes::EUICC_UNAVAILABLE,
+            ScriptStatus::TemporarilyUnavailableApplication => codes::TARGET_UNAVAILABLE,
+            ScriptStatus::ScriptFormatError => codes::SCRIPT_FORMAT_ERROR,
+            ScriptStatus::Other(_) => codes::EXECUTION_ERROR,
+        };
+        let message = alloc::format!("X-Admin-Script-Status: {}", status.as_str());
+        Some(Self::failed(code, id, &message))
+    }
+
     /// The audit-trail form (`OperationExecutionStatus`, §5.1.1.3.12).
     pub fn to_operation_status(&self) -> OperationExecutionStatus {
         OperationExecutionStatus {
@@ -188,5 +218,32 @@ mod tests {
         let w = FunctionExecutionStatus::warning(codes::EXECUTION_ERROR, None, "");
         assert!(w.is_success());
         assert_eq!(w.status_code_data.unwrap().message, None);
+    }
+
+    #[test]
+    fn every_script_status_has_its_result() {
+        let code = |v: &str| {
+            let st = ScriptStatus::parse(v).unwrap();
+            FunctionExecutionStatus::of_script_status(&st, Some("8901")).map(|s| {
+                assert_eq!(s.status, ExecutionStatus::Failed, "{v}");
+                let d = s.status_code_data.unwrap();
+                assert_eq!(d.subject_identifier.as_deref(), Some("8901"));
+                assert!(d.message.unwrap().ends_with(v), "{v}");
+                (d.subject, d.reason)
+            })
+        };
+        let pair = |s: &str, r: &str| Some((s.to_owned(), r.to_owned()));
+        assert_eq!(code("ok"), None);
+        assert_eq!(code("OK"), None);
+        assert_eq!(code("unknown-application"), pair("8.4", "3.9"));
+        assert_eq!(code("not-a-security-domain"), pair("8.4", "3.10"));
+        assert_eq!(code("security-error"), pair("8.4", "6.1"));
+        assert_eq!(code("unavailable-se"), pair("8.1", "3.7"));
+        assert_eq!(
+            code("temporarily-unavailable-application"),
+            pair("8.4", "3.7")
+        );
+        assert_eq!(code("script-format-error"), pair("8.4", "2.1"));
+        assert_eq!(code("vendor-thing"), pair("8.4", "4.2"));
     }
 }
