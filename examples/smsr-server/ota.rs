@@ -2,9 +2,10 @@
 //! 3GPP TS 31.115 SMS-PP), the SMS gateway seam, and reading what comes
 //! back (PoRs and eUICC notifications sent as command packets).
 //!
-//! The SCP80 counter of a packet is taken from the store
-//! ([`Store::next_counter`], durable when it returns) before the packet is
-//! built, so a crash can skip a counter value but never reuse one.
+//! The SCP80 counter of a packet is handed out by the delivery core
+//! ([`smsr::delivery`]) from the store ([`crate::store::EuiccCounters`],
+//! durable when it returns) before the packet is built here, so a crash
+//! can skip a counter value but never reuse one.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -75,6 +76,8 @@ impl LoopbackSmsc {
 
     /// A handset sends an MO SMS.
     pub fn mo(&self, sms: MoSms) {
+        // Only fails once the server stopped reading (shutting down): the
+        // SMS is lost like on a real network.
         let _ = self.to_server.send(sms);
     }
 }
@@ -138,31 +141,29 @@ pub struct Secured {
     pub segments: Vec<Vec<u8>>,
 }
 
-/// Secures `payload` for `tar` of `eid` with the next counter.
+/// Secures `payload` as one SCP80 command packet to `tar` with counter
+/// `cntr` (handed out and persisted by the delivery core before this
+/// call), split into SMS-PP TP-UDs (concatenated with `concat_ref` when
+/// it needs several); `por` asks for a PoR.
 ///
 /// # Errors
-/// The store failed (nothing may be sent then) or the packet cannot be
-/// built.
+/// Bad keys, or a payload the packet or the SMS cannot carry.
 pub fn secure(
-    store: &dyn Store,
-    eid: &Eid,
     secrets: &Secrets,
     tar: Tar,
+    cntr: Cntr,
     payload: &[u8],
     por: bool,
     concat_ref: u16,
 ) -> Result<Secured, String> {
     let keys = key_set(secrets)?;
     let kvn = secrets.scp80_kvn & 0x0F;
-    let cntr = store
-        .next_counter(eid, &counter_key(tar, kvn))
-        .map_err(|e| format!("counter: {e}"))?;
     let header = CommandHeader {
         spi: spi(por),
         kic: Kic::new(kvn, KeyAlgorithm::AES),
         kid: Kid::new(kvn, KeyAlgorithm::AES.0),
         tar,
-        cntr: Cntr::from_u64(cntr).ok_or("SCP80 counter exhausted")?,
+        cntr,
     };
     let mut buf = vec![0u8; payload.len() + 64];
     let n = command::wrap(Framing::SmsPp, &header, payload, &keys, &mut buf)
@@ -173,6 +174,60 @@ pub fn secure(
         .map(|s| s.to_vec())
         .collect();
     Ok(Secured { header, segments })
+}
+
+/// The trigger's `84` connection parameters: CAT OPEN CHANNEL
+/// COMPREHENSION-TLVs (ETSI TS 102 223 §8.59 UICC/terminal interface
+/// transport level `3C`: TCP client mode `02` and the port; §8.58 Other
+/// address `3E`: IPv4 `21` and the address).
+pub fn connection_params(addr: std::net::SocketAddr) -> Vec<u8> {
+    let [hi, lo] = addr.port().to_be_bytes();
+    let mut v = vec![0x3C, 0x03, 0x02, hi, lo];
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) => {
+            v.extend_from_slice(&[0x3E, 0x05, 0x21]);
+            v.extend_from_slice(&ip.octets());
+        }
+        std::net::IpAddr::V6(ip) => {
+            v.extend_from_slice(&[0x3E, 0x11, 0x57]);
+            v.extend_from_slice(&ip.octets());
+        }
+    }
+    v
+}
+
+/// The push for an eUICC (GP Amendment B triggering parameters): the
+/// listener's address (`84`), Host and admin URI (`89`). It carries no
+/// `85`: the eUICC then uses its SCP81 key and the SGP.02 default PSK
+/// identity (EID, ISD-R AID, key id and version), which the listener
+/// resolves. Kept small enough for one SMS: a concatenated push is lost
+/// whole when one segment is.
+///
+/// # Errors
+/// The parameters do not encode.
+pub fn trigger(addr: std::net::SocketAddr) -> Result<Vec<u8>, smsr::scp81::Error> {
+    use smsr::scp81::trigger::{HttpPostParams, SessionParams, TriggerParams};
+    let conn = connection_params(addr);
+    let host = addr.to_string();
+    let t = TriggerParams {
+        session: Some(SessionParams {
+            connection: Some(&conn),
+            security: None,
+            extended_security: None,
+            retry_policy: None,
+            http_post: Some(HttpPostParams {
+                host: Some(&host),
+                agent_id: None,
+                uri: Some(crate::scp81::ADMIN_URI),
+            }),
+        }),
+        dns: None,
+    };
+    let framing = smsr::scp81::push::PushFraming::Raw;
+    let mut out = vec![0u8; smsr::scp81::push::push_payload_len(&t, framing)];
+    let n = smsr::scp81::push::push_payload(&t, framing, &mut out)?;
+    out.truncate(n);
+    Ok(out)
 }
 
 /// Verifies a PoR (TP-UD, reassembled) against the command it answers.
@@ -291,3 +346,38 @@ pub fn open_notification(
 
 /// A shared gateway.
 pub type Gateway = Arc<dyn SmsGateway>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_push_fits_one_sms() {
+        use smsr::scp81::trigger::TriggerParams;
+        let t = trigger("255.255.255.255:65535".parse().unwrap()).unwrap();
+        let parsed = TriggerParams::parse(&t).unwrap();
+        let http = parsed.session.unwrap().http_post.unwrap();
+        assert_eq!(http.uri, Some(crate::scp81::ADMIN_URI));
+        let keys = KeySet::new()
+            .with_kic(&Key::aes(&[1; 16]).unwrap())
+            .with_kid(&Key::aes(&[2; 16]).unwrap());
+        let header = CommandHeader {
+            spi: spi(false),
+            kic: Kic::new(1, KeyAlgorithm::AES),
+            kid: Kid::new(1, KeyAlgorithm::AES.0),
+            tar: Tar([0, 0, 1]),
+            cntr: Cntr::from_u64(1).unwrap(),
+        };
+        let mut buf = [0u8; 512];
+        let n = command::wrap(Framing::SmsPp, &header, &t, &keys, &mut buf).unwrap();
+        assert_eq!(sms::segment_count(n, ConcatReference::Ref8(0)), 1);
+    }
+
+    #[test]
+    fn connection_parameters_name_the_listener() {
+        assert_eq!(
+            connection_params("127.0.0.1:8443".parse().unwrap()),
+            [0x3C, 0x03, 0x02, 0x20, 0xFB, 0x3E, 0x05, 0x21, 127, 0, 0, 1]
+        );
+    }
+}

@@ -111,6 +111,8 @@ pub enum Event {
         not_before_ms: u64,
         /// Why the last attempt failed.
         error: String,
+        /// The next attempt audits first (the outcome is unknown).
+        audit_first: bool,
     },
     /// A function the SM-SR must queue itself (notification confirmation,
     /// POL2 auto-delete).
@@ -283,6 +285,69 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
         });
     }
 
+    /// Queues an operation restored from the caller's storage after a
+    /// restart or between attempts: `attempts` already made, and whether
+    /// the last one's outcome is unknown (then, unless the function is
+    /// idempotent, the next attempt audits first).
+    pub fn submit_resumed(
+        &mut self,
+        req: Request,
+        attempts: u32,
+        uncertain: bool,
+        last_error: Option<String>,
+    ) {
+        let idempotent = req.function.descriptor().idempotent;
+        self.queue.push_back(Op {
+            req,
+            attempts,
+            uncertain: uncertain && !idempotent,
+            // A refusal after any earlier attempt may only say "already
+            // done" (its script may have run late).
+            was_uncertain: attempts > 0,
+            pending_failure: None,
+            not_before: 0,
+            create_aid: None,
+            last_error,
+        });
+    }
+
+    /// Whether an attempt is in flight (waiting for its answer or, for a
+    /// switch, its notification).
+    pub const fn in_flight(&self) -> bool {
+        self.current.is_some()
+    }
+
+    /// The packet of the attempt in flight could not be sent (the SMSC
+    /// refused it): it did not reach the eUICC, the attempt is retried.
+    /// Returns whether an attempt was in flight.
+    pub fn handle_send_failed(&mut self, now: u64, error: &str) -> bool {
+        let Some(cur) = self.current.take() else {
+            return false;
+        };
+        self.retry(now, cur.op, error, false);
+        true
+    }
+
+    /// The EIS changed outside (a notification applied by the caller): a
+    /// switch waiting for its notification is settled when the EIS shows
+    /// it.
+    ///
+    /// # Errors
+    /// The EIS store failed.
+    pub fn handle_eis_changed(&mut self) -> Result<(), Error<C::Error, S::Error>> {
+        if !matches!(&self.current, Some(c) if c.wait == Wait::Notification) {
+            return Ok(());
+        }
+        let eis = self.eis.load().map_err(Error::Eis)?;
+        if let Some(cur) = self
+            .current
+            .take_if(|c| switch_done(&c.op.req.function, &eis))
+        {
+            self.settle(cur.op, FunctionExecutionStatus::success());
+        }
+        Ok(())
+    }
+
     /// Operations not settled yet (queued or in flight).
     pub fn pending(&self) -> usize {
         self.queue.len() + usize::from(self.current.is_some())
@@ -392,6 +457,7 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
             id: op.req.id,
             not_before_ms: op.not_before,
             error: String::from(err),
+            audit_first: op.uncertain,
         });
         self.queue.push_front(op);
     }
@@ -795,6 +861,7 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
             return Ok(());
         }
         let mut eis = self.eis.load().map_err(Error::Eis)?;
+        let before = eis.clone();
         let f = &op.req.function;
         let st = match (descriptor.outcome, &status) {
             (Outcome::Audit, _) => match script::audit_answer(rapdus) {
@@ -833,7 +900,9 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
         if let Some(operation) = f.operation(op.create_aid) {
             eis.apply_result(&operation, &status);
         }
-        self.eis.save(&eis).map_err(Error::Eis)?;
+        if eis != before {
+            self.eis.save(&eis).map_err(Error::Eis)?;
+        }
         self.settle(op, st);
         Ok(())
     }

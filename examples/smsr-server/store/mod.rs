@@ -28,8 +28,10 @@
 
 pub mod sqlite;
 
+use smsr::delivery::EisStore;
 use smsr::inventory::{AuditRecord, Eis};
 use smsr::isdr::Eid;
+use smsr::scp80::{Cntr, CounterKey, CounterStore};
 
 use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord};
 
@@ -272,4 +274,72 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// A database failure or a corrupt row.
     fn audit_trail(&self, eid: &Eid, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
+}
+
+/// The SCP80 counters of one eUICC as the library's [`CounterStore`]: the
+/// counter of a [`CounterKey`] is kept under its TAR and key version
+/// ([`crate::ota::counter_key`]). Values only go up.
+pub struct EuiccCounters<'a> {
+    /// The store.
+    pub store: &'a dyn Store,
+    /// The eUICC.
+    pub eid: Eid,
+}
+
+impl CounterStore for EuiccCounters<'_> {
+    type Error = StoreError;
+
+    fn load(&mut self, key: &CounterKey) -> Result<Cntr, StoreError> {
+        let name = crate::ota::counter_key(key.tar, key.kic.kvn());
+        let v = self.store.counter(&self.eid, &name)?;
+        Cntr::from_u64(v).ok_or_else(|| StoreError::Corrupt(format!("counter {name}: {v}")))
+    }
+
+    /// The core stores the value above the one it loaded before handing
+    /// it out: [`Store::next_counter`] makes that atomic, so two server
+    /// instances never hand out the same value (the loser gets an error
+    /// and tries again later; a value may be skipped, never reused). A
+    /// value further up (PoR `02` resynchronisation) raises the counter.
+    fn store(&mut self, key: &CounterKey, value: Cntr) -> Result<(), StoreError> {
+        let name = crate::ota::counter_key(key.tar, key.kic.kvn());
+        let want = value.to_u64();
+        let got = self.store.next_counter(&self.eid, &name)?;
+        match got.cmp(&want) {
+            core::cmp::Ordering::Equal => Ok(()),
+            core::cmp::Ordering::Less => self.store.raise_counter(&self.eid, &name, want),
+            core::cmp::Ordering::Greater => Err(StoreError::Corrupt(format!(
+                "counter {name} of {} moved to {got} meanwhile",
+                self.eid
+            ))),
+        }
+    }
+}
+
+/// The EIS of one eUICC as the library's [`EisStore`].
+pub struct EuiccEis<'a> {
+    /// The store.
+    pub store: &'a dyn Store,
+    /// The eUICC.
+    pub eid: Eid,
+}
+
+impl EisStore for EuiccEis<'_> {
+    type Error = StoreError;
+
+    fn load(&mut self) -> Result<Eis, StoreError> {
+        self.store
+            .eis(&self.eid)?
+            .ok_or_else(|| StoreError::Corrupt(format!("EIS of {} gone", self.eid)))
+    }
+
+    fn save(&mut self, eis: &Eis) -> Result<(), StoreError> {
+        self.store.update_eis(&self.eid, &mut |e| {
+            *e = eis.clone();
+            EisChange {
+                changed: true,
+                ..EisChange::default()
+            }
+        })?;
+        Ok(())
+    }
 }

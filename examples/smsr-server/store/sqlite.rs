@@ -537,6 +537,7 @@ mod tests {
             for suffix in ["", "-wal", "-shm"] {
                 let mut p = self.0.clone().into_os_string();
                 p.push(suffix);
+                // Absent files are the expected case.
                 let _ = std::fs::remove_file(p);
             }
         }
