@@ -136,7 +136,7 @@ fn step(
     now: &mut u64,
     next_id: &mut u64,
 ) -> Result<()> {
-    match u.int_in_range(0..=6u8)? {
+    match u.int_in_range(0..=8u8)? {
         0 => {
             *next_id += 1;
             let expires = *now + u64::from(u.int_in_range(0..=200u16)?) * 100;
@@ -202,6 +202,26 @@ fn step(
                 meid: None,
             };
             let _ = core.handle_notification(&n);
+        }
+        6 => {
+            if u.arbitrary::<bool>()? {
+                core.handle_send_failed(*now, "SMSC refused");
+            } else {
+                let _ = core.handle_eis_changed();
+            }
+        }
+        7 => {
+            // An operation restored from storage, possibly of unknown
+            // outcome.
+            *next_id += 1;
+            let expires = *now + u64::from(u.int_in_range(0..=200u16)?) * 100;
+            let req = Request {
+                id: *next_id,
+                function: function(u)?,
+                requester: None,
+                expires_at_ms: expires,
+            };
+            core.submit_resumed(req, u.int_in_range(0..=3u32)?, u.arbitrary()?, None);
         }
         _ => {
             if let Some(t) = core.poll_timeout() {
