@@ -24,12 +24,12 @@ use smsr::delivery::{self, Delivery, Event, PorAnswer, Request, SessionOutcome, 
 use smsr::inventory::model::{ExecutionStatus, OperationType};
 use smsr::inventory::{AuditRecord, Eis, FollowUp, Function};
 use smsr::isdr::{Eid, Notification, NotificationType};
-use smsr::scp80::{Cntr, CommandHeader, KeyAlgorithm, Kic, Kid, Tar};
+use smsr::scp80::{CommandHeader, KeyAlgorithm, Kic, Kid};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::ops::{FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, iso8601, now_ms};
-use crate::ota::{self, Gateway, MoAssembler, MoKind, MoSms};
-use crate::scp81::{Answer, Hub};
+use crate::ota::{self, Gateway, MoAssembler, MoKind, MoSms, Transport, next_answer, next_por};
+use crate::scp81::Hub;
 use crate::store::{EisChange, EuiccCounters, EuiccEis, Secrets, Store, StoreError};
 
 /// Engine settings.
@@ -57,7 +57,6 @@ struct Stats {
     retries: AtomicU64,
     reconciled: AtomicU64,
     notifications: AtomicU64,
-    sms_out: AtomicU64,
     sms_in: AtomicU64,
 }
 
@@ -65,15 +64,12 @@ struct Stats {
 pub struct Engine {
     store: Arc<dyn Store>,
     cfg: EngineConfig,
-    gateway: Gateway,
-    hub: Arc<Hub>,
+    transport: Transport,
     active: Mutex<HashSet<Eid>>,
     waiters: Mutex<HashMap<i64, Vec<oneshot::Sender<()>>>>,
     notified: Mutex<HashMap<Eid, watch::Sender<u64>>>,
-    pors: Mutex<HashMap<Eid, mpsc::UnboundedSender<Vec<u8>>>>,
     permits: Semaphore,
     stats: Stats,
-    concat_ref: AtomicU64,
 }
 
 /// Why processing stopped early.
@@ -95,11 +91,6 @@ impl From<delivery::Error<StoreError, StoreError>> for Stop {
         }
     }
 }
-
-/// The SMSC refused an MT SMS.
-#[derive(Debug, thiserror::Error)]
-#[error("SMSC: {0}")]
-struct SmscError(String);
 
 /// The delivery core of one operation, over the store.
 type Core<'a> = Delivery<EuiccCounters<'a>, EuiccEis<'a>>;
@@ -144,16 +135,13 @@ impl Engine {
         let permits = Semaphore::new(cfg.max_parallel);
         Self {
             store,
+            transport: Transport::new(gateway, hub, cfg.scp81_addr),
             cfg,
-            gateway,
-            hub,
             active: Mutex::new(HashSet::new()),
             waiters: Mutex::new(HashMap::new()),
             notified: Mutex::new(HashMap::new()),
-            pors: Mutex::new(HashMap::new()),
             permits,
             stats: Stats::default(),
-            concat_ref: AtomicU64::new(0),
         }
     }
 
@@ -220,10 +208,10 @@ impl Engine {
             "Retries": g(&self.stats.retries),
             "ReconciledByAudit": g(&self.stats.reconciled),
             "Notifications": g(&self.stats.notifications),
-            "SmsOut": g(&self.stats.sms_out),
+            "SmsOut": g(&self.transport.sms_out),
             "SmsIn": g(&self.stats.sms_in),
-            "Scp81Sessions": g(&self.hub.sessions),
-            "Scp81Refused": g(&self.hub.refused),
+            "Scp81Sessions": g(&self.transport.hub.sessions),
+            "Scp81Refused": g(&self.transport.hub.refused),
             "ActiveEuiccs": self.active(),
         })
     }
@@ -475,23 +463,6 @@ impl Engine {
         Ok(())
     }
 
-    fn next_ref(&self) -> u16 {
-        u16::try_from(self.concat_ref.fetch_add(1, Ordering::Relaxed) % 65_536).unwrap_or(0)
-    }
-
-    fn send_sms(&self, to: &str, segments: Vec<Vec<u8>>) -> Result<(), SmscError> {
-        for tp_ud in segments {
-            self.gateway
-                .submit(ota::MtSms {
-                    to: to.to_owned(),
-                    tp_ud,
-                })
-                .map_err(SmscError)?;
-            self.stats.sms_out.fetch_add(1, Ordering::Relaxed);
-        }
-        Ok(())
-    }
-
     /// Sends what the core asked for and feeds it what comes back (PoRs,
     /// the SCP81 session's answer, notifications, deadlines) until the
     /// attempt is over.
@@ -503,18 +474,7 @@ impl Engine {
         t: Transmit,
     ) -> Result<(), Stop> {
         let mut watch_rx = self.notification_watch(eid);
-        let sent = match t {
-            Transmit::Scp80 {
-                tar, cntr, script, ..
-            } => self.send_scp80(eid, secrets, tar, cntr, &script),
-            Transmit::Scp81 {
-                cntr,
-                script,
-                target,
-                ..
-            } => self.send_scp81(eid, secrets, cntr, script, target),
-        };
-        let mut w = match sent {
+        let mut w = match self.transport.send(eid, secrets, t) {
             Ok(w) => w,
             Err(e) => {
                 core.handle_send_failed(now(), &e);
@@ -543,7 +503,7 @@ impl Engine {
                 }
                 Ok(()) = watch_rx.changed() => core.handle_eis_changed()?,
                 () = tokio::time::sleep(until(core.poll_timeout())) => {
-                    if w.session.is_some() && self.hub.cancel(eid) {
+                    if w.session.is_some() && self.transport.hub.cancel(eid) {
                         // No session took the script: it did not run.
                         w.session = None;
                         core.handle_session_result(now(), SessionOutcome::NotOpened)?;
@@ -553,69 +513,10 @@ impl Engine {
                 }
             }
         }
-        if w.por.is_some()
-            && let Ok(mut p) = self.pors.lock()
-        {
-            p.remove(eid);
+        if w.por.is_some() {
+            self.transport.done(eid);
         }
         Ok(())
-    }
-
-    /// The SCP80 packet of an attempt; PoRs are routed back to it.
-    fn send_scp80(
-        &self,
-        eid: &Eid,
-        secrets: &Secrets,
-        tar: Tar,
-        cntr: Cntr,
-        script: &[u8],
-    ) -> Result<Waiting, String> {
-        let secured = ota::secure(secrets, tar, cntr, script, true, self.next_ref())?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        if let Ok(mut p) = self.pors.lock() {
-            p.insert(*eid, tx);
-        }
-        if let Err(e) = self.send_sms(&secrets.msisdn, secured.segments) {
-            if let Ok(mut p) = self.pors.lock() {
-                p.remove(eid);
-            }
-            return Err(e.to_string());
-        }
-        Ok(Waiting {
-            por: Some((secured.header, rx)),
-            session: None,
-        })
-    }
-
-    /// The SCP81 script of an attempt, waiting in the hub, and its
-    /// trigger (an SCP80 packet to the ISD-R, no PoR).
-    fn send_scp81(
-        &self,
-        eid: &Eid,
-        secrets: &Secrets,
-        cntr: Cntr,
-        script: Vec<u8>,
-        target: Option<smsr::isdr::Aid>,
-    ) -> Result<Waiting, String> {
-        let rx = self.hub.expect(eid, script, target);
-        let isd_r = Tar(smsr::isdr::Tar::ISD_R.0);
-        let sent = ota::trigger(self.cfg.scp81_addr)
-            .map_err(|e| format!("trigger: {e}"))
-            .and_then(|t| ota::secure(secrets, isd_r, cntr, &t, false, self.next_ref()))
-            .and_then(|s| {
-                self.send_sms(&secrets.msisdn, s.segments)
-                    .map_err(|e| e.to_string())
-            });
-        if let Err(e) = sent {
-            // Nobody will come for it; whether it was still there does not
-            // matter.
-            self.hub.cancel(eid);
-            return Err(e);
-        }
-        Ok(Waiting {
-            por: None,
-            session: Some(rx),
-        })
     }
 
     /// A PoR for the attempt in flight: verified, then fed to the core
@@ -679,10 +580,9 @@ impl Engine {
             };
             match msg {
                 MoKind::Por(tp_ud) => {
-                    let tx = self.pors.lock().ok().and_then(|p| p.get(&eid).cloned());
                     // The attempt may have ended meanwhile: then nobody
                     // waits for it either.
-                    if tx.is_none_or(|tx| tx.send(tp_ud).is_err()) {
+                    if !self.transport.route_por(&eid, tp_ud) {
                         tracing::debug!(%eid, "PoR nobody waits for");
                     }
                 }
@@ -758,33 +658,5 @@ impl Engine {
             tx.send_modify(|v| *v += 1);
         }
         Ok(())
-    }
-}
-
-/// What an attempt waits for.
-struct Waiting {
-    /// PoRs, with the header they are verified against (SCP80).
-    por: Option<(CommandHeader, mpsc::UnboundedReceiver<Vec<u8>>)>,
-    /// The SCP81 session's answer.
-    session: Option<oneshot::Receiver<Result<Answer, String>>>,
-}
-
-/// The next PoR, never for an SCP81 attempt.
-async fn next_por(
-    rx: &mut Option<(CommandHeader, mpsc::UnboundedReceiver<Vec<u8>>)>,
-) -> Option<Vec<u8>> {
-    match rx {
-        Some((_, r)) => r.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The SCP81 session's answer, never for an SCP80 attempt.
-async fn next_answer(
-    rx: &mut Option<oneshot::Receiver<Result<Answer, String>>>,
-) -> Result<Result<Answer, String>, oneshot::error::RecvError> {
-    match rx {
-        Some(r) => r.await,
-        None => std::future::pending().await,
     }
 }

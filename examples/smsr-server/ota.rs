@@ -8,16 +8,20 @@
 //! can skip a counter value but never reuse one.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use smsr::crypto::Key;
+use smsr::delivery::Transmit;
 use smsr::isdr::{Eid, Notification};
 use smsr::scp80::sms::{self, ConcatReference, Progress, Reassembler, UserDataHeader};
 use smsr::scp80::{
     Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, KeyAlgorithm,
     KeySet, Kic, Kid, PorRequest, Spi, Tar, VerifiedPor, command, response,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::scp81::{Answer, Hub};
 
 use crate::store::{Secrets, Store, StoreError};
 
@@ -346,6 +350,173 @@ pub fn open_notification(
 
 /// A shared gateway.
 pub type Gateway = Arc<dyn SmsGateway>;
+
+/// The SMSC refused an MT SMS.
+#[derive(Debug, thiserror::Error)]
+#[error("SMSC: {0}")]
+pub struct SmscError(String);
+
+/// The eUICC-facing side of the engine: MT SMS through the gateway, PoRs
+/// routed back to the attempt that waits for them, SCP81 scripts waiting
+/// in the listener's [`Hub`].
+pub struct Transport {
+    gateway: Gateway,
+    /// The SCP81 listener's scripts and counters.
+    pub hub: Arc<Hub>,
+    pors: Mutex<HashMap<Eid, mpsc::UnboundedSender<Vec<u8>>>>,
+    concat_ref: AtomicU64,
+    scp81_addr: std::net::SocketAddr,
+    /// MT SMS submitted.
+    pub sms_out: AtomicU64,
+}
+
+/// What an attempt waits for.
+pub struct Waiting {
+    /// PoRs, with the header they are verified against (SCP80).
+    pub por: Option<(CommandHeader, mpsc::UnboundedReceiver<Vec<u8>>)>,
+    /// The SCP81 session's answer.
+    pub session: Option<oneshot::Receiver<Result<Answer, String>>>,
+}
+
+impl Transport {
+    /// Over `gateway`, with the listener's `hub` reachable at `scp81_addr`.
+    pub fn new(gateway: Gateway, hub: Arc<Hub>, scp81_addr: std::net::SocketAddr) -> Self {
+        Self {
+            gateway,
+            hub,
+            pors: Mutex::new(HashMap::new()),
+            concat_ref: AtomicU64::new(0),
+            scp81_addr,
+            sms_out: AtomicU64::new(0),
+        }
+    }
+
+    /// Sends what the delivery core asked for.
+    ///
+    /// # Errors
+    /// The packet could not be built or the SMSC refused it (nothing
+    /// reached the eUICC).
+    pub fn send(&self, eid: &Eid, secrets: &Secrets, t: Transmit) -> Result<Waiting, String> {
+        match t {
+            Transmit::Scp80 {
+                tar, cntr, script, ..
+            } => self.send_scp80(eid, secrets, tar, cntr, &script),
+            Transmit::Scp81 {
+                cntr,
+                script,
+                target,
+                ..
+            } => self.send_scp81(eid, secrets, cntr, script, target),
+        }
+    }
+
+    /// Hands a PoR to the attempt of `eid`; `false` when none waits.
+    pub fn route_por(&self, eid: &Eid, tp_ud: Vec<u8>) -> bool {
+        let tx = self.pors.lock().ok().and_then(|p| p.get(eid).cloned());
+        tx.is_some_and(|tx| tx.send(tp_ud).is_ok())
+    }
+
+    /// The attempt of `eid` is over: its PoRs go nowhere any more.
+    pub fn done(&self, eid: &Eid) {
+        if let Ok(mut p) = self.pors.lock() {
+            p.remove(eid);
+        }
+    }
+
+    fn next_ref(&self) -> u16 {
+        u16::try_from(self.concat_ref.fetch_add(1, Ordering::Relaxed) % 65_536).unwrap_or(0)
+    }
+
+    fn send_sms(&self, to: &str, segments: Vec<Vec<u8>>) -> Result<(), SmscError> {
+        for tp_ud in segments {
+            self.gateway
+                .submit(MtSms {
+                    to: to.to_owned(),
+                    tp_ud,
+                })
+                .map_err(SmscError)?;
+            self.sms_out.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// The SCP80 packet of an attempt; PoRs are routed back to it.
+    fn send_scp80(
+        &self,
+        eid: &Eid,
+        secrets: &Secrets,
+        tar: Tar,
+        cntr: Cntr,
+        script: &[u8],
+    ) -> Result<Waiting, String> {
+        let secured = secure(secrets, tar, cntr, script, true, self.next_ref())?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        if let Ok(mut p) = self.pors.lock() {
+            p.insert(*eid, tx);
+        }
+        if let Err(e) = self.send_sms(&secrets.msisdn, secured.segments) {
+            if let Ok(mut p) = self.pors.lock() {
+                p.remove(eid);
+            }
+            return Err(e.to_string());
+        }
+        Ok(Waiting {
+            por: Some((secured.header, rx)),
+            session: None,
+        })
+    }
+
+    /// The SCP81 script of an attempt, waiting in the hub, and its
+    /// trigger (an SCP80 packet to the ISD-R, no PoR).
+    fn send_scp81(
+        &self,
+        eid: &Eid,
+        secrets: &Secrets,
+        cntr: Cntr,
+        script: Vec<u8>,
+        target: Option<smsr::isdr::Aid>,
+    ) -> Result<Waiting, String> {
+        let rx = self.hub.expect(eid, script, target);
+        let isd_r = Tar(smsr::isdr::Tar::ISD_R.0);
+        let sent = trigger(self.scp81_addr)
+            .map_err(|e| format!("trigger: {e}"))
+            .and_then(|t| secure(secrets, isd_r, cntr, &t, false, self.next_ref()))
+            .and_then(|s| {
+                self.send_sms(&secrets.msisdn, s.segments)
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = sent {
+            // Nobody will come for it; whether it was still there does not
+            // matter.
+            self.hub.cancel(eid);
+            return Err(e);
+        }
+        Ok(Waiting {
+            por: None,
+            session: Some(rx),
+        })
+    }
+}
+
+/// The next PoR, never for an SCP81 attempt.
+pub async fn next_por(
+    rx: &mut Option<(CommandHeader, mpsc::UnboundedReceiver<Vec<u8>>)>,
+) -> Option<Vec<u8>> {
+    match rx {
+        Some((_, r)) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The SCP81 session's answer, never for an SCP80 attempt.
+pub async fn next_answer(
+    rx: &mut Option<oneshot::Receiver<Result<Answer, String>>>,
+) -> Result<Result<Answer, String>, oneshot::error::RecvError> {
+    match rx {
+        Some(r) => r.await,
+        None => std::future::pending().await,
+    }
+}
 
 #[cfg(test)]
 mod tests {
