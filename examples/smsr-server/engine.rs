@@ -21,13 +21,15 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use smsr::delivery::{self, Delivery, Event, PorAnswer, Request, SessionOutcome, Transmit};
-use smsr::inventory::model::{ExecutionStatus, OperationType};
-use smsr::inventory::{AuditRecord, Eis, FollowUp, Function};
+use smsr::inventory::model::ExecutionStatus;
+use smsr::inventory::{Eis, Function};
 use smsr::isdr::{Eid, Notification, NotificationType};
 use smsr::scp80::{CommandHeader, KeyAlgorithm, Kic, Kid};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
-use crate::ops::{FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, iso8601, now_ms};
+use crate::ops::{
+    FunctionExecutionStatus, NewOp, OpRecord, OpState, audit_record, codes, iso8601, now_ms,
+};
 use crate::ota::{self, Gateway, MoAssembler, MoKind, MoSms, Transport, next_answer, next_por};
 use crate::scp81::Hub;
 use crate::store::{EisChange, EuiccCounters, EuiccEis, Secrets, Store, StoreError};
@@ -104,29 +106,6 @@ fn now() -> u64 {
 fn until(deadline: Option<u64>) -> Duration {
     let left = deadline.map_or(1_000, |d| d.saturating_sub(now()));
     Duration::from_millis(left.max(1))
-}
-
-/// An audit trail record.
-pub fn audit_record(
-    eid: &Eid,
-    smsr_id: &str,
-    kind: OperationType,
-    requester: Option<&str>,
-    status: &FunctionExecutionStatus,
-    iccid: Option<&str>,
-) -> AuditRecord {
-    AuditRecord {
-        eid: *eid,
-        smsr_id: smsr_id.into(),
-        operation_date: iso8601(now_ms()),
-        operation_type: kind,
-        requester_id: requester.map(String::from),
-        execution_status: status.to_operation_status(),
-        isd_p_aid: None,
-        iccid: iccid.map(String::from),
-        imei: None,
-        meid: None,
-    }
 }
 
 impl Engine {
@@ -633,13 +612,8 @@ impl Engine {
         );
         let mut ops = Vec::new();
         let expires = now_ms() + 600_000;
-        for f in fx.follow_ups {
-            let function = match f {
-                FollowUp::ConfirmNotification { sequence_number } => {
-                    Function::ConfirmNotification { sequence_number }
-                }
-                FollowUp::AutoDelete { iccid } => Function::DeleteProfile { iccid },
-            };
+        for f in &fx.follow_ups {
+            let function = Function::from(f);
             ops.push(NewOp {
                 eid: eid.to_string(),
                 batch: None,

@@ -4,9 +4,11 @@
 //! are the library's ([`smsr::inventory`]).
 
 use serde::{Deserialize, Serialize};
+use smsr::inventory::{AuditRecord, OperationType};
 /// The library's function concept and SGP.02 status types, one set for
 /// the whole SM-SR.
 pub use smsr::inventory::{Function, FunctionExecutionStatus, codes};
+use smsr::isdr::Eid;
 
 /// Where an operation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +121,30 @@ pub struct BatchProgress {
     /// Targets refused before queueing (unknown EID, rule refusal).
     #[serde(rename = "Refused")]
     pub refused: u64,
+}
+
+/// An audit trail record for a function of `eid` (SGP.02 §5.1.1.3.12),
+/// dated now.
+pub fn audit_record(
+    eid: &Eid,
+    smsr_id: &str,
+    kind: OperationType,
+    requester: Option<&str>,
+    status: &FunctionExecutionStatus,
+    iccid: Option<&str>,
+) -> AuditRecord {
+    AuditRecord {
+        eid: *eid,
+        smsr_id: smsr_id.into(),
+        operation_date: iso8601(now_ms()),
+        operation_type: kind,
+        requester_id: requester.map(String::from),
+        execution_status: status.to_operation_status(),
+        isd_p_aid: None,
+        iccid: iccid.map(String::from),
+        imei: None,
+        meid: None,
+    }
 }
 
 /// Milliseconds since the UNIX epoch.

@@ -23,7 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::scp81::{Answer, Hub};
 
-use crate::store::{Secrets, Store, StoreError};
+use crate::store::{CounterName, Secrets, Store, StoreError};
 
 /// A mobile-terminated SMS (SM-SR → eUICC): the TP-UD of an SMS-DELIVER
 /// with TP-PID `7F` / TP-DCS `F6` (the SMSC builds the rest).
@@ -124,16 +124,6 @@ pub fn key_set(s: &Secrets) -> Result<KeySet, String> {
     let kic = Key::aes(&s.scp80_kic).map_err(|e| format!("KIc key: {e}"))?;
     let kid = Key::aes(&s.scp80_kid).map_err(|e| format!("KID key: {e}"))?;
     Ok(KeySet::new().with_kic(&kic).with_kid(&kid))
-}
-
-/// Store key of the counter for `tar` and key version `kvn`.
-pub fn counter_key(tar: Tar, kvn: u8) -> String {
-    format!("{:02X}{:02X}{:02X}/{kvn:02X}", tar.0[0], tar.0[1], tar.0[2])
-}
-
-/// Store key of the counter of the eUICC's own packets (notifications).
-pub fn mo_counter_key(kvn: u8) -> String {
-    format!("mo/{kvn:02X}")
 }
 
 /// A secured command packet ready to go, with the header the PoR is
@@ -314,13 +304,13 @@ impl CounterStore for MoCounters<'_> {
     fn load(&mut self, key: &CounterKey) -> Result<Cntr, StoreError> {
         let v = self
             .store
-            .counter(self.eid, &mo_counter_key(key.kic.kvn()))?;
+            .counter(self.eid, CounterName::Mo(key.kic.kvn()))?;
         Ok(Cntr::from_u64(v).unwrap_or(Cntr::MAX))
     }
 
     fn store(&mut self, key: &CounterKey, value: Cntr) -> Result<(), StoreError> {
         self.store
-            .raise_counter(self.eid, &mo_counter_key(key.kic.kvn()), value.to_u64())
+            .raise_counter(self.eid, CounterName::Mo(key.kic.kvn()), value.to_u64())
     }
 }
 

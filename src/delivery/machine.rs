@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use super::EisStore;
 use super::script::{self, ScriptError};
 use crate::inventory::{
-    Eis, Es5CommandError, FollowUp, Function, FunctionExecutionStatus, NotificationEffect, Outcome,
+    Eis, Es5CommandError, Function, FunctionExecutionStatus, NotificationEffect, Outcome,
     ProfileState, Refusal, codes,
 };
 use crate::isdr::{Aid, Es5Error, Notification, es5, response};
@@ -923,16 +923,7 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
             self.eis.save(&eis).map_err(Error::Eis)?;
         }
         for f in &fx.follow_ups {
-            self.events.push_back(Event::FollowUp(match f {
-                FollowUp::ConfirmNotification { sequence_number } => {
-                    Function::ConfirmNotification {
-                        sequence_number: *sequence_number,
-                    }
-                }
-                FollowUp::AutoDelete { iccid } => Function::DeleteProfile {
-                    iccid: iccid.clone(),
-                },
-            }));
+            self.events.push_back(Event::FollowUp(Function::from(f)));
         }
         if let Some(cur) = self
             .current

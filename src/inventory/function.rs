@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
 
+use super::apply::FollowUp;
 use super::model::{Eis, HexBytes, OperationType, ProfileState};
 use super::rules::Operation;
 use crate::isdr::Aid;
@@ -320,6 +321,21 @@ impl Function {
             | Function::AuditEis { .. }
             | Function::SendData { .. }
             | Function::ConfirmNotification { .. } => false,
+        }
+    }
+}
+
+impl From<&FollowUp> for Function {
+    /// The function an SM-SR queues for a follow-up: the notification's
+    /// confirmation, or the POL2 auto-delete of a disabled profile.
+    fn from(f: &FollowUp) -> Self {
+        match f {
+            FollowUp::ConfirmNotification { sequence_number } => Function::ConfirmNotification {
+                sequence_number: *sequence_number,
+            },
+            FollowUp::AutoDelete { iccid } => Function::DeleteProfile {
+                iccid: iccid.clone(),
+            },
         }
     }
 }
