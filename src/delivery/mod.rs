@@ -42,7 +42,7 @@
 //!   without reaching the eUICC.
 //! * **SCP81 script status**: an `X-Admin-Script-Status` other than `ok`
 //!   settles the operation with its code
-//!   ([`FunctionExecutionStatus::of_script_status`]).
+//!   ([`FunctionExecutionStatus::of_script_status`](crate::inventory::FunctionExecutionStatus::of_script_status)).
 
 mod machine;
 pub mod script;
