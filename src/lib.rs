@@ -11,6 +11,8 @@ extern crate std;
 pub mod apdu;
 pub mod crypto;
 #[cfg(feature = "alloc")]
+pub mod delivery;
+#[cfg(feature = "alloc")]
 pub mod inventory;
 pub mod isdr;
 pub mod profile;

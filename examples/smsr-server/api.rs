@@ -313,30 +313,9 @@ async fn route(
         [i, n] => (*i, *n),
         _ => return Err(not_found()),
     };
-    let known = matches!(
-        (iface, name),
-        ("es1", "RegisterEIS")
-            | (
-                "es4",
-                "GetEIS"
-                    | "AuditEIS"
-                    | "EnableProfile"
-                    | "DisableProfile"
-                    | "DeleteProfile"
-                    | "SetFallbackAttribute"
-                    | "SetEmergencyProfileAttribute"
-                    | "UpdatePolicyRules"
-                    | "UpdateConnectivityParameters"
-            )
-            | (
-                "es3",
-                "CreateISDP" | "SendData" | "ProfileDownloadCompleted"
-            )
-            | ("batch", "EnableProfile" | "AuditEIS")
-    );
-    if !known {
+    let Some(endpoint) = Endpoint::parse(iface, name) else {
         return Err(not_found());
-    }
+    };
     let body = body_json(req).await?;
     let common: Common = field(&body)?;
     let ctx = Ctx {
@@ -345,17 +324,69 @@ async fn route(
         start,
         common,
     };
-    match (iface, name) {
-        ("es1", _) => register_eis(&ctx, &body),
-        ("es4", "GetEIS") => get_eis(&ctx, &body),
-        ("es4", "AuditEIS") => audit_eis(&ctx, &body).await,
-        ("es4", "UpdatePolicyRules") => update_policy_rules(&ctx, &body),
-        ("es4", _) => profile_function(&ctx, name, &body).await,
-        ("es3", "CreateISDP") => create_isdp(&ctx, &body).await,
-        ("es3", "SendData") => send_data(&ctx, &body).await,
-        ("es3", _) => download_completed(&ctx, &body),
-        ("batch", "EnableProfile") => batch_enable(&ctx, &body),
-        _ => batch_audit(&ctx, &body),
+    match endpoint {
+        Endpoint::RegisterEis => register_eis(&ctx, &body),
+        Endpoint::GetEis => get_eis(&ctx, &body),
+        Endpoint::AuditEis => audit_eis(&ctx, &body).await,
+        Endpoint::UpdatePolicyRules => update_policy_rules(&ctx, &body),
+        Endpoint::Profile(f) => profile_function(&ctx, f, &body).await,
+        Endpoint::CreateIsdp => create_isdp(&ctx, &body).await,
+        Endpoint::SendData => send_data(&ctx, &body).await,
+        Endpoint::ProfileDownloadCompleted => download_completed(&ctx, &body),
+        Endpoint::BatchEnable => batch_enable(&ctx, &body),
+        Endpoint::BatchAudit => batch_audit(&ctx, &body),
+    }
+}
+
+/// The ES4 functions on one profile that go to the eUICC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ProfileFunction {
+    Enable,
+    Disable,
+    Delete,
+    SetFallback,
+    SetEmergency,
+    UpdateConnectivity,
+}
+
+/// A `POST` endpoint of the operator API (the table in the module
+/// documentation), parsed from `/{interface}/{function}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    RegisterEis,
+    GetEis,
+    AuditEis,
+    UpdatePolicyRules,
+    Profile(ProfileFunction),
+    CreateIsdp,
+    SendData,
+    ProfileDownloadCompleted,
+    BatchEnable,
+    BatchAudit,
+}
+
+impl Endpoint {
+    /// The endpoint at `/{iface}/{name}`, `None` for an unknown path.
+    fn parse(iface: &str, name: &str) -> Option<Self> {
+        use ProfileFunction as P;
+        Some(match (iface, name) {
+            ("es1", "RegisterEIS") => Endpoint::RegisterEis,
+            ("es4", "GetEIS") => Endpoint::GetEis,
+            ("es4", "AuditEIS") => Endpoint::AuditEis,
+            ("es4", "UpdatePolicyRules") => Endpoint::UpdatePolicyRules,
+            ("es4", "EnableProfile") => Endpoint::Profile(P::Enable),
+            ("es4", "DisableProfile") => Endpoint::Profile(P::Disable),
+            ("es4", "DeleteProfile") => Endpoint::Profile(P::Delete),
+            ("es4", "SetFallbackAttribute") => Endpoint::Profile(P::SetFallback),
+            ("es4", "SetEmergencyProfileAttribute") => Endpoint::Profile(P::SetEmergency),
+            ("es4", "UpdateConnectivityParameters") => Endpoint::Profile(P::UpdateConnectivity),
+            ("es3", "CreateISDP") => Endpoint::CreateIsdp,
+            ("es3", "SendData") => Endpoint::SendData,
+            ("es3", "ProfileDownloadCompleted") => Endpoint::ProfileDownloadCompleted,
+            ("batch", "EnableProfile") => Endpoint::BatchEnable,
+            ("batch", "AuditEIS") => Endpoint::BatchAudit,
+            _ => return None,
+        })
     }
 }
 
@@ -565,7 +596,7 @@ struct ProfileReq {
 
 async fn profile_function(
     ctx: &Ctx<'_>,
-    name: &str,
+    which: ProfileFunction,
     body: &Value,
 ) -> Result<Response<Full<Bytes>>, Reject> {
     require(ctx.op, &[Role::Mno, Role::Smdp])?;
@@ -574,33 +605,25 @@ async fn profile_function(
     let eis = load(ctx.app, &eid)?;
     owned_profile(ctx, &eis, &r.iccid)?;
     let iccid = r.iccid.clone();
-    let (function, params) = match name {
-        "EnableProfile" => (Function::EnableProfile { iccid }, Vec::new()),
-        "DisableProfile" => (Function::DisableProfile { iccid }, Vec::new()),
-        "DeleteProfile" => (Function::DeleteProfile { iccid }, Vec::new()),
-        "SetFallbackAttribute" => (Function::SetFallbackAttribute { iccid }, Vec::new()),
-        "SetEmergencyProfileAttribute" => {
-            (Function::SetEmergencyProfileAttribute { iccid }, Vec::new())
-        }
-        _ => {
-            let p = r.parameters.ok_or_else(|| {
+    let function = match which {
+        ProfileFunction::Enable => Function::EnableProfile { iccid },
+        ProfileFunction::Disable => Function::DisableProfile { iccid },
+        ProfileFunction::Delete => Function::DeleteProfile { iccid },
+        ProfileFunction::SetFallback => Function::SetFallbackAttribute { iccid },
+        ProfileFunction::SetEmergency => Function::SetEmergencyProfileAttribute { iccid },
+        ProfileFunction::UpdateConnectivity => Function::UpdateConnectivityParameters {
+            iccid,
+            parameters: r.parameters.ok_or_else(|| {
                 reject(
                     StatusCode::BAD_REQUEST,
                     codes::FUNCTION_MISSING_ELEMENT,
                     None,
                     "missing field `ConnectivityParameters`",
                 )
-            })?;
-            (
-                Function::UpdateConnectivityParameters {
-                    iccid,
-                    parameters: p.clone(),
-                },
-                p.0,
-            )
-        }
+            })?,
+        },
     };
-    if let Some(op) = crate::engine::operation(&function, &params) {
+    if let Some(op) = function.operation(None) {
         eis.check(&op).map_err(|e| refused(e, &r.iccid))?;
     }
     run_function(ctx, &eid, function, false).await
@@ -986,4 +1009,29 @@ fn stats(app: &App) -> Result<Response<Full<Bytes>>, Reject> {
         "Engine": app.engine.stats(),
     });
     Ok(json_response(StatusCode::OK, &v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_parse_exhaustively() {
+        assert_eq!(
+            Endpoint::parse("es4", "EnableProfile"),
+            Some(Endpoint::Profile(ProfileFunction::Enable))
+        );
+        assert_eq!(
+            Endpoint::parse("es3", "ProfileDownloadCompleted"),
+            Some(Endpoint::ProfileDownloadCompleted)
+        );
+        assert_eq!(
+            Endpoint::parse("batch", "AuditEIS"),
+            Some(Endpoint::BatchAudit)
+        );
+        // Every other path is unknown (no catch-all arm sends it anywhere).
+        assert_eq!(Endpoint::parse("es3", "Anything"), None);
+        assert_eq!(Endpoint::parse("es1", "GetEIS"), None);
+        assert_eq!(Endpoint::parse("batch", "DeleteProfile"), None);
+    }
 }

@@ -1,131 +1,14 @@
-//! What the operator API asks for and what it gets back: the queued
-//! functions, their states, and the SGP.02 function execution status
-//! (SGP.02 §5.1.6.2 FunctionExecutionStatus, §5.1.6.4/5 subject and reason
-//! codes).
+//! What the operator API queues and reports: operations (a library
+//! [`Function`] for one eUICC) with their states, batches and times. The
+//! function and its SGP.02 status ([`FunctionExecutionStatus`], [`codes`])
+//! are the library's ([`smsr::inventory`]).
 
 use serde::{Deserialize, Serialize};
-use smsr::inventory::HexBytes;
-use smsr::inventory::model::{ExecutionStatus, OperationExecutionStatus, StatusCodeData};
-use smsr::isdr::response::StatusCode;
-
-/// A function the SM-SR carries out on one eUICC over ES5. Queued, retried
-/// and settled by the delivery engine.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "Function")]
-pub enum Function {
-    /// ES3.CreateISDP: a new ISD-P for a profile to come.
-    #[serde(rename = "CreateISDP")]
-    CreateIsdp {
-        /// ICCID of the profile.
-        #[serde(rename = "Iccid")]
-        iccid: String,
-        /// MNO that will own the profile.
-        #[serde(rename = "Mno-id")]
-        mno_id: String,
-        /// Memory to reserve (bytes).
-        #[serde(rename = "RequiredMemory", default)]
-        required_memory: Option<u32>,
-    },
-    /// ES4/ES3.EnableProfile.
-    EnableProfile {
-        /// ICCID.
-        #[serde(rename = "Iccid")]
-        iccid: String,
-    },
-    /// ES4/ES3.DisableProfile.
-    DisableProfile {
-        /// ICCID.
-        #[serde(rename = "Iccid")]
-        iccid: String,
-    },
-    /// ES4.DeleteProfile / ES3.DeleteISDP.
-    DeleteProfile {
-        /// ICCID.
-        #[serde(rename = "Iccid")]
-        iccid: String,
-    },
-    /// ES4.SetFallBackAttribute.
-    SetFallbackAttribute {
-        /// ICCID.
-        #[serde(rename = "Iccid")]
-        iccid: String,
-    },
-    /// ES4.SetEmergencyProfileAttribute (SGP.02 v3.x+).
-    SetEmergencyProfileAttribute {
-        /// ICCID.
-        #[serde(rename = "Iccid")]
-        iccid: String,
-    },
-    /// ES3/ES4.UpdateConnectivityParameters (value of DGI `3A07`).
-    UpdateConnectivityParameters {
-        /// ICCID.
-        #[serde(rename = "Iccid")]
-        iccid: String,
-        /// Parameter TLVs, hex.
-        #[serde(rename = "ConnectivityParameters")]
-        parameters: HexBytes,
-    },
-    /// ES3/ES4.AuditEIS: eUICC capability audit (GET DATA `FF21`, GET
-    /// STATUS of the ISD-Ps).
-    #[serde(rename = "AuditEIS")]
-    AuditEis {
-        /// Limit the audit to these profiles (all when empty).
-        #[serde(rename = "Iccid", default)]
-        iccids: Vec<String>,
-    },
-    /// ES3.SendData: a command script relayed to a security domain (the
-    /// SM-DP's profile download, SGP.02 §5.4.5), sent with
-    /// `X-Admin-Targeted-Application` (SCP81) or to its TAR (SCP80).
-    SendData {
-        /// Security domain AID (an ISD-P).
-        #[serde(rename = "sd-aid")]
-        sd_aid: smsr::isdr::Aid,
-        /// The command script (`AA`/`AE`), hex.
-        #[serde(rename = "Data")]
-        data: HexBytes,
-    },
-    /// ES5.HandleNotificationConfirmation (queued by the SM-SR itself).
-    #[serde(rename = "HandleNotificationConfirmation")]
-    ConfirmNotification {
-        /// Sequence number of the notification.
-        #[serde(rename = "SequenceNumber")]
-        sequence_number: u16,
-    },
-}
-
-impl Function {
-    /// The ICCID the function is about, if any.
-    pub fn iccid(&self) -> Option<&str> {
-        match self {
-            Function::CreateIsdp { iccid, .. }
-            | Function::EnableProfile { iccid }
-            | Function::DisableProfile { iccid }
-            | Function::DeleteProfile { iccid }
-            | Function::SetFallbackAttribute { iccid }
-            | Function::SetEmergencyProfileAttribute { iccid }
-            | Function::UpdateConnectivityParameters { iccid, .. } => Some(iccid),
-            Function::AuditEis { .. }
-            | Function::SendData { .. }
-            | Function::ConfirmNotification { .. } => None,
-        }
-    }
-
-    /// SGP.02 function name.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Function::CreateIsdp { .. } => "CreateISDP",
-            Function::EnableProfile { .. } => "EnableProfile",
-            Function::DisableProfile { .. } => "DisableProfile",
-            Function::DeleteProfile { .. } => "DeleteProfile",
-            Function::SetFallbackAttribute { .. } => "SetFallbackAttribute",
-            Function::SetEmergencyProfileAttribute { .. } => "SetEmergencyProfileAttribute",
-            Function::UpdateConnectivityParameters { .. } => "UpdateConnectivityParameters",
-            Function::AuditEis { .. } => "AuditEIS",
-            Function::SendData { .. } => "SendData",
-            Function::ConfirmNotification { .. } => "HandleNotificationConfirmation",
-        }
-    }
-}
+use smsr::inventory::{AuditRecord, OperationType};
+/// The library's function concept and SGP.02 status types, one set for
+/// the whole SM-SR.
+pub use smsr::inventory::{Function, FunctionExecutionStatus, codes};
+use smsr::isdr::Eid;
 
 /// Where an operation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,134 +31,6 @@ impl OpState {
             "in_flight" => Some(OpState::InFlight),
             "done" => Some(OpState::Done),
             _ => None,
-        }
-    }
-}
-
-/// SGP.02 `FunctionExecutionStatus` with its `StatusCodeData`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FunctionExecutionStatus {
-    /// `Executed-Success`, `Executed-WithWarning`, `Failed` or `Expired`.
-    #[serde(rename = "Status")]
-    pub status: ExecutionStatus,
-    /// Subject / reason codes, for anything but a plain success.
-    #[serde(
-        rename = "StatusCodeData",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub status_code_data: Option<StatusCodeDataFull>,
-}
-
-/// SGP.02 `StatusCodeData`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusCodeDataFull {
-    /// Subject code (e.g. `8.1.1` EID).
-    #[serde(rename = "Subject")]
-    pub subject: String,
-    /// Reason code (e.g. `3.9` Unknown).
-    #[serde(rename = "Reason")]
-    pub reason: String,
-    /// The identifier of the subject (an EID, an ICCID).
-    #[serde(
-        rename = "SubjectIdentifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub subject_identifier: Option<String>,
-    /// Human-readable detail.
-    #[serde(rename = "Message", default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
-/// Subject codes used by the server itself (SGP.02 §5.1.6.4, numbering as in
-/// SGP.22 and njiwa; see /work/shared/reference/sgp02.md §5).
-pub mod codes {
-    use smsr::isdr::response::StatusCode;
-
-    /// 1.1 Function Requester / 1.1 Unknown (authentication).
-    pub const REQUESTER_UNKNOWN: StatusCode = StatusCode::new("1.1", "1.1");
-    /// 1.1 Function Requester / 1.2 Not Allowed (authorisation).
-    pub const REQUESTER_NOT_ALLOWED: StatusCode = StatusCode::new("1.1", "1.2");
-    /// 1.6 Function / 2.1 Invalid (malformed request).
-    pub const FUNCTION_INVALID: StatusCode = StatusCode::new("1.6", "2.1");
-    /// 1.6 Function / 2.2 Mandatory Element Missing.
-    pub const FUNCTION_MISSING_ELEMENT: StatusCode = StatusCode::new("1.6", "2.2");
-    /// 1.6 Function / 3.1 Unsupported (unknown function).
-    pub const FUNCTION_UNSUPPORTED: StatusCode = StatusCode::new("1.6", "3.1");
-    /// 1.6 Function / 4.10 Time to Live Expired (validity period over).
-    pub const FUNCTION_EXPIRED: StatusCode = StatusCode::new("1.6", "4.10");
-    /// 8.1.1 EID / 3.9 Unknown.
-    pub const EID_UNKNOWN: StatusCode = StatusCode::new("8.1.1", "3.9");
-    /// 8.1.1 EID / 3.3 Already in Use (RegisterEIS twice).
-    pub const EID_IN_USE: StatusCode = StatusCode::new("8.1.1", "3.3");
-    /// 8.2.1 Profile ICCID / 3.9 Unknown.
-    pub const ICCID_UNKNOWN: StatusCode = StatusCode::new("8.2.1", "3.9");
-    /// 8.1 eUICC / 5.1 Inaccessible (transport failed on every attempt).
-    pub const EUICC_INACCESSIBLE: StatusCode = StatusCode::new("8.1", "5.1");
-    /// 8.4 eUICC execution / 4.2 Execution Error.
-    pub const EXECUTION_ERROR: StatusCode = StatusCode::new("8.4", "4.2");
-    /// 1.2 Function Provider / 4.2 Execution Error (server-side failure).
-    pub const PROVIDER_ERROR: StatusCode = StatusCode::new("1.2", "4.2");
-}
-
-impl FunctionExecutionStatus {
-    /// `Executed-Success`.
-    pub fn success() -> Self {
-        Self {
-            status: ExecutionStatus::ExecutedSuccess,
-            status_code_data: None,
-        }
-    }
-
-    /// `Executed-WithWarning` with a message.
-    pub fn warning(code: StatusCode, id: Option<&str>, message: &str) -> Self {
-        Self::with(ExecutionStatus::ExecutedWithWarning, code, id, message)
-    }
-
-    /// `Failed` with a code.
-    pub fn failed(code: StatusCode, id: Option<&str>, message: &str) -> Self {
-        Self::with(ExecutionStatus::Failed, code, id, message)
-    }
-
-    /// `Expired` (validity period over before the eUICC answered).
-    pub fn expired(message: &str) -> Self {
-        Self::with(
-            ExecutionStatus::Expired,
-            codes::FUNCTION_EXPIRED,
-            None,
-            message,
-        )
-    }
-
-    fn with(status: ExecutionStatus, code: StatusCode, id: Option<&str>, message: &str) -> Self {
-        Self {
-            status,
-            status_code_data: Some(StatusCodeDataFull {
-                subject: code.subject.into(),
-                reason: code.reason.into(),
-                subject_identifier: id.map(String::from),
-                message: (!message.is_empty()).then(|| message.to_owned()),
-            }),
-        }
-    }
-
-    /// Whether the function was executed.
-    pub fn is_success(&self) -> bool {
-        matches!(
-            self.status,
-            ExecutionStatus::ExecutedSuccess | ExecutionStatus::ExecutedWithWarning
-        )
-    }
-
-    /// The audit-trail form (`OperationExecutionStatus`).
-    pub fn to_operation_status(&self) -> OperationExecutionStatus {
-        OperationExecutionStatus {
-            status: self.status,
-            status_code_data: self.status_code_data.as_ref().map(|d| StatusCodeData {
-                subject: d.subject.clone(),
-                reason: d.reason.clone(),
-            }),
         }
     }
 }
@@ -366,6 +121,30 @@ pub struct BatchProgress {
     /// Targets refused before queueing (unknown EID, rule refusal).
     #[serde(rename = "Refused")]
     pub refused: u64,
+}
+
+/// An audit trail record for a function of `eid` (SGP.02 §5.1.1.3.12),
+/// dated now.
+pub fn audit_record(
+    eid: &Eid,
+    smsr_id: &str,
+    kind: OperationType,
+    requester: Option<&str>,
+    status: &FunctionExecutionStatus,
+    iccid: Option<&str>,
+) -> AuditRecord {
+    AuditRecord {
+        eid: *eid,
+        smsr_id: smsr_id.into(),
+        operation_date: iso8601(now_ms()),
+        operation_type: kind,
+        requester_id: requester.map(String::from),
+        execution_status: status.to_operation_status(),
+        isd_p_aid: None,
+        iccid: iccid.map(String::from),
+        imei: None,
+        meid: None,
+    }
 }
 
 /// Milliseconds since the UNIX epoch.

@@ -2,23 +2,28 @@
 //! 3GPP TS 31.115 SMS-PP), the SMS gateway seam, and reading what comes
 //! back (PoRs and eUICC notifications sent as command packets).
 //!
-//! The SCP80 counter of a packet is taken from the store
-//! ([`Store::next_counter`], durable when it returns) before the packet is
-//! built, so a crash can skip a counter value but never reuse one.
+//! The SCP80 counter of a packet is handed out by the delivery core
+//! ([`smsr::delivery`]) from the store ([`crate::store::EuiccCounters`],
+//! durable when it returns) before the packet is built here, so a crash
+//! can skip a counter value but never reuse one.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use smsr::crypto::Key;
+use smsr::delivery::Transmit;
 use smsr::isdr::{Eid, Notification};
 use smsr::scp80::sms::{self, ConcatReference, Progress, Reassembler, UserDataHeader};
 use smsr::scp80::{
     Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, KeyAlgorithm,
     KeySet, Kic, Kid, PorRequest, Spi, Tar, VerifiedPor, command, response,
 };
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{Secrets, Store, StoreError};
+use crate::scp81::{Answer, Hub};
+
+use crate::store::{CounterName, Secrets, Store, StoreError};
 
 /// A mobile-terminated SMS (SM-SR → eUICC): the TP-UD of an SMS-DELIVER
 /// with TP-PID `7F` / TP-DCS `F6` (the SMSC builds the rest).
@@ -75,6 +80,8 @@ impl LoopbackSmsc {
 
     /// A handset sends an MO SMS.
     pub fn mo(&self, sms: MoSms) {
+        // Only fails once the server stopped reading (shutting down): the
+        // SMS is lost like on a real network.
         let _ = self.to_server.send(sms);
     }
 }
@@ -119,16 +126,6 @@ pub fn key_set(s: &Secrets) -> Result<KeySet, String> {
     Ok(KeySet::new().with_kic(&kic).with_kid(&kid))
 }
 
-/// Store key of the counter for `tar` and key version `kvn`.
-pub fn counter_key(tar: Tar, kvn: u8) -> String {
-    format!("{:02X}{:02X}{:02X}/{kvn:02X}", tar.0[0], tar.0[1], tar.0[2])
-}
-
-/// Store key of the counter of the eUICC's own packets (notifications).
-pub fn mo_counter_key(kvn: u8) -> String {
-    format!("mo/{kvn:02X}")
-}
-
 /// A secured command packet ready to go, with the header the PoR is
 /// verified against.
 pub struct Secured {
@@ -138,31 +135,29 @@ pub struct Secured {
     pub segments: Vec<Vec<u8>>,
 }
 
-/// Secures `payload` for `tar` of `eid` with the next counter.
+/// Secures `payload` as one SCP80 command packet to `tar` with counter
+/// `cntr` (handed out and persisted by the delivery core before this
+/// call), split into SMS-PP TP-UDs (concatenated with `concat_ref` when
+/// it needs several); `por` asks for a PoR.
 ///
 /// # Errors
-/// The store failed (nothing may be sent then) or the packet cannot be
-/// built.
+/// Bad keys, or a payload the packet or the SMS cannot carry.
 pub fn secure(
-    store: &dyn Store,
-    eid: &Eid,
     secrets: &Secrets,
     tar: Tar,
+    cntr: Cntr,
     payload: &[u8],
     por: bool,
     concat_ref: u16,
 ) -> Result<Secured, String> {
     let keys = key_set(secrets)?;
     let kvn = secrets.scp80_kvn & 0x0F;
-    let cntr = store
-        .next_counter(eid, &counter_key(tar, kvn))
-        .map_err(|e| format!("counter: {e}"))?;
     let header = CommandHeader {
         spi: spi(por),
         kic: Kic::new(kvn, KeyAlgorithm::AES),
         kid: Kid::new(kvn, KeyAlgorithm::AES.0),
         tar,
-        cntr: Cntr::from_u64(cntr).ok_or("SCP80 counter exhausted")?,
+        cntr,
     };
     let mut buf = vec![0u8; payload.len() + 64];
     let n = command::wrap(Framing::SmsPp, &header, payload, &keys, &mut buf)
@@ -173,6 +168,60 @@ pub fn secure(
         .map(|s| s.to_vec())
         .collect();
     Ok(Secured { header, segments })
+}
+
+/// The trigger's `84` connection parameters: CAT OPEN CHANNEL
+/// COMPREHENSION-TLVs (ETSI TS 102 223 §8.59 UICC/terminal interface
+/// transport level `3C`: TCP client mode `02` and the port; §8.58 Other
+/// address `3E`: IPv4 `21` and the address).
+pub fn connection_params(addr: std::net::SocketAddr) -> Vec<u8> {
+    let [hi, lo] = addr.port().to_be_bytes();
+    let mut v = vec![0x3C, 0x03, 0x02, hi, lo];
+    match addr.ip() {
+        std::net::IpAddr::V4(ip) => {
+            v.extend_from_slice(&[0x3E, 0x05, 0x21]);
+            v.extend_from_slice(&ip.octets());
+        }
+        std::net::IpAddr::V6(ip) => {
+            v.extend_from_slice(&[0x3E, 0x11, 0x57]);
+            v.extend_from_slice(&ip.octets());
+        }
+    }
+    v
+}
+
+/// The push for an eUICC (GP Amendment B triggering parameters): the
+/// listener's address (`84`), Host and admin URI (`89`). It carries no
+/// `85`: the eUICC then uses its SCP81 key and the SGP.02 default PSK
+/// identity (EID, ISD-R AID, key id and version), which the listener
+/// resolves. Kept small enough for one SMS: a concatenated push is lost
+/// whole when one segment is.
+///
+/// # Errors
+/// The parameters do not encode.
+pub fn trigger(addr: std::net::SocketAddr) -> Result<Vec<u8>, smsr::scp81::Error> {
+    use smsr::scp81::trigger::{HttpPostParams, SessionParams, TriggerParams};
+    let conn = connection_params(addr);
+    let host = addr.to_string();
+    let t = TriggerParams {
+        session: Some(SessionParams {
+            connection: Some(&conn),
+            security: None,
+            extended_security: None,
+            retry_policy: None,
+            http_post: Some(HttpPostParams {
+                host: Some(&host),
+                agent_id: None,
+                uri: Some(crate::scp81::ADMIN_URI),
+            }),
+        }),
+        dns: None,
+    };
+    let framing = smsr::scp81::push::PushFraming::Raw;
+    let mut out = vec![0u8; smsr::scp81::push::push_payload_len(&t, framing)];
+    let n = smsr::scp81::push::push_payload(&t, framing, &mut out)?;
+    out.truncate(n);
+    Ok(out)
 }
 
 /// Verifies a PoR (TP-UD, reassembled) against the command it answers.
@@ -255,13 +304,13 @@ impl CounterStore for MoCounters<'_> {
     fn load(&mut self, key: &CounterKey) -> Result<Cntr, StoreError> {
         let v = self
             .store
-            .counter(self.eid, &mo_counter_key(key.kic.kvn()))?;
+            .counter(self.eid, CounterName::Mo(key.kic.kvn()))?;
         Ok(Cntr::from_u64(v).unwrap_or(Cntr::MAX))
     }
 
     fn store(&mut self, key: &CounterKey, value: Cntr) -> Result<(), StoreError> {
         self.store
-            .raise_counter(self.eid, &mo_counter_key(key.kic.kvn()), value.to_u64())
+            .raise_counter(self.eid, CounterName::Mo(key.kic.kvn()), value.to_u64())
     }
 }
 
@@ -291,3 +340,205 @@ pub fn open_notification(
 
 /// A shared gateway.
 pub type Gateway = Arc<dyn SmsGateway>;
+
+/// The SMSC refused an MT SMS.
+#[derive(Debug, thiserror::Error)]
+#[error("SMSC: {0}")]
+pub struct SmscError(String);
+
+/// The eUICC-facing side of the engine: MT SMS through the gateway, PoRs
+/// routed back to the attempt that waits for them, SCP81 scripts waiting
+/// in the listener's [`Hub`].
+pub struct Transport {
+    gateway: Gateway,
+    /// The SCP81 listener's scripts and counters.
+    pub hub: Arc<Hub>,
+    pors: Mutex<HashMap<Eid, mpsc::UnboundedSender<Vec<u8>>>>,
+    concat_ref: AtomicU64,
+    scp81_addr: std::net::SocketAddr,
+    /// MT SMS submitted.
+    pub sms_out: AtomicU64,
+}
+
+/// What an attempt waits for.
+pub struct Waiting {
+    /// PoRs, with the header they are verified against (SCP80).
+    pub por: Option<(CommandHeader, mpsc::UnboundedReceiver<Vec<u8>>)>,
+    /// The SCP81 session's answer.
+    pub session: Option<oneshot::Receiver<Result<Answer, String>>>,
+}
+
+impl Transport {
+    /// Over `gateway`, with the listener's `hub` reachable at `scp81_addr`.
+    pub fn new(gateway: Gateway, hub: Arc<Hub>, scp81_addr: std::net::SocketAddr) -> Self {
+        Self {
+            gateway,
+            hub,
+            pors: Mutex::new(HashMap::new()),
+            concat_ref: AtomicU64::new(0),
+            scp81_addr,
+            sms_out: AtomicU64::new(0),
+        }
+    }
+
+    /// Sends what the delivery core asked for.
+    ///
+    /// # Errors
+    /// The packet could not be built or the SMSC refused it (nothing
+    /// reached the eUICC).
+    pub fn send(&self, eid: &Eid, secrets: &Secrets, t: Transmit) -> Result<Waiting, String> {
+        match t {
+            Transmit::Scp80 {
+                tar, cntr, script, ..
+            } => self.send_scp80(eid, secrets, tar, cntr, &script),
+            Transmit::Scp81 {
+                cntr,
+                script,
+                target,
+                ..
+            } => self.send_scp81(eid, secrets, cntr, script, target),
+        }
+    }
+
+    /// Hands a PoR to the attempt of `eid`; `false` when none waits.
+    pub fn route_por(&self, eid: &Eid, tp_ud: Vec<u8>) -> bool {
+        let tx = self.pors.lock().ok().and_then(|p| p.get(eid).cloned());
+        tx.is_some_and(|tx| tx.send(tp_ud).is_ok())
+    }
+
+    /// The attempt of `eid` is over: its PoRs go nowhere any more.
+    pub fn done(&self, eid: &Eid) {
+        if let Ok(mut p) = self.pors.lock() {
+            p.remove(eid);
+        }
+    }
+
+    fn next_ref(&self) -> u16 {
+        u16::try_from(self.concat_ref.fetch_add(1, Ordering::Relaxed) % 65_536).unwrap_or(0)
+    }
+
+    fn send_sms(&self, to: &str, segments: Vec<Vec<u8>>) -> Result<(), SmscError> {
+        for tp_ud in segments {
+            self.gateway
+                .submit(MtSms {
+                    to: to.to_owned(),
+                    tp_ud,
+                })
+                .map_err(SmscError)?;
+            self.sms_out.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// The SCP80 packet of an attempt; PoRs are routed back to it.
+    fn send_scp80(
+        &self,
+        eid: &Eid,
+        secrets: &Secrets,
+        tar: Tar,
+        cntr: Cntr,
+        script: &[u8],
+    ) -> Result<Waiting, String> {
+        let secured = secure(secrets, tar, cntr, script, true, self.next_ref())?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        if let Ok(mut p) = self.pors.lock() {
+            p.insert(*eid, tx);
+        }
+        if let Err(e) = self.send_sms(&secrets.msisdn, secured.segments) {
+            if let Ok(mut p) = self.pors.lock() {
+                p.remove(eid);
+            }
+            return Err(e.to_string());
+        }
+        Ok(Waiting {
+            por: Some((secured.header, rx)),
+            session: None,
+        })
+    }
+
+    /// The SCP81 script of an attempt, waiting in the hub, and its
+    /// trigger (an SCP80 packet to the ISD-R, no PoR).
+    fn send_scp81(
+        &self,
+        eid: &Eid,
+        secrets: &Secrets,
+        cntr: Cntr,
+        script: Vec<u8>,
+        target: Option<smsr::isdr::Aid>,
+    ) -> Result<Waiting, String> {
+        let rx = self.hub.expect(eid, script, target);
+        let isd_r = Tar(smsr::isdr::Tar::ISD_R.0);
+        let sent = trigger(self.scp81_addr)
+            .map_err(|e| format!("trigger: {e}"))
+            .and_then(|t| secure(secrets, isd_r, cntr, &t, false, self.next_ref()))
+            .and_then(|s| {
+                self.send_sms(&secrets.msisdn, s.segments)
+                    .map_err(|e| e.to_string())
+            });
+        if let Err(e) = sent {
+            // Nobody will come for it; whether it was still there does not
+            // matter.
+            self.hub.cancel(eid);
+            return Err(e);
+        }
+        Ok(Waiting {
+            por: None,
+            session: Some(rx),
+        })
+    }
+}
+
+/// The next PoR, never for an SCP81 attempt.
+pub async fn next_por(
+    rx: &mut Option<(CommandHeader, mpsc::UnboundedReceiver<Vec<u8>>)>,
+) -> Option<Vec<u8>> {
+    match rx {
+        Some((_, r)) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The SCP81 session's answer, never for an SCP80 attempt.
+pub async fn next_answer(
+    rx: &mut Option<oneshot::Receiver<Result<Answer, String>>>,
+) -> Result<Result<Answer, String>, oneshot::error::RecvError> {
+    match rx {
+        Some(r) => r.await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_push_fits_one_sms() {
+        use smsr::scp81::trigger::TriggerParams;
+        let t = trigger("255.255.255.255:65535".parse().unwrap()).unwrap();
+        let parsed = TriggerParams::parse(&t).unwrap();
+        let http = parsed.session.unwrap().http_post.unwrap();
+        assert_eq!(http.uri, Some(crate::scp81::ADMIN_URI));
+        let keys = KeySet::new()
+            .with_kic(&Key::aes(&[1; 16]).unwrap())
+            .with_kid(&Key::aes(&[2; 16]).unwrap());
+        let header = CommandHeader {
+            spi: spi(false),
+            kic: Kic::new(1, KeyAlgorithm::AES),
+            kid: Kid::new(1, KeyAlgorithm::AES.0),
+            tar: Tar([0, 0, 1]),
+            cntr: Cntr::from_u64(1).unwrap(),
+        };
+        let mut buf = [0u8; 512];
+        let n = command::wrap(Framing::SmsPp, &header, &t, &keys, &mut buf).unwrap();
+        assert_eq!(sms::segment_count(n, ConcatReference::Ref8(0)), 1);
+    }
+
+    #[test]
+    fn connection_parameters_name_the_listener() {
+        assert_eq!(
+            connection_params("127.0.0.1:8443".parse().unwrap()),
+            [0x3C, 0x03, 0x02, 0x20, 0xFB, 0x3E, 0x05, 0x21, 127, 0, 0, 1]
+        );
+    }
+}

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use openssl::ssl::{Ssl, SslContext, SslMethod, SslOptions, SslSessionCacheMode, SslVersion};
 use smsr::isdr::{Aid, Eid};
+use smsr::scp81::http::ScriptStatus;
 use smsr::scp81::psk_id::{PskIdentity, PskStore, lookup_psk};
 use smsr::scp81::server::{EndReason, Event, ServerConfig, ServerSession, UriBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -32,7 +33,11 @@ pub const CIPHERS: &str = "PSK-AES128-GCM-SHA256:PSK-AES128-CBC-SHA256:PSK-AES12
 /// The admin URI the trigger names and the Next-URIs extend.
 pub const ADMIN_URI: &str = "/smsr/admin";
 
-type Reply = oneshot::Sender<Result<Vec<u8>, String>>;
+/// What the card answered a script: its `X-Admin-Script-Status` and the
+/// response script (empty when it sent none).
+pub type Answer = (ScriptStatus, Vec<u8>);
+
+type Reply = oneshot::Sender<Result<Answer, String>>;
 
 /// A script waiting for its session.
 struct Job {
@@ -59,7 +64,7 @@ impl Hub {
         eid: &Eid,
         script: Vec<u8>,
         target: Option<Aid>,
-    ) -> oneshot::Receiver<Result<Vec<u8>, String>> {
+    ) -> oneshot::Receiver<Result<Answer, String>> {
         let (reply, rx) = oneshot::channel();
         if let Ok(mut p) = self.pending.lock() {
             p.insert(
@@ -160,12 +165,14 @@ pub async fn serve(
     }
 }
 
-async fn connection(
+/// The server side of one PSK-TLS connection.
+type Session = ServerSession<Vec<u8>, Vec<u8>, 4>;
+
+/// Accepts the TLS handshake and reads the PSK identity it used.
+async fn handshake(
     tcp: tokio::net::TcpStream,
     ctx: &SslContext,
-    hub: &Hub,
-    epoch: Instant,
-) -> Result<(), String> {
+) -> Result<(SslStream<tokio::net::TcpStream>, PskIdentity), String> {
     let ssl = Ssl::new(ctx).map_err(|e| e.to_string())?;
     let mut stream = SslStream::new(ssl, tcp).map_err(|e| e.to_string())?;
     tokio::time::timeout(Duration::from_secs(10), Pin::new(&mut stream).accept())
@@ -177,15 +184,23 @@ async fn connection(
         .psk_identity()
         .ok_or("no PSK identity")
         .and_then(|t| PskIdentity::parse(t).map_err(|_| "bad PSK identity"))?;
+    Ok((stream, identity))
+}
+
+async fn connection(
+    tcp: tokio::net::TcpStream,
+    ctx: &SslContext,
+    hub: &Hub,
+    epoch: Instant,
+) -> Result<(), String> {
+    let (mut stream, identity) = handshake(tcp, ctx).await?;
     let job = hub.take(&identity.eid);
     let uri = UriBuf::try_from(ADMIN_URI).map_err(|_| "admin URI too long")?;
     let mut config = ServerConfig::new(uri);
     config.request_timeout = Duration::from_secs(10);
     config.resume_timeout = Duration::from_secs(10);
-    let mut session: ServerSession<Vec<u8>, Vec<u8>, 4> =
-        ServerSession::new(config, vec![0u8; 70_000]);
-    let now = || epoch.elapsed();
-    session.connection_opened(now());
+    let mut session: Session = ServerSession::new(config, vec![0u8; 70_000]);
+    session.connection_opened(epoch.elapsed());
     let reply = match job {
         Some(job) => {
             let target = job.target.as_ref().map(Aid::as_bytes);
@@ -196,68 +211,7 @@ async fn connection(
         }
         None => None,
     };
-    let mut answer: Option<Vec<u8>> = None;
-    let mut ended: Option<EndReason> = None;
-    let mut out = vec![0u8; 70_000];
-    let mut buf = vec![0u8; 16 * 1024];
-    let hard_stop = Instant::now() + Duration::from_secs(60);
-    loop {
-        while let Some(ev) = session.poll_event() {
-            match ev {
-                Event::Opened { .. } => {}
-                Event::Response { body, .. } => answer = Some(body.to_vec()),
-                Event::Ended(r) => ended = Some(r),
-            }
-        }
-        if let Some(n) = session
-            .poll_transmit(&mut out, now())
-            .map_err(|e| e.to_string())?
-        {
-            let bytes = out.get(..n).unwrap_or_default();
-            if stream.write_all(bytes).await.is_err() || stream.flush().await.is_err() {
-                session.connection_closed(now());
-                break;
-            }
-            continue;
-        }
-        if session.is_closed() || Instant::now() > hard_stop {
-            let _ = stream.shutdown().await;
-            break;
-        }
-        let wait = session
-            .poll_timeout()
-            .map_or(Duration::from_secs(10), |d| d.saturating_sub(now()))
-            .max(Duration::from_millis(1));
-        match tokio::time::timeout(wait, stream.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => {
-                session.connection_closed(now());
-                while let Some(ev) = session.poll_event() {
-                    if let Event::Response { body, .. } = ev {
-                        answer = Some(body.to_vec());
-                    }
-                }
-                break;
-            }
-            Ok(Ok(n)) => {
-                let mut at = 0;
-                while at < n {
-                    let chunk = buf.get(at..n).unwrap_or_default();
-                    match session.handle_input(chunk, now()) {
-                        Ok(0) | Err(_) => break,
-                        Ok(k) => at += k,
-                    }
-                    while let Some(ev) = session.poll_event() {
-                        match ev {
-                            Event::Opened { .. } => {}
-                            Event::Response { body, .. } => answer = Some(body.to_vec()),
-                            Event::Ended(r) => ended = Some(r),
-                        }
-                    }
-                }
-            }
-            Err(_) => session.handle_timeout(now()),
-        }
-    }
+    let (answer, ended) = pump(&mut stream, &mut session, epoch).await?;
     if let Some(reply) = reply {
         let result = match answer {
             Some(a) => {
@@ -266,7 +220,90 @@ async fn connection(
             }
             None => Err(format!("session ended without a response ({ended:?})")),
         };
-        let _ = reply.send(result);
+        // The attempt may have given up waiting: then nobody needs it.
+        if reply.send(result).is_err() {
+            tracing::debug!("SCP81 answer after its attempt ended");
+        }
     }
     Ok(())
+}
+
+/// What the session reported so far: the script's answer and why it
+/// ended.
+#[derive(Default)]
+struct Outcome {
+    answer: Option<Answer>,
+    ended: Option<EndReason>,
+}
+
+impl Outcome {
+    fn drain(&mut self, session: &mut Session) {
+        while let Some(ev) = session.poll_event() {
+            match ev {
+                Event::Opened { .. } => {}
+                Event::Response { body, status, .. } => {
+                    self.answer = Some((status, body.to_vec()));
+                }
+                Event::Ended(r) => self.ended = Some(r),
+            }
+        }
+    }
+}
+
+/// Moves bytes between the TLS stream and the sans-IO session until it is
+/// closed; returns the script's answer and why the session ended.
+async fn pump(
+    stream: &mut SslStream<tokio::net::TcpStream>,
+    session: &mut Session,
+    epoch: Instant,
+) -> Result<(Option<Answer>, Option<EndReason>), String> {
+    let now = || epoch.elapsed();
+    let mut out = Outcome::default();
+    let mut tx = vec![0u8; 70_000];
+    let mut buf = vec![0u8; 16 * 1024];
+    let hard_stop = Instant::now() + Duration::from_secs(60);
+    loop {
+        out.drain(session);
+        if let Some(n) = session
+            .poll_transmit(&mut tx, now())
+            .map_err(|e| e.to_string())?
+        {
+            let bytes = tx.get(..n).ok_or("transmit beyond its buffer")?;
+            if stream.write_all(bytes).await.is_err() || stream.flush().await.is_err() {
+                session.connection_closed(now());
+                break;
+            }
+            continue;
+        }
+        if session.is_closed() || Instant::now() > hard_stop {
+            // Closing politely; the peer may be gone already.
+            if let Err(e) = stream.shutdown().await {
+                tracing::debug!("SCP81 shutdown: {e}");
+            }
+            break;
+        }
+        let wait = session
+            .poll_timeout()
+            .map_or(Duration::from_secs(10), |d| d.saturating_sub(now()))
+            .max(Duration::from_millis(1));
+        match tokio::time::timeout(wait, stream.read(&mut buf)).await {
+            Ok(Ok(0) | Err(_)) => {
+                session.connection_closed(now());
+                out.drain(session);
+                break;
+            }
+            Ok(Ok(n)) => {
+                let mut at = 0;
+                while let Some(chunk) = buf.get(at..n).filter(|c| !c.is_empty()) {
+                    match session.handle_input(chunk, now()) {
+                        Ok(0) | Err(_) => break,
+                        Ok(k) => at += k,
+                    }
+                    out.drain(session);
+                }
+            }
+            Err(_) => session.handle_timeout(now()),
+        }
+    }
+    Ok((out.answer, out.ended))
 }

@@ -11,15 +11,22 @@
 //! * [`rules`]: [`Eis::check`] and [`Eis::es5_command`] refuse forbidden
 //!   operations with SGP.02 subject / reason codes.
 //! * [`apply`]: results, notifications and audits applied to the EIS.
+//! * [`function`]: the functions an SM-SR carries out ([`Function`]), each
+//!   described once ([`Descriptor`]), with a typed [`Target`].
+//! * [`status`]: SGP.02 `FunctionExecutionStatus` and the codes an SM-SR
+//!   reports ([`codes`]).
 //! * [`Eis::check_invariants`]: one enabled profile at most, one fall-back
 //!   and one emergency profile at most (never the same), unique ICCIDs and
 //!   ISD-P AIDs.
 
 pub mod apply;
+pub mod function;
 pub mod model;
 pub mod rules;
+pub mod status;
 
 pub use apply::{AuditEffect, FollowUp, NotificationEffect};
+pub use function::{Descriptor, Function, Outcome, Target};
 pub use model::{
     AuditRecord, Certificate, Eis, EuiccCapabilities, EumSignedInfo, ExecutionStatus, HexBytes,
     Key, KeySet, KeySetType, OperationExecutionStatus, OperationType, Pol2Action,
@@ -27,6 +34,7 @@ pub use model::{
     SecurityDomainRole, SubscriptionAddress,
 };
 pub use rules::{Es5CommandError, Operation, Refusal, RefusalReason};
+pub use status::{FunctionExecutionStatus, StatusCodeDataFull, codes};
 
 /// A broken EIS invariant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

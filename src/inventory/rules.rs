@@ -172,24 +172,13 @@ impl Eis {
     /// The [`Refusal`] with its SGP.02 code when the operation is not
     /// allowed: see the module documentation.
     pub fn check(&self, op: &Operation<'_>) -> Result<(), Refusal> {
-        use ProfileState::{Created, Disabled, Enabled, InCreation};
+        use ProfileState::{Created, Disabled, Enabled};
         match *op {
             Operation::CreateIsdp {
                 iccid,
                 isd_p_aid,
                 required_memory,
-            } => {
-                if self.profile(iccid).is_some() {
-                    return refuse(RefusalReason::ProfileExists);
-                }
-                if !isd_p_aid.is_isd_p() || self.profile_by_aid(&isd_p_aid).is_some() {
-                    return refuse(RefusalReason::IsdpAidUnavailable);
-                }
-                if required_memory.is_some_and(|m| m > self.available_memory_for_profiles) {
-                    return refuse(RefusalReason::InsufficientMemory);
-                }
-                Ok(())
-            }
+            } => self.check_create_isdp(iccid, isd_p_aid, required_memory),
             Operation::ProfileDownloadCompleted { iccid } => {
                 let p = self.known(iccid)?;
                 if p.state != Created {
@@ -197,65 +186,10 @@ impl Eis {
                 }
                 Ok(())
             }
-            Operation::EnableProfile { iccid } => {
-                let p = self.known(iccid)?;
-                if p.state != Disabled {
-                    return refuse(RefusalReason::WrongState(p.state));
-                }
-                if pol2_forbids(p, Pol2Action::Enable) {
-                    return refuse(RefusalReason::Pol2(Pol2Action::Enable));
-                }
-                // Enabling another profile disables the current one.
-                if self
-                    .enabled_profile()
-                    .is_some_and(|cur| pol2_forbids(cur, Pol2Action::Disable))
-                {
-                    return refuse(RefusalReason::Pol2(Pol2Action::Disable));
-                }
-                Ok(())
-            }
-            Operation::DisableProfile { iccid } => {
-                let p = self.known(iccid)?;
-                if p.state != Enabled {
-                    return refuse(RefusalReason::WrongState(p.state));
-                }
-                // Disabling hands over to the fall-back profile, so that one
-                // cannot itself be disabled (and must exist).
-                if p.fallback_attribute || self.fallback_profile().is_none() {
-                    return refuse(RefusalReason::FallbackProfile);
-                }
-                if pol2_forbids(p, Pol2Action::Disable) {
-                    return refuse(RefusalReason::Pol2(Pol2Action::Disable));
-                }
-                if self
-                    .fallback_profile()
-                    .is_some_and(|f| pol2_forbids(f, Pol2Action::Enable))
-                {
-                    return refuse(RefusalReason::Pol2(Pol2Action::Enable));
-                }
-                Ok(())
-            }
-            Operation::DeleteProfile { iccid } | Operation::MasterDelete { iccid } => {
-                let p = self.known(iccid)?;
-                if p.state == Enabled {
-                    return refuse(RefusalReason::EnabledProfile);
-                }
-                if p.fallback_attribute {
-                    return refuse(RefusalReason::FallbackProfile);
-                }
-                if p.emergency_profile_attribute {
-                    return refuse(RefusalReason::EmergencyProfile);
-                }
-                if p.state == InCreation {
-                    return refuse(RefusalReason::WrongState(p.state));
-                }
-                if matches!(op, Operation::DeleteProfile { .. })
-                    && pol2_forbids(p, Pol2Action::Delete)
-                {
-                    return refuse(RefusalReason::Pol2(Pol2Action::Delete));
-                }
-                Ok(())
-            }
+            Operation::EnableProfile { iccid } => self.check_enable(iccid),
+            Operation::DisableProfile { iccid } => self.check_disable(iccid),
+            Operation::DeleteProfile { iccid } => self.check_delete(iccid, true),
+            Operation::MasterDelete { iccid } => self.check_delete(iccid, false),
             Operation::SetFallbackAttribute { iccid } => {
                 let p = self.known(iccid)?;
                 if !matches!(p.state, Enabled | Disabled) {
@@ -278,12 +212,98 @@ impl Eis {
             }
             Operation::UpdateConnectivityParameters { iccid, .. } => {
                 let p = self.known(iccid)?;
-                if p.state == InCreation {
+                if p.state == ProfileState::InCreation {
                     return refuse(RefusalReason::WrongState(p.state));
                 }
                 Ok(())
             }
         }
+    }
+
+    /// CreateISDP: a new ICCID, a free ISD-P AID, enough memory.
+    fn check_create_isdp(
+        &self,
+        iccid: &str,
+        isd_p_aid: Aid,
+        required_memory: Option<u32>,
+    ) -> Result<(), Refusal> {
+        if self.profile(iccid).is_some() {
+            return refuse(RefusalReason::ProfileExists);
+        }
+        if !isd_p_aid.is_isd_p() || self.profile_by_aid(&isd_p_aid).is_some() {
+            return refuse(RefusalReason::IsdpAidUnavailable);
+        }
+        if required_memory.is_some_and(|m| m > self.available_memory_for_profiles) {
+            return refuse(RefusalReason::InsufficientMemory);
+        }
+        Ok(())
+    }
+
+    /// EnableProfile: a disabled profile whose POL2 allows enabling, and
+    /// the enabled one's POL2 allows disabling (SGP.02 §3.2, POL2 §2.4.2).
+    fn check_enable(&self, iccid: &str) -> Result<(), Refusal> {
+        let p = self.known(iccid)?;
+        if p.state != ProfileState::Disabled {
+            return refuse(RefusalReason::WrongState(p.state));
+        }
+        if pol2_forbids(p, Pol2Action::Enable) {
+            return refuse(RefusalReason::Pol2(Pol2Action::Enable));
+        }
+        // Enabling another profile disables the current one.
+        if self
+            .enabled_profile()
+            .is_some_and(|cur| pol2_forbids(cur, Pol2Action::Disable))
+        {
+            return refuse(RefusalReason::Pol2(Pol2Action::Disable));
+        }
+        Ok(())
+    }
+
+    /// DisableProfile: the enabled profile, not the fall-back one, which
+    /// must exist and be enabled next (SGP.02 §3.3).
+    fn check_disable(&self, iccid: &str) -> Result<(), Refusal> {
+        let p = self.known(iccid)?;
+        if p.state != ProfileState::Enabled {
+            return refuse(RefusalReason::WrongState(p.state));
+        }
+        // Disabling hands over to the fall-back profile, so that one
+        // cannot itself be disabled (and must exist).
+        if p.fallback_attribute || self.fallback_profile().is_none() {
+            return refuse(RefusalReason::FallbackProfile);
+        }
+        if pol2_forbids(p, Pol2Action::Disable) {
+            return refuse(RefusalReason::Pol2(Pol2Action::Disable));
+        }
+        if self
+            .fallback_profile()
+            .is_some_and(|f| pol2_forbids(f, Pol2Action::Enable))
+        {
+            return refuse(RefusalReason::Pol2(Pol2Action::Enable));
+        }
+        Ok(())
+    }
+
+    /// DeleteProfile / MasterDelete: neither enabled, fall-back nor
+    /// emergency, not in creation; POL2 only binds DeleteProfile
+    /// (`pol2` true), MasterDelete ignores it (SGP.02 §3.4, §3.6).
+    fn check_delete(&self, iccid: &str, pol2: bool) -> Result<(), Refusal> {
+        let p = self.known(iccid)?;
+        if p.state == ProfileState::Enabled {
+            return refuse(RefusalReason::EnabledProfile);
+        }
+        if p.fallback_attribute {
+            return refuse(RefusalReason::FallbackProfile);
+        }
+        if p.emergency_profile_attribute {
+            return refuse(RefusalReason::EmergencyProfile);
+        }
+        if p.state == ProfileState::InCreation {
+            return refuse(RefusalReason::WrongState(p.state));
+        }
+        if pol2 && pol2_forbids(p, Pol2Action::Delete) {
+            return refuse(RefusalReason::Pol2(Pol2Action::Delete));
+        }
+        Ok(())
     }
 
     /// [`Eis::check`] for a request from `requester`: an operation on an

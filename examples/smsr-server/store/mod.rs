@@ -28,17 +28,20 @@
 
 pub mod sqlite;
 
+use smsr::delivery::EisStore;
 use smsr::inventory::{AuditRecord, Eis};
 use smsr::isdr::Eid;
+use smsr::scp80::{Cntr, CounterKey, CounterStore};
 
 use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database failed.
+    /// The database failed (the backend's own error as the source, so no
+    /// backend type appears in the [`Store`] interface).
     #[error("database: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// A stored row could not be decoded.
     #[error("corrupt row: {0}")]
     Corrupt(String),
@@ -179,20 +182,20 @@ pub trait Store: Send + Sync {
     ///
     /// # Errors
     /// A database failure (then no packet may be sent).
-    fn next_counter(&self, eid: &Eid, key: &str) -> Result<u64, StoreError>;
+    fn next_counter(&self, eid: &Eid, name: CounterName) -> Result<u64, StoreError>;
 
     /// The current value of a counter (0 when never used).
     ///
     /// # Errors
     /// A database failure.
-    fn counter(&self, eid: &Eid, key: &str) -> Result<u64, StoreError>;
+    fn counter(&self, eid: &Eid, name: CounterName) -> Result<u64, StoreError>;
 
     /// Sets a counter to at least `value` (registration, resynchronisation
     /// from a PoR); never lowers it.
     ///
     /// # Errors
     /// A database failure.
-    fn raise_counter(&self, eid: &Eid, key: &str, value: u64) -> Result<(), StoreError>;
+    fn raise_counter(&self, eid: &Eid, name: CounterName, value: u64) -> Result<(), StoreError>;
 
     /// Creates a batch record and returns its id.
     ///
@@ -272,4 +275,96 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// A database failure or a corrupt row.
     fn audit_trail(&self, eid: &Eid, limit: u32) -> Result<Vec<AuditRecord>, StoreError>;
+}
+
+/// Which SCP80 counter of an eUICC (ETSI TS 102 225 §5.1.1: a counter
+/// per key set; the SM-SR keeps one per TAR and key version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterName {
+    /// The SM-SR's command packets (the library's [`CounterKey`]).
+    Command(CounterKey),
+    /// The eUICC's own command packets (notifications) under key version
+    /// `kvn`.
+    Mo(u8),
+}
+
+impl CounterName {
+    /// The name a store keeps it under: `TTTTTT/VV` (TAR, key version) or
+    /// `mo/VV`.
+    pub fn stored(&self) -> String {
+        match self {
+            CounterName::Command(k) => {
+                let [a, b, c] = k.tar.0;
+                format!("{a:02X}{b:02X}{c:02X}/{:02X}", k.kic.kvn())
+            }
+            CounterName::Mo(kvn) => format!("mo/{kvn:02X}"),
+        }
+    }
+}
+
+/// The SCP80 counters of one eUICC as the library's [`CounterStore`].
+/// Values only go up.
+pub struct EuiccCounters<'a> {
+    /// The store.
+    pub store: &'a dyn Store,
+    /// The eUICC.
+    pub eid: Eid,
+}
+
+impl CounterStore for EuiccCounters<'_> {
+    type Error = StoreError;
+
+    fn load(&mut self, key: &CounterKey) -> Result<Cntr, StoreError> {
+        let name = CounterName::Command(*key);
+        let v = self.store.counter(&self.eid, name)?;
+        Cntr::from_u64(v).ok_or_else(|| StoreError::Corrupt(format!("counter {name:?}: {v}")))
+    }
+
+    /// The core stores the value above the one it loaded before handing
+    /// it out: [`Store::next_counter`] makes that atomic, so two server
+    /// instances never hand out the same value (the loser gets an error
+    /// and tries again later; a value may be skipped, never reused). A
+    /// value further up (PoR `02` resynchronisation) raises the counter.
+    fn store(&mut self, key: &CounterKey, value: Cntr) -> Result<(), StoreError> {
+        let name = CounterName::Command(*key);
+        let want = value.to_u64();
+        let got = self.store.next_counter(&self.eid, name)?;
+        match got.cmp(&want) {
+            core::cmp::Ordering::Equal => Ok(()),
+            core::cmp::Ordering::Less => self.store.raise_counter(&self.eid, name, want),
+            core::cmp::Ordering::Greater => Err(StoreError::Corrupt(format!(
+                "counter {name:?} of {} moved to {got} meanwhile",
+                self.eid
+            ))),
+        }
+    }
+}
+
+/// The EIS of one eUICC as the library's [`EisStore`].
+pub struct EuiccEis<'a> {
+    /// The store.
+    pub store: &'a dyn Store,
+    /// The eUICC.
+    pub eid: Eid,
+}
+
+impl EisStore for EuiccEis<'_> {
+    type Error = StoreError;
+
+    fn load(&mut self) -> Result<Eis, StoreError> {
+        self.store
+            .eis(&self.eid)?
+            .ok_or_else(|| StoreError::Corrupt(format!("EIS of {} gone", self.eid)))
+    }
+
+    fn save(&mut self, eis: &Eis) -> Result<(), StoreError> {
+        self.store.update_eis(&self.eid, &mut |e| {
+            *e = eis.clone();
+            EisChange {
+                changed: true,
+                ..EisChange::default()
+            }
+        })?;
+        Ok(())
+    }
 }

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsr::inventory::{AuditRecord, Eis};
 use smsr::isdr::Eid;
 
-use super::{EidFilter, EisChange, Secrets, Store, StoreError};
+use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError};
 use crate::ops::{
     BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, OpState, now_ms,
 };
@@ -316,36 +316,36 @@ impl Store for SqliteStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    fn next_counter(&self, eid: &Eid, key: &str) -> Result<u64, StoreError> {
+    fn next_counter(&self, eid: &Eid, name: CounterName) -> Result<u64, StoreError> {
         // One autocommit statement: durable (WAL) before it returns.
         let v: i64 = self.conn()?.query_row(
             "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, 1) \
              ON CONFLICT (eid, key) DO UPDATE SET value = value + 1 RETURNING value",
-            params![eid.to_string(), key],
+            params![eid.to_string(), name.stored()],
             |r| r.get(0),
         )?;
         Ok(u64::try_from(v).unwrap_or(0))
     }
 
-    fn counter(&self, eid: &Eid, key: &str) -> Result<u64, StoreError> {
+    fn counter(&self, eid: &Eid, name: CounterName) -> Result<u64, StoreError> {
         let v: Option<i64> = self
             .conn()?
             .query_row(
                 "SELECT value FROM counters WHERE eid = ?1 AND key = ?2",
-                params![eid.to_string(), key],
+                params![eid.to_string(), name.stored()],
                 |r| r.get(0),
             )
             .optional()?;
         Ok(v.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
     }
 
-    fn raise_counter(&self, eid: &Eid, key: &str, value: u64) -> Result<(), StoreError> {
+    fn raise_counter(&self, eid: &Eid, name: CounterName, value: u64) -> Result<(), StoreError> {
         self.conn()?.execute(
             "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, ?3) \
              ON CONFLICT (eid, key) DO UPDATE SET value = max(value, excluded.value)",
             params![
                 eid.to_string(),
-                key,
+                name.stored(),
                 i64::try_from(value).unwrap_or(i64::MAX)
             ],
         )?;
@@ -522,6 +522,12 @@ impl Store for SqliteStore {
     }
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Db(Box::new(e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -537,6 +543,7 @@ mod tests {
             for suffix in ["", "-wal", "-shm"] {
                 let mut p = self.0.clone().into_os_string();
                 p.push(suffix);
+                // Absent files are the expected case.
                 let _ = std::fs::remove_file(p);
             }
         }
@@ -628,24 +635,22 @@ mod tests {
         assert!(s.eids(&f).unwrap().is_empty());
     }
 
+    const K: CounterName = CounterName::Mo(1);
+
     #[test]
     fn counters_survive_reopen_and_never_go_back() {
         let path = tmp("b");
         let s = SqliteStore::open(&path, false).unwrap();
-        assert_eq!(s.next_counter(&eid(1), "kvn01").unwrap(), 1);
-        assert_eq!(s.next_counter(&eid(1), "kvn01").unwrap(), 2);
-        assert_eq!(s.next_counter(&eid(2), "kvn01").unwrap(), 1, "per eUICC");
+        assert_eq!(s.next_counter(&eid(1), K).unwrap(), 1);
+        assert_eq!(s.next_counter(&eid(1), K).unwrap(), 2);
+        assert_eq!(s.next_counter(&eid(2), K).unwrap(), 1, "per eUICC");
         drop(s);
         let s = SqliteStore::open(&path, false).unwrap();
-        assert_eq!(s.counter(&eid(1), "kvn01").unwrap(), 2);
-        s.raise_counter(&eid(1), "kvn01", 1).unwrap();
-        assert_eq!(
-            s.next_counter(&eid(1), "kvn01").unwrap(),
-            3,
-            "never lowered"
-        );
-        s.raise_counter(&eid(1), "kvn01", 10).unwrap();
-        assert_eq!(s.next_counter(&eid(1), "kvn01").unwrap(), 11);
+        assert_eq!(s.counter(&eid(1), K).unwrap(), 2);
+        s.raise_counter(&eid(1), K, 1).unwrap();
+        assert_eq!(s.next_counter(&eid(1), K).unwrap(), 3, "never lowered");
+        s.raise_counter(&eid(1), K, 10).unwrap();
+        assert_eq!(s.next_counter(&eid(1), K).unwrap(), 11);
     }
 
     #[test]
