@@ -19,6 +19,7 @@ use smsr::scp80::{
     Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, KeyAlgorithm,
     KeySet, Kic, Kid, PorRequest, Spi, Tar, VerifiedPor, command, response,
 };
+use smsr::scp81::trigger::ConnectionParams;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::scp81::{Answer, Hub};
@@ -170,24 +171,23 @@ pub fn secure(
     Ok(Secured { header, segments })
 }
 
-/// The trigger's `84` connection parameters: CAT OPEN CHANNEL
-/// COMPREHENSION-TLVs (ETSI TS 102 223 §8.59 UICC/terminal interface
-/// transport level `3C`: TCP client mode `02` and the port; §8.58 Other
-/// address `3E`: IPv4 `21` and the address).
-pub fn connection_params(addr: std::net::SocketAddr) -> Vec<u8> {
-    let [hi, lo] = addr.port().to_be_bytes();
-    let mut v = vec![0x3C, 0x03, 0x02, hi, lo];
-    match addr.ip() {
-        std::net::IpAddr::V4(ip) => {
-            v.extend_from_slice(&[0x3E, 0x05, 0x21]);
-            v.extend_from_slice(&ip.octets());
-        }
-        std::net::IpAddr::V6(ip) => {
-            v.extend_from_slice(&[0x3E, 0x11, 0x57]);
-            v.extend_from_slice(&ip.octets());
-        }
-    }
-    v
+/// Receive buffer size the trigger asks the terminal for (`39`): pySim's
+/// example value; njiwa uses 512.
+const CHANNEL_BUFFER_SIZE: u16 = 1400;
+
+/// The trigger's `84` connection parameters: the OPEN CHANNEL
+/// COMPREHENSION-TLVs for a TCP client channel on the default bearer to
+/// `addr` (ETSI TS 102 223 §6.6.27.4: bearer description `35`, buffer size
+/// `39`, transport level `3C`, data destination address `3E`).
+///
+/// # Errors
+/// The parameters do not encode.
+pub fn connection_params(addr: std::net::SocketAddr) -> Result<Vec<u8>, smsr::scp81::Error> {
+    let params = ConnectionParams::default_bearer_tcp_client(addr, CHANNEL_BUFFER_SIZE);
+    let mut v = vec![0u8; params.buffer_len()];
+    let n = params.emit(&mut v)?;
+    v.truncate(n);
+    Ok(v)
 }
 
 /// The push for an eUICC (GP Amendment B triggering parameters): the
@@ -201,7 +201,7 @@ pub fn connection_params(addr: std::net::SocketAddr) -> Vec<u8> {
 /// The parameters do not encode.
 pub fn trigger(addr: std::net::SocketAddr) -> Result<Vec<u8>, smsr::scp81::Error> {
     use smsr::scp81::trigger::{HttpPostParams, SessionParams, TriggerParams};
-    let conn = connection_params(addr);
+    let conn = connection_params(addr)?;
     let host = addr.to_string();
     let t = TriggerParams {
         session: Some(SessionParams {
@@ -536,9 +536,20 @@ mod tests {
 
     #[test]
     fn connection_parameters_name_the_listener() {
+        // 35 01 03: default bearer; 39 02 05 78: 1400 octets (as in
+        // pySim's OPEN CHANNEL example); 3C 03 02 20FB: TCP client, port
+        // 8443; 3E 05 21 7F000001: IPv4 127.0.0.1.
+        let v = connection_params("127.0.0.1:8443".parse().unwrap()).unwrap();
         assert_eq!(
-            connection_params("127.0.0.1:8443".parse().unwrap()),
-            [0x3C, 0x03, 0x02, 0x20, 0xFB, 0x3E, 0x05, 0x21, 127, 0, 0, 1]
+            v,
+            [
+                0x35, 0x01, 0x03, 0x39, 0x02, 0x05, 0x78, 0x3C, 0x03, 0x02, 0x20, 0xFB, 0x3E, 0x05,
+                0x21, 127, 0, 0, 1
+            ]
         );
+        ConnectionParams::parse(&v)
+            .unwrap()
+            .check_open_channel()
+            .unwrap();
     }
 }
