@@ -61,6 +61,26 @@ struct Layout {
     extended: bool,
 }
 
+/// Ne of a short Le octet (`00` means 256).
+fn short_ne(le: u8) -> usize {
+    if le == 0 {
+        MAX_SHORT_NE
+    } else {
+        usize::from(le)
+    }
+}
+
+/// Ne of extended Le octets (`00 00` means 65 536).
+fn extended_ne(hi: u8, lo: u8) -> usize {
+    match u16::from_be_bytes([hi, lo]) {
+        0 => MAX_NE,
+        n => usize::from(n),
+    }
+}
+
+/// The body error: every malformed body is reported at its first octet.
+const BAD_BODY: Error = Error::BadBody { offset: 4 };
+
 /// Decodes the body of `apdu` (ISO/IEC 7816-4 §5.1, table 1 and the
 /// decoding rules of §5.1 / §12.1.3).
 fn layout(apdu: &[u8]) -> Result<Layout, Error> {
@@ -69,83 +89,56 @@ fn layout(apdu: &[u8]) -> Result<Layout, Error> {
         .map(|(h, b)| (*h, b))
         .ok_or(Error::TooShort { len: apdu.len() })?;
     let header = Header { cla, ins, p1, p2 };
-    let short_ne = |b: u8| if b == 0 { MAX_SHORT_NE } else { usize::from(b) };
-    let ext_len = |hi: u8, lo: u8| usize::from(u16::from_be_bytes([hi, lo]));
-    let bad = Err(Error::BadBody { offset: 4 });
-    match *body {
-        [] => Ok(Layout {
-            header,
-            data_start: 4,
-            data_len: 0,
-            ne: None,
-            extended: false,
-        }),
+    let layout = |data_start, data_len, ne, extended| Layout {
+        header,
+        data_start,
+        data_len,
+        ne,
+        extended,
+    };
+    Ok(match *body {
+        // Case 1.
+        [] => layout(4, 0, None, false),
         // Case 2S.
-        [le] => Ok(Layout {
-            header,
-            data_start: 5,
-            data_len: 0,
-            ne: Some(short_ne(le)),
-            extended: false,
-        }),
+        [le] => layout(5, 0, Some(short_ne(le)), false),
         // Case 2E: 00 Le1 Le2.
-        [0, hi, lo] => {
-            let ne = match ext_len(hi, lo) {
-                0 => MAX_NE,
-                n => n,
-            };
-            Ok(Layout {
-                header,
-                data_start: 7,
-                data_len: 0,
-                ne: Some(ne),
-                extended: true,
-            })
-        }
+        [0, hi, lo] => layout(7, 0, Some(extended_ne(hi, lo)), true),
         // Cases 3E / 4E: 00 Lc1 Lc2 data [Le1 Le2].
         [0, hi, lo, ref rest @ ..] => {
-            let nc = ext_len(hi, lo);
-            if nc == 0 {
-                return bad;
-            }
-            let ne = match rest.len().checked_sub(nc) {
-                Some(0) => None,
-                Some(2) => {
-                    let [.., a, b] = *rest else { return bad };
-                    Some(match ext_len(a, b) {
-                        0 => MAX_NE,
-                        n => n,
-                    })
-                }
-                _ => return bad,
-            };
-            Ok(Layout {
-                header,
-                data_start: 7,
-                data_len: nc,
-                ne,
-                extended: true,
-            })
+            let nc = usize::from(u16::from_be_bytes([hi, lo]));
+            layout(7, nc, extended_case_3_4_ne(nc, rest)?, true)
         }
         // Cases 3S / 4S: Lc data [Le].
         [lc, ref rest @ ..] => {
             let nc = usize::from(lc);
-            if nc == 0 {
-                return bad;
-            }
-            let ne = match rest.len().checked_sub(nc) {
-                Some(0) => None,
-                Some(1) => rest.last().map(|&b| short_ne(b)),
-                _ => return bad,
-            };
-            Ok(Layout {
-                header,
-                data_start: 5,
-                data_len: nc,
-                ne,
-                extended: false,
-            })
+            layout(5, nc, short_case_3_4_ne(nc, rest)?, false)
         }
+    })
+}
+
+/// Cases 3E / 4E: `rest` (after Lc) holds `nc` (≥ 1) data octets and
+/// nothing or two Le octets.
+fn extended_case_3_4_ne(nc: usize, rest: &[u8]) -> Result<Option<usize>, Error> {
+    if nc == 0 {
+        return Err(BAD_BODY);
+    }
+    match (rest.len().checked_sub(nc), rest) {
+        (Some(0), _) => Ok(None),
+        (Some(2), [.., a, b]) => Ok(Some(extended_ne(*a, *b))),
+        _ => Err(BAD_BODY),
+    }
+}
+
+/// Cases 3S / 4S: `rest` (after Lc) holds `nc` (≥ 1) data octets and
+/// nothing or one Le octet.
+fn short_case_3_4_ne(nc: usize, rest: &[u8]) -> Result<Option<usize>, Error> {
+    if nc == 0 {
+        return Err(BAD_BODY);
+    }
+    match (rest.len().checked_sub(nc), rest) {
+        (Some(0), _) => Ok(None),
+        (Some(1), [.., le]) => Ok(Some(short_ne(*le))),
+        _ => Err(BAD_BODY),
     }
 }
 
