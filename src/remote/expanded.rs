@@ -464,8 +464,9 @@ impl<E: Encode> Encode for Script<E> {
         match self.coding {
             Coding::Definite => tlv::tlv(self.tag, &self.body).encode(out),
             Coding::Indefinite => {
-                let (tag, _) = self.tag.to_bytes();
-                out.put(tag.get(..1).unwrap_or_default())?;
+                // AA / AE / AB / AF: one-octet tags.
+                let ([tag, ..], _) = self.tag.to_bytes();
+                out.put(&[tag])?;
                 out.put(&[0x80])?;
                 self.body.encode(out)?;
                 out.put(&[0x00, 0x00])
