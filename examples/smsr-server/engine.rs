@@ -24,7 +24,7 @@ use smsr::delivery::{self, Delivery, Event, PorAnswer, Request, SessionOutcome, 
 use smsr::inventory::model::ExecutionStatus;
 use smsr::inventory::{Eis, Function};
 use smsr::isdr::{Eid, Notification, NotificationType};
-use smsr::scp80::{CommandHeader, KeyAlgorithm, Kic, Kid};
+use smsr::scp80::CommandHeader;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::ops::{
@@ -337,13 +337,13 @@ impl Engine {
                 FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
             return self.finish(eid, &op, st, &mut |_| false);
         };
-        let kvn = secrets.scp80_kvn & 0x0F;
+        let (kic, kid) = secrets.scp80_kic_kid();
         let cfg = delivery::Config {
             attempts: self.cfg.attempts,
             backoff_ms: self.cfg.backoff_ms,
             attempt_timeout_ms: self.cfg.session_timeout_ms,
-            kic: Kic::new(kvn, KeyAlgorithm::AES),
-            kid: Kid::new(kvn, KeyAlgorithm::AES.0),
+            kic,
+            kid,
         };
         let store = &*self.store;
         let mut core = Delivery::new(

@@ -16,8 +16,8 @@ use smsr::delivery::Transmit;
 use smsr::isdr::{Eid, Notification};
 use smsr::scp80::sms::{self, ConcatReference, Progress, Reassembler, UserDataHeader};
 use smsr::scp80::{
-    Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, KeyAlgorithm,
-    KeySet, Kic, Kid, PorRequest, Spi, Tar, VerifiedPor, command, response,
+    Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, KeySet,
+    PorRequest, Spi, Tar, VerifiedPor, command, response,
 };
 use smsr::scp81::trigger::ConnectionParams;
 use tokio::sync::{mpsc, oneshot};
@@ -152,11 +152,11 @@ pub fn secure(
     concat_ref: u16,
 ) -> Result<Secured, String> {
     let keys = key_set(secrets)?;
-    let kvn = secrets.scp80_kvn & 0x0F;
+    let (kic, kid) = secrets.scp80_kic_kid();
     let header = CommandHeader {
         spi: spi(por),
-        kic: Kic::new(kvn, KeyAlgorithm::AES),
-        kid: Kid::new(kvn, KeyAlgorithm::AES.0),
+        kic,
+        kid,
         tar,
         cntr,
     };
@@ -511,6 +511,7 @@ pub async fn next_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smsr::scp80::{KeyAlgorithm, Kic, Kid};
 
     #[test]
     fn the_push_fits_one_sms() {

@@ -29,9 +29,10 @@
 pub mod sqlite;
 
 use smsr::delivery::EisStore;
+use smsr::inventory::model::KeySetType;
 use smsr::inventory::{AuditRecord, Eis};
-use smsr::isdr::Eid;
-use smsr::scp80::{Cntr, CounterKey, CounterStore};
+use smsr::isdr::{self, Eid};
+use smsr::scp80::{Cntr, CounterKey, CounterStore, KeyAlgorithm, Kic, Kid, Tar};
 
 use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord};
 
@@ -76,6 +77,49 @@ pub struct Secrets {
     /// MSISDN the SMS for this eUICC go to.
     #[serde(rename = "Msisdn")]
     pub msisdn: String,
+}
+
+impl Secrets {
+    /// The KIc and KID of the SM-SR's SCP80 command packets to this eUICC.
+    pub fn scp80_kic_kid(&self) -> (Kic, Kid) {
+        scp80_kic_kid(self.scp80_kvn)
+    }
+}
+
+/// The KIc and KID of key version `kvn` (AES, the only SCP80 algorithm
+/// the server uses): ETSI TS 102 225 §5.1.2 / §5.1.3, the key version in
+/// b5-b8 of both.
+pub fn scp80_kic_kid(kvn: u8) -> (Kic, Kid) {
+    let kvn = kvn & 0x0F;
+    (
+        Kic::new(kvn, KeyAlgorithm::AES),
+        Kid::new(kvn, KeyAlgorithm::AES.0),
+    )
+}
+
+/// The SCP80 counters an EIS declares (the value the eUICC holds), named
+/// as delivery reads them: per ISD-R TAR (the ISD-R's default TAR when the
+/// EIS lists none) and SCP80 key set (`Keyset` `Type` SCP80 or absent,
+/// version 1-15, the KIc/KID key version range of TS 102 225 §5.1.2).
+pub fn initial_counters(eis: &Eis) -> Vec<(CounterName, u64)> {
+    let default_tar = [Tar(isdr::Tar::ISD_R.0)];
+    let tars: Vec<Tar> = if eis.isd_r.tar.is_empty() {
+        default_tar.to_vec()
+    } else {
+        eis.isd_r.tar.iter().map(|t| Tar(t.0)).collect()
+    };
+    let mut out = Vec::new();
+    for ks in &eis.isd_r.key_sets {
+        let scp80 = matches!(ks.key_set_type, None | Some(KeySetType::Scp80));
+        let (Some(value), true, 1..=0x0F) = (ks.counter, scp80, ks.version) else {
+            continue;
+        };
+        let (kic, kid) = scp80_kic_kid(ks.version);
+        for &tar in &tars {
+            out.push((CounterName::Command(CounterKey { tar, kic, kid }), value));
+        }
+    }
+    out
 }
 
 impl core::fmt::Debug for Secrets {
