@@ -20,19 +20,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use smsr::delivery::{self, Delivery, Event, PorAnswer, Request, SessionOutcome, Transmit};
+use smsr::delivery::{self, Delivery, Event, SessionOutcome, Transmit};
+use smsr::inventory::Function;
 use smsr::inventory::model::ExecutionStatus;
-use smsr::inventory::{Eis, Function};
-use smsr::isdr::{Eid, Notification, NotificationType};
+use smsr::isdr::{Eid, NotificationType};
 use smsr::scp80::CommandHeader;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
-use crate::ops::{
-    FunctionExecutionStatus, NewOp, OpRecord, OpState, audit_record, codes, iso8601, now_ms,
-};
+use crate::ops::{FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, iso8601, now_ms};
 use crate::ota::{self, Gateway, MoAssembler, MoKind, MoSms, Transport, next_answer, next_por};
 use crate::scp81::Hub;
-use crate::store::{EisChange, EuiccCounters, EuiccEis, Secrets, Store, StoreError};
+use crate::store::{self, EuiccCounters, EuiccEis, Secrets, Store, StoreError};
 
 /// Engine settings.
 #[derive(Debug, Clone)]
@@ -72,26 +70,6 @@ pub struct Engine {
     notified: Mutex<HashMap<Eid, watch::Sender<u64>>>,
     permits: Semaphore,
     stats: Stats,
-}
-
-/// Why processing stopped early.
-enum Stop {
-    /// The store failed: leave the operation as it is, try again later.
-    Store(StoreError),
-}
-
-impl From<StoreError> for Stop {
-    fn from(e: StoreError) -> Self {
-        Stop::Store(e)
-    }
-}
-
-impl From<delivery::Error<StoreError, StoreError>> for Stop {
-    fn from(e: delivery::Error<StoreError, StoreError>) -> Self {
-        match e {
-            delivery::Error::Counter(e) | delivery::Error::Eis(e) => Stop::Store(e),
-        }
-    }
 }
 
 /// The delivery core of one operation, over the store.
@@ -258,7 +236,7 @@ impl Engine {
             let id = op.id;
             match self.process(&eid, op).await {
                 Ok(()) => {}
-                Err(Stop::Store(e)) => {
+                Err(e) => {
                     tracing::error!(%eid, id, "store failed, will retry: {e}");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
@@ -267,75 +245,43 @@ impl Engine {
         }
     }
 
-    /// Settles `op` with `status`, applying `f` to the EIS in the same
-    /// transaction (with an audit record when the function has a code).
+    /// Settles `op` with `status` (EIS, audit trail and operation in one
+    /// store transaction) and wakes its waiters.
     fn finish(
         &self,
         eid: &Eid,
         op: &OpRecord,
         status: FunctionExecutionStatus,
-        f: &mut dyn FnMut(&mut Eis) -> bool,
-    ) -> Result<(), Stop> {
-        let kind = op.function.descriptor().operation_type;
-        let smsr_id = self.cfg.smsr_id.clone();
-        let requester = op.requester.clone();
-        let iccid = op.function.iccid().map(String::from);
-        let mut status_out = status.clone();
-        let r = self.store.update_eis(eid, &mut |eis| {
-            let changed = if status.is_success() { f(eis) } else { false };
-            let mut audit = Vec::new();
-            if let Some(k) = kind {
-                let mut rec = audit_record(
-                    eid,
-                    &smsr_id,
-                    k,
-                    Some(&requester),
-                    &status,
-                    iccid.as_deref(),
-                );
-                rec.isd_p_aid = iccid
-                    .as_deref()
-                    .and_then(|i| eis.profile(i))
-                    .map(|p| p.isd_p_aid);
-                audit.push(rec);
-            }
-            EisChange {
-                changed,
-                audit,
-                settle: Some((op.id, status.clone())),
-            }
-        })?;
-        if r.is_none() {
-            status_out =
-                FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
-            self.store.settle(op.id, &status_out)?;
-        }
-        let why = status_out
+    ) -> Result<(), StoreError> {
+        let date = iso8601(now_ms());
+        let status =
+            store::settle_operation(&*self.store, eid, op, status, &self.cfg.smsr_id, &date)?;
+        let why = status
             .status_code_data
             .as_ref()
             .and_then(|d| d.message.as_deref());
-        if status_out.is_success() {
+        if status.is_success() {
             tracing::info!(
-                %eid, id = op.id, function = op.function.name(), status = ?status_out.status,
+                %eid, id = op.id, function = op.function.name(), status = ?status.status,
                 attempts = op.attempts, "settled"
             );
         } else {
             tracing::warn!(
-                %eid, id = op.id, function = op.function.name(), status = ?status_out.status,
+                %eid, id = op.id, function = op.function.name(), status = ?status.status,
                 attempts = op.attempts, why, "settled"
             );
         }
-        self.settled(op.id, &status_out);
+        self.settled(op.id, &status);
         Ok(())
     }
 
     /// Carries `op` out with the delivery core until it is settled or
     /// rescheduled.
-    async fn process(self: &Arc<Self>, eid: &Eid, op: OpRecord) -> Result<(), Stop> {
+    async fn process(self: &Arc<Self>, eid: &Eid, op: OpRecord) -> Result<(), StoreError> {
         let (Some(_), Some(secrets)) = (self.store.eis(eid)?, self.store.secrets(eid)?) else {
             let st =
                 FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
-            return self.finish(eid, &op, st, &mut |_| false);
+            return self.finish(eid, &op, st);
         };
         let (kic, kid) = secrets.scp80_kic_kid();
         let cfg = delivery::Config {
@@ -351,14 +297,7 @@ impl Engine {
             EuiccCounters { store, eid: *eid },
             EuiccEis { store, eid: *eid },
         );
-        let req = Request {
-            id: u64::try_from(op.id).unwrap_or(0),
-            function: op.function.clone(),
-            // The SM-SR's own follow-ups (e.g. a POL2 auto-delete) act for
-            // the owner.
-            requester: (op.requester != self.cfg.smsr_id).then(|| op.requester.clone()),
-            expires_at_ms: u64::try_from(op.expires_at_ms).unwrap_or(0),
-        };
+        let req = store::delivery_request(&op, &self.cfg.smsr_id)?;
         let uncertain = op.state == OpState::InFlight;
         core.submit_resumed(req, op.attempts, uncertain, op.last_error.clone());
         loop {
@@ -378,7 +317,7 @@ impl Engine {
 
     /// Records what the core decided; `true` when `op` left its hands
     /// (settled or rescheduled).
-    fn record(&self, eid: &Eid, op: &OpRecord, core: &mut Core<'_>) -> Result<bool, Stop> {
+    fn record(&self, eid: &Eid, op: &OpRecord, core: &mut Core<'_>) -> Result<bool, StoreError> {
         let mut over = false;
         while let Some(ev) = core.poll_event() {
             match ev {
@@ -388,22 +327,14 @@ impl Engine {
                 | Event::Expired {
                     attempts, status, ..
                 } => {
+                    if status.status == ExecutionStatus::ExecutedWithWarning {
+                        self.stats.reconciled.fetch_add(1, Ordering::Relaxed);
+                    }
                     let rec = OpRecord {
                         attempts,
                         ..op.clone()
                     };
-                    if status.status == ExecutionStatus::ExecutedWithWarning {
-                        self.stats.reconciled.fetch_add(1, Ordering::Relaxed);
-                    }
-                    let audit =
-                        matches!(op.function, Function::AuditEis { .. }) && status.is_success();
-                    let date = iso8601(now_ms());
-                    self.finish(eid, &rec, status, &mut |e| {
-                        if audit {
-                            e.last_audit_date = Some(date.clone());
-                        }
-                        audit
-                    })?;
+                    self.finish(eid, &rec, status)?;
                     over = true;
                 }
                 Event::Rescheduled {
@@ -425,21 +356,13 @@ impl Engine {
                 Event::NeedsAudit { .. } => {
                     tracing::debug!(%eid, id = op.id, "outcome unknown: audit first");
                 }
-                Event::FollowUp(f) => self.follow_up(eid, f)?,
+                Event::FollowUp(f) => {
+                    self.store
+                        .enqueue(&[NewOp::internal(eid, &self.cfg.smsr_id, f)])?;
+                }
             }
         }
         Ok(over)
-    }
-
-    fn follow_up(&self, eid: &Eid, function: Function) -> Result<(), Stop> {
-        self.store.enqueue(&[NewOp {
-            eid: eid.to_string(),
-            batch: None,
-            requester: self.cfg.smsr_id.clone(),
-            function,
-            expires_at_ms: now_ms() + 600_000,
-        }])?;
-        Ok(())
     }
 
     /// Sends what the core asked for and feeds it what comes back (PoRs,
@@ -451,7 +374,7 @@ impl Engine {
         secrets: &Secrets,
         core: &mut Core<'_>,
         t: Transmit,
-    ) -> Result<(), Stop> {
+    ) -> Result<(), StoreError> {
         let mut watch_rx = self.notification_watch(eid);
         let mut w = match self.transport.send(eid, secrets, t) {
             Ok(w) => w,
@@ -469,16 +392,7 @@ impl Engine {
                 }
                 answer = next_answer(&mut w.session) => {
                     w.session = None;
-                    let outcome = match &answer {
-                        Ok(Ok((status, body))) => SessionOutcome::Answered { status, body },
-                        Ok(Err(e)) => {
-                            tracing::debug!(%eid, "SCP81 session: {e}");
-                            SessionOutcome::Broken
-                        }
-                        // The connection task ended without a word.
-                        Err(_) => SessionOutcome::Broken,
-                    };
-                    core.handle_session_result(now(), outcome)?;
+                    core.handle_session_result(now(), ota::session_outcome(eid, &answer))?;
                 }
                 Ok(()) = watch_rx.changed() => core.handle_eis_changed()?,
                 () = tokio::time::sleep(until(core.poll_timeout())) => {
@@ -507,18 +421,12 @@ impl Engine {
         core: &mut Core<'_>,
         header: &CommandHeader,
         por: &mut [u8],
-    ) -> Result<(), Stop> {
-        match ota::verify_por(header, secrets, por) {
-            Ok(v) => {
-                let answer = PorAnswer {
-                    cntr: v.cntr,
-                    status: v.status,
-                    data: v.data,
-                };
-                if !core.handle_por(now(), &answer)? {
-                    tracing::debug!(%eid, "PoR of another packet");
-                }
+    ) -> Result<(), StoreError> {
+        match ota::por_answer(header, secrets, por) {
+            Ok(answer) if !core.handle_por(now(), &answer)? => {
+                tracing::debug!(%eid, "PoR of another packet");
             }
+            Ok(_) => {}
             Err(e) => tracing::debug!(%eid, "PoR refused: {e}"),
         }
         Ok(())
@@ -580,48 +488,22 @@ impl Engine {
             .secrets(eid)
             .map_err(|e| e.to_string())?
             .ok_or("no secrets")?;
-        let n: Notification = ota::open_notification(&*self.store, eid, &secrets, packet)?;
+        let n = ota::open_notification(&*self.store, eid, &secrets, packet)?;
         self.stats.notifications.fetch_add(1, Ordering::Relaxed);
         let date = iso8601(now_ms());
-        let mut effect = None;
-        self.store
-            .update_eis(eid, &mut |e| {
-                let fx = e.apply_notification(&n);
-                // The stored EIS carries no audit trail (it has its own
-                // table): what the library records here is the new record.
-                e.audit_trail.clear();
-                if !fx.duplicate {
-                    e.record_notification(&n, &date);
-                }
-                let audit = core::mem::take(&mut e.audit_trail);
-                let changed = !fx.duplicate;
-                effect = Some(fx);
-                EisChange {
-                    changed,
-                    audit,
-                    settle: None,
-                }
-            })
-            .map_err(|e| e.to_string())?;
-        let Some(fx) = effect else {
+        let effect = store::apply_notification(&*self.store, eid, &n, &date);
+        let Some(fx) = effect.map_err(|e| e.to_string())? else {
             return Ok(());
         };
         tracing::info!(
             %eid, seq = n.sequence_number, kind = ?n.kind, enabled = ?fx.enabled,
             duplicate = fx.duplicate, "notification"
         );
-        let mut ops = Vec::new();
-        let expires = now_ms() + 600_000;
-        for f in &fx.follow_ups {
-            let function = Function::from(f);
-            ops.push(NewOp {
-                eid: eid.to_string(),
-                batch: None,
-                requester: self.cfg.smsr_id.clone(),
-                function,
-                expires_at_ms: expires,
-            });
-        }
+        let ops = fx
+            .follow_ups
+            .iter()
+            .map(|f| NewOp::internal(eid, &self.cfg.smsr_id, Function::from(f)))
+            .collect();
         if n.kind == NotificationType::EUICC_DECLARATION {
             tracing::info!(%eid, "eUICC declaration");
         }

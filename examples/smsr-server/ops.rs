@@ -91,6 +91,20 @@ pub struct NewOp {
     pub expires_at_ms: i64,
 }
 
+impl NewOp {
+    /// The SM-SR's own follow-up `function` on `eid` (a notification's
+    /// confirmation, a POL2 auto-delete), valid for ten minutes.
+    pub fn internal(eid: &Eid, smsr_id: &str, function: Function) -> Self {
+        Self {
+            eid: eid.to_string(),
+            batch: None,
+            requester: smsr_id.into(),
+            function,
+            expires_at_ms: now_ms() + 600_000,
+        }
+    }
+}
+
 /// Progress of a batch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BatchProgress {

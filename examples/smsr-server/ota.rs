@@ -12,12 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use smsr::crypto::Key;
-use smsr::delivery::Transmit;
+use smsr::delivery::{PorAnswer, SessionOutcome, Transmit};
 use smsr::isdr::{Eid, Notification};
 use smsr::scp80::sms::{self, ConcatReference, Progress, Reassembler, UserDataHeader};
 use smsr::scp80::{
     Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, KeySet,
-    PorRequest, Spi, Tar, VerifiedPor, command, response,
+    PorRequest, Spi, Tar, command, response,
 };
 use smsr::scp81::trigger::ConnectionParams;
 use tokio::sync::{mpsc, oneshot};
@@ -224,17 +224,39 @@ pub fn trigger(addr: std::net::SocketAddr) -> Result<Vec<u8>, smsr::scp81::Error
     Ok(out)
 }
 
-/// Verifies a PoR (TP-UD, reassembled) against the command it answers.
+/// A PoR (TP-UD, reassembled) verified against the command it answers,
+/// as the delivery core takes it.
 ///
 /// # Errors
 /// The PoR does not verify.
-pub fn verify_por<'a>(
+pub fn por_answer<'a>(
     secured: &CommandHeader,
     secrets: &Secrets,
     tp_ud: &'a mut [u8],
-) -> Result<VerifiedPor<'a>, String> {
+) -> Result<PorAnswer<'a>, String> {
     let keys = key_set(secrets)?;
-    response::verify_sms(secured, &keys, tp_ud).map_err(|e| format!("PoR: {e}"))
+    let v = response::verify_sms(secured, &keys, tp_ud).map_err(|e| format!("PoR: {e}"))?;
+    Ok(PorAnswer {
+        cntr: v.cntr,
+        status: v.status,
+        data: v.data,
+    })
+}
+
+/// How an SCP81 session ended, from what its connection task reported
+/// (an error or a task gone without a word: the script may have run).
+pub fn session_outcome<'a>(
+    eid: &Eid,
+    answer: &'a Result<Result<Answer, String>, oneshot::error::RecvError>,
+) -> SessionOutcome<'a> {
+    match answer {
+        Ok(Ok((status, body))) => SessionOutcome::Answered { status, body },
+        Ok(Err(e)) => {
+            tracing::debug!(%eid, "SCP81 session: {e}");
+            SessionOutcome::Broken
+        }
+        Err(_) => SessionOutcome::Broken,
+    }
 }
 
 /// A complete MO message: a PoR or a command packet (notification).

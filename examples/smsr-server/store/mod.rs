@@ -28,13 +28,13 @@
 
 pub mod sqlite;
 
-use smsr::delivery::EisStore;
+use smsr::delivery::{self, EisStore, Request};
 use smsr::inventory::model::KeySetType;
-use smsr::inventory::{AuditRecord, Eis};
-use smsr::isdr::{self, Eid};
+use smsr::inventory::{AuditRecord, Eis, NotificationEffect};
+use smsr::isdr::{self, Eid, Notification};
 use smsr::scp80::{Cntr, CounterKey, CounterStore, KeyAlgorithm, Kic, Kid, Tar};
 
-use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord};
+use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord, audit_record, codes};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +49,14 @@ pub enum StoreError {
     /// The store lock was poisoned by a panic elsewhere.
     #[error("store lock poisoned")]
     Poisoned,
+}
+
+impl From<delivery::Error<StoreError, StoreError>> for StoreError {
+    fn from(e: delivery::Error<StoreError, StoreError>) -> Self {
+        match e {
+            delivery::Error::Counter(e) | delivery::Error::Eis(e) => e,
+        }
+    }
 }
 
 /// The keys of one eUICC the SM-SR holds (key values are never part of the
@@ -411,4 +419,92 @@ impl EisStore for EuiccEis<'_> {
         })?;
         Ok(())
     }
+}
+
+/// The delivery core's request for a stored operation; `smsr_id`'s own
+/// follow-ups (e.g. a POL2 auto-delete) act for the owner.
+///
+/// # Errors
+/// A negative identifier or validity period in the row.
+pub fn delivery_request(op: &OpRecord, smsr_id: &str) -> Result<Request, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("operation {}: {what}", op.id));
+    Ok(Request {
+        id: u64::try_from(op.id).map_err(|_| corrupt("negative id"))?,
+        function: op.function.clone(),
+        requester: (op.requester != smsr_id).then(|| op.requester.clone()),
+        expires_at_ms: u64::try_from(op.expires_at_ms).map_err(|_| corrupt("negative expiry"))?,
+    })
+}
+
+/// Settles `op` with `status` in one transaction: on success the
+/// function's own EIS change (`Function::on_success`, dated `date`), its
+/// audit trail record (SGP.02 §5.1.1.3.12) when the function has an
+/// operation type, and the result. An eUICC the store does not know
+/// settles it `EID unknown` instead. Returns the status settled.
+///
+/// # Errors
+/// A database failure (nothing settled).
+pub fn settle_operation(
+    store: &dyn Store,
+    eid: &Eid,
+    op: &OpRecord,
+    status: FunctionExecutionStatus,
+    smsr_id: &str,
+    date: &str,
+) -> Result<FunctionExecutionStatus, StoreError> {
+    let kind = op.function.descriptor().operation_type;
+    let iccid = op.function.iccid();
+    let found = store.update_eis(eid, &mut |eis| {
+        let changed = status.is_success() && op.function.on_success(eis, date);
+        let audit = kind.map(|k| {
+            let mut rec = audit_record(eid, smsr_id, k, Some(&op.requester), &status, iccid);
+            rec.isd_p_aid = iccid.and_then(|i| eis.profile(i)).map(|p| p.isd_p_aid);
+            rec
+        });
+        EisChange {
+            changed,
+            audit: audit.into_iter().collect(),
+            settle: Some((op.id, status.clone())),
+        }
+    })?;
+    if found.is_some() {
+        return Ok(status);
+    }
+    let unknown = FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
+    store.settle(op.id, &unknown)?;
+    Ok(unknown)
+}
+
+/// Applies an eUICC notification to its EIS in one transaction
+/// (`Eis::apply_notification`; a new one also gets its audit trail
+/// record, dated `date`, into the audit table). `None` when the store
+/// does not know the eUICC.
+///
+/// # Errors
+/// A database failure (nothing applied).
+pub fn apply_notification(
+    store: &dyn Store,
+    eid: &Eid,
+    n: &Notification,
+    date: &str,
+) -> Result<Option<NotificationEffect>, StoreError> {
+    let mut effect = None;
+    store.update_eis(eid, &mut |e| {
+        let fx = e.apply_notification(n);
+        // The stored EIS carries no audit trail (it has its own table):
+        // what the library records here is the new record.
+        e.audit_trail.clear();
+        if !fx.duplicate {
+            e.record_notification(n, date);
+        }
+        let audit = core::mem::take(&mut e.audit_trail);
+        let changed = !fx.duplicate;
+        effect = Some(fx);
+        EisChange {
+            changed,
+            audit,
+            settle: None,
+        }
+    })?;
+    Ok(effect)
 }
