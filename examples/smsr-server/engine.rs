@@ -15,50 +15,23 @@
 //! store), and an operation of unknown outcome is never blindly resent.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use smsr::delivery::{self, Delivery, Event, SessionOutcome, Transmit};
+use serde_json::Value;
+use smsr::delivery::{self, Delivery, SessionOutcome, Transmit};
 use smsr::inventory::Function;
-use smsr::inventory::model::ExecutionStatus;
 use smsr::isdr::{Eid, NotificationType};
-use smsr::scp80::CommandHeader;
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
-use crate::ops::{FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, iso8601, now_ms};
-use crate::ota::{self, Gateway, MoAssembler, MoKind, MoSms, Transport, next_answer, next_por};
+use crate::config::EngineConfig;
+use crate::ops::{
+    EngineStats as Stats, FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, count, iso8601,
+    now_ms,
+};
+use crate::ota::{self, Gateway, MoAssembler, MoSms, Transport, next_answer, next_por};
 use crate::scp81::Hub;
-use crate::store::{self, EuiccCounters, EuiccEis, Secrets, Store, StoreError};
-
-/// Engine settings.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// SM-SR identity for audit records.
-    pub smsr_id: String,
-    /// Delivery attempts per operation.
-    pub attempts: u32,
-    /// First retry delay.
-    pub backoff_ms: u64,
-    /// One attempt, trigger to answer.
-    pub session_timeout_ms: u64,
-    /// eUICCs served at once.
-    pub max_parallel: usize,
-    /// Where the eUICCs reach the SCP81 listener.
-    pub scp81_addr: std::net::SocketAddr,
-}
-
-/// Counters for `/stats` and the load figure.
-#[derive(Default)]
-struct Stats {
-    settled: AtomicU64,
-    succeeded: AtomicU64,
-    retries: AtomicU64,
-    reconciled: AtomicU64,
-    notifications: AtomicU64,
-    sms_in: AtomicU64,
-}
+use crate::store::{self, EuiccCounters, EuiccEis, Recorded, Secrets, Store, StoreError};
 
 /// The engine.
 pub struct Engine {
@@ -158,33 +131,24 @@ impl Engine {
 
     /// Counters.
     pub fn stats(&self) -> Value {
-        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        json!({
-            "Settled": g(&self.stats.settled),
-            "Succeeded": g(&self.stats.succeeded),
-            "Retries": g(&self.stats.retries),
-            "ReconciledByAudit": g(&self.stats.reconciled),
-            "Notifications": g(&self.stats.notifications),
-            "SmsOut": g(&self.transport.sms_out),
-            "SmsIn": g(&self.stats.sms_in),
-            "Scp81Sessions": g(&self.transport.hub.sessions),
-            "Scp81Refused": g(&self.transport.hub.refused),
-            "ActiveEuiccs": self.active(),
-        })
+        self.stats.report(&self.transport, self.active())
     }
 
-    fn settled(&self, id: i64, status: &FunctionExecutionStatus) {
-        self.stats.settled.fetch_add(1, Ordering::Relaxed);
+    /// Counts and logs a settled operation and wakes its waiters.
+    fn settled(&self, eid: &Eid, op: &OpRecord, attempts: u32, status: &FunctionExecutionStatus) {
+        self.stats.settled(status);
+        let (function, st) = (op.function.name(), &status.status);
+        let why = status
+            .status_code_data
+            .as_ref()
+            .and_then(|d| d.message.as_deref());
         if status.is_success() {
-            self.stats.succeeded.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(%eid, id = op.id, function, status = ?st, attempts, "settled");
+        } else {
+            tracing::warn!(%eid, id = op.id, function, status = ?st, attempts, why, "settled");
         }
-        let senders = self
-            .waiters
-            .lock()
-            .ok()
-            .and_then(|mut w| w.remove(&id))
-            .unwrap_or_default();
-        for s in senders {
+        let senders = self.waiters.lock().ok().and_then(|mut w| w.remove(&op.id));
+        for s in senders.into_iter().flatten() {
             // A caller that stopped waiting (its timeout passed) is gone.
             let _ = s.send(());
         }
@@ -245,43 +209,16 @@ impl Engine {
         }
     }
 
-    /// Settles `op` with `status` (EIS, audit trail and operation in one
-    /// store transaction) and wakes its waiters.
-    fn finish(
-        &self,
-        eid: &Eid,
-        op: &OpRecord,
-        status: FunctionExecutionStatus,
-    ) -> Result<(), StoreError> {
-        let date = iso8601(now_ms());
-        let status =
-            store::settle_operation(&*self.store, eid, op, status, &self.cfg.smsr_id, &date)?;
-        let why = status
-            .status_code_data
-            .as_ref()
-            .and_then(|d| d.message.as_deref());
-        if status.is_success() {
-            tracing::info!(
-                %eid, id = op.id, function = op.function.name(), status = ?status.status,
-                attempts = op.attempts, "settled"
-            );
-        } else {
-            tracing::warn!(
-                %eid, id = op.id, function = op.function.name(), status = ?status.status,
-                attempts = op.attempts, why, "settled"
-            );
-        }
-        self.settled(op.id, &status);
-        Ok(())
-    }
-
     /// Carries `op` out with the delivery core until it is settled or
     /// rescheduled.
     async fn process(self: &Arc<Self>, eid: &Eid, op: OpRecord) -> Result<(), StoreError> {
         let (Some(_), Some(secrets)) = (self.store.eis(eid)?, self.store.secrets(eid)?) else {
             let st =
                 FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
-            return self.finish(eid, &op, st);
+            let (store, date) = (&*self.store, iso8601(now_ms()));
+            let st = store::settle_operation(store, eid, &op, st, &self.cfg.smsr_id, &date)?;
+            self.settled(eid, &op, op.attempts, &st);
+            return Ok(());
         };
         let (kic, kid) = secrets.scp80_kic_kid();
         let cfg = delivery::Config {
@@ -320,47 +257,14 @@ impl Engine {
     fn record(&self, eid: &Eid, op: &OpRecord, core: &mut Core<'_>) -> Result<bool, StoreError> {
         let mut over = false;
         while let Some(ev) = core.poll_event() {
-            match ev {
-                Event::Settled {
-                    attempts, status, ..
+            match store::record_event(&*self.store, eid, op, ev, &self.cfg.smsr_id)? {
+                Recorded::Settled { attempts, status } => self.settled(eid, op, attempts, &status),
+                Recorded::Rescheduled => {
+                    count(&self.stats.retries);
                 }
-                | Event::Expired {
-                    attempts, status, ..
-                } => {
-                    if status.status == ExecutionStatus::ExecutedWithWarning {
-                        self.stats.reconciled.fetch_add(1, Ordering::Relaxed);
-                    }
-                    let rec = OpRecord {
-                        attempts,
-                        ..op.clone()
-                    };
-                    self.finish(eid, &rec, status)?;
-                    over = true;
-                }
-                Event::Rescheduled {
-                    not_before_ms,
-                    error,
-                    audit_first,
-                    ..
-                } => {
-                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                    let at = i64::try_from(not_before_ms).unwrap_or(i64::MAX);
-                    tracing::debug!(%eid, id = op.id, at, audit_first, "retry: {error}");
-                    if audit_first {
-                        self.store.reschedule_in_flight(op.id, at, &error)?;
-                    } else {
-                        self.store.reschedule(op.id, at, &error)?;
-                    }
-                    over = true;
-                }
-                Event::NeedsAudit { .. } => {
-                    tracing::debug!(%eid, id = op.id, "outcome unknown: audit first");
-                }
-                Event::FollowUp(f) => {
-                    self.store
-                        .enqueue(&[NewOp::internal(eid, &self.cfg.smsr_id, f)])?;
-                }
+                Recorded::Kept => continue,
             }
+            over = true;
         }
         Ok(over)
     }
@@ -386,8 +290,14 @@ impl Engine {
         while core.in_flight() {
             tokio::select! {
                 Some(mut por) = next_por(&mut w.por) => {
-                    if let Some((header, _)) = &w.por {
-                        self.on_por(eid, secrets, core, header, &mut por)?;
+                    let Some((header, _)) = &w.por else { continue };
+                    // The core ignores a PoR echoing another packet's CNTR.
+                    match ota::por_answer(header, secrets, &mut por) {
+                        Ok(answer) if !core.handle_por(now(), &answer)? => {
+                            tracing::debug!(%eid, "PoR of another packet");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::debug!(%eid, "PoR refused: {e}"),
                     }
                 }
                 answer = next_answer(&mut w.session) => {
@@ -412,26 +322,6 @@ impl Engine {
         Ok(())
     }
 
-    /// A PoR for the attempt in flight: verified, then fed to the core
-    /// (which ignores one that echoes another packet's CNTR).
-    fn on_por(
-        &self,
-        eid: &Eid,
-        secrets: &Secrets,
-        core: &mut Core<'_>,
-        header: &CommandHeader,
-        por: &mut [u8],
-    ) -> Result<(), StoreError> {
-        match ota::por_answer(header, secrets, por) {
-            Ok(answer) if !core.handle_por(now(), &answer)? => {
-                tracing::debug!(%eid, "PoR of another packet");
-            }
-            Ok(_) => {}
-            Err(e) => tracing::debug!(%eid, "PoR refused: {e}"),
-        }
-        Ok(())
-    }
-
     fn notification_watch(&self, eid: &Eid) -> watch::Receiver<u64> {
         let Ok(mut m) = self.notified.lock() else {
             return watch::channel(0).1;
@@ -449,54 +339,26 @@ impl Engine {
     pub async fn run_mo(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<MoSms>) {
         let mut asm = MoAssembler::default();
         while let Some(sms) = rx.recv().await {
-            self.stats.sms_in.fetch_add(1, Ordering::Relaxed);
-            let msg = match asm.push(&sms) {
-                Ok(Some(m)) => m,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::warn!(from = %sms.from, "MO SMS dropped: {e}");
-                    continue;
-                }
-            };
-            let eid = match self.store.eid_by_msisdn(&sms.from) {
-                Ok(Some(e)) => e,
-                _ => {
-                    tracing::warn!(from = %sms.from, "MO SMS from an unknown MSISDN");
-                    continue;
-                }
-            };
-            match msg {
-                MoKind::Por(tp_ud) => {
-                    // The attempt may have ended meanwhile: then nobody
-                    // waits for it either.
-                    if !self.transport.route_por(&eid, tp_ud) {
-                        tracing::debug!(%eid, "PoR nobody waits for");
-                    }
-                }
-                MoKind::Command(mut packet) => {
-                    if let Err(e) = self.notification(&eid, &mut packet) {
-                        tracing::warn!(%eid, "notification refused: {e}");
-                    }
-                }
+            count(&self.stats.sms_in);
+            if let Some((eid, mut packet)) = self.transport.receive(&mut asm, &*self.store, &sms)
+                && let Err(e) = self.notification(&eid, &mut packet)
+            {
+                tracing::warn!(%eid, "notification refused: {e}");
             }
         }
     }
 
     fn notification(self: &Arc<Self>, eid: &Eid, packet: &mut [u8]) -> Result<(), String> {
-        let secrets = self
-            .store
-            .secrets(eid)
-            .map_err(|e| e.to_string())?
-            .ok_or("no secrets")?;
-        let n = ota::open_notification(&*self.store, eid, &secrets, packet)?;
-        self.stats.notifications.fetch_add(1, Ordering::Relaxed);
+        let n = ota::open_notification(&*self.store, eid, packet)?;
+        count(&self.stats.notifications);
         let date = iso8601(now_ms());
         let effect = store::apply_notification(&*self.store, eid, &n, &date);
         let Some(fx) = effect.map_err(|e| e.to_string())? else {
             return Ok(());
         };
+        let declaration = n.kind == NotificationType::EUICC_DECLARATION;
         tracing::info!(
-            %eid, seq = n.sequence_number, kind = ?n.kind, enabled = ?fx.enabled,
+            %eid, seq = n.sequence_number, kind = ?n.kind, declaration, enabled = ?fx.enabled,
             duplicate = fx.duplicate, "notification"
         );
         let ops = fx
@@ -504,9 +366,6 @@ impl Engine {
             .iter()
             .map(|f| NewOp::internal(eid, &self.cfg.smsr_id, Function::from(f)))
             .collect();
-        if n.kind == NotificationType::EUICC_DECLARATION {
-            tracing::info!(%eid, "eUICC declaration");
-        }
         self.submit(ops).map_err(|e| e.to_string())?;
         if let Ok(m) = self.notified.lock()
             && let Some(tx) = m.get(eid)

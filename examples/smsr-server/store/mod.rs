@@ -28,13 +28,15 @@
 
 pub mod sqlite;
 
-use smsr::delivery::{self, EisStore, Request};
+use smsr::delivery::{self, EisStore, Event, Request};
 use smsr::inventory::model::KeySetType;
 use smsr::inventory::{AuditRecord, Eis, NotificationEffect};
 use smsr::isdr::{self, Eid, Notification};
 use smsr::scp80::{Cntr, CounterKey, CounterStore, KeyAlgorithm, Kic, Kid, Tar};
 
-use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord, audit_record, codes};
+use crate::ops::{
+    BatchProgress, FunctionExecutionStatus, NewOp, OpRecord, audit_record, codes, iso8601, now_ms,
+};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -473,6 +475,71 @@ pub fn settle_operation(
     let unknown = FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
     store.settle(op.id, &unknown)?;
     Ok(unknown)
+}
+
+/// What recording one of the delivery core's events did.
+pub enum Recorded {
+    /// The operation settled.
+    Settled {
+        /// Delivery attempts it took.
+        attempts: u32,
+        /// The status settled.
+        status: FunctionExecutionStatus,
+    },
+    /// The operation waits for its next attempt.
+    Rescheduled,
+    /// The operation is still the core's.
+    Kept,
+}
+
+/// Records a delivery core `ev` of `op`: settles it
+/// ([`settle_operation`]), reschedules it (in flight when the next
+/// attempt audits first) or queues the SM-SR's follow-up.
+///
+/// # Errors
+/// A database failure (nothing recorded).
+pub fn record_event(
+    store: &dyn Store,
+    eid: &Eid,
+    op: &OpRecord,
+    ev: Event,
+    smsr_id: &str,
+) -> Result<Recorded, StoreError> {
+    match ev {
+        Event::Settled {
+            attempts, status, ..
+        }
+        | Event::Expired {
+            attempts, status, ..
+        } => {
+            let date = iso8601(now_ms());
+            let status = settle_operation(store, eid, op, status, smsr_id, &date)?;
+            Ok(Recorded::Settled { attempts, status })
+        }
+        Event::Rescheduled {
+            not_before_ms,
+            error,
+            audit_first,
+            ..
+        } => {
+            let at = i64::try_from(not_before_ms).unwrap_or(i64::MAX);
+            tracing::debug!(%eid, id = op.id, at, audit_first, "retry: {error}");
+            if audit_first {
+                store.reschedule_in_flight(op.id, at, &error)?;
+            } else {
+                store.reschedule(op.id, at, &error)?;
+            }
+            Ok(Recorded::Rescheduled)
+        }
+        Event::NeedsAudit { .. } => {
+            tracing::debug!(%eid, id = op.id, "outcome unknown: audit first");
+            Ok(Recorded::Kept)
+        }
+        Event::FollowUp(f) => {
+            store.enqueue(&[NewOp::internal(eid, smsr_id, f)])?;
+            Ok(Recorded::Kept)
+        }
+    }
 }
 
 /// Applies an eUICC notification to its EIS in one transaction
