@@ -575,3 +575,47 @@ pub fn apply_notification(
     })?;
     Ok(effect)
 }
+
+#[cfg(test)]
+mod tests {
+    use smsr::inventory::model::KeySet;
+
+    use super::*;
+
+    fn key_set(version: u8, key_set_type: KeySetType, counter: u64) -> KeySet {
+        KeySet {
+            version,
+            key_set_type: Some(key_set_type),
+            counter: Some(counter),
+            keys: Vec::new(),
+            certificates: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn initial_counters_are_the_scp80_key_sets_per_isd_r_tar() {
+        let eid = Eid::with_check_digits("890490320000000000000000000001").unwrap();
+        let mut e = Eis::new(eid, "SMSR1");
+        e.isd_r.key_sets = vec![
+            key_set(0x01, KeySetType::Scp80, 5),
+            key_set(0x40, KeySetType::Scp81, 9),
+            key_set(0x02, KeySetType::Scp03, 7),
+        ];
+        e.isd_r.tar = Vec::new();
+        let names: Vec<(String, u64)> = initial_counters(&e)
+            .iter()
+            .map(|(n, v)| (n.stored(), *v))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("000001/01".to_owned(), 5)],
+            "default ISD-R TAR"
+        );
+        e.isd_r.tar = vec![isdr::Tar([0, 0, 1]), isdr::Tar([0, 0, 2])];
+        let names: Vec<String> = initial_counters(&e)
+            .iter()
+            .map(|(n, _)| n.stored())
+            .collect();
+        assert_eq!(names, ["000001/01", "000002/01"], "every ISD-R TAR");
+    }
+}
