@@ -191,7 +191,8 @@ impl Engine {
             let now = now_ms();
             if op.not_before_ms > now {
                 let until = op.not_before_ms.min(op.expires_at_ms.max(now));
-                let wait = u64::try_from(until - now).unwrap_or(0);
+                // `until` >= `now`: not before is later, the expiry clamped to now.
+                let wait = (until - now).unsigned_abs();
                 tokio::time::sleep(Duration::from_millis(wait)).await;
             }
             let Ok(permit) = self.permits.acquire().await else {
