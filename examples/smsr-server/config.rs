@@ -29,6 +29,23 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use serde::Deserialize;
 
+/// Engine settings.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// SM-SR identity for audit records.
+    pub smsr_id: String,
+    /// Delivery attempts per operation.
+    pub attempts: u32,
+    /// First retry delay.
+    pub backoff_ms: u64,
+    /// One attempt, trigger to answer.
+    pub session_timeout_ms: u64,
+    /// eUICCs served at once.
+    pub max_parallel: usize,
+    /// Where the eUICCs reach the SCP81 listener.
+    pub scp81_addr: SocketAddr,
+}
+
 /// A role an operator may hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Role {

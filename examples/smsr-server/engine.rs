@@ -15,52 +15,23 @@
 //! store), and an operation of unknown outcome is never blindly resent.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use smsr::delivery::{self, Delivery, Event, PorAnswer, Request, SessionOutcome, Transmit};
-use smsr::inventory::model::ExecutionStatus;
-use smsr::inventory::{Eis, Function};
-use smsr::isdr::{Eid, Notification, NotificationType};
-use smsr::scp80::{CommandHeader, KeyAlgorithm, Kic, Kid};
+use serde_json::Value;
+use smsr::delivery::{self, Delivery, SessionOutcome, Transmit};
+use smsr::inventory::Function;
+use smsr::isdr::{Eid, NotificationType};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
+use crate::config::EngineConfig;
 use crate::ops::{
-    FunctionExecutionStatus, NewOp, OpRecord, OpState, audit_record, codes, iso8601, now_ms,
+    EngineStats as Stats, FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, count, iso8601,
+    now_ms,
 };
-use crate::ota::{self, Gateway, MoAssembler, MoKind, MoSms, Transport, next_answer, next_por};
+use crate::ota::{self, Gateway, MoAssembler, MoSms, Transport, next_answer, next_por};
 use crate::scp81::Hub;
-use crate::store::{EisChange, EuiccCounters, EuiccEis, Secrets, Store, StoreError};
-
-/// Engine settings.
-#[derive(Debug, Clone)]
-pub struct EngineConfig {
-    /// SM-SR identity for audit records.
-    pub smsr_id: String,
-    /// Delivery attempts per operation.
-    pub attempts: u32,
-    /// First retry delay.
-    pub backoff_ms: u64,
-    /// One attempt, trigger to answer.
-    pub session_timeout_ms: u64,
-    /// eUICCs served at once.
-    pub max_parallel: usize,
-    /// Where the eUICCs reach the SCP81 listener.
-    pub scp81_addr: std::net::SocketAddr,
-}
-
-/// Counters for `/stats` and the load figure.
-#[derive(Default)]
-struct Stats {
-    settled: AtomicU64,
-    succeeded: AtomicU64,
-    retries: AtomicU64,
-    reconciled: AtomicU64,
-    notifications: AtomicU64,
-    sms_in: AtomicU64,
-}
+use crate::store::{self, EuiccCounters, EuiccEis, Recorded, Secrets, Store, StoreError};
 
 /// The engine.
 pub struct Engine {
@@ -72,26 +43,6 @@ pub struct Engine {
     notified: Mutex<HashMap<Eid, watch::Sender<u64>>>,
     permits: Semaphore,
     stats: Stats,
-}
-
-/// Why processing stopped early.
-enum Stop {
-    /// The store failed: leave the operation as it is, try again later.
-    Store(StoreError),
-}
-
-impl From<StoreError> for Stop {
-    fn from(e: StoreError) -> Self {
-        Stop::Store(e)
-    }
-}
-
-impl From<delivery::Error<StoreError, StoreError>> for Stop {
-    fn from(e: delivery::Error<StoreError, StoreError>) -> Self {
-        match e {
-            delivery::Error::Counter(e) | delivery::Error::Eis(e) => Stop::Store(e),
-        }
-    }
 }
 
 /// The delivery core of one operation, over the store.
@@ -180,33 +131,24 @@ impl Engine {
 
     /// Counters.
     pub fn stats(&self) -> Value {
-        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        json!({
-            "Settled": g(&self.stats.settled),
-            "Succeeded": g(&self.stats.succeeded),
-            "Retries": g(&self.stats.retries),
-            "ReconciledByAudit": g(&self.stats.reconciled),
-            "Notifications": g(&self.stats.notifications),
-            "SmsOut": g(&self.transport.sms_out),
-            "SmsIn": g(&self.stats.sms_in),
-            "Scp81Sessions": g(&self.transport.hub.sessions),
-            "Scp81Refused": g(&self.transport.hub.refused),
-            "ActiveEuiccs": self.active(),
-        })
+        self.stats.report(&self.transport, self.active())
     }
 
-    fn settled(&self, id: i64, status: &FunctionExecutionStatus) {
-        self.stats.settled.fetch_add(1, Ordering::Relaxed);
+    /// Counts and logs a settled operation and wakes its waiters.
+    fn settled(&self, eid: &Eid, op: &OpRecord, attempts: u32, status: &FunctionExecutionStatus) {
+        self.stats.settled(status);
+        let (function, st) = (op.function.name(), &status.status);
+        let why = status
+            .status_code_data
+            .as_ref()
+            .and_then(|d| d.message.as_deref());
         if status.is_success() {
-            self.stats.succeeded.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(%eid, id = op.id, function, status = ?st, attempts, "settled");
+        } else {
+            tracing::warn!(%eid, id = op.id, function, status = ?st, attempts, why, "settled");
         }
-        let senders = self
-            .waiters
-            .lock()
-            .ok()
-            .and_then(|mut w| w.remove(&id))
-            .unwrap_or_default();
-        for s in senders {
+        let senders = self.waiters.lock().ok().and_then(|mut w| w.remove(&op.id));
+        for s in senders.into_iter().flatten() {
             // A caller that stopped waiting (its timeout passed) is gone.
             let _ = s.send(());
         }
@@ -249,7 +191,8 @@ impl Engine {
             let now = now_ms();
             if op.not_before_ms > now {
                 let until = op.not_before_ms.min(op.expires_at_ms.max(now));
-                let wait = u64::try_from(until - now).unwrap_or(0);
+                // `until` >= `now`: not before is later, the expiry clamped to now.
+                let wait = (until - now).unsigned_abs();
                 tokio::time::sleep(Duration::from_millis(wait)).await;
             }
             let Ok(permit) = self.permits.acquire().await else {
@@ -258,7 +201,7 @@ impl Engine {
             let id = op.id;
             match self.process(&eid, op).await {
                 Ok(()) => {}
-                Err(Stop::Store(e)) => {
+                Err(e) => {
                     tracing::error!(%eid, id, "store failed, will retry: {e}");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
@@ -267,83 +210,24 @@ impl Engine {
         }
     }
 
-    /// Settles `op` with `status`, applying `f` to the EIS in the same
-    /// transaction (with an audit record when the function has a code).
-    fn finish(
-        &self,
-        eid: &Eid,
-        op: &OpRecord,
-        status: FunctionExecutionStatus,
-        f: &mut dyn FnMut(&mut Eis) -> bool,
-    ) -> Result<(), Stop> {
-        let kind = op.function.descriptor().operation_type;
-        let smsr_id = self.cfg.smsr_id.clone();
-        let requester = op.requester.clone();
-        let iccid = op.function.iccid().map(String::from);
-        let mut status_out = status.clone();
-        let r = self.store.update_eis(eid, &mut |eis| {
-            let changed = if status.is_success() { f(eis) } else { false };
-            let mut audit = Vec::new();
-            if let Some(k) = kind {
-                let mut rec = audit_record(
-                    eid,
-                    &smsr_id,
-                    k,
-                    Some(&requester),
-                    &status,
-                    iccid.as_deref(),
-                );
-                rec.isd_p_aid = iccid
-                    .as_deref()
-                    .and_then(|i| eis.profile(i))
-                    .map(|p| p.isd_p_aid);
-                audit.push(rec);
-            }
-            EisChange {
-                changed,
-                audit,
-                settle: Some((op.id, status.clone())),
-            }
-        })?;
-        if r.is_none() {
-            status_out =
-                FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
-            self.store.settle(op.id, &status_out)?;
-        }
-        let why = status_out
-            .status_code_data
-            .as_ref()
-            .and_then(|d| d.message.as_deref());
-        if status_out.is_success() {
-            tracing::info!(
-                %eid, id = op.id, function = op.function.name(), status = ?status_out.status,
-                attempts = op.attempts, "settled"
-            );
-        } else {
-            tracing::warn!(
-                %eid, id = op.id, function = op.function.name(), status = ?status_out.status,
-                attempts = op.attempts, why, "settled"
-            );
-        }
-        self.settled(op.id, &status_out);
-        Ok(())
-    }
-
     /// Carries `op` out with the delivery core until it is settled or
     /// rescheduled.
-    async fn process(self: &Arc<Self>, eid: &Eid, op: OpRecord) -> Result<(), Stop> {
+    async fn process(self: &Arc<Self>, eid: &Eid, op: OpRecord) -> Result<(), StoreError> {
         let (Some(_), Some(secrets)) = (self.store.eis(eid)?, self.store.secrets(eid)?) else {
             let st =
                 FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
-            return self.finish(eid, &op, st, &mut |_| false);
+            let (store, date) = (&*self.store, iso8601(now_ms()));
+            let st = store::settle_operation(store, eid, &op, st, &self.cfg.smsr_id, &date)?;
+            self.settled(eid, &op, op.attempts, &st);
+            return Ok(());
         };
-        let kvn = secrets.scp80_kvn & 0x0F;
+        let (kic, kid) = secrets.scp80_kic_kid();
         let cfg = delivery::Config {
             attempts: self.cfg.attempts,
             backoff_ms: self.cfg.backoff_ms,
             attempt_timeout_ms: self.cfg.session_timeout_ms,
-            kic: Kic::new(kvn, KeyAlgorithm::AES),
-            kid: Kid::new(kvn, KeyAlgorithm::AES.0),
+            kic,
+            kid,
         };
         let store = &*self.store;
         let mut core = Delivery::new(
@@ -351,14 +235,7 @@ impl Engine {
             EuiccCounters { store, eid: *eid },
             EuiccEis { store, eid: *eid },
         );
-        let req = Request {
-            id: u64::try_from(op.id).unwrap_or(0),
-            function: op.function.clone(),
-            // The SM-SR's own follow-ups (e.g. a POL2 auto-delete) act for
-            // the owner.
-            requester: (op.requester != self.cfg.smsr_id).then(|| op.requester.clone()),
-            expires_at_ms: u64::try_from(op.expires_at_ms).unwrap_or(0),
-        };
+        let req = store::delivery_request(&op, &self.cfg.smsr_id)?;
         let uncertain = op.state == OpState::InFlight;
         core.submit_resumed(req, op.attempts, uncertain, op.last_error.clone());
         loop {
@@ -378,68 +255,19 @@ impl Engine {
 
     /// Records what the core decided; `true` when `op` left its hands
     /// (settled or rescheduled).
-    fn record(&self, eid: &Eid, op: &OpRecord, core: &mut Core<'_>) -> Result<bool, Stop> {
+    fn record(&self, eid: &Eid, op: &OpRecord, core: &mut Core<'_>) -> Result<bool, StoreError> {
         let mut over = false;
         while let Some(ev) = core.poll_event() {
-            match ev {
-                Event::Settled {
-                    attempts, status, ..
+            match store::record_event(&*self.store, eid, op, ev, &self.cfg.smsr_id)? {
+                Recorded::Settled { attempts, status } => self.settled(eid, op, attempts, &status),
+                Recorded::Rescheduled => {
+                    count(&self.stats.retries);
                 }
-                | Event::Expired {
-                    attempts, status, ..
-                } => {
-                    let rec = OpRecord {
-                        attempts,
-                        ..op.clone()
-                    };
-                    if status.status == ExecutionStatus::ExecutedWithWarning {
-                        self.stats.reconciled.fetch_add(1, Ordering::Relaxed);
-                    }
-                    let audit =
-                        matches!(op.function, Function::AuditEis { .. }) && status.is_success();
-                    let date = iso8601(now_ms());
-                    self.finish(eid, &rec, status, &mut |e| {
-                        if audit {
-                            e.last_audit_date = Some(date.clone());
-                        }
-                        audit
-                    })?;
-                    over = true;
-                }
-                Event::Rescheduled {
-                    not_before_ms,
-                    error,
-                    audit_first,
-                    ..
-                } => {
-                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
-                    let at = i64::try_from(not_before_ms).unwrap_or(i64::MAX);
-                    tracing::debug!(%eid, id = op.id, at, audit_first, "retry: {error}");
-                    if audit_first {
-                        self.store.reschedule_in_flight(op.id, at, &error)?;
-                    } else {
-                        self.store.reschedule(op.id, at, &error)?;
-                    }
-                    over = true;
-                }
-                Event::NeedsAudit { .. } => {
-                    tracing::debug!(%eid, id = op.id, "outcome unknown: audit first");
-                }
-                Event::FollowUp(f) => self.follow_up(eid, f)?,
+                Recorded::Kept => continue,
             }
+            over = true;
         }
         Ok(over)
-    }
-
-    fn follow_up(&self, eid: &Eid, function: Function) -> Result<(), Stop> {
-        self.store.enqueue(&[NewOp {
-            eid: eid.to_string(),
-            batch: None,
-            requester: self.cfg.smsr_id.clone(),
-            function,
-            expires_at_ms: now_ms() + 600_000,
-        }])?;
-        Ok(())
     }
 
     /// Sends what the core asked for and feeds it what comes back (PoRs,
@@ -451,7 +279,7 @@ impl Engine {
         secrets: &Secrets,
         core: &mut Core<'_>,
         t: Transmit,
-    ) -> Result<(), Stop> {
+    ) -> Result<(), StoreError> {
         let mut watch_rx = self.notification_watch(eid);
         let mut w = match self.transport.send(eid, secrets, t) {
             Ok(w) => w,
@@ -463,22 +291,19 @@ impl Engine {
         while core.in_flight() {
             tokio::select! {
                 Some(mut por) = next_por(&mut w.por) => {
-                    if let Some((header, _)) = &w.por {
-                        self.on_por(eid, secrets, core, header, &mut por)?;
+                    let Some((header, _)) = &w.por else { continue };
+                    // The core ignores a PoR echoing another packet's CNTR.
+                    match ota::por_answer(header, secrets, &mut por) {
+                        Ok(answer) if !core.handle_por(now(), &answer)? => {
+                            tracing::debug!(%eid, "PoR of another packet");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::debug!(%eid, "PoR refused: {e}"),
                     }
                 }
                 answer = next_answer(&mut w.session) => {
                     w.session = None;
-                    let outcome = match &answer {
-                        Ok(Ok((status, body))) => SessionOutcome::Answered { status, body },
-                        Ok(Err(e)) => {
-                            tracing::debug!(%eid, "SCP81 session: {e}");
-                            SessionOutcome::Broken
-                        }
-                        // The connection task ended without a word.
-                        Err(_) => SessionOutcome::Broken,
-                    };
-                    core.handle_session_result(now(), outcome)?;
+                    core.handle_session_result(now(), ota::session_outcome(eid, &answer))?;
                 }
                 Ok(()) = watch_rx.changed() => core.handle_eis_changed()?,
                 () = tokio::time::sleep(until(core.poll_timeout())) => {
@@ -494,32 +319,6 @@ impl Engine {
         }
         if w.por.is_some() {
             self.transport.done(eid);
-        }
-        Ok(())
-    }
-
-    /// A PoR for the attempt in flight: verified, then fed to the core
-    /// (which ignores one that echoes another packet's CNTR).
-    fn on_por(
-        &self,
-        eid: &Eid,
-        secrets: &Secrets,
-        core: &mut Core<'_>,
-        header: &CommandHeader,
-        por: &mut [u8],
-    ) -> Result<(), Stop> {
-        match ota::verify_por(header, secrets, por) {
-            Ok(v) => {
-                let answer = PorAnswer {
-                    cntr: v.cntr,
-                    status: v.status,
-                    data: v.data,
-                };
-                if !core.handle_por(now(), &answer)? {
-                    tracing::debug!(%eid, "PoR of another packet");
-                }
-            }
-            Err(e) => tracing::debug!(%eid, "PoR refused: {e}"),
         }
         Ok(())
     }
@@ -541,90 +340,33 @@ impl Engine {
     pub async fn run_mo(self: Arc<Self>, mut rx: mpsc::UnboundedReceiver<MoSms>) {
         let mut asm = MoAssembler::default();
         while let Some(sms) = rx.recv().await {
-            self.stats.sms_in.fetch_add(1, Ordering::Relaxed);
-            let msg = match asm.push(&sms) {
-                Ok(Some(m)) => m,
-                Ok(None) => continue,
-                Err(e) => {
-                    tracing::warn!(from = %sms.from, "MO SMS dropped: {e}");
-                    continue;
-                }
-            };
-            let eid = match self.store.eid_by_msisdn(&sms.from) {
-                Ok(Some(e)) => e,
-                _ => {
-                    tracing::warn!(from = %sms.from, "MO SMS from an unknown MSISDN");
-                    continue;
-                }
-            };
-            match msg {
-                MoKind::Por(tp_ud) => {
-                    // The attempt may have ended meanwhile: then nobody
-                    // waits for it either.
-                    if !self.transport.route_por(&eid, tp_ud) {
-                        tracing::debug!(%eid, "PoR nobody waits for");
-                    }
-                }
-                MoKind::Command(mut packet) => {
-                    if let Err(e) = self.notification(&eid, &mut packet) {
-                        tracing::warn!(%eid, "notification refused: {e}");
-                    }
-                }
+            count(&self.stats.sms_in);
+            if let Some((eid, mut packet)) = self.transport.receive(&mut asm, &*self.store, &sms)
+                && let Err(e) = self.notification(&eid, &mut packet)
+            {
+                tracing::warn!(%eid, "notification refused: {e}");
             }
         }
     }
 
     fn notification(self: &Arc<Self>, eid: &Eid, packet: &mut [u8]) -> Result<(), String> {
-        let secrets = self
-            .store
-            .secrets(eid)
-            .map_err(|e| e.to_string())?
-            .ok_or("no secrets")?;
-        let n: Notification = ota::open_notification(&*self.store, eid, &secrets, packet)?;
-        self.stats.notifications.fetch_add(1, Ordering::Relaxed);
+        let n = ota::open_notification(&*self.store, eid, packet)?;
+        count(&self.stats.notifications);
         let date = iso8601(now_ms());
-        let mut effect = None;
-        self.store
-            .update_eis(eid, &mut |e| {
-                let fx = e.apply_notification(&n);
-                // The stored EIS carries no audit trail (it has its own
-                // table): what the library records here is the new record.
-                e.audit_trail.clear();
-                if !fx.duplicate {
-                    e.record_notification(&n, &date);
-                }
-                let audit = core::mem::take(&mut e.audit_trail);
-                let changed = !fx.duplicate;
-                effect = Some(fx);
-                EisChange {
-                    changed,
-                    audit,
-                    settle: None,
-                }
-            })
-            .map_err(|e| e.to_string())?;
-        let Some(fx) = effect else {
+        let effect = store::apply_notification(&*self.store, eid, &n, &date);
+        let Some(fx) = effect.map_err(|e| e.to_string())? else {
             return Ok(());
         };
+        let declaration = n.kind == NotificationType::EUICC_DECLARATION;
         tracing::info!(
-            %eid, seq = n.sequence_number, kind = ?n.kind, enabled = ?fx.enabled,
+            %eid, seq = n.sequence_number, kind = ?n.kind, declaration, enabled = ?fx.enabled,
             duplicate = fx.duplicate, "notification"
         );
-        let mut ops = Vec::new();
-        let expires = now_ms() + 600_000;
-        for f in &fx.follow_ups {
-            let function = Function::from(f);
-            ops.push(NewOp {
-                eid: eid.to_string(),
-                batch: None,
-                requester: self.cfg.smsr_id.clone(),
-                function,
-                expires_at_ms: expires,
-            });
-        }
-        if n.kind == NotificationType::EUICC_DECLARATION {
-            tracing::info!(%eid, "eUICC declaration");
-        }
+        let ops = fx
+            .follow_ups
+            .iter()
+            .map(|f| NewOp::internal(eid, &self.cfg.smsr_id, Function::from(f)))
+            .collect();
         self.submit(ops).map_err(|e| e.to_string())?;
         if let Ok(m) = self.notified.lock()
             && let Some(tx) = m.get(eid)

@@ -3,7 +3,11 @@
 //! function and its SGP.02 status ([`FunctionExecutionStatus`], [`codes`])
 //! are the library's ([`smsr::inventory`]).
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use smsr::inventory::model::ExecutionStatus;
 use smsr::inventory::{AuditRecord, OperationType};
 /// The library's function concept and SGP.02 status types, one set for
 /// the whole SM-SR.
@@ -91,6 +95,20 @@ pub struct NewOp {
     pub expires_at_ms: i64,
 }
 
+impl NewOp {
+    /// The SM-SR's own follow-up `function` on `eid` (a notification's
+    /// confirmation, a POL2 auto-delete), valid for ten minutes.
+    pub fn internal(eid: &Eid, smsr_id: &str, function: Function) -> Self {
+        Self {
+            eid: eid.to_string(),
+            batch: None,
+            requester: smsr_id.into(),
+            function,
+            expires_at_ms: now_ms() + 600_000,
+        }
+    }
+}
+
 /// Progress of a batch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BatchProgress {
@@ -121,6 +139,60 @@ pub struct BatchProgress {
     /// Targets refused before queueing (unknown EID, rule refusal).
     #[serde(rename = "Refused")]
     pub refused: u64,
+}
+
+/// The delivery engine's counters, reported by `/stats`.
+#[derive(Default)]
+pub struct EngineStats {
+    /// Operations settled.
+    pub settled: AtomicU64,
+    /// Of which succeeded.
+    pub succeeded: AtomicU64,
+    /// Attempts rescheduled.
+    pub retries: AtomicU64,
+    /// Settled `Executed-WithWarning` (an interrupted attempt's outcome
+    /// proven by audit).
+    pub reconciled: AtomicU64,
+    /// Notifications accepted.
+    pub notifications: AtomicU64,
+    /// MO SMS received.
+    pub sms_in: AtomicU64,
+}
+
+/// Adds one to a counter.
+pub fn count(c: &AtomicU64) {
+    c.fetch_add(1, Ordering::Relaxed);
+}
+
+impl EngineStats {
+    /// Counts an operation settled with `status`.
+    pub fn settled(&self, status: &FunctionExecutionStatus) {
+        count(&self.settled);
+        if status.is_success() {
+            count(&self.succeeded);
+        }
+        if status.status == ExecutionStatus::ExecutedWithWarning {
+            count(&self.reconciled);
+        }
+    }
+
+    /// The `/stats` figures, with the transport's and the number of
+    /// eUICCs being served.
+    pub fn report(&self, transport: &crate::ota::Transport, active: usize) -> Value {
+        let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        json!({
+            "Settled": g(&self.settled),
+            "Succeeded": g(&self.succeeded),
+            "Retries": g(&self.retries),
+            "ReconciledByAudit": g(&self.reconciled),
+            "Notifications": g(&self.notifications),
+            "SmsOut": g(&transport.sms_out),
+            "SmsIn": g(&self.sms_in),
+            "Scp81Sessions": g(&transport.hub.sessions),
+            "Scp81Refused": g(&transport.hub.refused),
+            "ActiveEuiccs": active,
+        })
+    }
 }
 
 /// An audit trail record for a function of `eid` (SGP.02 §5.1.1.3.12),

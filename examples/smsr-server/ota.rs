@@ -12,12 +12,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use smsr::crypto::Key;
-use smsr::delivery::Transmit;
+use smsr::delivery::{PorAnswer, SessionOutcome, Transmit};
 use smsr::isdr::{Eid, Notification};
 use smsr::scp80::sms::{self, ConcatReference, Progress, Reassembler, UserDataHeader};
 use smsr::scp80::{
-    Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, KeyAlgorithm,
-    KeySet, Kic, Kid, PorRequest, Spi, Tar, VerifiedPor, command, response,
+    Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, KeySet,
+    PorRequest, Spi, Tar, command, response,
 };
 use smsr::scp81::trigger::ConnectionParams;
 use tokio::sync::{mpsc, oneshot};
@@ -152,11 +152,11 @@ pub fn secure(
     concat_ref: u16,
 ) -> Result<Secured, String> {
     let keys = key_set(secrets)?;
-    let kvn = secrets.scp80_kvn & 0x0F;
+    let (kic, kid) = secrets.scp80_kic_kid();
     let header = CommandHeader {
         spi: spi(por),
-        kic: Kic::new(kvn, KeyAlgorithm::AES),
-        kid: Kid::new(kvn, KeyAlgorithm::AES.0),
+        kic,
+        kid,
         tar,
         cntr,
     };
@@ -224,17 +224,39 @@ pub fn trigger(addr: std::net::SocketAddr) -> Result<Vec<u8>, smsr::scp81::Error
     Ok(out)
 }
 
-/// Verifies a PoR (TP-UD, reassembled) against the command it answers.
+/// A PoR (TP-UD, reassembled) verified against the command it answers,
+/// as the delivery core takes it.
 ///
 /// # Errors
 /// The PoR does not verify.
-pub fn verify_por<'a>(
+pub fn por_answer<'a>(
     secured: &CommandHeader,
     secrets: &Secrets,
     tp_ud: &'a mut [u8],
-) -> Result<VerifiedPor<'a>, String> {
+) -> Result<PorAnswer<'a>, String> {
     let keys = key_set(secrets)?;
-    response::verify_sms(secured, &keys, tp_ud).map_err(|e| format!("PoR: {e}"))
+    let v = response::verify_sms(secured, &keys, tp_ud).map_err(|e| format!("PoR: {e}"))?;
+    Ok(PorAnswer {
+        cntr: v.cntr,
+        status: v.status,
+        data: v.data,
+    })
+}
+
+/// How an SCP81 session ended, from what its connection task reported
+/// (an error or a task gone without a word: the script may have run).
+pub fn session_outcome<'a>(
+    eid: &Eid,
+    answer: &'a Result<Result<Answer, String>, oneshot::error::RecvError>,
+) -> SessionOutcome<'a> {
+    match answer {
+        Ok(Ok((status, body))) => SessionOutcome::Answered { status, body },
+        Ok(Err(e)) => {
+            tracing::debug!(%eid, "SCP81 session: {e}");
+            SessionOutcome::Broken
+        }
+        Err(_) => SessionOutcome::Broken,
+    }
 }
 
 /// A complete MO message: a PoR or a command packet (notification).
@@ -302,10 +324,9 @@ impl CounterStore for MoCounters<'_> {
     type Error = StoreError;
 
     fn load(&mut self, key: &CounterKey) -> Result<Cntr, StoreError> {
-        let v = self
-            .store
-            .counter(self.eid, CounterName::Mo(key.kic.kvn()))?;
-        Ok(Cntr::from_u64(v).unwrap_or(Cntr::MAX))
+        let name = CounterName::Mo(key.kic.kvn());
+        let v = self.store.counter(self.eid, name)?;
+        Cntr::from_u64(v).ok_or_else(|| StoreError::Corrupt(format!("counter {name:?}: {v}")))
     }
 
     fn store(&mut self, key: &CounterKey, value: Cntr) -> Result<(), StoreError> {
@@ -314,20 +335,21 @@ impl CounterStore for MoCounters<'_> {
     }
 }
 
-/// Opens a notification packet from `eid` (checking its CC and that its
-/// counter is higher than the last one accepted) and parses the `E1`
-/// notification it carries.
+/// Opens a notification packet from `eid` under its stored keys
+/// (checking its CC and that its counter is higher than the last one
+/// accepted) and parses the `E1` notification it carries.
 ///
 /// # Errors
-/// The packet does not verify, replays a counter, or holds no valid
-/// notification from this eUICC.
+/// The store fails or holds no keys for `eid`, the packet does not
+/// verify, replays a counter, or holds no valid notification from this
+/// eUICC.
 pub fn open_notification(
     store: &dyn Store,
     eid: &Eid,
-    secrets: &Secrets,
     packet: &mut [u8],
 ) -> Result<Notification, String> {
-    let keys = key_set(secrets)?;
+    let secrets = store.secrets(eid).map_err(|e| e.to_string())?;
+    let keys = key_set(&secrets.ok_or("no secrets")?)?;
     let mut counters = MoCounters { store, eid };
     let got = command::unwrap_with_store(Framing::SmsPp, packet, &keys, &mut counters)
         .map_err(|e| format!("notification packet: {e}"))?;
@@ -400,10 +422,45 @@ impl Transport {
         }
     }
 
-    /// Hands a PoR to the attempt of `eid`; `false` when none waits.
-    pub fn route_por(&self, eid: &Eid, tp_ud: Vec<u8>) -> bool {
-        let tx = self.pors.lock().ok().and_then(|p| p.get(eid).cloned());
-        tx.is_some_and(|tx| tx.send(tp_ud).is_ok())
+    /// Takes one MO SMS: once its message is complete, a PoR goes to the
+    /// attempt waiting for it; a command packet (a notification) is
+    /// returned with the eUICC it came from (by MSISDN).
+    pub fn receive(
+        &self,
+        asm: &mut MoAssembler,
+        store: &dyn Store,
+        sms: &MoSms,
+    ) -> Option<(Eid, Vec<u8>)> {
+        let msg = match asm.push(sms) {
+            Ok(m) => m?,
+            Err(e) => {
+                tracing::warn!(from = %sms.from, "MO SMS dropped: {e}");
+                return None;
+            }
+        };
+        let eid = match store.eid_by_msisdn(&sms.from) {
+            Ok(Some(eid)) => eid,
+            Ok(None) => {
+                tracing::warn!(from = %sms.from, "MO SMS from an unknown MSISDN");
+                return None;
+            }
+            Err(e) => {
+                tracing::error!(from = %sms.from, "MO SMS dropped, store: {e}");
+                return None;
+            }
+        };
+        match msg {
+            MoKind::Por(tp_ud) => {
+                // The attempt may have ended meanwhile: then nobody waits
+                // for it either.
+                let tx = self.pors.lock().ok().and_then(|p| p.get(&eid).cloned());
+                if tx.is_none_or(|tx| tx.send(tp_ud).is_err()) {
+                    tracing::debug!(%eid, "PoR nobody waits for");
+                }
+                None
+            }
+            MoKind::Command(packet) => Some((eid, packet)),
+        }
     }
 
     /// The attempt of `eid` is over: its PoRs go nowhere any more.
@@ -511,6 +568,7 @@ pub async fn next_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smsr::scp80::{KeyAlgorithm, Kic, Kid};
 
     #[test]
     fn the_push_fits_one_sms() {

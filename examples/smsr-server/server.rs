@@ -12,8 +12,9 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+use crate::config::EngineConfig;
 use crate::config::{Config, Smsc};
-use crate::engine::{Engine, EngineConfig};
+use crate::engine::Engine;
 use crate::ota::{Gateway, LoopbackSmsc};
 use crate::scp81::{self, Hub};
 use crate::smsc_tcp::TcpSmsc;

@@ -128,6 +128,60 @@ impl Check {
     }
 }
 
+/// A PoR: the CNTR of the attempt in flight or another one.
+fn por(u: &mut Unstructured<'_>, core: &mut Core, st: &Check, now: u64) -> Result<()> {
+    let cntr = match (st.in_flight, u.arbitrary::<bool>()?) {
+        (Some((_, c)), true) => c,
+        _ => Cntr::from_u64(u.int_in_range(0..=8u64)?).unwrap(),
+    };
+    let status = PorStatus(u.int_in_range(0..=10u8)?);
+    let data: Vec<u8> = u.arbitrary()?;
+    // Taken or ignored, or the 4-entry counter store full: all fine here
+    // (the target looks for panics and broken invariants).
+    let _ = core.handle_por(
+        now,
+        &PorAnswer {
+            cntr,
+            status,
+            data: &data,
+        },
+    );
+    Ok(())
+}
+
+/// How an SCP81 session ended.
+fn session(u: &mut Unstructured<'_>, core: &mut Core, now: u64) -> Result<()> {
+    let status = u.choose(&STATUSES)?.clone();
+    let body: Vec<u8> = u.arbitrary()?;
+    let outcome = match u.int_in_range(0..=2u8)? {
+        0 => SessionOutcome::Broken,
+        1 => SessionOutcome::NotOpened,
+        _ => SessionOutcome::Answered {
+            status: &status,
+            body: &body,
+        },
+    };
+    // Taken or not expected, or a store error: all fine here.
+    let _ = core.handle_session_result(now, outcome);
+    Ok(())
+}
+
+/// A notification of the eUICC.
+fn notification(u: &mut Unstructured<'_>, core: &mut Core) -> Result<()> {
+    let n = Notification {
+        eid: Eid::parse_digits("89049032123451234512345678901235").unwrap(),
+        kind: NotificationType(u.int_in_range(0..=6u8)?),
+        sequence_number: u.arbitrary()?,
+        isd_p_aid: Some(aid(u.int_in_range(0x10..=0x12u32)?)),
+        aid_tag: TAG_AID,
+        imei: None,
+        meid: None,
+    };
+    // Its effect (or a store error) is the core's business here.
+    let _ = core.handle_notification(&n);
+    Ok(())
+}
+
 fn step(
     u: &mut Unstructured<'_>,
     core: &mut Core,
@@ -162,47 +216,9 @@ fn step(
                 );
             }
         }
-        3 => {
-            let cntr = match (st.in_flight, u.arbitrary::<bool>()?) {
-                (Some((_, c)), true) => c,
-                _ => Cntr::from_u64(u.int_in_range(0..=8u64)?).unwrap(),
-            };
-            let status = PorStatus(u.int_in_range(0..=10u8)?);
-            let data: Vec<u8> = u.arbitrary()?;
-            let _ = core.handle_por(
-                *now,
-                &PorAnswer {
-                    cntr,
-                    status,
-                    data: &data,
-                },
-            );
-        }
-        4 => {
-            let status = u.choose(&STATUSES)?.clone();
-            let body: Vec<u8> = u.arbitrary()?;
-            let outcome = match u.int_in_range(0..=2u8)? {
-                0 => SessionOutcome::Broken,
-                1 => SessionOutcome::NotOpened,
-                _ => SessionOutcome::Answered {
-                    status: &status,
-                    body: &body,
-                },
-            };
-            let _ = core.handle_session_result(*now, outcome);
-        }
-        5 => {
-            let n = Notification {
-                eid: Eid::parse_digits("89049032123451234512345678901235").unwrap(),
-                kind: NotificationType(u.int_in_range(0..=6u8)?),
-                sequence_number: u.arbitrary()?,
-                isd_p_aid: Some(aid(u.int_in_range(0x10..=0x12u32)?)),
-                aid_tag: TAG_AID,
-                imei: None,
-                meid: None,
-            };
-            let _ = core.handle_notification(&n);
-        }
+        3 => por(u, core, st, *now)?,
+        4 => session(u, core, *now)?,
+        5 => notification(u, core)?,
         6 => {
             if u.arbitrary::<bool>()? {
                 core.handle_send_failed(*now, "SMSC refused");

@@ -247,6 +247,20 @@ impl Function {
         }
     }
 
+    /// What the success of the function changes in the EIS beyond what
+    /// its response carries: an `AuditEIS` dates the EIS's
+    /// `lastAuditDate` (SGP.02 EIS) with `date`. `true` when the EIS
+    /// changed.
+    pub fn on_success(&self, eis: &mut Eis, date: &str) -> bool {
+        match self {
+            Function::AuditEis { .. } => {
+                eis.last_audit_date = Some(date.into());
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// The ICCID the function is about, if it targets a profile.
     pub fn iccid(&self) -> Option<&str> {
         match self.target() {
@@ -343,6 +357,20 @@ impl From<&FollowUp> for Function {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_audit_dates_the_eis() {
+        let eid = crate::isdr::Eid::with_check_digits("890490320000000000000000000001").unwrap();
+        let mut eis = Eis::new(eid, "SMSR1");
+        let enable = Function::EnableProfile {
+            iccid: "8901".into(),
+        };
+        assert!(!enable.on_success(&mut eis, "2026-12-03T08:00:00Z"));
+        assert_eq!(eis.last_audit_date, None);
+        let audit = Function::AuditEis { iccids: Vec::new() };
+        assert!(audit.on_success(&mut eis, "2026-12-03T08:00:00Z"));
+        assert_eq!(eis.last_audit_date.as_deref(), Some("2026-12-03T08:00:00Z"));
+    }
 
     #[test]
     fn targets_and_names() {

@@ -28,12 +28,15 @@
 
 pub mod sqlite;
 
-use smsr::delivery::EisStore;
-use smsr::inventory::{AuditRecord, Eis};
-use smsr::isdr::Eid;
-use smsr::scp80::{Cntr, CounterKey, CounterStore};
+use smsr::delivery::{self, EisStore, Event, Request};
+use smsr::inventory::model::KeySetType;
+use smsr::inventory::{AuditRecord, Eis, NotificationEffect};
+use smsr::isdr::{self, Eid, Notification};
+use smsr::scp80::{Cntr, CounterKey, CounterStore, KeyAlgorithm, Kic, Kid, Tar};
 
-use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord};
+use crate::ops::{
+    BatchProgress, FunctionExecutionStatus, NewOp, OpRecord, audit_record, codes, iso8601, now_ms,
+};
 
 /// A store failure.
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +51,14 @@ pub enum StoreError {
     /// The store lock was poisoned by a panic elsewhere.
     #[error("store lock poisoned")]
     Poisoned,
+}
+
+impl From<delivery::Error<StoreError, StoreError>> for StoreError {
+    fn from(e: delivery::Error<StoreError, StoreError>) -> Self {
+        match e {
+            delivery::Error::Counter(e) | delivery::Error::Eis(e) => e,
+        }
+    }
 }
 
 /// The keys of one eUICC the SM-SR holds (key values are never part of the
@@ -76,6 +87,49 @@ pub struct Secrets {
     /// MSISDN the SMS for this eUICC go to.
     #[serde(rename = "Msisdn")]
     pub msisdn: String,
+}
+
+impl Secrets {
+    /// The KIc and KID of the SM-SR's SCP80 command packets to this eUICC.
+    pub fn scp80_kic_kid(&self) -> (Kic, Kid) {
+        scp80_kic_kid(self.scp80_kvn)
+    }
+}
+
+/// The KIc and KID of key version `kvn` (AES, the only SCP80 algorithm
+/// the server uses): ETSI TS 102 225 §5.1.2 / §5.1.3, the key version in
+/// b5-b8 of both.
+pub fn scp80_kic_kid(kvn: u8) -> (Kic, Kid) {
+    let kvn = kvn & 0x0F;
+    (
+        Kic::new(kvn, KeyAlgorithm::AES),
+        Kid::new(kvn, KeyAlgorithm::AES.0),
+    )
+}
+
+/// The SCP80 counters an EIS declares (the value the eUICC holds), named
+/// as delivery reads them: per ISD-R TAR (the ISD-R's default TAR when the
+/// EIS lists none) and SCP80 key set (`Keyset` `Type` SCP80 or absent,
+/// version 1-15, the KIc/KID key version range of TS 102 225 §5.1.2).
+pub fn initial_counters(eis: &Eis) -> Vec<(CounterName, u64)> {
+    let default_tar = [Tar(isdr::Tar::ISD_R.0)];
+    let tars: Vec<Tar> = if eis.isd_r.tar.is_empty() {
+        default_tar.to_vec()
+    } else {
+        eis.isd_r.tar.iter().map(|t| Tar(t.0)).collect()
+    };
+    let mut out = Vec::new();
+    for ks in &eis.isd_r.key_sets {
+        let scp80 = matches!(ks.key_set_type, None | Some(KeySetType::Scp80));
+        let (Some(value), true, 1..=0x0F) = (ks.counter, scp80, ks.version) else {
+            continue;
+        };
+        let (kic, kid) = scp80_kic_kid(ks.version);
+        for &tar in &tars {
+            out.push((CounterName::Command(CounterKey { tar, kic, kid }), value));
+        }
+    }
+    out
 }
 
 impl core::fmt::Debug for Secrets {
@@ -366,5 +420,202 @@ impl EisStore for EuiccEis<'_> {
             }
         })?;
         Ok(())
+    }
+}
+
+/// The delivery core's request for a stored operation; `smsr_id`'s own
+/// follow-ups (e.g. a POL2 auto-delete) act for the owner.
+///
+/// # Errors
+/// A negative identifier or validity period in the row.
+pub fn delivery_request(op: &OpRecord, smsr_id: &str) -> Result<Request, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("operation {}: {what}", op.id));
+    Ok(Request {
+        id: u64::try_from(op.id).map_err(|_| corrupt("negative id"))?,
+        function: op.function.clone(),
+        requester: (op.requester != smsr_id).then(|| op.requester.clone()),
+        expires_at_ms: u64::try_from(op.expires_at_ms).map_err(|_| corrupt("negative expiry"))?,
+    })
+}
+
+/// Settles `op` with `status` in one transaction: on success the
+/// function's own EIS change (`Function::on_success`, dated `date`), its
+/// audit trail record (SGP.02 §5.1.1.3.12) when the function has an
+/// operation type, and the result. An eUICC the store does not know
+/// settles it `EID unknown` instead. Returns the status settled.
+///
+/// # Errors
+/// A database failure (nothing settled).
+pub fn settle_operation(
+    store: &dyn Store,
+    eid: &Eid,
+    op: &OpRecord,
+    status: FunctionExecutionStatus,
+    smsr_id: &str,
+    date: &str,
+) -> Result<FunctionExecutionStatus, StoreError> {
+    let kind = op.function.descriptor().operation_type;
+    let iccid = op.function.iccid();
+    let found = store.update_eis(eid, &mut |eis| {
+        let changed = status.is_success() && op.function.on_success(eis, date);
+        let audit = kind.map(|k| {
+            let mut rec = audit_record(eid, smsr_id, k, Some(&op.requester), &status, iccid);
+            rec.isd_p_aid = iccid.and_then(|i| eis.profile(i)).map(|p| p.isd_p_aid);
+            rec
+        });
+        EisChange {
+            changed,
+            audit: audit.into_iter().collect(),
+            settle: Some((op.id, status.clone())),
+        }
+    })?;
+    if found.is_some() {
+        return Ok(status);
+    }
+    let unknown = FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
+    store.settle(op.id, &unknown)?;
+    Ok(unknown)
+}
+
+/// What recording one of the delivery core's events did.
+pub enum Recorded {
+    /// The operation settled.
+    Settled {
+        /// Delivery attempts it took.
+        attempts: u32,
+        /// The status settled.
+        status: FunctionExecutionStatus,
+    },
+    /// The operation waits for its next attempt.
+    Rescheduled,
+    /// The operation is still the core's.
+    Kept,
+}
+
+/// Records a delivery core `ev` of `op`: settles it
+/// ([`settle_operation`]), reschedules it (in flight when the next
+/// attempt audits first) or queues the SM-SR's follow-up.
+///
+/// # Errors
+/// A database failure (nothing recorded).
+pub fn record_event(
+    store: &dyn Store,
+    eid: &Eid,
+    op: &OpRecord,
+    ev: Event,
+    smsr_id: &str,
+) -> Result<Recorded, StoreError> {
+    match ev {
+        Event::Settled {
+            attempts, status, ..
+        }
+        | Event::Expired {
+            attempts, status, ..
+        } => {
+            let date = iso8601(now_ms());
+            let status = settle_operation(store, eid, op, status, smsr_id, &date)?;
+            Ok(Recorded::Settled { attempts, status })
+        }
+        Event::Rescheduled {
+            not_before_ms,
+            error,
+            audit_first,
+            ..
+        } => {
+            let at = i64::try_from(not_before_ms).unwrap_or(i64::MAX);
+            tracing::debug!(%eid, id = op.id, at, audit_first, "retry: {error}");
+            if audit_first {
+                store.reschedule_in_flight(op.id, at, &error)?;
+            } else {
+                store.reschedule(op.id, at, &error)?;
+            }
+            Ok(Recorded::Rescheduled)
+        }
+        Event::NeedsAudit { .. } => {
+            tracing::debug!(%eid, id = op.id, "outcome unknown: audit first");
+            Ok(Recorded::Kept)
+        }
+        Event::FollowUp(f) => {
+            store.enqueue(&[NewOp::internal(eid, smsr_id, f)])?;
+            Ok(Recorded::Kept)
+        }
+    }
+}
+
+/// Applies an eUICC notification to its EIS in one transaction
+/// (`Eis::apply_notification`; a new one also gets its audit trail
+/// record, dated `date`, into the audit table). `None` when the store
+/// does not know the eUICC.
+///
+/// # Errors
+/// A database failure (nothing applied).
+pub fn apply_notification(
+    store: &dyn Store,
+    eid: &Eid,
+    n: &Notification,
+    date: &str,
+) -> Result<Option<NotificationEffect>, StoreError> {
+    let mut effect = None;
+    store.update_eis(eid, &mut |e| {
+        let fx = e.apply_notification(n);
+        // The stored EIS carries no audit trail (it has its own table):
+        // what the library records here is the new record.
+        e.audit_trail.clear();
+        if !fx.duplicate {
+            e.record_notification(n, date);
+        }
+        let audit = core::mem::take(&mut e.audit_trail);
+        let changed = !fx.duplicate;
+        effect = Some(fx);
+        EisChange {
+            changed,
+            audit,
+            settle: None,
+        }
+    })?;
+    Ok(effect)
+}
+
+#[cfg(test)]
+mod tests {
+    use smsr::inventory::model::KeySet;
+
+    use super::*;
+
+    fn key_set(version: u8, key_set_type: KeySetType, counter: u64) -> KeySet {
+        KeySet {
+            version,
+            key_set_type: Some(key_set_type),
+            counter: Some(counter),
+            keys: Vec::new(),
+            certificates: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn initial_counters_are_the_scp80_key_sets_per_isd_r_tar() {
+        let eid = Eid::with_check_digits("890490320000000000000000000001").unwrap();
+        let mut e = Eis::new(eid, "SMSR1");
+        e.isd_r.key_sets = vec![
+            key_set(0x01, KeySetType::Scp80, 5),
+            key_set(0x40, KeySetType::Scp81, 9),
+            key_set(0x02, KeySetType::Scp03, 7),
+        ];
+        e.isd_r.tar = Vec::new();
+        let names: Vec<(String, u64)> = initial_counters(&e)
+            .iter()
+            .map(|(n, v)| (n.stored(), *v))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("000001/01".to_owned(), 5)],
+            "default ISD-R TAR"
+        );
+        e.isd_r.tar = vec![isdr::Tar([0, 0, 1]), isdr::Tar([0, 0, 2])];
+        let names: Vec<String> = initial_counters(&e)
+            .iter()
+            .map(|(n, _)| n.stored())
+            .collect();
+        assert_eq!(names, ["000001/01", "000002/01"], "every ISD-R TAR");
     }
 }

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsr::inventory::{AuditRecord, Eis};
 use smsr::isdr::Eid;
 
-use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError};
+use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError, initial_counters};
 use crate::ops::{
     BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, OpState, now_ms,
 };
@@ -221,18 +221,14 @@ impl Store for SqliteStore {
             params![eid, secrets.msisdn, to_json(secrets)?],
         )?;
         // Initial counters from the EIS key sets (the value the eUICC holds).
-        for ks in &eis.isd_r.key_sets {
-            if let Some(c) = ks.counter {
-                tx.execute(
-                    "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (eid, key) DO UPDATE SET value = max(value, excluded.value)",
-                    params![
-                        eid,
-                        format!("kvn{:02X}", ks.version),
-                        i64::try_from(c).unwrap_or(i64::MAX)
-                    ],
-                )?;
-            }
+        for (name, value) in initial_counters(eis) {
+            let value = i64::try_from(value)
+                .map_err(|_| StoreError::Corrupt(format!("counter {name:?}: {value}")))?;
+            tx.execute(
+                "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (eid, key) DO UPDATE SET value = max(value, excluded.value)",
+                params![eid, name.stored(), value],
+            )?;
         }
         insert_audit(&tx, &eid, &eis.audit_trail)?;
         tx.commit()?;
@@ -633,6 +629,62 @@ mod tests {
             ..EidFilter::default()
         };
         assert!(s.eids(&f).unwrap().is_empty());
+    }
+
+    /// An EIS whose ISD-R SCP80 key set declares counter 5: the first
+    /// command packet delivery sends carries CNTR 6 (one counter mode of
+    /// TS 102 225 §5.1.1: higher than the card's).
+    #[test]
+    fn registered_eis_counter_is_the_first_packets() {
+        use smsr::delivery::{self, Delivery, Request, Transmit};
+        use smsr::inventory::Function;
+        use smsr::inventory::model::{KeySet, KeySetType};
+        use smsr::scp80::Cntr;
+
+        use crate::store::{EuiccCounters, EuiccEis};
+
+        let path = tmp("cntr");
+        let s = SqliteStore::open(&path, false).unwrap();
+        let mut e = Eis::new(eid(1), "SMSR1");
+        e.isd_r.key_sets.push(KeySet {
+            version: secrets().scp80_kvn,
+            key_set_type: Some(KeySetType::Scp80),
+            counter: Some(5),
+            keys: Vec::new(),
+            certificates: Vec::new(),
+        });
+        assert!(s.register(&e, &secrets()).unwrap());
+        let (kic, kid) = secrets().scp80_kic_kid();
+        let cfg = delivery::Config {
+            attempts: 1,
+            backoff_ms: 1,
+            attempt_timeout_ms: 1_000,
+            kic,
+            kid,
+        };
+        let counters = EuiccCounters {
+            store: &s,
+            eid: eid(1),
+        };
+        let mut core = Delivery::new(
+            cfg,
+            counters,
+            EuiccEis {
+                store: &s,
+                eid: eid(1),
+            },
+        );
+        core.submit(Request {
+            id: 1,
+            function: Function::AuditEis { iccids: Vec::new() },
+            requester: None,
+            expires_at_ms: 60_000,
+        });
+        let Some(Transmit::Scp80 { cntr, tar, .. }) = core.poll_transmit(0).unwrap() else {
+            panic!("an SCP80 packet");
+        };
+        assert_eq!(tar.0, Tar::ISD_R.0);
+        assert_eq!(cntr, Cntr::from_u64(6).unwrap());
     }
 
     const K: CounterName = CounterName::Mo(1);
