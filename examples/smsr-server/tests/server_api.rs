@@ -456,10 +456,7 @@ fn an_unreachable_euicc_expires_and_ctrl_c_stops_cleanly() {
 
 #[test]
 fn openssl_s_client_connects_with_a_registered_psk() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        eprintln!("skipping: no openssl command");
-        return;
-    }
+    require_openssl();
     let dir = tmpdir("sclient");
     let fleet = start_fleet(&dir, 1);
     let server = start_server(&dir, &dir.join("db.sqlite"), &smsc(&fleet), &[]);
@@ -467,17 +464,8 @@ fn openssl_s_client_connects_with_a_registered_psk() {
     let m = &members(&fleet)[0];
     register_all(api, std::slice::from_ref(m), 1);
     let scp81 = server.ready["Scp81"].as_str().unwrap().to_owned();
-    let eid: smsr::isdr::Eid = eid_of(m).parse().unwrap();
     let psk = m["Secrets"]["Scp81Psk"].as_str().unwrap().to_owned();
-    let identity = smsr::scp81::psk_id::PskIdentity {
-        format: smsr::scp81::psk_id::FORMAT_SGP02,
-        eid: *eid.as_bcd(),
-        isd_r_aid: smsr::scp81::http::AidBuf::from_slice(smsr::isdr::Aid::ISD_R.as_bytes())
-            .unwrap(),
-        key_id: m["Secrets"]["Scp81KeyId"].as_u64().unwrap() as u8,
-        key_version: m["Secrets"]["Scp81Kvn"].as_u64().unwrap() as u8,
-    };
-    let id_text = identity.to_text().unwrap().to_string();
+    let id_text = psk_identity_text(m);
     let post = format!(
         "POST /smsr/admin HTTP/1.1\r\nHost: smsr\r\nX-Admin-Protocol: globalplatform-remote-admin/1.0\r\nX-Admin-From: //se-id/eid/{};//aa-id/aid/A000000559/1010FFFFFFFF8900000100\r\nContent-Length: 0\r\n\r\n",
         eid_of(m)

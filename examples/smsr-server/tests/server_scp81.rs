@@ -25,16 +25,7 @@ use server_support::*;
 /// the server sends a script, its result with `status` and no body.
 /// Returns whether a script was answered.
 fn card_session(scp81: &str, m: &Value, status: &str) -> bool {
-    let eid: smsr::isdr::Eid = eid_of(m).parse().unwrap();
-    let identity = smsr::scp81::psk_id::PskIdentity {
-        format: smsr::scp81::psk_id::FORMAT_SGP02,
-        eid: *eid.as_bcd(),
-        isd_r_aid: smsr::scp81::http::AidBuf::from_slice(smsr::isdr::Aid::ISD_R.as_bytes())
-            .unwrap(),
-        key_id: m["Secrets"]["Scp81KeyId"].as_u64().unwrap() as u8,
-        key_version: m["Secrets"]["Scp81Kvn"].as_u64().unwrap() as u8,
-    };
-    let id_text = identity.to_text().unwrap().to_string();
+    let id_text = psk_identity_text(m);
     let psk = m["Secrets"]["Scp81Psk"].as_str().unwrap();
     let mut child = Command::new("timeout")
         .args(["10", "openssl", "s_client", "-connect", scp81, "-tls1_2"])
@@ -97,10 +88,7 @@ fn card_session(scp81: &str, m: &Value, status: &str) -> bool {
 
 #[test]
 fn a_script_the_card_did_not_execute_fails_with_its_code() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        eprintln!("skipping: no openssl command");
-        return;
-    }
+    require_openssl();
     let dir = tmpdir("scriptstatus");
     let fleet = start_fleet(&dir, 1);
     let server = start_server(&dir, &dir.join("db.sqlite"), &smsc(&fleet), &[]);

@@ -39,10 +39,7 @@ fn reconnect(scp81: &str, identity: &str, psk: &str, args: &[&str]) -> (String, 
 
 #[test]
 fn resumption_is_refused_every_handshake_is_full() {
-    if Command::new("openssl").arg("version").output().is_err() {
-        eprintln!("skipping: no openssl command");
-        return;
-    }
+    require_openssl();
     let dir = tmpdir("tls-resume");
     let fleet = start_fleet(&dir, 1);
     let server = start_server(&dir, &dir.join("db.sqlite"), &smsc(&fleet), &[]);
@@ -50,17 +47,8 @@ fn resumption_is_refused_every_handshake_is_full() {
     let m = &members(&fleet)[0];
     register_all(api, std::slice::from_ref(m), 1);
     let scp81 = server.ready["Scp81"].as_str().unwrap().to_owned();
-    let eid: smsr::isdr::Eid = eid_of(m).parse().unwrap();
     let psk = m["Secrets"]["Scp81Psk"].as_str().unwrap().to_owned();
-    let identity = smsr::scp81::psk_id::PskIdentity {
-        format: smsr::scp81::psk_id::FORMAT_SGP02,
-        eid: *eid.as_bcd(),
-        isd_r_aid: smsr::scp81::http::AidBuf::from_slice(smsr::isdr::Aid::ISD_R.as_bytes())
-            .unwrap(),
-        key_id: m["Secrets"]["Scp81KeyId"].as_u64().unwrap() as u8,
-        key_version: m["Secrets"]["Scp81Kvn"].as_u64().unwrap() as u8,
-    };
-    let id_text = identity.to_text().unwrap().to_string();
+    let id_text = psk_identity_text(m);
     // Session IDs (no ticket offered by the client) and session tickets.
     for args in [&["-no_ticket"][..], &[][..]] {
         let (out, err) = reconnect(&scp81, &id_text, &psk, args);

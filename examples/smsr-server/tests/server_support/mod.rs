@@ -271,6 +271,31 @@ pub fn members(fleet: &Proc) -> Vec<Value> {
     fleet.ready["Members"].as_array().unwrap().clone()
 }
 
+/// The stock `openssl` command must be there (README: an OS package the
+/// tests need); its absence fails the test instead of skipping it.
+pub fn require_openssl() {
+    let found = Command::new("openssl").arg("version").output();
+    assert!(
+        found.is_ok_and(|o| o.status.success()),
+        "the openssl command is missing (Debian package openssl)"
+    );
+}
+
+/// The SGP.02 default PSK identity text of fleet member `m` (EID, ISD-R
+/// AID, SCP81 key id and version), as its card sends it.
+pub fn psk_identity_text(m: &Value) -> String {
+    let eid: smsr::isdr::Eid = eid_of(m).parse().unwrap();
+    let identity = smsr::scp81::psk_id::PskIdentity {
+        format: smsr::scp81::psk_id::FORMAT_SGP02,
+        eid: *eid.as_bcd(),
+        isd_r_aid: smsr::scp81::http::AidBuf::from_slice(smsr::isdr::Aid::ISD_R.as_bytes())
+            .unwrap(),
+        key_id: m["Secrets"]["Scp81KeyId"].as_u64().unwrap() as u8,
+        key_version: m["Secrets"]["Scp81Kvn"].as_u64().unwrap() as u8,
+    };
+    identity.to_text().unwrap().to_string()
+}
+
 pub fn eid_of(m: &Value) -> String {
     m["Eis"]["EumSignedInfo"]["Eid"]
         .as_str()
