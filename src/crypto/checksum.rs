@@ -7,14 +7,13 @@ use core::fmt;
 
 use aes::{Aes128, Aes192, Aes256};
 use cbc_mac::CbcMac;
-use cipher::KeyInit;
 use cmac::digest::InnerInit;
 use cmac::{Cmac, Mac};
 use crc::{CRC_16_IBM_SDLC, CRC_32_ISO_HDLC, Crc};
 use des::{Des, TdesEde2, TdesEde3};
 use subtle::ConstantTimeEq;
 
-use super::key::Material;
+use super::schedule::Schedule;
 use super::{CipherAlgorithm, Key};
 
 static CRC16: Crc<u16> = Crc::<u16>::new(&CRC_16_IBM_SDLC);
@@ -156,13 +155,13 @@ impl PartialEq for Tag {
 impl Eq for Tag {}
 
 #[derive(Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "the schedule lives inline: no allocation (the layer is no_std without alloc), and a CRC checksum is rare"
+)]
 enum Inner {
-    Des(Des),
-    Tdes2(TdesEde2),
-    Tdes3(TdesEde3),
-    Aes128(Aes128),
-    Aes192(Aes192),
-    Aes256(Aes256),
+    /// A CC: CBC-MAC (DES / 3DES) or CMAC (AES) over the schedule.
+    Block(Schedule),
     Crc16,
     Crc32,
 }
@@ -181,15 +180,9 @@ impl Checksum {
     /// always the one the key is for (never a keyless CRC in its place).
     #[must_use]
     pub fn cc(key: &Key) -> Self {
-        let inner = match key.material() {
-            Material::Des(k) => Inner::Des(Des::new(k.into())),
-            Material::Tdes2(k) => Inner::Tdes2(TdesEde2::new(k.into())),
-            Material::Tdes3(k) => Inner::Tdes3(TdesEde3::new(k.into())),
-            Material::Aes128(k) => Inner::Aes128(Aes128::new(k.into())),
-            Material::Aes192(k) => Inner::Aes192(Aes192::new(k.into())),
-            Material::Aes256(k) => Inner::Aes256(Aes256::new(k.into())),
-        };
-        Self { inner }
+        Self {
+            inner: Inner::Block(Schedule::expand(key)),
+        }
     }
 
     /// The CRC16 (X.25) redundancy check.
@@ -212,12 +205,12 @@ impl Checksum {
     #[must_use]
     pub const fn algorithm(&self) -> ChecksumAlgorithm {
         match self.inner {
-            Inner::Des(_) => ChecksumAlgorithm::DesCbcMac,
-            Inner::Tdes2(_) => ChecksumAlgorithm::Tdes2CbcMac,
-            Inner::Tdes3(_) => ChecksumAlgorithm::Tdes3CbcMac,
-            Inner::Aes128(_) => ChecksumAlgorithm::Aes128Cmac,
-            Inner::Aes192(_) => ChecksumAlgorithm::Aes192Cmac,
-            Inner::Aes256(_) => ChecksumAlgorithm::Aes256Cmac,
+            Inner::Block(Schedule::Des(_)) => ChecksumAlgorithm::DesCbcMac,
+            Inner::Block(Schedule::Tdes2(_)) => ChecksumAlgorithm::Tdes2CbcMac,
+            Inner::Block(Schedule::Tdes3(_)) => ChecksumAlgorithm::Tdes3CbcMac,
+            Inner::Block(Schedule::Aes128(_)) => ChecksumAlgorithm::Aes128Cmac,
+            Inner::Block(Schedule::Aes192(_)) => ChecksumAlgorithm::Aes192Cmac,
+            Inner::Block(Schedule::Aes256(_)) => ChecksumAlgorithm::Aes256Cmac,
             Inner::Crc16 => ChecksumAlgorithm::Crc16,
             Inner::Crc32 => ChecksumAlgorithm::Crc32,
         }
@@ -227,12 +220,12 @@ impl Checksum {
     #[must_use]
     pub fn start(&self) -> ChecksumState<'_> {
         let state = match &self.inner {
-            Inner::Des(c) => State::Des(CbcMac::inner_init(c)),
-            Inner::Tdes2(c) => State::Tdes2(CbcMac::inner_init(c)),
-            Inner::Tdes3(c) => State::Tdes3(CbcMac::inner_init(c)),
-            Inner::Aes128(c) => State::Aes128(Cmac::inner_init(c)),
-            Inner::Aes192(c) => State::Aes192(Cmac::inner_init(c)),
-            Inner::Aes256(c) => State::Aes256(Cmac::inner_init(c)),
+            Inner::Block(Schedule::Des(c)) => State::Des(CbcMac::inner_init(c)),
+            Inner::Block(Schedule::Tdes2(c)) => State::Tdes2(CbcMac::inner_init(c)),
+            Inner::Block(Schedule::Tdes3(c)) => State::Tdes3(CbcMac::inner_init(c)),
+            Inner::Block(Schedule::Aes128(c)) => State::Aes128(Cmac::inner_init(c)),
+            Inner::Block(Schedule::Aes192(c)) => State::Aes192(Cmac::inner_init(c)),
+            Inner::Block(Schedule::Aes256(c)) => State::Aes256(Cmac::inner_init(c)),
             Inner::Crc16 => State::Crc16(CRC16.digest()),
             Inner::Crc32 => State::Crc32(CRC32.digest()),
         };

@@ -3,32 +3,20 @@
 
 use core::fmt;
 
-use aes::{Aes128, Aes192, Aes256};
 use cipher::block_padding::NoPadding;
 use cipher::{
     BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, BlockSizeUser,
-    InnerIvInit, KeyInit,
+    InnerIvInit,
 };
-use des::{Des, TdesEde2, TdesEde3};
 
-use super::key::Material;
+use super::schedule::Schedule;
 use super::{CipherAlgorithm, Error, Key};
 
 /// An expanded cipher key schedule, ready to cipher many packets.
 /// The schedule is zeroized on drop and never printed.
 #[derive(Clone)]
 pub struct Cipher {
-    inner: Inner,
-}
-
-#[derive(Clone)]
-enum Inner {
-    Des(Des),
-    Tdes2(TdesEde2),
-    Tdes3(TdesEde3),
-    Aes128(Aes128),
-    Aes192(Aes192),
-    Aes256(Aes256),
+    inner: Schedule,
 }
 
 /// Zero-IV CBC over a borrowed key schedule (`C` is `&Aes128` etc.), so
@@ -72,27 +60,21 @@ impl Cipher {
     /// algorithm gets its own schedule and no fallback exists.
     #[must_use]
     pub fn new(key: &Key) -> Self {
-        let inner = match key.material() {
-            Material::Des(k) => Inner::Des(Des::new(k.into())),
-            Material::Tdes2(k) => Inner::Tdes2(TdesEde2::new(k.into())),
-            Material::Tdes3(k) => Inner::Tdes3(TdesEde3::new(k.into())),
-            Material::Aes128(k) => Inner::Aes128(Aes128::new(k.into())),
-            Material::Aes192(k) => Inner::Aes192(Aes192::new(k.into())),
-            Material::Aes256(k) => Inner::Aes256(Aes256::new(k.into())),
-        };
-        Self { inner }
+        Self {
+            inner: Schedule::expand(key),
+        }
     }
 
     /// The algorithm of this key schedule.
     #[must_use]
     pub const fn algorithm(&self) -> CipherAlgorithm {
         match self.inner {
-            Inner::Des(_) => CipherAlgorithm::Des,
-            Inner::Tdes2(_) => CipherAlgorithm::Tdes2,
-            Inner::Tdes3(_) => CipherAlgorithm::Tdes3,
-            Inner::Aes128(_) => CipherAlgorithm::Aes128,
-            Inner::Aes192(_) => CipherAlgorithm::Aes192,
-            Inner::Aes256(_) => CipherAlgorithm::Aes256,
+            Schedule::Des(_) => CipherAlgorithm::Des,
+            Schedule::Tdes2(_) => CipherAlgorithm::Tdes2,
+            Schedule::Tdes3(_) => CipherAlgorithm::Tdes3,
+            Schedule::Aes128(_) => CipherAlgorithm::Aes128,
+            Schedule::Aes192(_) => CipherAlgorithm::Aes192,
+            Schedule::Aes256(_) => CipherAlgorithm::Aes256,
         }
     }
 
@@ -108,12 +90,12 @@ impl Cipher {
     /// [`Error::NotBlockAligned`] when `buf` is not whole blocks.
     pub fn encrypt_cbc(&self, buf: &mut [u8]) -> Result<(), Error> {
         match &self.inner {
-            Inner::Des(c) => cbc_encrypt(c, buf),
-            Inner::Tdes2(c) => cbc_encrypt(c, buf),
-            Inner::Tdes3(c) => cbc_encrypt(c, buf),
-            Inner::Aes128(c) => cbc_encrypt(c, buf),
-            Inner::Aes192(c) => cbc_encrypt(c, buf),
-            Inner::Aes256(c) => cbc_encrypt(c, buf),
+            Schedule::Des(c) => cbc_encrypt(c, buf),
+            Schedule::Tdes2(c) => cbc_encrypt(c, buf),
+            Schedule::Tdes3(c) => cbc_encrypt(c, buf),
+            Schedule::Aes128(c) => cbc_encrypt(c, buf),
+            Schedule::Aes192(c) => cbc_encrypt(c, buf),
+            Schedule::Aes256(c) => cbc_encrypt(c, buf),
         }
     }
 
@@ -123,12 +105,12 @@ impl Cipher {
     /// [`Error::NotBlockAligned`] when `buf` is not whole blocks.
     pub fn decrypt_cbc(&self, buf: &mut [u8]) -> Result<(), Error> {
         match &self.inner {
-            Inner::Des(c) => cbc_decrypt(c, buf),
-            Inner::Tdes2(c) => cbc_decrypt(c, buf),
-            Inner::Tdes3(c) => cbc_decrypt(c, buf),
-            Inner::Aes128(c) => cbc_decrypt(c, buf),
-            Inner::Aes192(c) => cbc_decrypt(c, buf),
-            Inner::Aes256(c) => cbc_decrypt(c, buf),
+            Schedule::Des(c) => cbc_decrypt(c, buf),
+            Schedule::Tdes2(c) => cbc_decrypt(c, buf),
+            Schedule::Tdes3(c) => cbc_decrypt(c, buf),
+            Schedule::Aes128(c) => cbc_decrypt(c, buf),
+            Schedule::Aes192(c) => cbc_decrypt(c, buf),
+            Schedule::Aes256(c) => cbc_decrypt(c, buf),
         }
     }
 }

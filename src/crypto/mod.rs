@@ -13,6 +13,7 @@ mod checksum;
 mod cipher;
 mod error;
 mod key;
+mod schedule;
 
 pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumState, Tag};
 pub use cipher::Cipher;
