@@ -43,6 +43,7 @@ mod names;
 mod pe_type;
 mod pin;
 mod rfm;
+mod rules;
 pub mod scp03t;
 mod sd;
 pub mod segment;

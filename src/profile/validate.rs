@@ -6,6 +6,7 @@ use core::fmt;
 use crate::tlv::{self, Options, Reader};
 
 use super::der;
+use super::rules::{self, Presence};
 use super::{
     AkaParameter, AlgoConfiguration, Application, CdmaParameter, Error, ErrorKind, FileSystem,
     GenericFileManagement, NonStandard, Package, PeType, PinCodes, ProfileElement, ProfileHeader,
@@ -62,6 +63,24 @@ pub enum ProblemKind {
     BadIccid,
     /// The header ICCID and EF.ICCID in the `mf` element differ.
     IccidMismatch,
+    /// The package has no element of this type (`mf`: PE-MF creates the MF
+    /// every file-system element lives in).
+    MissingElement(PeType),
+    /// A file-system element (template or genericFileManagement) before
+    /// `mf`.
+    BeforeMf(PeType),
+    /// An element before (or without) the NAA element it lives under, e.g.
+    /// `opt-isim` without a preceding `isim`: (element, NAA element).
+    WithoutBase(PeType, PeType),
+    /// A service of eUICC-Mandatory-services without the element it needs
+    /// (e.g. `isim` and no `isim` element): (service, element).
+    ServiceWithoutElement(&'static str, PeType),
+    /// A service of eUICC-Mandatory-services without the service it builds
+    /// on (e.g. `gba-usim` without `usim`): (service, needed service).
+    ServiceWithoutService(&'static str, &'static str),
+    /// An authentication algorithm of eUICC-Mandatory-services without an
+    /// `akaParameter` of its algorithmID (and key length for TUAK).
+    ServiceWithoutAlgorithm(&'static str),
 }
 
 /// One problem: what, in which element (`None` for the package as a
@@ -115,6 +134,23 @@ impl fmt::Display for Problem {
                     ProblemKind::BadIccid => f.write_str("header ICCID is not BCD digits")?,
                     ProblemKind::IccidMismatch => {
                         f.write_str("header ICCID differs from EF.ICCID")?;
+                    }
+                    ProblemKind::MissingElement(t) => write!(f, "no '{t}' element")?,
+                    ProblemKind::BeforeMf(t) => write!(f, "'{t}' element before 'mf'")?,
+                    ProblemKind::WithoutBase(t, base) => {
+                        write!(f, "'{t}' element without a preceding '{base}' element")?;
+                    }
+                    ProblemKind::ServiceWithoutElement(s, t) => {
+                        write!(f, "mandatory service '{s}' but no '{t}' element")?;
+                    }
+                    ProblemKind::ServiceWithoutService(s, needed) => {
+                        write!(f, "mandatory service '{s}' but no '{needed}' service")?;
+                    }
+                    ProblemKind::ServiceWithoutAlgorithm(s) => {
+                        write!(
+                            f,
+                            "mandatory service '{s}' but no akaParameter with its algorithmID"
+                        )?;
                     }
                     ProblemKind::Malformed(_) | ProblemKind::NotDer(_) => {}
                 }
@@ -238,6 +274,8 @@ pub fn validate(
         seen_end: false,
         seen_mf: false,
         usim_count: 0,
+        presence: Presence::default(),
+        header_at: None,
     };
     v.run();
     v.count
@@ -261,6 +299,10 @@ struct Validator<'p, 'a, 'r> {
     seen_end: bool,
     seen_mf: bool,
     usim_count: usize,
+    /// The element types and algorithms seen, for the package-level rules.
+    presence: Presence,
+    /// Index and offset of the first `header` element.
+    header_at: Option<(usize, usize)>,
 }
 
 impl<'a> Validator<'_, 'a, '_> {
@@ -278,11 +320,13 @@ impl<'a> Validator<'_, 'a, '_> {
         self.collect_puk_references();
         let pkg = self.pkg;
         let mut last: Option<(PeType, usize, usize)> = None;
+        let mut complete = true;
         for (n, pe) in pkg.elements().enumerate() {
             let pe = match pe {
                 Ok(pe) => pe,
                 Err(e) => {
                     self.emit(ProblemKind::Malformed(e.kind), Some(n), e.offset);
+                    complete = false;
                     break;
                 }
             };
@@ -296,6 +340,30 @@ impl<'a> Validator<'_, 'a, '_> {
             }
             Some(_) => {}
         }
+        // What is missing is only known of a package read to its end.
+        if complete && last.is_some() {
+            self.package_rules();
+        }
+    }
+
+    /// What the package as a whole needs: `mf` present and first of the
+    /// file-system elements, every mandatory service backed by its
+    /// elements, services and algorithms (reported at the header).
+    fn package_rules(&mut self) {
+        if self.seen_mf
+            && let Some((t, i, at)) = self.presence.before_mf
+        {
+            self.emit(ProblemKind::BeforeMf(t), Some(i), at);
+        }
+        let (services, at) = (self.services, self.header_at);
+        let presence = core::mem::take(&mut self.presence);
+        presence.check(services, &mut |k| {
+            let (index, offset) = match (k, at) {
+                (ProblemKind::MissingElement(_), _) | (_, None) => (None, 0),
+                (_, Some((i, o))) => (Some(i), o),
+            };
+            self.emit(k, index, offset);
+        });
     }
 
     /// First pass: PUK references (PIN elements may come before PUK ones).
@@ -322,6 +390,12 @@ impl<'a> Validator<'_, 'a, '_> {
         if !self.structure(pe) {
             return;
         }
+        if let Some(base) = rules::base_element(ty)
+            && !self.presence.has(base)
+        {
+            self.emit(ProblemKind::WithoutBase(ty, base), Some(i), at);
+        }
+        self.presence.note(ty, i, at);
         self.identification(pe);
         if let Err(e) = self.decode(pe) {
             self.emit(ProblemKind::Malformed(e.kind), Some(i), e.offset);
@@ -416,6 +490,9 @@ impl<'a> Validator<'_, 'a, '_> {
         if i > 0 {
             self.emit(ProblemKind::DuplicateHeader, Some(i), at);
         }
+        if self.header_at.is_none() {
+            self.header_at = Some((i, at));
+        }
         ProfileHeader::from_element(pe).map(|h| {
             self.services = h.mandatory_services;
             if h.iccid().is_none() {
@@ -469,6 +546,7 @@ impl<'a> Validator<'_, 'a, '_> {
         let (i, at) = (pe.index(), pe.offset());
         AkaParameter::from_element(pe).map(|a| {
             if let AlgoConfiguration::Algo(p) = a.algo_configuration {
+                self.presence.note_algorithm(p.algorithm_id, p.key.len());
                 let need = match p.algorithm_id {
                     1 => Some(service("milenage")),
                     2 => Some(service("tuak128").with(service("tuak256"))),
