@@ -189,14 +189,14 @@ impl Set256 {
     }
 }
 
-/// Walks every TLV below `pe` (explicit stack, no recursion); the first
-/// error if any.
-fn walk(pe: &ProfileElement<'_>, opts: Options) -> Result<(), tlv::Error> {
+/// Walks every TLV of `raw` (which starts at `offset` in the package) and
+/// below (explicit stack, no recursion); the first error if any.
+fn walk(raw: &[u8], offset: usize, opts: Options) -> Result<(), tlv::Error> {
     let mut stack: heapless::Vec<Reader<'_>, 17> = heapless::Vec::new();
-    let top = Reader::with_base(pe.raw(), pe.offset(), opts);
+    let top = Reader::with_base(raw, offset, opts);
     stack
         .push(top)
-        .map_err(|_| tlv::Error::new(tlv::ErrorKind::TooDeep, pe.offset()))?;
+        .map_err(|_| tlv::Error::new(tlv::ErrorKind::TooDeep, offset))?;
     while let Some(r) = stack.last_mut() {
         match r.next() {
             Some(t) => {
@@ -213,6 +213,11 @@ fn walk(pe: &ProfileElement<'_>, opts: Options) -> Result<(), tlv::Error> {
         }
     }
     Ok(())
+}
+
+/// The options of the strict DER walk.
+const fn strict_options() -> Options {
+    Options::strict().max_depth(16)
 }
 
 /// The `identification` INTEGER of an element's PEHeader.
@@ -387,7 +392,10 @@ impl<'a> Validator<'_, 'a, '_> {
         if i == 0 && ty != PeType::HEADER {
             self.emit(ProblemKind::HeaderNotFirst, Some(i), at);
         }
-        if !self.structure(pe) {
+        let template = self.template_in_one_pass(pe);
+        if template.is_some() {
+            self.minimal_identification(pe);
+        } else if !self.structure(pe) {
             return;
         }
         if let Some(base) = rules::base_element(ty)
@@ -397,7 +405,14 @@ impl<'a> Validator<'_, 'a, '_> {
         }
         self.presence.note(ty, i, at);
         self.identification(pe);
-        if let Err(e) = self.decode(pe) {
+        let decoded = match template {
+            Some(fs) => {
+                self.file_system_content(pe, &fs);
+                Ok(())
+            }
+            None => self.decode(pe),
+        };
+        if let Err(e) = decoded {
             self.emit(ProblemKind::Malformed(e.kind), Some(i), e.offset);
         }
         self.needed_services(ty, i, at);
@@ -405,9 +420,21 @@ impl<'a> Validator<'_, 'a, '_> {
 
     /// The TLV structure and, with [`ValidateOptions::strict_der`], what DER
     /// forbids; `false` when the element is not even well-formed TLV.
+    ///
+    /// DER is a subset of what the package reader accepts (same depth
+    /// limit, indefinite lengths refused by both), so a strict walk that
+    /// passes stands for both walks; only when it fails does the lenient
+    /// walk tell "not DER" from "not TLV".
     fn structure(&mut self, pe: &ProfileElement<'a>) -> bool {
-        let i = pe.index();
-        if let Err(e) = walk(pe, Package::read_options()) {
+        let (i, raw, at) = (pe.index(), pe.raw(), pe.offset());
+        let not_der = if self.opts.strict_der {
+            walk(raw, at, strict_options()).err()
+        } else {
+            None
+        };
+        if (not_der.is_some() || !self.opts.strict_der)
+            && let Err(e) = walk(raw, at, Package::read_options())
+        {
             self.emit(
                 ProblemKind::Malformed(ErrorKind::Tlv(e.kind)),
                 Some(i),
@@ -415,17 +442,51 @@ impl<'a> Validator<'_, 'a, '_> {
             );
             return false;
         }
-        if self.opts.strict_der {
-            if let Err(e) = walk(pe, Options::strict().max_depth(16)) {
-                self.emit(ProblemKind::NotDer(e.kind), Some(i), e.offset);
-            }
-            if let Some(id) = identification_tlv(pe)
-                && !der::integer_is_minimal(id.value())
-            {
-                self.emit(ProblemKind::NonMinimalInteger, Some(i), id.value_offset());
-            }
+        if let Some(e) = not_der {
+            self.emit(ProblemKind::NotDer(e.kind), Some(i), e.offset);
         }
+        self.minimal_identification(pe);
         true
+    }
+
+    /// With [`ValidateOptions::strict_der`]: the PEHeader identification in
+    /// its shortest form.
+    fn minimal_identification(&mut self, pe: &ProfileElement<'a>) {
+        if self.opts.strict_der
+            && let Some(id) = identification_tlv(pe)
+            && !der::integer_is_minimal(id.value())
+        {
+            self.emit(
+                ProblemKind::NonMinimalInteger,
+                Some(pe.index()),
+                id.value_offset(),
+            );
+        }
+    }
+
+    /// A template PE decoded in one pass with the options the structure
+    /// check would use (strict with [`ValidateOptions::strict_der`]). When
+    /// that succeeds, every constructed TLV below the element has been read
+    /// ([`FileSystem::from_element`] reads every File member, entry, Fcp and
+    /// proprietaryEFInfo; the PEHeader is walked here), so the walks of
+    /// [`Self::structure`] could find nothing and are skipped. `None` sends
+    /// the element down the full path, which reports what is wrong.
+    fn template_in_one_pass(&self, pe: &ProfileElement<'a>) -> Option<FileSystem<'a>> {
+        if !pe.pe_type().is_template() {
+            return None;
+        }
+        let opts = if self.opts.strict_der {
+            strict_options()
+        } else {
+            Package::read_options()
+        };
+        let tlv = Reader::with_base(pe.raw(), pe.offset(), opts)
+            .next()?
+            .ok()?;
+        let fs = FileSystem::from_element(&ProfileElement::from_tlv(tlv, pe.index())).ok()?;
+        let header = tlv.children().next()?.ok()?;
+        walk(header.raw(), header.offset(), opts).ok()?;
+        Some(fs)
     }
 
     /// The PEHeader identification, unique in the package.
@@ -567,27 +628,30 @@ impl<'a> Validator<'_, 'a, '_> {
     /// A file system template PE: its template in the GFSTE list; `mf`
     /// once, with EF.ICCID equal to the header ICCID.
     fn file_system(&mut self, pe: &ProfileElement<'a>) -> Result<(), Error> {
+        FileSystem::from_element(pe).map(|fs| self.file_system_content(pe, &fs))
+    }
+
+    /// The checks of [`Self::file_system`] on a decoded template PE.
+    fn file_system_content(&mut self, pe: &ProfileElement<'a>, fs: &FileSystem<'a>) {
         let (i, at, t) = (pe.index(), pe.offset(), pe.pe_type());
-        FileSystem::from_element(pe).map(|fs| {
-            if let Some(h) = &self.header
-                && !h.gfste_list.iter().any(|o| o == fs.template_id)
+        if let Some(h) = &self.header
+            && !h.gfste_list.iter().any(|o| o == fs.template_id)
+        {
+            self.emit(ProblemKind::TemplateNotDeclared, Some(i), at);
+        }
+        if t == PeType::MF {
+            if self.seen_mf {
+                self.emit(ProblemKind::DuplicateElement(t), Some(i), at);
+            }
+            self.seen_mf = true;
+            let ef = self.pkg.ef_iccid().ok().flatten();
+            let hd = self.header.as_ref().and_then(ProfileHeader::iccid);
+            if let (Some(ef), Some(hd)) = (ef, hd)
+                && ef != hd
             {
-                self.emit(ProblemKind::TemplateNotDeclared, Some(i), at);
+                self.emit(ProblemKind::IccidMismatch, Some(i), at);
             }
-            if t == PeType::MF {
-                if self.seen_mf {
-                    self.emit(ProblemKind::DuplicateElement(t), Some(i), at);
-                }
-                self.seen_mf = true;
-                let ef = self.pkg.ef_iccid().ok().flatten();
-                let hd = self.header.as_ref().and_then(ProfileHeader::iccid);
-                if let (Some(ef), Some(hd)) = (ef, hd)
-                    && ef != hd
-                {
-                    self.emit(ProblemKind::IccidMismatch, Some(i), at);
-                }
-            }
-        })
+        }
     }
 
     /// NAA elements need their service; a second `usim` needs
