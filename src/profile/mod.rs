@@ -14,7 +14,11 @@
 //!   in: [`SecurityDomain`], [`Rfm`], [`AkaParameter`], [`PinCodes`],
 //!   [`PukCodes`], [`FileSystem`] (template PEs), [`GenericFileManagement`],
 //!   [`CdmaParameter`], [`Application`] and [`NonStandard`].
-//! * [`validate`] reports structural problems with PE index and offset.
+//! * [`Naa`] / [`naas`]: the USIM, ISIM and CSIM elements with their ADF
+//!   AID and the [`Imsi`] of EF.IMSI; [`FileInfo`] reads an [`Fcp`]'s file
+//!   type, SFI and size.
+//! * [`validate`] reports structural problems with PE index and offset, and
+//!   what the package as a whole needs (services, algorithms, PE order).
 //! * [`PackageWriter`] emits a package from elements.
 //! * [`segment`] splits a package into SCP03t `86` segments and joins them;
 //!   [`scp03t`] protects segments with SCP03 session keys.
@@ -34,11 +38,13 @@ mod aka;
 mod app;
 mod cdma;
 mod der;
+mod descriptor;
 mod element;
 mod error;
 mod files;
 mod gfm;
 mod header;
+mod naa;
 mod names;
 mod pe_type;
 mod pin;
@@ -54,11 +60,13 @@ pub use aka::{AkaParameter, AlgoConfiguration, AlgoParameter, MappingParameter};
 pub use app::{Application, LoadPackage, NonStandard};
 pub use cdma::CdmaParameter;
 pub use der::Oid;
+pub use descriptor::{FileInfo, FileType};
 pub use element::{Elements, Package, PeHeader, ProfileElement};
 pub use error::{Error, ErrorKind};
 pub use files::{Fcp, FileEntry, FileMember, FileSystem};
 pub use gfm::{FileManagementCommand, GenericFileManagement};
 pub use header::{AidList, Iccid, MandatoryAid, OidList, ProfileHeader, Services};
+pub use naa::{Imsi, Naa, naas};
 pub use pe_type::PeType;
 pub use pin::{PinCodes, PinConfiguration, PukCodes, PukConfiguration};
 pub use rfm::{AdfRfmAccess, Rfm};
