@@ -1,8 +1,14 @@
-//! `smsr-tool profile inspect|segment`: SAIP profile packages.
+//! `smsr-tool profile inspect|segment|info|tree|dump`: SAIP profile
+//! packages.
+
+mod json;
 
 use serde_json::{Value, json};
 use smsr::profile::segment::{self, Protection};
-use smsr::profile::{FileSystem, Package, ProfileElement, ValidateOptions, validate};
+use smsr::profile::{
+    Application, FileSystem, GenericFileManagement, Package, PeType, ProfileElement, Rfm,
+    SecurityDomain, ValidateOptions, naas, validate,
+};
 
 use std::path::{Path, PathBuf};
 
@@ -31,12 +37,41 @@ pub enum ProfileCommand {
         #[arg(long, value_name = "N")]
         max: Option<String>,
     },
+    /// What a profile engineer reads first (JSON): header, NAAs with ADF AIDs
+    /// and IMSI, applications, security domains and keys, RFM TARs/MSL/ADF.
+    Info {
+        /// The DER profile package.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Show key values (SD keys); without it only their ids, types and lengths.
+        #[arg(long)]
+        show_keys: bool,
+    },
+    /// The files each element creates (JSON): template members and their FCP
+    /// (FID, type, SFI, size), genericFileManagement paths and created files.
+    Tree {
+        /// The DER profile package.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Every element decoded (JSON), with its index, offset, tag and PEHeader.
+    Dump {
+        /// The DER profile package.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Show secret values (SD keys, PIN/PUK values, AKA K/OPc, CDMA A-key/SSD).
+        #[arg(long)]
+        show_keys: bool,
+    },
 }
 
 pub fn run(cmd: &ProfileCommand) -> Outcome {
     match cmd {
         ProfileCommand::Inspect { file, strict } => inspect(file, *strict),
         ProfileCommand::Segment { file, max } => segment_cmd(file, max.as_deref()),
+        ProfileCommand::Info { file, show_keys } => info(file, *show_keys),
+        ProfileCommand::Tree { file } => tree(file),
+        ProfileCommand::Dump { file, show_keys } => dump(file, *show_keys),
     }
 }
 
@@ -135,4 +170,100 @@ fn segment_cmd(file: &Path, max: Option<&str>) -> Outcome {
         out.push('\n');
     }
     print(&out)
+}
+
+/// `element N (offset O): what` for a decoding error of one element.
+fn at(pe: &ProfileElement<'_>, e: &smsr::profile::Error) -> String {
+    format!("element {} ('{}'): {e}", pe.index(), pe.pe_type())
+}
+
+fn info(file: &Path, show_keys: bool) -> Outcome {
+    let bytes = read_file(file)?;
+    let pes = elements(&bytes)?;
+    let pkg = Package::new(&bytes);
+    let header = pkg
+        .header()
+        .map_err(|e| format!("bad profile header: {e}"))?;
+    let naa_list = naas(&pkg)
+        .map(|n| n.map(|n| json::naa(&n)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("bad NAA element: {e}"))?;
+    let (mut apps, mut sds, mut rfms) = (Vec::new(), Vec::new(), Vec::new());
+    for pe in &pes {
+        match pe.pe_type() {
+            PeType::APPLICATION => {
+                let a = Application::from_element(pe).map_err(|e| at(pe, &e))?;
+                apps.push(json::application(pe, &a));
+            }
+            PeType::SECURITY_DOMAIN => {
+                let sd = SecurityDomain::from_element(pe).map_err(|e| at(pe, &e))?;
+                sds.push(json::security_domain(pe, &sd, show_keys));
+            }
+            PeType::RFM => {
+                let r = Rfm::from_element(pe).map_err(|e| at(pe, &e))?;
+                rfms.push(json::rfm(pe, &r));
+            }
+            _ => {}
+        }
+    }
+    let mut out = json::header(&header);
+    json::extend(
+        &mut out,
+        json!({
+            "pe_count": pes.len(),
+            "naas": naa_list,
+            "applications": apps,
+            "security_domains": sds,
+            "rfm": rfms,
+        }),
+    );
+    print_json(&out)
+}
+
+fn tree(file: &Path) -> Outcome {
+    let bytes = read_file(file)?;
+    let mut out = Vec::new();
+    for pe in elements(&bytes)? {
+        let ty = pe.pe_type();
+        let body = if ty.is_template() {
+            json::template(
+                &FileSystem::from_element(&pe).map_err(|e| at(&pe, &e))?,
+                false,
+            )
+        } else if ty == PeType::GENERIC_FILE_MANAGEMENT {
+            json::gfm(
+                &GenericFileManagement::from_element(&pe).map_err(|e| at(&pe, &e))?,
+                false,
+            )
+        } else {
+            continue;
+        };
+        let mut v = json!({"pe_index": pe.index(), "pe": ty.to_string()});
+        json::extend(&mut v, body);
+        out.push(v);
+    }
+    print_json(&json!({ "elements": out }))
+}
+
+fn dump(file: &Path, show_keys: bool) -> Outcome {
+    let bytes = read_file(file)?;
+    let mut out = Vec::new();
+    for pe in elements(&bytes)? {
+        let h = pe.pe_header().map_err(|e| at(&pe, &e))?;
+        let decoded = json::decoded(&pe, show_keys).map_err(|e| at(&pe, &e))?;
+        let raw =
+            (decoded.is_null() && pe.pe_type() != PeType::END).then(|| hex::encode_upper(pe.raw()));
+        out.push(json!({
+            "index": pe.index(),
+            "type": pe.pe_type().to_string(),
+            "tag": pe.pe_type().tag().to_string(),
+            "offset": pe.offset(),
+            "length": pe.raw().len(),
+            "identification": h.map(|h| h.identification),
+            "mandated": h.map(|h| h.mandated),
+            "decoded": decoded,
+            "raw": raw,
+        }));
+    }
+    print_json(&json!({ "elements": out }))
 }

@@ -28,7 +28,7 @@ fuzz_target!(|data: &[u8]| {
             for e in m.entries() {
                 if let FileEntry::Fcp(f) = e {
                     let i = FileInfo::of(&f);
-                    assert!(i.records.is_none() || i.size.is_some());
+                    assert!(i.record_count.is_none() || i.record_length.is_some());
                 }
             }
         }

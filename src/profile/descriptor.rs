@@ -61,10 +61,14 @@ pub struct FileInfo {
     /// The SFI (`shortEFID` bits 8 to 4); `Some(None)` for an empty
     /// `shortEFID`, which says the file has none.
     pub sfi: Option<Option<u8>>,
-    /// `efFileSize`, or for a record EF records × record length.
+    /// `efFileSize`, or for a record EF whose descriptor gives both,
+    /// records × record length.
     pub size: Option<u32>,
-    /// Record length and number of records (linear fixed / cyclic EFs).
-    pub records: Option<(u16, u8)>,
+    /// Record length (descriptor bytes 3 and 4 of a linear fixed or cyclic
+    /// EF).
+    pub record_length: Option<u16>,
+    /// Number of records (descriptor byte 5, when given).
+    pub record_count: Option<u8>,
     /// `dfName` present: an ADF.
     pub is_adf: bool,
 }
@@ -74,17 +78,20 @@ impl FileInfo {
     pub fn of(fcp: &Fcp<'_>) -> Self {
         let fd = fcp.file_descriptor.unwrap_or(&[]);
         let file_type = fd.first().map(|b| FileType::from_descriptor(*b));
-        let records = match (file_type, fd) {
-            (Some(FileType::LinearFixed | FileType::Cyclic), [_, _, hi, lo, n, ..]) => {
-                Some((u16::from_be_bytes([*hi, *lo]), *n))
+        let record = matches!(file_type, Some(FileType::LinearFixed | FileType::Cyclic));
+        let (record_length, record_count) = match fd {
+            [_, _, hi, lo, rest @ ..] if record => {
+                (Some(u16::from_be_bytes([*hi, *lo])), rest.first().copied())
             }
-            _ => None,
+            _ => (None, None),
         };
         let ef_size = fcp
             .ef_file_size
             .filter(|s| !s.is_empty() && s.len() <= 4)
             .map(|s| s.iter().fold(0u32, |a, b| (a << 8) | u32::from(*b)));
-        let size = ef_size.or(records.map(|(len, n)| u32::from(len) * u32::from(n)));
+        let size = ef_size.or(record_length
+            .zip(record_count)
+            .map(|(len, n)| u32::from(len) * u32::from(n)));
         let sfi = fcp.short_ef_id.and_then(|s| match s {
             [] => Some(None),
             [b] => Some(Some(b >> 3)),
@@ -95,7 +102,8 @@ impl FileInfo {
             file_id: fcp.file_id,
             sfi,
             size,
-            records,
+            record_length,
+            record_count,
             is_adf: fcp.df_name.is_some(),
         }
     }
@@ -129,7 +137,7 @@ mod tests {
         };
         let i = FileInfo::of(&fcp);
         assert_eq!(i.file_type, Some(FileType::LinearFixed));
-        assert_eq!(i.records, Some((0x20, 5)));
+        assert_eq!((i.record_length, i.record_count), (Some(0x20), Some(5)));
         assert_eq!(i.size, Some(0xA0));
         assert_eq!(i.sfi, Some(Some(0x17)));
         let t = FileInfo::of(&Fcp {
@@ -138,7 +146,19 @@ mod tests {
             short_ef_id: Some(&[]),
             ..Fcp::default()
         });
-        assert_eq!((t.size, t.sfi, t.records), (Some(10), Some(None), None));
+        assert_eq!(
+            (t.size, t.sfi, t.record_length),
+            (Some(10), Some(None), None)
+        );
+        // Record length without a count: the size comes from efFileSize only.
+        let r = FileInfo::of(&Fcp {
+            file_descriptor: Some(&[0x42, 0x21, 0x00, 0x46]),
+            ..Fcp::default()
+        });
+        assert_eq!(
+            (r.record_length, r.record_count, r.size),
+            (Some(0x46), None, None)
+        );
         assert_eq!(FileInfo::of(&Fcp::default()).file_type, None);
     }
 }
