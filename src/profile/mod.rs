@@ -48,6 +48,7 @@ mod naa;
 mod names;
 mod pe_type;
 mod pin;
+mod problem;
 mod rfm;
 mod rules;
 pub mod scp03t;
@@ -69,9 +70,10 @@ pub use header::{AidList, Iccid, MandatoryAid, OidList, ProfileHeader, Services}
 pub use naa::{Imsi, Naa, naas};
 pub use pe_type::PeType;
 pub use pin::{PinCodes, PinConfiguration, PukCodes, PukConfiguration};
+pub use problem::{Problem, ProblemKind};
 pub use rfm::{AdfRfmAccess, Rfm};
 pub use sd::{ApplicationInstance, KeyComponent, KeyObject, SecurityDomain};
-pub use validate::{Problem, ProblemKind, ValidateOptions, validate};
+pub use validate::{ValidateOptions, validate};
 pub use writer::PackageWriter;
 #[cfg(feature = "alloc")]
 pub use writer::to_vec;
