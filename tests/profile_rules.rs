@@ -463,3 +463,32 @@ fn cdma_parameter_before_csim() {
         )],
     );
 }
+
+/// EF.ICCID of the mf not BCD digits: reported (it was passed over
+/// before), at the ef-iccid member of the mf element.
+#[test]
+fn malformed_ef_iccid_is_reported() {
+    use smsr::profile::{ErrorKind, FileSystem};
+    let mut b = v7();
+    let (mf_index, member_at, content_at) = {
+        let pkg = Package::new(&b);
+        let pe = pkg.find(PeType::MF).unwrap().unwrap();
+        let fs = FileSystem::from_element(&pe).unwrap();
+        let f = fs.file("ef-iccid").unwrap();
+        let c = f.initial_content().unwrap();
+        (
+            pe.index(),
+            f.tlv().value_offset(),
+            c.as_ptr() as usize - b.as_ptr() as usize,
+        )
+    };
+    b[content_at..content_at + 10].fill(0xAA);
+    exactly(
+        &b,
+        &[(
+            ProblemKind::Malformed(ErrorKind::BadValue("ef-iccid")),
+            Some(mf_index),
+            member_at,
+        )],
+    );
+}

@@ -500,7 +500,15 @@ impl<'a> Validator<'_, 'a, '_> {
                 self.emit(ProblemKind::DuplicateElement(t), Some(i), at);
             }
             self.seen_mf = true;
-            let ef = self.pkg.ef_iccid().ok().flatten();
+            // EF.ICCID of the package's (first) mf; not 10 octets of BCD
+            // digits is a problem of its own.
+            let ef = match self.pkg.ef_iccid() {
+                Ok(ef) => ef,
+                Err(e) => {
+                    self.emit(ProblemKind::Malformed(e.kind), Some(i), e.offset);
+                    None
+                }
+            };
             let hd = self.header.as_ref().and_then(ProfileHeader::iccid);
             if let (Some(ef), Some(hd)) = (ef, hd)
                 && ef != hd
