@@ -492,3 +492,32 @@ fn malformed_ef_iccid_is_reported() {
         )],
     );
 }
+
+/// Both akaParameters TUAK (algorithmID 2) with their 16-byte keys while
+/// the header asks for tuak256 instead of usim-test-algorithm: no
+/// akaParameter has a 256-bit key. pySim: "All good!" (its tuak256 check
+/// is inverted: it raises only when a 32-byte TUAK key is present).
+#[test]
+fn tuak256_service_with_128_bit_keys() {
+    let b = v7();
+    let mut x = b.clone();
+    for pe in Package::new(&b).elements().map(Result::unwrap) {
+        if pe.pe_type() == PeType::AKA_PARAMETER {
+            let k = pe
+                .raw()
+                .windows(3)
+                .position(|w| w == [0x80, 0x01, 0x03])
+                .unwrap();
+            x[pe.offset() + k + 2] = 0x02;
+        }
+    }
+    let x = with_header(&x, |h| {
+        let test = Services::from_name("usim-test-algorithm").unwrap();
+        let tuak = Services::from_name("tuak256").unwrap();
+        h.mandatory_services = Services((h.mandatory_services.0 & !test.0) | tuak.0);
+    });
+    exactly(
+        &x,
+        &[(ProblemKind::ServiceWithoutAlgorithm("tuak256"), Some(0), 0)],
+    );
+}
