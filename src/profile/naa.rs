@@ -7,10 +7,9 @@ use core::fmt;
 use super::{Error, FileEntry, FileSystem, Package, PeType};
 
 /// An IMSI: 6 to 15 decimal digits (3GPP TS 23.003 §2.2).
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Imsi {
-    digits: [u8; 15],
-    len: usize,
+    digits: heapless::Vec<u8, 15>,
 }
 
 impl Imsi {
@@ -33,8 +32,7 @@ impl Imsi {
             _ => return None,
         };
         let mut out = Self {
-            digits: [0; 15],
-            len: 0,
+            digits: heapless::Vec::new(),
         };
         out.push(first >> 4)?;
         for (k, b) in tail.iter().enumerate() {
@@ -45,21 +43,21 @@ impl Imsi {
                 (_, _, hi) => out.push(hi)?,
             }
         }
-        (out.len >= 6 && (out.len % 2 == 1) == odd).then_some(out)
+        let n = out.digits.len();
+        (n >= 6 && (n % 2 == 1) == odd).then_some(out)
     }
 
+    /// Appends a digit; `None` for a non-digit or a 16th digit.
     fn push(&mut self, d: u8) -> Option<()> {
         if d > 9 {
             return None;
         }
-        *self.digits.get_mut(self.len)? = d;
-        self.len += 1;
-        Some(())
+        self.digits.push(d).ok()
     }
 
     /// The digits, one per byte (0 to 9).
     pub fn digits(&self) -> &[u8] {
-        self.digits.get(..self.len).unwrap_or(&[])
+        &self.digits
     }
 }
 
