@@ -18,19 +18,22 @@ const fn svc(n: u32) -> Services {
     Services(1 << n)
 }
 
-const USIM: Services = svc(1);
-const ISIM: Services = svc(2);
-const CSIM: Services = svc(3);
-const MILENAGE: Services = svc(4);
-const TUAK128: Services = svc(5);
+pub(super) const USIM: Services = svc(1);
+pub(super) const ISIM: Services = svc(2);
+pub(super) const CSIM: Services = svc(3);
+pub(super) const MILENAGE: Services = svc(4);
+pub(super) const TUAK128: Services = svc(5);
 const CAVE: Services = svc(6);
 const GBA_USIM: Services = svc(7);
 const GBA_ISIM: Services = svc(8);
-const MULTIPLE_USIM: Services = svc(13);
+pub(super) const EAP: Services = svc(10);
+pub(super) const JAVACARD: Services = svc(11);
+pub(super) const MULTOS: Services = svc(12);
+pub(super) const MULTIPLE_USIM: Services = svc(13);
 const MULTIPLE_ISIM: Services = svc(14);
 const MULTIPLE_CSIM: Services = svc(15);
-const TUAK256: Services = svc(16);
-const USIM_TEST_ALGORITHM: Services = svc(17);
+pub(super) const TUAK256: Services = svc(16);
+pub(super) const USIM_TEST_ALGORITHM: Services = svc(17);
 const GET_IDENTITY: Services = svc(21);
 const PROFILE_A_X25519: Services = svc(22);
 const PROFILE_B_P256: Services = svc(23);
@@ -180,7 +183,15 @@ mod tests {
         for (name, s, _, _) in SERVICE_ALGORITHMS {
             assert_eq!(Services::from_name(name), Some(s), "{name}");
         }
-        assert_eq!(Services::from_name("isim"), Some(ISIM));
+        for (name, s) in [
+            ("isim", ISIM),
+            ("eap", EAP),
+            ("javacard", JAVACARD),
+            ("multos", MULTOS),
+            ("multiple-usim", MULTIPLE_USIM),
+        ] {
+            assert_eq!(Services::from_name(name), Some(s), "{name}");
+        }
     }
 
     #[test]

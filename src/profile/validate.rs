@@ -86,23 +86,14 @@ fn identification_tlv<'a>(pe: &ProfileElement<'a>) -> Option<tlv::Tlv<'a>> {
 }
 
 /// The service a PE type needs in eUICC-Mandatory-services.
-fn needed_service(t: PeType) -> Option<&'static str> {
+fn needed_service(t: PeType) -> Option<(&'static str, Services)> {
     match t {
-        PeType::USIM => Some("usim"),
-        PeType::ISIM => Some("isim"),
-        PeType::CSIM => Some("csim"),
-        PeType::EAP => Some("eap"),
+        PeType::USIM => Some(("usim", rules::USIM)),
+        PeType::ISIM => Some(("isim", rules::ISIM)),
+        PeType::CSIM => Some(("csim", rules::CSIM)),
+        PeType::EAP => Some(("eap", rules::EAP)),
         _ => None,
     }
-}
-
-/// The service named `name`: only ever a literal of this module, each
-/// checked by the `service_names_resolve` test (an unknown name would be
-/// the empty set and silently pass every `contains` check).
-fn service(name: &'static str) -> Services {
-    let s = Services::from_name(name);
-    debug_assert!(s.is_some(), "unknown service name {name}");
-    s.unwrap_or_default()
 }
 
 /// Checks a package and calls `report` for every problem found; returns
@@ -382,7 +373,7 @@ impl<'a> Validator<'_, 'a, '_> {
             PeType::NON_STANDARD => NonStandard::from_element(pe).map(|_| ()),
             PeType::CDMA_PARAMETER => CdmaParameter::from_element(pe).map(|_| ()),
             PeType::APPLICATION => Application::from_element(pe).map(|_| {
-                let runtime = service("javacard").with(service("multos"));
+                let runtime = rules::JAVACARD.with(rules::MULTOS);
                 if self.services.0 & runtime.0 == 0 {
                     self.emit(ProblemKind::ServiceNotDeclared("javacard"), Some(i), at);
                 }
@@ -465,9 +456,9 @@ impl<'a> Validator<'_, 'a, '_> {
             if let AlgoConfiguration::Algo(p) = a.algo_configuration {
                 self.presence.note_algorithm(p.algorithm_id, p.key.len());
                 let need = match p.algorithm_id {
-                    1 => Some(service("milenage")),
-                    2 => Some(service("tuak128").with(service("tuak256"))),
-                    3 => Some(service("usim-test-algorithm")),
+                    1 => Some(rules::MILENAGE),
+                    2 => Some(rules::TUAK128.with(rules::TUAK256)),
+                    3 => Some(rules::USIM_TEST_ALGORITHM),
                     _ => None,
                 };
                 if let Some(need) = need
@@ -521,14 +512,14 @@ impl<'a> Validator<'_, 'a, '_> {
     /// NAA elements need their service; a second `usim` needs
     /// `multiple-usim`.
     fn needed_services(&mut self, ty: PeType, i: usize, at: usize) {
-        if let Some(s) = needed_service(ty)
-            && !self.services.contains(service(s))
+        if let Some((s, bit)) = needed_service(ty)
+            && !self.services.contains(bit)
         {
             self.emit(ProblemKind::ServiceNotDeclared(s), Some(i), at);
         }
         if ty == PeType::USIM {
             self.usim_count += 1;
-            if self.usim_count == 2 && !self.services.contains(service("multiple-usim")) {
+            if self.usim_count == 2 && !self.services.contains(rules::MULTIPLE_USIM) {
                 self.emit(
                     ProblemKind::ServiceNotDeclared("multiple-usim"),
                     Some(i),
