@@ -13,10 +13,10 @@ use super::{Error, ErrorKind, PeType};
 pub enum ProblemKind {
     /// The element (or the package) does not decode.
     Malformed(ErrorKind),
-    /// Not DER (only with [`ValidateOptions::strict_der`]).
+    /// Not DER (only with [`ValidateOptions::strict_der`](super::ValidateOptions::strict_der)).
     NotDer(tlv::ErrorKind),
     /// An INTEGER not in its shortest form (only with
-    /// [`ValidateOptions::strict_der`]).
+    /// [`ValidateOptions::strict_der`](super::ValidateOptions::strict_der)).
     NonMinimalInteger,
     /// The package has no element.
     Empty,
