@@ -67,3 +67,7 @@ printf '\x00\x02\x00\x06\x01\x02\x00\x03\x03\x04\x0a\x0b\x02\x03\x01\x03' > corp
 # raw single-SMS TP-UD (op 0), loss of connectivity (op 4 with bit 0x20).
 mkdir -p corpus/sim
 printf '\x02\x45\x44\x80\xe6\x0c\x00\x3f\x10\xa0\x00\x00\x05\x59\x10\x10\xff\xff\xff\xff\x89\x00\x00\x0d\x00\x10\xa0\x00\x00\x05\x59\x10\x10\xff\xff\xff\xff\x89\x00\x00\x0e\x00\x10\xa0\x00\x00\x05\x59\x10\x10\xff\xff\xff\xff\x89\x00\x00\x13\x00\x03\x80\xc0\x00\x06\xc9\x04\x81\x02\x03\x70\x00\x00\x06\x02\x70\x00\x00\x01\x15\x24\x00' > corpus/sim/create-raw-lost
+# es8_certificate: the python-verified SM-DP certificate of
+# tests/es8_certificate.rs and the njiwa-layout A6 CRT of src/es8/crt.rs.
+seed_hex es8_certificate sm_dp_cert 7f2181c1930801020304050607084204894902005f200b534d2d44502d5445535431950200805f2504202601015f2404203612317303c801017f4946b04104afb30887a7cc66ec643306368d3e01e0e657d6299d56636554e4d6b102a07509cd9926970379dd58c511521d9b1dba19ae20af0e337fb96826088fec6fb2b93ef001005f3740ddbb3c343c96e696a6ccb05b09a4194525d035d01faf9b7380cbed2675fd4d8b2c1bfea24daaa831ce55ff3f2e447a80f24ffc3357056964d01a6796a475db14
+seed_hex es8_certificate crt a6269002030e95011080018881012082010183013091004505010203040584088401020304050607
