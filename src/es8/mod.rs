@@ -10,6 +10,8 @@
 pub mod certificate;
 pub mod crt;
 mod error;
+#[cfg(feature = "alloc")]
+pub mod establish;
 mod key_set;
 pub mod public_key;
 mod read;
