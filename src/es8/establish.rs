@@ -10,7 +10,7 @@
 //!    `3A02` ‖ DGI `7F49` ‖ DGI `0085` { challenge } with SK.DP.ECDSA;
 //!    the card answers `85` DR (when the CRT asks for one) ‖ `86` receipt.
 //!
-//! Both sides derive the key set with [`derive`]; the SM-DP compares the
+//! Both sides derive the key set with [`derive()`]; the SM-DP compares the
 //! receipt in constant time.
 
 use alloc::vec::Vec;
