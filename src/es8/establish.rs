@@ -345,3 +345,63 @@ impl SmDp {
         &self.crt
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// P1 `09` on every certificate block (more STORE DATA follows), `89`
+    /// on the last key agreement block; P2 counts on; Le `00` each time.
+    #[test]
+    fn store_data_headers() {
+        let data = [0x5A; 300];
+        let cert = store_data(&data, 0, false).unwrap();
+        let hdrs: Vec<&[u8]> = cert.iter().filter_map(|c| c.get(..4)).collect();
+        assert_eq!(hdrs, [[0x80, 0xE2, 0x09, 0x00], [0x80, 0xE2, 0x09, 0x01]]);
+        assert!(cert.iter().all(|c| c.last() == Some(&0x00)));
+        let ka = store_data(&data[..10], 2, true).unwrap();
+        assert_eq!(
+            ka,
+            [[&[0x80, 0xE2, 0x89, 0x02, 0x0A][..], &[0x5A; 10], &[0x00]].concat()]
+        );
+    }
+
+    #[test]
+    fn answers_are_checked() {
+        let crt = KeyAgreementCrt {
+            parameters: ScenarioParameters::INCLUDE_DR,
+            key_usage: ecka::KeyUsageQualifier::SCP03_KEY_SET,
+            key_access: None,
+            key_type: 0x88,
+            key_length: 16,
+            key_id: 1,
+            key_version: 0x30,
+            initial_counter: None,
+            sdin: None,
+            host_id: None,
+        };
+        let ok = crate::apdu::StatusWord::SUCCESS;
+        let mut good = Vec::from([0x85, 0x02, 0xAA, 0xBB, 0x86, 0x10]);
+        good.extend_from_slice(&[0x11; 16]);
+        let (dr, receipt) = parse_key_agreement_response(&Response::new(&good, ok), &crt).unwrap();
+        assert_eq!(dr.as_deref(), Some(&[0xAA, 0xBB][..]));
+        assert_eq!(receipt, [0x11; 16]);
+        // A 15-octet receipt, an empty DR, a missing DR.
+        assert!(parse_key_agreement_response(&Response::new(&good[..21], ok), &crt).is_err());
+        let empty_dr = [&[0x85, 0x00][..], &good[4..]].concat();
+        assert!(parse_key_agreement_response(&Response::new(&empty_dr, ok), &crt).is_err());
+        assert!(parse_key_agreement_response(&Response::new(&good[4..], ok), &crt).is_err());
+        // The certificate answer: a challenge, nothing, or a refusal.
+        let ch = parse_certificate_response(&Response::new(&[0x85, 0x01, 0x07], ok)).unwrap();
+        assert_eq!(ch.as_deref(), Some(&[0x07][..]));
+        assert_eq!(
+            parse_certificate_response(&Response::new(&[], ok)).unwrap(),
+            None
+        );
+        let refused = crate::apdu::StatusWord(0x6982);
+        assert_eq!(
+            parse_certificate_response(&Response::new(&[], refused)),
+            Err(Error::Refused(refused))
+        );
+    }
+}
