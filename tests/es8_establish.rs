@@ -193,7 +193,7 @@ fn card_refusals_change_nothing() {
     );
     assert_eq!(run(&mut s, &ka)[1].1, StatusWord::CONDITIONS_NOT_SATISFIED);
     assert!(s.sim.card().isdp_key_set(&s.aid).is_none());
-    assert_eq!(s.sim.snapshot().card.profiles, before.card.profiles);
+    assert_eq!(s.sim.snapshot().card, before.card);
 
     // A key agreement signed over another challenge: 6982, nothing installed.
     let (second, _) = exchange(&mut s, &dp, &sk_dp);

@@ -20,7 +20,7 @@
 
 use alloc::vec::Vec;
 
-use super::ecasd::Ecasd;
+use super::ecasd::{Ecasd, EcasdSlot};
 use super::profile::{Isdp, Pol1, life_cycle};
 use crate::apdu::{CommandView, StatusWord};
 use crate::isdr::dgi::Dgi;
@@ -148,7 +148,7 @@ pub struct Card {
     /// Connectivity parameters sent to the ISD-R (DGI `3A07`).
     pub connectivity: Option<Vec<u8>>,
     /// The ECASD's ES8 key establishment state, made on first use.
-    ecasd: Option<alloc::boxed::Box<Ecasd>>,
+    ecasd: EcasdSlot,
     // Session state, reset at the start of each script.
     chain: Option<Chain>,
     personalizing: Option<Aid>,
@@ -249,7 +249,7 @@ impl Card {
             unconfirmed_switch: None,
             smsr_addressing: None,
             connectivity: None,
-            ecasd: None,
+            ecasd: EcasdSlot::default(),
             chain: None,
             personalizing: None,
             cursor: None,
@@ -445,17 +445,13 @@ impl Card {
     /// The ECASD (key pair and certificate derived from the EID), made on
     /// first use; `None` only if its certificate cannot be encoded.
     pub fn ecasd_state(&mut self) -> Option<&mut Ecasd> {
-        if self.ecasd.is_none() {
-            let made = Ecasd::from_seed(self.eid.as_bcd()).ok()?;
-            self.ecasd = Some(alloc::boxed::Box::new(made));
-        }
-        self.ecasd.as_deref_mut()
+        self.ecasd.get_or_make(self.eid.as_bcd())
     }
 
     /// The key set ES8.EstablishISDPKeySet installed for the ISD-P `aid`.
     #[must_use]
     pub fn isdp_key_set(&self, aid: &Aid) -> Option<&crate::es8::KeySet> {
-        self.ecasd.as_ref().and_then(|e| e.isdp_key_set(aid))
+        self.ecasd.get().and_then(|e| e.isdp_key_set(aid))
     }
 
     /// GET DATA on the ISD-R: `FF21` Extended Card Resources Information

@@ -311,3 +311,61 @@ impl fmt::Debug for Ecasd {
             .finish_non_exhaustive()
     }
 }
+
+/// The ECASD of a [`Card`](super::Card), made on first use: a card whose
+/// ECASD was never made equals one whose ECASD is still as made, so
+/// making it (e.g. for a refused command) is no change of state.
+#[derive(Clone, Debug, Default)]
+pub(super) struct EcasdSlot(Option<alloc::boxed::Box<Ecasd>>);
+
+impl EcasdSlot {
+    /// The ECASD derived from `seed`, made now if needed; `None` only if
+    /// its certificate cannot be encoded.
+    pub(super) fn get_or_make(&mut self, seed: &[u8]) -> Option<&mut Ecasd> {
+        if self.0.is_none() {
+            self.0 = Some(alloc::boxed::Box::new(Ecasd::from_seed(seed).ok()?));
+        }
+        self.0.as_deref_mut()
+    }
+
+    /// The ECASD, if made.
+    pub(super) fn get(&self) -> Option<&Ecasd> {
+        self.0.as_deref()
+    }
+}
+
+impl Ecasd {
+    /// As made: no random drawn, nothing pending, no key set.
+    fn is_pristine(&self) -> bool {
+        self.draws == 0 && self.pending.is_none() && self.key_sets.is_empty()
+    }
+}
+
+impl PartialEq for EcasdSlot {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.get(), other.get()) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a == b,
+            (Some(e), None) | (None, Some(e)) => e.is_pristine(),
+        }
+    }
+}
+
+impl Eq for EcasdSlot {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_made_but_unused_ecasd_is_no_change() {
+        let mut slot = EcasdSlot::default();
+        let empty = slot.clone();
+        assert!(slot.get_or_make(b"seed").is_some());
+        assert_eq!(slot, empty);
+        if let Some(e) = slot.get_or_make(b"seed") {
+            e.draw();
+        }
+        assert_ne!(slot, empty);
+    }
+}
