@@ -71,3 +71,13 @@ printf '\x02\x45\x44\x80\xe6\x0c\x00\x3f\x10\xa0\x00\x00\x05\x59\x10\x10\xff\xff
 if [ -d "$data/profiles" ]; then
     for f in "$data"/profiles/*.der; do seed profile_naa "$f"; done
 fi
+# es8_certificate: the python-verified SM-DP certificate of
+# tests/es8_certificate.rs and the njiwa-layout A6 CRT of src/es8/crt.rs.
+seed_hex es8_certificate sm_dp_cert 7f2181c1930801020304050607084204894902005f200b534d2d44502d5445535431950200805f2504202601015f2404203612317303c801017f4946b04104afb30887a7cc66ec643306368d3e01e0e657d6299d56636554e4d6b102a07509cd9926970379dd58c511521d9b1dba19ae20af0e337fb96826088fec6fb2b93ef001005f3740ddbb3c343c96e696a6ccb05b09a4194525d035d01faf9b7380cbed2675fd4d8b2c1bfea24daaa831ce55ff3f2e447a80f24ffc3357056964d01a6796a475db14
+seed_hex es8_certificate crt a6269002030e95011080018881012082010183013091004505010203040584088401020304050607
+# es8_ecasd: flag 01 (a valid SM-DP certificate first), then one
+# length-prefixed key agreement STORE DATA (CRT njiwa layout, P-256 key
+# DO, a zero signature) and a stray certificate block.
+mkdir -p corpus/es8_ecasd
+seed_hex es8_ecasd after_cert 01AC80E28901A63A0217A6159002030A95011080018881011082010183013091007F4946B04104$(printf '%0128d' 0)F001005F3740$(printf '%0128d' 0)00
+seed_hex es8_ecasd no_cert 000880E20900033A010000

@@ -10,6 +10,7 @@
 mod common;
 mod eid;
 mod es5;
+mod es8;
 mod profile;
 mod scp80_cmd;
 mod scp81;
@@ -54,6 +55,9 @@ enum Command {
     /// ES5 C-APDUs to the ISD-R and eUICC notifications (GSMA SGP.02).
     #[command(subcommand)]
     Es5(es5::Es5Command),
+    /// ES8 scenario #3 key establishment (GSMA SGP.02, GP Amd E), JSON on stdin and stdout.
+    #[command(subcommand)]
+    Es8(es8::Es8Command),
     /// EID check digits (ISO/IEC 7064 MOD 97-10, GSMA SGP.29).
     #[command(subcommand)]
     Eid(eid::EidCommand),
@@ -70,6 +74,7 @@ fn run(command: &Command) -> Outcome {
         Command::Profile(c) => profile::run(c),
         Command::Scp80(c) => scp80_cmd::run(c),
         Command::Es5(c) => es5::run(c),
+        Command::Es8(c) => es8::run(c),
         Command::Eid(c) => eid::run(c),
         Command::Scp81(c) => scp81::run(c),
         Command::Sim(a) => sim::run(a),

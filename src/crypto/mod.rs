@@ -11,6 +11,7 @@
 
 mod checksum;
 mod cipher;
+pub mod ecka;
 mod error;
 mod key;
 mod schedule;

@@ -20,6 +20,7 @@
 
 use alloc::vec::Vec;
 
+use super::ecasd::{Ecasd, EcasdSlot};
 use super::profile::{Isdp, Pol1, life_cycle};
 use crate::apdu::{CommandView, StatusWord};
 use crate::isdr::dgi::Dgi;
@@ -146,6 +147,8 @@ pub struct Card {
     pub smsr_addressing: Option<Vec<u8>>,
     /// Connectivity parameters sent to the ISD-R (DGI `3A07`).
     pub connectivity: Option<Vec<u8>>,
+    /// The ECASD's ES8 key establishment state, made on first use.
+    ecasd: EcasdSlot,
     // Session state, reset at the start of each script.
     chain: Option<Chain>,
     personalizing: Option<Aid>,
@@ -246,6 +249,7 @@ impl Card {
             unconfirmed_switch: None,
             smsr_addressing: None,
             connectivity: None,
+            ecasd: EcasdSlot::default(),
             chain: None,
             personalizing: None,
             cursor: None,
@@ -426,10 +430,28 @@ impl Card {
         if self.index(&aid).is_none() {
             return Rapdu::sw(StatusWord::REFERENCED_DATA_NOT_FOUND);
         }
+        if Ecasd::is_key_establishment(view) {
+            return match self.ecasd_state() {
+                Some(ecasd) => ecasd.store_data(aid, view),
+                None => Rapdu::sw(StatusWord::EXECUTION_ERROR),
+            };
+        }
         match view.ins() {
             0xE2 => self.store_data(Target::Isdp(aid), view),
             _ => Rapdu::sw(StatusWord::INS_NOT_SUPPORTED),
         }
+    }
+
+    /// The ECASD (key pair and certificate derived from the EID), made on
+    /// first use; `None` only if its certificate cannot be encoded.
+    pub fn ecasd_state(&mut self) -> Option<&mut Ecasd> {
+        self.ecasd.get_or_make(self.eid.as_bcd())
+    }
+
+    /// The key set ES8.EstablishISDPKeySet installed for the ISD-P `aid`.
+    #[must_use]
+    pub fn isdp_key_set(&self, aid: &Aid) -> Option<&crate::es8::KeySet> {
+        self.ecasd.get().and_then(|e| e.isdp_key_set(aid))
     }
 
     /// GET DATA on the ISD-R: `FF21` Extended Card Resources Information

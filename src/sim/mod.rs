@@ -29,6 +29,7 @@
 pub mod admin;
 mod card;
 mod config;
+pub mod ecasd;
 mod error;
 mod euicc;
 pub mod faults;

@@ -1,0 +1,213 @@
+//! `smsr-tool es8 derive-keys | establish | verify-receipt`: scenario #3
+//! key establishment (ES8.EstablishISDPKeySet, SGP.02 §4.1.3.1 / GP Amd E)
+//! for driving a real card: JSON on stdin (one object or an array), JSON on
+//! stdout in the same shape; an input error gives `{"error": "..."}` in its
+//! place. Every value is hex.
+
+use std::io::Read;
+
+use clap::Subcommand;
+use serde_json::{Map, Value, json};
+use smsr::apdu::{Response, StatusWord};
+use smsr::crypto::ecka::{
+    DerivedKeys, KeyUsageQualifier, PrivateKey, PublicKey, SharedInfo, SharedSecret, receipt,
+};
+use smsr::es8::crt::KeyAgreementCrt;
+use smsr::es8::establish::SmDp;
+
+use crate::common::{Outcome, parse_hex, print_json};
+
+const FIELDS_HELP: &str = "\
+Fields (hex strings): curve \"P-256\" (the only one supported); esk (the
+SM-DP ephemeral private key ESK.DP.ECKA) with ecasd_public_key (04||X||Y),
+or z (the shared secret); crt (the A6 CRT TLV); dr; host_id; sin; sdin;
+key_usage / key_type / key_length (one octet each, default from crt).";
+
+/// `smsr-tool es8 ...`.
+#[derive(Subcommand)]
+pub enum Es8Command {
+    /// {curve, esk + ecasd_public_key | z, dr, key_usage, key_type,
+    /// key_length, host_id, sin, sdin, crt} -> z, shared_info, receipt_key,
+    /// keys (s_enc, s_mac, dek), receipt.
+    #[command(after_help = FIELDS_HELP)]
+    DeriveKeys,
+    /// {isdp_aid, certificate (7F21), crt, esk, ecasd_public_key[, sk_dp,
+    /// challenge, sin]} -> certificate_apdus; with sk_dp, key_agreement_apdus
+    /// signed over the card's challenge.
+    #[command(after_help = FIELDS_HELP)]
+    Establish,
+    /// {crt, esk, ecasd_public_key, response (85 DR || 86 receipt)[, sw,
+    /// sin]} -> valid, kvn, s_enc, s_mac, dek (or valid false and why).
+    #[command(after_help = FIELDS_HELP)]
+    VerifyReceipt,
+}
+
+pub fn run(cmd: &Es8Command) -> Outcome {
+    let op: fn(&Map<String, Value>) -> Result<Value, String> = match cmd {
+        Es8Command::DeriveKeys => derive_keys,
+        Es8Command::Establish => establish,
+        Es8Command::VerifyReceipt => verify_receipt,
+    };
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read stdin: {e}"))?;
+    let input: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+    let one = |v: &Value| match v.as_object() {
+        Some(o) => op(o).unwrap_or_else(|e| json!({ "error": e })),
+        None => json!({ "error": "expected a JSON object" }),
+    };
+    let out = match &input {
+        Value::Array(items) => Value::Array(items.iter().map(one).collect()),
+        other => one(other),
+    };
+    print_json(&out)
+}
+
+fn opt_hex(o: &Map<String, Value>, name: &str) -> Result<Option<Vec<u8>>, String> {
+    match o.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => parse_hex(s).map(Some).map_err(|e| format!("{name}: {e}")),
+        Some(_) => Err(format!("{name}: expected a hex string")),
+    }
+}
+
+fn hex_field(o: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
+    opt_hex(o, name)?.ok_or_else(|| format!("missing string field '{name}'"))
+}
+
+fn octet(o: &Map<String, Value>, name: &str, default: Option<u8>) -> Result<u8, String> {
+    match (opt_hex(o, name)?, default) {
+        (Some(v), _) => match v[..] {
+            [b] => Ok(b),
+            _ => Err(format!("{name}: one octet expected")),
+        },
+        (None, Some(d)) => Ok(d),
+        (None, None) => Err(format!("missing field '{name}' (or give crt)")),
+    }
+}
+
+fn check_curve(o: &Map<String, Value>) -> Result<(), String> {
+    match o.get("curve").and_then(Value::as_str) {
+        None | Some("P-256" | "p256" | "secp256r1") => Ok(()),
+        Some(other) => Err(format!("curve {other} is not supported (P-256 only)")),
+    }
+}
+
+fn crt_field(o: &Map<String, Value>) -> Result<Option<(KeyAgreementCrt, Vec<u8>)>, String> {
+    opt_hex(o, "crt")?
+        .map(|b| {
+            KeyAgreementCrt::parse(&b, 0)
+                .map(|c| (c, b))
+                .map_err(|e| format!("crt: {e}"))
+        })
+        .transpose()
+}
+
+fn keys(o: &Map<String, Value>) -> Result<(PrivateKey, PublicKey), String> {
+    let esk = PrivateKey::from_bytes(&hex_field(o, "esk")?).map_err(|e| format!("esk: {e}"))?;
+    let pk = PublicKey::from_uncompressed(&hex_field(o, "ecasd_public_key")?)
+        .map_err(|e| format!("ecasd_public_key: {e}"))?;
+    Ok((esk, pk))
+}
+
+fn derive_keys(o: &Map<String, Value>) -> Result<Value, String> {
+    check_curve(o)?;
+    let crt = crt_field(o)?;
+    let z = match opt_hex(o, "z")? {
+        Some(z) => SharedSecret::from_bytes(&z).map_err(|e| format!("z: {e}"))?,
+        None => {
+            let (esk, pk) = keys(o)?;
+            esk.ecka(&pk)
+        }
+    };
+    let c = crt.as_ref().map(|(c, _)| c);
+    let (dr, host_id) = (opt_hex(o, "dr")?, opt_hex(o, "host_id")?);
+    let (sin, sdin) = (opt_hex(o, "sin")?, opt_hex(o, "sdin")?);
+    let host_id = host_id.or_else(|| c.and_then(|c| c.host_id.as_ref().map(|h| h.to_vec())));
+    let sdin = sdin.or_else(|| c.and_then(|c| c.sdin.as_ref().map(|s| s.to_vec())));
+    let info = SharedInfo {
+        key_usage: KeyUsageQualifier(octet(o, "key_usage", c.map(|c| c.key_usage.0))?),
+        key_type: octet(o, "key_type", c.map(|c| c.key_type))?,
+        key_length: octet(o, "key_length", c.map(|c| c.key_length))?,
+        derivation_random: dr.as_deref(),
+        host_id: host_id.as_deref(),
+        sin_sdin: sin.as_deref().zip(sdin.as_deref()),
+    };
+    let shared_info = info.encode().map_err(|e| e.to_string())?;
+    let derived = DerivedKeys::derive(&z, &info).map_err(|e| e.to_string())?;
+    let key_hex: Vec<String> = derived
+        .keys()
+        .iter()
+        .map(|k| hex::encode(k.dangerous_bytes()))
+        .collect();
+    let mut out = Map::new();
+    out.insert("z".into(), json!(hex::encode(z.dangerous_bytes())));
+    out.insert("shared_info".into(), json!(hex::encode(&shared_info)));
+    let receipt_key = derived.receipt_key().dangerous_bytes();
+    out.insert("receipt_key".into(), json!(hex::encode(receipt_key)));
+    if let [s_enc, s_mac, dek] = &key_hex[..] {
+        out.insert("s_enc".into(), json!(s_enc));
+        out.insert("s_mac".into(), json!(s_mac));
+        out.insert("dek".into(), json!(dek));
+    }
+    out.insert("keys".into(), json!(key_hex));
+    if let Some((_, crt_bytes)) = &crt {
+        let r =
+            receipt(derived.receipt_key(), crt_bytes, dr.as_deref()).map_err(|e| e.to_string())?;
+        out.insert("receipt".into(), json!(hex::encode(r)));
+    }
+    Ok(Value::Object(out))
+}
+
+fn sm_dp(o: &Map<String, Value>) -> Result<SmDp, String> {
+    check_curve(o)?;
+    let (crt, _) = crt_field(o)?.ok_or("missing string field 'crt'")?;
+    let (esk, pk) = keys(o)?;
+    let sin = opt_hex(o, "sin")?;
+    SmDp::new(crt, esk, pk, sin.as_deref()).map_err(|e| e.to_string())
+}
+
+fn establish(o: &Map<String, Value>) -> Result<Value, String> {
+    let dp = sm_dp(o)?;
+    let aid = hex_field(o, "isdp_aid")?;
+    let cert = hex_field(o, "certificate")?;
+    let first = dp
+        .certificate_commands(&aid, &cert)
+        .map_err(|e| e.to_string())?;
+    let hexes = |v: &[Vec<u8>]| -> Vec<String> { v.iter().map(hex::encode).collect() };
+    let mut out = Map::new();
+    out.insert("certificate_apdus".into(), json!(hexes(&first)));
+    if let Some(sk) = opt_hex(o, "sk_dp")? {
+        let sk = PrivateKey::from_bytes(&sk).map_err(|e| format!("sk_dp: {e}"))?;
+        let challenge = opt_hex(o, "challenge")?;
+        let block = u8::try_from(first.len() - 1).map_err(|_| "certificate too long")?;
+        let ka = dp
+            .key_agreement_commands(&sk, challenge.as_deref(), block)
+            .map_err(|e| e.to_string())?;
+        out.insert("key_agreement_apdus".into(), json!(hexes(&ka)));
+    }
+    Ok(Value::Object(out))
+}
+
+fn verify_receipt(o: &Map<String, Value>) -> Result<Value, String> {
+    let dp = sm_dp(o)?;
+    let data = hex_field(o, "response")?;
+    let sw = match opt_hex(o, "sw")? {
+        None => StatusWord::SUCCESS,
+        Some(v) => match v[..] {
+            [a, b] => StatusWord::new(a, b),
+            _ => return Err("sw: two octets expected".into()),
+        },
+    };
+    Ok(match dp.finish(&Response::new(&data, sw)) {
+        Ok(k) => json!({
+            "valid": true,
+            "kvn": format!("{:02X}", k.kvn),
+            "s_enc": hex::encode(k.s_enc.dangerous_bytes()),
+            "s_mac": hex::encode(k.s_mac.dangerous_bytes()),
+            "dek": hex::encode(k.dek.dangerous_bytes()),
+        }),
+        Err(e) => json!({ "valid": false, "reason": e.to_string() }),
+    })
+}

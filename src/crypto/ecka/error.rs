@@ -1,0 +1,40 @@
+//! Errors of the ECKA / ECDSA layer.
+
+/// What went wrong in key agreement, derivation or a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A private key that is not a scalar in `1..n` of the curve.
+    #[error("the private key is not a valid P-256 scalar (1..n, 32 octets)")]
+    PrivateKey,
+    /// A public key that is not an uncompressed point on the curve.
+    #[error("the public key is not an uncompressed P-256 point (04 ‖ X ‖ Y, 65 octets)")]
+    PublicKey,
+    /// A signature of the wrong length or with `r`/`s` out of range.
+    #[error("the signature is not 64 octets r ‖ s with r, s in 1..n")]
+    SignatureFormat,
+    /// A well-formed signature that does not verify.
+    #[error("the signature does not verify")]
+    SignatureMismatch,
+    /// More KDF output than X9.63 can produce (counter overflow) or than
+    /// the output buffer holds.
+    #[error("{len} octets of key data cannot be derived")]
+    KeyDataLength {
+        /// The length asked for.
+        len: usize,
+    },
+    /// A SharedInfo field longer than its one-octet length allows.
+    #[error("SharedInfo field {what} of {len} octets is too long (at most 127)")]
+    SharedInfoField {
+        /// Which field.
+        what: &'static str,
+        /// Its length.
+        len: usize,
+    },
+    /// A key usage qualifier that names no key set SGP.02 establishes.
+    #[error("key usage qualifier {0:02X} is neither 10 (three SCP03 keys) nor 5C (one key)")]
+    KeyUsage(u8),
+    /// A key length that is not an AES key length.
+    #[error("key length {0} is not 16, 24 or 32")]
+    KeyLength(u8),
+}

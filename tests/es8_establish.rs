@@ -1,0 +1,331 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
+#![cfg(feature = "sim")]
+//! ES8.EstablishISDPKeySet end to end: the SM-DP side (`es8::establish`)
+//! against the simulated eUICC's ECASD, relayed as the SM-SR would (SCP80
+//! expanded scripts to the ISD-R, INSTALL [for personalization] routing the
+//! STORE DATA to the ISD-P), for every AES key length, with and without
+//! HostID / SDIN; any single-bit change of the receipt, the signature or
+//! the CRT is refused.
+
+mod sim_support;
+
+use proptest::prelude::*;
+use sim_support::Server;
+use smsr::apdu::{Response, StatusWord};
+use smsr::crypto::ecka::{KeyUsageQualifier, PrivateKey, PublicKey};
+use smsr::es8::certificate::CertificateRef;
+use smsr::es8::crt::{KeyAgreementCrt, ScenarioParameters};
+use smsr::es8::establish::{self, SmDp};
+use smsr::es8::{Error, KeySet};
+use smsr::isdr::{Aid, Tar, es5};
+use smsr::scp80::PorStatus;
+use smsr::sim::ecasd::{self, Ecasd};
+use smsr::sim::{Euicc, fleet};
+
+fn crt(key_length: u8, host: bool) -> KeyAgreementCrt {
+    let p = ScenarioParameters::INCLUDE_DR.0 | ScenarioParameters::CERTIFICATE_FIRST.0;
+    KeyAgreementCrt {
+        parameters: ScenarioParameters(if host {
+            p | ScenarioParameters::HOST_ID.0
+        } else {
+            p
+        }),
+        key_usage: KeyUsageQualifier::SCP03_KEY_SET,
+        key_access: None,
+        key_type: 0x88,
+        key_length,
+        key_id: 1,
+        key_version: 0x30,
+        initial_counter: Some(heapless::Vec::new()),
+        sdin: host.then(|| heapless::Vec::from_slice(b"SDIN01").unwrap()),
+        host_id: host.then(|| heapless::Vec::from_slice(b"HOST0001").unwrap()),
+    }
+}
+
+struct Setup {
+    sim: Euicc,
+    server: Server,
+    aid: Aid,
+    pk_ecasd: PublicKey,
+    sin: Vec<u8>,
+}
+
+fn setup() -> Setup {
+    let cfg = fleet::member(12, 0).unwrap();
+    let mut server = Server::new(&cfg);
+    // What the EUM publishes in the EIS: the ECASD certificate, checked
+    // against the CI key.
+    let published = Ecasd::from_seed(cfg.eid.as_bcd()).unwrap();
+    let cert = CertificateRef::parse(published.certificate()).unwrap();
+    cert.verify(&ecasd::test_ci().public_key()).unwrap();
+    let pk_ecasd = cert.public_key.to_p256().unwrap();
+    let mut sim = Euicc::new(cfg, 3);
+    let aid = Aid::isd_p(Tar::from_value(0x10)).unwrap();
+    let create = es5::create_isdp(&aid, Some(40_000)).unwrap();
+    assert_eq!(
+        server.run(&mut sim, &[create.as_bytes()]).sw(0),
+        StatusWord::SUCCESS
+    );
+    Setup {
+        sim,
+        server,
+        aid,
+        pk_ecasd,
+        sin: published.sin().to_vec(),
+    }
+}
+
+/// Runs `apdus` as one script; the R-APDUs (data, SW).
+fn run(s: &mut Setup, apdus: &[Vec<u8>]) -> Vec<(Vec<u8>, StatusWord)> {
+    let refs: Vec<&[u8]> = apdus.iter().map(Vec::as_slice).collect();
+    let ex = s.server.run(&mut s.sim, &refs);
+    assert_eq!(ex.status, Some(PorStatus::OK));
+    ex.rapdus
+}
+
+/// Steps 1-2 then the key agreement commands (with INSTALL [for
+/// personalization] again: a new script starts a new session).
+fn exchange(s: &mut Setup, dp: &SmDp, sk_dp: &PrivateKey) -> (Vec<Vec<u8>>, Vec<u8>) {
+    let cert = ecasd::test_sm_dp_certificate(&sk_dp.public_key())
+        .unwrap()
+        .to_vec()
+        .unwrap();
+    let first = dp.certificate_commands(s.aid.as_bytes(), &cert).unwrap();
+    assert_eq!(first[1][..4], [0x80, 0xE2, 0x09, 0x00]);
+    let r = run(s, &first);
+    let challenge = establish::parse_certificate_response(&Response::new(&r[1].0, r[1].1))
+        .unwrap()
+        .unwrap();
+    assert_eq!(challenge.len(), 16);
+    let mut second = vec![
+        es5::install_for_personalization(&s.aid)
+            .unwrap()
+            .as_bytes()
+            .to_vec(),
+    ];
+    second.extend(
+        dp.key_agreement_commands(sk_dp, Some(&challenge), 1)
+            .unwrap(),
+    );
+    assert_eq!(second[1][..4], [0x80, 0xE2, 0x89, 0x01]);
+    (second, challenge.to_vec())
+}
+
+fn same(a: &KeySet, b: &KeySet) {
+    assert_eq!(
+        (a.kvn, a.key_id, a.key_len()),
+        (b.kvn, b.key_id, b.key_len())
+    );
+    assert_eq!(a.s_enc.dangerous_bytes(), b.s_enc.dangerous_bytes());
+    assert_eq!(a.s_mac.dangerous_bytes(), b.s_mac.dangerous_bytes());
+    assert_eq!(a.dek.dangerous_bytes(), b.dek.dangerous_bytes());
+}
+
+#[test]
+fn round_trip_every_key_length() {
+    for (len, host) in [(16, false), (24, true), (32, false), (16, true)] {
+        let mut s = setup();
+        let sk_dp = PrivateKey::from_bytes(&[0xD9; 32]).unwrap();
+        let esk = PrivateKey::from_bytes(&[len; 32]).unwrap();
+        let sin = host.then_some(s.sin.clone());
+        let dp = SmDp::new(crt(len, host), esk, s.pk_ecasd, sin.as_deref()).unwrap();
+        let (second, _) = exchange(&mut s, &dp, &sk_dp);
+        let r = run(&mut s, &second);
+        assert_eq!(r[1].1, StatusWord::SUCCESS, "key length {len}");
+        let keys = dp.finish(&Response::new(&r[1].0, r[1].1)).unwrap();
+        assert_eq!(keys.key_len(), usize::from(len));
+        same(&keys, s.sim.card().isdp_key_set(&s.aid).unwrap());
+        assert_ne!(keys.s_enc.dangerous_bytes(), keys.s_mac.dangerous_bytes());
+    }
+}
+
+#[test]
+fn card_refusals_change_nothing() {
+    let mut s = setup();
+    let sk_dp = PrivateKey::from_bytes(&[0xD9; 32]).unwrap();
+    let dp = SmDp::new(
+        crt(16, false),
+        PrivateKey::from_bytes(&[7; 32]).unwrap(),
+        s.pk_ecasd,
+        None,
+    )
+    .unwrap();
+    // An SM-DP certificate signed by another CI: 6A88 if its CA id is
+    // unknown, 6982 if it claims the test CI but the signature fails.
+    let rogue = PrivateKey::from_bytes(&[0x66; 32]).unwrap();
+    let mut cert = ecasd::test_sm_dp_certificate(&sk_dp.public_key()).unwrap();
+    cert.sign(&rogue).unwrap();
+    let cmds = dp
+        .certificate_commands(s.aid.as_bytes(), &cert.to_vec().unwrap())
+        .unwrap();
+    let before = s.sim.snapshot();
+    assert_eq!(
+        run(&mut s, &cmds)[1].1,
+        StatusWord::SECURITY_STATUS_NOT_SATISFIED
+    );
+    cert.ca_id = b"XCI9".to_vec();
+    cert.sign(&rogue).unwrap();
+    let cmds = dp
+        .certificate_commands(s.aid.as_bytes(), &cert.to_vec().unwrap())
+        .unwrap();
+    assert_eq!(
+        run(&mut s, &cmds)[1].1,
+        StatusWord::REFERENCED_DATA_NOT_FOUND
+    );
+    // Key agreement without a verified certificate: 6985.
+    let mut ka = vec![
+        es5::install_for_personalization(&s.aid)
+            .unwrap()
+            .as_bytes()
+            .to_vec(),
+    ];
+    ka.extend(
+        dp.key_agreement_commands(&sk_dp, Some(&[0; 16]), 1)
+            .unwrap(),
+    );
+    assert_eq!(run(&mut s, &ka)[1].1, StatusWord::CONDITIONS_NOT_SATISFIED);
+    assert!(s.sim.card().isdp_key_set(&s.aid).is_none());
+    assert_eq!(s.sim.snapshot().card, before.card);
+
+    // A key agreement signed over another challenge: 6982, nothing installed.
+    let (second, _) = exchange(&mut s, &dp, &sk_dp);
+    let mut stale = vec![second[0].clone()];
+    stale.extend(
+        dp.key_agreement_commands(&sk_dp, Some(&[1; 16]), 1)
+            .unwrap(),
+    );
+    assert_eq!(
+        run(&mut s, &stale)[1].1,
+        StatusWord::SECURITY_STATUS_NOT_SATISFIED
+    );
+    assert!(s.sim.card().isdp_key_set(&s.aid).is_none());
+    // The refusal forgot the certificate: the good data is now out of order.
+    assert_eq!(
+        run(&mut s, &second)[1].1,
+        StatusWord::CONDITIONS_NOT_SATISFIED
+    );
+
+    // A bad CRT (one key, 5C) and a curve other than P-256: 6A80.
+    for bad in [
+        KeyAgreementCrt {
+            key_usage: KeyUsageQualifier::ONE_KEY,
+            ..crt(16, false)
+        },
+        KeyAgreementCrt {
+            key_length: 20,
+            ..crt(16, false)
+        },
+    ] {
+        let dp = SmDp::new(
+            bad,
+            PrivateKey::from_bytes(&[7; 32]).unwrap(),
+            s.pk_ecasd,
+            None,
+        )
+        .unwrap();
+        let (second, _) = exchange(&mut s, &dp, &sk_dp);
+        assert_eq!(run(&mut s, &second)[1].1, StatusWord::INCORRECT_DATA);
+    }
+    let (mut second, _) = exchange(&mut s, &dp, &sk_dp);
+    // F0 01 00 -> F0 01 03 (brainpoolP256r1) inside DGI 7F49.
+    let ka = &mut second[1];
+    let f0 = ka.windows(3).position(|w| w == [0xF0, 0x01, 0x00]).unwrap();
+    ka[f0 + 2] = 0x03;
+    assert_eq!(run(&mut s, &second)[1].1, StatusWord::INCORRECT_DATA);
+    assert!(s.sim.card().isdp_key_set(&s.aid).is_none());
+}
+
+#[test]
+fn sm_dp_refusals() {
+    let mut s = setup();
+    let sk_dp = PrivateKey::from_bytes(&[0xD9; 32]).unwrap();
+    let dp = SmDp::new(
+        crt(16, false),
+        PrivateKey::from_bytes(&[7; 32]).unwrap(),
+        s.pk_ecasd,
+        None,
+    )
+    .unwrap();
+    let (second, _) = exchange(&mut s, &dp, &sk_dp);
+    let r = run(&mut s, &second);
+    let answer = r[1].0.clone();
+    assert!(
+        dp.finish(&Response::new(&answer, StatusWord::SUCCESS))
+            .is_ok()
+    );
+    assert_eq!(
+        dp.finish(&Response::new(
+            &answer,
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED
+        ))
+        .unwrap_err(),
+        Error::Refused(StatusWord::SECURITY_STATUS_NOT_SATISFIED)
+    );
+    // Receipt missing, DR missing, trailing data.
+    assert!(
+        dp.finish(&Response::new(&answer[..18], StatusWord::SUCCESS))
+            .is_err()
+    );
+    assert!(
+        dp.finish(&Response::new(&answer[18..], StatusWord::SUCCESS))
+            .is_err()
+    );
+    let mut long = answer.clone();
+    long.extend_from_slice(&[0x90, 0x00]);
+    assert!(
+        dp.finish(&Response::new(&long, StatusWord::SUCCESS))
+            .is_err()
+    );
+    // An ephemeral key other than the one the card used: receipt mismatch.
+    let other = SmDp::new(
+        crt(16, false),
+        PrivateKey::from_bytes(&[8; 32]).unwrap(),
+        s.pk_ecasd,
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        other
+            .finish(&Response::new(&answer, StatusWord::SUCCESS))
+            .unwrap_err(),
+        Error::ReceiptMismatch
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// Any single-bit change of the card's answer (DR or receipt) is
+    /// refused by the SM-DP, and any single-bit change of the key
+    /// agreement data (CRT, ePK, signature) is refused by the card.
+    #[test]
+    fn any_bit_flip_is_refused(bit in 0usize..4096, answer_side in any::<bool>()) {
+        let mut s = setup();
+        let sk_dp = PrivateKey::from_bytes(&[0xD9; 32]).unwrap();
+        let dp = SmDp::new(crt(16, false), PrivateKey::from_bytes(&[7; 32]).unwrap(), s.pk_ecasd, None).unwrap();
+        let (mut second, _) = exchange(&mut s, &dp, &sk_dp);
+        if answer_side {
+            let r = run(&mut s, &second);
+            let mut answer = r[1].0.clone();
+            let bit = bit % (8 * answer.len());
+            answer[bit / 8] ^= 1 << (bit % 8);
+            prop_assert!(dp.finish(&Response::new(&answer, StatusWord::SUCCESS)).is_err());
+        } else {
+            // Flip a bit of the STORE DATA's data (after the 5-octet header).
+            let ka = &mut second[1];
+            let data_len = ka.len() - 6;
+            let bit = bit % (8 * data_len);
+            ka[5 + bit / 8] ^= 1 << (bit % 8);
+            let r = run(&mut s, &second);
+            prop_assert_ne!(r[1].1, StatusWord::SUCCESS);
+            prop_assert!(s.sim.card().isdp_key_set(&s.aid).is_none());
+        }
+    }
+}
