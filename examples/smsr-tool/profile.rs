@@ -1,8 +1,8 @@
 //! `smsr-tool profile inspect|segment`: SAIP profile packages.
 
 use serde_json::{Value, json};
-use smsr::profile::segment::{self, Protection};
 use smsr::profile::{FileSystem, Package, ProfileElement, ValidateOptions, validate};
+use smsr::scp03t::segment::{self, Protection};
 
 use std::path::{Path, PathBuf};
 

@@ -16,8 +16,9 @@
 //!   [`CdmaParameter`], [`Application`] and [`NonStandard`].
 //! * [`validate`] reports structural problems with PE index and offset.
 //! * [`PackageWriter`] emits a package from elements.
-//! * [`segment`] splits a package into SCP03t `86` segments and joins them;
-//!   [`scp03t`] protects segments with SCP03 session keys.
+//!
+//! Cutting a package into SCP03t `86` segments and protecting them is the
+//! job of [`crate::scp03t`].
 //!
 //! ```
 //! use smsr::profile::{Package, PeType};
@@ -43,9 +44,7 @@ mod names;
 mod pe_type;
 mod pin;
 mod rfm;
-pub mod scp03t;
 mod sd;
-pub mod segment;
 mod validate;
 mod writer;
 
