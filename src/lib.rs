@@ -12,6 +12,7 @@ pub mod apdu;
 pub mod crypto;
 #[cfg(feature = "alloc")]
 pub mod delivery;
+pub mod es8;
 #[cfg(feature = "alloc")]
 pub mod inventory;
 pub mod isdr;

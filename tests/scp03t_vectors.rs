@@ -214,44 +214,12 @@ fn static_keys(v: &Apdu) -> StaticKeys {
     StaticKeys::from_bytes(&h(v.keys.0), &h(v.keys.1)).unwrap()
 }
 
-/// Rebuilds a short-Lc command APDU under SCP03: (C-DEC) then C-MAC over
-/// the modified header (CLA | 04, Lc + 8) and data (GP Amendment D §6.2.4).
-fn wrap_apdu(s: &mut Session, plain: &[u8], cdec: bool) -> Vec<u8> {
-    let (hdr, rest) = plain.split_at(4);
-    let (data, le): (Vec<u8>, bool) = match rest.len() {
-        0 => (vec![], false),
-        1 => (vec![], true),
-        _ => {
-            let lc = rest[0] as usize;
-            (rest[1..1 + lc].to_vec(), rest.len() > 1 + lc)
-        }
-    };
-    let data = if cdec {
-        if data.is_empty() {
-            s.skip_counter().unwrap();
-            data
-        } else {
-            let mut ct = Vec::new();
-            s.encrypt(&data, &mut ct).unwrap();
-            ct
-        }
-    } else {
-        data
-    };
-    let mut m = vec![
-        (hdr[0] & 0xF0) | 0x04,
-        hdr[1],
-        hdr[2],
-        hdr[3],
-        (data.len() + 8) as u8,
-    ];
-    m.extend_from_slice(&data);
-    let mac = s.c_mac(&[&m]).unwrap();
-    m.extend_from_slice(&mac);
-    if le {
-        m.push(0);
-    }
-    m
+/// Wraps a short C-APDU with the library's SCP03 APDU form ((C-DEC) then
+/// C-MAC over the modified header CLA | 04, Lc + 8, and the data; GP
+/// Amendment D §6.2.4).
+fn wrap_apdu(s: &mut Session, plain: &[u8]) -> Vec<u8> {
+    let cmd = smsr::apdu::CommandView::parse(plain).unwrap();
+    s.wrap_apdu(&cmd).unwrap().as_bytes().to_vec()
 }
 
 /// Runs one pySim class: session keys and card cryptogram from the
@@ -274,11 +242,7 @@ fn run_apdu_vectors(v: &Apdu) {
     let mac = s.c_mac(&[&ea]).unwrap();
     ea.extend_from_slice(&mac);
     assert_eq!(hex::encode(&ea), v.ext_auth_cmd);
-    let cdec = level.c_decryption();
-    assert_eq!(
-        hex::encode(wrap_apdu(&mut s, &h(GET_EID), cdec)),
-        v.get_eid_cmd
-    );
+    assert_eq!(hex::encode(wrap_apdu(&mut s, &h(GET_EID))), v.get_eid_cmd);
     if level.r_mac() {
         // R-MAC over response data | 9000 (pySim test_05).
         let r = h(v.get_eid_rsp);
@@ -293,8 +257,23 @@ fn run_apdu_vectors(v: &Apdu) {
         }
         assert_eq!(hex::encode(body), GET_EID_RSP);
     }
+    // The same through the R-APDU unwrapping, and a changed R-MAC bit.
+    let mut rapdu = h(v.get_eid_rsp);
+    rapdu.extend_from_slice(&[0x90, 0x00]);
+    let mut out = [0u8; 64];
+    let (sw, data) = s.unwrap_rapdu(&rapdu, &mut out).unwrap();
+    assert_eq!((sw.0, hex::encode(data)), (0x9000, GET_EID_RSP.to_string()));
+    if level.r_mac() {
+        let n = rapdu.len();
+        rapdu[n - 3] ^= 0x01;
+        let e = s.unwrap_rapdu(&rapdu, &mut out).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::MacMismatch);
+    }
+    // An error status word carries no R-MAC (Amendment D §6.2.5).
+    let (sw, data) = s.unwrap_rapdu(&[0x6A, 0x80], &mut out).unwrap();
+    assert_eq!((sw.0, data.len()), (0x6A80, 0));
     for (p, e) in PLAIN.iter().zip(v.cases) {
-        assert_eq!(hex::encode(wrap_apdu(&mut s, &h(p), cdec)), e);
+        assert_eq!(hex::encode(wrap_apdu(&mut s, &h(p))), e);
     }
 }
 

@@ -29,6 +29,7 @@
 //!   caller's ([`segment::SGP22_MAX_SEGMENT_LEN`] by default) and the card
 //!   refuses a larger TLV.
 
+mod apdu;
 mod card;
 mod command;
 mod error;
@@ -38,6 +39,7 @@ mod level;
 pub mod segment;
 mod session;
 
+pub use apdu::WrappedApdu;
 pub use card::{Card, Step};
 pub use command::{
     CardError, ExternalAuthenticate, InitializeUpdate, InitializeUpdateResponse, peek_tag, sw,
