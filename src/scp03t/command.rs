@@ -254,13 +254,18 @@ impl CardError {
     /// Length of the TLV.
     pub const LEN: usize = 5;
 
+    /// The TLV octets.
+    pub const fn to_bytes(&self) -> [u8; Self::LEN] {
+        let [s1, s2] = self.sw.to_be_bytes();
+        [tag::ERROR, self.tag, 2, s1, s2]
+    }
+
     /// Writes the TLV; returns its length.
     ///
     /// # Errors
     /// The buffer's error.
     pub fn emit(&self, out: &mut dyn Buffer) -> Result<usize, Error> {
-        let [s1, s2] = self.sw.to_be_bytes();
-        out.put(&[tag::ERROR, self.tag, 2, s1, s2])?;
+        out.put(&self.to_bytes())?;
         Ok(Self::LEN)
     }
 

@@ -146,6 +146,8 @@ pub struct Card {
     pub smsr_addressing: Option<Vec<u8>>,
     /// Connectivity parameters sent to the ISD-R (DGI `3A07`).
     pub connectivity: Option<Vec<u8>>,
+    /// SCP03t loads in progress, per ISD-P (`sim/isdp_load.rs`).
+    pub(crate) isdp_loads: super::isdp_load::Loads,
     // Session state, reset at the start of each script.
     chain: Option<Chain>,
     personalizing: Option<Aid>,
@@ -246,6 +248,7 @@ impl Card {
             unconfirmed_switch: None,
             smsr_addressing: None,
             connectivity: None,
+            isdp_loads: super::isdp_load::Loads::default(),
             chain: None,
             personalizing: None,
             cursor: None,

@@ -33,6 +33,7 @@ mod error;
 mod euicc;
 pub mod faults;
 pub mod fleet;
+mod isdp_load;
 mod profile;
 mod rng;
 mod script;
