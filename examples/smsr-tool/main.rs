@@ -11,6 +11,7 @@ mod common;
 mod eid;
 mod es5;
 mod profile;
+mod scp03t;
 mod scp80_cmd;
 mod scp81;
 mod sim;
@@ -60,6 +61,9 @@ enum Command {
     /// SCP81 PSK-TLS identities and HTTPS session triggers.
     #[command(subcommand)]
     Scp81(scp81::Scp81Command),
+    /// SCP03t (GSMA SGP.02 §4.1.3.3) segments, JSON on stdin and stdout.
+    #[command(subcommand)]
+    Scp03t(scp03t::Scp03tCommand),
     /// One simulated eUICC as a filter: TP-UD hex lines in, SMS hex lines out.
     Sim(sim::SimArgs),
 }
@@ -72,6 +76,7 @@ fn run(command: &Command) -> Outcome {
         Command::Es5(c) => es5::run(c),
         Command::Eid(c) => eid::run(c),
         Command::Scp81(c) => scp81::run(c),
+        Command::Scp03t(c) => scp03t::run(c),
         Command::Sim(a) => sim::run(a),
     }
 }
