@@ -270,3 +270,34 @@ proptest! {
         prop_assert_eq!(sw::SECURITY_STATUS_NOT_SATISFIED, 0x6982);
     }
 }
+
+/// The encryption counter never wraps: at its last value the next
+/// enciphered command is refused and the session stays unusable; the card
+/// refuses the 3-octet sequence counter beyond `FFFFFF`.
+#[test]
+fn counters_are_exhausted_not_wrapped() {
+    use smsr::scp03t::{Session, SessionKeys};
+    let keys = SessionKeys::from_bytes(&[1; 16], &[2; 16], &[3; 16]).unwrap();
+    let mut s = Session::resume(&keys, SecurityLevel::ALL, [0; 16], u64::MAX - 1).unwrap();
+    let mut out = Vec::new();
+    s.wrap(0x86, b"last", &mut out).unwrap();
+    assert_eq!(s.counter(), u64::MAX);
+    let e = s.wrap(0x86, b"one more", &mut Vec::new()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::CounterExhausted);
+    assert!(Session::resume(&keys, SecurityLevel::ALL, [0; 16], 0).is_err());
+    assert!(Card::new(keys_of_len(16), 0x30, &AID, 0x0100_0000, 1020).is_err());
+    let mut card = Card::new(keys_of_len(16), 0x30, &AID, 0x00FF_FFFF, 1020).unwrap();
+    let host = Host::new(keys_of_len(16), 0x30, 0, [1; 8], SecurityLevel::ALL).unwrap();
+    let (mut c, mut r) = (Vec::new(), Vec::new());
+    host.initialize_update(&mut c).unwrap();
+    card.handle(&c, &mut [0; 8], &mut r).unwrap();
+    assert_eq!(r[2 + 29..], [0xFF, 0xFF, 0xFF]);
+    r.clear();
+    let e = card.handle(&c, &mut [0; 8], &mut r).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::CounterExhausted);
+    assert_eq!(r, [0x9F, 0x84, 0x02, 0x69, 0x85]);
+}
+
+fn keys_of_len(n: usize) -> StaticKeys {
+    keys(n, 1)
+}

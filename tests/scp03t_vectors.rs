@@ -365,7 +365,7 @@ fn wrap_package_segments_a_real_package_within_1020_bytes() {
             std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata")
         });
     let Ok(pkg) = std::fs::read(dir.join("profiles/ts48v5_saip2.3_bertlv_suci.der")) else {
-        eprintln!("profile_scp03t: shared/testdata not found; skipping");
+        eprintln!("scp03t_vectors: shared/testdata NOT FOUND (set SMSR_TESTDATA); skipping");
         return;
     };
     let mut host = bsp_session();
