@@ -4,13 +4,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smsr::scp03t::segment::{self, Protection};
-use smsr::scp03t::{SecurityLevel, Session, SessionKeys};
 use smsr::profile::{
     AkaParameter, Application, CdmaParameter, FileSystem, GenericFileManagement, NonStandard,
     Package, PackageWriter, PeType, PinCodes, ProfileHeader, PukCodes, Rfm, SecurityDomain,
     ValidateOptions, validate,
 };
+use smsr::scp03t::segment::{self, Protection};
+use smsr::scp03t::{SecurityLevel, Session, SessionKeys};
 
 fuzz_target!(|data: &[u8]| {
     let pkg = Package::new(data);
