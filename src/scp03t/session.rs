@@ -251,7 +251,8 @@ impl Session {
     }
 
     /// Enciphers `plaintext` padded `80 00..` with AES-CBC from `icv`,
-    /// writing each ciphertext block to `out` and to `each`.
+    /// writing the ciphertext to `out` and to `each`, a run of blocks at a
+    /// time (one cipher call per run, not per block).
     fn encrypt_blocks(
         &self,
         icv: [u8; BLOCK],
@@ -259,25 +260,45 @@ impl Session {
         out: &mut dyn Buffer,
         each: &mut dyn FnMut(&[u8]),
     ) -> Result<(), Error> {
+        const RUN: usize = 32 * BLOCK;
         let mut prev = icv;
-        let whole = plaintext.chunks_exact(BLOCK);
-        let last = whole.remainder();
-        for src in whole.chain(core::iter::once(last)) {
-            let mut block = [0u8; BLOCK];
-            for (d, s) in block.iter_mut().zip(src) {
+        let mut buf = [0u8; RUN];
+        let mut rest = plaintext;
+        loop {
+            // A full run, or the last one with the `80 00..` padding.
+            let last = rest.len() < RUN;
+            let take = rest.len().min(RUN);
+            let (src, after) = rest.split_at(take);
+            rest = after;
+            let len = if last {
+                Protection::padded_len(take)
+            } else {
+                RUN
+            };
+            let run = buf
+                .get_mut(..len)
+                .ok_or(Error::new(ErrorKind::BadCiphertextLength, 0))?;
+            run.fill(0);
+            for (d, s) in run.iter_mut().zip(src) {
                 *d = *s;
             }
-            if let Some(pad) = block.get_mut(src.len()) {
+            if let (true, Some(pad)) = (last, run.get_mut(take)) {
                 *pad = 0x80;
             }
-            for (b, p) in block.iter_mut().zip(prev) {
+            for (b, p) in run.iter_mut().zip(prev) {
                 *b ^= p;
             }
-            self.enc.encrypt_cbc(&mut block).map_err(Error::from)?;
-            prev = block;
-            out.put(&prev)?;
-            each(&prev);
+            self.enc.encrypt_cbc(run).map_err(Error::from)?;
+            if let Some(tail) = run.last_chunk::<BLOCK>() {
+                prev = *tail;
+            }
+            out.put(run)?;
+            each(run);
+            if last {
+                break;
+            }
         }
+        buf.zeroize();
         Ok(())
     }
 
