@@ -18,7 +18,10 @@
 //!
 //! What was checked, and where:
 //! * Only S8 mode: SGP.02 fixes the i parameter to `70` (njiwa refuses any
-//!   other value), whose b1 = 0 means S8; an S16 response is refused.
+//!   other value): `10` pseudo-random card challenge, `20` R-MAC, `40`
+//!   R-ENCRYPTION support (as openjavacard-tools decodes i), b1 = 0 S8
+//!   mode (GP Amendment D; the b1 position is UNCONFIRMED against a second
+//!   public source). A response with b1 set (S16) is refused.
 //! * `87` / `88` are not SGP.02 SCP03t commands: in SGP.22 BSP `87` is an
 //!   enciphered + MACed TLV (ConfigureISDP, ReplaceSessionKeys) and `88` a
 //!   MAC-only one (StoreMetadata); [`Session::wrap`] and

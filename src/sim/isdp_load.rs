@@ -139,7 +139,9 @@ fn check(package: &[u8]) -> Result<Installed, PeStatus> {
     if let (true, Some(p)) = (n > 0, first) {
         return Err(PeStatus {
             status: PeStatusCode::BAD_VALUES,
-            identification: p.pe_index.and_then(|i| u16::try_from(i).ok()),
+            // The PEHeader identification is not known from a Problem
+            // (it gives the element's index); the offset locates it.
+            identification: None,
             additional_information: None,
             offset: u32::try_from(p.offset).ok(),
         });
