@@ -23,8 +23,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use smsr::profile::scp03t::{Key, Session, SessionKeys};
 use smsr::profile::{Package, ValidateOptions, validate};
+use smsr::scp03t::{SecurityLevel, Session, SessionKeys};
 
 fn testdata() -> Option<Vec<u8>> {
     let dir = std::env::var_os("SMSR_TESTDATA")
@@ -95,16 +95,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("validate_ts48", |b| {
         b.iter(|| validate_strict(black_box(&pkg)))
     });
-    let keys = SessionKeys {
-        s_enc: Key([1; 16]),
-        s_mac: Key([2; 16]),
-        s_rmac: Key([3; 16]),
-    };
+    let keys = SessionKeys::from_bytes(&[1; 16], &[2; 16], &[3; 16]).unwrap();
     let mut out = Vec::with_capacity(pkg.len() + 512);
     g.bench_function("scp03t_wrap_ts48", |b| {
         b.iter(|| {
             out.clear();
-            let mut s = Session::new(keys.clone());
+            let mut s = Session::new(&keys, SecurityLevel::ALL).unwrap();
             s.wrap_package(black_box(&pkg), 1020, &mut out).unwrap()
         })
     });

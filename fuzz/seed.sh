@@ -81,3 +81,5 @@ seed_hex es8_certificate crt a6269002030e950110800188810120820101830130910045050
 mkdir -p corpus/es8_ecasd
 seed_hex es8_ecasd after_cert 01AC80E28901A63A0217A6159002030A95011080018881011082010183013091007F4946B04104$(printf '%0128d' 0)F001005F3740$(printf '%0128d' 0)00
 seed_hex es8_ecasd no_cert 000880E20900033A010000
+# scp03t_card: a quota byte then op/len records (no real data needed).
+seed_hex scp03t_card handshake_then_segments 40010a868888000102030405060708090a0b030400010203

@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod isdr;
 pub mod profile;
 pub mod remote;
+pub mod scp03t;
 pub mod scp80;
 pub mod scp81;
 #[cfg(feature = "sim")]

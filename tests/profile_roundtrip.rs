@@ -12,12 +12,12 @@
 )]
 
 use proptest::prelude::*;
-use smsr::profile::scp03t::{Key, Session, SessionKeys};
-use smsr::profile::segment::{self, Protection};
 use smsr::profile::{
     AidList, Iccid, OidList, Package, PeHeader, PeType, ProfileHeader, Services, ValidateOptions,
     validate,
 };
+use smsr::scp03t::segment::{self, Protection};
+use smsr::scp03t::{SecurityLevel, Session, SessionKeys};
 use smsr::tlv::{self, Encode, Tag, Tlv};
 
 /// X.690 §8.19 content octets of an OID with arcs `a.b.rest..`.
@@ -140,8 +140,8 @@ proptest! {
         mac_key: [u8; 16],
         mcv: [u8; 16],
     ) {
-        let keys = SessionKeys { s_enc: Key(enc_key), s_mac: Key(mac_key), s_rmac: Key([0; 16]) };
-        let mut host = Session::with_chaining_value(keys, mcv);
+        let keys = SessionKeys::from_bytes(&enc_key, &mac_key, &[0; 16]).unwrap();
+        let mut host = Session::with_chaining_value(&keys, SecurityLevel::ALL, mcv).unwrap();
         let mut card = host.clone();
         let mut stream = Vec::new();
         let n = host.wrap_package(&data, max, &mut stream).unwrap();

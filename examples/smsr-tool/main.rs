@@ -12,6 +12,7 @@ mod eid;
 mod es5;
 mod es8;
 mod profile;
+mod scp03t;
 mod scp80_cmd;
 mod scp81;
 mod sim;
@@ -64,6 +65,9 @@ enum Command {
     /// SCP81 PSK-TLS identities and HTTPS session triggers.
     #[command(subcommand)]
     Scp81(scp81::Scp81Command),
+    /// SCP03t (GSMA SGP.02 §4.1.3.3) segments, JSON on stdin and stdout.
+    #[command(subcommand)]
+    Scp03t(scp03t::Scp03tCommand),
     /// One simulated eUICC as a filter: TP-UD hex lines in, SMS hex lines out.
     Sim(sim::SimArgs),
 }
@@ -77,6 +81,7 @@ fn run(command: &Command) -> Outcome {
         Command::Es8(c) => es8::run(c),
         Command::Eid(c) => eid::run(c),
         Command::Scp81(c) => scp81::run(c),
+        Command::Scp03t(c) => scp03t::run(c),
         Command::Sim(a) => sim::run(a),
     }
 }

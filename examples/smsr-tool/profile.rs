@@ -4,11 +4,11 @@
 mod json;
 
 use serde_json::{Value, json};
-use smsr::profile::segment::{self, Protection};
 use smsr::profile::{
     Application, FileSystem, GenericFileManagement, Package, PeType, ProfileElement, Rfm,
     SecurityDomain, ValidateOptions, naas, validate,
 };
+use smsr::scp03t::segment::{self, Protection};
 
 use std::path::{Path, PathBuf};
 

@@ -4,13 +4,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use smsr::profile::scp03t::{Key, Session, SessionKeys};
-use smsr::profile::segment::{self, Protection};
 use smsr::profile::{
     AkaParameter, Application, CdmaParameter, FileSystem, GenericFileManagement, NonStandard,
     Package, PackageWriter, PeType, PinCodes, ProfileHeader, PukCodes, Rfm, SecurityDomain,
     ValidateOptions, validate,
 };
+use smsr::scp03t::segment::{self, Protection};
+use smsr::scp03t::{SecurityLevel, Session, SessionKeys};
 
 fuzz_target!(|data: &[u8]| {
     let pkg = Package::new(data);
@@ -106,12 +106,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(count, n);
     }
     // The receiving side of SCP03t never panics on arbitrary segments.
-    let keys = SessionKeys {
-        s_enc: Key([1; 16]),
-        s_mac: Key([2; 16]),
-        s_rmac: Key([3; 16]),
-    };
-    let _ = Session::new(keys).unwrap_package(data, &mut Vec::new());
+    let keys = SessionKeys::from_bytes(&[1; 16], &[2; 16], &[3; 16]).unwrap();
+    let _ = Session::new(&keys, SecurityLevel::ALL)
+        .unwrap()
+        .unwrap_package(data);
     let max = 16 + usize::from(data.first().copied().unwrap_or(0)) * 4;
     if let Ok(chunks) = segment::chunks(data, max, Protection::None) {
         let mut stream = Vec::new();

@@ -57,10 +57,10 @@ pub extern "C" fn _start() -> ! {
         smsr::profile::ValidateOptions::default(),
         &mut |_| {},
     ));
-    if let Ok(chunks) = smsr::profile::segment::chunks(
+    if let Ok(chunks) = smsr::scp03t::segment::chunks(
         &pe_end,
-        smsr::profile::segment::SGP22_MAX_SEGMENT_LEN,
-        smsr::profile::segment::Protection::Scp03t,
+        smsr::scp03t::segment::SGP22_MAX_SEGMENT_LEN,
+        smsr::scp03t::segment::Protection::Scp03t,
     ) {
         sink = sink.wrapping_add(chunks.count());
     }

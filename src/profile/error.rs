@@ -4,7 +4,7 @@ use crate::tlv;
 
 use super::PeType;
 
-/// What was wrong with a profile package, a segment or a protected segment.
+/// What was wrong with a profile package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -26,16 +26,6 @@ pub enum ErrorKind {
     NotTemplate(PeType),
     /// The output buffer is too small.
     BufferTooSmall,
-    /// A segment size too small to carry any data.
-    SegmentSizeTooSmall,
-    /// A segment that is not a `86` TLV.
-    NotASegment,
-    /// A C-MAC that does not verify.
-    MacMismatch,
-    /// Plaintext padding that is not `80 00 .. 00`.
-    BadPadding,
-    /// A ciphertext whose length is not a multiple of the block size.
-    BadCiphertextLength,
 }
 
 /// A profile-package error: what was wrong and at which byte of the outermost
@@ -75,13 +65,6 @@ impl core::fmt::Display for Error {
             }
             ErrorKind::NotTemplate(t) => write!(f, "{t} is not a file-system template element")?,
             ErrorKind::BufferTooSmall => f.write_str("output buffer too small")?,
-            ErrorKind::SegmentSizeTooSmall => f.write_str("maximum segment size too small")?,
-            ErrorKind::NotASegment => f.write_str("not an '86' segment TLV")?,
-            ErrorKind::MacMismatch => f.write_str("C-MAC does not verify")?,
-            ErrorKind::BadPadding => f.write_str("bad '80 00..' padding")?,
-            ErrorKind::BadCiphertextLength => {
-                f.write_str("ciphertext length not a multiple of 16")?;
-            }
         }
         write!(f, " at byte offset {}", self.offset)
     }

@@ -20,8 +20,9 @@
 //! * [`validate`] reports structural problems with PE index and offset, and
 //!   what the package as a whole needs (services, algorithms, PE order).
 //! * [`PackageWriter`] emits a package from elements.
-//! * [`segment`] splits a package into SCP03t `86` segments and joins them;
-//!   [`scp03t`] protects segments with SCP03 session keys.
+//!
+//! Cutting a package into SCP03t `86` segments and protecting them is the
+//! job of [`crate::scp03t`].
 //!
 //! ```
 //! use smsr::profile::{Package, PeType};
@@ -51,9 +52,7 @@ mod pin;
 mod problem;
 mod rfm;
 mod rules;
-pub mod scp03t;
 mod sd;
-pub mod segment;
 mod validate;
 mod writer;
 

@@ -149,6 +149,8 @@ pub struct Card {
     pub connectivity: Option<Vec<u8>>,
     /// The ECASD's ES8 key establishment state, made on first use.
     ecasd: EcasdSlot,
+    /// SCP03t loads in progress, per ISD-P (`sim/isdp_load.rs`).
+    pub(crate) isdp_loads: super::isdp_load::Loads,
     // Session state, reset at the start of each script.
     chain: Option<Chain>,
     personalizing: Option<Aid>,
@@ -250,6 +252,7 @@ impl Card {
             smsr_addressing: None,
             connectivity: None,
             ecasd: EcasdSlot::default(),
+            isdp_loads: super::isdp_load::Loads::default(),
             chain: None,
             personalizing: None,
             cursor: None,

@@ -73,6 +73,10 @@ pub struct Isdp {
     pub iccid: Option<[u8; 10]>,
     /// POL1 from the loaded profile's header.
     pub pol1: Pol1,
+    /// profileType from the header of a profile loaded over SCP03t.
+    pub profile_type: Option<alloc::string::String>,
+    /// eUICC-Mandatory-services from that header.
+    pub mandatory_services: crate::profile::Services,
     /// Connectivity parameters (DGI `3A07`), if set.
     pub connectivity: Option<Vec<u8>>,
 }
@@ -91,6 +95,8 @@ impl Isdp {
             used: 0,
             iccid: None,
             pol1: Pol1::NONE,
+            profile_type: None,
+            mandatory_services: crate::profile::Services(0),
             connectivity: None,
         }
     }

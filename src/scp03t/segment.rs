@@ -3,7 +3,7 @@
 //! SGP.02 carries the protected profile package from the SM-DP through the
 //! SM-SR to the ISD-P as a stream of SCP03t command TLVs; each `86` TLV holds
 //! one segment of the package (cut at arbitrary byte offsets, not at element
-//! boundaries), encrypted and MACed as in [`super::scp03t`].
+//! boundaries), encrypted and MACed by [`super::Session`].
 //!
 //! The maximum size of a segment: SGP.22 v3.0 §2.5.3 limits each segment to
 //! 1020 bytes "including the tag, length field and MAC"; no SGP.02 figure
@@ -12,17 +12,14 @@
 
 use crate::tlv::{self, Buffer, Options, Reader, Tag, encoded_length_len};
 
-use super::{Error, ErrorKind};
+use super::{Error, ErrorKind, MAC_LEN};
 
 /// The segment tag (`86`).
-pub const SEGMENT_TAG: u8 = 0x86;
+pub const SEGMENT_TAG: u8 = super::tag::SEGMENT;
 
 /// SGP.22 v3.0 §2.5.3: at most 1020 bytes per segment, tag, length and MAC
 /// included.
 pub const SGP22_MAX_SEGMENT_LEN: usize = 1020;
-
-/// Length of the C-MAC appended to a protected segment (AES, S8 mode).
-pub const MAC_LEN: usize = 8;
 
 /// How segments are carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +36,14 @@ impl Protection {
     pub const fn value_len(self, n: usize) -> usize {
         match self {
             Self::None => n,
-            Self::Scp03t => (n / 16 + 1) * 16 + MAC_LEN,
+            Self::Scp03t => Self::padded_len(n) + MAC_LEN,
         }
+    }
+
+    /// Length of `n` octets padded `80 00..` to whole AES blocks (always
+    /// at least one padding octet, GP Card Specification §B.2.3).
+    pub const fn padded_len(n: usize) -> usize {
+        (n / 16 + 1) * 16
     }
 }
 
