@@ -67,3 +67,9 @@ printf '\x00\x02\x00\x06\x01\x02\x00\x03\x03\x04\x0a\x0b\x02\x03\x01\x03' > corp
 # raw single-SMS TP-UD (op 0), loss of connectivity (op 4 with bit 0x20).
 mkdir -p corpus/sim
 printf '\x02\x45\x44\x80\xe6\x0c\x00\x3f\x10\xa0\x00\x00\x05\x59\x10\x10\xff\xff\xff\xff\x89\x00\x00\x0d\x00\x10\xa0\x00\x00\x05\x59\x10\x10\xff\xff\xff\xff\x89\x00\x00\x0e\x00\x10\xa0\x00\x00\x05\x59\x10\x10\xff\xff\xff\xff\x89\x00\x00\x13\x00\x03\x80\xc0\x00\x06\xc9\x04\x81\x02\x03\x70\x00\x00\x06\x02\x70\x00\x00\x01\x15\x24\x00' > corpus/sim/create-raw-lost
+# soap_envelope: a SOAP 1.2 GetEIS request with WS-Addressing, a SOAP 1.1
+# envelope (VersionMismatch) and a DTD (refused).
+mkdir -p corpus/soap_envelope
+printf '<?xml version="1.0"?><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><e:Header><a:MessageID>urn:uuid:1</a:MessageID><a:Action>http://gsma.com/ES4/ProfileManagement/ES4-GetEISRequest</a:Action><a:ReplyTo><a:Address>https://mno/cb</a:Address></a:ReplyTo></e:Header><e:Body><g:GetEIS xmlns:g="http://namespaces.gsma.org/esim-messaging/1"><Eid>89001012012341234012345678901224</Eid></g:GetEIS></e:Body></e:Envelope>' > corpus/soap_envelope/get-eis
+printf '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x/></s:Body></s:Envelope>' > corpus/soap_envelope/soap11
+printf '<!DOCTYPE x [<!ENTITY a "aa">]><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><x>&a;</x></e:Body></e:Envelope>' > corpus/soap_envelope/dtd
