@@ -3,7 +3,7 @@
 use alloc::string::String;
 
 /// Why an envelope was refused. Each maps to one SOAP fault
-/// ([`SoapError::fault`]).
+/// ([`Fault::from_error`](super::Fault::from_error)).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SoapError {

@@ -2,7 +2,7 @@
 //! carry them (SGP.02 §5 and its web-service binding annex; namespace
 //! [`GSMA_NS`]): a parser with limits ([`Envelope::parse`]), the
 //! addressing headers ([`Addressing`]), SOAP faults ([`Fault`]) and the
-//! writer of answers ([`write`]).
+//! writer of answers ([`mod@write`]).
 //!
 //! The parser is built on `roxmltree` with DTDs refused: no entity is
 //! ever declared, so none is expanded (an XML bomb is a [`SoapError::Dtd`]).
