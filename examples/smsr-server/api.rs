@@ -49,9 +49,9 @@
 //! Authentication is by bearer token (compared in constant time), not by
 //! mutual TLS: the API listens on 127.0.0.1 and speaks plain HTTP, so a
 //! deployment that exposes it puts a TLS terminator in front (which may
-//! also require client certificates). SGP.02's own binding (SOAP over
-//! HTTPS, WS-Addressing) is out of scope: the function names, elements
-//! and status codes are SGP.02's, the transport is JSON.
+//! also require client certificates). SGP.02's own binding (SOAP 1.2 over
+//! mutual TLS, WS-Addressing) is `soap/`, which runs the same functions
+//! through [`call`] and [`settled`].
 
 use std::convert::Infallible;
 use std::sync::Arc;
