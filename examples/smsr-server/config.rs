@@ -22,6 +22,17 @@
 //!   "Smsc": "loopback"
 //! }
 //! ```
+//!
+//! The SGP.02 ES listener (SOAP over mutual TLS, `es_tls.rs`) is on when
+//! an `Es` section is given; keys are named by path, never inline:
+//!
+//! ```json
+//! {"Es": {"Listen": "0.0.0.0:8444", "Cert": "/etc/smsr/es.pem", "Key": "/etc/smsr/es.key",
+//!         "ClientCa": "/etc/smsr/clients-ca.pem", "PeerCa": "/etc/smsr/peers-ca.pem",
+//!         "Clients": [{"Name": "mno1.example", "Id": "MNO1", "Roles": ["mno"]},
+//!                     {"Name": "smdp1.example", "Id": "SMDP1", "Roles": ["smdp"]}],
+//!         "CallbackAttempts": 5, "CallbackBackoffMs": 500}}
+//! ```
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -538,6 +549,28 @@ mod tests {
             Err(ArgsError::Invalid(_))
         ));
         std::fs::remove_file(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_es_section_names_key_files_only() {
+        let f = std::env::temp_dir().join(format!("smsr-cfg-es-{}.json", std::process::id()));
+        let es = r#"{"Listen":"127.0.0.1:0","Cert":"s.pem","Key":"s.key","ClientCa":"ca.pem",
+            "Clients":[{"Name":"mno-a","Id":"MNO-A","Roles":["mno"]}]"#;
+        std::fs::write(&f, format!(r#"{{"Es":{es}}}}}"#)).unwrap();
+        let p = f.to_str().unwrap();
+        let c = parse(&["--config", p]).unwrap();
+        let e = c.es.unwrap();
+        assert_eq!(e.key, PathBuf::from("s.key"));
+        assert_eq!(e.clients[0].roles, [Role::Mno]);
+        assert_eq!((e.callback_attempts, e.callback_backoff_ms), (5, 500));
+        assert!(parse(&[]).unwrap().es.is_none());
+        // No place for an inline key: an unknown field is refused.
+        std::fs::write(&f, format!(r#"{{"Es":{es},"KeyPem":"-----BEGIN"}}}}"#)).unwrap();
+        assert!(matches!(
+            parse(&["--config", p]),
+            Err(ArgsError::Invalid(e)) if e.contains("KeyPem")
+        ));
+        std::fs::remove_file(&f).unwrap();
     }
 
     #[test]
