@@ -143,18 +143,21 @@ pub async fn handle(
             .uri()
             .query()
             .is_some_and(|q| q.eq_ignore_ascii_case("wsdl"));
+        // The WSDL names this listener as the client reached it (HTTP/1.1
+        // requires Host: RFC 9112 §3.2).
         let host = req
             .headers()
             .get(hyper::header::HOST)
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let mut r = if wsdl {
-            let location = format!("https://{host}{}", req.uri().path());
-            xml_response(StatusCode::OK, wsdl::document(&location))
-        } else {
-            xml_response(StatusCode::NOT_FOUND, String::new())
+            .and_then(|h| h.to_str().ok());
+        let mut r = match (wsdl, host) {
+            (true, Some(host)) => {
+                let location = format!("https://{host}{}", req.uri().path());
+                xml_response(StatusCode::OK, wsdl::document(&location))
+            }
+            (true, None) => xml_response(StatusCode::BAD_REQUEST, String::new()),
+            (false, _) => xml_response(StatusCode::NOT_FOUND, String::new()),
         };
-        if wsdl {
+        if r.status() == StatusCode::OK {
             r.headers_mut().insert(
                 hyper::header::CONTENT_TYPE,
                 hyper::header::HeaderValue::from_static("text/xml; charset=utf-8"),
