@@ -83,3 +83,9 @@ seed_hex es8_ecasd after_cert 01AC80E28901A63A0217A6159002030A950110800188810110
 seed_hex es8_ecasd no_cert 000880E20900033A010000
 # scp03t_card: a quota byte then op/len records (no real data needed).
 seed_hex scp03t_card handshake_then_segments 40010a868888000102030405060708090a0b030400010203
+# soap_envelope: a SOAP 1.2 GetEIS request with WS-Addressing, a SOAP 1.1
+# envelope (VersionMismatch) and a DTD (refused).
+mkdir -p corpus/soap_envelope
+printf '<?xml version="1.0"?><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><e:Header><a:MessageID>urn:uuid:1</a:MessageID><a:Action>http://gsma.com/ES4/ProfileManagement/ES4-GetEISRequest</a:Action><a:ReplyTo><a:Address>https://mno/cb</a:Address></a:ReplyTo></e:Header><e:Body><g:GetEIS xmlns:g="http://namespaces.gsma.org/esim-messaging/1"><Eid>89001012012341234012345678901224</Eid></g:GetEIS></e:Body></e:Envelope>' > corpus/soap_envelope/get-eis
+printf '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x/></s:Body></s:Envelope>' > corpus/soap_envelope/soap11
+printf '<!DOCTYPE x [<!ENTITY a "aa">]><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><x>&a;</x></e:Body></e:Envelope>' > corpus/soap_envelope/dtd

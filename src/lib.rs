@@ -23,4 +23,6 @@ pub mod scp80;
 pub mod scp81;
 #[cfg(feature = "sim")]
 pub mod sim;
+#[cfg(feature = "soap")]
+pub mod soap;
 pub mod tlv;

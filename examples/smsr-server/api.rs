@@ -49,9 +49,9 @@
 //! Authentication is by bearer token (compared in constant time), not by
 //! mutual TLS: the API listens on 127.0.0.1 and speaks plain HTTP, so a
 //! deployment that exposes it puts a TLS terminator in front (which may
-//! also require client certificates). SGP.02's own binding (SOAP over
-//! HTTPS, WS-Addressing) is out of scope: the function names, elements
-//! and status codes are SGP.02's, the transport is JSON.
+//! also require client certificates). SGP.02's own binding (SOAP 1.2 over
+//! mutual TLS, WS-Addressing) is `soap/`, which runs the same functions
+//! through [`call`] and [`settled`].
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -317,7 +317,18 @@ async fn route(
         return Err(not_found());
     };
     let body = body_json(req).await?;
-    let common: Common = field(&body)?;
+    dispatch(app, op, start, endpoint, &body).await
+}
+
+/// Runs one function endpoint for an authenticated operator.
+async fn dispatch(
+    app: &App,
+    op: &Operator,
+    start: i64,
+    endpoint: Endpoint,
+    body: &Value,
+) -> Result<Response<Full<Bytes>>, Reject> {
+    let common: Common = field(body)?;
     let ctx = Ctx {
         app,
         op,
@@ -325,17 +336,95 @@ async fn route(
         common,
     };
     match endpoint {
-        Endpoint::RegisterEis => register_eis(&ctx, &body),
-        Endpoint::GetEis => get_eis(&ctx, &body),
-        Endpoint::AuditEis => audit_eis(&ctx, &body).await,
-        Endpoint::UpdatePolicyRules => update_policy_rules(&ctx, &body),
-        Endpoint::Profile(f) => profile_function(&ctx, f, &body).await,
-        Endpoint::CreateIsdp => create_isdp(&ctx, &body).await,
-        Endpoint::SendData => send_data(&ctx, &body).await,
-        Endpoint::ProfileDownloadCompleted => download_completed(&ctx, &body),
-        Endpoint::BatchEnable => batch_enable(&ctx, &body),
-        Endpoint::BatchAudit => batch_audit(&ctx, &body),
+        Endpoint::RegisterEis => register_eis(&ctx, body),
+        Endpoint::GetEis => get_eis(&ctx, body),
+        Endpoint::AuditEis => audit_eis(&ctx, body).await,
+        Endpoint::UpdatePolicyRules => update_policy_rules(&ctx, body),
+        Endpoint::Profile(f) => profile_function(&ctx, f, body).await,
+        Endpoint::CreateIsdp => create_isdp(&ctx, body).await,
+        Endpoint::SendData => send_data(&ctx, body).await,
+        Endpoint::ProfileDownloadCompleted => download_completed(&ctx, body),
+        Endpoint::BatchEnable => batch_enable(&ctx, body),
+        Endpoint::BatchAudit => batch_audit(&ctx, body),
     }
+}
+
+/// A rejection as `(HTTP status, JSON)`.
+fn reject_json(Reject(code, status): Reject, start: i64) -> (StatusCode, Value) {
+    let v = json!({
+        "ProcessingStart": iso8601(start),
+        "ProcessingEnd": iso8601(now_ms()),
+        "FunctionExecutionStatus": status,
+    });
+    (code, v)
+}
+
+/// The answer `(HTTP status, JSON)` for a rejection or a response of
+/// this module (responses are in-memory JSON).
+async fn into_json(
+    result: Result<Response<Full<Bytes>>, Reject>,
+    start: i64,
+) -> (StatusCode, Value) {
+    match result {
+        Ok(resp) => {
+            let status = resp.status();
+            let bytes = match resp.into_body().collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(never) => match never {},
+            };
+            match serde_json::from_slice(&bytes) {
+                Ok(v) => (status, v),
+                Err(e) => reject_json(internal(e), start),
+            }
+        }
+        Err(r) => reject_json(r, start),
+    }
+}
+
+/// One function (`/{iface}/{name}` of the table above) called by an
+/// operator authenticated elsewhere: the entry of the SOAP binding
+/// (`soap/`), answered as the HTTP status and JSON this API would give.
+pub async fn call(
+    app: &App,
+    op: &Operator,
+    iface: &str,
+    name: &str,
+    body: &Value,
+) -> (StatusCode, Value) {
+    let start = now_ms();
+    let result = match Endpoint::parse(iface, name) {
+        Some(endpoint) => dispatch(app, op, start, endpoint, body).await,
+        None => Err(not_found()),
+    };
+    into_json(result, start).await
+}
+
+/// The answer to operation `id` (accepted by [`call`] with `202`) once it
+/// settles, waiting up to `wait`; still `202` if it has not. `with_eis`:
+/// a success carries the EIS as `op` may see it.
+pub async fn settled(
+    app: &App,
+    op: &Operator,
+    id: i64,
+    with_eis: bool,
+    wait: Duration,
+) -> (StatusCode, Value) {
+    let start = now_ms();
+    let ctx = Ctx {
+        app,
+        op,
+        start,
+        common: Common::default(),
+    };
+    let result = match app.engine.wait(id, wait).await {
+        Ok(rec) => match rec.as_ref().map(|r| parse_eid(&r.eid)).transpose() {
+            Ok(Some(eid)) => op_answer(&ctx, &eid, rec, with_eis),
+            Ok(None) => Err(internal("operation vanished")),
+            Err(e) => Err(e),
+        },
+        Err(e) => Err(internal(e)),
+    };
+    into_json(result, start).await
 }
 
 /// The ES4 functions on one profile that go to the eUICC.

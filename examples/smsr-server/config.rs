@@ -22,6 +22,17 @@
 //!   "Smsc": "loopback"
 //! }
 //! ```
+//!
+//! The SGP.02 ES listener (SOAP over mutual TLS, `es_tls.rs`) is on when
+//! an `Es` section is given; keys are named by path, never inline:
+//!
+//! ```json
+//! {"Es": {"Listen": "0.0.0.0:8444", "Cert": "/etc/smsr/es.pem", "Key": "/etc/smsr/es.key",
+//!         "ClientCa": "/etc/smsr/clients-ca.pem", "PeerCa": "/etc/smsr/peers-ca.pem",
+//!         "Clients": [{"Name": "mno1.example", "Id": "MNO1", "Roles": ["mno"]},
+//!                     {"Name": "smdp1.example", "Id": "SMDP1", "Roles": ["smdp"]}],
+//!         "CallbackAttempts": 5, "CallbackBackoffMs": 500}}
+//! ```
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -79,6 +90,65 @@ impl core::fmt::Debug for Operator {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(f, "Operator({}, {:?}, token redacted)", self.id, self.roles)
     }
+}
+
+/// A client of the ES listener: the name its certificate carries (a
+/// subjectAltName dNSName or the subject CN) and the identity and roles it
+/// gets (config `Es.Clients`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EsClient {
+    /// The certificate name.
+    #[serde(rename = "Name")]
+    pub name: String,
+    /// The identity (`Mno-id`, `Smdp-id`, EUM id) it acts as.
+    #[serde(rename = "Id")]
+    pub id: String,
+    /// Its roles.
+    #[serde(rename = "Roles")]
+    pub roles: Vec<Role>,
+}
+
+/// The SGP.02 ES listener: SOAP 1.2 over mutual TLS (config `Es`). Keys are
+/// named by path only, never inline.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EsConfig {
+    /// Listen address.
+    #[serde(rename = "Listen")]
+    pub listen: SocketAddr,
+    /// The SM-SR's certificate chain (PEM), also its client certificate
+    /// for the asynchronous answers.
+    #[serde(rename = "Cert")]
+    pub cert: PathBuf,
+    /// Its private key (PEM file).
+    #[serde(rename = "Key")]
+    pub key: PathBuf,
+    /// The CA(s) of allowed clients (PEM).
+    #[serde(rename = "ClientCa")]
+    pub client_ca: PathBuf,
+    /// The CA(s) that sign the callback endpoints' server certificates
+    /// (default: `ClientCa`).
+    #[serde(rename = "PeerCa", default)]
+    pub peer_ca: Option<PathBuf>,
+    /// The allowed clients.
+    #[serde(rename = "Clients")]
+    pub clients: Vec<EsClient>,
+    /// Delivery attempts of an asynchronous answer (default 5).
+    #[serde(rename = "CallbackAttempts", default = "default_callback_attempts")]
+    pub callback_attempts: u32,
+    /// First retry delay of an asynchronous answer, doubled per attempt
+    /// (default 500).
+    #[serde(rename = "CallbackBackoffMs", default = "default_callback_backoff")]
+    pub callback_backoff_ms: u64,
+}
+
+fn default_callback_attempts() -> u32 {
+    5
+}
+
+fn default_callback_backoff() -> u64 {
+    500
 }
 
 /// Where the SMS go.
@@ -139,6 +209,8 @@ pub struct Config {
     pub wait_ms: u64,
     /// Write the bound addresses to this file once listening (tests).
     pub ready_file: Option<PathBuf>,
+    /// The SGP.02 ES listener (SOAP over mutual TLS), when configured.
+    pub es: Option<EsConfig>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -172,6 +244,8 @@ struct FileConfig {
     smsc: Option<String>,
     #[serde(rename = "WaitMs")]
     wait_ms: Option<u64>,
+    #[serde(rename = "Es")]
+    es: Option<EsConfig>,
 }
 
 /// The demo operators (printed by `--demo`).
@@ -293,6 +367,7 @@ impl Config {
             fleet_first: 0,
             wait_ms: 30_000,
             ready_file: None,
+            es: None,
         }
     }
 
@@ -376,6 +451,9 @@ impl Config {
         }
         if f.scp81_public.is_some() {
             self.scp81_public = f.scp81_public;
+        }
+        if f.es.is_some() {
+            self.es = f.es;
         }
         if let Some(s) = f.smsc {
             self.smsc = parse_smsc(&s)?;
@@ -471,6 +549,28 @@ mod tests {
             Err(ArgsError::Invalid(_))
         ));
         std::fs::remove_file(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_es_section_names_key_files_only() {
+        let f = std::env::temp_dir().join(format!("smsr-cfg-es-{}.json", std::process::id()));
+        let es = r#"{"Listen":"127.0.0.1:0","Cert":"s.pem","Key":"s.key","ClientCa":"ca.pem",
+            "Clients":[{"Name":"mno-a","Id":"MNO-A","Roles":["mno"]}]"#;
+        std::fs::write(&f, format!(r#"{{"Es":{es}}}}}"#)).unwrap();
+        let p = f.to_str().unwrap();
+        let c = parse(&["--config", p]).unwrap();
+        let e = c.es.unwrap();
+        assert_eq!(e.key, PathBuf::from("s.key"));
+        assert_eq!(e.clients[0].roles, [Role::Mno]);
+        assert_eq!((e.callback_attempts, e.callback_backoff_ms), (5, 500));
+        assert!(parse(&[]).unwrap().es.is_none());
+        // No place for an inline key: an unknown field is refused.
+        std::fs::write(&f, format!(r#"{{"Es":{es},"KeyPem":"-----BEGIN"}}}}"#)).unwrap();
+        assert!(matches!(
+            parse(&["--config", p]),
+            Err(ArgsError::Invalid(e)) if e.contains("KeyPem")
+        ));
+        std::fs::remove_file(&f).unwrap();
     }
 
     #[test]

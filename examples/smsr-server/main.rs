@@ -23,12 +23,14 @@ mod api;
 mod config;
 mod demo;
 mod engine;
+mod es_tls;
 mod fleet;
 mod ops;
 mod ota;
 mod scp81;
 mod server;
 mod smsc_tcp;
+mod soap;
 mod store;
 
 use std::collections::HashMap;
@@ -110,6 +112,9 @@ async fn run(config: Config) -> Result<(), String> {
     let running = server::start(config.clone()).await?;
     println!("operator API on http://{}", running.api);
     println!("SCP81 PSK-TLS listener on {}", running.scp81);
+    if let Some(es) = running.es {
+        println!("ES SOAP listener (mutual TLS) on https://{es}/ (WSDL: ?wsdl)");
+    }
     println!("inventory database {}", running.database.display());
     let database = running.database.clone();
     let mut fleet_handle = None;

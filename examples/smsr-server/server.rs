@@ -40,6 +40,8 @@ pub struct Running {
     pub api: SocketAddr,
     /// SCP81 listener address.
     pub scp81: SocketAddr,
+    /// The ES (SOAP over mutual TLS) listener address, when configured.
+    pub es: Option<SocketAddr>,
     /// The database file.
     pub database: PathBuf,
     /// The in-process SMSC, when configured.
@@ -108,11 +110,13 @@ fn write_ready_file(
     file: &std::path::Path,
     api: SocketAddr,
     scp81: SocketAddr,
+    es: Option<SocketAddr>,
     database: &std::path::Path,
 ) -> Result<(), String> {
     let v = serde_json::json!({
         "Api": api.to_string(),
         "Scp81": scp81.to_string(),
+        "Es": es.map(|a| a.to_string()),
         "Database": database.display().to_string(),
         "Pid": std::process::id(),
     });
@@ -160,6 +164,10 @@ pub async fn start(config: Config) -> Result<Running, String> {
         config: config.clone(),
         engine: engine.clone(),
     });
+    let es = match &config.es {
+        Some(es) => Some(start_es(es, app.clone(), shutdown_rx.clone()).await?),
+        None => None,
+    };
     tokio::spawn(serve_api(api_listener, app.clone(), shutdown_rx));
     let resumed = engine.resume().map_err(|e| e.to_string())?;
     if config.operators.is_empty() {
@@ -171,16 +179,37 @@ pub async fn start(config: Config) -> Result<Running, String> {
         euiccs, resumed, "SM-SR listening"
     );
     if let Some(f) = &config.ready_file {
-        write_ready_file(f, api_addr, scp81_addr, &database)?;
+        write_ready_file(f, api_addr, scp81_addr, es, &database)?;
     }
     Ok(Running {
         api: api_addr,
         scp81: scp81_addr,
+        es,
         database,
         loopback,
         app,
         shutdown,
     })
+}
+
+/// Binds and starts the ES listener (`es_tls.rs`, `soap/`).
+async fn start_es(
+    es: &crate::config::EsConfig,
+    app: Arc<App>,
+    shutdown: watch::Receiver<bool>,
+) -> Result<SocketAddr, String> {
+    let (listener, addr) = bind(es.listen, "ES listener").await?;
+    let clients = crate::es_tls::clients(es);
+    let acceptor = crate::es_tls::acceptor(es, &clients)?;
+    let binding = Arc::new(crate::soap::Binding {
+        callbacks: crate::soap::callback::CallbackClient::new(es)?,
+        limits: smsr::soap::Limits::DEFAULT,
+    });
+    tokio::spawn(crate::es_tls::serve(
+        listener, acceptor, clients, binding, app, shutdown,
+    ));
+    tracing::info!(es = %addr, "ES SOAP listener (mutual TLS)");
+    Ok(addr)
 }
 
 async fn serve_api(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
