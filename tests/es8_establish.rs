@@ -180,6 +180,14 @@ fn card_refusals_change_nothing() {
         run(&mut s, &cmds)[1].1,
         StatusWord::REFERENCED_DATA_NOT_FOUND
     );
+    // A well-signed certificate that is not an SM-DP's (SM-SR type): 6A80.
+    let mut sr = ecasd::test_sm_dp_certificate(&sk_dp.public_key()).unwrap();
+    sr.discretionary_data = smsr::es8::certificate::DISCRETIONARY_SM_SR.to_vec();
+    sr.sign(&ecasd::test_ci()).unwrap();
+    let cmds = dp
+        .certificate_commands(s.aid.as_bytes(), &sr.to_vec().unwrap())
+        .unwrap();
+    assert_eq!(run(&mut s, &cmds)[1].1, StatusWord::INCORRECT_DATA);
     // Key agreement without a verified certificate: 6985.
     let mut ka = vec![
         es5::install_for_personalization(&s.aid)

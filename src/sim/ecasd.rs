@@ -12,7 +12,8 @@
 //! `6A88` a certificate from another CI (its `42` CA identifier is not the
 //! test CI's), `6A80` a malformed certificate, CRT or key, a curve other
 //! than P-256 or a CRT asking for something other than three AES keys,
-//! `6985` key agreement data without a verified certificate first. A
+//! `6985` key agreement data without a verified certificate first, `6A80`
+//! also for a certificate that is not an SM-DP's (`C8 01 01`). A
 //! refused command changes nothing (a pending certificate is forgotten).
 
 use alloc::vec::Vec;
@@ -229,6 +230,9 @@ impl Ecasd {
         }
         cert.verify(&self.ci)
             .map_err(|_| StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
+        if !is_sm_dp(cert.discretionary_data) {
+            return Err(StatusWord::INCORRECT_DATA);
+        }
         let sm_dp = cert
             .public_key
             .to_p256()
@@ -265,6 +269,16 @@ impl Ecasd {
         self.key_sets.push((p.aid, d.key_set));
         Ok(answer)
     }
+}
+
+/// `true` when the discretionary data carry certificate type `C8 01 01`
+/// (SM-DP, SGP.02 table 77): an ISD-P takes keys only from its SM-DP.
+fn is_sm_dp(discretionary_data: &[u8]) -> bool {
+    tlv::Reader::new(discretionary_data)
+        .find_tag(tlv::Tag::new(0xC8))
+        .ok()
+        .flatten()
+        .is_some_and(|t| t.raw() == DISCRETIONARY_SM_DP)
 }
 
 fn encode<E: Encode>(e: E) -> Result<Vec<u8>, StatusWord> {
