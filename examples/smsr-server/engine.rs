@@ -13,6 +13,15 @@
 //! store), or rescheduled (in flight when the next attempt audits first).
 //! So no operation is applied twice, none is lost (the queue is in the
 //! store), and an operation of unknown outcome is never blindly resent.
+//!
+//! Several instances share one store (PostgreSQL): a worker works an
+//! operation only while its instance holds the operation's lease
+//! ([`Store::claim_next_op`]), renewed before every attempt; an instance
+//! that loses it sends nothing more. [`Engine::run_claims`] picks up the
+//! operations whose instance died (lease expired). An SCP81 session comes
+//! back to the instance that sent its trigger (the trigger names that
+//! instance's listener, [`EngineConfig::scp81_addr`]), where the script
+//! waits in memory.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -168,7 +177,7 @@ impl Engine {
 
     async fn worker(self: Arc<Self>, eid: Eid) {
         loop {
-            let next = match self.store.next_op(&eid) {
+            let next = match self.claim(&eid) {
                 Ok(n) => n,
                 Err(e) => {
                     tracing::error!(%eid, "store: {e}");
@@ -182,18 +191,20 @@ impl Engine {
                 let Ok(mut a) = self.active.lock() else {
                     return;
                 };
-                if matches!(self.store.next_op(&eid), Ok(None)) {
+                if matches!(self.claim(&eid), Ok(None)) {
                     a.remove(&eid);
                     return;
                 }
                 continue;
             };
             let now = now_ms();
-            if op.not_before_ms > now {
-                let until = op.not_before_ms.min(op.expires_at_ms.max(now));
-                // `until` >= `now`: not before is later, the expiry clamped to now.
+            if op.not_before_ms > now && op.expires_at_ms > now {
+                let until = op.not_before_ms.min(op.expires_at_ms);
+                // `until` > `now`: both bounds are later.
                 let wait = (until - now).unsigned_abs();
                 tokio::time::sleep(Duration::from_millis(wait)).await;
+                // Claim it again (the lease may have gone meanwhile).
+                continue;
             }
             let Ok(permit) = self.permits.acquire().await else {
                 return;
@@ -207,6 +218,30 @@ impl Engine {
                 }
             }
             drop(permit);
+        }
+    }
+
+    /// Claims (or renews this instance's lease on) the oldest unsettled
+    /// operation of `eid`.
+    fn claim(&self, eid: &Eid) -> Result<Option<OpRecord>, StoreError> {
+        let lease = i64::try_from(self.cfg.lease_ms).unwrap_or(i64::MAX);
+        self.store
+            .claim_next_op(eid, &self.cfg.instance_id, now_ms(), lease)
+    }
+
+    /// Every half lease, starts a worker for each eUICC whose operations
+    /// nobody holds (their instance died), until `shutdown`.
+    pub async fn run_claims(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let every = Duration::from_millis((self.cfg.lease_ms / 2).max(100));
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => return,
+            }
+            match self.store.claimable_eids(now_ms()) {
+                Ok(eids) => eids.into_iter().for_each(|e| self.kick(e)),
+                Err(e) => tracing::warn!("store: unclaimed operations not scanned: {e}"),
+            }
         }
     }
 
@@ -240,6 +275,11 @@ impl Engine {
         core.submit_resumed(req, op.attempts, uncertain, op.last_error.clone());
         loop {
             if let Some(t) = core.poll_transmit(now())? {
+                // Nothing goes out unless this instance still holds the lease.
+                if self.claim(eid)?.is_none_or(|o| o.id != op.id) {
+                    tracing::warn!(%eid, id = op.id, "lease lost: left to its new owner");
+                    return Ok(());
+                }
                 self.store.mark_in_flight(op.id)?;
                 self.attempt(eid, &secrets, &mut core, t).await?;
             }
