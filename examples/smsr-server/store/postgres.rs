@@ -517,10 +517,16 @@ impl Store for PostgresStore {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
-        self.rows(&sql, &[&eid.to_string(), &owner, &now_ms, &lease_ms])?
-            .first()
-            .map(op_from_row)
-            .transpose()
+        // Committed only once the row decodes: a corrupt one stays unclaimed.
+        let key = eid.to_string();
+        self.run(async {
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            let rows = tx.query(&sql, &[&key, &owner, &now_ms, &lease_ms]).await?;
+            let op = rows.first().map(op_from_row).transpose()?;
+            tx.commit().await?;
+            Ok(op)
+        })
     }
 
     fn eids_with_pending(&self) -> Result<Vec<Eid>, StoreError> {
@@ -533,8 +539,9 @@ impl Store for PostgresStore {
 
     fn claimable_eids(&self, now_ms: i64) -> Result<Vec<Eid>, StoreError> {
         let rows = self.rows(
-            "SELECT DISTINCT eid FROM operations WHERE state <> 'done' \
-             AND (lease_owner IS NULL OR lease_until_ms < $1) ORDER BY eid",
+            "SELECT eid FROM operations WHERE state <> 'done' GROUP BY eid \
+             HAVING max(CASE WHEN lease_owner IS NOT NULL AND lease_until_ms >= $1 \
+             THEN 1 ELSE 0 END) = 0 ORDER BY eid",
             &[&now_ms],
         )?;
         eids_from_rows(&rows)

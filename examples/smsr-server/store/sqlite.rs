@@ -1,6 +1,8 @@
 //! [`Store`] on an embedded SQLite file (rusqlite, bundled SQLite) in WAL
 //! mode. One connection behind a mutex: every method is a short
-//! transaction, so writers never wait on the network.
+//! transaction, so writers never wait on the network. One server process
+//! works a file: opening it voids the leases a previous process left
+//! (several instances share a PostgreSQL store instead).
 //!
 //! Durability: `synchronous = NORMAL` in WAL mode survives a crash of the
 //! process (SIGKILL) with every committed transaction; `FULL` (see
@@ -131,6 +133,13 @@ impl SqliteStore {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
         add_lease_columns(&conn)?;
+        // One process works an SQLite file: the leases a previous process
+        // (killed) left are void.
+        conn.execute(
+            "UPDATE operations SET lease_owner = NULL, lease_until_ms = NULL \
+             WHERE lease_owner IS NOT NULL",
+            [],
+        )?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -405,28 +414,33 @@ impl Store for SqliteStore {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<OpRecord>, StoreError> {
-        // One statement on the one connection: atomic.
-        let conn = self.conn()?;
-        conn.query_row(
-            &format!(
-                "UPDATE operations SET lease_owner = ?2, lease_until_ms = ?3 + ?4 \
+        // Committed only once the row decodes: a corrupt one stays unclaimed.
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let op = tx
+            .query_row(
+                &format!(
+                    "UPDATE operations SET lease_owner = ?2, lease_until_ms = ?3 + ?4 \
                  WHERE id = (SELECT id FROM operations WHERE eid = ?1 AND state <> 'done' \
                              ORDER BY id LIMIT 1) \
                  AND (lease_owner IS NULL OR lease_owner = ?2 OR lease_until_ms < ?3) \
                  RETURNING {OP_COLUMNS}"
-            ),
-            params![eid.to_string(), owner, now_ms, lease_ms],
-            op_from_row,
-        )
-        .optional()?
-        .transpose()
+                ),
+                params![eid.to_string(), owner, now_ms, lease_ms],
+                op_from_row,
+            )
+            .optional()?
+            .transpose()?;
+        tx.commit()?;
+        Ok(op)
     }
 
     fn claimable_eids(&self, now_ms: i64) -> Result<Vec<Eid>, StoreError> {
         let conn = self.conn()?;
         let mut st = conn.prepare_cached(
-            "SELECT DISTINCT eid FROM operations WHERE state <> 'done' \
-             AND (lease_owner IS NULL OR lease_until_ms < ?1) ORDER BY eid",
+            "SELECT eid FROM operations WHERE state <> 'done' GROUP BY eid \
+             HAVING max(CASE WHEN lease_owner IS NOT NULL AND lease_until_ms >= ?1 \
+             THEN 1 ELSE 0 END) = 0 ORDER BY eid",
         )?;
         let rows = st.query_map([now_ms], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
