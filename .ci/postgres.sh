@@ -53,12 +53,21 @@ smsr_pg_stop() {
 trap smsr_pg_stop EXIT
 
 smsr_pg_as "$SMSR_PG_BIN/initdb" -D "$SMSR_PG_DIR/data" -U postgres --auth=trust -E UTF8 >"$SMSR_PG_DIR/initdb.log"
-smsr_pg_as "$SMSR_PG_BIN/pg_ctl" -D "$SMSR_PG_DIR/data" -l "$SMSR_PG_DIR/log" -w \
-    -o "-p $SMSR_PG_PORT -k $SMSR_PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
+# In postgresql.conf, so that a plain `pg_ctl start` (the restart test)
+# brings it back as it was. fsync off: a throw-away cluster.
+cat >>"$SMSR_PG_DIR/data/postgresql.conf" <<EOF_CONF
+port = $SMSR_PG_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$SMSR_PG_DIR'
+max_connections = 300
+fsync = off
+EOF_CONF
+smsr_pg_as "$SMSR_PG_BIN/pg_ctl" -D "$SMSR_PG_DIR/data" -l "$SMSR_PG_DIR/log" -w start >/dev/null
 
 export SMSR_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$SMSR_PG_PORT/postgres"
 # What the failover and restart tests need to stop and start this cluster.
 export SMSR_TEST_POSTGRES_DATA="$SMSR_PG_DIR/data"
 export SMSR_TEST_POSTGRES_PG_CTL="$SMSR_PG_BIN/pg_ctl"
 export SMSR_TEST_POSTGRES_USER="$SMSR_PG_USER"
+export SMSR_TEST_POSTGRES_LOG="$SMSR_PG_DIR/log"
 echo "postgres.sh: PostgreSQL $("$SMSR_PG_BIN/postgres" --version | awk '{print $3}') at $SMSR_TEST_POSTGRES_URL (data $SMSR_PG_DIR)"
