@@ -2,7 +2,16 @@
 //! test on a fresh database of the cluster `SMSR_TEST_POSTGRES_URL` names
 //! (`source .ci/postgres.sh` starts a throw-away one and sets it). Without
 //! it these tests fail, saying so: they never skip.
-#![allow(dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs,
+    dead_code
+)]
 
 #[path = "../ops.rs"]
 mod ops;

@@ -1,6 +1,15 @@
 //! The store suite (tests/store_support) on the SQLite store, each test
 //! on a fresh database file.
-#![allow(dead_code)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs,
+    dead_code
+)]
 
 #[path = "../ops.rs"]
 mod ops;

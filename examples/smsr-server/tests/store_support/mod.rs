@@ -15,6 +15,9 @@ use smsr::isdr::Eid;
 use crate::ops::{FunctionExecutionStatus, NewOp, OpState, audit_record, now_ms};
 use crate::store::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError};
 
+/// Runs one SQL statement: rows changed, or the database's refusal.
+pub type RawSql = Box<dyn Fn(&str) -> Result<u64, String> + Send + Sync>;
+
 /// A fresh, empty database behind the store, and a way to run raw SQL on
 /// it (another connection).
 pub struct Backend {
@@ -22,7 +25,7 @@ pub struct Backend {
     pub store: Arc<dyn Store>,
     /// Runs one SQL statement on the same database; rows changed, or the
     /// database's refusal.
-    pub sql: Box<dyn Fn(&str) -> Result<u64, String> + Send + Sync>,
+    pub sql: RawSql,
     /// Whether writers of different eUICCs proceed in parallel (PostgreSQL
     /// row locks) rather than one at a time (SQLite's single writer).
     pub parallel_writers: bool,
