@@ -175,17 +175,26 @@ impl Engine {
         }
     }
 
+    /// Works off the queue of `eid` while this instance can claim it. A
+    /// claim is taken only with a permit in hand, so an instance leases at
+    /// most `max_parallel` eUICCs at a time and leaves the rest to the
+    /// others.
     async fn worker(self: Arc<Self>, eid: Eid) {
         loop {
+            let Ok(permit) = self.permits.acquire().await else {
+                return;
+            };
             let next = match self.claim(&eid) {
                 Ok(n) => n,
                 Err(e) => {
+                    drop(permit);
                     tracing::error!(%eid, "store: {e}");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     continue;
                 }
             };
             let Some(op) = next else {
+                drop(permit);
                 // Re-check under the lock so that a concurrent submit either
                 // sees this worker alive or finds it gone and starts another.
                 let Ok(mut a) = self.active.lock() else {
@@ -199,6 +208,7 @@ impl Engine {
             };
             let now = now_ms();
             if op.not_before_ms > now && op.expires_at_ms > now {
+                drop(permit);
                 let until = op.not_before_ms.min(op.expires_at_ms);
                 // `until` > `now`: both bounds are later.
                 let wait = (until - now).unsigned_abs();
@@ -206,16 +216,10 @@ impl Engine {
                 // Claim it again (the lease may have gone meanwhile).
                 continue;
             }
-            let Ok(permit) = self.permits.acquire().await else {
-                return;
-            };
             let id = op.id;
-            match self.process(&eid, op).await {
-                Ok(()) => {}
-                Err(e) => {
-                    tracing::error!(%eid, id, "store failed, will retry: {e}");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
+            if let Err(e) = self.process(&eid, op).await {
+                tracing::error!(%eid, id, "store failed, will retry: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
             drop(permit);
         }

@@ -200,19 +200,40 @@ fn write_fleet_ready(
         .map_err(|e| format!("{}: {e}", file.display()))
 }
 
-/// The connection that bound as the SM-SR (the latest `BIND`): where MO
-/// SMS go.
-type BoundLink = Arc<Mutex<Option<OwnedWriteHalf>>>;
+/// The connections bound as SM-SR instances (`BIND`), by link number, and
+/// where MO SMS go: a handset's answer (PoR) to the instance whose MT SMS
+/// it last received, as an SMSC returns a reply to its originator; else to
+/// the latest bound instance still connected.
+#[derive(Default)]
+struct Links {
+    bound: std::collections::BTreeMap<u64, OwnedWriteHalf>,
+    last_mt: HashMap<String, u64>,
+    next: u64,
+}
 
-/// Forwards the fleet's MO SMS to the bound link (dropped while none is).
+impl Links {
+    /// The link an MO SMS from `msisdn` goes to.
+    fn route(&self, msisdn: &str) -> Option<u64> {
+        let last = self.last_mt.get(msisdn).copied();
+        last.filter(|l| self.bound.contains_key(l))
+            .or_else(|| self.bound.keys().next_back().copied())
+    }
+}
+
+type BoundLink = Arc<Mutex<Links>>;
+
+/// Forwards the fleet's MO SMS to their link (dropped while none is bound).
 async fn forward_mo(mut mo_rx: mpsc::UnboundedReceiver<ota::MoSms>, link: BoundLink) {
     while let Some(sms) = mo_rx.recv().await {
         let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
-        let mut w = link.lock().await;
-        if let Some(out) = w.as_mut()
+        let mut links = link.lock().await;
+        let Some(n) = links.route(&sms.from) else {
+            continue;
+        };
+        if let Some(out) = links.bound.get_mut(&n)
             && out.write_all(l.as_bytes()).await.is_err()
         {
-            *w = None;
+            links.bound.remove(&n);
         }
     }
 }
@@ -228,11 +249,19 @@ async fn serve_link(
     let (r, w) = tcp.into_split();
     let mut w = Some(w);
     let mut lines = BufReader::new(r).lines();
+    let me = {
+        let mut links = bound_link.lock().await;
+        links.next += 1;
+        links.next
+    };
     while let Ok(Some(l)) = lines.next_line().await {
         let l = l.trim();
+        if let Some(("MT", to, _)) = smsc_tcp::parse_line(l) {
+            bound_link.lock().await.last_mt.insert(to.to_owned(), me);
+        }
         if l == "BIND" {
             if let Some(w) = w.take() {
-                *bound_link.lock().await = Some(w);
+                bound_link.lock().await.bound.insert(me, w);
             }
         } else if l == "STATS" {
             let r = format!("STATS {}\n", fleet.report().await);
@@ -248,6 +277,7 @@ async fn serve_link(
             tracing::debug!(%to, "MT SMS for a stopped eUICC: dropped");
         }
     }
+    bound_link.lock().await.bound.remove(&me);
 }
 
 /// `--fleet-only`: the simulated fleet behind a TCP SMSC link. Writes the
@@ -280,7 +310,7 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
         "simulated fleet of {} eUICCs, SMSC on {bound}",
         fleet.members.len()
     );
-    let bound_link: BoundLink = Arc::new(Mutex::new(None));
+    let bound_link: BoundLink = Arc::new(Mutex::new(Links::default()));
     tokio::spawn(forward_mo(mo_rx, bound_link.clone()));
     let fleet = Arc::new(fleet);
     let inboxes = Arc::new(inboxes);
