@@ -580,4 +580,39 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+
+    #[test]
+    fn db_selects_the_store_and_never_shows_a_password() {
+        let db = |a: &[&str]| parse(a).unwrap().database;
+        assert_eq!(db(&[]), None);
+        assert_eq!(
+            db(&["--db", "sqlite:/var/x.db"]),
+            Some(Db::Sqlite("/var/x.db".into()))
+        );
+        assert_eq!(db(&["--db", "inv.db"]), Some(Db::Sqlite("inv.db".into())));
+        let url = "postgres://smsr:s3cret@10.0.0.5:5432/smsr";
+        let c = parse(&["--db", url]).unwrap();
+        assert_eq!(c.database, Some(Db::Postgres(url.into())));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://smsr:***@10.0.0.5:5432/smsr"),
+            "{shown}"
+        );
+        assert_eq!(
+            redact_url("postgresql://u@h/d"),
+            "postgresql://u@h/d",
+            "nothing to hide"
+        );
+        assert_eq!(usage_code(&["--db", "sqlite:"]), 2, "no path");
+    }
+
+    #[test]
+    fn lease_defaults_above_the_session_timeout_and_must_stay_there() {
+        let c = parse(&["--session-timeout-ms", "4000"]).unwrap();
+        assert_eq!(c.lease_ms, 13_000, "twice the session timeout plus 5 s");
+        assert_eq!(parse(&["--lease-ms", "20000"]).unwrap().lease_ms, 20_000);
+        let r = parse(&["--session-timeout-ms", "4000", "--lease-ms", "4000"]);
+        assert!(matches!(r, Err(ArgsError::Invalid(m)) if m.contains("LeaseMs")));
+    }
 }

@@ -81,12 +81,11 @@ impl From<tokio_postgres::Error> for StoreError {
     }
 }
 
+/// No connection in time, or none could be opened (refused, timed out,
+/// the server shutting down): the database is unreachable now.
 impl From<PoolError> for StoreError {
     fn from(e: PoolError) -> Self {
-        match e {
-            PoolError::Backend(e) => StoreError::Unavailable(e.to_string()),
-            e => StoreError::Unavailable(e.to_string()),
-        }
+        StoreError::Unavailable(e.to_string())
     }
 }
 
@@ -402,7 +401,8 @@ impl Store for PostgresStore {
 
     fn count(&self) -> Result<u64, StoreError> {
         let n: Option<i64> = self.one("SELECT count(*) FROM eis", &[])?;
-        uint(n.unwrap_or_default(), "count")
+        let n = n.ok_or_else(|| StoreError::Corrupt("count: no row".into()))?;
+        uint(n, "count")
     }
 
     fn next_counter(&self, eid: &Eid, name: CounterName) -> Result<u64, StoreError> {
