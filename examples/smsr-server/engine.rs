@@ -54,6 +54,10 @@ pub struct Engine {
     stats: Stats,
 }
 
+/// How often [`Engine::wait`] looks at the store for an operation another
+/// instance may settle.
+const WAIT_LOOK: Duration = Duration::from_millis(250);
+
 /// The delivery core of one operation, over the store.
 type Core<'a> = Delivery<EuiccCounters<'a>, EuiccEis<'a>>;
 
@@ -123,14 +127,46 @@ impl Engine {
         if let Ok(mut w) = self.waiters.lock() {
             w.entry(id).or_default().push(tx);
         }
-        let rec = self.store.op(id)?;
-        if rec.as_ref().is_none_or(|r| r.state == OpState::Done) {
-            return Ok(rec);
+        let rec = self.watch(id, rx, timeout).await;
+        self.forget_waiters(id);
+        rec
+    }
+
+    /// [`Engine::wait`]'s loop: the store, looked at again every
+    /// [`WAIT_LOOK`] until `id` settles, `rx` fires or `timeout` passes.
+    async fn watch(
+        &self,
+        id: i64,
+        mut rx: oneshot::Receiver<()>,
+        timeout: Duration,
+    ) -> Result<Option<OpRecord>, StoreError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let rec = self.store.op(id)?;
+            let now = tokio::time::Instant::now();
+            if rec.as_ref().is_none_or(|r| r.state == OpState::Done) || now >= deadline {
+                return Ok(rec);
+            }
+            // Settled here (the waiter fires), or by another instance
+            // sharing the store (seen at the next look).
+            let look = (deadline - now).min(WAIT_LOOK);
+            if tokio::time::timeout(look, &mut rx).await.is_ok() {
+                return self.store.op(id);
+            }
         }
-        // Settled or timed out (or the engine dropped the waiter): either
-        // way the store says where the operation is.
-        let _ = tokio::time::timeout(timeout, rx).await;
-        self.store.op(id)
+    }
+
+    /// Drops the waiters of `id` nobody waits on any more (it settled on
+    /// another instance, or their caller's timeout passed).
+    fn forget_waiters(&self, id: i64) {
+        if let Ok(mut w) = self.waiters.lock()
+            && let Some(list) = w.get_mut(&id)
+        {
+            list.retain(|s| !s.is_closed());
+            if list.is_empty() {
+                w.remove(&id);
+            }
+        }
     }
 
     /// eUICCs with a worker (unsettled operations).
