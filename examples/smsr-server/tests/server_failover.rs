@@ -283,6 +283,13 @@ fn three_instances_one_killed(n: usize) {
 
     let report = fleet_report(&smsc(&fleet));
     assert_eq!(report["CounterRefusals"], 0, "an SCP80 counter was reused");
+    // The downloads went over SCP81: PSK lookups in PostgreSQL from inside
+    // OpenSSL's callback, each session back at the instance it triggered.
+    assert!(
+        report["Sessions"].as_u64().unwrap() >= n as u64,
+        "{}",
+        report["Sessions"]
+    );
     let mut reconciled = 0;
     for (i, m) in members.iter().enumerate() {
         let eid = eid_of(m);
