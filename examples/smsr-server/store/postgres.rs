@@ -149,6 +149,52 @@ async fn settle_in(
     Ok(())
 }
 
+/// RegisterEIS inside the caller's transaction `c` (one EIS, or many in
+/// a bulk registration): the EIS, its secrets, its initial SCP80 counters
+/// and its audit trail; `false` (nothing written) when the EID is already
+/// registered.
+///
+/// # Errors
+/// A database failure, or an EIS that does not serialize.
+pub async fn register_in(
+    c: &impl GenericClient,
+    eis: &Eis,
+    secrets: &Secrets,
+) -> Result<bool, StoreError> {
+    let eid = eis.eid().to_string();
+    let inserted = c
+        .execute(
+            "INSERT INTO eis (eid, eum_id, platform_type, json) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (eid) DO NOTHING",
+            &[
+                &eid,
+                &eis.eum_signed_info.eum_id,
+                &eis.eum_signed_info.platform_type,
+                &eis_json(eis)?,
+            ],
+        )
+        .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    c.execute(
+        "INSERT INTO secrets (eid, msisdn, json) VALUES ($1, $2, $3)",
+        &[&eid, &secrets.msisdn, &to_json(secrets)?],
+    )
+    .await?;
+    for (name, value) in initial_counters(eis) {
+        let value = int(value, &format!("counter {name:?}"))?;
+        c.execute(
+            "INSERT INTO counters (eid, key, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (eid, key) DO UPDATE SET value = GREATEST(counters.value, excluded.value)",
+            &[&eid, &name.stored(), &value],
+        )
+        .await?;
+    }
+    insert_audit(c, &eid, &eis.audit_trail).await?;
+    Ok(true)
+}
+
 /// Applies the migrations not yet recorded, in one transaction.
 async fn migrate(c: &mut deadpool_postgres::Client) -> Result<(), StoreError> {
     let tx = c.transaction().await?;
@@ -290,46 +336,12 @@ impl Drop for PostgresStore {
 
 impl Store for PostgresStore {
     fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError> {
-        let eid = eis.eid().to_string();
-        let (json, secrets_json) = (eis_json(eis)?, to_json(secrets)?);
-        let counters = initial_counters(eis)
-            .into_iter()
-            .map(|(n, v)| Ok((n.stored(), int(v, &format!("counter {n:?}"))?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            let inserted = tx
-                .execute(
-                    "INSERT INTO eis (eid, eum_id, platform_type, json) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (eid) DO NOTHING",
-                    &[
-                        &eid,
-                        &eis.eum_signed_info.eum_id,
-                        &eis.eum_signed_info.platform_type,
-                        &json,
-                    ],
-                )
-                .await?;
-            if inserted == 0 {
-                return Ok(false);
-            }
-            tx.execute(
-                "INSERT INTO secrets (eid, msisdn, json) VALUES ($1, $2, $3)",
-                &[&eid, &secrets.msisdn, &secrets_json],
-            )
-            .await?;
-            for (name, value) in &counters {
-                tx.execute(
-                    "INSERT INTO counters (eid, key, value) VALUES ($1, $2, $3) \
-                     ON CONFLICT (eid, key) DO UPDATE SET value = GREATEST(counters.value, excluded.value)",
-                    &[&eid, name, value],
-                )
-                .await?;
-            }
-            insert_audit(&tx, &eid, &eis.audit_trail).await?;
+            let inserted = register_in(&tx, eis, secrets).await?;
             tx.commit().await?;
-            Ok(true)
+            Ok(inserted)
         })
     }
 
