@@ -242,7 +242,8 @@ impl Engine {
                 }
                 continue;
             };
-            let now = now_ms();
+            let claimed_at = now_ms();
+            let now = claimed_at;
             if op.not_before_ms > now && op.expires_at_ms > now {
                 drop(permit);
                 let until = op.not_before_ms.min(op.expires_at_ms);
@@ -253,7 +254,7 @@ impl Engine {
                 continue;
             }
             let id = op.id;
-            if let Err(e) = self.process(&eid, op).await {
+            if let Err(e) = self.process(&eid, op, claimed_at).await {
                 tracing::error!(%eid, id, "store failed, will retry: {e}");
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
@@ -287,7 +288,12 @@ impl Engine {
 
     /// Carries `op` out with the delivery core until it is settled or
     /// rescheduled.
-    async fn process(self: &Arc<Self>, eid: &Eid, op: OpRecord) -> Result<(), StoreError> {
+    async fn process(
+        self: &Arc<Self>,
+        eid: &Eid,
+        op: OpRecord,
+        mut claimed_at: i64,
+    ) -> Result<(), StoreError> {
         let (Some(_), Some(secrets)) = (self.store.eis(eid)?, self.store.secrets(eid)?) else {
             let st =
                 FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
@@ -315,10 +321,19 @@ impl Engine {
         core.submit_resumed(req, op.attempts, uncertain, op.last_error.clone());
         loop {
             if let Some(t) = core.poll_transmit(now())? {
-                // Nothing goes out unless this instance still holds the lease.
-                if self.claim(eid)?.is_none_or(|o| o.id != op.id) {
-                    tracing::warn!(%eid, id = op.id, "lease lost: left to its new owner");
-                    return Ok(());
+                // Nothing goes out unless this instance holds the lease for
+                // the whole attempt: surely while the half lease a claim
+                // at `claimed_at` guarantees outlasts a session timeout,
+                // else claimed again (renewed, or found lost).
+                let (lease, session) = (self.cfg.lease_ms / 2, self.cfg.session_timeout_ms);
+                // A clock gone backwards counts as the whole lease spent.
+                let spent = u64::try_from(now_ms().saturating_sub(claimed_at)).unwrap_or(u64::MAX);
+                if spent.saturating_add(session) >= lease {
+                    if self.claim(eid)?.is_none_or(|o| o.id != op.id) {
+                        tracing::warn!(%eid, id = op.id, "lease lost: left to its new owner");
+                        return Ok(());
+                    }
+                    claimed_at = now_ms();
                 }
                 self.store.mark_in_flight(op.id)?;
                 self.attempt(eid, &secrets, &mut core, t).await?;

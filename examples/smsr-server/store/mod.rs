@@ -271,8 +271,9 @@ pub trait Store: Send + Sync {
     /// Claims the oldest unsettled operation of `eid` for the server
     /// instance `owner` until `now_ms + lease_ms`, and returns it; `None`
     /// when `eid` has none, or when another instance holds a lease that
-    /// has not expired at `now_ms`. Claiming again before the lease
-    /// expires renews it; settling ends it. An instance that dies stops
+    /// has not expired at `now_ms`. A claim leaves the lease at least
+    /// `lease_ms / 2` past `now_ms` (claiming again renews it, or reads it
+    /// while at least half is left); settling ends it. An instance that dies stops
     /// renewing, so its operations go to another after at most `lease_ms`.
     ///
     /// # Errors

@@ -414,23 +414,40 @@ impl Store for SqliteStore {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<OpRecord>, StoreError> {
+        // One connection: nobody writes between the look and the update.
         // Committed only once the row decodes: a corrupt one stays unclaimed.
         let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let op = tx
+        let tx = conn.transaction()?;
+        let head: Option<(i64, Option<String>, Option<i64>)> = tx
             .query_row(
-                &format!(
-                    "UPDATE operations SET lease_owner = ?2, lease_until_ms = ?3 + ?4 \
-                 WHERE id = (SELECT id FROM operations WHERE eid = ?1 AND state <> 'done' \
-                             ORDER BY id LIMIT 1) \
-                 AND (lease_owner IS NULL OR lease_owner = ?2 OR lease_until_ms < ?3) \
-                 RETURNING {OP_COLUMNS}"
-                ),
-                params![eid.to_string(), owner, now_ms, lease_ms],
-                op_from_row,
+                "SELECT id, lease_owner, lease_until_ms FROM operations \
+                 WHERE eid = ?1 AND state <> 'done' ORDER BY id LIMIT 1",
+                [eid.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .optional()?
-            .transpose()?;
+            .optional()?;
+        let Some((id, holder, until)) = head else {
+            return Ok(None);
+        };
+        let ours = holder.as_deref() == Some(owner);
+        let live = holder.is_some() && until.is_some_and(|u| u >= now_ms);
+        if live && !ours {
+            return Ok(None);
+        }
+        // Our own lease with at least half of it left: a read, not a write.
+        let fresh = ours && until.is_some_and(|u| u.saturating_sub(now_ms) >= lease_ms / 2);
+        let op = if fresh {
+            let sql = format!("SELECT {OP_COLUMNS} FROM operations WHERE id = ?1");
+            tx.query_row(&sql, [id], op_from_row)
+        } else {
+            let sql = format!(
+                "UPDATE operations SET lease_owner = ?2, lease_until_ms = ?3 + ?4 \
+                 WHERE id = ?1 RETURNING {OP_COLUMNS}"
+            );
+            tx.query_row(&sql, params![id, owner, now_ms, lease_ms], op_from_row)
+        }
+        .optional()?
+        .transpose()?;
         tx.commit()?;
         Ok(op)
     }

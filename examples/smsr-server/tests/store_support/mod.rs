@@ -408,6 +408,18 @@ pub fn lease_expires_when_its_instance_dies(b: &Backend) {
             .is_none(),
         "the old owner lost it"
     );
+    // B renews: at least half a lease left after each claim.
+    assert!(
+        s.claim_next_op(&eid(1), "B", t0 + 1_800, 1_000)
+            .expect("b")
+            .is_some()
+    );
+    assert!(
+        s.claim_next_op(&eid(1), "C", t0 + 2_200, 1_000)
+            .expect("c")
+            .is_none(),
+        "renewed past t0 + 2200"
+    );
 }
 
 pub fn one_claimant_wins(b: &Backend) {
