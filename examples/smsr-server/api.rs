@@ -71,7 +71,7 @@ use crate::ops::{
     Function, FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, iso8601, now_ms,
 };
 use crate::server::App;
-use crate::store::{EidFilter, EisChange, Secrets};
+use crate::store::{EidFilter, EisChange, Secrets, StoreError};
 
 const MAX_BODY: usize = 8 << 20;
 
@@ -87,13 +87,28 @@ fn reject(
     Reject(http, FunctionExecutionStatus::failed(code, id, msg))
 }
 
-fn internal(e: impl core::fmt::Display) -> Reject {
+fn internal(e: impl core::fmt::Display + 'static) -> Reject {
+    if let Some(StoreError::Unavailable(why)) = (&e as &dyn core::any::Any).downcast_ref() {
+        return unavailable(why);
+    }
     tracing::error!("internal error: {e}");
     reject(
         StatusCode::INTERNAL_SERVER_ERROR,
         codes::PROVIDER_ERROR,
         None,
         &e.to_string(),
+    )
+}
+
+/// The store is unreachable (database down or restarting): 503, saying
+/// so; nothing was done and the caller may try again.
+fn unavailable(why: &str) -> Reject {
+    tracing::warn!("inventory database unavailable: {why}");
+    reject(
+        StatusCode::SERVICE_UNAVAILABLE,
+        codes::PROVIDER_ERROR,
+        None,
+        &format!("inventory database unavailable, try again later: {why}"),
     )
 }
 

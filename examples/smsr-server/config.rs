@@ -7,7 +7,7 @@
 //!   "SmsrId": "SMSR-EXAMPLE",
 //!   "Api": "127.0.0.1:8080",
 //!   "Scp81": "127.0.0.1:8443",
-//!   "Database": "/var/lib/smsr/inventory.db",
+//!   "Database": "sqlite:/var/lib/smsr/inventory.db",
 //!   "PowerSafe": false,
 //!   "Operators": [
 //!     {"Id": "MNO1", "Token": "secret-token-1", "Roles": ["mno"]},
@@ -33,6 +33,12 @@
 //!                     {"Name": "smdp1.example", "Id": "SMDP1", "Roles": ["smdp"]}],
 //!         "CallbackAttempts": 5, "CallbackBackoffMs": 500}}
 //! ```
+//!
+//! `Database` (and `--db`) selects the store: `sqlite:PATH` (or a bare
+//! `PATH`) for the embedded SQLite file, the default, or
+//! `postgres://USER[:PASSWORD]@HOST:PORT/DBNAME` for PostgreSQL, which
+//! several instances can share (each claims work by lease: `LeaseMs`,
+//! `--lease-ms`, longer than `SessionTimeoutMs`).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -55,6 +61,11 @@ pub struct EngineConfig {
     pub max_parallel: usize,
     /// Where the eUICCs reach the SCP81 listener.
     pub scp81_addr: SocketAddr,
+    /// This server instance, as the owner of its leases (unique per
+    /// process).
+    pub instance_id: String,
+    /// How long a lease lasts unrenewed, ms.
+    pub lease_ms: u64,
 }
 
 /// A role an operator may hold.
@@ -162,6 +173,53 @@ pub enum Smsc {
     Tcp(SocketAddr),
 }
 
+/// The inventory store (`--db`, file key `Database`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Db {
+    /// An SQLite file (`sqlite:PATH` or a bare `PATH`).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database (`postgres://…` or `postgresql://…`).
+    Postgres(String),
+}
+
+impl core::fmt::Debug for Db {
+    /// The URL's password, if any, is never shown.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Db::Sqlite(p) => write!(f, "sqlite:{}", p.display()),
+            Db::Postgres(url) => write!(f, "{}", redact_url(url)),
+        }
+    }
+}
+
+/// `url` with the password between `user:` and `@` replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((user, host)) if user.contains(':') => {
+            let name = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{name}:***@{host}")
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// `sqlite:PATH`, `postgres://…`/`postgresql://…`, or a bare SQLite path.
+fn parse_db(v: &str) -> Result<Db, String> {
+    if v.starts_with("postgres://") || v.starts_with("postgresql://") {
+        return Ok(Db::Postgres(v.to_owned()));
+    }
+    let path = v.strip_prefix("sqlite:").unwrap_or(v);
+    if path.is_empty() {
+        return Err(format!(
+            "Database {v:?}: expected sqlite:PATH or postgres://…"
+        ));
+    }
+    Ok(Db::Sqlite(PathBuf::from(path)))
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -174,9 +232,12 @@ pub struct Config {
     /// Host:port the trigger tells the eUICCs to connect to (defaults to
     /// the SCP81 listener's bound address).
     pub scp81_public: Option<SocketAddr>,
-    /// SQLite file (`None`: `smsr-inventory.db`, or a temporary file in
-    /// demo mode).
-    pub database: Option<PathBuf>,
+    /// The store (`None`: the SQLite file `smsr-inventory.db`, or a
+    /// temporary one in demo mode).
+    pub database: Option<Db>,
+    /// How long an instance's claim on an operation lasts without renewal
+    /// (another instance takes over after it), ms.
+    pub lease_ms: u64,
     /// `synchronous = FULL`.
     pub power_safe: bool,
     /// API operators.
@@ -225,7 +286,9 @@ struct FileConfig {
     #[serde(rename = "Scp81Public")]
     scp81_public: Option<SocketAddr>,
     #[serde(rename = "Database")]
-    database: Option<PathBuf>,
+    database: Option<String>,
+    #[serde(rename = "LeaseMs")]
+    lease_ms: Option<u64>,
     #[serde(rename = "PowerSafe")]
     power_safe: Option<bool>,
     #[serde(rename = "Operators")]
@@ -283,10 +346,14 @@ pub struct Cli {
     /// SCP81 PSK-TLS listen address [default: 127.0.0.1:8443].
     #[arg(long, value_name = "ADDR")]
     scp81: Option<SocketAddr>,
-    /// SQLite inventory file [default: smsr-inventory.db; with --demo a
-    /// temporary file].
-    #[arg(long = "db", value_name = "FILE")]
-    database: Option<PathBuf>,
+    /// Inventory store: sqlite:PATH (or PATH) or postgres://USER@HOST:PORT/DB
+    /// [default: sqlite:smsr-inventory.db; with --demo a temporary file].
+    #[arg(long = "db", value_name = "sqlite:PATH|postgres://URL", value_parser = parse_db)]
+    database: Option<Db>,
+    /// How long a claim on an operation lasts unrenewed, more than
+    /// --session-timeout-ms [default: 2 × session timeout + 5000].
+    #[arg(long = "lease-ms", value_name = "MS")]
+    lease_ms: Option<u64>,
     /// SQLite synchronous=FULL (survives power loss).
     #[arg(long = "power-safe")]
     power_safe: bool,
@@ -352,6 +419,7 @@ impl Config {
             scp81: SocketAddr::from(([127, 0, 0, 1], 8443)),
             scp81_public: None,
             database: None,
+            lease_ms: 0,
             power_safe: false,
             operators: Vec::new(),
             validity_seconds: 120,
@@ -412,6 +480,18 @@ impl Config {
         if cli.database.is_some() {
             c.database = cli.database;
         }
+        if let Some(ms) = cli.lease_ms {
+            c.lease_ms = ms;
+        }
+        if c.lease_ms == 0 {
+            c.lease_ms = c.session_timeout_ms.saturating_mul(2).saturating_add(5_000);
+        }
+        if c.lease_ms <= c.session_timeout_ms {
+            return Err(format!(
+                "LeaseMs {} must be longer than SessionTimeoutMs {}",
+                c.lease_ms, c.session_timeout_ms
+            ));
+        }
         c.power_safe |= cli.power_safe;
         c.demo = cli.demo;
         c.exit = cli.exit;
@@ -446,8 +526,11 @@ impl Config {
             max_parallel,
             wait_ms
         );
-        if f.database.is_some() {
-            self.database = f.database;
+        if let Some(db) = f.database {
+            self.database = Some(parse_db(&db)?);
+        }
+        if let Some(ms) = f.lease_ms {
+            self.lease_ms = ms;
         }
         if f.scp81_public.is_some() {
             self.scp81_public = f.scp81_public;
@@ -596,5 +679,40 @@ mod tests {
     fn the_command_line_definition_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn db_selects_the_store_and_never_shows_a_password() {
+        let db = |a: &[&str]| parse(a).unwrap().database;
+        assert_eq!(db(&[]), None);
+        assert_eq!(
+            db(&["--db", "sqlite:/var/x.db"]),
+            Some(Db::Sqlite("/var/x.db".into()))
+        );
+        assert_eq!(db(&["--db", "inv.db"]), Some(Db::Sqlite("inv.db".into())));
+        let url = "postgres://smsr:s3cret@10.0.0.5:5432/smsr";
+        let c = parse(&["--db", url]).unwrap();
+        assert_eq!(c.database, Some(Db::Postgres(url.into())));
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            shown.contains("postgres://smsr:***@10.0.0.5:5432/smsr"),
+            "{shown}"
+        );
+        assert_eq!(
+            redact_url("postgresql://u@h/d"),
+            "postgresql://u@h/d",
+            "nothing to hide"
+        );
+        assert_eq!(usage_code(&["--db", "sqlite:"]), 2, "no path");
+    }
+
+    #[test]
+    fn lease_defaults_above_the_session_timeout_and_must_stay_there() {
+        let c = parse(&["--session-timeout-ms", "4000"]).unwrap();
+        assert_eq!(c.lease_ms, 13_000, "twice the session timeout plus 5 s");
+        assert_eq!(parse(&["--lease-ms", "20000"]).unwrap().lease_ms, 20_000);
+        let r = parse(&["--session-timeout-ms", "4000", "--lease-ms", "4000"]);
+        assert!(matches!(r, Err(ArgsError::Invalid(m)) if m.contains("LeaseMs")));
     }
 }

@@ -13,6 +13,15 @@
 //! store), or rescheduled (in flight when the next attempt audits first).
 //! So no operation is applied twice, none is lost (the queue is in the
 //! store), and an operation of unknown outcome is never blindly resent.
+//!
+//! Several instances share one store (PostgreSQL): a worker works an
+//! operation only while its instance holds the operation's lease
+//! ([`Store::claim_next_op`]), renewed before every attempt; an instance
+//! that loses it sends nothing more. [`Engine::run_claims`] picks up the
+//! operations whose instance died (lease expired). An SCP81 session comes
+//! back to the instance that sent its trigger (the trigger names that
+//! instance's listener, [`EngineConfig::scp81_addr`]), where the script
+//! waits in memory.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -44,6 +53,10 @@ pub struct Engine {
     permits: Semaphore,
     stats: Stats,
 }
+
+/// How often [`Engine::wait`] looks at the store for an operation another
+/// instance may settle.
+const WAIT_LOOK: Duration = Duration::from_millis(250);
 
 /// The delivery core of one operation, over the store.
 type Core<'a> = Delivery<EuiccCounters<'a>, EuiccEis<'a>>;
@@ -114,14 +127,46 @@ impl Engine {
         if let Ok(mut w) = self.waiters.lock() {
             w.entry(id).or_default().push(tx);
         }
-        let rec = self.store.op(id)?;
-        if rec.as_ref().is_none_or(|r| r.state == OpState::Done) {
-            return Ok(rec);
+        let rec = self.watch(id, rx, timeout).await;
+        self.forget_waiters(id);
+        rec
+    }
+
+    /// [`Engine::wait`]'s loop: the store, looked at again every
+    /// [`WAIT_LOOK`] until `id` settles, `rx` fires or `timeout` passes.
+    async fn watch(
+        &self,
+        id: i64,
+        mut rx: oneshot::Receiver<()>,
+        timeout: Duration,
+    ) -> Result<Option<OpRecord>, StoreError> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let rec = self.store.op(id)?;
+            let now = tokio::time::Instant::now();
+            if rec.as_ref().is_none_or(|r| r.state == OpState::Done) || now >= deadline {
+                return Ok(rec);
+            }
+            // Settled here (the waiter fires), or by another instance
+            // sharing the store (seen at the next look).
+            let look = (deadline - now).min(WAIT_LOOK);
+            if tokio::time::timeout(look, &mut rx).await.is_ok() {
+                return self.store.op(id);
+            }
         }
-        // Settled or timed out (or the engine dropped the waiter): either
-        // way the store says where the operation is.
-        let _ = tokio::time::timeout(timeout, rx).await;
-        self.store.op(id)
+    }
+
+    /// Drops the waiters of `id` nobody waits on any more (it settled on
+    /// another instance, or their caller's timeout passed).
+    fn forget_waiters(&self, id: i64) {
+        if let Ok(mut w) = self.waiters.lock()
+            && let Some(list) = w.get_mut(&id)
+        {
+            list.retain(|s| !s.is_closed());
+            if list.is_empty() {
+                w.remove(&id);
+            }
+        }
     }
 
     /// eUICCs with a worker (unsettled operations).
@@ -166,53 +211,89 @@ impl Engine {
         }
     }
 
+    /// Works off the queue of `eid` while this instance can claim it. A
+    /// claim is taken only with a permit in hand, so an instance leases at
+    /// most `max_parallel` eUICCs at a time and leaves the rest to the
+    /// others.
     async fn worker(self: Arc<Self>, eid: Eid) {
         loop {
-            let next = match self.store.next_op(&eid) {
+            let Ok(permit) = self.permits.acquire().await else {
+                return;
+            };
+            let next = match self.claim(&eid) {
                 Ok(n) => n,
                 Err(e) => {
+                    drop(permit);
                     tracing::error!(%eid, "store: {e}");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                     continue;
                 }
             };
             let Some(op) = next else {
+                drop(permit);
                 // Re-check under the lock so that a concurrent submit either
                 // sees this worker alive or finds it gone and starts another.
                 let Ok(mut a) = self.active.lock() else {
                     return;
                 };
-                if matches!(self.store.next_op(&eid), Ok(None)) {
+                if matches!(self.claim(&eid), Ok(None)) {
                     a.remove(&eid);
                     return;
                 }
                 continue;
             };
-            let now = now_ms();
-            if op.not_before_ms > now {
-                let until = op.not_before_ms.min(op.expires_at_ms.max(now));
-                // `until` >= `now`: not before is later, the expiry clamped to now.
+            let claimed_at = now_ms();
+            let now = claimed_at;
+            if op.not_before_ms > now && op.expires_at_ms > now {
+                drop(permit);
+                let until = op.not_before_ms.min(op.expires_at_ms);
+                // `until` > `now`: both bounds are later.
                 let wait = (until - now).unsigned_abs();
                 tokio::time::sleep(Duration::from_millis(wait)).await;
+                // Claim it again (the lease may have gone meanwhile).
+                continue;
             }
-            let Ok(permit) = self.permits.acquire().await else {
-                return;
-            };
             let id = op.id;
-            match self.process(&eid, op).await {
-                Ok(()) => {}
-                Err(e) => {
-                    tracing::error!(%eid, id, "store failed, will retry: {e}");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
+            if let Err(e) = self.process(&eid, op, claimed_at).await {
+                tracing::error!(%eid, id, "store failed, will retry: {e}");
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
             drop(permit);
         }
     }
 
+    /// Claims (or renews this instance's lease on) the oldest unsettled
+    /// operation of `eid`.
+    fn claim(&self, eid: &Eid) -> Result<Option<OpRecord>, StoreError> {
+        let lease = i64::try_from(self.cfg.lease_ms).unwrap_or(i64::MAX);
+        self.store
+            .claim_next_op(eid, &self.cfg.instance_id, now_ms(), lease)
+    }
+
+    /// Every half lease, starts a worker for each eUICC whose operations
+    /// nobody holds (their instance died), until `shutdown`.
+    pub async fn run_claims(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let every = Duration::from_millis((self.cfg.lease_ms / 2).max(100));
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => return,
+            }
+            match self.store.claimable_eids(now_ms()) {
+                Ok(eids) => eids.into_iter().for_each(|e| self.kick(e)),
+                Err(e) => tracing::warn!("store: unclaimed operations not scanned: {e}"),
+            }
+        }
+    }
+
     /// Carries `op` out with the delivery core until it is settled or
     /// rescheduled.
-    async fn process(self: &Arc<Self>, eid: &Eid, op: OpRecord) -> Result<(), StoreError> {
+    async fn process(
+        self: &Arc<Self>,
+        eid: &Eid,
+        op: OpRecord,
+        mut claimed_at: i64,
+    ) -> Result<(), StoreError> {
         let (Some(_), Some(secrets)) = (self.store.eis(eid)?, self.store.secrets(eid)?) else {
             let st =
                 FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
@@ -240,6 +321,20 @@ impl Engine {
         core.submit_resumed(req, op.attempts, uncertain, op.last_error.clone());
         loop {
             if let Some(t) = core.poll_transmit(now())? {
+                // Nothing goes out unless this instance holds the lease for
+                // the whole attempt: surely while the half lease a claim
+                // at `claimed_at` guarantees outlasts a session timeout,
+                // else claimed again (renewed, or found lost).
+                let (lease, session) = (self.cfg.lease_ms / 2, self.cfg.session_timeout_ms);
+                // A clock gone backwards counts as the whole lease spent.
+                let spent = u64::try_from(now_ms().saturating_sub(claimed_at)).unwrap_or(u64::MAX);
+                if spent.saturating_add(session) >= lease {
+                    if self.claim(eid)?.is_none_or(|o| o.id != op.id) {
+                        tracing::warn!(%eid, id = op.id, "lease lost: left to its new owner");
+                        return Ok(());
+                    }
+                    claimed_at = now_ms();
+                }
                 self.store.mark_in_flight(op.id)?;
                 self.attempt(eid, &secrets, &mut core, t).await?;
             }

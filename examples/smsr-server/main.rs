@@ -205,19 +205,41 @@ fn write_fleet_ready(
         .map_err(|e| format!("{}: {e}", file.display()))
 }
 
-/// The connection that bound as the SM-SR (the latest `BIND`): where MO
-/// SMS go.
-type BoundLink = Arc<Mutex<Option<OwnedWriteHalf>>>;
+/// The connections bound as SM-SR instances (`BIND`), by link number, and
+/// where MO SMS go: a handset's answer (PoR) to the instance whose MT SMS
+/// it last received, as an SMSC returns a reply to its originator; else to
+/// the latest bound instance still connected. The MT side only touches
+/// `last_mt` (never held across an await), so MT SMS never wait on an MO
+/// write.
+#[derive(Default)]
+struct Links {
+    bound: Mutex<std::collections::BTreeMap<u64, OwnedWriteHalf>>,
+    last_mt: std::sync::Mutex<HashMap<String, u64>>,
+    next: std::sync::atomic::AtomicU64,
+}
 
-/// Forwards the fleet's MO SMS to the bound link (dropped while none is).
-async fn forward_mo(mut mo_rx: mpsc::UnboundedReceiver<ota::MoSms>, link: BoundLink) {
+type BoundLink = Arc<Links>;
+
+/// Forwards the fleet's MO SMS to their link (dropped while none is bound).
+async fn forward_mo(mut mo_rx: mpsc::UnboundedReceiver<ota::MoSms>, links: BoundLink) {
     while let Some(sms) = mo_rx.recv().await {
         let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
-        let mut w = link.lock().await;
-        if let Some(out) = w.as_mut()
+        let last = links
+            .last_mt
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&sms.from).copied());
+        let mut bound = links.bound.lock().await;
+        let route = last
+            .filter(|n| bound.contains_key(n))
+            .or_else(|| bound.keys().next_back().copied());
+        let Some(n) = route else {
+            continue;
+        };
+        if let Some(out) = bound.get_mut(&n)
             && out.write_all(l.as_bytes()).await.is_err()
         {
-            *w = None;
+            bound.remove(&n);
         }
     }
 }
@@ -228,16 +250,19 @@ async fn serve_link(
     tcp: tokio::net::TcpStream,
     fleet: Arc<Fleet>,
     inboxes: Arc<HashMap<String, mpsc::UnboundedSender<Vec<u8>>>>,
-    bound_link: BoundLink,
+    links: BoundLink,
 ) {
     let (r, w) = tcp.into_split();
     let mut w = Some(w);
     let mut lines = BufReader::new(r).lines();
+    let me = links
+        .next
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     while let Ok(Some(l)) = lines.next_line().await {
         let l = l.trim();
         if l == "BIND" {
             if let Some(w) = w.take() {
-                *bound_link.lock().await = Some(w);
+                links.bound.lock().await.insert(me, w);
             }
         } else if l == "STATS" {
             let r = format!("STATS {}\n", fleet.report().await);
@@ -246,13 +271,18 @@ async fn serve_link(
             {
                 return;
             }
-        } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(l)
-            && let Some(inbox) = inboxes.get(to)
-            && inbox.send(tp_ud).is_err()
-        {
-            tracing::debug!(%to, "MT SMS for a stopped eUICC: dropped");
+        } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(l) {
+            if let Ok(mut m) = links.last_mt.lock() {
+                m.insert(to.to_owned(), me);
+            }
+            if let Some(inbox) = inboxes.get(to)
+                && inbox.send(tp_ud).is_err()
+            {
+                tracing::debug!(%to, "MT SMS for a stopped eUICC: dropped");
+            }
         }
     }
+    links.bound.lock().await.remove(&me);
 }
 
 /// `--fleet-only`: the simulated fleet behind a TCP SMSC link. Writes the
@@ -285,7 +315,7 @@ async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), S
         "simulated fleet of {} eUICCs, SMSC on {bound}",
         fleet.members.len()
     );
-    let bound_link: BoundLink = Arc::new(Mutex::new(None));
+    let bound_link: BoundLink = Arc::new(Links::default());
     tokio::spawn(forward_mo(mo_rx, bound_link.clone()));
     let fleet = Arc::new(fleet);
     let inboxes = Arc::new(inboxes);

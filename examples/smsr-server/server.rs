@@ -12,6 +12,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+use crate::config::Db;
 use crate::config::EngineConfig;
 use crate::config::{Config, Smsc};
 use crate::engine::Engine;
@@ -19,6 +20,7 @@ use crate::ota::{Gateway, LoopbackSmsc};
 use crate::scp81::{self, Hub};
 use crate::smsc_tcp::TcpSmsc;
 use crate::store::Store;
+use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
 /// The inventory file when none is configured (outside `--demo`).
@@ -42,7 +44,7 @@ pub struct Running {
     pub scp81: SocketAddr,
     /// The ES (SOAP over mutual TLS) listener address, when configured.
     pub es: Option<SocketAddr>,
-    /// The database file.
+    /// The database file (SQLite) or URL, password redacted (PostgreSQL).
     pub database: PathBuf,
     /// The in-process SMSC, when configured.
     pub loopback: Option<Arc<LoopbackSmsc>>,
@@ -64,11 +66,15 @@ impl Running {
     }
 }
 
+/// PostgreSQL connections per instance.
+const POSTGRES_POOL: usize = 16;
+
 /// The inventory file: the configured one, a throw-away file for the demo,
-/// else [`DEFAULT_DATABASE`].
+/// else [`DEFAULT_DATABASE`]; for PostgreSQL its URL without password.
 fn database_path(config: &Config) -> PathBuf {
     match &config.database {
-        Some(p) => p.clone(),
+        Some(Db::Sqlite(p)) => p.clone(),
+        Some(Db::Postgres(url)) => PathBuf::from(crate::config::redact_url(url)),
         // The demo runs on a throw-away file; a server keeps its inventory.
         None if config.demo => std::env::temp_dir().join(format!(
             "smsr-server-{}-{}.db",
@@ -126,16 +132,33 @@ fn write_ready_file(
         .map_err(|e| format!("{}: {e}", file.display()))
 }
 
+/// The configured store (`database` as [`database_path`] names it).
+fn open_store(config: &Config, database: &std::path::Path) -> Result<Arc<dyn Store>, String> {
+    let failed = |e| format!("{}: {e}", database.display());
+    Ok(match &config.database {
+        Some(Db::Postgres(url)) => {
+            // Connecting blocks: not on a runtime worker unknowingly.
+            let url = url.clone();
+            let store = tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL));
+            Arc::new(store.map_err(failed)?)
+        }
+        _ => Arc::new(SqliteStore::open(database, config.power_safe).map_err(failed)?),
+    })
+}
+
+/// A name for this server instance, unique per process: the owner of its
+/// leases on queued operations.
+fn instance_id(scp81: SocketAddr) -> String {
+    format!("{scp81}/{}/{}", std::process::id(), crate::ops::now_ms())
+}
+
 /// Starts everything.
 ///
 /// # Errors
 /// A listener cannot be bound or the database opened.
 pub async fn start(config: Config) -> Result<Running, String> {
     let database = database_path(&config);
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(&database, config.power_safe)
-            .map_err(|e| format!("{}: {e}", database.display()))?,
-    );
+    let store = open_store(&config, &database)?;
     let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
     let (api_listener, api_addr) = bind(config.api, "API listener").await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -152,6 +175,8 @@ pub async fn start(config: Config) -> Result<Running, String> {
             session_timeout_ms: config.session_timeout_ms,
             max_parallel: config.max_parallel,
             scp81_addr: config.scp81_public.unwrap_or(scp81_addr),
+            instance_id: instance_id(config.scp81_public.unwrap_or(scp81_addr)),
+            lease_ms: config.lease_ms,
         },
         gateway,
         hub.clone(),
@@ -168,8 +193,9 @@ pub async fn start(config: Config) -> Result<Running, String> {
         Some(es) => Some(start_es(es, app.clone(), shutdown_rx.clone()).await?),
         None => None,
     };
-    tokio::spawn(serve_api(api_listener, app.clone(), shutdown_rx));
+    tokio::spawn(serve_api(api_listener, app.clone(), shutdown_rx.clone()));
     let resumed = engine.resume().map_err(|e| e.to_string())?;
+    tokio::spawn(engine.clone().run_claims(shutdown_rx));
     if config.operators.is_empty() {
         tracing::warn!("no operators configured: every API request will be refused (401)");
     }

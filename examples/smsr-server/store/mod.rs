@@ -3,29 +3,19 @@
 //!
 //! [`Store`] is the seam: the server only talks to this trait, so another
 //! database plugs in without touching the API or the delivery engine.
-//! [`sqlite::SqliteStore`] is the embedded default (one file, WAL).
+//! [`sqlite::SqliteStore`] is the embedded default (one file, WAL, one
+//! process); [`postgres::PostgresStore`] serves several server instances
+//! sharing one inventory (`--db postgres://…`), with the same guarantees
+//! written in SQL (see its module docs): SCP80 counters handed out by one
+//! atomic statement, EIS updates serialised per eUICC, queued operations
+//! claimed by lease ([`Store::claim_next_op`]), an append-only audit
+//! trail.
 //!
-//! # A PostgreSQL store for fleets beyond one machine
-//!
-//! Implement [`Store`] over `tokio-postgres`/`postgres` with the same five
-//! tables (`eis`, `secrets`, `counters`, `operations`, `audit`, `batches`;
-//! the SQL in `sqlite.rs` is portable apart from `INTEGER PRIMARY KEY` →
-//! `BIGSERIAL`). The guarantees carry over:
-//!
-//! * [`Store::next_counter`] is one `INSERT … ON CONFLICT DO UPDATE SET
-//!   value = counters.value + 1 RETURNING value` committed before the
-//!   packet is wrapped, so several server instances never hand out the
-//!   same SCP80 counter;
-//! * [`Store::update_eis`] runs `SELECT … FOR UPDATE` on the EIS row, the
-//!   closure, and the writes in one transaction (serialises instances on
-//!   one eUICC, never across eUICCs);
-//! * instances share the queue by claiming operations with
-//!   `UPDATE operations SET owner = $me … WHERE id = (SELECT id … FOR
-//!   UPDATE SKIP LOCKED)`, and shard the SCP81 listener by EID behind a
-//!   TCP load balancer that routes on the PSK identity (or simply let the
-//!   instance that sent the trigger accept the session: the trigger names
-//!   its host).
+//! The trait is synchronous: the SCP81 PSK callback runs inside OpenSSL
+//! and cannot await, and every method is one short transaction.
 
+pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 use smsr::delivery::{self, EisStore, Event, Request};
@@ -51,6 +41,10 @@ pub enum StoreError {
     /// The store lock was poisoned by a panic elsewhere.
     #[error("store lock poisoned")]
     Poisoned,
+    /// The database cannot be reached now (down, restarting, no
+    /// connection free in time): nothing was done; try again later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl From<delivery::Error<StoreError, StoreError>> for StoreError {
@@ -274,17 +268,36 @@ pub trait Store: Send + Sync {
     /// A database failure or a corrupt row.
     fn op(&self, id: i64) -> Result<Option<OpRecord>, StoreError>;
 
-    /// The oldest unsettled operation of `eid` (queued or in flight).
+    /// Claims the oldest unsettled operation of `eid` for the server
+    /// instance `owner` until `now_ms + lease_ms`, and returns it; `None`
+    /// when `eid` has none, or when another instance holds a lease that
+    /// has not expired at `now_ms`. A claim leaves the lease at least
+    /// `lease_ms / 2` past `now_ms` (claiming again renews it, or reads it
+    /// while at least half is left); settling ends it. An instance that dies stops
+    /// renewing, so its operations go to another after at most `lease_ms`.
     ///
     /// # Errors
-    /// A database failure or a corrupt row.
-    fn next_op(&self, eid: &Eid) -> Result<Option<OpRecord>, StoreError>;
+    /// A database failure or a corrupt row (nothing claimed).
+    fn claim_next_op(
+        &self,
+        eid: &Eid,
+        owner: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Option<OpRecord>, StoreError>;
 
     /// EIDs with unsettled operations (to resume after a restart).
     ///
     /// # Errors
     /// A database failure.
     fn eids_with_pending(&self) -> Result<Vec<Eid>, StoreError>;
+
+    /// EIDs with unsettled operations nobody holds a live lease on at
+    /// `now_ms` (never claimed, or their instance died).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn claimable_eids(&self, now_ms: i64) -> Result<Vec<Eid>, StoreError>;
 
     /// Marks `id` in flight and counts the attempt (before anything is
     /// sent).

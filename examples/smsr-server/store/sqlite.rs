@@ -1,6 +1,8 @@
 //! [`Store`] on an embedded SQLite file (rusqlite, bundled SQLite) in WAL
 //! mode. One connection behind a mutex: every method is a short
-//! transaction, so writers never wait on the network.
+//! transaction, so writers never wait on the network. One server process
+//! works a file: opening it voids the leases a previous process left
+//! (several instances share a PostgreSQL store instead).
 //!
 //! Durability: `synchronous = NORMAL` in WAL mode survives a crash of the
 //! process (SIGKILL) with every committed transaction; `FULL` (see
@@ -14,10 +16,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsr::inventory::{AuditRecord, Eis};
 use smsr::isdr::Eid;
 
+use super::rows::{OP_COLUMNS, RawOp, corrupt, eis_from_json, eis_json, status_word, to_json};
 use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError, initial_counters};
-use crate::ops::{
-    BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, OpState, now_ms,
-};
+use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS eis (
@@ -59,7 +60,9 @@ CREATE TABLE IF NOT EXISTS operations (
     status TEXT,
     last_error TEXT,
     created_ms INTEGER NOT NULL,
-    updated_ms INTEGER NOT NULL
+    updated_ms INTEGER NOT NULL,
+    lease_owner TEXT,
+    lease_until_ms INTEGER
 );
 CREATE INDEX IF NOT EXISTS operations_pending ON operations(eid, id) WHERE state <> 'done';
 CREATE INDEX IF NOT EXISTS operations_batch ON operations(batch, status);
@@ -69,6 +72,11 @@ CREATE TABLE IF NOT EXISTS audit (
     json TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_eid ON audit(eid, seq);
+-- The audit trail (SGP.02 §5.1.1.3.12) is append-only.
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: UPDATE refused'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE refused'); END;
 ";
 
 /// The SQLite store.
@@ -76,59 +84,35 @@ pub struct SqliteStore {
     conn: Mutex<Connection>,
 }
 
-fn corrupt(e: impl core::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(corrupt)
-}
-
-/// The EIS as stored: without its audit trail (kept in its own table).
-fn eis_json(eis: &Eis) -> Result<String, StoreError> {
-    let mut v = serde_json::to_value(eis).map_err(corrupt)?;
-    if let Some(o) = v.as_object_mut() {
-        o.remove("AuditTrail");
-    }
-    serde_json::to_string(&v).map_err(corrupt)
-}
-
-fn status_word(s: &FunctionExecutionStatus) -> &'static str {
-    use smsr::inventory::model::ExecutionStatus;
-    match s.status {
-        ExecutionStatus::ExecutedSuccess | ExecutionStatus::ExecutedWithWarning => "success",
-        ExecutionStatus::Failed => "failed",
-        ExecutionStatus::Expired => "expired",
-    }
-}
-
-const OP_COLUMNS: &str = "id, eid, batch, requester, function, state, attempts, not_before_ms, \
-                          expires_at_ms, result, last_error";
-
 fn op_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OpRecord, StoreError>> {
-    let function: String = row.get(4)?;
-    let state: String = row.get(5)?;
-    let result: Option<String> = row.get(9)?;
-    let attempts: i64 = row.get(6)?;
-    let rec = (|| {
-        Ok(OpRecord {
-            id: row.get(0)?,
-            eid: row.get(1)?,
-            batch: row.get(2)?,
-            requester: row.get(3)?,
-            function: serde_json::from_str::<Function>(&function).map_err(corrupt)?,
-            state: OpState::parse(&state).ok_or_else(|| corrupt(&state))?,
-            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-            not_before_ms: row.get(7)?,
-            expires_at_ms: row.get(8)?,
-            result: result
-                .map(|r| serde_json::from_str(&r))
-                .transpose()
-                .map_err(corrupt)?,
-            last_error: row.get(10)?,
-        })
-    })();
-    Ok(rec)
+    Ok(RawOp {
+        id: row.get(0)?,
+        eid: row.get(1)?,
+        batch: row.get(2)?,
+        requester: row.get(3)?,
+        function: row.get(4)?,
+        state: row.get(5)?,
+        attempts: row.get(6)?,
+        not_before_ms: row.get(7)?,
+        expires_at_ms: row.get(8)?,
+        result: row.get(9)?,
+        last_error: row.get(10)?,
+    }
+    .decode())
+}
+
+/// Adds the lease columns to a database created before they existed.
+fn add_lease_columns(conn: &Connection) -> Result<(), StoreError> {
+    let mut st = conn.prepare("SELECT name FROM pragma_table_info('operations')")?;
+    let names = st
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (column, ty) in [("lease_owner", "TEXT"), ("lease_until_ms", "INTEGER")] {
+        if !names.iter().any(|n| n == column) {
+            conn.execute_batch(&format!("ALTER TABLE operations ADD COLUMN {column} {ty}"))?;
+        }
+    }
+    Ok(())
 }
 
 impl SqliteStore {
@@ -148,6 +132,14 @@ impl SqliteStore {
         )?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        add_lease_columns(&conn)?;
+        // One process works an SQLite file: the leases a previous process
+        // (killed) left are void.
+        conn.execute(
+            "UPDATE operations SET lease_owner = NULL, lease_until_ms = NULL \
+             WHERE lease_owner IS NOT NULL",
+            [],
+        )?;
         Ok(Self {
             conn: Mutex::new(conn),
         })
@@ -173,8 +165,7 @@ fn load_eis(conn: &Connection, eid: &str) -> Result<Option<Eis>, StoreError> {
     let json: Option<String> = conn
         .query_row("SELECT json FROM eis WHERE eid = ?1", [eid], |r| r.get(0))
         .optional()?;
-    json.map(|j| serde_json::from_str(&j).map_err(corrupt))
-        .transpose()
+    json.map(|j| eis_from_json(&j)).transpose()
 }
 
 fn insert_audit(conn: &Connection, eid: &str, records: &[AuditRecord]) -> Result<(), StoreError> {
@@ -191,8 +182,8 @@ fn settle_in(
     result: &FunctionExecutionStatus,
 ) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE operations SET state = 'done', result = ?2, status = ?3, updated_ms = ?4 \
-         WHERE id = ?1 AND state <> 'done'",
+        "UPDATE operations SET state = 'done', result = ?2, status = ?3, updated_ms = ?4, \
+         lease_owner = NULL, lease_until_ms = NULL WHERE id = ?1 AND state <> 'done'",
         params![id, to_json(result)?, status_word(result), now_ms()],
     )?;
     Ok(())
@@ -404,25 +395,71 @@ impl Store for SqliteStore {
         .transpose()
     }
 
-    fn next_op(&self, eid: &Eid) -> Result<Option<OpRecord>, StoreError> {
-        let conn = self.conn()?;
-        conn.query_row(
-            &format!(
-                "SELECT {OP_COLUMNS} FROM operations WHERE eid = ?1 AND state <> 'done' \
-                 ORDER BY id LIMIT 1"
-            ),
-            [eid.to_string()],
-            op_from_row,
-        )
-        .optional()?
-        .transpose()
-    }
-
     fn eids_with_pending(&self) -> Result<Vec<Eid>, StoreError> {
         let conn = self.conn()?;
         let mut st =
             conn.prepare("SELECT DISTINCT eid FROM operations WHERE state <> 'done' ORDER BY eid")?;
         let rows = st.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(r?.parse::<Eid>().map_err(corrupt)?);
+        }
+        Ok(out)
+    }
+
+    fn claim_next_op(
+        &self,
+        eid: &Eid,
+        owner: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Option<OpRecord>, StoreError> {
+        // One connection: nobody writes between the look and the update.
+        // Committed only once the row decodes: a corrupt one stays unclaimed.
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        let head: Option<(i64, Option<String>, Option<i64>)> = tx
+            .query_row(
+                "SELECT id, lease_owner, lease_until_ms FROM operations \
+                 WHERE eid = ?1 AND state <> 'done' ORDER BY id LIMIT 1",
+                [eid.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        let Some((id, holder, until)) = head else {
+            return Ok(None);
+        };
+        let ours = holder.as_deref() == Some(owner);
+        let live = holder.is_some() && until.is_some_and(|u| u >= now_ms);
+        if live && !ours {
+            return Ok(None);
+        }
+        // Our own lease with at least half of it left: a read, not a write.
+        let fresh = ours && until.is_some_and(|u| u.saturating_sub(now_ms) >= lease_ms / 2);
+        let op = if fresh {
+            let sql = format!("SELECT {OP_COLUMNS} FROM operations WHERE id = ?1");
+            tx.query_row(&sql, [id], op_from_row)
+        } else {
+            let sql = format!(
+                "UPDATE operations SET lease_owner = ?2, lease_until_ms = ?3 + ?4 \
+                 WHERE id = ?1 RETURNING {OP_COLUMNS}"
+            );
+            tx.query_row(&sql, params![id, owner, now_ms, lease_ms], op_from_row)
+        }
+        .optional()?
+        .transpose()?;
+        tx.commit()?;
+        Ok(op)
+    }
+
+    fn claimable_eids(&self, now_ms: i64) -> Result<Vec<Eid>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(
+            "SELECT eid FROM operations WHERE state <> 'done' GROUP BY eid \
+             HAVING max(CASE WHEN lease_owner IS NOT NULL AND lease_until_ms >= ?1 \
+             THEN 1 ELSE 0 END) = 0 ORDER BY eid",
+        )?;
+        let rows = st.query_map([now_ms], |r| r.get::<_, String>(0))?;
         let mut out = Vec::new();
         for r in rows {
             out.push(r?.parse::<Eid>().map_err(corrupt)?);
@@ -527,7 +564,7 @@ impl From<rusqlite::Error> for StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ops::codes;
+    use crate::ops::{Function, OpState, codes};
     use smsr::inventory::{ProfileInfo, ProfileState};
     use smsr::isdr::{Aid, Tar};
 
@@ -722,7 +759,8 @@ mod tests {
             .collect();
         let ids = s.enqueue(&ops).unwrap();
         assert_eq!(ids.len(), 3);
-        assert_eq!(s.next_op(&eid(2)).unwrap().unwrap().id, ids[1]);
+        let claim = |e| s.claim_next_op(&eid(e), "me", now_ms(), 60_000).unwrap();
+        assert_eq!(claim(2).unwrap().id, ids[1]);
         s.mark_in_flight(ids[1]).unwrap();
         let o = s.op(ids[1]).unwrap().unwrap();
         assert_eq!((o.state, o.attempts), (OpState::InFlight, 1));
@@ -753,6 +791,6 @@ mod tests {
             (3, 1, 1, 1, 0, 1)
         );
         assert_eq!(s.eids_with_pending().unwrap(), vec![eid(2)]);
-        assert!(s.next_op(&eid(1)).unwrap().is_none());
+        assert!(claim(1).is_none());
     }
 }

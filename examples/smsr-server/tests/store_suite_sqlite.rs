@@ -1,0 +1,81 @@
+//! The store suite (tests/store_support) on the SQLite store, each test
+//! on a fresh database file.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs,
+    dead_code
+)]
+
+#[path = "../ops.rs"]
+mod ops;
+#[path = "../store/mod.rs"]
+mod store;
+mod store_support;
+
+/// Only what `ops.rs` names (its `/stats` report, not used by the store).
+mod ota {
+    use std::sync::atomic::AtomicU64;
+
+    pub struct Transport {
+        pub sms_out: AtomicU64,
+        pub hub: Hub,
+    }
+
+    pub struct Hub {
+        pub sessions: AtomicU64,
+        pub refused: AtomicU64,
+    }
+}
+
+use std::sync::Arc;
+
+use store::sqlite::SqliteStore;
+use store_support::Backend;
+
+/// A fresh database file for test `name` (removed first; left for
+/// inspection in the temporary directory).
+fn fresh(name: &str) -> Backend {
+    let path = std::env::temp_dir().join(format!("smsr-suite-{}-{name}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+    let store = Arc::new(SqliteStore::open(&path, false).expect("open"));
+    let raw = rusqlite::Connection::open(&path).expect("raw connection");
+    raw.busy_timeout(std::time::Duration::from_secs(5))
+        .expect("busy timeout");
+    let raw = std::sync::Mutex::new(raw);
+    Backend {
+        store,
+        sql: Box::new(move |sql| {
+            let c = raw.lock().map_err(|e| e.to_string())?;
+            c.execute(sql, [])
+                .map(|n| n as u64)
+                .map_err(|e| e.to_string())
+        }),
+        parallel_writers: false,
+    }
+}
+
+store_suite!(fresh);
+
+/// A database that cannot be opened is an error at start, not a later
+/// surprise.
+#[test]
+fn unopenable_file_is_an_error() {
+    let r = SqliteStore::open(
+        std::path::Path::new("/nonexistent-dir/x/inventory.db"),
+        false,
+    );
+    assert!(matches!(r, Err(store::StoreError::Db(_))), "{:?}", r.err());
+}
