@@ -15,7 +15,7 @@ mod error;
 mod key;
 mod schedule;
 
-pub use checksum::{Checksum, ChecksumAlgorithm, ChecksumState, Tag};
+pub use checksum::{Checksum, ChecksumAlgorithm, Tag};
 pub use cipher::Cipher;
 pub use error::Error;
 pub use key::{CipherAlgorithm, Key};
