@@ -117,6 +117,22 @@ enum TagBytes {
 }
 
 impl Tag {
+    /// A DES / 3DES CBC-MAC computed elsewhere (a [`super::Provider`]).
+    #[must_use]
+    pub const fn cbc_mac(bytes: [u8; 8]) -> Self {
+        Self {
+            bytes: TagBytes::Eight(bytes),
+        }
+    }
+
+    /// An AES-CMAC computed elsewhere (a [`super::Provider`]).
+    #[must_use]
+    pub const fn cmac(bytes: [u8; 16]) -> Self {
+        Self {
+            bytes: TagBytes::Sixteen(bytes),
+        }
+    }
+
     /// The tag of a cryptographic checksum.
     pub(crate) const fn from_mac(mac: MacOutput) -> Self {
         let bytes = match mac {
