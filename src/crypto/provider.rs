@@ -20,6 +20,14 @@
 //! into the first block after [`Provider::decrypt_cbc`]: CBC with IV `v`
 //! is exactly zero-IV CBC of the message with `v` XORed into its first
 //! block. An ECB block (SCP03's ICV itself) is a one-block zero-IV CBC.
+//!
+//! SCP03t (`profile::scp03t`) and ECKA (`crypto::ecka`) still call
+//! RustCrypto directly; routed through the seam, their session keys become
+//! `P::Key`s from [`derive_key`] (S-ENC, S-MAC, S-RMAC), their C-MAC /
+//! R-MAC [`Provider::mac`] over the chaining value and the data, their
+//! ICV and C-DECRYPTION [`Provider::encrypt_cbc`] / [`Provider::decrypt_cbc`]
+//! as above, and the ECKA shared secret [`KeyAgreement::agree`] with the
+//! SM-SR's private key held by the provider.
 
 use core::fmt;
 
