@@ -5,15 +5,10 @@
 
 use core::fmt;
 
-use aes::{Aes128, Aes192, Aes256};
-use cbc_mac::CbcMac;
-use cmac::digest::InnerInit;
-use cmac::{Cmac, Mac};
 use crc::{CRC_16_IBM_SDLC, CRC_32_ISO_HDLC, Crc};
-use des::{Des, TdesEde2, TdesEde3};
 use subtle::ConstantTimeEq;
 
-use super::schedule::Schedule;
+use super::schedule::{MacOutput, Schedule};
 use super::{CipherAlgorithm, Key};
 
 static CRC16: Crc<u16> = Crc::<u16>::new(&CRC_16_IBM_SDLC);
@@ -71,6 +66,20 @@ impl ChecksumAlgorithm {
         !matches!(self, Self::Crc16 | Self::Crc32)
     }
 
+    /// The cryptographic checksum TS 102 225 §5.1.3.1 uses with keys of
+    /// `key`: CBC-MAC for DES / 3DES, CMAC for AES.
+    #[must_use]
+    pub const fn for_key(key: CipherAlgorithm) -> Self {
+        match key {
+            CipherAlgorithm::Des => Self::DesCbcMac,
+            CipherAlgorithm::Tdes2 => Self::Tdes2CbcMac,
+            CipherAlgorithm::Tdes3 => Self::Tdes3CbcMac,
+            CipherAlgorithm::Aes128 => Self::Aes128Cmac,
+            CipherAlgorithm::Aes192 => Self::Aes192Cmac,
+            CipherAlgorithm::Aes256 => Self::Aes256Cmac,
+        }
+    }
+
     /// The key algorithm of a cryptographic checksum (`None` for the
     /// keyless CRCs).
     #[must_use]
@@ -108,6 +117,31 @@ enum TagBytes {
 }
 
 impl Tag {
+    /// A DES / 3DES CBC-MAC computed elsewhere (a [`super::Provider`]).
+    #[must_use]
+    pub const fn cbc_mac(bytes: [u8; 8]) -> Self {
+        Self {
+            bytes: TagBytes::Eight(bytes),
+        }
+    }
+
+    /// An AES-CMAC computed elsewhere (a [`super::Provider`]).
+    #[must_use]
+    pub const fn cmac(bytes: [u8; 16]) -> Self {
+        Self {
+            bytes: TagBytes::Sixteen(bytes),
+        }
+    }
+
+    /// The tag of a cryptographic checksum.
+    pub(crate) const fn from_mac(mac: MacOutput) -> Self {
+        let bytes = match mac {
+            MacOutput::Eight(b) => TagBytes::Eight(b),
+            MacOutput::Sixteen(b) => TagBytes::Sixteen(b),
+        };
+        Self { bytes }
+    }
+
     /// The checksum octets (big-endian for CRCs).
     #[must_use]
     pub const fn as_bytes(&self) -> &[u8] {
@@ -204,42 +238,35 @@ impl Checksum {
     /// The algorithm.
     #[must_use]
     pub const fn algorithm(&self) -> ChecksumAlgorithm {
-        match self.inner {
-            Inner::Block(Schedule::Des(_)) => ChecksumAlgorithm::DesCbcMac,
-            Inner::Block(Schedule::Tdes2(_)) => ChecksumAlgorithm::Tdes2CbcMac,
-            Inner::Block(Schedule::Tdes3(_)) => ChecksumAlgorithm::Tdes3CbcMac,
-            Inner::Block(Schedule::Aes128(_)) => ChecksumAlgorithm::Aes128Cmac,
-            Inner::Block(Schedule::Aes192(_)) => ChecksumAlgorithm::Aes192Cmac,
-            Inner::Block(Schedule::Aes256(_)) => ChecksumAlgorithm::Aes256Cmac,
+        match &self.inner {
+            Inner::Block(s) => ChecksumAlgorithm::for_key(s.algorithm()),
             Inner::Crc16 => ChecksumAlgorithm::Crc16,
             Inner::Crc32 => ChecksumAlgorithm::Crc32,
         }
     }
 
-    /// Starts a computation over data given in pieces.
-    #[must_use]
-    pub fn start(&self) -> ChecksumState<'_> {
-        let state = match &self.inner {
-            Inner::Block(Schedule::Des(c)) => State::Des(CbcMac::inner_init(c)),
-            Inner::Block(Schedule::Tdes2(c)) => State::Tdes2(CbcMac::inner_init(c)),
-            Inner::Block(Schedule::Tdes3(c)) => State::Tdes3(CbcMac::inner_init(c)),
-            Inner::Block(Schedule::Aes128(c)) => State::Aes128(Cmac::inner_init(c)),
-            Inner::Block(Schedule::Aes192(c)) => State::Aes192(Cmac::inner_init(c)),
-            Inner::Block(Schedule::Aes256(c)) => State::Aes256(Cmac::inner_init(c)),
-            Inner::Crc16 => State::Crc16(CRC16.digest()),
-            Inner::Crc32 => State::Crc32(CRC32.digest()),
-        };
-        ChecksumState { state }
-    }
-
-    /// The checksum of the concatenation of `parts`.
+    /// The checksum of the concatenation of `parts`: 8 octets for
+    /// CBC-MAC (the trailing partial block zero-padded), 16 for CMAC, 2 / 4
+    /// big-endian for CRCs. A CC runs in one block-cipher session.
     #[must_use]
     pub fn compute(&self, parts: &[&[u8]]) -> Tag {
-        let mut s = self.start();
-        for p in parts {
-            s.update(p);
+        match &self.inner {
+            Inner::Block(s) => Tag::from_mac(s.mac(parts)),
+            Inner::Crc16 => {
+                let mut d = CRC16.digest();
+                parts.iter().for_each(|p| d.update(p));
+                Tag {
+                    bytes: TagBytes::Two(d.finalize().to_be_bytes()),
+                }
+            }
+            Inner::Crc32 => {
+                let mut d = CRC32.digest();
+                parts.iter().for_each(|p| d.update(p));
+                Tag {
+                    bytes: TagBytes::Four(d.finalize().to_be_bytes()),
+                }
+            }
         }
-        s.finalize()
     }
 }
 
@@ -248,55 +275,6 @@ impl fmt::Debug for Checksum {
         f.debug_struct("Checksum")
             .field("algorithm", &self.algorithm())
             .finish_non_exhaustive()
-    }
-}
-
-enum State<'k> {
-    Des(CbcMac<&'k Des>),
-    Tdes2(CbcMac<&'k TdesEde2>),
-    Tdes3(CbcMac<&'k TdesEde3>),
-    Aes128(Cmac<&'k Aes128>),
-    Aes192(Cmac<&'k Aes192>),
-    Aes256(Cmac<&'k Aes256>),
-    Crc16(crc::Digest<'static, u16>),
-    Crc32(crc::Digest<'static, u32>),
-}
-
-/// A checksum computation in progress (see [`Checksum::start`]).
-pub struct ChecksumState<'k> {
-    state: State<'k>,
-}
-
-impl ChecksumState<'_> {
-    /// Feeds more data.
-    pub fn update(&mut self, data: &[u8]) {
-        match &mut self.state {
-            State::Des(m) => m.update(data),
-            State::Tdes2(m) => m.update(data),
-            State::Tdes3(m) => m.update(data),
-            State::Aes128(m) => m.update(data),
-            State::Aes192(m) => m.update(data),
-            State::Aes256(m) => m.update(data),
-            State::Crc16(d) => d.update(data),
-            State::Crc32(d) => d.update(data),
-        }
-    }
-
-    /// The full checksum: 8 octets for CBC-MAC (the trailing partial
-    /// block zero-padded), 16 for CMAC, 2 / 4 big-endian for CRCs.
-    #[must_use]
-    pub fn finalize(self) -> Tag {
-        let bytes = match self.state {
-            State::Des(m) => TagBytes::Eight(m.finalize().into_bytes().into()),
-            State::Tdes2(m) => TagBytes::Eight(m.finalize().into_bytes().into()),
-            State::Tdes3(m) => TagBytes::Eight(m.finalize().into_bytes().into()),
-            State::Aes128(m) => TagBytes::Sixteen(m.finalize().into_bytes().into()),
-            State::Aes192(m) => TagBytes::Sixteen(m.finalize().into_bytes().into()),
-            State::Aes256(m) => TagBytes::Sixteen(m.finalize().into_bytes().into()),
-            State::Crc16(d) => TagBytes::Two(d.finalize().to_be_bytes()),
-            State::Crc32(d) => TagBytes::Four(d.finalize().to_be_bytes()),
-        };
-        Tag { bytes }
     }
 }
 
@@ -413,6 +391,51 @@ mod tests {
         ] {
             let c = Checksum::cc(&Key::aes(&h(key)).unwrap());
             assert_eq!(c.compute(&[]).as_bytes(), &h(mac)[..]);
+        }
+    }
+
+    /// The one-session CMAC with precomputed subkeys equals RustCrypto's
+    /// `cmac` crate (an independent implementation) for every length
+    /// from 0 to 80 octets (empty, partial, exactly whole last blocks)
+    /// and every split of the data into parts.
+    #[test]
+    fn cmac_matches_the_cmac_crate() {
+        use cmac::{KeyInit, Mac};
+        fn reference<C: cmac::block_api::CmacCipher + KeyInit>(
+            key: &[u8],
+            msg: &[u8],
+        ) -> heapless::Vec<u8, 16> {
+            cmac::Cmac::<C>::new_from_slice(key)
+                .unwrap()
+                .chain_update(msg)
+                .finalize()
+                .into_bytes()
+                .iter()
+                .copied()
+                .collect()
+        }
+        let data: heapless::Vec<u8, 80> = (0..80u8).map(|i| i.wrapping_mul(37)).collect();
+        let kb: heapless::Vec<u8, 32> = (0..32u8).map(|i| i.wrapping_mul(11) ^ 0x5A).collect();
+        for key_len in [16, 24, 32] {
+            let ours = Checksum::cc(&Key::aes(&kb[..key_len]).unwrap());
+            for len in 0..=data.len() {
+                let msg = &data[..len];
+                let want = match key_len {
+                    16 => reference::<aes::Aes128>(&kb[..16], msg),
+                    24 => reference::<aes::Aes192>(&kb[..24], msg),
+                    _ => reference::<aes::Aes256>(&kb[..32], msg),
+                };
+                for cut in 0..=len {
+                    let (a, b) = msg.split_at(cut);
+                    let (b1, b2) = b.split_at(b.len() / 2);
+                    let got = ours.compute(&[a, &[], b1, b2]);
+                    assert_eq!(
+                        got.as_bytes(),
+                        &want[..],
+                        "AES-{key_len} len {len} cut {cut}"
+                    );
+                }
+            }
         }
     }
 

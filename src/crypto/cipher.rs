@@ -3,12 +3,6 @@
 
 use core::fmt;
 
-use cipher::block_padding::NoPadding;
-use cipher::{
-    BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, BlockSizeUser,
-    InnerIvInit,
-};
-
 use super::schedule::Schedule;
 use super::{CipherAlgorithm, Error, Key};
 
@@ -17,41 +11,6 @@ use super::{CipherAlgorithm, Error, Key};
 #[derive(Clone)]
 pub struct Cipher {
     inner: Schedule,
-}
-
-/// Zero-IV CBC over a borrowed key schedule (`C` is `&Aes128` etc.), so
-/// nothing is copied per packet.
-fn cbc_encrypt<C>(cipher: C, buf: &mut [u8]) -> Result<(), Error>
-where
-    C: BlockCipherEncrypt + BlockSizeUser,
-{
-    let block = C::block_size();
-    if !buf.len().is_multiple_of(block) {
-        return Err(Error::NotBlockAligned {
-            len: buf.len(),
-            block,
-        });
-    }
-    let len = buf.len();
-    cbc::Encryptor::<C>::inner_iv_init(cipher, &Default::default())
-        .encrypt_padded::<NoPadding>(buf, len)
-        .map(|_| ())
-        .map_err(|_| Error::NotBlockAligned { len, block })
-}
-
-fn cbc_decrypt<C>(cipher: C, buf: &mut [u8]) -> Result<(), Error>
-where
-    C: BlockCipherDecrypt + BlockSizeUser,
-{
-    let block = C::block_size();
-    let len = buf.len();
-    if !len.is_multiple_of(block) {
-        return Err(Error::NotBlockAligned { len, block });
-    }
-    cbc::Decryptor::<C>::inner_iv_init(cipher, &Default::default())
-        .decrypt_padded::<NoPadding>(buf)
-        .map(|_| ())
-        .map_err(|_| Error::NotBlockAligned { len, block })
 }
 
 impl Cipher {
@@ -68,14 +27,7 @@ impl Cipher {
     /// The algorithm of this key schedule.
     #[must_use]
     pub const fn algorithm(&self) -> CipherAlgorithm {
-        match self.inner {
-            Schedule::Des(_) => CipherAlgorithm::Des,
-            Schedule::Tdes2(_) => CipherAlgorithm::Tdes2,
-            Schedule::Tdes3(_) => CipherAlgorithm::Tdes3,
-            Schedule::Aes128(_) => CipherAlgorithm::Aes128,
-            Schedule::Aes192(_) => CipherAlgorithm::Aes192,
-            Schedule::Aes256(_) => CipherAlgorithm::Aes256,
-        }
+        self.inner.algorithm()
     }
 
     /// The cipher block length (8 or 16).
@@ -84,19 +36,13 @@ impl Cipher {
         self.algorithm().block_len()
     }
 
-    /// CBC-encrypts `buf` in place with a zero IV.
+    /// CBC-encrypts `buf` in place with a zero IV, in one block-cipher
+    /// session.
     ///
     /// # Errors
     /// [`Error::NotBlockAligned`] when `buf` is not whole blocks.
     pub fn encrypt_cbc(&self, buf: &mut [u8]) -> Result<(), Error> {
-        match &self.inner {
-            Schedule::Des(c) => cbc_encrypt(c, buf),
-            Schedule::Tdes2(c) => cbc_encrypt(c, buf),
-            Schedule::Tdes3(c) => cbc_encrypt(c, buf),
-            Schedule::Aes128(c) => cbc_encrypt(c, buf),
-            Schedule::Aes192(c) => cbc_encrypt(c, buf),
-            Schedule::Aes256(c) => cbc_encrypt(c, buf),
-        }
+        self.inner.encrypt_cbc(buf)
     }
 
     /// CBC-decrypts `buf` in place with a zero IV.
@@ -104,14 +50,7 @@ impl Cipher {
     /// # Errors
     /// [`Error::NotBlockAligned`] when `buf` is not whole blocks.
     pub fn decrypt_cbc(&self, buf: &mut [u8]) -> Result<(), Error> {
-        match &self.inner {
-            Schedule::Des(c) => cbc_decrypt(c, buf),
-            Schedule::Tdes2(c) => cbc_decrypt(c, buf),
-            Schedule::Tdes3(c) => cbc_decrypt(c, buf),
-            Schedule::Aes128(c) => cbc_decrypt(c, buf),
-            Schedule::Aes192(c) => cbc_decrypt(c, buf),
-            Schedule::Aes256(c) => cbc_decrypt(c, buf),
-        }
+        self.inner.decrypt_cbc(buf)
     }
 }
 

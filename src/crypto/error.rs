@@ -1,6 +1,7 @@
 //! Errors of the crypto layer.
 
 use super::CipherAlgorithm;
+use super::provider::{Failure, Operation};
 
 /// What went wrong in a crypto primitive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -34,5 +35,19 @@ pub enum Error {
         algorithm: super::ChecksumAlgorithm,
         /// The length asked for.
         len: usize,
+    },
+    /// An SP 800-108 output length the GP fixed input cannot express
+    /// (empty, or over 255 blocks).
+    #[error("a KDF output of {0} octets (must be 1..=4080)")]
+    KdfLength(usize),
+    /// The crypto provider (an HSM) failed; nothing fell back.
+    #[error("crypto provider failed ({operation:?}, {failure:?}, code {code:#x})")]
+    Provider {
+        /// What it was asked to do.
+        operation: Operation,
+        /// Why it failed.
+        failure: Failure,
+        /// The provider's own code (a PKCS#11 `CKR_` value for an HSM).
+        code: u64,
     },
 }

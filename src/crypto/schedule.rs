@@ -1,14 +1,38 @@
 //! The expanded block-cipher key schedule of a [`Key`], shared by
-//! ciphering ([`super::Cipher`]) and cryptographic checksums
-//! ([`super::Checksum`]): one expansion per algorithm (ETSI TS 102 225
-//! §5.1.2, §5.1.3.1), zeroized on drop by the RustCrypto types.
+//! ciphering ([`super::Cipher`]), cryptographic checksums
+//! ([`super::Checksum`]) and the default provider
+//! ([`super::SoftwareKey`]): one expansion per algorithm (ETSI TS 102 225
+//! §5.1.2, §5.1.3.1), zeroized on drop by the RustCrypto types; AES keys
+//! carry their CMAC subkeys, derived once (NIST SP 800-38B §6.1).
+//!
+//! Each operation runs in one block-cipher backend session
+//! (`encrypt_with_backend`): the `aes` crate sets its backend up per
+//! session (on AVX-512 machines it broadcasts the round keys), so a
+//! per-block or per-update session costs more than the AES rounds of a
+//! short packet.
 
 use aes::{Aes128, Aes192, Aes256};
-use cipher::KeyInit;
+use cbc_mac::CbcMac;
+use cipher::block_padding::NoPadding;
+use cipher::consts::U16;
+use cipher::{
+    Block, BlockCipherDecrypt, BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt,
+    BlockModeDecrypt, BlockSizeUser, InnerIvInit, KeyInit,
+};
+use cmac::Mac;
+use cmac::digest::InnerInit;
 use des::{Des, TdesEde2, TdesEde3};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::Key;
 use super::key::Material;
+use super::{CipherAlgorithm, Error, Key};
+
+/// The CMAC subkeys K1 and K2 of an AES key (NIST SP 800-38B §6.1).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct Subkeys {
+    k1: [u8; 16],
+    k2: [u8; 16],
+}
 
 /// A key schedule for one of the TS 102 225 block ciphers.
 #[derive(Clone)]
@@ -16,9 +40,156 @@ pub(crate) enum Schedule {
     Des(Des),
     Tdes2(TdesEde2),
     Tdes3(TdesEde3),
-    Aes128(Aes128),
-    Aes192(Aes192),
-    Aes256(Aes256),
+    Aes128(Aes128, Subkeys),
+    Aes192(Aes192, Subkeys),
+    Aes256(Aes256, Subkeys),
+}
+
+/// A checksum output: one DES block (CBC-MAC) or one AES block (CMAC).
+pub(crate) enum MacOutput {
+    Eight([u8; 8]),
+    Sixteen([u8; 16]),
+}
+
+/// Doubling in GF(2^128) (SP 800-38B §6.1 step 2/3, R_128 = 0x87),
+/// without a secret-dependent branch.
+fn dbl(block: [u8; 16]) -> [u8; 16] {
+    let v = u128::from_be_bytes(block);
+    ((v << 1) ^ ((v >> 127) * 0x87)).to_be_bytes()
+}
+
+/// K1 and K2 from L = CIPH_K(0^128) (SP 800-38B §6.1).
+fn subkeys<C: BlockCipherEncrypt<BlockSize = U16>>(cipher: &C) -> Subkeys {
+    let mut l = Block::<C>::default();
+    cipher.encrypt_block(&mut l);
+    let mut l_bytes: [u8; 16] = l.into();
+    let k1 = dbl(l_bytes);
+    let k2 = dbl(k1);
+    l_bytes.zeroize();
+    Subkeys { k1, k2 }
+}
+
+/// `a ^= b` over their common length.
+fn xor(a: &mut [u8], b: &[u8]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x ^= y;
+    }
+}
+
+/// `a ^= b` for one AES block (fixed size, so it compiles to one
+/// vector XOR).
+fn xor16(a: &mut Block<aes::Aes128>, b: &[u8; 16]) {
+    for (x, y) in a.iter_mut().zip(b) {
+        *x ^= y;
+    }
+}
+
+/// Zero-IV CBC encryption of whole blocks in one backend session
+/// (TS 102 225 §5.1.2).
+struct CbcEncrypt<'a, C> {
+    buf: &'a mut [u8],
+    cipher: core::marker::PhantomData<C>,
+}
+
+impl<C: BlockSizeUser> BlockSizeUser for CbcEncrypt<'_, C> {
+    type BlockSize = C::BlockSize;
+}
+
+impl<C: BlockSizeUser> BlockCipherEncClosure for CbcEncrypt<'_, C> {
+    #[inline(always)]
+    fn call<B: BlockCipherEncBackend<BlockSize = C::BlockSize>>(self, backend: &B) {
+        let mut chain = Block::<C>::default();
+        for block in self.buf.chunks_exact_mut(C::block_size()) {
+            xor(&mut chain, block);
+            backend.encrypt_block((&mut chain).into());
+            for (d, s) in block.iter_mut().zip(chain.iter()) {
+                *d = *s;
+            }
+        }
+    }
+}
+
+/// AES-CMAC (SP 800-38B §6.2) of the concatenation of `parts` with
+/// precomputed subkeys, in one backend session.
+struct Cmac<'a> {
+    parts: &'a [&'a [u8]],
+    subkeys: &'a Subkeys,
+    out: &'a mut [u8; 16],
+}
+
+impl BlockSizeUser for Cmac<'_> {
+    type BlockSize = U16;
+}
+
+impl BlockCipherEncClosure for Cmac<'_> {
+    #[inline(always)]
+    fn call<B: BlockCipherEncBackend<BlockSize = U16>>(self, backend: &B) {
+        // The message is XORed straight into the chaining state; a full
+        // state is enciphered only once more data follows, so the last
+        // block M_n is still open at the end.
+        let mut state = Block::<B>::default();
+        let mut fill = 0usize;
+        for part in self.parts {
+            let mut rest: &[u8] = part;
+            while !rest.is_empty() {
+                if fill == 16 {
+                    backend.encrypt_block((&mut state).into());
+                    fill = 0;
+                }
+                if fill == 0
+                    && let Some((block, later)) = rest.split_first_chunk::<16>()
+                {
+                    xor16(&mut state, block);
+                    fill = 16;
+                    rest = later;
+                    continue;
+                }
+                let take = rest.len().min(16 - fill);
+                let (now, later) = rest.split_at(take);
+                if let Some(s) = state.get_mut(fill..fill + take) {
+                    xor(s, now);
+                }
+                fill += take;
+                rest = later;
+            }
+        }
+        // M_n complete: XOR K1; else padded with 10..0: XOR K2.
+        if fill == 16 {
+            xor(&mut state, &self.subkeys.k1);
+        } else {
+            if let Some(b) = state.get_mut(fill) {
+                *b ^= 0x80;
+            }
+            xor(&mut state, &self.subkeys.k2);
+        }
+        backend.encrypt_block((&mut state).into());
+        self.out.copy_from_slice(&state);
+    }
+}
+
+/// Zero-IV CBC decryption (parallel blocks via the `cbc` crate).
+fn cbc_decrypt<C>(cipher: C, buf: &mut [u8]) -> Result<(), Error>
+where
+    C: BlockCipherDecrypt + BlockSizeUser,
+{
+    let (len, block) = (buf.len(), C::block_size());
+    cbc::Decryptor::<C>::inner_iv_init(cipher, &Default::default())
+        .decrypt_padded::<NoPadding>(buf)
+        .map(|_| ())
+        .map_err(|_| Error::NotBlockAligned { len, block })
+}
+
+/// ISO/IEC 9797-1 MAC algorithm 1, padding method 1 (TS 102 225
+/// §5.1.3.1: DES / 3DES CBC-MAC, trailing partial block zero-padded).
+fn cbc_mac<C>(cipher: &C, parts: &[&[u8]]) -> [u8; 8]
+where
+    C: BlockCipherEncrypt + BlockSizeUser<BlockSize = cipher::consts::U8>,
+{
+    let mut m = CbcMac::inner_init(cipher);
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().into()
 }
 
 impl Schedule {
@@ -30,9 +201,112 @@ impl Schedule {
             Material::Des(k) => Self::Des(Des::new(k.into())),
             Material::Tdes2(k) => Self::Tdes2(TdesEde2::new(k.into())),
             Material::Tdes3(k) => Self::Tdes3(TdesEde3::new(k.into())),
-            Material::Aes128(k) => Self::Aes128(Aes128::new(k.into())),
-            Material::Aes192(k) => Self::Aes192(Aes192::new(k.into())),
-            Material::Aes256(k) => Self::Aes256(Aes256::new(k.into())),
+            Material::Aes128(k) => {
+                let c = Aes128::new(k.into());
+                let s = subkeys(&c);
+                Self::Aes128(c, s)
+            }
+            Material::Aes192(k) => {
+                let c = Aes192::new(k.into());
+                let s = subkeys(&c);
+                Self::Aes192(c, s)
+            }
+            Material::Aes256(k) => {
+                let c = Aes256::new(k.into());
+                let s = subkeys(&c);
+                Self::Aes256(c, s)
+            }
         }
+    }
+
+    /// The algorithm of this schedule.
+    pub(crate) const fn algorithm(&self) -> CipherAlgorithm {
+        match self {
+            Self::Des(_) => CipherAlgorithm::Des,
+            Self::Tdes2(_) => CipherAlgorithm::Tdes2,
+            Self::Tdes3(_) => CipherAlgorithm::Tdes3,
+            Self::Aes128(..) => CipherAlgorithm::Aes128,
+            Self::Aes192(..) => CipherAlgorithm::Aes192,
+            Self::Aes256(..) => CipherAlgorithm::Aes256,
+        }
+    }
+
+    /// [`Error::NotBlockAligned`] unless `len` is whole blocks.
+    const fn aligned(&self, len: usize) -> Result<(), Error> {
+        let block = self.algorithm().block_len();
+        if len.is_multiple_of(block) {
+            Ok(())
+        } else {
+            Err(Error::NotBlockAligned { len, block })
+        }
+    }
+
+    /// CBC-encrypts `buf` in place with a zero IV.
+    pub(crate) fn encrypt_cbc(&self, buf: &mut [u8]) -> Result<(), Error> {
+        use core::marker::PhantomData as P;
+        self.aligned(buf.len())?;
+        match self {
+            Self::Des(c) => c.encrypt_with_backend(CbcEncrypt::<Des> { buf, cipher: P }),
+            Self::Tdes2(c) => c.encrypt_with_backend(CbcEncrypt::<TdesEde2> { buf, cipher: P }),
+            Self::Tdes3(c) => c.encrypt_with_backend(CbcEncrypt::<TdesEde3> { buf, cipher: P }),
+            Self::Aes128(c, _) => c.encrypt_with_backend(CbcEncrypt::<Aes128> { buf, cipher: P }),
+            Self::Aes192(c, _) => c.encrypt_with_backend(CbcEncrypt::<Aes192> { buf, cipher: P }),
+            Self::Aes256(c, _) => c.encrypt_with_backend(CbcEncrypt::<Aes256> { buf, cipher: P }),
+        }
+        Ok(())
+    }
+
+    /// CBC-decrypts `buf` in place with a zero IV.
+    pub(crate) fn decrypt_cbc(&self, buf: &mut [u8]) -> Result<(), Error> {
+        self.aligned(buf.len())?;
+        match self {
+            Self::Des(c) => cbc_decrypt(c, buf),
+            Self::Tdes2(c) => cbc_decrypt(c, buf),
+            Self::Tdes3(c) => cbc_decrypt(c, buf),
+            Self::Aes128(c, _) => cbc_decrypt(c, buf),
+            Self::Aes192(c, _) => cbc_decrypt(c, buf),
+            Self::Aes256(c, _) => cbc_decrypt(c, buf),
+        }
+    }
+
+    /// The cryptographic checksum of the concatenation of `parts`:
+    /// CBC-MAC for DES / 3DES, CMAC for AES (TS 102 225 §5.1.3.1).
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> MacOutput {
+        let cmac = |c: &dyn Fn(Cmac<'_>), s: &Subkeys| {
+            let mut out = [0u8; 16];
+            c(Cmac {
+                parts,
+                subkeys: s,
+                out: &mut out,
+            });
+            MacOutput::Sixteen(out)
+        };
+        match self {
+            Self::Des(c) => MacOutput::Eight(cbc_mac(c, parts)),
+            Self::Tdes2(c) => MacOutput::Eight(cbc_mac(c, parts)),
+            Self::Tdes3(c) => MacOutput::Eight(cbc_mac(c, parts)),
+            Self::Aes128(c, s) => cmac(&|m| c.encrypt_with_backend(m), s),
+            Self::Aes192(c, s) => cmac(&|m| c.encrypt_with_backend(m), s),
+            Self::Aes256(c, s) => cmac(&|m| c.encrypt_with_backend(m), s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SP 800-38B D.1 (AES-128): K1 = fbeed618357133667c85e08f7236a8de,
+    /// K2 = f7ddac306ae266ccf90bc11ee46d513b.
+    #[test]
+    fn subkeys_sp800_38b() {
+        let mut k = [0u8; 16];
+        hex::decode_to_slice("2b7e151628aed2a6abf7158809cf4f3c", &mut k).unwrap();
+        let key = Key::aes(&k).unwrap();
+        let Schedule::Aes128(_, s) = Schedule::expand(&key) else {
+            unreachable!("an AES-128 key")
+        };
+        assert_eq!(hex::encode(s.k1), "fbeed618357133667c85e08f7236a8de");
+        assert_eq!(hex::encode(s.k2), "f7ddac306ae266ccf90bc11ee46d513b");
     }
 }

@@ -13,8 +13,9 @@
 use super::check_counter;
 use super::framing::CPI;
 use super::layout::{self, Names, Prefix};
-use super::secure::{self, Shape};
+use super::secure::{self, Security, Shape};
 use super::{Cntr, CounterKey, CounterStore, Error, Framing, KeySet, Kic, Kid, Spi, Tar};
+use crate::crypto::Provider;
 
 const NAMES: Names = Names {
     packet_len: "CPL",
@@ -276,19 +277,21 @@ impl<'a> CommandRepr<'a> {
 /// Key-set errors ([`Error::MissingKey`], [`Error::KeyMismatch`],
 /// [`Error::UnsupportedAlgorithm`], [`Error::DigitalSignature`]),
 /// [`Error::BufferTooSmall`] or [`Error::TooLong`].
-pub fn wrap(
+pub fn wrap<P: Provider>(
     framing: Framing,
     header: &CommandHeader,
     payload: &[u8],
-    keys: &KeySet,
+    keys: &KeySet<P>,
     out: &mut [u8],
 ) -> Result<usize, Error> {
-    let checksum = keys.checksum_for(header.spi.integrity(), header.kid)?;
-    let cipher = keys.command_cipher(header.spi, header.kic)?;
-    let cc_len = checksum.map_or(0, |(_, l)| l);
+    let security = Security {
+        provider: keys.provider(),
+        checksum: keys.checksum_for(header.spi.integrity(), header.kid)?,
+        cipher: keys.command_cipher(header.spi, header.kic)?,
+    };
     // CNTR and PCNTR are ciphered along with the RC/CC/DS and the data.
-    let pad = secure::pad_len(cipher, 6 + cc_len + payload.len());
-    let cc = secure::blank_field(checksum)?;
+    let pad = security.pad_len(6 + security.checksum_len() + payload.len());
+    let cc = secure::blank_field(security.checksum)?;
     let fixed = header.fixed(pad as u8);
     let (total, p) = secure::lay_out(framing, CPI, &fixed, cc, payload, pad, out)?;
     let have = out.len();
@@ -296,7 +299,7 @@ pub fn wrap(
         needed: total,
         have,
     })?;
-    secure::seal(packet, p, &SHAPE, &[], (checksum, cipher))?;
+    secure::seal(packet, p, &SHAPE, &[], &security)?;
     Ok(total)
 }
 
@@ -326,21 +329,22 @@ pub struct Unwrapped<'a> {
 /// Length errors, key-set errors, [`Error::CipherLength`],
 /// [`Error::ChecksumFailed`], [`Error::Padding`], [`Error::HeaderLength`]
 /// or [`Error::Counter`].
-pub fn unwrap<'a>(
+pub fn unwrap<'a, P: Provider>(
     framing: Framing,
     buf: &'a mut [u8],
-    keys: &KeySet,
+    keys: &KeySet<P>,
     stored: Cntr,
 ) -> Result<Unwrapped<'a>, Error> {
     let (prefix, spi, kid, kic) = {
         let view = CommandPacket::new_checked(&*buf, framing)?;
         (view.prefix, view.spi(), view.kid(), view.kic())
     };
-    let security = (
-        keys.checksum_for(spi.integrity(), kid)?,
-        keys.command_cipher(spi, kic)?,
-    );
-    let opened = secure::open(buf, prefix, &SHAPE, &[], security)?;
+    let security = Security {
+        provider: keys.provider(),
+        checksum: keys.checksum_for(spi.integrity(), kid)?,
+        cipher: keys.command_cipher(spi, kic)?,
+    };
+    let opened = secure::open(buf, prefix, &SHAPE, &[], &security)?;
     let view = CommandPacket::with_prefix(opened.plain, framing, prefix)?;
     let header = view.header();
     let new_counter =
@@ -358,10 +362,10 @@ pub fn unwrap<'a>(
 ///
 /// # Errors
 /// As [`unwrap`], plus [`Error::CounterStore`].
-pub fn unwrap_with_store<'a, S: CounterStore>(
+pub fn unwrap_with_store<'a, S: CounterStore, P: Provider>(
     framing: Framing,
     buf: &'a mut [u8],
-    keys: &KeySet,
+    keys: &KeySet<P>,
     store: &mut S,
 ) -> Result<Unwrapped<'a>, Error> {
     let key = CommandPacket::new_checked(&*buf, framing)?

@@ -2,24 +2,59 @@
 //! expanded once and used for many packets (ETSI TS 102 225 §5.1.2,
 //! §5.1.3).
 
-use crate::crypto::{Checksum, Cipher, CipherAlgorithm, Key};
+use core::fmt;
+
+use crate::crypto::{Checksum, ChecksumAlgorithm, CipherAlgorithm, Key, Provider, Software};
 
 use super::error::{KeyKind, KeyRole};
+use super::secure::{Check, Field};
 use super::{Error, Integrity, KeyAlgorithm, Kic, Kid, RcAlgorithm, Spi};
 
-/// Expanded keys for ciphering (KIc) and RC/CC (KID).
+/// The keys for ciphering (KIc) and RC/CC (KID), held by a crypto
+/// [`Provider`]: by default [`Software`] (expanded in memory, from raw
+/// keys with [`KeySet::with_kic`] / [`KeySet::with_kid`]); with
+/// [`KeySet::with_provider`] any provider's key handles, so the SCP80
+/// code only ever passes handles to the provider (an HSM keeps the
+/// octets).
 ///
 /// The KIc / KID octets of a packet select the algorithm; the key set
 /// must hold a key of that algorithm (or the nibble is `0`, implicit,
 /// and the key set's algorithm is used). For an RC the KID needs no key:
 /// CRC16 and CRC32 are always available, and an implicit RC uses the
 /// CRC given with [`KeySet::with_implicit_rc`].
-#[derive(Debug, Clone)]
-pub struct KeySet {
-    cipher: Option<Cipher>,
-    cc: Option<Checksum>,
+pub struct KeySet<P: Provider = Software> {
+    provider: P,
+    kic: Option<P::Key>,
+    kid: Option<P::Key>,
     implicit_rc: Option<Checksum>,
     aes_cc_len: usize,
+}
+
+impl<P: Provider + Clone> Clone for KeySet<P>
+where
+    P::Key: Clone,
+{
+    fn clone(&self) -> Self {
+        Self {
+            provider: self.provider.clone(),
+            kic: self.kic.clone(),
+            kid: self.kid.clone(),
+            implicit_rc: self.implicit_rc.clone(),
+            aes_cc_len: self.aes_cc_len,
+        }
+    }
+}
+
+impl<P: Provider> fmt::Debug for KeySet<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let algo = |k: &Option<P::Key>| k.as_ref().map(|k| self.provider.key_algorithm(k));
+        f.debug_struct("KeySet")
+            .field("kic", &algo(&self.kic))
+            .field("kid", &algo(&self.kid))
+            .field("implicit_rc", &self.implicit_rc)
+            .field("aes_cc_len", &self.aes_cc_len)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for KeySet {
@@ -29,28 +64,49 @@ impl Default for KeySet {
 }
 
 impl KeySet {
-    /// An empty key set (enough for unsecured packets and CRCs).
+    /// An empty in-memory key set (enough for unsecured packets and CRCs).
     #[must_use]
     pub const fn new() -> Self {
+        Self::with_provider(Software)
+    }
+
+    /// With the ciphering key (KIc), expanded in memory.
+    #[must_use]
+    pub fn with_kic(self, key: &Key) -> Self {
+        self.with_kic_handle(crate::crypto::SoftwareKey::new(key))
+    }
+
+    /// With the cryptographic checksum key (KID), expanded in memory.
+    #[must_use]
+    pub fn with_kid(self, key: &Key) -> Self {
+        self.with_kid_handle(crate::crypto::SoftwareKey::new(key))
+    }
+}
+
+impl<P: Provider> KeySet<P> {
+    /// An empty key set whose keys `provider` holds.
+    #[must_use]
+    pub const fn with_provider(provider: P) -> Self {
         Self {
-            cipher: None,
-            cc: None,
+            provider,
+            kic: None,
+            kid: None,
             implicit_rc: None,
             aes_cc_len: 8,
         }
     }
 
-    /// With the ciphering key (KIc).
+    /// With the provider's ciphering key (KIc).
     #[must_use]
-    pub fn with_kic(mut self, key: &Key) -> Self {
-        self.cipher = Some(Cipher::new(key));
+    pub fn with_kic_handle(mut self, key: P::Key) -> Self {
+        self.kic = Some(key);
         self
     }
 
-    /// With the cryptographic checksum key (KID).
+    /// With the provider's cryptographic checksum key (KID).
     #[must_use]
-    pub fn with_kid(mut self, key: &Key) -> Self {
-        self.cc = Some(Checksum::cc(key));
+    pub fn with_kid_handle(mut self, key: P::Key) -> Self {
+        self.kid = Some(key);
         self
     }
 
@@ -64,39 +120,36 @@ impl KeySet {
     /// With AES-CMAC checksums truncated to 4 octets instead of 8 (for
     /// receivers provisioned that way; 8 is the common length).
     #[must_use]
-    pub const fn with_aes_cc_len_4(mut self) -> Self {
+    pub fn with_aes_cc_len_4(mut self) -> Self {
         self.aes_cc_len = 4;
         self
     }
 
-    /// The expanded ciphering key, if any.
-    #[must_use]
-    pub const fn cipher(&self) -> Option<&Cipher> {
-        self.cipher.as_ref()
+    /// The provider holding the keys.
+    pub const fn provider(&self) -> &P {
+        &self.provider
     }
 
-    /// The cipher that a packet with this KIc uses.
+    /// The ciphering key that a packet with this KIc uses.
     ///
     /// # Errors
     /// [`Error::MissingKey`], [`Error::KeyMismatch`] or
     /// [`Error::UnsupportedAlgorithm`].
-    pub fn cipher_for(&self, kic: Kic) -> Result<&Cipher, Error> {
+    pub fn cipher_for(&self, kic: Kic) -> Result<&P::Key, Error> {
         let code = kic.algorithm();
-        let cipher = self
-            .cipher
-            .as_ref()
-            .ok_or(Error::MissingKey(KeyRole::Kic))?;
-        let ok = fits(code, cipher.algorithm()).ok_or(Error::UnsupportedAlgorithm {
+        let key = self.kic.as_ref().ok_or(Error::MissingKey(KeyRole::Kic))?;
+        let have = self.provider.key_algorithm(key);
+        let ok = fits(code, have).ok_or(Error::UnsupportedAlgorithm {
             role: KeyRole::Kic,
             code: code.0,
         })?;
         if ok {
-            Ok(cipher)
+            Ok(key)
         } else {
             Err(Error::KeyMismatch {
                 role: KeyRole::Kic,
                 code: code.0,
-                have: KeyKind::Cipher(cipher.algorithm()),
+                have: KeyKind::Cipher(have),
             })
         }
     }
@@ -107,11 +160,11 @@ impl KeySet {
     /// # Errors
     /// [`Error::DigitalSignature`], [`Error::MissingKey`],
     /// [`Error::KeyMismatch`] or [`Error::UnsupportedAlgorithm`].
-    pub fn checksum_for(
+    pub(crate) fn checksum_for(
         &self,
         integrity: Integrity,
         kid: Kid,
-    ) -> Result<Option<(&Checksum, usize)>, Error> {
+    ) -> Result<Option<Field<'_, P::Key>>, Error> {
         static CRC16: Checksum = Checksum::crc16();
         static CRC32: Checksum = Checksum::crc32();
         match integrity {
@@ -132,33 +185,31 @@ impl KeySet {
                         });
                     }
                 };
-                Ok(Some((c, c.algorithm().default_len())))
+                Ok(Some((Check::Rc(c), c.algorithm().default_len())))
             }
             Integrity::Cc => {
                 let code = kid.cc_algorithm();
-                let cc = self.cc.as_ref().ok_or(Error::MissingKey(KeyRole::Kid))?;
-                let mismatch = Error::KeyMismatch {
-                    role: KeyRole::Kid,
-                    code: code.0,
-                    have: KeyKind::Checksum(cc.algorithm()),
-                };
-                // `cc` comes from `Checksum::cc`, so it is always keyed;
-                // a keyless CRC here would be a mismatch, not a stand-in.
-                let key_algo = cc.algorithm().key_algorithm().ok_or(mismatch)?;
+                let key = self.kid.as_ref().ok_or(Error::MissingKey(KeyRole::Kid))?;
+                let key_algo = self.provider.key_algorithm(key);
+                let algorithm = ChecksumAlgorithm::for_key(key_algo);
                 let ok = fits(code, key_algo).filter(|_| code != KeyAlgorithm::DES_ECB);
                 match ok {
                     None => Err(Error::UnsupportedAlgorithm {
                         role: KeyRole::Kid,
                         code: code.0,
                     }),
-                    Some(false) => Err(mismatch),
+                    Some(false) => Err(Error::KeyMismatch {
+                        role: KeyRole::Kid,
+                        code: code.0,
+                        have: KeyKind::Checksum(algorithm),
+                    }),
                     Some(true) => {
                         let len = if key_algo.is_aes() {
                             self.aes_cc_len
                         } else {
                             8
                         };
-                        Ok(Some((cc, len)))
+                        Ok(Some((Check::Cc(key, algorithm), len)))
                     }
                 }
             }
@@ -168,13 +219,15 @@ impl KeySet {
     /// The RC/CC/DS length this SPI / KID pair puts in the header.
     ///
     /// # Errors
-    /// As [`KeySet::checksum_for`].
+    /// As [`KeySet::cipher_for`]: [`Error::DigitalSignature`],
+    /// [`Error::MissingKey`], [`Error::KeyMismatch`] or
+    /// [`Error::UnsupportedAlgorithm`].
     pub fn checksum_len(&self, integrity: Integrity, kid: Kid) -> Result<usize, Error> {
         Ok(self.checksum_for(integrity, kid)?.map_or(0, |(_, l)| l))
     }
 
-    /// The cipher for a command with this SPI, if it is ciphered.
-    pub(crate) fn command_cipher(&self, spi: Spi, kic: Kic) -> Result<Option<&Cipher>, Error> {
+    /// The cipher key for a command with this SPI, if it is ciphered.
+    pub(crate) fn command_cipher(&self, spi: Spi, kic: Kic) -> Result<Option<&P::Key>, Error> {
         if spi.ciphered() {
             self.cipher_for(kic).map(Some)
         } else {

@@ -16,6 +16,7 @@ use super::framing::{POR_UDH, RPI};
 use super::layout::{self, Names, Prefix};
 use super::secure::{self, Security, Shape};
 use super::{Cntr, CommandHeader, Error, Framing, KeySet, PorStatus, Spi, Tar};
+use crate::crypto::Provider;
 
 const NAMES: Names = Names {
     packet_len: "RPL",
@@ -202,7 +203,10 @@ fn covered_prefix(framing: Framing) -> &'static [u8] {
 }
 
 /// The PoR checksum and cipher that the command's SPI asks for.
-fn por_security<'k>(keys: &'k KeySet, command: &CommandHeader) -> Result<Security<'k>, Error> {
+fn por_security<'k, P: Provider>(
+    keys: &'k KeySet<P>,
+    command: &CommandHeader,
+) -> Result<Security<'k, P>, Error> {
     let spi: Spi = command.spi;
     let checksum = keys.checksum_for(spi.por_integrity(), command.kid)?;
     let cipher = if spi.por_ciphered() {
@@ -210,7 +214,11 @@ fn por_security<'k>(keys: &'k KeySet, command: &CommandHeader) -> Result<Securit
     } else {
         None
     };
-    Ok((checksum, cipher))
+    Ok(Security {
+        provider: keys.provider(),
+        checksum,
+        cipher,
+    })
 }
 
 /// Builds the PoR for `command` in `out`, as a card does: TAR and CNTR
@@ -221,19 +229,18 @@ fn por_security<'k>(keys: &'k KeySet, command: &CommandHeader) -> Result<Securit
 ///
 /// # Errors
 /// Key-set errors, [`Error::BufferTooSmall`] or [`Error::TooLong`].
-pub fn build(
+pub fn build<P: Provider>(
     framing: Framing,
     command: &CommandHeader,
-    keys: &KeySet,
+    keys: &KeySet<P>,
     status: PorStatus,
     data: &[u8],
     out: &mut [u8],
 ) -> Result<usize, Error> {
     let security = por_security(keys, command)?;
-    let cc_len = security.0.map_or(0, |(_, l)| l);
     // CNTR, PCNTR and the status are ciphered along with the rest.
-    let pad = secure::pad_len(security.1, 7 + cc_len + data.len());
-    let cc = secure::blank_field(security.0)?;
+    let pad = security.pad_len(7 + security.checksum_len() + data.len());
+    let cc = secure::blank_field(security.checksum)?;
     let fixed = fixed(command.tar, command.cntr, pad as u8, status);
     let (total, p) = secure::lay_out(framing, RPI, &fixed, cc, data, pad, out)?;
     let have = out.len();
@@ -241,7 +248,7 @@ pub fn build(
         needed: total,
         have,
     })?;
-    secure::seal(packet, p, &SHAPE, covered_prefix(framing), security)?;
+    secure::seal(packet, p, &SHAPE, covered_prefix(framing), &security)?;
     Ok(total)
 }
 
@@ -268,15 +275,15 @@ pub struct VerifiedPor<'a> {
 /// Length errors, key-set errors, [`Error::CipherLength`],
 /// [`Error::HeaderLength`], [`Error::ChecksumFailed`] or
 /// [`Error::Padding`].
-pub fn verify<'a>(
+pub fn verify<'a, P: Provider>(
     framing: Framing,
     command: &CommandHeader,
-    keys: &KeySet,
+    keys: &KeySet<P>,
     buf: &'a mut [u8],
 ) -> Result<VerifiedPor<'a>, Error> {
     let prefix = ResponsePacket::new_checked(&*buf, framing)?.prefix;
     let security = por_security(keys, command)?;
-    let opened = secure::open(buf, prefix, &SHAPE, covered_prefix(framing), security)?;
+    let opened = secure::open(buf, prefix, &SHAPE, covered_prefix(framing), &security)?;
     let view = ResponsePacket::with_prefix(opened.plain, framing, prefix)?;
     Ok(VerifiedPor {
         tar: view.tar(),
@@ -294,9 +301,9 @@ pub fn verify<'a>(
 ///
 /// # Errors
 /// As [`verify`].
-pub fn verify_sms<'a>(
+pub fn verify_sms<'a, P: Provider>(
     command: &CommandHeader,
-    keys: &KeySet,
+    keys: &KeySet<P>,
     tp_ud: &'a mut [u8],
 ) -> Result<VerifiedPor<'a>, Error> {
     let skip = super::sms::por_udh_len(tp_ud);

@@ -5,10 +5,75 @@
 
 use super::Error;
 use super::layout::Prefix;
-use crate::crypto::{self, Checksum, Cipher};
+use crate::crypto::{self, Checksum, ChecksumAlgorithm, Provider, Tag};
 
-/// A checksum with its field length, and a cipher, as a packet uses them.
-pub(crate) type Security<'k> = (Option<(&'k Checksum, usize)>, Option<&'k Cipher>);
+/// The RC/CC/DS a packet carries: a keyless CRC, or a CC under a
+/// provider-held key of the given checksum algorithm.
+pub(crate) enum Check<'k, K> {
+    /// CRC16 / CRC32 (no key).
+    Rc(&'k Checksum),
+    /// CBC-MAC / CMAC under the KID.
+    Cc(&'k K, ChecksumAlgorithm),
+}
+
+impl<K> Clone for Check<'_, K> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<K> Copy for Check<'_, K> {}
+
+impl<K> Check<'_, K> {
+    /// The checksum algorithm.
+    pub(crate) const fn algorithm(&self) -> ChecksumAlgorithm {
+        match self {
+            Self::Rc(c) => c.algorithm(),
+            Self::Cc(_, a) => *a,
+        }
+    }
+}
+
+/// An RC/CC/DS with its field length.
+pub(crate) type Field<'k, K> = (Check<'k, K>, usize);
+
+/// The provider, the checksum with its field length and the ciphering
+/// key, as a packet uses them.
+pub(crate) struct Security<'k, P: Provider> {
+    /// The provider holding the keys.
+    pub(crate) provider: &'k P,
+    /// The RC/CC/DS and its field length.
+    pub(crate) checksum: Option<Field<'k, P::Key>>,
+    /// The KIc, when the packet is ciphered.
+    pub(crate) cipher: Option<&'k P::Key>,
+}
+
+impl<P: Provider> Security<'_, P> {
+    /// The cipher block length, when ciphered.
+    fn block_len(&self) -> Option<usize> {
+        self.cipher
+            .map(|k| self.provider.key_algorithm(k).block_len())
+    }
+
+    /// The RC/CC/DS over `parts` (CRCs here, CCs by the provider).
+    fn compute(&self, check: Check<'_, P::Key>, parts: &[&[u8]]) -> Result<Tag, Error> {
+        match check {
+            Check::Rc(c) => Ok(c.compute(parts)),
+            Check::Cc(k, _) => Ok(self.provider.mac(k, parts)?),
+        }
+    }
+
+    /// The RC/CC/DS field length (0 without one).
+    pub(crate) fn checksum_len(&self) -> usize {
+        self.checksum.map_or(0, |(_, l)| l)
+    }
+
+    /// Padding octets that make `ciphered` octets whole cipher blocks
+    /// (none without ciphering).
+    pub(crate) fn pad_len(&self, ciphered: usize) -> usize {
+        self.block_len().map_or(0, |b| (b - ciphered % b) % b)
+    }
+}
 
 /// Where a packet's fields sit after its length prefix.
 pub(crate) struct Shape {
@@ -23,15 +88,6 @@ pub(crate) struct Shape {
     pub(crate) header_len: &'static str,
 }
 
-/// Padding octets that make `ciphered` octets whole cipher blocks (none
-/// without ciphering).
-pub(crate) fn pad_len(cipher: Option<&Cipher>, ciphered: usize) -> usize {
-    cipher.map_or(0, |c| {
-        let b = c.block_len();
-        (b - ciphered % b) % b
-    })
-}
-
 /// Sender side, on a packet laid out in `out` (prefix, fixed header with
 /// PCNTR, an RC/CC/DS gap of the checksum's length, data, zero padding):
 /// fills the RC/CC/DS over `covered_prefix`, the head and the data, then
@@ -41,13 +97,14 @@ pub(crate) fn pad_len(cipher: Option<&Cipher>, ciphered: usize) -> usize {
 /// When a checksum is asked for, the packet always leaves with it: a
 /// field length the algorithm cannot fill or a buffer too short for the
 /// layout is an error, and `out` is left unchanged.
-pub(crate) fn seal(
+pub(crate) fn seal<P: Provider>(
     out: &mut [u8],
     prefix_len: usize,
     shape: &Shape,
     covered_prefix: &[u8],
-    (checksum, cipher): Security<'_>,
+    security: &Security<'_, P>,
 ) -> Result<(), Error> {
+    let (checksum, cipher) = (security.checksum, security.cipher);
     let head_end = prefix_len + shape.fixed;
     let cntr_at = prefix_len + shape.cntr_at;
     let needed = head_end + checksum.map_or(0, |(_, len)| len);
@@ -58,12 +115,12 @@ pub(crate) fn seal(
             have,
         });
     }
-    if let Some(c) = cipher
-        && !(have - cntr_at).is_multiple_of(c.block_len())
+    if let Some(block) = security.block_len()
+        && !(have - cntr_at).is_multiple_of(block)
     {
         return Err(Error::CipherLength {
             len: have - cntr_at,
-            block: c.block_len(),
+            block,
         });
     }
     if let Some((c, len)) = checksum {
@@ -76,17 +133,17 @@ pub(crate) fn seal(
         }
         let (head, rest) = out.split_at_mut_checked(head_end).ok_or(too_short)?;
         let (field, data) = rest.split_at_mut_checked(len).ok_or(too_short)?;
-        let tag = c.compute(&[covered_prefix, head, data]);
+        let tag = security.compute(c, &[covered_prefix, head, data])?;
         field.copy_from_slice(tag.truncated(len).ok_or(too_short)?);
     }
-    if let Some(c) = cipher {
+    if let Some(k) = cipher {
         let (_, ciphered) = out
             .split_at_mut_checked(cntr_at)
             .ok_or(Error::BufferTooSmall {
                 needed: cntr_at,
                 have,
             })?;
-        c.encrypt_cbc(ciphered)?;
+        security.provider.encrypt_cbc(k, ciphered)?;
     }
     Ok(())
 }
@@ -98,7 +155,9 @@ pub(crate) fn seal(
 /// # Errors
 /// [`crypto::Error::TagLength`] when the algorithm cannot fill a field
 /// of that length.
-pub(crate) fn blank_field(checksum: Option<(&Checksum, usize)>) -> Result<&'static [u8], Error> {
+pub(crate) fn blank_field<K>(
+    checksum: Option<(Check<'_, K>, usize)>,
+) -> Result<&'static [u8], Error> {
     static ZEROS: [u8; 16] = [0; 16];
     match checksum {
         None => Ok(&[]),
@@ -124,13 +183,14 @@ pub(crate) struct Opened<'a> {
 
 /// Receiver side: checks the RC/CC/DS length against the checksum,
 /// deciphers from CNTR in place, verifies the RC/CC/DS and then PCNTR.
-pub(crate) fn open<'a>(
+pub(crate) fn open<'a, P: Provider>(
     buf: &'a mut [u8],
     prefix: Prefix,
     shape: &Shape,
     covered_prefix: &[u8],
-    (checksum, cipher): Security<'_>,
+    security: &Security<'_, P>,
 ) -> Result<Opened<'a>, Error> {
+    let (checksum, cipher) = (security.checksum, security.cipher);
     let cc_len = prefix.header_len - shape.fixed;
     let len_ok = match checksum {
         None => cc_len == 0,
@@ -154,17 +214,17 @@ pub(crate) fn open<'a>(
             have,
         ));
     }
-    if let Some(c) = cipher {
+    if let (Some(k), Some(block)) = (cipher, security.block_len()) {
         let (_, part) = buf
             .split_at_mut_checked(cntr_at)
             .ok_or(truncated("CNTR", cntr_at, 5, have))?;
-        if !part.len().is_multiple_of(c.block_len()) {
+        if !part.len().is_multiple_of(block) {
             return Err(Error::CipherLength {
                 len: part.len(),
-                block: c.block_len(),
+                block,
             });
         }
-        c.decrypt_cbc(part)?;
+        security.provider.decrypt_cbc(k, part)?;
     }
     let plain: &'a [u8] = buf;
     let (head, body) = plain.split_at_checked(head_end).ok_or(truncated(
@@ -177,7 +237,9 @@ pub(crate) fn open<'a>(
         .split_at_checked(cc_len)
         .ok_or(truncated("RC/CC/DS", head_end, cc_len, have))?;
     if let Some((c, _)) = checksum
-        && !c.compute(&[covered_prefix, head, data]).matches(received)
+        && !security
+            .compute(c, &[covered_prefix, head, data])?
+            .matches(received)
     {
         return Err(Error::ChecksumFailed);
     }
@@ -185,7 +247,7 @@ pub(crate) fn open<'a>(
     let pcntr = *plain
         .get(pcntr_at)
         .ok_or(truncated("PCNTR", pcntr_at, 1, have))?;
-    let payload = strip_padding(pcntr, data, cipher)?;
+    let payload = strip_padding(pcntr, data, security.block_len())?;
     Ok(Opened {
         plain,
         pcntr,
@@ -206,19 +268,15 @@ const fn truncated(field: &'static str, offset: usize, needed: usize, have: usiz
 
 /// The secured data without the `pcntr` padding octets ciphering added
 /// (TS 102 225 §5.1.1: PCNTR counts them; none without ciphering).
-fn strip_padding<'a>(
-    pcntr: u8,
-    data: &'a [u8],
-    cipher: Option<&Cipher>,
-) -> Result<&'a [u8], Error> {
+fn strip_padding(pcntr: u8, data: &[u8], block: Option<usize>) -> Result<&[u8], Error> {
     let pad = usize::from(pcntr);
     let padding = Error::Padding {
         pcntr,
         data_len: data.len(),
-        ciphered: cipher.is_some(),
+        ciphered: block.is_some(),
     };
-    let pad_ok = match cipher {
-        Some(c) => pad < c.block_len(),
+    let pad_ok = match block {
+        Some(b) => pad < b,
         None => pad == 0,
     };
     match data.len().checked_sub(pad) {
@@ -263,7 +321,7 @@ pub(crate) fn lay_out(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::{CipherAlgorithm, Key};
+    use crate::crypto::{CipherAlgorithm, Key, Software, SoftwareKey};
 
     const SHAPE: Shape = Shape {
         fixed: 13,
@@ -272,8 +330,20 @@ mod tests {
         header_len: "CHL",
     };
 
-    fn des_cc() -> Checksum {
-        Checksum::cc(&Key::new(CipherAlgorithm::Des, &[0x4B; 8]).unwrap())
+    fn des_cc() -> SoftwareKey {
+        SoftwareKey::new(&Key::new(CipherAlgorithm::Des, &[0x4B; 8]).unwrap())
+    }
+
+    /// The security of a packet with this CC key / length and KIc.
+    fn sec<'k>(
+        cc: Option<(&'k SoftwareKey, usize)>,
+        cipher: Option<&'k SoftwareKey>,
+    ) -> Security<'k, Software> {
+        Security {
+            provider: &Software,
+            checksum: cc.map(|(k, l)| (Check::Cc(k, ChecksumAlgorithm::for_key(k.algorithm())), l)),
+            cipher,
+        }
     }
 
     /// A CC field the algorithm cannot fill (a 16-octet CBC-MAC, a
@@ -281,20 +351,21 @@ mod tests {
     /// the buffer is left as it was.
     #[test]
     fn seal_refuses_a_cc_it_cannot_fill() {
-        let aes = Checksum::cc(&Key::aes(&[0x4B; 16]).unwrap());
+        let aes = SoftwareKey::new(&Key::aes(&[0x4B; 16]).unwrap());
         for (c, len) in [(des_cc(), 16), (aes.clone(), 3), (aes, 16)] {
             let mut out = [0xA5u8; 3 + 13 + 16 + 8];
             let before = out;
-            let err = seal(&mut out, 3, &SHAPE, &[], (Some((&c, len)), None)).unwrap_err();
+            let s = sec(Some((&c, len)), None);
+            let err = seal(&mut out, 3, &SHAPE, &[], &s).unwrap_err();
             assert_eq!(
                 err,
                 Error::Crypto(crypto::Error::TagLength {
-                    algorithm: c.algorithm(),
+                    algorithm: ChecksumAlgorithm::for_key(c.algorithm()),
                     len
                 })
             );
             assert_eq!(out, before);
-            assert_eq!(blank_field(Some((&c, len))), Err(err));
+            assert_eq!(blank_field(s.checksum), Err(err));
         }
     }
 
@@ -305,7 +376,7 @@ mod tests {
         let c = des_cc();
         let mut out = [0u8; 3 + 13 + 4];
         assert_eq!(
-            seal(&mut out, 3, &SHAPE, &[], (Some((&c, 8)), None)),
+            seal(&mut out, 3, &SHAPE, &[], &sec(Some((&c, 8)), None)),
             Err(Error::BufferTooSmall {
                 needed: 24,
                 have: 20
@@ -319,10 +390,10 @@ mod tests {
     #[test]
     fn seal_refuses_unaligned_ciphering_untouched() {
         let c = des_cc();
-        let cipher = Cipher::new(&Key::new(CipherAlgorithm::Des, &[0x11; 8]).unwrap());
+        let cipher = SoftwareKey::new(&Key::new(CipherAlgorithm::Des, &[0x11; 8]).unwrap());
         let mut out = [0u8; 3 + 13 + 8 + 3];
         assert_eq!(
-            seal(&mut out, 3, &SHAPE, &[], (Some((&c, 8)), Some(&cipher))),
+            seal(&mut out, 3, &SHAPE, &[], &sec(Some((&c, 8)), Some(&cipher))),
             Err(Error::CipherLength { len: 17, block: 8 })
         );
         assert_eq!(out, [0; 27]);
@@ -341,8 +412,8 @@ mod tests {
         let mut covered = [0u8; 21];
         covered[..16].copy_from_slice(&out[..16]);
         covered[16..].copy_from_slice(&out[24..]);
-        seal(&mut out, 3, &SHAPE, b"P", (Some((&c, 8)), None)).unwrap();
-        let want = c.compute(&[b"P", &covered]);
+        seal(&mut out, 3, &SHAPE, b"P", &sec(Some((&c, 8)), None)).unwrap();
+        let want = Software.mac(&c, &[b"P", &covered]).unwrap();
         assert_eq!(&out[16..24], want.as_bytes());
         assert_ne!(&out[16..24], &[0; 8]);
     }
@@ -359,24 +430,24 @@ mod tests {
         };
         let mut buf = [0u8; 3 + 13 + 2];
         assert!(matches!(
-            open(&mut buf, prefix, &SHAPE, &[], (Some((&c, 8)), None)),
+            open(&mut buf, prefix, &SHAPE, &[], &sec(Some((&c, 8)), None)),
             Err(Error::Truncated { field: "CHL", .. })
         ));
     }
 
     #[test]
     fn padding_is_checked() {
-        let cipher = Cipher::new(&Key::new(CipherAlgorithm::Des, &[0x11; 8]).unwrap());
-        assert_eq!(strip_padding(2, b"abcd", Some(&cipher)), Ok(&b"ab"[..]));
+        let cipher = Some(8);
+        assert_eq!(strip_padding(2, b"abcd", cipher), Ok(&b"ab"[..]));
         assert_eq!(strip_padding(0, b"abcd", None), Ok(&b"abcd"[..]));
         for (pcntr, data, ciphered) in [
             (5, &b"abcd"[..], true),
             (8, b"abcdefghij", true),
             (1, b"ab", false),
         ] {
-            let cipher = ciphered.then_some(&cipher);
+            let block = cipher.filter(|_| ciphered);
             assert_eq!(
-                strip_padding(pcntr, data, cipher),
+                strip_padding(pcntr, data, block),
                 Err(Error::Padding {
                     pcntr,
                     data_len: data.len(),

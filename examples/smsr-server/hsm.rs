@@ -1,0 +1,452 @@
+//! A PKCS#11 crypto provider ([`smsr::crypto::Provider`]) over the
+//! `cryptoki` crate: the SCP80 keys live in an HSM token (tested against
+//! SoftHSM2), the block operations run inside it, and the server holds
+//! object handles only.
+//!
+//! # Deployment
+//! * **Module**: the vendor's PKCS#11 library (SoftHSM2:
+//!   `/usr/lib/softhsm/libsofthsm2.so`), [`HsmConfig::module`].
+//! * **Token**: found by its label ([`HsmConfig::token_label`]), in any
+//!   slot; the server logs in as the normal user.
+//! * **PIN**: from an environment variable or a file
+//!   ([`PinSource`]), never from the config file; it is held only for
+//!   [`Hsm::relogin`] and zeroized with the provider.
+//! * **Keys**: imported with [`Hsm::import_key`] as token objects,
+//!   `CKA_SENSITIVE` true, `CKA_EXTRACTABLE` false, `CKA_PRIVATE` true,
+//!   labelled `<EID>/<protocol>/<kvn>/<role>` ([`key_label`], e.g.
+//!   `89049032000000000000000000000123/scp80/1/kic`), looked up again by
+//!   label with [`Hsm::find_key`]; a key set holds labels, resolved to
+//!   object handles by the provider (cached until [`Hsm::relogin`]).
+//! * **Mechanisms** the HSM must allow: `CKM_AES_CBC` (encrypt and
+//!   decrypt, zero IV), `CKM_AES_CMAC` (sign), `CKM_DES3_CBC` (encrypt and
+//!   decrypt; a 3DES CBC-MAC is the last block of a zero-IV CBC encryption
+//!   of the zero-padded data, ISO/IEC 9797-1 MAC algorithm 1), and for SCP03
+//!   session keys `CKM_AES_CMAC` again ([`smsr::crypto::provider::derive_key`],
+//!   SP 800-108 by repeated CMACs; an HSM with
+//!   `CKM_SP800_108_COUNTER_KDF` could derive inside). Single DES keys are
+//!   refused (`NotAllowed`).
+//! * **PSK exception**: the SCP81 PSK must reach OpenSSL's PSK callback in
+//!   the clear. It stays wrapped in the HSM (an AES key-wrap key) and is
+//!   unwrapped for the one handshake, its octets zeroized right after (not
+//!   implemented here: that is the server's key-custody step).
+//!
+//! A failing HSM (logged out, session closed, token removed) fails each
+//! operation with [`smsr::crypto::Error::Provider`] naming the failure and
+//! the `CKR_` code; nothing falls back to memory. [`Hsm::relogin`] opens a
+//! fresh session and logs in again, after which the same handles work.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
+use cryptoki::error::{Error as P11Error, RvError};
+use cryptoki::mechanism::Mechanism;
+use cryptoki::object::{Attribute, KeyType, ObjectClass, ObjectHandle};
+use cryptoki::session::{Session, UserType};
+use cryptoki::slot::Slot;
+use cryptoki::types::AuthPin;
+use smsr::crypto::provider::{Failure, Operation};
+use smsr::crypto::{self, CipherAlgorithm, Key, Provider, Tag};
+use zeroize::Zeroizing;
+
+/// Where the user PIN comes from (never the config file).
+#[derive(Debug, Clone)]
+pub enum PinSource {
+    /// The named environment variable.
+    Env(String),
+    /// The first line of this file.
+    File(PathBuf),
+}
+
+impl PinSource {
+    /// Reads the PIN.
+    pub fn read(&self) -> Result<AuthPin, String> {
+        let raw = Zeroizing::new(match self {
+            Self::Env(name) => {
+                std::env::var(name).map_err(|e| format!("PIN variable {name}: {e}"))?
+            }
+            Self::File(path) => std::fs::read_to_string(path)
+                .map_err(|e| format!("PIN file {}: {e}", path.display()))?,
+        });
+        match raw.lines().next().map(str::trim) {
+            Some(pin) if !pin.is_empty() => Ok(AuthPin::new(pin.into())),
+            _ => Err("the PIN source is empty".into()),
+        }
+    }
+}
+
+/// How to reach the token.
+#[derive(Debug, Clone)]
+pub struct HsmConfig {
+    /// The PKCS#11 module (shared library) path.
+    pub module: PathBuf,
+    /// The token label.
+    pub token_label: String,
+    /// The user PIN's source.
+    pub pin: PinSource,
+}
+
+/// A key the HSM holds, by label and algorithm. The provider resolves
+/// the label to the token's object handle and caches it until
+/// [`Hsm::relogin`] (a logout invalidates the handles of private
+/// objects), so a key set outlives an HSM outage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HsmKey {
+    label: Arc<str>,
+    algorithm: CipherAlgorithm,
+}
+
+/// The label of an eUICC key: `<EID>/<protocol>/<kvn>/<role>`
+/// (`protocol` `scp80` / `scp03`, `role` `kic` / `kid` / `enc` / `mac`).
+pub fn key_label(eid: &str, protocol: &str, kvn: u8, role: &str) -> String {
+    format!("{eid}/{protocol}/{kvn}/{role}")
+}
+
+/// An open, logged-in token.
+pub struct Hsm {
+    pkcs11: Pkcs11,
+    slot: Slot,
+    pin: AuthPin,
+    session: Mutex<Session>,
+    handles: Mutex<HashMap<Arc<str>, ObjectHandle>>,
+    session_keys: AtomicU64,
+}
+
+/// The provider error for a PKCS#11 failure during `operation`: the
+/// failure class and the `CKR_` code (PKCS#11 v2.40 §11.1); an error the
+/// classes do not cover is logged in full and reported as `Device`.
+fn provider_error(operation: Operation, e: &P11Error) -> crypto::Error {
+    use RvError as R;
+    let (failure, code) = match e {
+        P11Error::Pkcs11(rv, _) => match rv {
+            R::UserNotLoggedIn => (Failure::Unavailable, 0x101),
+            R::SessionHandleInvalid => (Failure::Unavailable, 0xB3),
+            R::SessionClosed => (Failure::Unavailable, 0xB0),
+            R::DeviceRemoved => (Failure::Unavailable, 0x32),
+            R::TokenNotPresent => (Failure::Unavailable, 0xE0),
+            R::CryptokiNotInitialized => (Failure::Unavailable, 0x190),
+            R::DeviceError => (Failure::Unavailable, 0x30),
+            R::KeyHandleInvalid => (Failure::NotFound, 0x60),
+            R::ObjectHandleInvalid => (Failure::NotFound, 0x82),
+            R::KeyFunctionNotPermitted => (Failure::NotAllowed, 0x68),
+            R::MechanismInvalid => (Failure::NotAllowed, 0x70),
+            R::KeyTypeInconsistent => (Failure::NotAllowed, 0x63),
+            other => {
+                tracing::error!(?operation, error = %other, "PKCS#11 failure");
+                (Failure::Device, 0)
+            }
+        },
+        other => {
+            tracing::error!(?operation, error = %other, "PKCS#11 failure");
+            (Failure::Device, 0)
+        }
+    };
+    crypto::Error::Provider {
+        operation,
+        failure,
+        code,
+    }
+}
+
+/// The PKCS#11 key type of an algorithm; single DES is refused.
+fn key_type(algorithm: CipherAlgorithm) -> Result<KeyType, crypto::Error> {
+    match algorithm {
+        CipherAlgorithm::Tdes2 => Ok(KeyType::DES2),
+        CipherAlgorithm::Tdes3 => Ok(KeyType::DES3),
+        a if a.is_aes() => Ok(KeyType::AES),
+        _ => Err(crypto::Error::Provider {
+            operation: Operation::Import,
+            failure: Failure::NotAllowed,
+            code: 0x63,
+        }),
+    }
+}
+
+/// The zero-IV CBC mechanism for a key.
+fn cbc(algorithm: CipherAlgorithm) -> Mechanism<'static> {
+    if algorithm.is_aes() {
+        Mechanism::AesCbc([0; 16])
+    } else {
+        Mechanism::Des3Cbc([0; 8])
+    }
+}
+
+impl Hsm {
+    /// Loads the module, finds the token and logs in.
+    ///
+    /// # Errors
+    /// A message naming what failed (module, token, PIN or login).
+    pub fn open(config: &HsmConfig) -> Result<Self, String> {
+        let pkcs11 = Pkcs11::new(&config.module)
+            .map_err(|e| format!("PKCS#11 module {}: {e}", config.module.display()))?;
+        pkcs11
+            .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
+            .map_err(|e| format!("C_Initialize: {e}"))?;
+        let slot = pkcs11
+            .get_slots_with_initialized_token()
+            .map_err(|e| format!("C_GetSlotList: {e}"))?
+            .into_iter()
+            .find(|s| {
+                pkcs11
+                    .get_token_info(*s)
+                    .is_ok_and(|t| t.label() == config.token_label)
+            })
+            .ok_or_else(|| format!("no token labelled {:?}", config.token_label))?;
+        let pin = config.pin.read()?;
+        let session = Self::login(&pkcs11, slot, &pin)?;
+        Ok(Self {
+            pkcs11,
+            slot,
+            pin,
+            session: Mutex::new(session),
+            handles: Mutex::new(HashMap::new()),
+            session_keys: AtomicU64::new(0),
+        })
+    }
+
+    /// A read-write session logged in as the user.
+    fn login(pkcs11: &Pkcs11, slot: Slot, pin: &AuthPin) -> Result<Session, String> {
+        let session = pkcs11
+            .open_rw_session(slot)
+            .map_err(|e| format!("C_OpenSession: {e}"))?;
+        session
+            .login(UserType::User, Some(pin))
+            .map_err(|e| format!("C_Login: {e}"))?;
+        Ok(session)
+    }
+
+    /// Opens a fresh session and logs in again (after the token or the
+    /// session went away); handles of token objects stay valid.
+    ///
+    /// # Errors
+    /// As [`Hsm::open`].
+    pub fn relogin(&self) -> Result<(), String> {
+        let fresh = Self::login(&self.pkcs11, self.slot, &self.pin)?;
+        *self
+            .session
+            .lock()
+            .map_err(|_| "HSM session lock poisoned")? = fresh;
+        self.handles
+            .lock()
+            .map_err(|_| "HSM handle cache lock poisoned")?
+            .clear();
+        Ok(())
+    }
+
+    /// The session, or `Unavailable` when a thread panicked holding it.
+    fn session(&self, operation: Operation) -> Result<MutexGuard<'_, Session>, crypto::Error> {
+        self.session.lock().map_err(|_| crypto::Error::Provider {
+            operation,
+            failure: Failure::Unavailable,
+            code: 0,
+        })
+    }
+
+    /// Logs the session out (for tests of an HSM that goes away).
+    ///
+    /// # Errors
+    /// The PKCS#11 error.
+    pub fn logout(&self) -> Result<(), crypto::Error> {
+        self.session(Operation::Lookup)?
+            .logout()
+            .map_err(|e| provider_error(Operation::Lookup, &e))
+    }
+
+    /// Imports `key` as a token object labelled `label`: sensitive,
+    /// non-extractable, private, for CBC and (AES) CMAC.
+    ///
+    /// # Errors
+    /// `NotAllowed` for single DES; the PKCS#11 error.
+    pub fn import_key(&self, label: &str, key: &Key) -> Result<HsmKey, crypto::Error> {
+        self.create(label, key, true)
+    }
+
+    /// The object handle of `key`: cached, else found by label (exactly
+    /// one secret key of its type).
+    fn handle(&self, session: &Session, key: &HsmKey) -> Result<ObjectHandle, crypto::Error> {
+        let mut cache = self.handles.lock().map_err(|_| crypto::Error::Provider {
+            operation: Operation::Lookup,
+            failure: Failure::Unavailable,
+            code: 0,
+        })?;
+        if let Some(h) = cache.get(&key.label) {
+            return Ok(*h);
+        }
+        let found = session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::SECRET_KEY),
+                Attribute::KeyType(key_type(key.algorithm)?),
+                Attribute::Label(key.label.as_bytes().to_vec()),
+            ])
+            .map_err(|e| provider_error(Operation::Lookup, &e))?;
+        match found.as_slice() {
+            [handle] => {
+                cache.insert(key.label.clone(), *handle);
+                Ok(*handle)
+            }
+            _ => Err(crypto::Error::Provider {
+                operation: Operation::Lookup,
+                failure: Failure::NotFound,
+                code: 0x82,
+            }),
+        }
+    }
+
+    fn create(&self, label: &str, key: &Key, token: bool) -> Result<HsmKey, crypto::Error> {
+        let algorithm = key.algorithm();
+        let template = [
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(key_type(algorithm)?),
+            Attribute::Token(token),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Encrypt(true),
+            Attribute::Decrypt(true),
+            Attribute::Sign(algorithm.is_aes()),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Value(key.dangerous_bytes().to_vec()),
+        ];
+        let created = self.session(Operation::Import)?.create_object(&template);
+        // The template's copy of the key octets is wiped.
+        if let Some(Attribute::Value(mut v)) = template.into_iter().last() {
+            zeroize::Zeroize::zeroize(&mut v);
+        }
+        let handle = created.map_err(|e| provider_error(Operation::Import, &e))?;
+        let label: Arc<str> = label.into();
+        if let Ok(mut cache) = self.handles.lock() {
+            cache.insert(label.clone(), handle);
+        }
+        Ok(HsmKey { label, algorithm })
+    }
+
+    /// The key labelled `label`, of `algorithm`.
+    ///
+    /// # Errors
+    /// `NotFound` when no (or more than one) secret key has that label.
+    pub fn find_key(
+        &self,
+        label: &str,
+        algorithm: CipherAlgorithm,
+    ) -> Result<HsmKey, crypto::Error> {
+        let key = HsmKey {
+            label: label.into(),
+            algorithm,
+        };
+        self.handle(&*self.session(Operation::Lookup)?, &key)?;
+        Ok(key)
+    }
+
+    /// Whether the token refuses to reveal the key's `CKA_VALUE`
+    /// (sensitive / non-extractable).
+    pub fn value_is_hidden(&self, key: &HsmKey) -> Result<bool, crypto::Error> {
+        let session = self.session(Operation::Lookup)?;
+        let handle = self.handle(&session, key)?;
+        let got = session.get_attributes(handle, &[cryptoki::object::AttributeType::Value]);
+        Ok(match got {
+            Err(P11Error::Pkcs11(RvError::AttributeSensitive, _)) => true,
+            Err(e) => return Err(provider_error(Operation::Lookup, &e)),
+            Ok(attrs) => !attrs.iter().any(|a| matches!(a, Attribute::Value(_))),
+        })
+    }
+
+    /// Zero-IV CBC of `buf` in place, through the HSM.
+    fn cbc_in_place(
+        &self,
+        key: &HsmKey,
+        buf: &mut [u8],
+        operation: Operation,
+    ) -> Result<(), crypto::Error> {
+        let block = key.algorithm.block_len();
+        if !buf.len().is_multiple_of(block) {
+            return Err(crypto::Error::NotBlockAligned {
+                len: buf.len(),
+                block,
+            });
+        }
+        let session = self.session(operation)?;
+        let handle = self.handle(&session, key)?;
+        let mech = cbc(key.algorithm);
+        let out = Zeroizing::new(
+            match operation {
+                Operation::Decrypt => session.decrypt(&mech, handle, buf),
+                _ => session.encrypt(&mech, handle, buf),
+            }
+            .map_err(|e| provider_error(operation, &e))?,
+        );
+        if out.len() != buf.len() {
+            return Err(crypto::Error::Provider {
+                operation,
+                failure: Failure::Device,
+                code: 0,
+            });
+        }
+        buf.copy_from_slice(&out);
+        Ok(())
+    }
+}
+
+impl Provider for Hsm {
+    type Key = HsmKey;
+
+    fn key_algorithm(&self, key: &HsmKey) -> CipherAlgorithm {
+        key.algorithm
+    }
+
+    fn encrypt_cbc(&self, key: &HsmKey, buf: &mut [u8]) -> Result<(), crypto::Error> {
+        self.cbc_in_place(key, buf, Operation::Encrypt)
+    }
+
+    fn decrypt_cbc(&self, key: &HsmKey, buf: &mut [u8]) -> Result<(), crypto::Error> {
+        self.cbc_in_place(key, buf, Operation::Decrypt)
+    }
+
+    /// AES: `CKM_AES_CMAC`. 3DES: the last block of a zero-IV
+    /// `CKM_DES3_CBC` encryption of the data zero-padded to whole blocks
+    /// (ISO/IEC 9797-1 MAC algorithm 1, padding method 1).
+    fn mac(&self, key: &HsmKey, parts: &[&[u8]]) -> Result<Tag, crypto::Error> {
+        let mut data = Zeroizing::new(parts.concat());
+        let err = |e: P11Error| provider_error(Operation::Mac, &e);
+        let session = self.session(Operation::Mac)?;
+        let handle = self.handle(&session, key)?;
+        if key.algorithm.is_aes() {
+            let mac = session
+                .sign(&Mechanism::AesCMac, handle, &data)
+                .map_err(err)?;
+            let tag: [u8; 16] = mac.as_slice().try_into().map_err(|_| bad_len())?;
+            return Ok(Tag::cmac(tag));
+        }
+        let pad = (8 - data.len() % 8) % 8 + if data.is_empty() { 8 } else { 0 };
+        let padded = data.len() + pad;
+        data.resize(padded, 0);
+        let ct = Zeroizing::new(
+            session
+                .encrypt(&cbc(key.algorithm), handle, &data)
+                .map_err(err)?,
+        );
+        let last: [u8; 8] = ct
+            .rchunks_exact(8)
+            .next()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(bad_len)?;
+        Ok(Tag::cbc_mac(last))
+    }
+
+    /// A session object (gone with the session), labelled
+    /// `session/<n>`: for derived session keys.
+    fn import(&self, key: &Key) -> Result<HsmKey, crypto::Error> {
+        let n = self.session_keys.fetch_add(1, Ordering::Relaxed);
+        self.create(&format!("session/{n}"), key, false)
+    }
+}
+
+/// An HSM answer of the wrong length.
+fn bad_len() -> crypto::Error {
+    crypto::Error::Provider {
+        operation: Operation::Mac,
+        failure: Failure::Device,
+        code: 0,
+    }
+}

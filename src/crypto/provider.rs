@@ -1,0 +1,330 @@
+//! The crypto provider seam (in the style of rustls' `CryptoProvider`):
+//! the block operations of SCP80 (ETSI TS 102 225 §5.1.2 ciphering,
+//! §5.1.3 cryptographic checksums) and SCP03 / SCP03t (GlobalPlatform
+//! Amendment D §4.1.5 SP 800-108 derivation, §6.2.4 C-MAC, §6.2.6
+//! C-DECRYPTION) run against a key *handle* that the provider resolves,
+//! so a hardware security module can keep the keys and perform the
+//! operations inside itself: the protocol code never sees key octets.
+//!
+//! [`Software`] is the default provider: RustCrypto over in-memory,
+//! zeroized key schedules ([`SoftwareKey`]). A PKCS#11 provider lives in
+//! the example server (`examples/smsr-server/hsm.rs`).
+//!
+//! Every operation returns a [`Result`]: a provider that fails (an HSM
+//! logged out, a session closed, a key refused) fails the operation with
+//! [`Error::Provider`], and the caller sees it; nothing falls back to
+//! another key or provider.
+//!
+//! CBC is always zero-IV. A protocol with an IV (SCP03's ICV) XORs it
+//! into the first plaintext block before [`Provider::encrypt_cbc`], and
+//! into the first block after [`Provider::decrypt_cbc`]: CBC with IV `v`
+//! is exactly zero-IV CBC of the message with `v` XORed into its first
+//! block. An ECB block (SCP03's ICV itself) is a one-block zero-IV CBC.
+//!
+//! SCP03t (`profile::scp03t`) and ECKA (`crypto::ecka`) still call
+//! RustCrypto directly; routed through the seam, their session keys become
+//! `P::Key`s from [`derive_key`] (S-ENC, S-MAC, S-RMAC), their C-MAC /
+//! R-MAC [`Provider::mac`] over the chaining value and the data, their
+//! ICV and C-DECRYPTION [`Provider::encrypt_cbc`] / [`Provider::decrypt_cbc`]
+//! as above, and the ECKA shared secret [`KeyAgreement::agree`] with the
+//! SM-SR's private key held by the provider.
+
+use core::fmt;
+
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use super::schedule::Schedule;
+use super::{CipherAlgorithm, Error, Key, Tag};
+
+/// What a provider was asked to do, for [`Error::Provider`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Operation {
+    /// CBC encryption.
+    Encrypt,
+    /// CBC decryption.
+    Decrypt,
+    /// A CBC-MAC or CMAC.
+    Mac,
+    /// Bringing a key into the provider.
+    Import,
+    /// Finding a key by its handle or label.
+    Lookup,
+    /// Key agreement (ECKA).
+    Agree,
+}
+
+/// Why a provider failed, for [`Error::Provider`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The device, session or login is gone (it may come back).
+    Unavailable,
+    /// The key or mechanism is not allowed for this operation.
+    NotAllowed,
+    /// No key with that handle or label.
+    NotFound,
+    /// Any other failure the device reported.
+    Device,
+}
+
+/// A provider's key agreement result: the ECKA shared secret (BSI TR-03111
+/// §4.3.1, the x-coordinate), zeroized on drop and never printed.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SharedSecret(pub [u8; 32]);
+
+impl fmt::Debug for SharedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SharedSecret(<redacted>)")
+    }
+}
+
+/// Symmetric block operations against provider-held keys.
+///
+/// Implemented for references too, so a key set can borrow a provider
+/// (`KeySet<&Hsm>`).
+pub trait Provider {
+    /// The provider's reference to a key: for [`Software`] the expanded
+    /// key itself, for an HSM an object handle.
+    type Key;
+
+    /// The algorithm (and so the block and key length) of `key`.
+    fn key_algorithm(&self, key: &Self::Key) -> CipherAlgorithm;
+
+    /// CBC-encrypts whole blocks in place with a zero IV (TS 102 225
+    /// §5.1.2).
+    ///
+    /// # Errors
+    /// [`Error::NotBlockAligned`], or [`Error::Provider`]; on error `buf`
+    /// must not be used.
+    fn encrypt_cbc(&self, key: &Self::Key, buf: &mut [u8]) -> Result<(), Error>;
+
+    /// CBC-decrypts whole blocks in place with a zero IV.
+    ///
+    /// # Errors
+    /// As [`Provider::encrypt_cbc`].
+    fn decrypt_cbc(&self, key: &Self::Key, buf: &mut [u8]) -> Result<(), Error>;
+
+    /// The cryptographic checksum of the concatenation of `parts` (TS 102
+    /// 225 §5.1.3.1): DES / 3DES CBC-MAC (ISO/IEC 9797-1 algorithm 1,
+    /// padding method 1) or AES-CMAC (NIST SP 800-38B), full length.
+    ///
+    /// # Errors
+    /// [`Error::Provider`].
+    fn mac(&self, key: &Self::Key, parts: &[&[u8]]) -> Result<Tag, Error>;
+
+    /// Brings `key` into the provider (an HSM creates a session object;
+    /// [`Software`] expands it). Used for keys derived in memory, such as
+    /// SCP03 session keys by [`derive_key`].
+    ///
+    /// # Errors
+    /// [`Error::Provider`].
+    fn import(&self, key: &Key) -> Result<Self::Key, Error>;
+}
+
+impl<P: Provider + ?Sized> Provider for &P {
+    type Key = P::Key;
+
+    fn key_algorithm(&self, key: &Self::Key) -> CipherAlgorithm {
+        (**self).key_algorithm(key)
+    }
+
+    fn encrypt_cbc(&self, key: &Self::Key, buf: &mut [u8]) -> Result<(), Error> {
+        (**self).encrypt_cbc(key, buf)
+    }
+
+    fn decrypt_cbc(&self, key: &Self::Key, buf: &mut [u8]) -> Result<(), Error> {
+        (**self).decrypt_cbc(key, buf)
+    }
+
+    fn mac(&self, key: &Self::Key, parts: &[&[u8]]) -> Result<Tag, Error> {
+        (**self).mac(key, parts)
+    }
+
+    fn import(&self, key: &Key) -> Result<Self::Key, Error> {
+        (**self).import(key)
+    }
+}
+
+/// ECKA key agreement (BSI TR-03111 §4.3.1, used by SGP.02 §3.1.3 /
+/// GlobalPlatform Amendment E for the ISD-P keys) with a provider-held
+/// private key: the seam through which `crypto::ecka` runs once ported.
+pub trait KeyAgreement {
+    /// The provider's reference to an EC private key.
+    type PrivateKey;
+
+    /// The shared secret of `key` and the peer's public point
+    /// (uncompressed SEC 1 encoding).
+    ///
+    /// # Errors
+    /// [`Error::Provider`] (including a point not on the curve).
+    fn agree(&self, key: &Self::PrivateKey, peer_public: &[u8]) -> Result<SharedSecret, Error>;
+}
+
+/// GlobalPlatform Amendment D §4.1.5 data derivation through a
+/// provider: the NIST SP 800-108 KDF in counter mode with AES-CMAC as
+/// PRF, fixed input = 11 zero octets | `constant` | `00` | L (2 octets,
+/// bits) | i (1 octet) | `context`, into `out` (L = 8 × its length, at
+/// most 255 blocks).
+///
+/// # Errors
+/// [`Error::KdfLength`] for an empty or over-long `out`;
+/// [`Error::Provider`].
+pub fn kdf<P: Provider>(
+    provider: &P,
+    key: &P::Key,
+    constant: u8,
+    context: &[u8],
+    out: &mut [u8],
+) -> Result<(), Error> {
+    let bits = out.len().checked_mul(8).and_then(|b| u16::try_from(b).ok());
+    let [l0, l1] = match bits {
+        Some(b) if b > 0 && out.len() <= 255 * 16 => b.to_be_bytes(),
+        _ => return Err(Error::KdfLength(out.len())),
+    };
+    for (block, counter) in out.chunks_mut(16).zip(1u8..=255) {
+        let mut label = [0u8; 16];
+        let [.., c, sep, b0, b1, i] = &mut label;
+        (*c, *sep, *b0, *b1, *i) = (constant, 0, l0, l1, counter);
+        let k = provider.mac(key, &[&label, context])?;
+        for (d, s) in block.iter_mut().zip(k.as_bytes()) {
+            *d = *s;
+        }
+    }
+    Ok(())
+}
+
+/// An AES session key derived with [`kdf`] (GP Amendment D §6.2.1:
+/// S-ENC, S-MAC, S-RMAC) and handed to the provider with
+/// [`Provider::import`]; the derived octets are zeroized before return.
+///
+/// # Errors
+/// As [`kdf`] and [`Provider::import`].
+pub fn derive_key<P: Provider>(
+    provider: &P,
+    key: &P::Key,
+    constant: u8,
+    context: &[u8],
+    algorithm: CipherAlgorithm,
+) -> Result<P::Key, Error> {
+    let mut octets = [0u8; 32];
+    let out = octets
+        .get_mut(..algorithm.key_len())
+        .ok_or(Error::KdfLength(algorithm.key_len()))?;
+    let derived = kdf(provider, key, constant, context, out)
+        .and_then(|()| Key::new(algorithm, out))
+        .and_then(|k| provider.import(&k));
+    octets.zeroize();
+    derived
+}
+
+/// The default provider: RustCrypto in memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Software;
+
+/// A key held by [`Software`]: the expanded key schedule (with the CMAC
+/// subkeys for AES), zeroized on drop; `Debug` shows the algorithm only.
+#[derive(Clone)]
+pub struct SoftwareKey {
+    schedule: Schedule,
+}
+
+impl SoftwareKey {
+    /// Expands `key`.
+    #[must_use]
+    pub fn new(key: &Key) -> Self {
+        Self {
+            schedule: Schedule::expand(key),
+        }
+    }
+
+    /// The algorithm of this key.
+    #[must_use]
+    pub const fn algorithm(&self) -> CipherAlgorithm {
+        self.schedule.algorithm()
+    }
+}
+
+impl fmt::Debug for SoftwareKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SoftwareKey")
+            .field("algorithm", &self.algorithm())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Provider for Software {
+    type Key = SoftwareKey;
+
+    fn key_algorithm(&self, key: &SoftwareKey) -> CipherAlgorithm {
+        key.algorithm()
+    }
+
+    fn encrypt_cbc(&self, key: &SoftwareKey, buf: &mut [u8]) -> Result<(), Error> {
+        key.schedule.encrypt_cbc(buf)
+    }
+
+    fn decrypt_cbc(&self, key: &SoftwareKey, buf: &mut [u8]) -> Result<(), Error> {
+        key.schedule.decrypt_cbc(buf)
+    }
+
+    fn mac(&self, key: &SoftwareKey, parts: &[&[u8]]) -> Result<Tag, Error> {
+        Ok(Tag::from_mac(key.schedule.mac(parts)))
+    }
+
+    fn import(&self, key: &Key) -> Result<SoftwareKey, Error> {
+        Ok(SoftwareKey::new(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The SCP03 KDF through the seam equals the GP Amendment D §4.1.5
+    /// fixed input spelled out here and fed to RustCrypto's `cmac` crate
+    /// (an independent CMAC), for one and two output blocks.
+    #[test]
+    fn kdf_is_sp800_108_with_the_gp_fixed_input() {
+        use cmac::{KeyInit, Mac};
+        let raw: [u8; 16] = core::array::from_fn(|i| 0x40 + i as u8);
+        let key = Software.import(&Key::aes(&raw).unwrap()).unwrap();
+        let ctx = [0x11u8; 16];
+        let reference = |constant: u8, l: [u8; 2], i: u8| {
+            let mut m = cmac::Cmac::<aes::Aes128>::new_from_slice(&raw).unwrap();
+            m.update(&[0; 11]);
+            m.update(&[constant, 0x00, l[0], l[1], i]);
+            m.update(&ctx);
+            let out: [u8; 16] = m.finalize().into_bytes().into();
+            out
+        };
+        let mut one = [0u8; 16];
+        kdf(&Software, &key, 0x04, &ctx, &mut one).unwrap();
+        assert_eq!(one, reference(0x04, [0x00, 0x80], 1));
+        let mut two = [0u8; 32];
+        kdf(&Software, &key, 0x06, &ctx, &mut two).unwrap();
+        assert_eq!(two[..16], reference(0x06, [0x01, 0x00], 1));
+        assert_eq!(two[16..], reference(0x06, [0x01, 0x00], 2));
+        assert_eq!(
+            kdf(&Software, &key, 0x06, &ctx, &mut []),
+            Err(Error::KdfLength(0))
+        );
+        let derived = derive_key(&Software, &key, 0x04, &ctx, CipherAlgorithm::Aes128).unwrap();
+        let direct = Software.import(&Key::aes(&one).unwrap()).unwrap();
+        assert_eq!(
+            Software.mac(&derived, &[b"x"]).unwrap(),
+            Software.mac(&direct, &[b"x"]).unwrap()
+        );
+    }
+
+    #[test]
+    fn debug_hides_keys() {
+        extern crate std;
+        let k = SoftwareKey::new(&Key::aes(&[0xAB; 16]).unwrap());
+        let s = std::format!("{k:?} {:?}", SharedSecret([0xAB; 32]));
+        assert!(
+            !s.contains("171") && !s.to_lowercase().contains("ab"),
+            "{s}"
+        );
+    }
+}
