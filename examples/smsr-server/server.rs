@@ -15,9 +15,9 @@ use tokio::sync::{mpsc, watch};
 use crate::config::EngineConfig;
 use crate::config::{Config, Smsc};
 use crate::engine::Engine;
-use crate::ota::{Gateway, LoopbackSmsc};
+use crate::ota::{Gateway, NoSmsc};
 use crate::scp81::{self, Hub};
-use crate::smsc_tcp::TcpSmsc;
+use crate::smpp::esme::Esme;
 use crate::store::Store;
 use crate::store::sqlite::SqliteStore;
 
@@ -42,8 +42,6 @@ pub struct Running {
     pub scp81: SocketAddr,
     /// The database file.
     pub database: PathBuf,
-    /// The in-process SMSC, when configured.
-    pub loopback: Option<Arc<LoopbackSmsc>>,
     /// Shared state.
     pub app: Arc<App>,
     shutdown: watch::Sender<bool>,
@@ -86,19 +84,15 @@ async fn bind(addr: SocketAddr, what: &str) -> Result<(TcpListener, SocketAddr),
     Ok((listener, bound))
 }
 
-/// The configured SMS gateway (and the loopback SMSC, when it is one); MO
-/// SMS go to `mo_tx`.
+/// The configured SMS gateway; MO SMS go to `mo_tx`.
 fn gateway(
     smsc: &Smsc,
     mo_tx: mpsc::UnboundedSender<crate::ota::MoSms>,
     shutdown: watch::Receiver<bool>,
-) -> (Gateway, Option<Arc<LoopbackSmsc>>) {
+) -> Gateway {
     match smsc {
-        Smsc::Loopback => {
-            let l = Arc::new(LoopbackSmsc::new(mo_tx));
-            (l.clone(), Some(l))
-        }
-        Smsc::Tcp(addr) => (Arc::new(TcpSmsc::connect(*addr, mo_tx, shutdown)), None),
+        Smsc::Loopback => Arc::new(NoSmsc),
+        Smsc::Smpp(cfg) => Arc::new(Esme::start(cfg.clone(), mo_tx, shutdown)),
     }
 }
 
@@ -137,7 +131,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let (shutdown, shutdown_rx) = watch::channel(false);
 
     let (mo_tx, mo_rx) = mpsc::unbounded_channel();
-    let (gateway, loopback) = gateway(&config.smsc, mo_tx, shutdown_rx.clone());
+    let gateway = gateway(&config.smsc, mo_tx, shutdown_rx.clone());
     let hub = Arc::new(Hub::default());
     let engine = Arc::new(Engine::new(
         store.clone(),
@@ -177,7 +171,6 @@ pub async fn start(config: Config) -> Result<Running, String> {
         api: api_addr,
         scp81: scp81_addr,
         database,
-        loopback,
         app,
         shutdown,
     })
