@@ -29,8 +29,9 @@ pub const ESME_RSYSERR: CommandStatus = CommandStatus::EsmeRsyserr;
 /// One PDU read off the stream.
 #[derive(Debug)]
 pub enum Frame {
-    /// A PDU that decoded.
-    Command(Command),
+    /// A PDU that decoded (boxed: a command is large, a malformed PDU
+    /// small).
+    Command(Box<Command>),
     /// A PDU whose body did not decode.
     Malformed {
         /// Its command_id.
@@ -89,7 +90,7 @@ pub async fn read_rest<R: AsyncRead + Unpin>(
     let (command_id, sequence_number) = (be_u32(&body, 0), be_u32(&body, 8));
     let body_len = body.len();
     Ok(match Command::decode(&mut body, body_len) {
-        Ok((c, _)) => Frame::Command(c),
+        Ok((c, _)) => Frame::Command(Box::new(c)),
         Err(e) => Frame::Malformed {
             command_id,
             sequence_number,
@@ -140,7 +141,7 @@ mod tests {
         let Frame::Command(back) = read_frame(&mut r).await.unwrap() else {
             panic!("malformed")
         };
-        assert_eq!(back, c);
+        assert_eq!(*back, c);
     }
 
     #[tokio::test]

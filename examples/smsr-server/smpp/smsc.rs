@@ -178,10 +178,13 @@ impl FleetSmsc {
         if let Ok(mut rs) = self.receivers.lock() {
             rs.retain(|r| r.id != id);
         }
-        let left: Vec<MoSms> = unacked
-            .lock()
-            .map(|mut u| u.drain().map(|(_, s)| s).collect())
-            .unwrap_or_default();
+        let left: Vec<MoSms> = match unacked.lock() {
+            Ok(mut u) => u.drain().map(|(_, s)| s).collect(),
+            Err(_) => {
+                tracing::error!("unacknowledged MO SMS lost: lock poisoned");
+                Vec::new()
+            }
+        };
         for s in left {
             self.mo(s);
         }
@@ -293,11 +296,13 @@ impl FleetSmsc {
                 out: tx.clone(),
             });
         }
-        let waiting: Vec<MoSms> = self
-            .backlog
-            .lock()
-            .map(|mut b| b.drain(..).collect())
-            .unwrap_or_default();
+        let waiting: Vec<MoSms> = match self.backlog.lock() {
+            Ok(mut b) => b.drain(..).collect(),
+            Err(_) => {
+                tracing::error!("MO backlog lost: lock poisoned");
+                Vec::new()
+            }
+        };
         for s in waiting {
             self.mo(s);
         }
