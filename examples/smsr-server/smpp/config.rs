@@ -17,7 +17,7 @@
 //!   success and failure, SMPP 3.4 §5.2.17: a failed delivery is then a
 //!   failed attempt).
 //! - `binds`: 1–16 transceiver sessions (default 1); `window`: 1–1000
-//!   outstanding requests per session (default 10).
+//!   outstanding requests per session (default 64).
 //! - `concat`: `udh` (default: each segment its own submit_sm with its
 //!   concatenation IE, TS 23.040 §9.2.3.24.1) or `sar` (the concatenation
 //!   IE moved into the sar_msg_ref_num / sar_total_segments /
@@ -142,7 +142,7 @@ impl SmppConfig {
             data_coding: 0xF6,
             registered_delivery: 1,
             binds: 1,
-            window: 10,
+            window: 64,
             concat: Concat::Udh,
             enquire_link_ms: 30_000,
             queue_ms: 5_000,
@@ -219,7 +219,7 @@ mod tests {
         let c = SmppConfig::parse("smpp://a:b@[::1]:1").unwrap();
         assert_eq!(c.host, "::1");
         assert_eq!((c.data_coding, c.registered_delivery), (0xF6, 1));
-        assert_eq!((c.binds, c.window, c.concat), (1, 10, Concat::Udh));
+        assert_eq!((c.binds, c.window, c.concat), (1, 64, Concat::Udh));
     }
 
     #[test]

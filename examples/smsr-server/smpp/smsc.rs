@@ -1,8 +1,9 @@
 //! The SMSC in front of the simulated fleet: it takes binds from any
 //! ESME (a simulator: every system_id and password is accepted and
 //! logged), routes each `submit_sm` to the simulated eUICC of its
-//! destination_addr (ESME_RINVDSTADR for an unknown MSISDN), answers a
-//! registered_delivery request with a delivery receipt, and hands the
+//! destination_addr (one for an MSISDN no handset has is taken and never
+//! delivered, as for a handset that is off), answers a
+//! registered_delivery request for a delivered SMS with a receipt, and hands the
 //! eUICCs' MO SMS to the latest bound receiver as `deliver_sm`. MO SMS
 //! wait while no receiver is bound, and those unacknowledged when a
 //! session ends are delivered again to the next one.
@@ -316,31 +317,35 @@ impl FleetSmsc {
         tx: &mpsc::UnboundedSender<Out>,
     ) -> Result<(), String> {
         let to = s.destination_addr.as_str().to_owned();
-        let status = if u8::from(s.esm_class) & sms::ESM_UDHI == 0
+        let routed = if u8::from(s.esm_class) & sms::ESM_UDHI == 0
             || s.protocol_id != smsr::scp80::sms::PID_SIM_DATA_DOWNLOAD
             || !smsr::scp80::sms::dcs_is_8bit(u8::from(s.data_coding))
         {
             tracing::warn!(%to, "submit_sm without UDHI, PID 7F and an 8-bit DCS: refused");
-            CommandStatus::EsmeRsubmitfail
+            Err(CommandStatus::EsmeRsubmitfail)
         } else {
             match sms::submitted_tp_ud(s) {
                 Ok(tp_ud) => self.route(&to, tp_ud),
                 Err(e) => {
                     tracing::warn!(%to, "submit_sm with a malformed UDH: {e}");
-                    CommandStatus::EsmeRsubmitfail
+                    Err(CommandStatus::EsmeRsubmitfail)
                 }
             }
         };
-        if status != CommandStatus::EsmeRok {
-            return respond(tx, Command::new(status, seq, SubmitSmResp::default()));
-        }
+        let delivered = match routed {
+            Ok(d) => d,
+            Err(status) => {
+                return respond(tx, Command::new(status, seq, SubmitSmResp::default()));
+            }
+        };
         let id = format!("{:x}", self.ids.fetch_add(1, Ordering::Relaxed));
         let mid = COctetString::from_str(&id).map_err(|e| e.to_string())?;
+        let ok = CommandStatus::EsmeRok;
         respond(
             tx,
-            Command::new(status, seq, SubmitSmResp::builder().message_id(mid).build()),
+            Command::new(ok, seq, SubmitSmResp::builder().message_id(mid).build()),
         )?;
-        if u8::from(s.registered_delivery) & 0x03 == 1 {
+        if delivered && u8::from(s.registered_delivery) & 0x03 == 1 {
             let r = sms::receipt_deliver_sm(&to, &id, MessageState::Delivered)?;
             tx.send(Out::Receipt(r.into()))
                 .map_err(|_| "session gone")?;
@@ -348,15 +353,22 @@ impl FleetSmsc {
         Ok(())
     }
 
-    fn route(&self, to: &str, tp_ud: Vec<u8>) -> CommandStatus {
+    /// Hands the TP-UD to the handset of `to`: `Ok(true)` delivered,
+    /// `Ok(false)` taken for a handset that is not there.
+    fn route(&self, to: &str, tp_ud: Vec<u8>) -> Result<bool, CommandStatus> {
         let inbox = self.routes.lock().ok().and_then(|r| r.get(to).cloned());
         match inbox {
-            Some(i) if i.send(tp_ud).is_ok() => CommandStatus::EsmeRok,
+            Some(i) if i.send(tp_ud).is_ok() => Ok(true),
             Some(_) => {
                 tracing::warn!(%to, "MT SMS for a stopped eUICC");
-                CommandStatus::EsmeRsubmitfail
+                Err(CommandStatus::EsmeRsubmitfail)
             }
-            None => CommandStatus::EsmeRinvdstadr,
+            None => {
+                // As a network does for a handset that is off: taken, kept,
+                // never delivered (no receipt either).
+                tracing::debug!(%to, "MT SMS for no handset: never delivered");
+                Ok(false)
+            }
         }
     }
 }

@@ -215,6 +215,24 @@ fn interop_with_the_npm_smpp_smsc() {
         let msisdns: Vec<String> = members.iter().map(msisdn_of).collect();
         assert!(msisdns.contains(&s["To"].as_str().unwrap().to_owned()));
     }
+
+    // SIGTERM: the server unbinds before it exits.
+    let mut server = server;
+    let pid = server.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "server did not stop");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(events(&peer_log(&dir), "unbind").len(), 1);
 }
 
 #[test]
@@ -322,5 +340,48 @@ fn a_split_por_an_unknown_msisdn_and_a_malformed_pdu() {
         events(&log, "bind").len(),
         1,
         "the session survived: {log:?}"
+    );
+}
+
+/// The load figure: CreateISDP over SCP80 (command packet, PoR) through
+/// SMPP to 1,000 simulated eUICCs, straight to the fleet's SMSC. Not a
+/// timed test: it prints the rate as JSON. Run with
+/// `SMSR_SERVER_BIN=target/release/smsr-server cargo test --release -p
+/// smsr-server --test server_smpp -- --ignored --nocapture`;
+/// `SMSR_SMPP_WINDOW`, `SMSR_SMPP_BINDS` and `SMSR_SMPP_FLEET` change the
+/// window (32), the sessions (2) and the fleet (1000).
+#[test]
+#[ignore = "load figure: run explicitly, release build"]
+fn scp80_over_smpp_load_figure() {
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let (window, binds, n) = (
+        env("SMSR_SMPP_WINDOW", 32),
+        env("SMSR_SMPP_BINDS", 2),
+        env("SMSR_SMPP_FLEET", 1000),
+    );
+    let dir = tmpdir("smpp-load");
+    let fleet = start_fleet(&dir, n);
+    let account = format!("{}?window={window}&binds={binds}", smsc(&fleet));
+    let server = start_server(&dir, &dir.join("db"), &account, &["--max-parallel", "256"]);
+    let api = api(&server);
+    let members = members(&fleet);
+    register_scp80(api, &members);
+    let t = Instant::now();
+    create_isdp_all(api, &members, Duration::from_secs(300));
+    let secs = t.elapsed().as_secs_f64();
+    all_succeeded(api, n);
+    println!(
+        "{}",
+        json!({
+            "Operation": "CreateISDP over SCP80/SMPP (submit_sm, PoR deliver_sm, receipt)",
+            "Euiccs": n, "Window": window, "Binds": binds,
+            "Seconds": (secs * 1000.0).round() / 1000.0,
+            "OpsPerSecond": (n as f64 / secs).round()
+        })
     );
 }
