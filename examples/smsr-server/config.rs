@@ -220,11 +220,12 @@ pub struct Cli {
     /// SQLite synchronous=FULL (survives power loss).
     #[arg(long = "power-safe")]
     power_safe: bool,
-    /// SMS gateway: `loopback` (the default; with --demo the in-process
-    /// fleet's SMPP SMSC) or an SMPP SMSC,
-    /// `smpp://SYSTEM_ID:PASSWORD@HOST:PORT?system_type=…&data_coding=0xF6|0x04|0x16&registered_delivery=0|1&binds=N&window=W&concat=udh|sar&enquire_link_ms=MS&queue_ms=MS&source_addr=…`
-    /// (a fleet started with --fleet-only ADDR takes any account).
-    #[arg(long, value_name = "loopback|smpp://…", value_parser = parse_smsc)]
+    /// SMS gateway: `loopback` (the default; with --demo the fleet's own
+    /// SMPP SMSC) or an SMPP SMSC as
+    /// smpp://SYSTEM_ID:PASSWORD@HOST:PORT?KEY=VALUE&… (keys: system_type,
+    /// data_coding, registered_delivery, binds, window, concat,
+    /// enquire_link_ms, queue_ms, source_addr; see smpp/config.rs).
+    #[arg(long, value_name = "loopback|smpp://URL", value_parser = parse_smsc)]
     smsc: Option<Smsc>,
     /// Default validity period of a function [default: 120].
     #[arg(long = "validity", value_name = "SECONDS")]

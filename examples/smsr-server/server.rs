@@ -45,6 +45,8 @@ pub struct Running {
     /// Shared state.
     pub app: Arc<App>,
     shutdown: watch::Sender<bool>,
+    /// Bound SMSC sessions, when the gateway has any.
+    smsc_link: Option<watch::Receiver<usize>>,
 }
 
 impl Running {
@@ -54,6 +56,14 @@ impl Running {
         // Sent even when every listener has already stopped.
         self.shutdown.send_replace(true);
         let deadline = tokio::time::Instant::now() + grace;
+        // SMPP sessions unbind (SMPP 3.4 §4.2) before the runtime stops.
+        if let Some(mut link) = self.smsc_link
+            && tokio::time::timeout_at(deadline, link.wait_for(|n| *n == 0))
+                .await
+                .is_err()
+        {
+            tracing::warn!("SMPP sessions still bound at shutdown");
+        }
         while tokio::time::Instant::now() < deadline && self.app.engine.active() > 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -132,6 +142,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
 
     let (mo_tx, mo_rx) = mpsc::unbounded_channel();
     let gateway = gateway(&config.smsc, mo_tx, shutdown_rx.clone());
+    let smsc_link = gateway.link();
     let hub = Arc::new(Hub::default());
     let engine = Arc::new(Engine::new(
         store.clone(),
@@ -173,6 +184,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         database,
         app,
         shutdown,
+        smsc_link,
     })
 }
 

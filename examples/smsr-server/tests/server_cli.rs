@@ -35,7 +35,7 @@ fn help_and_version_exit_0() {
             "--scp81 <ADDR>",
             "--db <FILE>",
             "--power-safe",
-            "--smsc <loopback|tcp:ADDR>",
+            "--smsc <loopback|smpp://URL>",
             "--validity <SECONDS>",
             "--attempts <N>",
             "--backoff-ms <MS>",
