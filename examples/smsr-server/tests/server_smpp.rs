@@ -367,7 +367,12 @@ fn scp80_over_smpp_load_figure() {
     let dir = tmpdir("smpp-load");
     let fleet = start_fleet(&dir, n);
     let account = format!("{}?window={window}&binds={binds}", smsc(&fleet));
-    let server = start_server(&dir, &dir.join("db"), &account, &["--max-parallel", "256"]);
+    let server = start_server(
+        &dir,
+        &dir.join("db"),
+        &account,
+        &["--max-parallel", "256", "--wait-ms", "0"],
+    );
     let api = api(&server);
     let members = members(&fleet);
     register_scp80(api, &members);
