@@ -627,6 +627,32 @@ mod tests {
     }
 
     #[test]
+    fn mo_reassembly_is_bounded_per_originator_count() {
+        let mut asm = MoAssembler::default();
+        // The first of two segments (TS 23.040 §9.2.3.24.1: 00 03 ref 2 1)
+        // of a PoR (71 00), from MAX_MO_PARTIAL originators.
+        let first = vec![0x07, 0x71, 0x00, 0x00, 0x03, 0x01, 0x02, 0x01, 0xAA];
+        for i in 0..MAX_MO_PARTIAL {
+            let sms = MoSms {
+                from: format!("{i}"),
+                tp_ud: first.clone(),
+            };
+            assert!(asm.push(&sms).unwrap().is_none());
+        }
+        let one_more = MoSms {
+            from: "new".into(),
+            tp_ud: first.clone(),
+        };
+        assert!(asm.push(&one_more).is_err());
+        // An originator already under way still completes.
+        let second = MoSms {
+            from: "0".into(),
+            tp_ud: vec![0x05, 0x00, 0x03, 0x01, 0x02, 0x02, 0xBB],
+        };
+        assert!(matches!(asm.push(&second), Ok(Some(MoKind::Por(_)))));
+    }
+
+    #[test]
     fn connection_parameters_name_the_listener() {
         // 35 01 03: default bearer; 39 02 05 78: 1400 octets (as in
         // pySim's OPEN CHANNEL example); 3C 03 02 20FB: TCP client, port

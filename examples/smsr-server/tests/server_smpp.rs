@@ -61,6 +61,11 @@ fn free_port() -> u16 {
 
 /// Starts the peer SMSC on `port`, relaying to the fleet at `fleet`.
 fn start_peer(dir: &Path, fleet: &str, port: u16, faults: &str) -> Proc {
+    start_peer_with(dir, fleet, port, faults, &[])
+}
+
+/// [`start_peer`] with more arguments (`--dcs 0x04`).
+fn start_peer_with(dir: &Path, fleet: &str, port: u16, faults: &str, extra: &[&str]) -> Proc {
     require_peer();
     let ready = dir.join("peer.json");
     let _ = std::fs::remove_file(&ready);
@@ -72,6 +77,7 @@ fn start_peer(dir: &Path, fleet: &str, port: u16, faults: &str) -> Proc {
         .arg("--log")
         .arg(dir.join("peer.log"))
         .args(["--faults", faults])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(
             std::fs::File::create(dir.join("peer.stderr")).map_or(Stdio::inherit(), Stdio::from),
@@ -233,6 +239,30 @@ fn interop_with_the_npm_smpp_smsc() {
     }
     std::thread::sleep(Duration::from_millis(200));
     assert_eq!(events(&peer_log(&dir), "unbind").len(), 1);
+}
+
+#[test]
+fn data_coding_0x04_and_sar_as_configured() {
+    let dir = tmpdir("smpp-dcs");
+    let fleet = start_fleet(&dir, 2);
+    let port = free_port();
+    let _peer = start_peer_with(&dir, &smsc(&fleet), port, "", &["--dcs", "0x04"]);
+    let account = format!("127.0.0.1:{port}?data_coding=0x04&concat=sar&registered_delivery=0");
+    let server = start_server(&dir, &dir.join("db"), &account, &[]);
+    let api = api(&server);
+    let members = members(&fleet);
+    register_scp80(api, &members);
+    create_isdp_all(api, &members, Duration::from_secs(60));
+    each_card_has_one_isdp(api, &fleet, &members);
+    all_succeeded(api, members.len());
+    let log = peer_log(&dir);
+    assert!(events(&log, "check_failed").is_empty(), "{log:?}");
+    for s in events(&log, "submit_sm") {
+        assert_eq!(
+            (&s["Dcs"], &s["RegisteredDelivery"]),
+            (&json!(4), &json!(0))
+        );
+    }
 }
 
 #[test]
