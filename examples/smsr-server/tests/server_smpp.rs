@@ -189,18 +189,27 @@ fn interop_with_the_npm_smpp_smsc() {
     let fleet = start_fleet(&dir, 3);
     let port = free_port();
     let _peer = start_peer(&dir, &smsc(&fleet), port, "");
-    let server = start_server(&dir, &dir.join("db"), &format!("127.0.0.1:{port}"), &[]);
+    let account = format!("127.0.0.1:{port}?binds=2&window=4&enquire_link_ms=200");
+    let server = start_server(&dir, &dir.join("db"), &account, &[]);
     let api = api(&server);
     let members = members(&fleet);
     register_scp80(api, &members);
     create_isdp_all(api, &members, Duration::from_secs(60));
     each_card_has_one_isdp(api, &fleet, &members);
     all_succeeded(api, members.len());
+    std::thread::sleep(Duration::from_millis(500));
 
     let log = peer_log(&dir);
     let binds = events(&log, "bind");
-    assert_eq!(binds[0]["SystemId"], "smsr");
-    assert_eq!(binds[0]["Version"], 0x34, "interface_version 3.4");
+    assert_eq!(binds.len(), 2, "two transceiver sessions: {log:?}");
+    for b in binds {
+        assert_eq!(b["SystemId"], "smsr");
+        assert_eq!(b["Version"], 0x34, "interface_version 3.4");
+    }
+    assert!(
+        events(&log, "enquire_link").len() >= 2,
+        "keep-alive: {log:?}"
+    );
     assert!(events(&log, "check_failed").is_empty(), "{log:?}");
     let submits = events(&log, "submit_sm");
     assert_eq!(submits.len(), members.len(), "one submit_sm per command");
@@ -238,7 +247,11 @@ fn interop_with_the_npm_smpp_smsc() {
         std::thread::sleep(Duration::from_millis(20));
     }
     std::thread::sleep(Duration::from_millis(200));
-    assert_eq!(events(&peer_log(&dir), "unbind").len(), 1);
+    assert_eq!(
+        events(&peer_log(&dir), "unbind").len(),
+        2,
+        "each session unbinds"
+    );
 }
 
 #[test]

@@ -228,7 +228,10 @@ const server = smpp.createServer({}, (session) => {
     flushMo();
   });
   session.on('submit_sm', (pdu) => onSubmit(session, pdu));
-  session.on('enquire_link', (pdu) => session.send(pdu.response()));
+  session.on('enquire_link', (pdu) => {
+    log({ Event: 'enquire_link' });
+    session.send(pdu.response());
+  });
   session.on('generic_nack', (pdu) => log({ Event: 'generic_nack', Status: pdu.command_status, Seq: pdu.sequence_number }));
   session.on('unbind', (pdu) => {
     log({ Event: 'unbind' });
