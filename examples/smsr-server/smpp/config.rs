@@ -10,9 +10,11 @@
 //! are percent-free text; every query key is optional:
 //! - `system_type` (≤ 12): sent in the bind, default empty.
 //! - `data_coding`: `0xF6` (default; 8-bit, SIM-specific class 2 as
-//!   3GPP TS 23.038 codes it for SMS-PP data download), `0x04` (8-bit,
-//!   what pySim's OTA tool uses) or `0x16` (8-bit class 2, general data
-//!   coding group), since SMSCs differ in what they accept.
+//!   3GPP TS 23.038 codes it for SMS-PP data download), `0x02` (SMPP 3.4
+//!   §5.2.19 "octet unspecified", python-smpplib's SMPP_ENCODING_BINARY,
+//!   what pySim's contrib/smpp-ota-tool.py sends), `0x04` (8-bit) or
+//!   `0x16` (8-bit class 2, general data coding group), since SMSCs
+//!   differ in what they accept.
 //! - `registered_delivery`: `0` or `1` (default, SMSC delivery receipt on
 //!   success and failure, SMPP 3.4 §5.2.17: a failed delivery is then a
 //!   failed attempt).
@@ -162,8 +164,8 @@ impl SmppConfig {
             "data_coding" => {
                 let n = number(k, v, 0, 255)?;
                 self.data_coding = match n {
-                    0x04 | 0x16 | 0xF6 => u8::try_from(n).map_err(|e| e.to_string())?,
-                    _ => return Err(format!("{k}={v}: expected 0x04, 0x16 or 0xF6")),
+                    0x02 | 0x04 | 0x16 | 0xF6 => u8::try_from(n).map_err(|e| e.to_string())?,
+                    _ => return Err(format!("{k}={v}: expected 0x02, 0x04, 0x16 or 0xF6")),
                 };
             }
             "registered_delivery" => {
@@ -220,6 +222,8 @@ mod tests {
         assert_eq!(c.host, "::1");
         assert_eq!((c.data_coding, c.registered_delivery), (0xF6, 1));
         assert_eq!((c.binds, c.window, c.concat), (1, 64, Concat::Udh));
+        let c = SmppConfig::parse("smpp://a:b@h:1?data_coding=2").unwrap();
+        assert_eq!(c.data_coding, 0x02);
     }
 
     #[test]
@@ -236,6 +240,7 @@ mod tests {
             "smpp://a:b@h:1?window=0",
             "smpp://a:b@h:1?binds=17",
             "smpp://a:b@h:1?data_coding=0x08",
+            "smpp://a:b@h:1?data_coding=0x00",
             "smpp://a:b@h:1?concat=tlv",
             "smpp://a:b@h:1?tls=true",
             "smpp://a:b@h:1?nope=1",

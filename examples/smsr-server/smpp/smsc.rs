@@ -319,7 +319,7 @@ impl FleetSmsc {
         let to = s.destination_addr.as_str().to_owned();
         let routed = if u8::from(s.esm_class) & sms::ESM_UDHI == 0
             || s.protocol_id != smsr::scp80::sms::PID_SIM_DATA_DOWNLOAD
-            || !smsr::scp80::sms::dcs_is_8bit(u8::from(s.data_coding))
+            || !eight_bit(u8::from(s.data_coding))
         {
             tracing::warn!(%to, "submit_sm without UDHI, PID 7F and an 8-bit DCS: refused");
             Err(CommandStatus::EsmeRsubmitfail)
@@ -371,6 +371,12 @@ impl FleetSmsc {
             }
         }
     }
+}
+
+/// An 8-bit SMPP data_coding: 0x02 (octet unspecified, SMPP 3.4
+/// §5.2.19) or one that is an 8-bit TP-DCS as well (0x04, 0x16, 0xF6…).
+fn eight_bit(data_coding: u8) -> bool {
+    data_coding == 0x02 || smsr::scp80::sms::dcs_is_8bit(data_coding)
 }
 
 fn respond(tx: &mpsc::UnboundedSender<Out>, c: Command) -> Result<(), String> {
