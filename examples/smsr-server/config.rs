@@ -46,6 +46,8 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use serde::Deserialize;
 
+use crate::smpp::config::SmppConfig;
+
 /// Engine settings.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
@@ -165,12 +167,14 @@ fn default_callback_backoff() -> u64 {
 /// Where the SMS go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Smsc {
-    /// An in-process loopback SMSC (the simulated fleet lives in this
-    /// process).
+    /// No SMSC of its own: with `--demo` the in-process fleet's SMPP SMSC
+    /// on 127.0.0.1 (the server's ESME binds to it); outside the demo
+    /// every MT SMS is refused (no handset is attached).
     Loopback,
-    /// A line-based TCP SMSC at this address (a fleet process started with
-    /// `--fleet-only`).
-    Tcp(SocketAddr),
+    /// An SMPP 3.4 SMSC (`smpp://SYSTEM_ID:PASSWORD@HOST:PORT?…`, see
+    /// `smpp/config.rs` for the keys): a real one, or a fleet process
+    /// started with `--fleet-only ADDR`.
+    Smpp(SmppConfig),
 }
 
 /// The inventory store (`--db`, file key `Database`).
@@ -357,9 +361,12 @@ pub struct Cli {
     /// SQLite synchronous=FULL (survives power loss).
     #[arg(long = "power-safe")]
     power_safe: bool,
-    /// SMS gateway: the in-process loopback SMSC (the default) or a TCP SMSC
-    /// run by `--fleet-only`.
-    #[arg(long, value_name = "loopback|tcp:ADDR", value_parser = parse_smsc)]
+    /// SMS gateway: `loopback` (the default; with --demo the fleet's own
+    /// SMPP SMSC) or an SMPP SMSC as
+    /// smpp://SYSTEM_ID:PASSWORD@HOST:PORT?KEY=VALUE&… (keys: system_type,
+    /// data_coding, registered_delivery, binds, window, concat,
+    /// enquire_link_ms, queue_ms, source_addr; see smpp/config.rs).
+    #[arg(long, value_name = "loopback|smpp://URL", value_parser = parse_smsc)]
     smsc: Option<Smsc>,
     /// Default validity period of a function [default: 120].
     #[arg(long = "validity", value_name = "SECONDS")]
@@ -388,7 +395,7 @@ pub struct Cli {
     /// Fleet size for --demo or --fleet-only [default: 100].
     #[arg(long, value_name = "N")]
     fleet: Option<u64>,
-    /// Run only a simulated fleet whose SMSC listens on ADDR.
+    /// Run only a simulated fleet whose SMPP SMSC listens on ADDR.
     #[arg(long = "fleet-only", value_name = "ADDR")]
     fleet_only: Option<SocketAddr>,
     /// First EID index of a --fleet-only fleet [default: 0].
@@ -545,18 +552,15 @@ impl Config {
     }
 }
 
-/// `loopback` or `tcp:ADDR` (the `--smsc` flag and the `Smsc` file key).
+/// `loopback` or `smpp://…` (the `--smsc` flag and the `Smsc` file key).
 fn parse_smsc(v: &str) -> Result<Smsc, String> {
     if v == "loopback" {
         return Ok(Smsc::Loopback);
     }
-    match v.strip_prefix("tcp:") {
-        Some(addr) => addr
-            .parse()
-            .map(Smsc::Tcp)
-            .map_err(|e| format!("Smsc {v}: {e}")),
-        None => Err(format!("Smsc {v}: expected 'loopback' or 'tcp:ADDR'")),
-    }
+    // The error never repeats the URL: it holds the password.
+    SmppConfig::parse(v)
+        .map(Smsc::Smpp)
+        .map_err(|e| format!("Smsc: {e}"))
 }
 
 /// A count of at least 1.
@@ -618,8 +622,10 @@ mod tests {
             Err(ArgsError::Usage(e)) if e.kind() == clap::error::ErrorKind::DisplayHelp
         ));
         assert_eq!(
-            parse(&["--smsc", "tcp:127.0.0.1:1"]).unwrap().smsc,
-            Smsc::Tcp("127.0.0.1:1".parse().unwrap())
+            parse(&["--smsc", "smpp://smsr:pw@127.0.0.1:2775?window=5"])
+                .unwrap()
+                .smsc,
+            Smsc::Smpp(SmppConfig::parse("smpp://smsr:pw@127.0.0.1:2775?window=5").unwrap())
         );
         std::fs::write(&dir, r#"{"Nope":1}"#).unwrap();
         assert!(matches!(
@@ -669,6 +675,8 @@ mod tests {
             &["--attempts", "0"],
             &["--max-parallel", "0"],
             &["--smsc", "udp:1.2.3.4:5"],
+            &["--smsc", "tcp:1.2.3.4:5"],
+            &["--smsc", "smpp://a:b@h:1?window=0"],
             &["extra"],
         ] {
             assert_eq!(usage_code(bad), 2, "{bad:?}");

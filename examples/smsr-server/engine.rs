@@ -320,6 +320,7 @@ impl Engine {
         let uncertain = op.state == OpState::InFlight;
         core.submit_resumed(req, op.attempts, uncertain, op.last_error.clone());
         loop {
+            self.transport.ready().await;
             if let Some(t) = core.poll_transmit(now())? {
                 // Nothing goes out unless this instance holds the lease for
                 // the whole attempt: surely while the half lease a claim
@@ -401,6 +402,14 @@ impl Engine {
                     core.handle_session_result(now(), ota::session_outcome(eid, &answer))?;
                 }
                 Ok(()) = watch_rx.changed() => core.handle_eis_changed()?,
+                Some(why) = w.failed.recv() => {
+                    // An SCP81 script already taken by a session did run
+                    // its trigger: that attempt is not a failed send.
+                    if w.session.is_none() || self.transport.hub.cancel(eid) {
+                        w.session = None;
+                        core.handle_send_failed(now(), &why);
+                    }
+                }
                 () = tokio::time::sleep(until(core.poll_timeout())) => {
                     if w.session.is_some() && self.transport.hub.cancel(eid) {
                         // No session took the script: it did not run.

@@ -14,9 +14,12 @@
 //! `fleet.rs`) driven through the API by a scripted lifecycle (`demo.rs`).
 //! See `config.rs` for flags and the config file, `api.rs` for the API.
 //!
-//! `--fleet-only ADDR` runs just the simulated fleet behind a TCP SMSC link
-//! (`smsc_tcp.rs`) so that a server started with `--smsc tcp:ADDR` can be
-//! killed and restarted while the eUICCs keep their state.
+//! SMS go over SMPP 3.4 (`smpp/`): the server's ESME binds to the SMSC
+//! of `--smsc smpp://…`; the demo's fleet sits behind an SMPP SMSC of its
+//! own on 127.0.0.1. `--fleet-only ADDR` runs just the simulated fleet
+//! behind its SMPP SMSC on ADDR, so that a server started with
+//! `--smsc smpp://user:pass@ADDR` can be killed and restarted while the
+//! eUICCs keep their state.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
@@ -29,20 +32,17 @@ mod ops;
 mod ota;
 mod scp81;
 mod server;
-mod smsc_tcp;
+mod smpp;
 mod soap;
 mod store;
 
-use std::collections::HashMap;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use config::{ArgsError, Config};
+use config::{ArgsError, Config, Smsc};
 use fleet::{Fleet, MoSink};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::sync::{Mutex, mpsc};
+use smpp::smsc::FleetSmsc;
 
 /// The exit status of a usage error: 2, clap's and the POSIX utilities'
 /// convention.
@@ -105,8 +105,57 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(config: Config) -> Result<(), String> {
+/// The demo's SMSC on 127.0.0.1 and the account the server binds with
+/// (two sessions, a window of 32 each).
+async fn demo_smsc() -> Result<(Arc<FleetSmsc>, Smsc), String> {
+    let (smsc, addr) =
+        FleetSmsc::listen("127.0.0.1:0".parse().map_err(|e| format!("{e}"))?).await?;
+    let url = format!("smpp://demo:demo@{addr}?binds=2&window=32");
+    let account = smpp::config::SmppConfig::parse(&url)?;
+    Ok((smsc, Smsc::Smpp(account)))
+}
+
+/// The fleet's MO SMS go to `smsc`, its MT SMS come from it.
+fn fleet_behind(
+    smsc: &Arc<FleetSmsc>,
+    first: u64,
+    config: &Config,
+    fallback: std::net::SocketAddr,
+) -> Result<Arc<Fleet>, String> {
+    let sink = smsc.clone();
+    let mo: MoSink = Arc::new(move |sms| sink.mo(sms));
+    let fleet = Arc::new(Fleet::start(
+        first,
+        config.fleet,
+        "EUM-DEMO",
+        &config.smsr_id,
+        mo,
+        fallback,
+    )?);
+    for (m, tx) in &fleet.inboxes {
+        smsc.attach(m, tx.clone());
+    }
+    let f = fleet.clone();
+    smsc.set_report(Arc::new(move || {
+        let f = f.clone();
+        Box::pin(async move { f.report().await.to_string() })
+    }));
+    Ok(fleet)
+}
+
+async fn run(mut config: Config) -> Result<(), String> {
     let demo = config.demo;
+    let mut demo_smsc_handle = None;
+    if demo {
+        if config.smsc != Smsc::Loopback {
+            return Err(
+                "--demo runs its fleet behind its own SMSC: leave --smsc at loopback".into(),
+            );
+        }
+        let (smsc, account) = demo_smsc().await?;
+        config.smsc = account;
+        demo_smsc_handle = Some(smsc);
+    }
     let exit = config.exit;
     let temporary = demo && config.database.is_none();
     let running = server::start(config.clone()).await?;
@@ -118,26 +167,10 @@ async fn run(config: Config) -> Result<(), String> {
     println!("inventory database {}", running.database.display());
     let database = running.database.clone();
     let mut fleet_handle = None;
-    if demo {
-        let lb = running
-            .loopback
-            .clone()
-            .ok_or("--demo runs its fleet on the loopback SMSC")?;
-        let sink = lb.clone();
-        let mo: MoSink = Arc::new(move |sms| sink.mo(sms));
-        let fleet = Fleet::start(
-            0,
-            config.fleet,
-            "EUM-DEMO",
-            &config.smsr_id,
-            mo,
-            running.scp81,
-        )?;
-        for (m, tx) in &fleet.inboxes {
-            lb.attach(m, tx.clone());
-        }
+    if let Some(smsc) = &demo_smsc_handle {
+        let fleet = fleet_behind(smsc, 0, &config, running.scp81)?;
         println!(
-            "simulated fleet of {} eUICCs on the loopback SMSC",
+            "simulated fleet of {} eUICCs behind an SMPP SMSC on 127.0.0.1",
             fleet.members.len()
         );
         demo::run(running.api, &fleet).await?;
@@ -205,133 +238,17 @@ fn write_fleet_ready(
         .map_err(|e| format!("{}: {e}", file.display()))
 }
 
-/// The connections bound as SM-SR instances (`BIND`), by link number, and
-/// where MO SMS go: a handset's answer (PoR) to the instance whose MT SMS
-/// it last received, as an SMSC returns a reply to its originator; else to
-/// the latest bound instance still connected. The MT side only touches
-/// `last_mt` (never held across an await), so MT SMS never wait on an MO
-/// write.
-#[derive(Default)]
-struct Links {
-    bound: Mutex<std::collections::BTreeMap<u64, OwnedWriteHalf>>,
-    last_mt: std::sync::Mutex<HashMap<String, u64>>,
-    next: std::sync::atomic::AtomicU64,
-}
-
-type BoundLink = Arc<Links>;
-
-/// Forwards the fleet's MO SMS to their link (dropped while none is bound).
-async fn forward_mo(mut mo_rx: mpsc::UnboundedReceiver<ota::MoSms>, links: BoundLink) {
-    while let Some(sms) = mo_rx.recv().await {
-        let l = smsc_tcp::line("MO", &sms.from, &sms.tp_ud);
-        let last = links
-            .last_mt
-            .lock()
-            .ok()
-            .and_then(|m| m.get(&sms.from).copied());
-        let mut bound = links.bound.lock().await;
-        let route = last
-            .filter(|n| bound.contains_key(n))
-            .or_else(|| bound.keys().next_back().copied());
-        let Some(n) = route else {
-            continue;
-        };
-        if let Some(out) = bound.get_mut(&n)
-            && out.write_all(l.as_bytes()).await.is_err()
-        {
-            bound.remove(&n);
-        }
-    }
-}
-
-/// One SMSC link: `BIND` (this connection takes the MO SMS), `STATS` (the
-/// fleet's report) and `MT` lines (an SMS to a member).
-async fn serve_link(
-    tcp: tokio::net::TcpStream,
-    fleet: Arc<Fleet>,
-    inboxes: Arc<HashMap<String, mpsc::UnboundedSender<Vec<u8>>>>,
-    links: BoundLink,
-) {
-    let (r, w) = tcp.into_split();
-    let mut w = Some(w);
-    let mut lines = BufReader::new(r).lines();
-    let me = links
-        .next
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    while let Ok(Some(l)) = lines.next_line().await {
-        let l = l.trim();
-        if l == "BIND" {
-            if let Some(w) = w.take() {
-                links.bound.lock().await.insert(me, w);
-            }
-        } else if l == "STATS" {
-            let r = format!("STATS {}\n", fleet.report().await);
-            if let Some(w) = w.as_mut()
-                && w.write_all(r.as_bytes()).await.is_err()
-            {
-                return;
-            }
-        } else if let Some(("MT", to, tp_ud)) = smsc_tcp::parse_line(l) {
-            if let Ok(mut m) = links.last_mt.lock() {
-                m.insert(to.to_owned(), me);
-            }
-            if let Some(inbox) = inboxes.get(to)
-                && inbox.send(tp_ud).is_err()
-            {
-                tracing::debug!(%to, "MT SMS for a stopped eUICC: dropped");
-            }
-        }
-    }
-    links.bound.lock().await.remove(&me);
-}
-
-/// `--fleet-only`: the simulated fleet behind a TCP SMSC link. Writes the
-/// members' RegisterEIS bodies to the ready file.
+/// `--fleet-only`: the simulated fleet behind its SMPP SMSC on `addr`.
+/// Writes the members' RegisterEIS bodies to the ready file.
 async fn fleet_only(addr: std::net::SocketAddr, config: &Config) -> Result<(), String> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("SMSC listener {addr}: {e}"))?;
-    let bound = listener.local_addr().map_err(|e| e.to_string())?;
-    let (mo_tx, mo_rx) = mpsc::unbounded_channel::<ota::MoSms>();
-    let mo: MoSink = Arc::new(move |sms| {
-        if mo_tx.send(sms).is_err() {
-            tracing::debug!("MO SMS after the SMSC link stopped: dropped");
-        }
-    });
-    let fleet = Fleet::start(
-        u64::from(config.fleet_first),
-        config.fleet,
-        "EUM-DEMO",
-        &config.smsr_id,
-        mo,
-        config.scp81,
-    )?;
-    let inboxes: HashMap<String, mpsc::UnboundedSender<Vec<u8>>> =
-        fleet.inboxes.iter().cloned().collect();
+    let (smsc, bound) = FleetSmsc::listen(addr).await?;
+    let fleet = fleet_behind(&smsc, u64::from(config.fleet_first), config, config.scp81)?;
     if let Some(f) = &config.ready_file {
         write_fleet_ready(f, bound, &fleet)?;
     }
     println!(
-        "simulated fleet of {} eUICCs, SMSC on {bound}",
+        "simulated fleet of {} eUICCs, SMPP SMSC on {bound}",
         fleet.members.len()
     );
-    let bound_link: BoundLink = Arc::new(Links::default());
-    tokio::spawn(forward_mo(mo_rx, bound_link.clone()));
-    let fleet = Arc::new(fleet);
-    let inboxes = Arc::new(inboxes);
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            _ = stop_signal() => return Ok(()),
-        };
-        let Ok((tcp, _)) = accepted else {
-            continue;
-        };
-        tokio::spawn(serve_link(
-            tcp,
-            fleet.clone(),
-            inboxes.clone(),
-            bound_link.clone(),
-        ));
-    }
+    stop_signal().await
 }

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use smsr::crypto::Key;
 use smsr::delivery::{PorAnswer, SessionOutcome, Transmit};
@@ -20,20 +21,28 @@ use smsr::scp80::{
     PorRequest, Spi, Tar, command, response,
 };
 use smsr::scp81::trigger::ConnectionParams;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::scp81::{Answer, Hub};
 
 use crate::store::{CounterName, Secrets, Store, StoreError};
 
+/// Where the SMSC's later verdict on an MT SMS goes (a refusal, a
+/// delivery receipt with a failure state, a submission that never left
+/// the queue): the attempt that sent it, as a failed attempt.
+pub type SendFailures = mpsc::UnboundedSender<String>;
+
 /// A mobile-terminated SMS (SM-SR → eUICC): the TP-UD of an SMS-DELIVER
 /// with TP-PID `7F` / TP-DCS `F6` (the SMSC builds the rest).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct MtSms {
     /// Destination MSISDN.
     pub to: String,
     /// TP-UD, UDH included.
     pub tp_ud: Vec<u8>,
+    /// Where a failure reported after [`SmsGateway::submit`] returned
+    /// goes.
+    pub failed: Option<SendFailures>,
 }
 
 /// A mobile-originated SMS (eUICC → SM-SR).
@@ -54,48 +63,21 @@ pub trait SmsGateway: Send + Sync {
     /// # Errors
     /// The SMSC refused or is unreachable (the engine retries later).
     fn submit(&self, sms: MtSms) -> Result<(), String>;
-}
 
-/// An in-process SMSC: MT SMS go straight to the simulated eUICC that
-/// registered the MSISDN, MO SMS straight to the server.
-pub struct LoopbackSmsc {
-    routes: Mutex<HashMap<String, mpsc::UnboundedSender<Vec<u8>>>>,
-    to_server: mpsc::UnboundedSender<MoSms>,
-}
-
-impl LoopbackSmsc {
-    /// A loopback SMSC delivering MO SMS to `to_server`.
-    pub fn new(to_server: mpsc::UnboundedSender<MoSms>) -> Self {
-        Self {
-            routes: Mutex::new(HashMap::new()),
-            to_server,
-        }
-    }
-
-    /// Attaches a handset: MT SMS for `msisdn` go to `inbox`.
-    pub fn attach(&self, msisdn: &str, inbox: mpsc::UnboundedSender<Vec<u8>>) {
-        if let Ok(mut r) = self.routes.lock() {
-            r.insert(msisdn.to_owned(), inbox);
-        }
-    }
-
-    /// A handset sends an MO SMS.
-    pub fn mo(&self, sms: MoSms) {
-        // Only fails once the server stopped reading (shutting down): the
-        // SMS is lost like on a real network.
-        let _ = self.to_server.send(sms);
+    /// The number of bound SMSC sessions, for a gateway that can be down
+    /// (`None`: always up).
+    fn link(&self) -> Option<watch::Receiver<usize>> {
+        None
     }
 }
 
-impl SmsGateway for LoopbackSmsc {
+/// No SMSC (`--smsc loopback` outside the demo): every MT SMS is
+/// refused, so each attempt fails at once instead of waiting for a PoR.
+pub struct NoSmsc;
+
+impl SmsGateway for NoSmsc {
     fn submit(&self, sms: MtSms) -> Result<(), String> {
-        let routes = self.routes.lock().map_err(|_| "SMSC lock poisoned")?;
-        let inbox = routes
-            .get(&sms.to)
-            .ok_or_else(|| format!("no handset attached for {}", sms.to))?;
-        inbox
-            .send(sms.tp_ud)
-            .map_err(|_| format!("handset {} is gone", sms.to))
+        Err(format!("no SMSC configured: SMS to {} not sent", sms.to))
     }
 }
 
@@ -267,10 +249,17 @@ pub enum MoKind {
     Command(Vec<u8>),
 }
 
-/// Reassembles MO SMS per originator.
+/// Originators with a message under reassembly at once; past it, those
+/// older than [`MO_PARTIAL_TIMEOUT`] are dropped, then the new one.
+const MAX_MO_PARTIAL: usize = 10_000;
+/// How long the segments of an MO message wait for the rest.
+const MO_PARTIAL_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Reassembles MO SMS per originator (up to 32 segments, at most
+/// [`MAX_MO_PARTIAL`] originators, each for [`MO_PARTIAL_TIMEOUT`]).
 #[derive(Default)]
 pub struct MoAssembler {
-    partial: HashMap<String, Reassembler<32>>,
+    partial: HashMap<String, (Reassembler<32>, Instant)>,
 }
 
 impl MoAssembler {
@@ -288,7 +277,25 @@ impl MoAssembler {
                 MoKind::Por(sms.tp_ud.clone())
             }));
         }
-        let r = self.partial.entry(sms.from.clone()).or_default();
+        if self
+            .partial
+            .get(&sms.from)
+            .is_some_and(|(_, t)| t.elapsed() > MO_PARTIAL_TIMEOUT)
+        {
+            tracing::warn!(from = %sms.from, "MO message incomplete after {MO_PARTIAL_TIMEOUT:?}: dropped");
+            self.partial.remove(&sms.from);
+        }
+        if !self.partial.contains_key(&sms.from) && self.partial.len() >= MAX_MO_PARTIAL {
+            self.partial
+                .retain(|_, (_, t)| t.elapsed() <= MO_PARTIAL_TIMEOUT);
+            if self.partial.len() >= MAX_MO_PARTIAL {
+                return Err(format!("{MAX_MO_PARTIAL} MO messages under reassembly"));
+            }
+        }
+        let (r, _) = self
+            .partial
+            .entry(sms.from.clone())
+            .or_insert_with(|| (Reassembler::default(), Instant::now()));
         match r.push(&sms.tp_ud) {
             Ok(Progress::Incomplete { .. }) => Ok(None),
             Ok(_) => {
@@ -388,6 +395,8 @@ pub struct Waiting {
     pub por: Option<(CommandHeader, mpsc::UnboundedReceiver<Vec<u8>>)>,
     /// The SCP81 session's answer.
     pub session: Option<oneshot::Receiver<Result<Answer, String>>>,
+    /// The SMSC's later verdict that the SMS did not reach the eUICC.
+    pub failed: mpsc::UnboundedReceiver<String>,
 }
 
 impl Transport {
@@ -474,12 +483,33 @@ impl Transport {
         u16::try_from(self.concat_ref.fetch_add(1, Ordering::Relaxed) % 65_536).unwrap_or(0)
     }
 
-    fn send_sms(&self, to: &str, segments: Vec<Vec<u8>>) -> Result<(), SmscError> {
+    /// Waits until the gateway has a bound SMSC session: operations
+    /// wait (and resume) while the SMSC is down instead of failing their
+    /// attempts.
+    pub async fn ready(&self) {
+        if let Some(mut link) = self.gateway.link()
+            && *link.borrow() == 0
+        {
+            tracing::info!("waiting for a bound SMSC session");
+            // Err: the gateway is gone (shutting down); nothing to wait for.
+            if link.wait_for(|n| *n > 0).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    fn send_sms(
+        &self,
+        to: &str,
+        segments: Vec<Vec<u8>>,
+        failed: &SendFailures,
+    ) -> Result<(), SmscError> {
         for tp_ud in segments {
             self.gateway
                 .submit(MtSms {
                     to: to.to_owned(),
                     tp_ud,
+                    failed: Some(failed.clone()),
                 })
                 .map_err(SmscError)?;
             self.sms_out.fetch_add(1, Ordering::Relaxed);
@@ -501,7 +531,8 @@ impl Transport {
         if let Ok(mut p) = self.pors.lock() {
             p.insert(*eid, tx);
         }
-        if let Err(e) = self.send_sms(&secrets.msisdn, secured.segments) {
+        let (failed_tx, failed) = mpsc::unbounded_channel();
+        if let Err(e) = self.send_sms(&secrets.msisdn, secured.segments, &failed_tx) {
             if let Ok(mut p) = self.pors.lock() {
                 p.remove(eid);
             }
@@ -510,6 +541,7 @@ impl Transport {
         Ok(Waiting {
             por: Some((secured.header, rx)),
             session: None,
+            failed,
         })
     }
 
@@ -524,12 +556,13 @@ impl Transport {
         target: Option<smsr::isdr::Aid>,
     ) -> Result<Waiting, String> {
         let rx = self.hub.expect(eid, script, target);
+        let (failed_tx, failed) = mpsc::unbounded_channel();
         let isd_r = Tar(smsr::isdr::Tar::ISD_R.0);
         let sent = trigger(self.scp81_addr)
             .map_err(|e| format!("trigger: {e}"))
             .and_then(|t| secure(secrets, isd_r, cntr, &t, false, self.next_ref()))
             .and_then(|s| {
-                self.send_sms(&secrets.msisdn, s.segments)
+                self.send_sms(&secrets.msisdn, s.segments, &failed_tx)
                     .map_err(|e| e.to_string())
             });
         if let Err(e) = sent {
@@ -541,6 +574,7 @@ impl Transport {
         Ok(Waiting {
             por: None,
             session: Some(rx),
+            failed,
         })
     }
 }
@@ -590,6 +624,32 @@ mod tests {
         let mut buf = [0u8; 512];
         let n = command::wrap(Framing::SmsPp, &header, &t, &keys, &mut buf).unwrap();
         assert_eq!(sms::segment_count(n, ConcatReference::Ref8(0)), 1);
+    }
+
+    #[test]
+    fn mo_reassembly_is_bounded_per_originator_count() {
+        let mut asm = MoAssembler::default();
+        // The first of two segments (TS 23.040 §9.2.3.24.1: 00 03 ref 2 1)
+        // of a PoR (71 00), from MAX_MO_PARTIAL originators.
+        let first = vec![0x07, 0x71, 0x00, 0x00, 0x03, 0x01, 0x02, 0x01, 0xAA];
+        for i in 0..MAX_MO_PARTIAL {
+            let sms = MoSms {
+                from: format!("{i}"),
+                tp_ud: first.clone(),
+            };
+            assert!(asm.push(&sms).unwrap().is_none());
+        }
+        let one_more = MoSms {
+            from: "new".into(),
+            tp_ud: first.clone(),
+        };
+        assert!(asm.push(&one_more).is_err());
+        // An originator already under way still completes.
+        let second = MoSms {
+            from: "0".into(),
+            tp_ud: vec![0x05, 0x00, 0x03, 0x01, 0x02, 0x02, 0xBB],
+        };
+        assert!(matches!(asm.push(&second), Ok(Some(MoKind::Por(_)))));
     }
 
     #[test]

@@ -16,9 +16,9 @@ use crate::config::Db;
 use crate::config::EngineConfig;
 use crate::config::{Config, Smsc};
 use crate::engine::Engine;
-use crate::ota::{Gateway, LoopbackSmsc};
+use crate::ota::{Gateway, NoSmsc};
 use crate::scp81::{self, Hub};
-use crate::smsc_tcp::TcpSmsc;
+use crate::smpp::esme::Esme;
 use crate::store::Store;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
@@ -46,11 +46,11 @@ pub struct Running {
     pub es: Option<SocketAddr>,
     /// The database file (SQLite) or URL, password redacted (PostgreSQL).
     pub database: PathBuf,
-    /// The in-process SMSC, when configured.
-    pub loopback: Option<Arc<LoopbackSmsc>>,
     /// Shared state.
     pub app: Arc<App>,
     shutdown: watch::Sender<bool>,
+    /// Bound SMSC sessions, when the gateway has any.
+    smsc_link: Option<watch::Receiver<usize>>,
 }
 
 impl Running {
@@ -60,6 +60,14 @@ impl Running {
         // Sent even when every listener has already stopped.
         self.shutdown.send_replace(true);
         let deadline = tokio::time::Instant::now() + grace;
+        // SMPP sessions unbind (SMPP 3.4 §4.2) before the runtime stops.
+        if let Some(mut link) = self.smsc_link
+            && tokio::time::timeout_at(deadline, link.wait_for(|n| *n == 0))
+                .await
+                .is_err()
+        {
+            tracing::warn!("SMPP sessions still bound at shutdown");
+        }
         while tokio::time::Instant::now() < deadline && self.app.engine.active() > 0 {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -94,19 +102,15 @@ async fn bind(addr: SocketAddr, what: &str) -> Result<(TcpListener, SocketAddr),
     Ok((listener, bound))
 }
 
-/// The configured SMS gateway (and the loopback SMSC, when it is one); MO
-/// SMS go to `mo_tx`.
+/// The configured SMS gateway; MO SMS go to `mo_tx`.
 fn gateway(
     smsc: &Smsc,
     mo_tx: mpsc::UnboundedSender<crate::ota::MoSms>,
     shutdown: watch::Receiver<bool>,
-) -> (Gateway, Option<Arc<LoopbackSmsc>>) {
+) -> Gateway {
     match smsc {
-        Smsc::Loopback => {
-            let l = Arc::new(LoopbackSmsc::new(mo_tx));
-            (l.clone(), Some(l))
-        }
-        Smsc::Tcp(addr) => (Arc::new(TcpSmsc::connect(*addr, mo_tx, shutdown)), None),
+        Smsc::Loopback => Arc::new(NoSmsc),
+        Smsc::Smpp(cfg) => Arc::new(Esme::start(cfg.clone(), mo_tx, shutdown)),
     }
 }
 
@@ -164,7 +168,8 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let (shutdown, shutdown_rx) = watch::channel(false);
 
     let (mo_tx, mo_rx) = mpsc::unbounded_channel();
-    let (gateway, loopback) = gateway(&config.smsc, mo_tx, shutdown_rx.clone());
+    let gateway = gateway(&config.smsc, mo_tx, shutdown_rx.clone());
+    let smsc_link = gateway.link();
     let hub = Arc::new(Hub::default());
     let engine = Arc::new(Engine::new(
         store.clone(),
@@ -212,9 +217,9 @@ pub async fn start(config: Config) -> Result<Running, String> {
         scp81: scp81_addr,
         es,
         database,
-        loopback,
         app,
         shutdown,
+        smsc_link,
     })
 }
 

@@ -36,7 +36,7 @@ fn help_and_version_exit_0() {
             "--db <sqlite:PATH|postgres://URL>",
             "--lease-ms <MS>",
             "--power-safe",
-            "--smsc <loopback|tcp:ADDR>",
+            "--smsc <loopback|smpp://URL>",
             "--validity <SECONDS>",
             "--attempts <N>",
             "--backoff-ms <MS>",

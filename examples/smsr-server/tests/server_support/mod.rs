@@ -115,7 +115,7 @@ fn log_file(dir: &Path, name: &str) -> Stdio {
         .map_or(Stdio::inherit(), Stdio::from)
 }
 
-/// Starts a simulated fleet of `n` eUICCs behind a TCP SMSC.
+/// Starts a simulated fleet of `n` eUICCs behind an SMPP SMSC.
 pub fn start_fleet(dir: &Path, n: usize) -> Proc {
     let ready = dir.join("fleet.json");
     let _ = std::fs::remove_file(&ready);
@@ -164,7 +164,7 @@ pub fn start_server(dir: &Path, db: &Path, smsc: &str, extra: &[&str]) -> Proc {
         .args(["--api", "127.0.0.1:0", "--scp81", "127.0.0.1:0"])
         .arg("--db")
         .arg(db)
-        .args(["--smsc", &format!("tcp:{smsc}")])
+        .args(["--smsc", &format!("smpp://smsr:smsr@{smsc}")])
         .arg("--ready-file")
         .arg(&ready)
         .args(extra)
