@@ -21,9 +21,10 @@ use smsr::scp81::psk_id::{PskIdentity, PskStore, lookup_psk};
 use smsr::scp81::server::{EndReason, Event, ServerConfig, ServerSession, UriBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::{Semaphore, oneshot, watch};
 use tokio_openssl::SslStream;
 
+use crate::config::Limits;
 use crate::store::Store;
 
 /// TLS 1.2 PSK suites offered (OpenSSL names; IANA `00AE`, `00A8`,
@@ -54,6 +55,12 @@ pub struct Hub {
     pub sessions: AtomicU64,
     /// Handshakes refused.
     pub refused: AtomicU64,
+    /// Connections open now.
+    pub open: AtomicU64,
+    /// Connections closed on accept: `MaxScp81Connections` were open.
+    pub over_limit: AtomicU64,
+    /// Connections closed by the handshake or idle timeout.
+    pub timed_out: AtomicU64,
 }
 
 impl Hub {
@@ -137,31 +144,81 @@ pub fn context(store: Arc<dyn Store>) -> Result<SslContext, openssl::error::Erro
     Ok(b.build())
 }
 
-/// Accepts eUICC connections until `shutdown` turns true.
+/// Accepts eUICC connections until `shutdown` turns true, at most
+/// `limits.max_scp81_connections` at a time: past that a new connection is
+/// closed at once (and logged), the open ones keep being served.
 pub async fn serve(
     listener: TcpListener,
     ctx: SslContext,
     hub: Arc<Hub>,
+    limits: Limits,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let ctx = Arc::new(ctx);
     let epoch = Instant::now();
+    let slots = Arc::new(Semaphore::new(limits.max_scp81_connections));
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
             _ = shutdown.changed() => return,
         };
-        let Ok((tcp, peer)) = accepted else {
+        let (tcp, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                // Out of file descriptors, most likely: wait for some to
+                // close instead of spinning.
+                tracing::warn!("SCP81 accept: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            hub.over_limit.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                %peer, limit = limits.max_scp81_connections,
+                "SCP81 connection refused: MaxScp81Connections open"
+            );
+            drop(tcp);
             continue;
         };
         let ctx = ctx.clone();
         let hub = hub.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection(tcp, &ctx, &hub, epoch).await {
-                hub.refused.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(%peer, "SCP81 connection: {e}");
+            hub.open.fetch_add(1, Ordering::Relaxed);
+            match connection(tcp, &ctx, &hub, epoch, limits).await {
+                Ok(()) => {}
+                Err(Refusal::TimedOut(e)) => {
+                    hub.timed_out.fetch_add(1, Ordering::Relaxed);
+                    tracing::info!(%peer, "SCP81 connection closed: {e}");
+                }
+                Err(Refusal::Failed(e)) => {
+                    hub.refused.fetch_add(1, Ordering::Relaxed);
+                    tracing::debug!(%peer, "SCP81 connection: {e}");
+                }
             }
+            hub.open.fetch_sub(1, Ordering::Relaxed);
+            drop(slot);
         });
+    }
+}
+
+/// Why a connection ended without serving a session.
+enum Refusal {
+    /// The handshake or idle timeout passed.
+    TimedOut(String),
+    /// Anything else (a failed handshake, an unknown identity…).
+    Failed(String),
+}
+
+impl From<String> for Refusal {
+    fn from(e: String) -> Self {
+        Self::Failed(e)
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(e: &str) -> Self {
+        Self::Failed(e.to_owned())
     }
 }
 
@@ -172,12 +229,13 @@ type Session = ServerSession<Vec<u8>, Vec<u8>, 4>;
 async fn handshake(
     tcp: tokio::net::TcpStream,
     ctx: &SslContext,
-) -> Result<(SslStream<tokio::net::TcpStream>, PskIdentity), String> {
+    timeout: Duration,
+) -> Result<(SslStream<tokio::net::TcpStream>, PskIdentity), Refusal> {
     let ssl = Ssl::new(ctx).map_err(|e| e.to_string())?;
     let mut stream = SslStream::new(ssl, tcp).map_err(|e| e.to_string())?;
-    tokio::time::timeout(Duration::from_secs(10), Pin::new(&mut stream).accept())
+    tokio::time::timeout(timeout, Pin::new(&mut stream).accept())
         .await
-        .map_err(|_| "TLS handshake timed out".to_owned())?
+        .map_err(|_| Refusal::TimedOut(format!("TLS handshake not done in {timeout:?}")))?
         .map_err(|e| format!("TLS handshake: {e}"))?;
     let identity = stream
         .ssl()
@@ -192,8 +250,10 @@ async fn connection(
     ctx: &SslContext,
     hub: &Hub,
     epoch: Instant,
-) -> Result<(), String> {
-    let (mut stream, identity) = handshake(tcp, ctx).await?;
+    limits: Limits,
+) -> Result<(), Refusal> {
+    let handshake_timeout = Duration::from_millis(limits.scp81_handshake_timeout_ms);
+    let (mut stream, identity) = handshake(tcp, ctx, handshake_timeout).await?;
     let job = hub.take(&identity.eid);
     let uri = UriBuf::try_from(ADMIN_URI).map_err(|_| "admin URI too long")?;
     let mut config = ServerConfig::new(uri);
@@ -211,19 +271,26 @@ async fn connection(
         }
         None => None,
     };
-    let (answer, ended) = pump(&mut stream, &mut session, epoch).await?;
+    let idle = Duration::from_millis(limits.scp81_idle_timeout_ms);
+    let out = pump(&mut stream, &mut session, epoch, idle).await?;
     if let Some(reply) = reply {
-        let result = match answer {
+        let result = match out.answer {
             Some(a) => {
                 hub.sessions.fetch_add(1, Ordering::Relaxed);
                 Ok(a)
             }
-            None => Err(format!("session ended without a response ({ended:?})")),
+            None => Err(format!(
+                "session ended without a response ({:?})",
+                out.ended
+            )),
         };
         // The attempt may have given up waiting: then nobody needs it.
         if reply.send(result).is_err() {
             tracing::debug!("SCP81 answer after its attempt ended");
         }
+    }
+    if out.idle {
+        return Err(Refusal::TimedOut(format!("nothing read for {idle:?}")));
     }
     Ok(())
 }
@@ -234,6 +301,8 @@ async fn connection(
 struct Outcome {
     answer: Option<Answer>,
     ended: Option<EndReason>,
+    /// Closed by the server: nothing read for the idle timeout.
+    idle: bool,
 }
 
 impl Outcome {
@@ -251,17 +320,20 @@ impl Outcome {
 }
 
 /// Moves bytes between the TLS stream and the sans-IO session until it is
-/// closed; returns the script's answer and why the session ended.
+/// closed, or the card sent nothing for `idle`; returns the script's
+/// answer and why the session ended.
 async fn pump(
     stream: &mut SslStream<tokio::net::TcpStream>,
     session: &mut Session,
     epoch: Instant,
-) -> Result<(Option<Answer>, Option<EndReason>), String> {
+    idle: Duration,
+) -> Result<Outcome, String> {
     let now = || epoch.elapsed();
     let mut out = Outcome::default();
     let mut tx = vec![0u8; 70_000];
     let mut buf = vec![0u8; 16 * 1024];
     let hard_stop = Instant::now() + Duration::from_secs(60);
+    let mut last_read = Instant::now();
     loop {
         out.drain(session);
         if let Some(n) = session
@@ -275,7 +347,8 @@ async fn pump(
             }
             continue;
         }
-        if session.is_closed() || Instant::now() > hard_stop {
+        out.idle = !session.is_closed() && last_read.elapsed() >= idle;
+        if session.is_closed() || out.idle || Instant::now() > hard_stop {
             // Closing politely; the peer may be gone already.
             if let Err(e) = stream.shutdown().await {
                 tracing::debug!("SCP81 shutdown: {e}");
@@ -285,6 +358,7 @@ async fn pump(
         let wait = session
             .poll_timeout()
             .map_or(Duration::from_secs(10), |d| d.saturating_sub(now()))
+            .min(idle.saturating_sub(last_read.elapsed()))
             .max(Duration::from_millis(1));
         match tokio::time::timeout(wait, stream.read(&mut buf)).await {
             Ok(Ok(0) | Err(_)) => {
@@ -293,6 +367,7 @@ async fn pump(
                 break;
             }
             Ok(Ok(n)) => {
+                last_read = Instant::now();
                 let mut at = 0;
                 while let Some(chunk) = buf.get(at..n).filter(|c| !c.is_empty()) {
                     match session.handle_input(chunk, now()) {
@@ -305,5 +380,5 @@ async fn pump(
             Err(_) => session.handle_timeout(now()),
         }
     }
-    Ok((out.answer, out.ended))
+    Ok(out)
 }
