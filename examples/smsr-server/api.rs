@@ -74,7 +74,7 @@ use crate::ops::{
     Function, FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, iso8601, now_ms,
 };
 use crate::server::App;
-use crate::store::{EidFilter, EisChange, Secrets};
+use crate::store::{EidFilter, EisChange};
 
 /// An early answer: HTTP status and the SGP.02 status.
 struct Reject(StatusCode, FunctionExecutionStatus);
@@ -430,26 +430,20 @@ fn visible(app: &App, op: &Operator, eis: &Eis) -> Result<Value, Reject> {
     serde_json::to_value(full.view_for(&op.id)).map_err(internal)
 }
 
-#[derive(Deserialize)]
-struct RegisterReq {
-    #[serde(rename = "Eis")]
-    eis: Eis,
-    #[serde(rename = "Secrets")]
-    secrets: Secrets,
-}
+/// The RegisterEIS body, shared with `smsr-server import`.
+type RegisterReq = crate::import::Registration;
 
 fn register_eis(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
     require(ctx.op, &[Role::Eum])?;
     let mut r: RegisterReq = field(body)?;
-    if let Err(e) = r.eis.check_invariants() {
+    if let Err(e) = crate::import::check_registration(&mut r.eis, &ctx.app.config.smsr_id) {
         return Err(reject(
             StatusCode::BAD_REQUEST,
             codes::FUNCTION_INVALID,
             Some(&r.eis.eid().to_string()),
-            &format!("EIS breaks an invariant: {e}"),
+            &e,
         ));
     }
-    r.eis.smsr_id.clone_from(&ctx.app.config.smsr_id);
     let eid = r.eis.eid().to_string();
     if !ctx
         .app

@@ -14,7 +14,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use openssl::ssl::{Ssl, SslContext, SslMethod, SslOptions, SslSessionCacheMode, SslVersion};
+use openssl::ssl::{
+    Ssl, SslContext, SslContextBuilder, SslMethod, SslOptions, SslSessionCacheMode, SslVersion,
+};
 use smsr::isdr::{Aid, Eid};
 use smsr::scp81::http::ScriptStatus;
 use smsr::scp81::psk_id::{PskIdentity, PskStore, lookup_psk};
@@ -120,16 +122,7 @@ impl PskStore for StorePsk {
 /// # Errors
 /// OpenSSL refused the settings.
 pub fn context(store: Arc<dyn Store>) -> Result<SslContext, openssl::error::ErrorStack> {
-    let mut b = SslContext::builder(SslMethod::tls_server())?;
-    b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
-    b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
-    b.set_cipher_list(CIPHERS)?;
-    // SGP.02 §2.4.4 (v4.2, as summarised by eUICC.tech): no TLS session
-    // resumption. No server session cache (a session ID offered by the
-    // card finds nothing) and no session tickets (RFC 5077): every
-    // connection runs a full PSK handshake.
-    b.set_session_cache_mode(SslSessionCacheMode::OFF);
-    b.set_options(SslOptions::NO_TICKET);
+    let mut b = server_builder()?;
     let psk = Mutex::new(StorePsk(store));
     b.set_psk_server_callback(move |_ssl, identity, out| {
         let Some(identity) = identity else {
@@ -142,6 +135,26 @@ pub fn context(store: Arc<dyn Store>) -> Result<SslContext, openssl::error::Erro
         Ok(lookup_psk(identity, &mut *store, out).map_or(0, |(_, n)| n))
     });
     Ok(b.build())
+}
+
+/// The listener's TLS settings without the PSK callback (shared with the
+/// bench's bare-handshake floor): TLS 1.2 only, [`CIPHERS`], no
+/// resumption.
+///
+/// # Errors
+/// OpenSSL refused the settings.
+pub fn server_builder() -> Result<SslContextBuilder, openssl::error::ErrorStack> {
+    let mut b = SslContext::builder(SslMethod::tls_server())?;
+    b.set_min_proto_version(Some(SslVersion::TLS1_2))?;
+    b.set_max_proto_version(Some(SslVersion::TLS1_2))?;
+    b.set_cipher_list(CIPHERS)?;
+    // SGP.02 §2.4.4 (v4.2, as summarised by eUICC.tech): no TLS session
+    // resumption. No server session cache (a session ID offered by the
+    // card finds nothing) and no session tickets (RFC 5077): every
+    // connection runs a full PSK handshake.
+    b.set_session_cache_mode(SslSessionCacheMode::OFF);
+    b.set_options(SslOptions::NO_TICKET);
+    Ok(b)
 }
 
 /// Accepts eUICC connections until `shutdown` turns true, at most

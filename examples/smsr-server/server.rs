@@ -85,7 +85,7 @@ fn database_path(config: &Config) -> PathBuf {
 const BACKLOG: u32 = 4096;
 
 /// Binds `addr` with [`BACKLOG`]; `what` names the listener in the error.
-async fn bind(addr: SocketAddr, what: &str) -> Result<(TcpListener, SocketAddr), String> {
+pub async fn bind(addr: SocketAddr, what: &str) -> Result<(TcpListener, SocketAddr), String> {
     let err = |e: std::io::Error| format!("{what} {addr}: {e}");
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()

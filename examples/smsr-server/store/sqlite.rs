@@ -198,41 +198,67 @@ fn settle_in(
     Ok(())
 }
 
+/// Inserts one registration (EIS, secrets, initial counters, audit trail)
+/// in the caller's transaction, with cached prepared statements; `false`
+/// when the EID is already registered (nothing inserted).
+fn insert_registration(
+    conn: &Connection,
+    eis: &Eis,
+    secrets: &Secrets,
+) -> Result<bool, StoreError> {
+    let eid = eis.eid().to_string();
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO eis (eid, eum_id, platform_type, json) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (eid) DO NOTHING",
+        )?
+        .execute(params![
+            eid,
+            eis.eum_signed_info.eum_id,
+            eis.eum_signed_info.platform_type,
+            eis_json(eis)?
+        ])?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    conn.prepare_cached("INSERT INTO secrets (eid, msisdn, json) VALUES (?1, ?2, ?3)")?
+        .execute(params![eid, secrets.msisdn, to_json(secrets)?])?;
+    // Initial counters from the EIS key sets (the value the eUICC holds).
+    let mut counters = conn.prepare_cached(
+        "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (eid, key) DO UPDATE SET value = max(value, excluded.value)",
+    )?;
+    for (name, value) in initial_counters(eis) {
+        let value = i64::try_from(value)
+            .map_err(|_| StoreError::Corrupt(format!("counter {name:?}: {value}")))?;
+        counters.execute(params![eid, name.stored(), value])?;
+    }
+    insert_audit(conn, &eid, &eis.audit_trail)?;
+    Ok(true)
+}
+
 impl Store for SqliteStore {
     fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let eid = eis.eid().to_string();
-        let inserted = tx.execute(
-            "INSERT INTO eis (eid, eum_id, platform_type, json) VALUES (?1, ?2, ?3, ?4) \
-             ON CONFLICT (eid) DO NOTHING",
-            params![
-                eid,
-                eis.eum_signed_info.eum_id,
-                eis.eum_signed_info.platform_type,
-                eis_json(eis)?
-            ],
-        )?;
-        if inserted == 0 {
+        if !insert_registration(&tx, eis, secrets)? {
             return Ok(false);
         }
-        tx.execute(
-            "INSERT INTO secrets (eid, msisdn, json) VALUES (?1, ?2, ?3)",
-            params![eid, secrets.msisdn, to_json(secrets)?],
-        )?;
-        // Initial counters from the EIS key sets (the value the eUICC holds).
-        for (name, value) in initial_counters(eis) {
-            let value = i64::try_from(value)
-                .map_err(|_| StoreError::Corrupt(format!("counter {name:?}: {value}")))?;
-            tx.execute(
-                "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, ?3) \
-                 ON CONFLICT (eid, key) DO UPDATE SET value = max(value, excluded.value)",
-                params![eid, name.stored(), value],
-            )?;
-        }
-        insert_audit(&tx, &eid, &eis.audit_trail)?;
         tx.commit()?;
         Ok(true)
+    }
+
+    fn register_many(&self, records: &[(Eis, Secrets)]) -> Result<Option<usize>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (i, (eis, secrets)) in records.iter().enumerate() {
+            if !insert_registration(&tx, eis, secrets)? {
+                // Dropping the transaction rolls the whole call back.
+                return Ok(Some(i));
+            }
+        }
+        tx.commit()?;
+        Ok(None)
     }
 
     fn eis(&self, eid: &Eid) -> Result<Option<Eis>, StoreError> {
@@ -629,6 +655,30 @@ mod tests {
             ..EidFilter::default()
         };
         assert!(s.eids(&f).unwrap().is_empty());
+    }
+
+    #[test]
+    fn register_many_is_all_or_nothing() {
+        let path = tmp("many");
+        let s = SqliteStore::open(&path, false).unwrap();
+        let rec = |n: u32| (Eis::new(eid(n), "SMSR1"), secrets());
+        assert!(s.register(&rec(3).0, &secrets()).unwrap());
+        // EID 3 is registered already: the chunk 1, 2, 3, 4 changes nothing.
+        let chunk = vec![rec(1), rec(2), rec(3), rec(4)];
+        assert_eq!(s.register_many(&chunk).unwrap(), Some(2));
+        assert_eq!(s.count().unwrap(), 1);
+        assert!(s.eis(&eid(1)).unwrap().is_none());
+        // A repeated EID within the chunk: refused at its second place.
+        let chunk = vec![rec(1), rec(2), rec(1)];
+        assert_eq!(s.register_many(&chunk).unwrap(), Some(2));
+        assert_eq!(s.count().unwrap(), 1);
+        // A clean chunk: every record, secrets and counters as register's.
+        let chunk = vec![rec(1), rec(2), rec(4)];
+        assert_eq!(s.register_many(&chunk).unwrap(), None);
+        assert_eq!(s.count().unwrap(), 4);
+        assert_eq!(s.eis(&eid(4)).unwrap().unwrap(), rec(4).0);
+        assert_eq!(s.secrets(&eid(2)).unwrap().unwrap(), secrets());
+        assert_eq!(s.register_many(&[]).unwrap(), None);
     }
 
     /// An EIS whose ISD-R SCP80 key set declares counter 5: the first
