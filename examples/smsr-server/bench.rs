@@ -82,6 +82,10 @@ pub struct BenchArgs {
     /// Keep the work directory (database, logs).
     #[arg(long)]
     keep: bool,
+    /// Run the server under this command (e.g. `valgrind
+    /// --tool=callgrind`), split at spaces.
+    #[arg(long = "wrap-server", value_name = "CMD")]
+    wrap_server: Option<String>,
 }
 
 /// Runs `smsr-server bench` (the arguments after `bench`).
@@ -114,11 +118,23 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
     }
 }
 
-/// A child process of the bench, killed when dropped.
-struct Proc(Child);
+/// A child process of the bench, stopped when dropped: SIGTERM (the
+/// server and the fleet stop cleanly on it, and a profiler wrapping the
+/// server writes its data), then SIGKILL after `grace`.
+struct Proc(Child, Duration);
 
 impl Drop for Proc {
     fn drop(&mut self) {
+        let term = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        if let Err(e) = term {
+            tracing::debug!("bench child: kill -TERM: {e}");
+        }
+        let deadline = Instant::now() + self.1;
+        while Instant::now() < deadline && matches!(self.0.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
         if let Err(e) = self.0.kill() {
             tracing::debug!("bench child: {e}");
         }
@@ -128,7 +144,30 @@ impl Drop for Proc {
     }
 }
 
+/// CPU seconds (user + system) of process `pid` from `/proc/PID/stat`
+/// (fields 14 and 15, in the kernel's USER_HZ of 100 per second).
+pub fn cpu_seconds(pid: &str) -> Result<f64, String> {
+    let path = format!("/proc/{pid}/stat");
+    let s = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    // The command name (field 2) may hold spaces: count after its ')'.
+    let rest = s.rsplit_once(')').map(|(_, r)| r).ok_or("no ')' in stat")?;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| {
+        f.get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| format!("{path}: field {}", i + 3))
+    };
+    // After ')': field 3 is index 0, so utime (14) is 11 and stime (15) 12.
+    #[allow(clippy::cast_precision_loss)]
+    Ok((tick(11)? + tick(12)?) as f64 / 100.0)
+}
+
 impl Proc {
+    /// CPU seconds used so far.
+    fn cpu(&self) -> Result<f64, String> {
+        cpu_seconds(&self.0.id().to_string())
+    }
+
     /// `VmRSS` and `VmHWM` (peak) of the process, KiB.
     fn memory_kib(&self) -> Result<(u64, u64), String> {
         let path = format!("/proc/{}/status", self.0.id());
@@ -239,7 +278,7 @@ async fn start_fleet(dir: &Path, n: u64) -> Result<(Proc, String), String> {
         .stderr(log(dir, "fleet.log")?)
         .spawn()
         .map_err(|e| format!("fleet: {e}"))?;
-    let mut p = Proc(child);
+    let mut p = Proc(child, Duration::from_secs(5));
     let v = ready(&mut p, &file, Duration::from_secs(600)).await?;
     let smsc = v
         .get("Smsc")
@@ -269,7 +308,15 @@ async fn start_server(
     });
     std::fs::write(&config, c.to_string()).map_err(|e| e.to_string())?;
     let file = dir.join("server-ready.json");
-    let child = Command::new(exe()?)
+    let mut cmd = match args.wrap_server.as_deref().map(str::split_whitespace) {
+        Some(mut w) => {
+            let mut c = Command::new(w.next().ok_or("--wrap-server: empty")?);
+            c.args(w).arg(exe()?);
+            c
+        }
+        None => Command::new(exe()?),
+    };
+    let child = cmd
         .arg("--config")
         .arg(&config)
         .args(["--api", "127.0.0.1:0", "--scp81", "127.0.0.1:0", "--db"])
@@ -282,8 +329,9 @@ async fn start_server(
         .stderr(log(dir, "server.log")?)
         .spawn()
         .map_err(|e| format!("server: {e}"))?;
-    let mut p = Proc(child);
-    let v = ready(&mut p, &file, Duration::from_secs(120)).await?;
+    let grace = Duration::from_secs(if args.wrap_server.is_some() { 120 } else { 5 });
+    let mut p = Proc(child, grace);
+    let v = ready(&mut p, &file, Duration::from_secs(600)).await?;
     let api = v
         .get("Api")
         .and_then(Value::as_str)
@@ -389,8 +437,9 @@ async fn install(api: SocketAddr, n: u64) -> Result<f64, String> {
 
 /// Bare PSK-TLS 1.2 handshakes on loopback for `secs` seconds, 64 at a
 /// time: the listener's TLS settings against the card's client, a fixed
-/// key, nothing sent after the handshake. Returns handshakes per second.
-async fn handshake_floor(secs: u64) -> Result<f64, String> {
+/// key, nothing sent after the handshake. Returns handshakes per second
+/// and their number.
+async fn handshake_floor(secs: u64) -> Result<(f64, f64), String> {
     const KEY: [u8; 16] = [0x5A; 16];
     let mut b = crate::scp81::server_builder().map_err(|e| e.to_string())?;
     b.set_psk_server_callback(|_, _, out| {
@@ -440,7 +489,8 @@ async fn handshake_floor(secs: u64) -> Result<f64, String> {
     }
     server.abort();
     #[allow(clippy::cast_precision_loss)]
-    Ok(done.load(Ordering::Relaxed) as f64 / t.elapsed().as_secs_f64())
+    let n = done.load(Ordering::Relaxed) as f64;
+    Ok((n / t.elapsed().as_secs_f64(), n))
 }
 
 /// Rounds to 1 decimal for the report.
@@ -490,6 +540,8 @@ async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
     }
     let c = Client::new(api, MNO.1);
     let limit = Duration::from_secs(3600);
+    let fleet_cpu = || fleet.as_ref().map_or(Ok(0.0), Proc::cpu);
+    let cpu0 = server.cpu()? + fleet_cpu()?;
     let (p, secs) = batch(
         &c,
         "/batch/AuditEIS",
@@ -497,14 +549,20 @@ async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
         limit,
     )
     .await?;
+    let cpu = server.cpu()? + fleet_cpu()? - cpu0;
     #[allow(clippy::cast_precision_loss)]
-    let audit_rate = count(&p, "Succeeded")? as f64 / secs;
+    let audited = count(&p, "Succeeded")? as f64;
+    let audit_rate = audited / secs;
+    // Per CPU second of server and fleet together: the figure a machine
+    // shared with other jobs still gives fairly.
+    let audit_per_cpu = audited / cpu.max(1e-9);
     set(
         &mut report,
         "AuditEis",
         json!({
             "Succeeded": count(&p, "Succeeded")?, "Failed": count(&p, "Failed")?,
             "Seconds": r1(secs), "OpsPerSecond": r1(audit_rate),
+            "CpuSeconds": r1(cpu), "OpsPerCpuSecond": r1(audit_per_cpu),
         }),
     );
     let lat = latencies(api, args.latency_calls, args.fleet).await?;
@@ -548,7 +606,9 @@ async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
     );
     let (_, peak) = server.memory_kib()?;
     set(&mut report, "ServerPeakRssMiB", json!(r1(kib_to_mib(peak))));
+    set(&mut report, "ServerCpuSeconds", json!(r1(server.cpu()?)));
     if let Some(f) = &fleet {
+        set(&mut report, "FleetCpuSeconds", json!(r1(f.cpu()?)));
         set(
             &mut report,
             "FleetPeakRssMiB",
@@ -557,8 +617,20 @@ async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
     }
     drop(server);
     drop(fleet);
-    let floor = handshake_floor(args.handshake_seconds).await?;
+    let own0 = cpu_seconds("self")?;
+    let (floor, handshakes) = handshake_floor(args.handshake_seconds).await?;
+    let floor_per_cpu = handshakes / (cpu_seconds("self")? - own0).max(1e-9);
     set(&mut report, "BareHandshakesPerSecond", json!(r1(floor)));
+    set(
+        &mut report,
+        "BareHandshakesPerCpuSecond",
+        json!(r1(floor_per_cpu)),
+    );
+    set(
+        &mut report,
+        "AuditToHandshakeRatioPerCpu",
+        json!((audit_per_cpu / floor_per_cpu * 1000.0).round() / 1000.0),
+    );
     set(
         &mut report,
         "AuditToHandshakeRatio",

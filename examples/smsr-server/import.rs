@@ -283,6 +283,7 @@ fn run(args: &ImportArgs) -> Result<(), String> {
             "Checked": n,
             "CheckSeconds": checked.as_secs_f64(),
             "Seconds": secs,
+            "CpuSeconds": crate::bench::cpu_seconds("self")?,
             "PerSecond": stored as f64 / secs.max(1e-9),
             "Database": database.display().to_string(),
         })
