@@ -16,13 +16,15 @@
 //! nothing queued.
 //!
 //! The test holds about 2,100 sockets and so does the server it starts
-//! (a child inherits the limit): it needs `ulimit -n` of at least 4,500
-//! and says so when it is lower.
+//! (a child inherits the limit): it raises its own soft `ulimit -n` to
+//! 8,192 with `prlimit` (util-linux) and fails, saying so, when the hard
+//! limit is below 4,500.
 
 mod server_support;
 
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use openssl::ssl::{Ssl, SslContext, SslMethod, SslStream, SslVersion};
@@ -32,11 +34,34 @@ use server_support::*;
 /// Idle raw TCP connections opened against the SCP81 listener.
 const IDLE_TCP: usize = 2000;
 
-/// The open-file limit of this process (inherited by the server).
-fn nofile_limit() -> u64 {
+/// The open-file limits (soft, hard) of this process.
+fn nofile_limits() -> (u64, u64) {
     let s = std::fs::read_to_string("/proc/self/limits").unwrap();
     let line = s.lines().find(|l| l.starts_with("Max open files")).unwrap();
-    line.split_whitespace().nth(3).unwrap().parse().unwrap()
+    let mut f = line
+        .split_whitespace()
+        .skip(3)
+        .map(|v| v.parse().unwrap_or(u64::MAX));
+    (f.next().unwrap(), f.next().unwrap())
+}
+
+/// Raises this process's soft open-file limit to `want` (at most the hard
+/// limit) with util-linux's `prlimit` (the crate forbids `unsafe`, so no
+/// direct setrlimit); the server it starts inherits it. Returns the soft
+/// limit in effect.
+fn raise_nofile(want: u64) -> u64 {
+    let (soft, hard) = nofile_limits();
+    if soft >= want {
+        return soft;
+    }
+    let target = want.min(hard);
+    let status = Command::new("prlimit")
+        .args(["--pid", &std::process::id().to_string()])
+        .arg(format!("--nofile={target}:"))
+        .status()
+        .expect("prlimit (Debian package util-linux)");
+    assert!(status.success(), "prlimit --nofile={target}: {status}");
+    nofile_limits().0
 }
 
 fn scp81_addr(server: &Proc) -> SocketAddr {
@@ -123,11 +148,12 @@ fn audit_all(api: SocketAddr, members: &[Value]) -> Value {
 
 #[test]
 fn idle_connections_are_closed_while_sessions_complete() {
-    let limit = nofile_limit();
+    let limit = raise_nofile(8192);
     assert!(
         limit >= 4500,
-        "this test needs `ulimit -n` >= 4500 (it is {limit}): it and the server \
-         each hold about {IDLE_TCP} sockets"
+        "this test needs an open-file limit of at least 4500 (the soft limit is \
+         {limit} after raising it to the hard limit; raise `ulimit -Hn`): it and \
+         the server each hold about {IDLE_TCP} sockets"
     );
     let dir = tmpdir("limits-idle");
     let fleet = start_fleet(&dir, 20);
