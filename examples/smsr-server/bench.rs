@@ -518,6 +518,73 @@ async fn run(args: &BenchArgs) -> Result<Value, String> {
     result
 }
 
+/// Sets `k` of the report.
+fn set(r: &mut Value, k: &str, v: Value) {
+    if let Some(o) = r.as_object_mut() {
+        o.insert(k.to_owned(), v);
+    }
+}
+
+/// A ratio rounded to 3 decimals.
+fn ratio(a: f64, b: f64) -> f64 {
+    (a / b * 1000.0).round() / 1000.0
+}
+
+/// The fleet-wide AuditEIS: returns its rate per second and per CPU
+/// second of server and fleet together (the figure a machine shared with
+/// other jobs still gives fairly).
+async fn audit_phase(
+    c: &Client,
+    server: &Proc,
+    fleet: Option<&Proc>,
+    report: &mut Value,
+) -> Result<(f64, f64), String> {
+    let fleet_cpu = || fleet.map_or(Ok(0.0), Proc::cpu);
+    let cpu0 = server.cpu()? + fleet_cpu()?;
+    let body = json!({"Filter": {"Eum-Id": EUM.0}});
+    let (p, secs) = batch(c, "/batch/AuditEIS", body, Duration::from_secs(3600)).await?;
+    let cpu = server.cpu()? + fleet_cpu()? - cpu0;
+    #[allow(clippy::cast_precision_loss)]
+    let audited = count(&p, "Succeeded")? as f64;
+    let (rate, per_cpu) = (audited / secs, audited / cpu.max(1e-9));
+    let v = json!({
+        "Succeeded": count(&p, "Succeeded")?, "Failed": count(&p, "Failed")?,
+        "Seconds": r1(secs), "OpsPerSecond": r1(rate),
+        "CpuSeconds": r1(cpu), "OpsPerCpuSecond": r1(per_cpu),
+    });
+    set(report, "AuditEis", v);
+    Ok((rate, per_cpu))
+}
+
+/// Members `0..m` get a profile, then a fleet-wide EnableProfile of it:
+/// returns its rate per second.
+async fn enable_phase(
+    c: &Client,
+    api: SocketAddr,
+    m: u64,
+    report: &mut Value,
+) -> Result<f64, String> {
+    let installed = install(api, m).await?;
+    let targets: Vec<Value> = (0..m)
+        .map(|i| {
+            let cfg = smsr::sim::fleet::member(crate::fleet::SEED, i).map_err(String::from)?;
+            let idx = usize::try_from(i).map_err(|e| e.to_string())?;
+            Ok(json!({"Eid": cfg.eid.to_string(), "Iccid": crate::demo::iccid(1, idx)}))
+        })
+        .collect::<Result<_, String>>()?;
+    let body = json!({ "Targets": targets });
+    let (p, secs) = batch(c, "/batch/EnableProfile", body, Duration::from_secs(3600)).await?;
+    #[allow(clippy::cast_precision_loss)]
+    let rate = count(&p, "Succeeded")? as f64 / secs;
+    let v = json!({
+        "Euiccs": m, "InstallSeconds": r1(installed),
+        "Succeeded": count(&p, "Succeeded")?, "Failed": count(&p, "Failed")?,
+        "Seconds": r1(secs), "OpsPerSecond": r1(rate),
+    });
+    set(report, "EnableProfile", v);
+    Ok(rate)
+}
+
 async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
     let db = sqlite_path(args)?.unwrap_or_else(|| dir.join("inventory.db"));
     let imported = import(dir, &db, args.fleet)?;
@@ -528,11 +595,6 @@ async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
         "MaxParallel": args.max_parallel,
         "Import": imported,
     });
-    let set = |r: &mut Value, k: &str, v: Value| {
-        if let Some(o) = r.as_object_mut() {
-            o.insert(k.to_owned(), v);
-        }
-    };
     let (fleet, smsc) = if args.idle_only {
         (None, "127.0.0.1:9".to_owned())
     } else {
@@ -547,71 +609,18 @@ async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
         return Ok(report);
     }
     let c = Client::new(api, MNO.1);
-    let limit = Duration::from_secs(3600);
-    let fleet_cpu = || fleet.as_ref().map_or(Ok(0.0), Proc::cpu);
-    let cpu0 = server.cpu()? + fleet_cpu()?;
-    let (p, secs) = batch(
-        &c,
-        "/batch/AuditEIS",
-        json!({"Filter": {"Eum-Id": EUM.0}}),
-        limit,
-    )
-    .await?;
-    let cpu = server.cpu()? + fleet_cpu()? - cpu0;
-    #[allow(clippy::cast_precision_loss)]
-    let audited = count(&p, "Succeeded")? as f64;
-    let audit_rate = audited / secs;
-    // Per CPU second of server and fleet together: the figure a machine
-    // shared with other jobs still gives fairly.
-    let audit_per_cpu = audited / cpu.max(1e-9);
-    set(
-        &mut report,
-        "AuditEis",
-        json!({
-            "Succeeded": count(&p, "Succeeded")?, "Failed": count(&p, "Failed")?,
-            "Seconds": r1(secs), "OpsPerSecond": r1(audit_rate),
-            "CpuSeconds": r1(cpu), "OpsPerCpuSecond": r1(audit_per_cpu),
-        }),
-    );
+    let (audit_rate, audit_per_cpu) = audit_phase(&c, &server, fleet.as_ref(), &mut report).await?;
     let lat = latencies(api, args.latency_calls, args.fleet).await?;
-    set(
-        &mut report,
-        "AuditEisLatencyMs",
-        json!({
-            "Calls": lat.len(), "Concurrency": 16,
-            "P50": quantile(&lat, 0.5).map(r1), "P99": quantile(&lat, 0.99).map(r1),
-        }),
-    );
+    let v = json!({
+        "Calls": lat.len(), "Concurrency": 16,
+        "P50": quantile(&lat, 0.5).map(r1), "P99": quantile(&lat, 0.99).map(r1),
+    });
+    set(&mut report, "AuditEisLatencyMs", v);
     let m = args
         .enable_fleet
         .unwrap_or(args.fleet.min(10_000))
         .min(args.fleet);
-    let installed = install(api, m).await?;
-    let targets: Vec<Value> = (0..m)
-        .map(|i| {
-            let cfg = smsr::sim::fleet::member(crate::fleet::SEED, i).map_err(String::from)?;
-            let idx = usize::try_from(i).map_err(|e| e.to_string())?;
-            Ok(json!({"Eid": cfg.eid.to_string(), "Iccid": crate::demo::iccid(1, idx)}))
-        })
-        .collect::<Result<_, String>>()?;
-    let (p, secs) = batch(
-        &c,
-        "/batch/EnableProfile",
-        json!({ "Targets": targets }),
-        limit,
-    )
-    .await?;
-    #[allow(clippy::cast_precision_loss)]
-    let enable_rate = count(&p, "Succeeded")? as f64 / secs;
-    set(
-        &mut report,
-        "EnableProfile",
-        json!({
-            "Euiccs": m, "InstallSeconds": r1(installed),
-            "Succeeded": count(&p, "Succeeded")?, "Failed": count(&p, "Failed")?,
-            "Seconds": r1(secs), "OpsPerSecond": r1(enable_rate),
-        }),
-    );
+    let enable_rate = enable_phase(&c, api, m, &mut report).await?;
     let (_, peak) = server.memory_kib()?;
     set(&mut report, "ServerPeakRssMiB", json!(r1(kib_to_mib(peak))));
     set(&mut report, "ServerCpuSeconds", json!(r1(server.cpu()?)));
@@ -637,17 +646,17 @@ async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
     set(
         &mut report,
         "AuditToHandshakeRatioPerCpu",
-        json!((audit_per_cpu / floor_per_cpu * 1000.0).round() / 1000.0),
+        json!(ratio(audit_per_cpu, floor_per_cpu)),
     );
     set(
         &mut report,
         "AuditToHandshakeRatio",
-        json!((audit_rate / floor * 1000.0).round() / 1000.0),
+        json!(ratio(audit_rate, floor)),
     );
     set(
         &mut report,
         "EnableToHandshakeRatio",
-        json!((enable_rate / floor * 1000.0).round() / 1000.0),
+        json!(ratio(enable_rate, floor)),
     );
     Ok(report)
 }
