@@ -44,7 +44,10 @@
 //! `404` unknown EID (`8.1.1`/`3.9`) or ICCID (`8.2.1`/`3.9`) or path;
 //! `405` a method other than POST on a function; `409` refused by the EIS
 //! rules before reaching the eUICC (the rule's SGP.02 code, e.g. POL2
-//! `8.2.3`/`3.8`) or an EID registered twice; `413` body over 8 MiB.
+//! `8.2.3`/`3.8`) or an EID registered twice; `413` a body over
+//! `MaxBodyBytes` (8 MiB by default) or a batch over `MaxBatchSize`
+//! targets (nothing queued); `503` past `MaxApiConnections` (see
+//! `config.rs`, `server.rs`).
 //!
 //! Authentication is by bearer token (compared in constant time), not by
 //! mutual TLS: the API listens on 127.0.0.1 and speaks plain HTTP, so a
@@ -72,8 +75,6 @@ use crate::ops::{
 };
 use crate::server::App;
 use crate::store::{EidFilter, EisChange, Secrets, StoreError};
-
-const MAX_BODY: usize = 8 << 20;
 
 /// An early answer: HTTP status and the SGP.02 status.
 struct Reject(StatusCode, FunctionExecutionStatus);
@@ -244,19 +245,23 @@ fn require(op: &Operator, roles: &[Role]) -> Result<(), Reject> {
     }
 }
 
-async fn body_json(req: Request<Incoming>) -> Result<Value, Reject> {
-    let body = Limited::new(req.into_body(), MAX_BODY)
+async fn body_json(req: Request<Incoming>, max: usize) -> Result<Value, Reject> {
+    let body = Limited::new(req.into_body(), max)
         .collect()
         .await
         .map_err(|e| {
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
+                tracing::warn!(
+                    limit = max,
+                    "operator API body refused (413): over MaxBodyBytes"
+                );
                 reject(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     codes::FUNCTION_INVALID,
                     None,
-                    "body too large",
+                    &format!("body over MaxBodyBytes ({max} bytes)"),
                 )
             } else {
                 reject(
@@ -331,7 +336,7 @@ async fn route(
     let Some(endpoint) = Endpoint::parse(iface, name) else {
         return Err(not_found());
     };
-    let body = body_json(req).await?;
+    let body = body_json(req, app.config.limits.max_body_bytes).await?;
     dispatch(app, op, start, endpoint, &body).await
 }
 
@@ -529,26 +534,20 @@ fn visible(app: &App, op: &Operator, eis: &Eis) -> Result<Value, Reject> {
     serde_json::to_value(full.view_for(&op.id)).map_err(internal)
 }
 
-#[derive(Deserialize)]
-struct RegisterReq {
-    #[serde(rename = "Eis")]
-    eis: Eis,
-    #[serde(rename = "Secrets")]
-    secrets: Secrets,
-}
+/// The RegisterEIS body, shared with `smsr-server import`.
+type RegisterReq = crate::import::Registration;
 
 fn register_eis(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
     require(ctx.op, &[Role::Eum])?;
     let mut r: RegisterReq = field(body)?;
-    if let Err(e) = r.eis.check_invariants() {
+    if let Err(e) = crate::import::check_registration(&mut r.eis, &ctx.app.config.smsr_id) {
         return Err(reject(
             StatusCode::BAD_REQUEST,
             codes::FUNCTION_INVALID,
             Some(&r.eis.eid().to_string()),
-            &format!("EIS breaks an invariant: {e}"),
+            &e,
         ));
     }
-    r.eis.smsr_id.clone_from(&ctx.app.config.smsr_id);
     let eid = r.eis.eid().to_string();
     if !ctx
         .app
@@ -959,6 +958,7 @@ fn batch_enable(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Re
             ));
         }
     }
+    batch_size(ctx, pairs.len())?;
     let prefix = r.iccid_prefix.unwrap_or_default();
     let mut ops = Vec::new();
     let mut refused = 0u64;
@@ -1029,6 +1029,7 @@ fn batch_audit(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Rej
             ));
         }
     };
+    batch_size(ctx, eids.len())?;
     let mut ops = Vec::new();
     let mut refused = 0u64;
     for eid in eids {
@@ -1045,6 +1046,22 @@ fn batch_audit(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Rej
         });
     }
     queue_batch(ctx, "AuditEIS", ops, refused)
+}
+
+/// Refuses (413, nothing queued) a fleet-wide function over `n` targets
+/// when that is more than `MaxBatchSize`.
+fn batch_size(ctx: &Ctx<'_>, n: usize) -> Result<(), Reject> {
+    let max = ctx.app.config.limits.max_batch_size;
+    if n <= max {
+        return Ok(());
+    }
+    tracing::warn!(targets = n, limit = max, by = %ctx.op.id, "batch refused (413): over MaxBatchSize");
+    Err(reject(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        codes::FUNCTION_INVALID,
+        None,
+        &format!("{n} targets, over MaxBatchSize ({max})"),
+    ))
 }
 
 fn queue_batch(

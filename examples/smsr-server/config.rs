@@ -19,7 +19,14 @@
 //!   "BackoffMs": 200,
 //!   "SessionTimeoutMs": 15000,
 //!   "MaxParallel": 64,
-//!   "Smsc": "loopback"
+//!   "Smsc": "loopback",
+//!   "MaxScp81Connections": 4096,
+//!   "Scp81HandshakeTimeoutMs": 10000,
+//!   "Scp81IdleTimeoutMs": 10000,
+//!   "MaxApiConnections": 256,
+//!   "ApiIdleTimeoutMs": 30000,
+//!   "MaxBodyBytes": 8388608,
+//!   "MaxBatchSize": 100000
 //! }
 //! ```
 //!
@@ -39,6 +46,13 @@
 //! `postgres://USER[:PASSWORD]@HOST:PORT/DBNAME` for PostgreSQL, which
 //! several instances can share (each claims work by lease: `LeaseMs`,
 //! `--lease-ms`, longer than `SessionTimeoutMs`).
+//!
+//! The limits ([`Limits`]) bound what one peer can hold: past
+//! `MaxScp81Connections` / `MaxApiConnections` a new connection is refused
+//! at once (SCP81: closed; API: `503`), a connection that does not finish
+//! its handshake or stays silent past its timeout is closed, a body over
+//! `MaxBodyBytes` is `413`, a batch over `MaxBatchSize` targets is `413`;
+//! each refusal is logged (`warn`) and the rest keep being served.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -68,6 +82,41 @@ pub struct EngineConfig {
     pub instance_id: String,
     /// How long a lease lasts unrenewed, ms.
     pub lease_ms: u64,
+}
+
+/// Connection and request limits (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// SCP81 connections open at once; more are closed on accept.
+    pub max_scp81_connections: usize,
+    /// Time from accept to a completed PSK-TLS handshake.
+    pub scp81_handshake_timeout_ms: u64,
+    /// Silence (nothing read from the card) after which an established
+    /// SCP81 connection is closed.
+    pub scp81_idle_timeout_ms: u64,
+    /// Operator API connections open at once; more get `503`.
+    pub max_api_connections: usize,
+    /// Time an API connection may take to send a request head (also the
+    /// idle time of a keep-alive connection).
+    pub api_idle_timeout_ms: u64,
+    /// Largest API request body.
+    pub max_body_bytes: usize,
+    /// Most targets in one fleet-wide function.
+    pub max_batch_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_scp81_connections: 4096,
+            scp81_handshake_timeout_ms: 10_000,
+            scp81_idle_timeout_ms: 10_000,
+            max_api_connections: 256,
+            api_idle_timeout_ms: 30_000,
+            max_body_bytes: 8 << 20,
+            max_batch_size: 100_000,
+        }
+    }
 }
 
 /// A role an operator may hold.
@@ -276,6 +325,8 @@ pub struct Config {
     pub ready_file: Option<PathBuf>,
     /// The SGP.02 ES listener (SOAP over mutual TLS), when configured.
     pub es: Option<EsConfig>,
+    /// Connection and request limits.
+    pub limits: Limits,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -313,6 +364,20 @@ struct FileConfig {
     wait_ms: Option<u64>,
     #[serde(rename = "Es")]
     es: Option<EsConfig>,
+    #[serde(rename = "MaxScp81Connections")]
+    max_scp81_connections: Option<usize>,
+    #[serde(rename = "Scp81HandshakeTimeoutMs")]
+    scp81_handshake_timeout_ms: Option<u64>,
+    #[serde(rename = "Scp81IdleTimeoutMs")]
+    scp81_idle_timeout_ms: Option<u64>,
+    #[serde(rename = "MaxApiConnections")]
+    max_api_connections: Option<usize>,
+    #[serde(rename = "ApiIdleTimeoutMs")]
+    api_idle_timeout_ms: Option<u64>,
+    #[serde(rename = "MaxBodyBytes")]
+    max_body_bytes: Option<usize>,
+    #[serde(rename = "MaxBatchSize")]
+    max_batch_size: Option<usize>,
 }
 
 /// The demo operators (printed by `--demo`).
@@ -404,6 +469,27 @@ pub struct Cli {
     /// Write the bound addresses as JSON once listening.
     #[arg(long = "ready-file", value_name = "FILE")]
     ready_file: Option<PathBuf>,
+    /// SCP81 connections open at once, at least 1 [default: 4096].
+    #[arg(long = "max-scp81-connections", value_name = "N", value_parser = at_least_one)]
+    max_scp81_connections: Option<usize>,
+    /// SCP81 accept to finished handshake [default: 10000].
+    #[arg(long = "scp81-handshake-timeout-ms", value_name = "MS", value_parser = at_least_one_ms)]
+    scp81_handshake_timeout_ms: Option<u64>,
+    /// SCP81 silence before the connection is closed [default: 10000].
+    #[arg(long = "scp81-idle-timeout-ms", value_name = "MS", value_parser = at_least_one_ms)]
+    scp81_idle_timeout_ms: Option<u64>,
+    /// Operator API connections open at once, at least 1 [default: 256].
+    #[arg(long = "max-api-connections", value_name = "N", value_parser = at_least_one)]
+    max_api_connections: Option<usize>,
+    /// API request head / keep-alive idle time [default: 30000].
+    #[arg(long = "api-idle-timeout-ms", value_name = "MS", value_parser = at_least_one_ms)]
+    api_idle_timeout_ms: Option<u64>,
+    /// Largest API request body, bytes [default: 8388608].
+    #[arg(long = "max-body-bytes", value_name = "N", value_parser = at_least_one)]
+    max_body_bytes: Option<usize>,
+    /// Most targets in one fleet-wide function [default: 100000].
+    #[arg(long = "max-batch-size", value_name = "N", value_parser = at_least_one)]
+    max_batch_size: Option<usize>,
 }
 
 /// Why the command line gave no configuration.
@@ -443,6 +529,7 @@ impl Config {
             wait_ms: 30_000,
             ready_file: None,
             es: None,
+            limits: Limits::default(),
         }
     }
 
@@ -484,6 +571,18 @@ impl Config {
             fleet,
             fleet_first
         );
+        macro_rules! limit {
+            ($($field:ident),*) => { $( if let Some(v) = cli.$field { c.limits.$field = v; } )* };
+        }
+        limit!(
+            max_scp81_connections,
+            scp81_handshake_timeout_ms,
+            scp81_idle_timeout_ms,
+            max_api_connections,
+            api_idle_timeout_ms,
+            max_body_bytes,
+            max_batch_size
+        );
         if cli.database.is_some() {
             c.database = cli.database;
         }
@@ -507,6 +606,7 @@ impl Config {
         if c.max_parallel == 0 || c.attempts == 0 {
             return Err("MaxParallel and Attempts must be at least 1".into());
         }
+        c.limits.check()?;
         if c.demo && c.operators.is_empty() {
             c.operators = demo_operators();
         }
@@ -532,6 +632,18 @@ impl Config {
             session_timeout_ms,
             max_parallel,
             wait_ms
+        );
+        macro_rules! limit {
+            ($($field:ident),*) => { $( if let Some(v) = f.$field { self.limits.$field = v; } )* };
+        }
+        limit!(
+            max_scp81_connections,
+            scp81_handshake_timeout_ms,
+            scp81_idle_timeout_ms,
+            max_api_connections,
+            api_idle_timeout_ms,
+            max_body_bytes,
+            max_batch_size
         );
         if let Some(db) = f.database {
             self.database = Some(parse_db(&db)?);
@@ -561,6 +673,36 @@ fn parse_smsc(v: &str) -> Result<Smsc, String> {
     SmppConfig::parse(v)
         .map(Smsc::Smpp)
         .map_err(|e| format!("Smsc: {e}"))
+}
+
+impl Limits {
+    /// Every limit at least 1 (a limit of 0 would refuse everything).
+    fn check(&self) -> Result<(), String> {
+        let counts = [
+            self.max_scp81_connections,
+            self.max_api_connections,
+            self.max_body_bytes,
+            self.max_batch_size,
+        ];
+        let times = [
+            self.scp81_handshake_timeout_ms,
+            self.scp81_idle_timeout_ms,
+            self.api_idle_timeout_ms,
+        ];
+        if counts.contains(&0) || times.contains(&0) {
+            return Err("every connection and request limit must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
+/// A duration of at least 1 ms.
+fn at_least_one_ms(v: &str) -> Result<u64, String> {
+    match v.parse::<u64>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
 }
 
 /// A count of at least 1.
@@ -632,6 +774,19 @@ mod tests {
             parse(&["--config", p]),
             Err(ArgsError::Invalid(e)) if e.contains("Nope")
         ));
+        std::fs::write(&dir, r#"{"MaxScp81Connections":3,"MaxBatchSize":7}"#).unwrap();
+        let c = parse(&["--config", p, "--max-batch-size", "9"]).unwrap();
+        assert_eq!(c.limits.max_scp81_connections, 3);
+        assert_eq!(c.limits.max_batch_size, 9);
+        assert_eq!(
+            c.limits.max_api_connections,
+            Limits::default().max_api_connections
+        );
+        std::fs::write(&dir, r#"{"Scp81IdleTimeoutMs":0}"#).unwrap();
+        assert!(matches!(
+            parse(&["--config", p]),
+            Err(ArgsError::Invalid(e)) if e.contains("limit")
+        ));
         std::fs::write(&dir, r#"{"MaxParallel":0}"#).unwrap();
         assert!(matches!(
             parse(&["--config", p]),
@@ -674,6 +829,9 @@ mod tests {
             &["--api", "nowhere"],
             &["--attempts", "0"],
             &["--max-parallel", "0"],
+            &["--max-scp81-connections", "0"],
+            &["--scp81-idle-timeout-ms", "0"],
+            &["--max-body-bytes", "x"],
             &["--smsc", "udp:1.2.3.4:5"],
             &["--smsc", "tcp:1.2.3.4:5"],
             &["--smsc", "smpp://a:b@h:1?window=0"],

@@ -176,7 +176,7 @@ pub fn iccid(mno: u8, i: usize) -> String {
 }
 
 /// Runs `f` over `items` with `width` at a time.
-async fn parallel<T, F, Fut>(items: Vec<T>, width: usize, f: F) -> Result<(), String>
+pub async fn parallel<T, F, Fut>(items: Vec<T>, width: usize, f: F) -> Result<(), String>
 where
     T: Send + 'static,
     F: Fn(T) -> Fut + Send + Sync + 'static,
@@ -205,7 +205,7 @@ where
 
 /// Loads and enables nothing: creates, downloads and completes the
 /// profile `iccid` of `mno` on `eid`; returns its ISD-P AID.
-async fn install(c: &Client, eid: &str, iccid: &str, msisdn: &str) -> Result<String, String> {
+pub async fn install(c: &Client, eid: &str, iccid: &str, msisdn: &str) -> Result<String, String> {
     let v = c
         .ok(
             "/es3/CreateISDP",

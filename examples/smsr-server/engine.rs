@@ -51,12 +51,40 @@ pub struct Engine {
     waiters: Mutex<HashMap<i64, Vec<oneshot::Sender<()>>>>,
     notified: Mutex<HashMap<Eid, watch::Sender<u64>>>,
     permits: Semaphore,
+    /// Worker slots ([`WORKERS_PER_PERMIT`] per delivery permit): a worker
+    /// future is KiBs, so an eUICC queued behind a fleet-wide batch waits
+    /// for a slot as a small task and gets its worker only then (memory
+    /// O(work in flight), not O(batch)).
+    workers: Arc<Semaphore>,
     stats: Stats,
 }
 
 /// How often [`Engine::wait`] looks at the store for an operation another
 /// instance may settle.
 const WAIT_LOOK: Duration = Duration::from_millis(250);
+/// The notification watch of one attempt; dropping it drops the
+/// engine's entry for the eUICC once no attempt holds it, so the map holds
+/// only eUICCs being served (not every eUICC ever served).
+struct Watch<'a> {
+    rx: watch::Receiver<u64>,
+    engine: &'a Engine,
+    eid: Eid,
+}
+
+impl Drop for Watch<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut m) = self.engine.notified.lock()
+            // This guard's own receiver is the one left.
+            && m.get(&self.eid).is_some_and(|tx| tx.receiver_count() <= 1)
+        {
+            m.remove(&self.eid);
+        }
+    }
+}
+
+/// Workers alive per delivery permit: enough that eUICCs sleeping
+/// between retries leave the permits busy with others.
+const WORKERS_PER_PERMIT: usize = 4;
 
 /// The delivery core of one operation, over the store.
 type Core<'a> = Delivery<EuiccCounters<'a>, EuiccEis<'a>>;
@@ -76,6 +104,9 @@ impl Engine {
     /// A new engine.
     pub fn new(store: Arc<dyn Store>, cfg: EngineConfig, gateway: Gateway, hub: Arc<Hub>) -> Self {
         let permits = Semaphore::new(cfg.max_parallel);
+        let workers = Arc::new(Semaphore::new(
+            cfg.max_parallel.saturating_mul(WORKERS_PER_PERMIT),
+        ));
         Self {
             store,
             transport: Transport::new(gateway, hub, cfg.scp81_addr),
@@ -83,6 +114,7 @@ impl Engine {
             active: Mutex::new(HashSet::new()),
             waiters: Mutex::new(HashMap::new()),
             notified: Mutex::new(HashMap::new()),
+            workers,
             permits,
             stats: Stats::default(),
         }
@@ -207,7 +239,13 @@ impl Engine {
             .unwrap_or(false);
         if fresh {
             let me = self.clone();
-            tokio::spawn(async move { me.worker(eid).await });
+            tokio::spawn(async move {
+                let Ok(_slot) = me.workers.clone().acquire_owned().await else {
+                    return;
+                };
+                // Boxed: built only now, so a waiting task stays small.
+                Box::pin(me.worker(eid)).await;
+            });
         }
     }
 
@@ -376,7 +414,11 @@ impl Engine {
         core: &mut Core<'_>,
         t: Transmit,
     ) -> Result<(), StoreError> {
-        let mut watch_rx = self.notification_watch(eid);
+        let mut watch = Watch {
+            rx: self.notification_watch(eid),
+            engine: self,
+            eid: *eid,
+        };
         let mut w = match self.transport.send(eid, secrets, t) {
             Ok(w) => w,
             Err(e) => {
@@ -401,7 +443,7 @@ impl Engine {
                     w.session = None;
                     core.handle_session_result(now(), ota::session_outcome(eid, &answer))?;
                 }
-                Ok(()) = watch_rx.changed() => core.handle_eis_changed()?,
+                Ok(()) = watch.rx.changed() => core.handle_eis_changed()?,
                 Some(why) = w.failed.recv() => {
                     // An SCP81 script already taken by a session did run
                     // its trigger: that attempt is not a failed send.

@@ -75,7 +75,8 @@ pub fn msisdn(index: u64) -> String {
     format!("3161{index:08}")
 }
 
-fn secrets_of(c: &EuiccConfig, msisdn: &str) -> Result<Secrets, String> {
+/// The keys of member config `c` as the EUM hands them to the SM-SR.
+pub fn secrets_of(c: &EuiccConfig, msisdn: &str) -> Result<Secrets, String> {
     let s80 = c.scp80.first().ok_or("no SCP80 key set")?;
     let psk = c.scp81.first().ok_or("no SCP81 key")?;
     Ok(Secrets {
@@ -381,7 +382,9 @@ fn target(connection: &[u8], fallback: SocketAddr) -> SocketAddr {
         .unwrap_or(fallback)
 }
 
-async fn tls_connect(
+/// A PSK-TLS 1.2 connection as a card makes it (also the bench's
+/// bare-handshake floor).
+pub async fn tls_connect(
     addr: SocketAddr,
     identity: &[u8],
     key: &[u8],

@@ -23,11 +23,13 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
+mod bench;
 mod config;
 mod demo;
 mod engine;
 mod es_tls;
 mod fleet;
+mod import;
 mod ops;
 mod ota;
 mod scp81;
@@ -63,6 +65,14 @@ fn usage(e: &clap::Error) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // `smsr-server import …`: a command of its own (import.rs).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "import") {
+        return import::main(std::env::args_os().skip(2));
+    }
+    // `smsr-server bench …`: the load bench (bench.rs).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "bench") {
+        return bench::main(std::env::args_os().skip(2));
+    }
     let config = match Config::from_args(std::env::args_os()) {
         Ok(c) => c,
         Err(ArgsError::Usage(e)) => return usage(&e),

@@ -190,6 +190,9 @@ impl EngineStats {
             "SmsIn": g(&self.sms_in),
             "Scp81Sessions": g(&transport.hub.sessions),
             "Scp81Refused": g(&transport.hub.refused),
+            "Scp81Open": g(&transport.hub.open),
+            "Scp81OverLimit": g(&transport.hub.over_limit),
+            "Scp81TimedOut": g(&transport.hub.timed_out),
             "ActiveEuiccs": active,
         })
     }

@@ -249,18 +249,18 @@ pub enum MoKind {
     Command(Vec<u8>),
 }
 
-/// Originators with a message under reassembly at once; past it, those
-/// older than [`MO_PARTIAL_TIMEOUT`] are dropped, then the new one.
-const MAX_MO_PARTIAL: usize = 10_000;
-/// How long the segments of an MO message wait for the rest.
-const MO_PARTIAL_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Reassembles MO SMS per originator (up to 32 segments, at most
-/// [`MAX_MO_PARTIAL`] originators, each for [`MO_PARTIAL_TIMEOUT`]).
+/// Reassembles MO SMS per originator; at most [`MAX_PARTIAL`]
+/// originators' incomplete messages are kept (each is KiBs), the oldest
+/// started dropped first, so cards that never finish a message cannot
+/// grow the server's memory with the fleet.
 #[derive(Default)]
 pub struct MoAssembler {
-    partial: HashMap<String, (Reassembler<32>, Instant)>,
+    partial: HashMap<String, (u64, Reassembler<32>)>,
+    started: u64,
 }
+
+/// Incomplete concatenated MO messages kept at once.
+pub const MAX_PARTIAL: usize = 4096;
 
 impl MoAssembler {
     /// Takes one MO SMS; returns the message once complete.
@@ -277,25 +277,19 @@ impl MoAssembler {
                 MoKind::Por(sms.tp_ud.clone())
             }));
         }
-        if self
-            .partial
-            .get(&sms.from)
-            .is_some_and(|(_, t)| t.elapsed() > MO_PARTIAL_TIMEOUT)
-        {
-            tracing::warn!(from = %sms.from, "MO message incomplete after {MO_PARTIAL_TIMEOUT:?}: dropped");
-            self.partial.remove(&sms.from);
-        }
-        if !self.partial.contains_key(&sms.from) && self.partial.len() >= MAX_MO_PARTIAL {
-            self.partial
-                .retain(|_, (_, t)| t.elapsed() <= MO_PARTIAL_TIMEOUT);
-            if self.partial.len() >= MAX_MO_PARTIAL {
-                return Err(format!("{MAX_MO_PARTIAL} MO messages under reassembly"));
+        if !self.partial.contains_key(&sms.from) && self.partial.len() >= MAX_PARTIAL {
+            let oldest = self.partial.iter().min_by_key(|(_, (n, _))| *n);
+            if let Some(k) = oldest.map(|(k, _)| k.clone()) {
+                tracing::warn!(from = %k, "incomplete MO message dropped: {MAX_PARTIAL} pending");
+                self.partial.remove(&k);
             }
         }
-        let (r, _) = self
+        self.started += 1;
+        let started = self.started;
+        let (_, r) = self
             .partial
             .entry(sms.from.clone())
-            .or_insert_with(|| (Reassembler::default(), Instant::now()));
+            .or_insert_with(|| (started, Reassembler::default()));
         match r.push(&sms.tp_ud) {
             Ok(Progress::Incomplete { .. }) => Ok(None),
             Ok(_) => {
@@ -669,5 +663,24 @@ mod tests {
             .unwrap()
             .check_open_channel()
             .unwrap();
+    }
+
+    #[test]
+    fn incomplete_mo_messages_are_bounded() {
+        // The first of two segments (UDH: concatenation IE 00, 8-bit
+        // reference, 2 segments, number 1; TS 23.040 §9.2.3.24.1).
+        let first = |from: usize| MoSms {
+            from: format!("3161{from:08}"),
+            tp_ud: vec![0x05, 0x00, 0x03, 0x01, 0x02, 0x01, 0xAA, 0xBB],
+        };
+        let mut asm = MoAssembler::default();
+        for i in 0..=MAX_PARTIAL {
+            assert!(matches!(asm.push(&first(i)), Ok(None)), "segment {i}");
+        }
+        assert_eq!(asm.partial.len(), MAX_PARTIAL);
+        // The oldest originator's message was dropped, the newest kept.
+        assert!(!asm.partial.contains_key(&first(0).from));
+        assert!(asm.partial.contains_key(&first(MAX_PARTIAL).from));
+        assert!(asm.partial.contains_key(&first(1).from));
     }
 }

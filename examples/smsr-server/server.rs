@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc, watch};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::config::Db;
 use crate::config::EngineConfig;
@@ -93,11 +94,24 @@ fn database_path(config: &Config) -> PathBuf {
     }
 }
 
-/// Binds `addr`; `what` names the listener in the error.
-async fn bind(addr: SocketAddr, what: &str) -> Result<(TcpListener, SocketAddr), String> {
-    let listener = TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("{what} {addr}: {e}"))?;
+/// The listen backlog: connections the kernel completes before the accept
+/// loop takes them. A fleet-wide trigger makes thousands of cards connect
+/// at once; mio's default (128) drops their SYNs into one-second
+/// retransmits (the kernel caps it at `net.core.somaxconn`).
+const BACKLOG: u32 = 4096;
+
+/// Binds `addr` with [`BACKLOG`]; `what` names the listener in the error.
+pub async fn bind(addr: SocketAddr, what: &str) -> Result<(TcpListener, SocketAddr), String> {
+    let err = |e: std::io::Error| format!("{what} {addr}: {e}");
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }
+    .map_err(err)?;
+    socket.set_reuseaddr(true).map_err(err)?;
+    socket.bind(addr).map_err(err)?;
+    let listener = socket.listen(BACKLOG).map_err(err)?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     Ok((listener, bound))
 }
@@ -188,7 +202,13 @@ pub async fn start(config: Config) -> Result<Running, String> {
     ));
     tokio::spawn(engine.clone().run_mo(mo_rx));
     let ctx = scp81::context(store.clone()).map_err(|e| format!("TLS context: {e}"))?;
-    tokio::spawn(scp81::serve(scp81_listener, ctx, hub, shutdown_rx.clone()));
+    tokio::spawn(scp81::serve(
+        scp81_listener,
+        ctx,
+        hub,
+        config.limits,
+        shutdown_rx.clone(),
+    ));
     let app = Arc::new(App {
         store: store.clone(),
         config: config.clone(),
@@ -243,24 +263,79 @@ async fn start_es(
     Ok(addr)
 }
 
+/// The answer to an API connection past `MaxApiConnections`, written
+/// before the connection is closed.
+fn api_busy() -> String {
+    let body = serde_json::json!({
+        "Message": "too many operator API connections open (MaxApiConnections); retry later",
+    })
+    .to_string();
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
+         Connection: close\r\nRetry-After: 1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Writes [`api_busy`] to a refused connection and closes it: the write
+/// side first, then what the peer still sends is read and dropped (so its
+/// request does not turn the close into a reset that loses the answer),
+/// all within a second.
+async fn refuse_api(mut tcp: tokio::net::TcpStream, peer: SocketAddr) {
+    let busy = async {
+        tcp.write_all(api_busy().as_bytes()).await?;
+        tcp.shutdown().await?;
+        let mut sink = [0u8; 1024];
+        while tcp.read(&mut sink).await? > 0 {}
+        Ok::<(), std::io::Error>(())
+    };
+    match tokio::time::timeout(Duration::from_secs(1), busy).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::debug!(%peer, "operator API 503: {e}"),
+        Err(_) => tracing::debug!(%peer, "operator API 503: the peer kept the connection open"),
+    }
+}
+
+/// Accepts operator API connections until `shutdown`, at most
+/// `MaxApiConnections` at a time (past that: `503` and close, logged); a
+/// connection that sends no request head for `ApiIdleTimeoutMs` is closed.
 async fn serve_api(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    let limits = app.config.limits;
+    let slots = Arc::new(Semaphore::new(limits.max_api_connections));
+    let idle = Duration::from_millis(limits.api_idle_timeout_ms);
     loop {
         let accepted = tokio::select! {
             a = listener.accept() => a,
             _ = shutdown.changed() => return,
         };
-        let Ok((tcp, _)) = accepted else {
+        let (tcp, peer) = match accepted {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!("operator API accept: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            tracing::warn!(
+                %peer, limit = limits.max_api_connections,
+                "operator API connection refused (503): MaxApiConnections open"
+            );
+            tokio::spawn(refuse_api(tcp, peer));
             continue;
         };
         let app = app.clone();
         tokio::spawn(async move {
             let service = service_fn(move |req| crate::api::handle(app.clone(), req));
             if let Err(e) = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(idle)
                 .serve_connection(TokioIo::new(tcp), service)
                 .await
             {
-                tracing::debug!("operator API connection: {e}");
+                tracing::debug!(%peer, "operator API connection: {e}");
             }
+            drop(slot);
         });
     }
 }

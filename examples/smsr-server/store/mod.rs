@@ -180,6 +180,15 @@ pub trait Store: Send + Sync {
     /// A database failure.
     fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError>;
 
+    /// Bulk RegisterEIS (`smsr-server import`): stores every record in one
+    /// transaction, or none. `Ok(Some(i))` when the EID of `records[i]` is
+    /// already registered or repeats an earlier record's (nothing
+    /// changed). No fsync per record: one commit per call.
+    ///
+    /// # Errors
+    /// A database failure (nothing changed).
+    fn register_many(&self, records: &[(Eis, Secrets)]) -> Result<Option<usize>, StoreError>;
+
     /// The EIS of `eid` (without its audit trail; see [`Store::audit_trail`]).
     ///
     /// # Errors
