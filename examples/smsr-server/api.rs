@@ -74,7 +74,7 @@ use crate::ops::{
     Function, FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, iso8601, now_ms,
 };
 use crate::server::App;
-use crate::store::{EidFilter, EisChange, Secrets, StoreError};
+use crate::store::{EidFilter, EisChange, StoreError};
 
 /// An early answer: HTTP status and the SGP.02 status.
 struct Reject(StatusCode, FunctionExecutionStatus);

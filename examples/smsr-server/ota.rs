@@ -10,7 +10,6 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use smsr::crypto::Key;
 use smsr::delivery::{PorAnswer, SessionOutcome, Transmit};
@@ -618,32 +617,6 @@ mod tests {
         let mut buf = [0u8; 512];
         let n = command::wrap(Framing::SmsPp, &header, &t, &keys, &mut buf).unwrap();
         assert_eq!(sms::segment_count(n, ConcatReference::Ref8(0)), 1);
-    }
-
-    #[test]
-    fn mo_reassembly_is_bounded_per_originator_count() {
-        let mut asm = MoAssembler::default();
-        // The first of two segments (TS 23.040 §9.2.3.24.1: 00 03 ref 2 1)
-        // of a PoR (71 00), from MAX_MO_PARTIAL originators.
-        let first = vec![0x07, 0x71, 0x00, 0x00, 0x03, 0x01, 0x02, 0x01, 0xAA];
-        for i in 0..MAX_MO_PARTIAL {
-            let sms = MoSms {
-                from: format!("{i}"),
-                tp_ud: first.clone(),
-            };
-            assert!(asm.push(&sms).unwrap().is_none());
-        }
-        let one_more = MoSms {
-            from: "new".into(),
-            tp_ud: first.clone(),
-        };
-        assert!(asm.push(&one_more).is_err());
-        // An originator already under way still completes.
-        let second = MoSms {
-            from: "0".into(),
-            tp_ud: vec![0x05, 0x00, 0x03, 0x01, 0x02, 0x02, 0xBB],
-        };
-        assert!(matches!(asm.push(&second), Ok(Some(MoKind::Por(_)))));
     }
 
     #[test]

@@ -345,6 +345,21 @@ impl Store for PostgresStore {
         })
     }
 
+    fn register_many(&self, records: &[(Eis, Secrets)]) -> Result<Option<usize>, StoreError> {
+        self.run(async {
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            for (i, (eis, secrets)) in records.iter().enumerate() {
+                if !register_in(&tx, eis, secrets).await? {
+                    // Dropping the transaction rolls the whole call back.
+                    return Ok(Some(i));
+                }
+            }
+            tx.commit().await?;
+            Ok(None)
+        })
+    }
+
     fn eis(&self, eid: &Eid) -> Result<Option<Eis>, StoreError> {
         let json: Option<String> =
             self.one("SELECT json FROM eis WHERE eid = $1", &[&eid.to_string()])?;

@@ -31,6 +31,9 @@ mod ota {
     pub struct Hub {
         pub sessions: AtomicU64,
         pub refused: AtomicU64,
+        pub open: AtomicU64,
+        pub over_limit: AtomicU64,
+        pub timed_out: AtomicU64,
     }
 }
 

@@ -36,7 +36,7 @@ pub struct Backend {
 macro_rules! store_suite {
     ($fresh:path) => {
         $crate::store_suite!(@tests $fresh;
-            register_and_read, filters_and_count, counters_start_from_the_eis,
+            register_and_read, register_many_is_all_or_nothing, filters_and_count, counters_start_from_the_eis,
             counters_never_reused_across_threads, update_eis_applies_and_settles,
             update_eis_serialises_per_euicc, update_eis_never_waits_on_another_euicc,
             queue_claims_in_order_by_lease, lease_expires_when_its_instance_dies,
@@ -118,6 +118,37 @@ pub fn register_and_read(b: &Backend) {
     assert_eq!(s.eis(&eid(2)).expect("eis"), None);
     assert_eq!(s.secrets(&eid(2)).expect("secrets"), None);
     assert_eq!(s.eid_by_msisdn("0").expect("msisdn"), None);
+}
+
+/// A bulk registration (the streaming import) is one transaction per
+/// chunk: a record already registered, or one repeated within the chunk,
+/// refuses the chunk at its index and changes nothing.
+pub fn register_many_is_all_or_nothing(b: &Backend) {
+    let s = &b.store;
+    let rec = |n: u32| (eis(n, "EUM1", "P1"), secrets(n));
+    register(b, 3);
+    assert_eq!(
+        s.register_many(&[rec(1), rec(2), rec(3), rec(4)])
+            .expect("many"),
+        Some(2)
+    );
+    assert_eq!(s.count().expect("count"), 1);
+    assert_eq!(s.eis(&eid(1)).expect("eis"), None);
+    assert_eq!(
+        s.register_many(&[rec(1), rec(2), rec(1)]).expect("many"),
+        Some(2)
+    );
+    assert_eq!(s.count().expect("count"), 1);
+    assert_eq!(
+        s.register_many(&[rec(1), rec(2), rec(4)]).expect("many"),
+        None
+    );
+    assert_eq!(s.count().expect("count"), 4);
+    assert_eq!(s.secrets(&eid(4)).expect("secrets"), Some(secrets(4)));
+    assert_eq!(
+        s.eid_by_msisdn(&secrets(2).msisdn).expect("msisdn"),
+        Some(eid(2))
+    );
 }
 
 pub fn filters_and_count(b: &Backend) {
