@@ -20,7 +20,7 @@ pub mod sqlite;
 
 use smsr::delivery::{self, EisStore, Event, Request};
 use smsr::inventory::model::KeySetType;
-use smsr::inventory::{AuditRecord, Eis, NotificationEffect};
+use smsr::inventory::{AuditRecord, Eis, Function, NotificationEffect};
 use smsr::isdr::{self, Eid, Notification};
 use smsr::scp80::{Cntr, CounterKey, CounterStore, KeyAlgorithm, Kic, Kid, Tar};
 
@@ -285,6 +285,14 @@ pub trait Store: Send + Sync {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<OpRecord>, StoreError>;
+
+    /// The functions of the unsettled operations of `eid` (queued or in
+    /// flight), oldest first: what a notification's confirmation checks
+    /// against ([`apply_notification`]).
+    ///
+    /// # Errors
+    /// A database failure or a corrupt row.
+    fn pending_functions(&self, eid: &Eid) -> Result<Vec<Function>, StoreError>;
 
     /// EIDs with unsettled operations (to resume after a restart).
     ///
@@ -558,7 +566,9 @@ pub fn record_event(
 /// Applies an eUICC notification to its EIS in one transaction
 /// (`Eis::apply_notification`; a new one also gets its audit trail
 /// record, dated `date`, into the audit table). `None` when the store
-/// does not know the eUICC.
+/// does not know the eUICC. The confirmation of a sequence number whose
+/// confirmation is already queued or in flight is left out
+/// ([`NotificationEffect::skip_pending_confirmations`]).
 ///
 /// # Errors
 /// A database failure (nothing applied).
@@ -568,9 +578,17 @@ pub fn apply_notification(
     n: &Notification,
     date: &str,
 ) -> Result<Option<NotificationEffect>, StoreError> {
+    let pending: Vec<u16> = store
+        .pending_functions(eid)?
+        .iter()
+        .filter_map(|f| match f {
+            Function::ConfirmNotification { sequence_number } => Some(*sequence_number),
+            _ => None,
+        })
+        .collect();
     let mut effect = None;
     store.update_eis(eid, &mut |e| {
-        let fx = e.apply_notification(n);
+        let mut fx = e.apply_notification(n);
         // The stored EIS carries no audit trail (it has its own table):
         // what the library records here is the new record.
         e.audit_trail.clear();
@@ -579,6 +597,7 @@ pub fn apply_notification(
         }
         let audit = core::mem::take(&mut e.audit_trail);
         let changed = !fx.duplicate;
+        fx.skip_pending_confirmations(&pending);
         effect = Some(fx);
         EisChange {
             changed,

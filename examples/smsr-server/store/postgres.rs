@@ -40,7 +40,7 @@ use tokio_postgres::{NoTls, Row};
 
 use super::rows::{self, OP_COLUMNS, RawOp, corrupt, eis_json, status_word, to_json};
 use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError, initial_counters};
-use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
+use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
 
 /// The schema migrations, applied in order at start (each once, recorded in
 /// `schema_version`).
@@ -503,6 +503,16 @@ impl Store for PostgresStore {
             .first()
             .map(op_from_row)
             .transpose()
+    }
+
+    fn pending_functions(&self, eid: &Eid) -> Result<Vec<Function>, StoreError> {
+        let rows = self.rows(
+            "SELECT function FROM operations WHERE eid = $1 AND state <> 'done' ORDER BY id",
+            &[&eid.to_string()],
+        )?;
+        rows.iter()
+            .map(|r| rows::function_from_json(&r.try_get::<_, String>(0)?))
+            .collect()
     }
 
     fn claim_next_op(
