@@ -515,6 +515,17 @@ impl Store for PostgresStore {
             .collect()
     }
 
+    fn latest_op_of(&self, eid: &Eid, function: &Function) -> Result<Option<OpRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {OP_COLUMNS} FROM operations WHERE eid = $1 AND function = $2 \
+             ORDER BY id DESC LIMIT 1"
+        );
+        self.rows(&sql, &[&eid.to_string(), &to_json(function)?])?
+            .first()
+            .map(op_from_row)
+            .transpose()
+    }
+
     fn claim_next_op(
         &self,
         eid: &Eid,

@@ -422,6 +422,20 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    fn latest_op_of(&self, eid: &Eid, function: &Function) -> Result<Option<OpRecord>, StoreError> {
+        let conn = self.conn()?;
+        conn.query_row(
+            &format!(
+                "SELECT {OP_COLUMNS} FROM operations WHERE eid = ?1 AND function = ?2 \
+                 ORDER BY id DESC LIMIT 1"
+            ),
+            params![eid.to_string(), to_json(function)?],
+            op_from_row,
+        )
+        .optional()?
+        .transpose()
+    }
+
     fn claim_next_op(
         &self,
         eid: &Eid,
