@@ -600,3 +600,52 @@ fn serde_uses_sgp02_element_names() {
     assert_eq!(v["AuditTrail"]["Record"][0]["OperationType"], "02");
     assert_eq!(serde_json::from_value::<Eis>(v).unwrap(), e);
 }
+
+/// SGP.02 §4.1.1.11 / §4.1.1.12: the eUICC sends a notification again
+/// until it is confirmed. A retransmission whose confirmation is already
+/// pending gets none more; with none pending (the earlier one failed) it
+/// gets exactly one; a pending confirmation of another number changes
+/// nothing; a POL2 follow-up is never dropped.
+#[test]
+fn a_retransmission_is_confirmed_once() {
+    let mut eis = fleet_eis();
+    let b = eis.profile("8949000000000000002").unwrap().isd_p_aid;
+    let n = notification(&eis, NotificationType::PROFILE_CHANGE_SUCCEEDED, 7, b);
+    let confirm7 = FollowUp::ConfirmNotification { sequence_number: 7 };
+    let first = eis.apply_notification(&n);
+    assert!(!first.duplicate);
+    assert!(first.follow_ups.contains(&confirm7), "{first:?}");
+
+    // The retransmission while the confirmation of 7 is queued: none more.
+    let mut again = eis.apply_notification(&n);
+    assert!(again.duplicate);
+    assert_eq!(again.skip_pending_confirmations(&[3, 7]), 1);
+    assert_eq!(again.follow_ups, []);
+
+    // The confirmation of 7 failed (none pending): one new one.
+    let mut retry = eis.apply_notification(&n);
+    assert_eq!(retry.skip_pending_confirmations(&[]), 0);
+    assert_eq!(retry.follow_ups, std::slice::from_ref(&confirm7));
+    // Another number pending does not stand in for 7.
+    let mut other = eis.apply_notification(&n);
+    assert_eq!(other.skip_pending_confirmations(&[6, 8]), 0);
+    assert_eq!(other.follow_ups, [confirm7]);
+
+    // A POL2 auto-delete follow-up stays even when the confirmation goes.
+    let mut fx = smsr::inventory::NotificationEffect {
+        follow_ups: vec![
+            FollowUp::ConfirmNotification { sequence_number: 9 },
+            FollowUp::AutoDelete {
+                iccid: "8949000000000000001".into(),
+            },
+        ],
+        ..Default::default()
+    };
+    assert_eq!(fx.skip_pending_confirmations(&[9]), 1);
+    assert_eq!(
+        fx.follow_ups,
+        [FollowUp::AutoDelete {
+            iccid: "8949000000000000001".into()
+        }]
+    );
+}

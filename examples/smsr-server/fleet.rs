@@ -265,7 +265,11 @@ fn card_report(cards: &[(String, Card)]) -> Value {
             .collect();
         out.insert(
             msisdn.clone(),
-            json!({ "Profiles": profiles, "Counters": counters }),
+            json!({
+                "Profiles": profiles,
+                "Counters": counters,
+                "PendingNotifications": snap.card.pending.len(),
+            }),
         );
     }
     Value::Object(out)
@@ -274,6 +278,21 @@ fn card_report(cards: &[(String, Card)]) -> Value {
 /// How often an eUICC sends its unconfirmed notifications again (the
 /// ISD-R retries until HandleNotificationConfirmation, SGP.02 §4.1.1.11).
 const NOTIFICATION_RETRY: Duration = Duration::from_secs(5);
+
+/// [`NOTIFICATION_RETRY`], or `SMSR_FLEET_NOTIFICATION_RETRY_MS` (tests of
+/// retransmitted notifications shorten it).
+fn notification_retry() -> Duration {
+    let Ok(v) = std::env::var("SMSR_FLEET_NOTIFICATION_RETRY_MS") else {
+        return NOTIFICATION_RETRY;
+    };
+    match v.parse() {
+        Ok(ms) => Duration::from_millis(ms),
+        Err(e) => {
+            tracing::warn!("SMSR_FLEET_NOTIFICATION_RETRY_MS {v:?} ignored: {e}");
+            NOTIFICATION_RETRY
+        }
+    }
+}
 
 /// One eUICC's life: SMS in, PoRs and notifications out, HTTPS sessions
 /// when triggered, unconfirmed notifications sent again.
@@ -284,6 +303,7 @@ async fn handset(
     shared: Rc<Shared>,
 ) {
     let wakeup = Rc::new(tokio::sync::Notify::new());
+    let retry = notification_retry();
     let mut held = false;
     let mut retry_at: Option<tokio::time::Instant> = None;
     loop {
@@ -301,7 +321,7 @@ async fn handset(
             () = wakeup.notified() => {
                 // A notification left during an admin session.
                 if retry_at.is_none() {
-                    retry_at = Some(tokio::time::Instant::now() + NOTIFICATION_RETRY);
+                    retry_at = Some(tokio::time::Instant::now() + retry);
                 }
                 None
             }
@@ -315,7 +335,7 @@ async fn handset(
                 if let Ok(mut c) = card.try_borrow_mut() {
                     c.retry_notifications(shared.now_ms());
                 }
-                Some(tokio::time::Instant::now() + NOTIFICATION_RETRY)
+                Some(tokio::time::Instant::now() + retry)
             } else {
                 None
             };
@@ -326,7 +346,7 @@ async fn handset(
         let (h, notified) = shared.flush(&card, &msisdn);
         held = h;
         if notified && retry_at.is_none() {
-            retry_at = Some(tokio::time::Instant::now() + NOTIFICATION_RETRY);
+            retry_at = Some(tokio::time::Instant::now() + retry);
         }
     }
 }

@@ -434,9 +434,11 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
     /// A failed attempt: again later, or failed after the last attempt.
     fn retry(&mut self, now: u64, mut op: Op, err: &str, uncertain: bool) {
         op.last_error = Some(String::from(err));
+        // An idempotent function is sent again without an audit, but its
+        // answer may still only say "already done" (a confirmation).
+        op.was_uncertain |= uncertain;
         if uncertain && !op.req.function.descriptor().idempotent {
             op.uncertain = true;
-            op.was_uncertain = true;
             self.events.push_back(Event::NeedsAudit { id: op.req.id });
         }
         if now >= op.req.expires_at_ms {
@@ -873,6 +875,16 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
                 (Err(e), _) | (_, Err(e)) => es5_failure(&e, f),
             },
             (Outcome::Relay, Err(e)) => relay_failure(e, f, rapdus),
+            // The ISD-R forgets a notification once confirmed (SGP.02
+            // §4.1.1.12): after an attempt of unknown outcome, an unknown
+            // sequence number is that attempt's confirmation.
+            (Outcome::Confirmation, Err(Es5Error::ReferencedDataNotFound)) if op.was_uncertain => {
+                FunctionExecutionStatus::warning(
+                    codes::EXECUTION_ERROR,
+                    subject(f),
+                    "notification already confirmed by an attempt of unknown outcome",
+                )
+            }
             (_, Err(e)) => es5_failure(e, f),
             (Outcome::Notification, Ok(())) => {
                 if !switch_done(f, &eis) {

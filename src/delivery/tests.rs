@@ -455,3 +455,52 @@ fn a_switch_without_notification_is_settled_by_audit() {
     assert_eq!(st.status, ExecutionStatus::Failed);
     assert_eq!(code(&st), ("8.4".into(), "4.2".into()));
 }
+
+/// The ISD-R forgets a confirmed notification (SGP.02 §4.1.1.12): a
+/// confirmation sent again after an attempt of unknown outcome (no PoR)
+/// and answered `6A88` was confirmed by that attempt (a warning, not a
+/// failure); answered `6A88` at the first attempt, the eUICC does not know
+/// the number (a failure).
+#[test]
+fn a_confirmation_lost_in_transit_and_refused_as_unknown_was_confirmed() {
+    let confirm = Function::ConfirmNotification { sequence_number: 5 };
+    let refused = resp(&[&[0x6A, 0x88]]);
+    let answer = |c: &mut Core, t: &Transmit, now: u64| {
+        let por = PorAnswer {
+            cntr: sent_cntr(t),
+            status: PorStatus::OK,
+            data: &refused,
+        };
+        assert!(c.handle_por(now, &por).unwrap());
+    };
+
+    let mut c = core(eis(false));
+    c.submit(req(1, confirm.clone()));
+    let t = c.poll_transmit(0).unwrap().unwrap();
+    answer(&mut c, &t, 10);
+    let st = settled(&mut c);
+    assert_eq!(st.status, ExecutionStatus::Failed, "{st:?}");
+
+    let mut c = core(eis(false));
+    c.submit(req(2, confirm));
+    c.poll_transmit(0).unwrap().unwrap();
+    c.handle_timeout(1_000);
+    let ev = events(&mut c);
+    assert!(
+        ev.iter().any(|e| matches!(e, Event::Rescheduled { .. })),
+        "{ev:?}"
+    );
+    assert!(
+        !ev.contains(&Event::NeedsAudit { id: 2 }),
+        "idempotent: no audit"
+    );
+    let t = c.poll_transmit(1_200).unwrap().unwrap();
+    let Transmit::Scp80 { script, .. } = &t else {
+        panic!("{t:?}")
+    };
+    assert_ne!(script, &script::audit_script().unwrap(), "sent again as is");
+    answer(&mut c, &t, 1_300);
+    let st = settled(&mut c);
+    assert_eq!(st.status, ExecutionStatus::ExecutedWithWarning, "{st:?}");
+    assert_eq!(c.pending(), 0);
+}

@@ -46,6 +46,26 @@ pub struct NotificationEffect {
     pub follow_ups: Vec<FollowUp>,
 }
 
+impl NotificationEffect {
+    /// Drops the [`FollowUp::ConfirmNotification`] of every sequence
+    /// number in `pending` (the SM-SR's confirmations already queued or in
+    /// flight for this eUICC). The ISD-R sends a notification again until
+    /// ES5.HandleNotificationConfirmation reaches it (SGP.02 §4.1.1.11,
+    /// §4.1.1.12; sgp02.md §1.10): a retransmission arriving while a
+    /// confirmation of its sequence number is pending is confirmed by that
+    /// one, and a second would only find the number gone (`6A88`). With
+    /// none pending (the earlier one failed or was lost) the confirmation
+    /// stays: one new confirmation is right. Returns how many were dropped.
+    pub fn skip_pending_confirmations(&mut self, pending: &[u16]) -> usize {
+        let before = self.follow_ups.len();
+        self.follow_ups.retain(|f| {
+            !matches!(f, FollowUp::ConfirmNotification { sequence_number }
+                if pending.contains(sequence_number))
+        });
+        before.saturating_sub(self.follow_ups.len())
+    }
+}
+
 /// What an audit changed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AuditEffect {

@@ -20,7 +20,7 @@ pub mod sqlite;
 
 use smsr::delivery::{self, EisStore, Event, Request};
 use smsr::inventory::model::KeySetType;
-use smsr::inventory::{AuditRecord, Eis, NotificationEffect};
+use smsr::inventory::{AuditRecord, Eis, Function, NotificationEffect};
 use smsr::isdr::{self, Eid, Notification};
 use smsr::scp80::{Cntr, CounterKey, CounterStore, KeyAlgorithm, Kic, Kid, Tar};
 
@@ -295,6 +295,22 @@ pub trait Store: Send + Sync {
         lease_ms: i64,
     ) -> Result<Option<OpRecord>, StoreError>;
 
+    /// The functions of the unsettled operations of `eid` (queued or in
+    /// flight), oldest first: what a notification's confirmation checks
+    /// against ([`apply_notification`]).
+    ///
+    /// # Errors
+    /// A database failure or a corrupt row.
+    fn pending_functions(&self, eid: &Eid) -> Result<Vec<Function>, StoreError>;
+
+    /// The latest operation of `eid` carrying exactly `function` (settled
+    /// or not): whether a retransmitted notification's confirmation
+    /// already succeeded ([`apply_notification`]).
+    ///
+    /// # Errors
+    /// A database failure or a corrupt row.
+    fn latest_op_of(&self, eid: &Eid, function: &Function) -> Result<Option<OpRecord>, StoreError>;
+
     /// EIDs with unsettled operations (to resume after a restart).
     ///
     /// # Errors
@@ -564,10 +580,27 @@ pub fn record_event(
     }
 }
 
+/// Whether the latest HandleNotificationConfirmation of `seq` queued for
+/// `eid` succeeded: the ISD-R then no longer holds that notification
+/// (SGP.02 §4.1.1.12), so a copy of it arriving now was sent before the
+/// confirmation reached the eUICC and needs none more.
+fn confirmed_by_last(store: &dyn Store, eid: &Eid, seq: u16) -> Result<bool, StoreError> {
+    let confirm = Function::ConfirmNotification {
+        sequence_number: seq,
+    };
+    Ok(store
+        .latest_op_of(eid, &confirm)?
+        .and_then(|op| op.result)
+        .is_some_and(|r| r.is_success()))
+}
+
 /// Applies an eUICC notification to its EIS in one transaction
 /// (`Eis::apply_notification`; a new one also gets its audit trail
 /// record, dated `date`, into the audit table). `None` when the store
-/// does not know the eUICC.
+/// does not know the eUICC. The confirmation of a sequence number whose
+/// confirmation is already queued or in flight is left out
+/// ([`NotificationEffect::skip_pending_confirmations`]), and so is that of
+/// a retransmission whose last confirmation succeeded.
 ///
 /// # Errors
 /// A database failure (nothing applied).
@@ -577,9 +610,18 @@ pub fn apply_notification(
     n: &Notification,
     date: &str,
 ) -> Result<Option<NotificationEffect>, StoreError> {
+    let pending: Vec<u16> = store
+        .pending_functions(eid)?
+        .iter()
+        .filter_map(|f| match f {
+            Function::ConfirmNotification { sequence_number } => Some(*sequence_number),
+            _ => None,
+        })
+        .collect();
+    let confirmed = confirmed_by_last(store, eid, n.sequence_number)?;
     let mut effect = None;
     store.update_eis(eid, &mut |e| {
-        let fx = e.apply_notification(n);
+        let mut fx = e.apply_notification(n);
         // The stored EIS carries no audit trail (it has its own table):
         // what the library records here is the new record.
         e.audit_trail.clear();
@@ -588,6 +630,11 @@ pub fn apply_notification(
         }
         let audit = core::mem::take(&mut e.audit_trail);
         let changed = !fx.duplicate;
+        fx.skip_pending_confirmations(&pending);
+        if fx.duplicate && confirmed {
+            // A copy sent before the confirmation reached the eUICC.
+            fx.skip_pending_confirmations(&[n.sequence_number]);
+        }
         effect = Some(fx);
         EisChange {
             changed,

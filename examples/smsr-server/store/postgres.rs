@@ -40,7 +40,7 @@ use tokio_postgres::{NoTls, Row};
 
 use super::rows::{self, OP_COLUMNS, RawOp, corrupt, eis_json, status_word, to_json};
 use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError, initial_counters};
-use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
+use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
 
 /// The schema migrations, applied in order at start (each once, recorded in
 /// `schema_version`).
@@ -515,6 +515,27 @@ impl Store for PostgresStore {
     fn op(&self, id: i64) -> Result<Option<OpRecord>, StoreError> {
         let sql = format!("SELECT {OP_COLUMNS} FROM operations WHERE id = $1");
         self.rows(&sql, &[&id])?
+            .first()
+            .map(op_from_row)
+            .transpose()
+    }
+
+    fn pending_functions(&self, eid: &Eid) -> Result<Vec<Function>, StoreError> {
+        let rows = self.rows(
+            "SELECT function FROM operations WHERE eid = $1 AND state <> 'done' ORDER BY id",
+            &[&eid.to_string()],
+        )?;
+        rows.iter()
+            .map(|r| rows::function_from_json(&r.try_get::<_, String>(0)?))
+            .collect()
+    }
+
+    fn latest_op_of(&self, eid: &Eid, function: &Function) -> Result<Option<OpRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {OP_COLUMNS} FROM operations WHERE eid = $1 AND function = $2 \
+             ORDER BY id DESC LIMIT 1"
+        );
+        self.rows(&sql, &[&eid.to_string(), &to_json(function)?])?
             .first()
             .map(op_from_row)
             .transpose()

@@ -44,6 +44,14 @@ pub fn eis_from_json(json: &str) -> Result<Eis, StoreError> {
     serde_json::from_str(json).map_err(corrupt)
 }
 
+/// A stored function.
+///
+/// # Errors
+/// The text is not a function.
+pub fn function_from_json(json: &str) -> Result<Function, StoreError> {
+    serde_json::from_str(json).map_err(corrupt)
+}
+
 /// The word a settled operation's `status` column holds (what
 /// [`super::Store::batch`] counts).
 pub fn status_word(s: &FunctionExecutionStatus) -> &'static str {

@@ -16,9 +16,11 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsr::inventory::{AuditRecord, Eis};
 use smsr::isdr::Eid;
 
-use super::rows::{OP_COLUMNS, RawOp, corrupt, eis_from_json, eis_json, status_word, to_json};
+use super::rows::{
+    OP_COLUMNS, RawOp, corrupt, eis_from_json, eis_json, function_from_json, status_word, to_json,
+};
 use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError, initial_counters};
-use crate::ops::{BatchProgress, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
+use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS eis (
@@ -428,6 +430,33 @@ impl Store for SqliteStore {
             out.push(r?.parse::<Eid>().map_err(corrupt)?);
         }
         Ok(out)
+    }
+
+    fn pending_functions(&self, eid: &Eid) -> Result<Vec<Function>, StoreError> {
+        let conn = self.conn()?;
+        let mut st = conn.prepare_cached(
+            "SELECT function FROM operations WHERE eid = ?1 AND state <> 'done' ORDER BY id",
+        )?;
+        let rows = st.query_map([eid.to_string()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(function_from_json(&r?)?);
+        }
+        Ok(out)
+    }
+
+    fn latest_op_of(&self, eid: &Eid, function: &Function) -> Result<Option<OpRecord>, StoreError> {
+        let conn = self.conn()?;
+        conn.query_row(
+            &format!(
+                "SELECT {OP_COLUMNS} FROM operations WHERE eid = ?1 AND function = ?2 \
+                 ORDER BY id DESC LIMIT 1"
+            ),
+            params![eid.to_string(), to_json(function)?],
+            op_from_row,
+        )
+        .optional()?
+        .transpose()
     }
 
     fn claim_next_op(

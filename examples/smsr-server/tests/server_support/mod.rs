@@ -117,6 +117,11 @@ fn log_file(dir: &Path, name: &str) -> Stdio {
 
 /// Starts a simulated fleet of `n` eUICCs behind an SMPP SMSC.
 pub fn start_fleet(dir: &Path, n: usize) -> Proc {
+    start_fleet_env(dir, n, &[])
+}
+
+/// [`start_fleet`] with extra environment variables.
+pub fn start_fleet_env(dir: &Path, n: usize, env: &[(&str, &str)]) -> Proc {
     let ready = dir.join("fleet.json");
     let _ = std::fs::remove_file(&ready);
     let mut child = Command::new(binary())
@@ -128,6 +133,7 @@ pub fn start_fleet(dir: &Path, n: usize) -> Proc {
             std::env::var("SMSR_TEST_LOG").unwrap_or_else(|_| "warn".into()),
         )
         .stdout(Stdio::null())
+        .envs(env.iter().copied())
         .stderr(log_file(dir, "fleet.log"))
         .spawn()
         .expect("spawn fleet");

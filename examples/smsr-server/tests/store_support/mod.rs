@@ -10,10 +10,11 @@ use std::time::{Duration, Instant};
 
 use smsr::inventory::model::{KeySet, KeySetType, OperationType};
 use smsr::inventory::{Eis, Function};
-use smsr::isdr::Eid;
+use smsr::isdr::notification::TAG_AID;
+use smsr::isdr::{Eid, Notification, NotificationType};
 
 use crate::ops::{FunctionExecutionStatus, NewOp, OpState, audit_record, now_ms};
-use crate::store::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError};
+use crate::store::{self, CounterName, EidFilter, EisChange, Secrets, Store, StoreError};
 
 /// Runs one SQL statement: rows changed, or the database's refusal.
 pub type RawSql = Box<dyn Fn(&str) -> Result<u64, String> + Send + Sync>;
@@ -41,6 +42,7 @@ macro_rules! store_suite {
             update_eis_serialises_per_euicc, update_eis_never_waits_on_another_euicc,
             queue_claims_in_order_by_lease, lease_expires_when_its_instance_dies,
             one_claimant_wins, batches_count_settled_operations,
+            a_retransmitted_notification_is_confirmed_once,
             audit_trail_is_append_only, corrupt_rows_are_errors_and_change_nothing);
     };
     (@tests $fresh:path; $($t:ident),*) => {
@@ -516,6 +518,98 @@ pub fn batches_count_settled_operations(b: &Backend) {
         (4, 1, 1, 1, 1, 2)
     );
     assert!(s.batch(batch + 1000).expect("none").is_none());
+}
+
+/// `pending_functions` lists an eUICC's unsettled operations (queued or in
+/// flight, oldest first, not another eUICC's); `apply_notification` queues
+/// no second confirmation of a sequence number while one is pending
+/// (SGP.02 §4.1.1.11: the eUICC resends until confirmed), and one new one
+/// once the pending one settled without confirming.
+pub fn a_retransmitted_notification_is_confirmed_once(b: &Backend) {
+    let s = &*b.store;
+    register(b, 1);
+    register(b, 2);
+    let n = Notification {
+        eid: eid(1),
+        kind: NotificationType::EUICC_DECLARATION,
+        sequence_number: 5,
+        isd_p_aid: None,
+        aid_tag: TAG_AID,
+        imei: None,
+        meid: None,
+    };
+    let confirm5 = Function::ConfirmNotification { sequence_number: 5 };
+    let date = "2026-12-03T10:00:00Z";
+    let enable = s.enqueue(&[op(1, None)]).expect("q")[0];
+    s.enqueue(&[NewOp::internal(&eid(2), "SMSR1", confirm5.clone())])
+        .expect("q");
+    assert_eq!(
+        s.pending_functions(&eid(1)).expect("p"),
+        [op(1, None).function]
+    );
+    // The first: its confirmation (another eUICC's does not count).
+    let fx = store::apply_notification(s, &eid(1), &n, date)
+        .expect("a")
+        .expect("known");
+    assert!(!fx.duplicate);
+    let confirm: Vec<Function> = fx.follow_ups.iter().map(Function::from).collect();
+    assert_eq!(confirm, std::slice::from_ref(&confirm5));
+    let id = s
+        .enqueue(&[NewOp::internal(&eid(1), "SMSR1", confirm5.clone())])
+        .expect("q")[0];
+    assert_eq!(
+        s.pending_functions(&eid(1)).expect("p"),
+        [op(1, None).function, confirm5.clone()]
+    );
+    // Retransmissions while it is queued, then in flight: none more.
+    for _ in 0..3 {
+        let fx = store::apply_notification(s, &eid(1), &n, date)
+            .expect("a")
+            .expect("known");
+        assert!(fx.duplicate);
+        assert_eq!(fx.follow_ups, [], "queued");
+    }
+    s.mark_in_flight(id).expect("in flight");
+    let fx = store::apply_notification(s, &eid(1), &n, date)
+        .expect("a")
+        .expect("known");
+    assert_eq!(fx.follow_ups, [], "in flight");
+    // It failed: the next retransmission gets one new confirmation.
+    s.settle(
+        id,
+        &FunctionExecutionStatus::failed(smsr::inventory::codes::EID_UNKNOWN, None, "lost"),
+    )
+    .expect("settle");
+    s.settle(enable, &FunctionExecutionStatus::success())
+        .expect("settle");
+    assert_eq!(s.pending_functions(&eid(1)).expect("p"), []);
+    let fx = store::apply_notification(s, &eid(1), &n, date)
+        .expect("a")
+        .expect("known");
+    let confirm: Vec<Function> = fx.follow_ups.iter().map(Function::from).collect();
+    assert_eq!(confirm, std::slice::from_ref(&confirm5));
+    // That one succeeded: a copy sent before it reached the eUICC gets
+    // none more.
+    let id = s
+        .enqueue(&[NewOp::internal(&eid(1), "SMSR1", confirm5.clone())])
+        .expect("q")[0];
+    assert_eq!(
+        s.latest_op_of(&eid(1), &confirm5).expect("l").map(|o| o.id),
+        Some(id)
+    );
+    s.settle(id, &FunctionExecutionStatus::success())
+        .expect("settle");
+    let fx = store::apply_notification(s, &eid(1), &n, date)
+        .expect("a")
+        .expect("known");
+    assert_eq!(fx.follow_ups, [], "confirmed");
+    let other = Function::ConfirmNotification { sequence_number: 6 };
+    assert!(s.latest_op_of(&eid(1), &other).expect("l").is_none());
+    assert_eq!(
+        s.audit_trail(&eid(1), 10).expect("audit").len(),
+        1,
+        "recorded once"
+    );
 }
 
 pub fn audit_trail_is_append_only(b: &Backend) {
