@@ -1,0 +1,249 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
+#![cfg(feature = "sim")]
+//! ES8 profile download end to end: the SM-DP side (`es8::establish::SmDp`
+//! and `es8::download`) against the simulated eUICC, with the key set the
+//! ECASD establishes (scenario #3) becoming the ISD-P's SCP03t key set
+//! with no injection in between; a second key establishment replaces it.
+
+mod sim_support;
+
+use sim_support::Server;
+use smsr::apdu::{Response, StatusWord};
+use smsr::crypto::ecka::{KeyUsageQualifier, PrivateKey, PublicKey};
+use smsr::es8::KeySet;
+use smsr::es8::certificate::CertificateRef;
+use smsr::es8::crt::{KeyAgreementCrt, ScenarioParameters};
+use smsr::es8::download::{self, EuiccResponse};
+use smsr::es8::establish::{self, SmDp};
+use smsr::isdr::{Aid, Tar, es5};
+use smsr::profile::{Package, ProfileHeader};
+use smsr::scp03t::segment::SGP22_MAX_SEGMENT_LEN;
+use smsr::scp03t::{Host, SecurityLevel, StaticKeys};
+use smsr::scp80::PorStatus;
+use smsr::sim::ecasd::{self, Ecasd};
+use smsr::sim::{Euicc, fleet, life_cycle};
+
+/// A real TS.48 package from the shared test data; the test fails when it
+/// is missing (set `SMSR_TESTDATA`).
+fn ts48() -> Vec<u8> {
+    let dir = std::env::var_os("SMSR_TESTDATA")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/testdata")
+        });
+    let p = dir.join("profiles/ts48v5_saip2.3_bertlv_suci.der");
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e} (set SMSR_TESTDATA)", p.display()))
+}
+
+fn crt(key_length: u8, kvn: u8) -> KeyAgreementCrt {
+    KeyAgreementCrt {
+        parameters: ScenarioParameters(
+            ScenarioParameters::INCLUDE_DR.0 | ScenarioParameters::CERTIFICATE_FIRST.0,
+        ),
+        key_usage: KeyUsageQualifier::SCP03_KEY_SET,
+        key_access: None,
+        key_type: 0x88,
+        key_length,
+        key_id: 1,
+        key_version: kvn,
+        initial_counter: Some(heapless::Vec::new()),
+        sdin: None,
+        host_id: None,
+    }
+}
+
+struct Setup {
+    sim: Euicc,
+    server: Server,
+    aid: Aid,
+    pk_ecasd: PublicKey,
+}
+
+/// A fleet eUICC with one ISD-P created by CreateISDP (quota `quota`).
+fn setup(quota: u32) -> Setup {
+    let cfg = fleet::member(12, 1).unwrap();
+    let mut server = Server::new(&cfg);
+    let published = Ecasd::from_seed(cfg.eid.as_bcd()).unwrap();
+    let cert = CertificateRef::parse(published.certificate()).unwrap();
+    cert.verify(&ecasd::test_ci().public_key()).unwrap();
+    let pk_ecasd = cert.public_key.to_p256().unwrap();
+    let mut sim = Euicc::new(cfg, 5);
+    let aid = Aid::isd_p(Tar::from_value(0x11)).unwrap();
+    let create = es5::create_isdp(&aid, Some(quota)).unwrap();
+    assert_eq!(
+        server.run(&mut sim, &[create.as_bytes()]).sw(0),
+        StatusWord::SUCCESS
+    );
+    Setup {
+        sim,
+        server,
+        aid,
+        pk_ecasd,
+    }
+}
+
+fn run(s: &mut Setup, apdus: &[Vec<u8>]) -> Vec<(Vec<u8>, StatusWord)> {
+    let refs: Vec<&[u8]> = apdus.iter().map(Vec::as_slice).collect();
+    let ex = s.server.run(&mut s.sim, &refs);
+    assert_eq!(ex.status, Some(PorStatus::OK));
+    ex.rapdus
+}
+
+/// ES8.EstablishISDPKeySet relayed over SCP80 to the ISD-P; the SM-DP's
+/// key set.
+fn establish(s: &mut Setup, key_length: u8, kvn: u8, esk: u8) -> KeySet {
+    let sk_dp = PrivateKey::from_bytes(&[0xD9; 32]).unwrap();
+    let esk = PrivateKey::from_bytes(&[esk; 32]).unwrap();
+    let dp = SmDp::new(crt(key_length, kvn), esk, s.pk_ecasd, None).unwrap();
+    let cert = ecasd::test_sm_dp_certificate(&sk_dp.public_key())
+        .unwrap()
+        .to_vec()
+        .unwrap();
+    let cmds = dp.certificate_commands(s.aid.as_bytes(), &cert).unwrap();
+    let r = run(s, &cmds);
+    let challenge = establish::parse_certificate_response(&Response::new(&r[1].0, r[1].1))
+        .unwrap()
+        .unwrap();
+    let mut second = vec![
+        es5::install_for_personalization(&s.aid)
+            .unwrap()
+            .as_bytes()
+            .to_vec(),
+    ];
+    second.extend(
+        dp.key_agreement_commands(&sk_dp, Some(&challenge), 1)
+            .unwrap(),
+    );
+    let r = run(s, &second);
+    assert_eq!(r[1].1, StatusWord::SUCCESS);
+    dp.finish(&Response::new(&r[1].0, r[1].1)).unwrap()
+}
+
+fn static_keys(k: &KeySet) -> StaticKeys {
+    StaticKeys::new(k.s_enc.clone(), k.s_mac.clone()).unwrap()
+}
+
+/// The SM-DP side of `84`/`85` against the ISD-P.
+fn open(s: &mut Setup, k: &KeySet) -> Result<Host, smsr::scp03t::Error> {
+    let mut host = Host::new(static_keys(k), k.kvn, 0, [0x5C; 8], SecurityLevel::ALL).unwrap();
+    let mut c = Vec::new();
+    host.initialize_update(&mut c).unwrap();
+    let r = s.sim.handle_scp03t(&s.aid, &c);
+    host.handle_initialize_update_response(&r)?;
+    c.clear();
+    host.external_authenticate(&mut c).unwrap();
+    let r = s.sim.handle_scp03t(&s.aid, &c);
+    host.handle_external_authenticate_response(&r)?;
+    Ok(host)
+}
+
+/// DownloadAndInstallation of `pkg` over the open `host`; the card's
+/// final EUICCResponse.
+fn download(s: &mut Setup, host: &mut Host, pkg: &[u8]) -> EuiccResponse {
+    let segs = download::segments(host.session().unwrap(), pkg, SGP22_MAX_SEGMENT_LEN).unwrap();
+    let mut last = None;
+    for seg in &segs {
+        let a = s.sim.handle_scp03t(&s.aid, seg.tlv());
+        let data = seg.check_answer(&a).unwrap();
+        if !seg.more_to_follow() {
+            last = Some(EuiccResponse::parse(&data).unwrap());
+        }
+    }
+    last.unwrap()
+}
+
+#[test]
+fn the_established_key_set_opens_scp03t_and_installs_every_key_length() {
+    let pkg = ts48();
+    let header = Package::new(&pkg).elements().next().unwrap().unwrap();
+    let h = ProfileHeader::from_element(&header).unwrap();
+    for len in [16u8, 24, 32] {
+        let mut s = setup(60_000);
+        assert_eq!(
+            s.sim.card().profile(&s.aid).unwrap().life_cycle,
+            life_cycle::SELECTABLE
+        );
+        let keys = establish(&mut s, len, 0x30, len);
+        // Key establishment alone personalizes the ISD-P (no injection).
+        assert_eq!(
+            s.sim.card().profile(&s.aid).unwrap().life_cycle,
+            life_cycle::PERSONALIZED
+        );
+        let mut host = open(&mut s, &keys).unwrap();
+        assert!(
+            download(&mut s, &mut host, &pkg).is_ok(),
+            "key length {len}"
+        );
+        let p = s.sim.card().profile(&s.aid).unwrap();
+        assert_eq!(p.life_cycle, life_cycle::DISABLED);
+        assert_eq!(p.iccid, Some(h.iccid_raw));
+        assert_eq!(p.used as usize, pkg.len());
+    }
+}
+
+#[test]
+fn a_second_key_establishment_replaces_the_key_set() {
+    let mut s = setup(60_000);
+    let first = establish(&mut s, 16, 0x30, 0x41);
+    // A session opened with the first key set is closed by the second.
+    open(&mut s, &first).unwrap();
+    let second = establish(&mut s, 16, 0x31, 0x42);
+    assert_ne!(
+        first.s_enc.dangerous_bytes(),
+        second.s_enc.dangerous_bytes()
+    );
+    // The first key set (and its KVN) no longer opens a session.
+    assert!(open(&mut s, &first).is_err());
+    let mut old_kvn = second.clone();
+    old_kvn.kvn = first.kvn;
+    assert!(open(&mut s, &old_kvn).is_err());
+    // The second one does, and the package installs with it.
+    let mut host = open(&mut s, &second).unwrap();
+    assert!(download(&mut s, &mut host, &ts48()).is_ok());
+    assert!(s.sim.card().profile(&s.aid).unwrap().is_loaded());
+}
+
+#[test]
+fn a_refused_key_agreement_keeps_the_previous_key_set() {
+    let mut s = setup(60_000);
+    let keys = establish(&mut s, 16, 0x30, 0x43);
+    // A key agreement with a wrong challenge is refused (6982) and the
+    // card, ECASD and ISD-P channel included, is as it was.
+    let sk_dp = PrivateKey::from_bytes(&[0xD9; 32]).unwrap();
+    let dp = SmDp::new(
+        crt(16, 0x31),
+        PrivateKey::from_bytes(&[0x44; 32]).unwrap(),
+        s.pk_ecasd,
+        None,
+    )
+    .unwrap();
+    let cert = ecasd::test_sm_dp_certificate(&sk_dp.public_key())
+        .unwrap()
+        .to_vec()
+        .unwrap();
+    let cmds = dp.certificate_commands(s.aid.as_bytes(), &cert).unwrap();
+    let r = run(&mut s, &cmds);
+    assert_eq!(r[1].1, StatusWord::SUCCESS);
+    let mut bad = vec![
+        es5::install_for_personalization(&s.aid)
+            .unwrap()
+            .as_bytes()
+            .to_vec(),
+    ];
+    bad.extend(
+        dp.key_agreement_commands(&sk_dp, Some(&[0; 16]), 1)
+            .unwrap(),
+    );
+    let r = run(&mut s, &bad);
+    assert_eq!(r[1].1, StatusWord::SECURITY_STATUS_NOT_SATISFIED);
+    let mut host = open(&mut s, &keys).unwrap();
+    assert!(download(&mut s, &mut host, &ts48()).is_ok());
+}
