@@ -25,11 +25,13 @@ use smsr::es8::download::{self, EuiccResponse};
 use smsr::es8::establish::{self, SmDp};
 use smsr::isdr::{Aid, Tar, es5};
 use smsr::profile::{Package, ProfileHeader};
+use smsr::remote::expanded::{ResponseItem, ResponseScript, ScriptChaining};
 use smsr::scp03t::segment::SGP22_MAX_SEGMENT_LEN;
 use smsr::scp03t::{Host, SecurityLevel, StaticKeys};
 use smsr::scp80::PorStatus;
 use smsr::sim::ecasd::{self, Ecasd};
 use smsr::sim::{Euicc, fleet, life_cycle};
+use smsr::tlv::Encode;
 
 /// A real TS.48 package from the shared test data; the test fails when it
 /// is missing (set `SMSR_TESTDATA`).
@@ -246,4 +248,103 @@ fn a_refused_key_agreement_keeps_the_previous_key_set() {
     assert_eq!(r[1].1, StatusWord::SECURITY_STATUS_NOT_SATISFIED);
     let mut host = open(&mut s, &keys).unwrap();
     assert!(download(&mut s, &mut host, &ts48()).is_ok());
+}
+
+/// An expanded definite script `AA { 83 01 chaining, tlv }` (TS 102 226
+/// §5.2.1; SGP.02 Annex K chaining as njiwa reads it).
+fn chained(chaining: ScriptChaining, tlv: &[u8]) -> Vec<u8> {
+    let mut body = vec![0x83, 0x01, chaining.0];
+    body.extend_from_slice(tlv);
+    smsr::tlv::tlv(smsr::tlv::Tag::new(0xAA), &body[..])
+        .to_vec()
+        .unwrap()
+}
+
+/// Sends one SCP03t TLV in a command packet to the ISD-P's TAR; the answer
+/// TLV from the PoR's response script.
+fn over_scp80(s: &mut Setup, chaining: ScriptChaining, tlv: &[u8]) -> Vec<u8> {
+    let isdr_tar = s.server.tar;
+    s.server.tar = s.aid.tar().unwrap();
+    let ex = s.server.send(&mut s.sim, &chained(chaining, tlv));
+    s.server.tar = isdr_tar;
+    assert_eq!(ex.status, Some(PorStatus::OK));
+    let (script, _) = ResponseScript::parse(&ex.data).unwrap();
+    let answers: Vec<Vec<u8>> = script
+        .items()
+        .filter_map(|i| match i.unwrap() {
+            ResponseItem::Unknown(t) => Some(t.raw().to_vec()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(answers.len(), 1, "one answer TLV per SCP03t TLV");
+    answers.into_iter().next().unwrap()
+}
+
+/// DownloadAndInstallation relayed over SCP80: `84`, `85` and every
+/// segment in one chain of scripts, the last segment ending it.
+fn download_scp80(s: &mut Setup, k: &KeySet, pkg: &[u8], seg_len: usize) -> EuiccResponse {
+    let mut host = Host::new(static_keys(k), k.kvn, 0, [0x5D; 8], SecurityLevel::ALL).unwrap();
+    let mut c = Vec::new();
+    host.initialize_update(&mut c).unwrap();
+    let r = over_scp80(s, ScriptChaining::FIRST_DELETE_ON_RESET, &c);
+    host.handle_initialize_update_response(&r).unwrap();
+    c.clear();
+    host.external_authenticate(&mut c).unwrap();
+    let r = over_scp80(s, ScriptChaining::SUBSEQUENT, &c);
+    host.handle_external_authenticate_response(&r).unwrap();
+    let segs = download::segments(host.session().unwrap(), pkg, seg_len).unwrap();
+    let mut last = None;
+    for seg in &segs {
+        let chaining = if seg.more_to_follow() {
+            ScriptChaining::SUBSEQUENT
+        } else {
+            ScriptChaining::LAST
+        };
+        let a = over_scp80(s, chaining, seg.tlv());
+        let data = seg.check_answer(&a).unwrap();
+        if !seg.more_to_follow() {
+            last = Some(EuiccResponse::parse(&data).unwrap());
+        }
+    }
+    last.unwrap()
+}
+
+#[test]
+fn download_over_scp80_chained_scripts_to_the_isdp_tar() {
+    let pkg = ts48();
+    let mut s = setup(60_000);
+    let keys = establish(&mut s, 16, 0x30, 0x45);
+    assert!(download_scp80(&mut s, &keys, &pkg, 1000).is_ok());
+    let p = s.sim.card().profile(&s.aid).unwrap();
+    assert_eq!(p.life_cycle, life_cycle::DISABLED);
+    assert_eq!(p.used as usize, pkg.len());
+}
+
+#[test]
+fn over_scp80_a_segment_outside_the_chain_is_refused() {
+    let pkg = ts48();
+    let mut s = setup(60_000);
+    let keys = establish(&mut s, 16, 0x30, 0x46);
+    let mut host = Host::new(static_keys(&keys), 0x30, 0, [0x5E; 8], SecurityLevel::ALL).unwrap();
+    let mut c = Vec::new();
+    host.initialize_update(&mut c).unwrap();
+    let r = over_scp80(&mut s, ScriptChaining::FIRST_DELETE_ON_RESET, &c);
+    host.handle_initialize_update_response(&r).unwrap();
+    c.clear();
+    host.external_authenticate(&mut c).unwrap();
+    let r = over_scp80(&mut s, ScriptChaining::SUBSEQUENT, &c);
+    host.handle_external_authenticate_response(&r).unwrap();
+    let segs = download::segments(host.session().unwrap(), &pkg, 1000).unwrap();
+    // Secured data that do not continue the chain (here the bare `86`
+    // TLV, which cannot carry `83`) start afresh: the SCP03t session is
+    // closed and the segment refused with the error TLV (6985), returned
+    // as the PoR data. (In an expanded response script `9F 86` would not
+    // parse as BER: b8 of `86` announces a third tag octet; noted.)
+    let isdr_tar = s.server.tar;
+    s.server.tar = s.aid.tar().unwrap();
+    let ex = s.server.send(&mut s.sim, segs[0].tlv());
+    s.server.tar = isdr_tar;
+    assert_eq!(ex.status, Some(PorStatus::OK));
+    assert_eq!(ex.data, [0x9F, 0x86, 0x02, 0x69, 0x85]);
+    assert!(!s.sim.card().profile(&s.aid).unwrap().is_loaded());
 }

@@ -63,6 +63,15 @@ impl PartialEq for Loads {
 
 impl Eq for Loads {}
 
+impl Loads {
+    /// Closes the SCP03t session of the ISD-P `aid` (its key set stays).
+    pub(crate) fn close(&mut self, aid: &Aid) {
+        if let Some(l) = self.0.iter_mut().find(|l| l.aid == *aid) {
+            l.channel.close();
+        }
+    }
+}
+
 /// What the package in progress is, after a segment.
 enum Progress {
     /// More segments are needed.

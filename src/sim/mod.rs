@@ -36,6 +36,7 @@ pub mod faults;
 pub mod fleet;
 mod isdp_load;
 mod profile;
+mod relay;
 mod rng;
 mod script;
 mod trigger;
