@@ -15,6 +15,7 @@
 
 mod sim_support;
 
+use core::time::Duration;
 use sim_support::Server;
 use smsr::apdu::{Response, StatusWord};
 use smsr::crypto::ecka::{KeyUsageQualifier, PrivateKey, PublicKey};
@@ -23,13 +24,19 @@ use smsr::es8::certificate::CertificateRef;
 use smsr::es8::crt::{KeyAgreementCrt, ScenarioParameters};
 use smsr::es8::download::{self, EuiccResponse};
 use smsr::es8::establish::{self, SmDp};
+use smsr::isdr::audit::IsdpStatusList;
 use smsr::isdr::{Aid, Tar, es5};
-use smsr::profile::{Package, ProfileHeader};
+use smsr::profile::{Iccid, Package, PackageWriter, ProfileHeader};
+use smsr::remote::Coding;
 use smsr::remote::expanded::{ResponseItem, ResponseScript, ScriptChaining};
 use smsr::scp03t::segment::SGP22_MAX_SEGMENT_LEN;
 use smsr::scp03t::{Host, SecurityLevel, StaticKeys};
 use smsr::scp80::PorStatus;
+use smsr::scp81::http::ScriptStatus;
+use smsr::scp81::server::{EndReason, Event, ServerConfig, ServerSession, UriBuf};
+use smsr::scp81::trigger::{HttpPostParams, SessionParams, TriggerParams};
 use smsr::sim::ecasd::{self, Ecasd};
+use smsr::sim::{AdminProgress, AdminSession, Reception};
 use smsr::sim::{Euicc, fleet, life_cycle};
 use smsr::tlv::Encode;
 
@@ -347,4 +354,177 @@ fn over_scp80_a_segment_outside_the_chain_is_refused() {
     assert_eq!(ex.status, Some(PorStatus::OK));
     assert_eq!(ex.data, [0x9F, 0x86, 0x02, 0x69, 0x85]);
     assert!(!s.sim.card().profile(&s.aid).unwrap().is_loaded());
+}
+
+/// `pkg` with the ICCID of its ProfileHeader replaced by `iccid` (header
+/// coding), rewritten with `PackageWriter`, and EF.ICCID in the `mf` to
+/// match (the card refuses a mismatch): one package per eUICC.
+fn with_iccid(pkg: &[u8], iccid: [u8; 10]) -> Vec<u8> {
+    let ef_old = Package::new(pkg).ef_iccid().unwrap().unwrap().to_ef_iccid();
+    let ef_new = Iccid::from_header(&iccid).unwrap().to_ef_iccid();
+    let at: Vec<usize> = pkg
+        .windows(10)
+        .enumerate()
+        .filter(|(_, w)| *w == ef_old)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(at.len(), 1, "EF.ICCID content found once");
+    let mut pkg = pkg.to_vec();
+    pkg[at[0]..at[0] + 10].copy_from_slice(&ef_new);
+    let pkg = &pkg[..];
+    let mut out = Vec::new();
+    let mut w = PackageWriter::new(&mut out);
+    for (i, pe) in Package::new(pkg).elements().enumerate() {
+        let pe = pe.unwrap();
+        if i == 0 {
+            let mut h = ProfileHeader::from_element(&pe).unwrap();
+            h.iccid_raw = iccid;
+            w.push_header(&h).unwrap();
+        } else {
+            w.push(&pe).unwrap();
+        }
+    }
+    out
+}
+
+type Srv = ServerSession<Vec<u8>, Vec<u8>, 8>;
+
+/// The trigger over SCP80 and the admin session the eUICC opens.
+fn admin_session(s: &mut Setup) -> (Srv, AdminSession) {
+    let t = TriggerParams {
+        session: Some(SessionParams {
+            http_post: Some(HttpPostParams {
+                host: Some("smsr.example"),
+                agent_id: None,
+                uri: Some("/gp/adm"),
+            }),
+            ..SessionParams::default()
+        }),
+        dns: None,
+    };
+    let mut trigger = vec![0u8; t.buffer_len()];
+    let n = t.emit(&mut trigger).unwrap();
+    trigger.truncate(n);
+    let header = s.server.header();
+    let mut req = None;
+    for seg in &s.server.segments(&header, &trigger) {
+        if let Reception::Processed(p) = s.sim.receive(seg, 0).unwrap() {
+            req = p.admin_session.or(req);
+        }
+    }
+    let ex = s.server.read(&header, &s.sim.take_outgoing(0));
+    assert_eq!(ex.status, Some(PorStatus::OK));
+    let card = s.sim.open_admin_session(req.unwrap()).unwrap();
+    let mut srv: Srv = ServerSession::new(
+        ServerConfig::new(UriBuf::try_from("/gp/adm").unwrap()),
+        vec![0u8; 65536],
+    );
+    srv.connection_opened(Duration::ZERO);
+    (srv, card)
+}
+
+/// Moves HTTP bytes both ways until nothing moves; the response bodies
+/// (status, body) in `log`; the session's end if it ended.
+fn pump(
+    srv: &mut Srv,
+    sim: &mut Euicc,
+    card: &mut AdminSession,
+    log: &mut Vec<(ScriptStatus, Vec<u8>)>,
+) -> Option<AdminProgress> {
+    let now = Duration::ZERO;
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let mut moved = false;
+        if let Some(req) = sim.admin_transmit(card, now).unwrap() {
+            srv.handle_input(&req, now).unwrap();
+            moved = true;
+        }
+        while let Some(ev) = srv.poll_event() {
+            if let Event::Response { status, body, .. } = ev {
+                log.push((status, body.to_vec()));
+            }
+        }
+        if let Some(n) = srv.poll_transmit(&mut buf, now).unwrap() {
+            match sim.admin_receive(card, &buf[..n], now).unwrap() {
+                AdminProgress::Continue => {}
+                p => return Some(p),
+            }
+            moved = true;
+        }
+        if !moved {
+            return None;
+        }
+    }
+}
+
+/// One SCP03t TLV as the body of a response targeted at the ISD-P
+/// (`X-Admin-Targeted-Application: //aid/<ISD-P AID>`), moreToDo keeping
+/// the session open; the card's answer TLV from its next POST.
+fn over_scp81(s: &mut Setup, srv: &mut Srv, card: &mut AdminSession, tlv: &[u8]) -> Vec<u8> {
+    srv.push_script(tlv.to_vec(), Some(s.aid.as_bytes()))
+        .unwrap();
+    let mut log = Vec::new();
+    assert_eq!(pump(srv, &mut s.sim, card, &mut log), None);
+    let (status, body) = log.pop().unwrap();
+    assert_eq!(status, ScriptStatus::Ok);
+    body
+}
+
+#[test]
+fn download_over_scp81_then_audit_and_enable() {
+    let mut s = setup(60_000);
+    let keys = establish(&mut s, 32, 0x30, 0x47);
+    // This eUICC's ICCID: the package's with two digits changed.
+    let base = ts48();
+    let header = Package::new(&base).elements().next().unwrap().unwrap();
+    let mut iccid = ProfileHeader::from_element(&header).unwrap().iccid_raw;
+    iccid[6] = if iccid[6] == 0x42 { 0x24 } else { 0x42 };
+    let pkg = with_iccid(&base, iccid);
+    assert_ne!(pkg, base);
+    let (mut srv, mut card) = admin_session(&mut s);
+    srv.expect_more(true);
+    let mut host = Host::new(static_keys(&keys), 0x30, 0, [0x5F; 8], SecurityLevel::ALL).unwrap();
+    let mut c = Vec::new();
+    host.initialize_update(&mut c).unwrap();
+    let r = over_scp81(&mut s, &mut srv, &mut card, &c);
+    host.handle_initialize_update_response(&r).unwrap();
+    c.clear();
+    host.external_authenticate(&mut c).unwrap();
+    let r = over_scp81(&mut s, &mut srv, &mut card, &c);
+    host.handle_external_authenticate_response(&r).unwrap();
+    let segs = download::segments(host.session().unwrap(), &pkg, SGP22_MAX_SEGMENT_LEN).unwrap();
+    let mut last = None;
+    for seg in &segs {
+        let a = over_scp81(&mut s, &mut srv, &mut card, seg.tlv());
+        let data = seg.check_answer(&a).unwrap();
+        if !seg.more_to_follow() {
+            last = Some(EuiccResponse::parse(&data).unwrap());
+        }
+    }
+    let last = last.unwrap();
+    assert!(last.is_ok(), "{last:?}");
+    // AuditEIS and EnableProfile in the same session, then it ends.
+    let audit = es5::audit_isdp_status(Some(&s.aid)).unwrap();
+    let enable = es5::enable_profile(&s.aid).unwrap();
+    srv.push_script(
+        Server::script_bytes(&[audit.as_bytes(), enable.as_bytes()], Coding::Definite),
+        None,
+    )
+    .unwrap();
+    srv.expect_more(false);
+    let mut log = Vec::new();
+    let end = pump(&mut srv, &mut s.sim, &mut card, &mut log);
+    assert_eq!(end, Some(AdminProgress::Ended(EndReason::Completed)));
+    let (script, _) = ResponseScript::parse(&log[0].1).unwrap();
+    let r: Vec<_> = script.r_apdus().map(Result::unwrap).collect();
+    let entry = IsdpStatusList::new(r[0].data()).next().unwrap().unwrap();
+    assert_eq!(entry.granted_memory, Some(60_000));
+    assert_eq!(entry.remaining_memory, Some(60_000 - pkg.len() as u32));
+    assert_eq!(r[1].sw(), StatusWord::SUCCESS);
+    let p = s.sim.card().profile(&s.aid).unwrap();
+    assert_eq!(p.iccid, Some(iccid));
+    let h = ProfileHeader::from_element(&Package::new(&pkg).elements().next().unwrap().unwrap())
+        .unwrap();
+    assert_eq!(p.profile_type.as_deref(), h.profile_type);
+    assert_eq!(p.life_cycle, life_cycle::ENABLED);
 }
