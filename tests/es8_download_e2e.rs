@@ -21,6 +21,7 @@ use smsr::apdu::{Response, StatusWord};
 use smsr::crypto::ecka::{KeyUsageQualifier, PrivateKey, PublicKey};
 use smsr::es8::KeySet;
 use smsr::es8::certificate::CertificateRef;
+use smsr::es8::connectivity::{self, ConnectivityParameters, Outcome};
 use smsr::es8::crt::{KeyAgreementCrt, ScenarioParameters};
 use smsr::es8::download::{self, EuiccResponse};
 use smsr::es8::establish::{self, SmDp};
@@ -527,4 +528,72 @@ fn download_over_scp81_then_audit_and_enable() {
         .unwrap();
     assert_eq!(p.profile_type.as_deref(), h.profile_type);
     assert_eq!(p.life_cycle, life_cycle::ENABLED);
+}
+
+/// Opens the ISD-P's SCP03 session over SCP80 (`84`, `85` in a chain).
+fn open_scp80(s: &mut Setup, k: &KeySet, challenge: u8) -> Host {
+    let mut host = Host::new(static_keys(k), k.kvn, 0, [challenge; 8], SecurityLevel::ALL).unwrap();
+    let mut c = Vec::new();
+    host.initialize_update(&mut c).unwrap();
+    let r = over_scp80(s, ScriptChaining::FIRST_DELETE_ON_RESET, &c);
+    host.handle_initialize_update_response(&r).unwrap();
+    c.clear();
+    host.external_authenticate(&mut c).unwrap();
+    let r = over_scp80(s, ScriptChaining::SUBSEQUENT, &c);
+    host.handle_external_authenticate_response(&r).unwrap();
+    host
+}
+
+/// A C-APDU as the last script of the chain to the ISD-P; its R-APDU
+/// (data ‖ SW) from the PoR.
+fn apdu_scp80(s: &mut Setup, apdu: &[u8]) -> Vec<u8> {
+    let item = smsr::tlv::tlv(smsr::tlv::Tag::new(0x22), apdu)
+        .to_vec()
+        .unwrap();
+    let isdr_tar = s.server.tar;
+    s.server.tar = s.aid.tar().unwrap();
+    let ex = s
+        .server
+        .send(&mut s.sim, &chained(ScriptChaining::LAST, &item));
+    s.server.tar = isdr_tar;
+    assert_eq!(ex.status, Some(PorStatus::OK));
+    let (data, sw) = ex.rapdus.into_iter().next().unwrap();
+    [&data[..], &sw.to_bytes()[..]].concat()
+}
+
+#[test]
+fn update_connectivity_parameters_over_scp03_round_trip() {
+    let pkg = ts48();
+    let mut s = setup(60_000);
+    let keys = establish(&mut s, 16, 0x30, 0x48);
+    assert!(download_scp80(&mut s, &keys, &pkg, 1000).is_ok());
+    let params = ConnectivityParameters::sms("447700900123");
+    // The installed profile's ISD-P opens a new session with the same
+    // key set and takes the STORE DATA 3A07 in it (level 33: C-MAC,
+    // C-DECRYPTION, R-MAC, R-ENCRYPTION).
+    let mut host = open_scp80(&mut s, &keys, 0x61);
+    let apdu = connectivity::command(host.session().unwrap(), &params).unwrap();
+    let session = host.session().unwrap().clone();
+    let rapdu = apdu_scp80(&mut s, apdu.as_bytes());
+    assert_eq!(
+        connectivity::outcome(&session, &rapdu).unwrap(),
+        Outcome::Updated
+    );
+    let stored = s.sim.card().profile(&s.aid).unwrap().connectivity.clone();
+    assert_eq!(
+        ConnectivityParameters::parse(&stored.unwrap()).unwrap(),
+        params
+    );
+    // A flipped C-MAC bit: 6982, nothing changes, the session is closed.
+    let other = ConnectivityParameters::sms("12345");
+    let mut host = open_scp80(&mut s, &keys, 0x62);
+    let apdu = connectivity::command(host.session().unwrap(), &other).unwrap();
+    let mut bad = apdu.as_bytes().to_vec();
+    *bad.last_mut().unwrap() ^= 1;
+    let before = s.sim.card().profile(&s.aid).unwrap().clone();
+    assert_eq!(apdu_scp80(&mut s, &bad), [0x69, 0x82]);
+    assert_eq!(s.sim.card().profile(&s.aid).unwrap(), &before);
+    // The refusal closed the session: the genuine command is refused too.
+    assert_eq!(apdu_scp80(&mut s, apdu.as_bytes()), [0x69, 0x82]);
+    assert_eq!(s.sim.card().profile(&s.aid).unwrap(), &before);
 }

@@ -388,6 +388,9 @@ impl Card {
         let Ok(view) = CommandView::parse(apdu) else {
             return Rapdu::sw(StatusWord::WRONG_LENGTH);
         };
+        if let (Target::Isdp(aid), true) = (target, super::isdp_connectivity::is_secured(&view)) {
+            return self.secured_apdu(&aid, &view);
+        }
         if !matches!(view.cla() & 0xF0, 0x80 | 0x00) || view.cla() & 0x0C != 0 {
             return Rapdu::sw(StatusWord::CLA_NOT_SUPPORTED);
         }

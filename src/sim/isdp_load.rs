@@ -64,6 +64,14 @@ impl PartialEq for Loads {
 impl Eq for Loads {}
 
 impl Loads {
+    /// The open SCP03 session of the ISD-P `aid`.
+    pub(crate) fn session(&mut self, aid: &Aid) -> Option<&mut scp03t::Session> {
+        self.0
+            .iter_mut()
+            .find(|l| l.aid == *aid)
+            .and_then(|l| l.channel.session_mut())
+    }
+
     /// Closes the SCP03t session of the ISD-P `aid` (its key set stays).
     pub(crate) fn close(&mut self, aid: &Aid) {
         if let Some(l) = self.0.iter_mut().find(|l| l.aid == *aid) {
@@ -218,9 +226,13 @@ impl Card {
     /// The answer to `command` in `out`, or the status word of the error
     /// TLV that replaces it.
     fn scp03t_answer(&mut self, aid: &Aid, command: &[u8], out: &mut Vec<u8>) -> Result<(), u16> {
+        // A loaded ISD-P still opens SCP03 sessions (for
+        // UpdateConnectivityParameters) but takes no segment.
+        let segment = command.first() == Some(&tag::SEGMENT);
         let quota = match self.profile(aid) {
             Some(p) if !p.is_loaded() => p.quota,
-            Some(_) => return Err(scp03t::sw::CONDITIONS_NOT_SATISFIED),
+            Some(_) if segment => return Err(scp03t::sw::CONDITIONS_NOT_SATISFIED),
+            Some(_) => 0,
             None => return Err(scp03t::sw::REFERENCED_DATA_NOT_FOUND),
         };
         let load = self

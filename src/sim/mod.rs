@@ -34,6 +34,7 @@ mod error;
 mod euicc;
 pub mod faults;
 pub mod fleet;
+mod isdp_connectivity;
 mod isdp_load;
 mod profile;
 mod relay;
