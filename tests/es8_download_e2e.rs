@@ -17,13 +17,14 @@ mod sim_support;
 
 use core::time::Duration;
 use sim_support::Server;
+use smsr::apdu::CommandView;
 use smsr::apdu::{Response, StatusWord};
 use smsr::crypto::ecka::{KeyUsageQualifier, PrivateKey, PublicKey};
 use smsr::es8::KeySet;
 use smsr::es8::certificate::CertificateRef;
 use smsr::es8::connectivity::{self, ConnectivityParameters, Outcome};
 use smsr::es8::crt::{KeyAgreementCrt, ScenarioParameters};
-use smsr::es8::download::{self, EuiccResponse};
+use smsr::es8::download::{self, EuiccResponse, PeStatusCode};
 use smsr::es8::establish::{self, SmDp};
 use smsr::isdr::audit::IsdpStatusList;
 use smsr::isdr::{Aid, Tar, es5};
@@ -31,7 +32,7 @@ use smsr::profile::{Iccid, Package, PackageWriter, ProfileHeader};
 use smsr::remote::Coding;
 use smsr::remote::expanded::{ResponseItem, ResponseScript, ScriptChaining};
 use smsr::scp03t::segment::SGP22_MAX_SEGMENT_LEN;
-use smsr::scp03t::{Host, SecurityLevel, StaticKeys};
+use smsr::scp03t::{self, ErrorKind, Host, SecurityLevel, StaticKeys};
 use smsr::scp80::PorStatus;
 use smsr::scp81::http::ScriptStatus;
 use smsr::scp81::server::{EndReason, Event, ServerConfig, ServerSession, UriBuf};
@@ -596,4 +597,124 @@ fn update_connectivity_parameters_over_scp03_round_trip() {
     // The refusal closed the session: the genuine command is refused too.
     assert_eq!(apdu_scp80(&mut s, apdu.as_bytes()), [0x69, 0x82]);
     assert_eq!(s.sim.card().profile(&s.aid).unwrap(), &before);
+}
+
+/// The APDU form both ways at every security level: what the SM-DP wraps
+/// the card unwraps to the plain STORE DATA, and the card's R-APDU (with
+/// and without data) comes back as it was; a flipped bit is refused and
+/// leaves the card's session as it was.
+#[test]
+fn scp03_apdu_form_round_trips_at_every_level() {
+    let keys = StaticKeys::from_bytes(&[0x41; 16], &[0x42; 16]).unwrap();
+    for level in SecurityLevel::DEFINED {
+        let mut host = Host::new(keys.clone(), 0x30, 0, [7; 8], level).unwrap();
+        let mut card = scp03t::Card::new(keys.clone(), 0x30, s_aid().as_bytes(), 0, 1020).unwrap();
+        let (mut c, mut r) = (Vec::new(), Vec::new());
+        host.initialize_update(&mut c).unwrap();
+        card.handle(&c, &mut [0; 8], &mut r).unwrap();
+        host.handle_initialize_update_response(&r).unwrap();
+        c.clear();
+        r.clear();
+        host.external_authenticate(&mut c).unwrap();
+        card.handle(&c, &mut [0; 8], &mut r).unwrap();
+        host.handle_external_authenticate_response(&r).unwrap();
+        let params = ConnectivityParameters::sms("447700900123");
+        let apdu = connectivity::command(host.session().unwrap(), &params).unwrap();
+        let mut bad = apdu.as_bytes().to_vec();
+        bad[5] ^= 0x01;
+        let session = card.session_mut().unwrap();
+        let before = session.clone();
+        let mut plain = [0u8; 64];
+        let view = CommandView::parse(&bad).unwrap();
+        assert_eq!(
+            session.unwrap_apdu(&view, &mut plain).unwrap_err().kind,
+            ErrorKind::MacMismatch
+        );
+        assert_eq!(session.mac_chaining_value(), before.mac_chaining_value());
+        assert_eq!(session.counter(), before.counter());
+        let view = CommandView::parse(apdu.as_bytes()).unwrap();
+        let n = session.unwrap_apdu(&view, &mut plain).unwrap();
+        let mut expected = vec![0x3A, 0x07, 0x0B];
+        expected.extend_from_slice(&params.to_vec().unwrap());
+        assert_eq!(&plain[..n], &expected[..], "{level:?}");
+        let host_side = host.session().unwrap().clone();
+        for data in [&[][..], &[1, 2, 3][..]] {
+            let mut rapdu = Vec::new();
+            session
+                .wrap_rapdu(data, StatusWord::SUCCESS, &mut rapdu)
+                .unwrap();
+            let mut out = [0u8; 64];
+            let (sw, got) = host_side.unwrap_rapdu(&rapdu, &mut out).unwrap();
+            assert_eq!((sw, got), (StatusWord::SUCCESS, data), "{level:?}");
+            if level.r_mac() {
+                rapdu[0] ^= 1;
+                assert!(host_side.unwrap_rapdu(&rapdu, &mut out).is_err());
+            }
+        }
+    }
+}
+
+fn s_aid() -> Aid {
+    Aid::isd_p(Tar::from_value(0x11)).unwrap()
+}
+
+/// Over SCP81 with the established key set, the segments with `spoil`
+/// applied; the answers; the ISD-P must hold nothing afterwards.
+fn spoiled_scp81(
+    quota: u32,
+    spoil: impl Fn(&mut Vec<Vec<u8>>),
+) -> (Vec<download::Segment>, Vec<Vec<u8>>) {
+    let mut s = setup(quota);
+    let keys = establish(&mut s, 16, 0x30, 0x49);
+    let (mut srv, mut card) = admin_session(&mut s);
+    srv.expect_more(true);
+    let mut host = Host::new(static_keys(&keys), 0x30, 0, [0x60; 8], SecurityLevel::ALL).unwrap();
+    let mut c = Vec::new();
+    host.initialize_update(&mut c).unwrap();
+    let r = over_scp81(&mut s, &mut srv, &mut card, &c);
+    host.handle_initialize_update_response(&r).unwrap();
+    c.clear();
+    host.external_authenticate(&mut c).unwrap();
+    let r = over_scp81(&mut s, &mut srv, &mut card, &c);
+    host.handle_external_authenticate_response(&r).unwrap();
+    let segs = download::segments(host.session().unwrap(), &ts48(), SGP22_MAX_SEGMENT_LEN).unwrap();
+    let mut tlvs: Vec<Vec<u8>> = segs.iter().map(|g| g.tlv().to_vec()).collect();
+    spoil(&mut tlvs);
+    let mut answers = Vec::new();
+    for t in &tlvs {
+        let a = over_scp81(&mut s, &mut srv, &mut card, t);
+        let stop = a.first() == Some(&0x9F);
+        answers.push(a);
+        if stop {
+            break;
+        }
+    }
+    let p = s.sim.card().profile(&s.aid).unwrap();
+    assert!(!p.is_loaded());
+    assert_eq!((p.iccid, p.used), (None, 0));
+    (segs, answers)
+}
+
+#[test]
+fn over_scp81_bad_mac_replay_and_quota_install_nothing() {
+    // A flipped bit in the second segment's C-MAC: 9F86 6982.
+    let (_, a) = spoiled_scp81(60_000, |t| {
+        let last = t[1].last_mut().unwrap();
+        *last ^= 1;
+    });
+    assert_eq!(a.last().unwrap(), &[0x9F, 0x86, 0x02, 0x69, 0x82]);
+    // The first segment replayed in place of the second: refused.
+    let (_, a) = spoiled_scp81(60_000, |t| t[1] = t[0].clone());
+    assert_eq!(a.last().unwrap()[..2], [0x9F, 0x86]);
+    assert_eq!(a.len(), 2);
+    // A package bigger than the ISD-P quota: an intermediate segment is
+    // answered with the EUICCResponse notEnoughMemory, installation
+    // aborted; the session is closed, so the next segment gets 9F86 6985.
+    let (segs, a) = spoiled_scp81(4_000, |_| {});
+    let n = a.len();
+    assert!(n < segs.len());
+    assert_eq!(a[n - 1], [0x9F, 0x86, 0x02, 0x69, 0x85]);
+    let r = EuiccResponse::parse(&segs[n - 2].check_answer(&a[n - 2]).unwrap()).unwrap();
+    assert!(r.aborted);
+    assert_eq!(r.pe_status[0].status, PeStatusCode::NOT_ENOUGH_MEMORY);
 }
