@@ -183,7 +183,7 @@ impl Card {
     /// Gives the ISD-P `aid` its SCP03 key set `keys` as key version `kvn`,
     /// replacing the one it had (its SCP03t session is closed, its
     /// sequence counter restarts at 0 and a partial package is dropped).
-    /// Key establishment ([`Card::key_establishment`]) comes through here;
+    /// Key establishment (ES8.EstablishISDPKeySet to the ISD-P) comes through here;
     /// tests that skip it inject a key set directly. An ISD-P that holds
     /// no profile yet becomes PERSONALIZED.
     ///
