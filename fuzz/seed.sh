@@ -89,3 +89,6 @@ mkdir -p corpus/soap_envelope
 printf '<?xml version="1.0"?><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><e:Header><a:MessageID>urn:uuid:1</a:MessageID><a:Action>http://gsma.com/ES4/ProfileManagement/ES4-GetEISRequest</a:Action><a:ReplyTo><a:Address>https://mno/cb</a:Address></a:ReplyTo></e:Header><e:Body><g:GetEIS xmlns:g="http://namespaces.gsma.org/esim-messaging/1"><Eid>89001012012341234012345678901224</Eid></g:GetEIS></e:Body></e:Envelope>' > corpus/soap_envelope/get-eis
 printf '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x/></s:Body></s:Envelope>' > corpus/soap_envelope/soap11
 printf '<!DOCTYPE x [<!ENTITY a "aa">]><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><x>&a;</x></e:Body></e:Envelope>' > corpus/soap_envelope/dtd
+# sim_isdp_relay: secured data for the ISD-P cut at FF: an expanded script
+# with a chained 86 item, a bare 86 TLV, a C-APDU in the SCP03 APDU form.
+seed_hex sim_isdp_relay relay_forms AA0783010286020102FF860401020304FF84E28800080001020304050607

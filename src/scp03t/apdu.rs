@@ -4,7 +4,7 @@
 //! for checking the session primitives against the pySim APDU vectors.
 
 use crate::apdu::{Command, CommandApdu, CommandView, Header, StatusWord};
-use crate::tlv::{self, SliceBuffer};
+use crate::tlv::{self, Buffer, SliceBuffer};
 
 use super::{Error, ErrorKind, MAC_LEN, Session};
 
@@ -51,6 +51,75 @@ impl Session {
             None => built,
         };
         built.to_apdu().map_err(|_| too_long)
+    }
+
+    /// The card side of [`Session::wrap_apdu`]: checks the CLA's secure
+    /// messaging bit and the C-MAC (constant time; on a mismatch the
+    /// session is unchanged), then deciphers the data into `out` when the
+    /// level has C-DECRYPTION (a command without data still takes a
+    /// counter value); returns the plain data length.
+    ///
+    /// # Errors
+    /// [`ErrorKind::BadValue`] without secure messaging or a MAC;
+    /// [`ErrorKind::MacMismatch`]; as [`Session::decrypt_response`].
+    pub fn unwrap_apdu(&mut self, cmd: &CommandView<'_>, out: &mut [u8]) -> Result<usize, Error> {
+        let bad = Error::new(ErrorKind::BadValue("SCP03 C-APDU"), 0);
+        if cmd.cla() & CLA_SM == 0 {
+            return Err(bad);
+        }
+        let split = cmd.data().len().checked_sub(MAC_LEN).ok_or(bad)?;
+        let (data, mac) = cmd.data().split_at(split);
+        let lc = u8::try_from(cmd.data().len()).map_err(|_| bad)?;
+        let h = cmd.header();
+        let header = Header::new((h.cla & 0xF0) | CLA_SM, h.ins, h.p1, h.p2);
+        let before = self.clone();
+        let expected = self.c_mac(&[&header.to_bytes(), &[lc], data])?;
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], mac)) {
+            *self = before;
+            return Err(Error::new(ErrorKind::MacMismatch, 5 + split));
+        }
+        if !self.level().c_decryption() {
+            let dst = out.get_mut(..data.len()).ok_or(bad)?;
+            dst.copy_from_slice(data);
+            return Ok(data.len());
+        }
+        if data.is_empty() {
+            self.skip_counter()?;
+            return Ok(0);
+        }
+        self.decrypt_command(data, out)
+    }
+
+    /// The card side of [`Session::unwrap_rapdu`]: writes `data | SW1 SW2`,
+    /// for a success or warning status the data enciphered (R-ENCRYPTION,
+    /// when there is data) and followed by the R-MAC as the level says;
+    /// returns the length written.
+    ///
+    /// # Errors
+    /// The buffer's error.
+    pub fn wrap_rapdu(
+        &self,
+        data: &[u8],
+        sw: StatusWord,
+        out: &mut dyn Buffer,
+    ) -> Result<usize, Error> {
+        let status = sw.to_bytes();
+        if !is_protected(sw.0) || !self.level().r_mac() {
+            out.put(data)?;
+            out.put(&status)?;
+            return Ok(data.len() + 2);
+        }
+        let mut body = alloc::vec::Vec::new();
+        if self.level().r_encryption() && !data.is_empty() {
+            self.encrypt_response(data, &mut body)?;
+        } else {
+            body.extend_from_slice(data);
+        }
+        let mac = self.r_mac(&[&body, &status])?;
+        out.put(&body)?;
+        out.put(&mac)?;
+        out.put(&status)?;
+        Ok(body.len() + MAC_LEN + 2)
     }
 
     /// Unwraps an R-APDU `data | SW1 SW2` (host side): for a success or

@@ -108,6 +108,15 @@ impl Card {
         matches!(self.state, State::Open(_))
     }
 
+    /// The open session, for commands sent in the APDU form inside it
+    /// (ES8.UpdateConnectivityParameters, SGP.02 §4.1.3.4).
+    pub fn session_mut(&mut self) -> Option<&mut Session> {
+        match &mut self.state {
+            State::Open(s) => Some(s),
+            _ => None,
+        }
+    }
+
     /// Ends the session.
     pub fn close(&mut self) {
         self.state = State::Idle;

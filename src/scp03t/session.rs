@@ -338,6 +338,27 @@ impl Session {
         Ok(split + end)
     }
 
+    /// C-DECRYPTION undone on the card side for the APDU form: AES-CBC
+    /// from the ICV of the next counter, which it takes (§6.2.6); returns
+    /// the plaintext length.
+    pub(super) fn decrypt_command(&mut self, ct: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+        let icv = self.icv(self.counter, false)?;
+        self.take_counter()?;
+        self.decrypt_into(icv, ct, out)
+    }
+
+    /// R-ENCRYPTION on the card side for the APDU form, from the ICV of
+    /// the last command's counter (§6.2.7); returns the ciphertext length.
+    pub(super) fn encrypt_response(
+        &self,
+        data: &[u8],
+        out: &mut dyn Buffer,
+    ) -> Result<usize, Error> {
+        let icv = self.icv(self.last_counter()?, true)?;
+        self.encrypt_blocks(icv, data, out, &mut |_| {})?;
+        Ok(Protection::padded_len(data.len()))
+    }
+
     /// Enciphers `plaintext` (C-DECRYPTION) and writes the ciphertext;
     /// returns its length (a multiple of 16, padding always added).
     ///

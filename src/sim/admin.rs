@@ -70,16 +70,13 @@ impl ScriptExecutor for Executor<'_> {
             Some(Ok(a)) if self.card.profile(&a).is_some() => Target::Isdp(a),
             Some(_) => return (ScriptStatus::UnknownApplication, 0),
         };
-        if !script::is_expanded(script_bytes) {
-            return (ScriptStatus::ScriptFormatError, 0);
-        }
         let chain = script::chaining(script_bytes);
         let card = &mut *self.card;
         if !chain.continues {
             card.start_session();
         }
-        let mut exec = |apdu: &[u8]| card.execute(target, apdu);
-        let out = script::run_expanded(script_bytes, &mut exec);
+        // An ISD-P's SCP03t session lasts the admin session (`sim/relay.rs`).
+        let out = card.run_secured(target, script_bytes);
         if !chain.keeps {
             self.card.start_session();
         }

@@ -72,7 +72,7 @@ pub struct Rapdu {
 }
 
 impl Rapdu {
-    fn sw(sw: StatusWord) -> Self {
+    pub(super) fn sw(sw: StatusWord) -> Self {
         Self {
             data: Vec::new(),
             sw,
@@ -148,7 +148,7 @@ pub struct Card {
     /// Connectivity parameters sent to the ISD-R (DGI `3A07`).
     pub connectivity: Option<Vec<u8>>,
     /// The ECASD's ES8 key establishment state, made on first use.
-    ecasd: EcasdSlot,
+    pub(super) ecasd: EcasdSlot,
     /// SCP03t loads in progress, per ISD-P (`sim/isdp_load.rs`).
     pub(crate) isdp_loads: super::isdp_load::Loads,
     // Session state, reset at the start of each script.
@@ -388,6 +388,9 @@ impl Card {
         let Ok(view) = CommandView::parse(apdu) else {
             return Rapdu::sw(StatusWord::WRONG_LENGTH);
         };
+        if let (Target::Isdp(aid), true) = (target, super::isdp_connectivity::is_secured(&view)) {
+            return self.secured_apdu(&aid, &view);
+        }
         if !matches!(view.cla() & 0xF0, 0x80 | 0x00) || view.cla() & 0x0C != 0 {
             return Rapdu::sw(StatusWord::CLA_NOT_SUPPORTED);
         }
@@ -434,10 +437,7 @@ impl Card {
             return Rapdu::sw(StatusWord::REFERENCED_DATA_NOT_FOUND);
         }
         if Ecasd::is_key_establishment(view) {
-            return match self.ecasd_state() {
-                Some(ecasd) => ecasd.store_data(aid, view),
-                None => Rapdu::sw(StatusWord::EXECUTION_ERROR),
-            };
+            return self.key_establishment(aid, view);
         }
         match view.ins() {
             0xE2 => self.store_data(Target::Isdp(aid), view),

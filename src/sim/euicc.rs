@@ -397,22 +397,22 @@ impl Euicc {
         })
     }
 
-    /// Runs secured data for a security domain: expanded when it starts
-    /// with `AA` / `AE`, compact otherwise; the session state survives
-    /// between the scripts of a chain (`83`).
+    /// Runs secured data for a security domain: SCP03t command TLVs for
+    /// an ISD-P (`sim/relay.rs`), expanded when it starts with `AA` / `AE`,
+    /// compact otherwise; the session state (an ISD-P's SCP03t session
+    /// included) survives between the scripts of a chain (`83`).
     pub(crate) fn run_script(&mut self, target: Target, data: &[u8]) -> Vec<u8> {
         let chain = script::chaining(data);
         let card = &mut self.card;
         if !chain.continues {
             card.start_session();
+            if let Target::Isdp(aid) = target {
+                card.close_scp03t(&aid);
+            }
         }
-        let mut exec = |apdu: &[u8]| card.execute(target, apdu);
-        let out = match script::is_expanded(data)
-            .then(|| script::run_expanded(data, &mut exec))
-            .flatten()
-        {
+        let out = match card.run_secured(target, data) {
             Some(out) => out,
-            None => script::run_compact(data, &mut exec),
+            None => script::run_compact(data, &mut |apdu| card.execute(target, apdu)),
         };
         if !chain.keeps {
             self.card.start_session();

@@ -20,8 +20,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::Error;
-use super::card::Card;
+use super::card::{Card, Rapdu};
 use super::profile::{Pol1, life_cycle};
+use crate::apdu::{CommandView, StatusWord};
 use crate::es8::download::{EuiccResponse, PeStatus, PeStatusCode};
 use crate::isdr::Aid;
 use crate::profile::{Package, PeType, ProfileHeader, Services, ValidateOptions, validate};
@@ -61,6 +62,23 @@ impl PartialEq for Loads {
 }
 
 impl Eq for Loads {}
+
+impl Loads {
+    /// The open SCP03 session of the ISD-P `aid`.
+    pub(crate) fn session(&mut self, aid: &Aid) -> Option<&mut scp03t::Session> {
+        self.0
+            .iter_mut()
+            .find(|l| l.aid == *aid)
+            .and_then(|l| l.channel.session_mut())
+    }
+
+    /// Closes the SCP03t session of the ISD-P `aid` (its key set stays).
+    pub(crate) fn close(&mut self, aid: &Aid) {
+        if let Some(l) = self.0.iter_mut().find(|l| l.aid == *aid) {
+            l.channel.close();
+        }
+    }
+}
 
 /// What the package in progress is, after a segment.
 enum Progress {
@@ -162,24 +180,26 @@ fn check(package: &[u8]) -> Result<Installed, PeStatus> {
 }
 
 impl Card {
-    /// Gives the ISD-P `aid` its SCP03 key set `keys` as key version `kvn`
-    /// (what ES8.EstablishISDPKeySet produces; until the ECASD side is
-    /// wired in, tests inject it here). The ISD-P becomes PERSONALIZED.
+    /// Gives the ISD-P `aid` its SCP03 key set `keys` as key version `kvn`,
+    /// replacing the one it had (its SCP03t session is closed, its
+    /// sequence counter restarts at 0 and a partial package is dropped).
+    /// Key establishment (ES8.EstablishISDPKeySet to the ISD-P) comes through here;
+    /// tests that skip it inject a key set directly. An ISD-P that holds
+    /// no profile yet becomes PERSONALIZED.
     ///
     /// # Errors
-    /// [`Error::Config`] for an unknown ISD-P or one already loaded.
+    /// [`Error::Config`] for an unknown ISD-P or keys SCP03 cannot use.
     pub fn set_isdp_key_set(&mut self, aid: &Aid, kvn: u8, keys: StaticKeys) -> Result<(), Error> {
         let p = self
             .profiles
             .iter_mut()
             .find(|p| p.aid == *aid)
             .ok_or(Error::Config("no such ISD-P"))?;
-        if p.is_loaded() {
-            return Err(Error::Config("ISD-P already holds a profile"));
-        }
         let channel = scp03t::Card::new(keys, kvn, aid.as_bytes(), 0, MAX_SEGMENT)
             .map_err(|_| Error::Config("ISD-P key set"))?;
-        p.life_cycle = life_cycle::PERSONALIZED;
+        if !p.is_loaded() {
+            p.life_cycle = life_cycle::PERSONALIZED;
+        }
         self.isdp_loads.0.retain(|l| l.aid != *aid);
         self.isdp_loads.0.push(Load {
             aid: *aid,
@@ -206,9 +226,13 @@ impl Card {
     /// The answer to `command` in `out`, or the status word of the error
     /// TLV that replaces it.
     fn scp03t_answer(&mut self, aid: &Aid, command: &[u8], out: &mut Vec<u8>) -> Result<(), u16> {
+        // A loaded ISD-P still opens SCP03 sessions (for
+        // UpdateConnectivityParameters) but takes no segment.
+        let segment = command.first() == Some(&tag::SEGMENT);
         let quota = match self.profile(aid) {
             Some(p) if !p.is_loaded() => p.quota,
-            Some(_) => return Err(scp03t::sw::CONDITIONS_NOT_SATISFIED),
+            Some(_) if segment => return Err(scp03t::sw::CONDITIONS_NOT_SATISFIED),
+            Some(_) => 0,
             None => return Err(scp03t::sw::REFERENCED_DATA_NOT_FOUND),
         };
         let load = self
@@ -263,7 +287,43 @@ impl Card {
             p.used = i.used;
             p.life_cycle = life_cycle::DISABLED;
         }
-        self.isdp_loads.0.retain(|l| l.aid != *aid);
+    }
+
+    /// A STORE DATA of ES8.EstablishISDPKeySet to the ISD-P `aid` (SGP.02
+    /// §4.1.3.1, §5.5.2): the ECASD answers it, and when the key agreement
+    /// (DGI `3A02`, P2 = 1) succeeds the key set it derived becomes the
+    /// ISD-P's SCP03t key set through [`Card::set_isdp_key_set`], with the
+    /// KVN of the CRT (`83`). A second key establishment replaces the key
+    /// set whatever its KVN: the ISD-P holds one SCP03 key set (SGP.02
+    /// §4.1.3.1 establishes "the" ISD-P key set; GP CS PUT KEY replaces a
+    /// key set of the same KVN and adds another KVN, UNCONFIRMED for ES8).
+    /// A refusal changes nothing, the ECASD included.
+    pub(super) fn key_establishment(&mut self, aid: Aid, view: &CommandView<'_>) -> Rapdu {
+        let before = self.ecasd.clone();
+        let Some(ecasd) = self.ecasd_state() else {
+            return Rapdu::sw(StatusWord::EXECUTION_ERROR);
+        };
+        let answer = ecasd.store_data(aid, view);
+        let agreed = answer.sw == StatusWord::SUCCESS && view.p2() == 1;
+        if !agreed {
+            return answer;
+        }
+        let installed = self
+            .isdp_key_set(&aid)
+            .ok_or(Error::Config("no key set"))
+            .and_then(|k| {
+                let keys = StaticKeys::new(k.s_enc.clone(), k.s_mac.clone())
+                    .map_err(|_| Error::Config("ISD-P key set"))?;
+                Ok((k.kvn, keys))
+            })
+            .and_then(|(kvn, keys)| self.set_isdp_key_set(&aid, kvn, keys));
+        match installed {
+            Ok(()) => answer,
+            Err(_) => {
+                self.ecasd = before;
+                Rapdu::sw(StatusWord::EXECUTION_ERROR)
+            }
+        }
     }
 }
 

@@ -15,6 +15,14 @@
 //!
 //! Execution stops after the first C-APDU whose status is an error: every
 //! status but `9000`, `61xx`, `62xx`, `63xx` (warnings) and `91xx`/`92xx`.
+//!
+//! ES8 data for an ISD-P (SGP.02 §4.1.3.3, SCP03t) are not C-APDUs but the
+//! command TLVs `84`/`85`/`86`: the card takes them either as the whole
+//! secured data (a sequence of TLVs, as the SM-SR relays ES3.SendData) or
+//! as items of an expanded script beside `22` and `83`; each answer TLV
+//! (response `84`/`85`/`86`, or the error TLV `9F xx` after which the
+//! card stops) is returned in place, as the response script's item for an
+//! expanded script (UNCONFIRMED: no public trace of either form).
 
 use alloc::vec::Vec;
 
@@ -22,7 +30,11 @@ use super::card::Rapdu;
 use crate::apdu::{Response, StatusWord};
 use crate::remote::expanded::{self, CommandItem, CommandScript, ScriptChaining};
 use crate::remote::{Coding, CompactCommands, P3};
-use crate::tlv::Encode;
+use crate::scp03t::tag;
+use crate::tlv::{Encode, Tlv};
+
+/// Answers one SCP03t command TLV with its response or error TLV.
+pub(crate) type Scp03tExec<'a> = &'a mut dyn FnMut(&[u8]) -> Vec<u8>;
 
 /// Whether processing goes on after `sw`.
 pub(crate) const fn continues(sw: StatusWord) -> bool {
@@ -33,6 +45,40 @@ pub(crate) const fn continues(sw: StatusWord) -> bool {
 /// Whether `data` starts like an expanded command script.
 pub(crate) fn is_expanded(data: &[u8]) -> bool {
     matches!(data.first(), Some(0xAA | 0xAE))
+}
+
+/// Whether `data` starts with an SCP03t command TLV (`84`, `85`, `86`).
+pub(crate) fn is_scp03t(data: &[u8]) -> bool {
+    matches!(
+        data.first(),
+        Some(&(tag::INITIALIZE_UPDATE | tag::EXTERNAL_AUTHENTICATE | tag::SEGMENT))
+    )
+}
+
+/// Whether an SCP03t answer is the card's error TLV (processing stops).
+fn is_scp03t_error(answer: &[u8]) -> bool {
+    answer.first() == Some(&tag::ERROR)
+}
+
+/// Runs a sequence of SCP03t command TLVs; the answers one after another,
+/// up to and including the first error TLV. Bytes that are not a TLV go
+/// to `exec` as they are (the ISD-P refuses them with its error TLV).
+pub(crate) fn run_scp03t(data: &[u8], exec: Scp03tExec<'_>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (command, after) = match Tlv::parse(rest) {
+            Ok((t, after)) => (t.raw(), after),
+            Err(_) => (rest, &[][..]),
+        };
+        let answer = exec(command);
+        out.extend_from_slice(&answer);
+        if is_scp03t_error(&answer) {
+            break;
+        }
+        rest = after;
+    }
+    out
 }
 
 /// How a script takes part in a chain of scripts (TS 102 226 §5.2.1.4,
@@ -116,12 +162,18 @@ pub(crate) fn run_compact(data: &[u8], exec: &mut dyn FnMut(&[u8]) -> Rapdu) -> 
 /// One item of a response script as built.
 enum Item {
     R(Vec<u8>, StatusWord),
+    Raw(Vec<u8>),
     BadFormat(u8),
 }
 
 /// Runs an expanded command script; `None` when `data` is not one (the
-/// caller then answers it as compact).
-pub(crate) fn run_expanded(data: &[u8], exec: &mut dyn FnMut(&[u8]) -> Rapdu) -> Option<Vec<u8>> {
+/// caller then answers it as compact). For an ISD-P, `scp03t` answers its
+/// SCP03t command TLVs (each counts as an executed command).
+pub(crate) fn run_expanded(
+    data: &[u8],
+    exec: &mut dyn FnMut(&[u8]) -> Rapdu,
+    mut scp03t: Option<Scp03tExec<'_>>,
+) -> Option<Vec<u8>> {
     let (script, _padding) = CommandScript::parse(data).ok()?;
     let coding = script.coding();
     let mut items = Vec::new();
@@ -138,6 +190,15 @@ pub(crate) fn run_expanded(data: &[u8], exec: &mut dyn FnMut(&[u8]) -> Rapdu) ->
                 }
             }
             Ok(CommandItem::ScriptChaining(_)) => {}
+            Ok(CommandItem::Unknown(t)) if is_scp03t(t.raw()) && scp03t.is_some() => {
+                let answer = scp03t.as_mut().map(|f| f(t.raw()))?;
+                count = count.saturating_add(1);
+                let stop = is_scp03t_error(&answer);
+                items.push(Item::Raw(answer));
+                if stop {
+                    break;
+                }
+            }
             Ok(_) => {
                 items.push(Item::BadFormat(expanded::BadFormat::UNKNOWN_TAG.0));
                 break;
@@ -153,6 +214,7 @@ pub(crate) fn run_expanded(data: &[u8], exec: &mut dyn FnMut(&[u8]) -> Rapdu) ->
         .map(|i| match i {
             Item::R(d, sw) => ItemEnc::R(expanded::r_apdu(Response::new(d, *sw))),
             Item::BadFormat(b) => ItemEnc::B(expanded::bad_format(expanded::BadFormat(*b))),
+            Item::Raw(r) => ItemEnc::Raw(r),
         })
         .collect();
     let out = match coding {
@@ -168,6 +230,7 @@ pub(crate) fn run_expanded(data: &[u8], exec: &mut dyn FnMut(&[u8]) -> Rapdu) ->
 enum ItemEnc<'a> {
     R(crate::tlv::TlvEncoder<Response<'a>>),
     B(crate::tlv::TlvEncoder<[u8; 1]>),
+    Raw(&'a [u8]),
 }
 
 impl Encode for ItemEnc<'_> {
@@ -175,6 +238,7 @@ impl Encode for ItemEnc<'_> {
         match self {
             Self::R(e) => e.encoded_len(),
             Self::B(e) => e.encoded_len(),
+            Self::Raw(r) => r.len(),
         }
     }
 
@@ -182,6 +246,7 @@ impl Encode for ItemEnc<'_> {
         match self {
             Self::R(e) => e.encode(out),
             Self::B(e) => e.encode(out),
+            Self::Raw(r) => out.put(r),
         }
     }
 }
@@ -208,7 +273,7 @@ mod tests {
             data: Vec::new(),
             sw: StatusWord(0x6A88),
         };
-        let out = run_expanded(&script, &mut exec).unwrap();
+        let out = run_expanded(&script, &mut exec, None).unwrap();
         assert_eq!(out, [0xAF, 0x80, 0x23, 0x02, 0x6A, 0x88, 0x00, 0x00]);
     }
 
@@ -225,7 +290,7 @@ mod tests {
                 sw: StatusWord(0x6985),
             }
         };
-        let out = run_expanded(&script, &mut exec).unwrap();
+        let out = run_expanded(&script, &mut exec, None).unwrap();
         assert_eq!(out, [0xAB, 0x07, 0x80, 0x01, 0x01, 0x23, 0x02, 0x69, 0x85]);
         assert_eq!(n, 1);
     }
