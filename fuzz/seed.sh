@@ -89,3 +89,8 @@ mkdir -p corpus/soap_envelope
 printf '<?xml version="1.0"?><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://www.w3.org/2005/08/addressing"><e:Header><a:MessageID>urn:uuid:1</a:MessageID><a:Action>http://gsma.com/ES4/ProfileManagement/ES4-GetEISRequest</a:Action><a:ReplyTo><a:Address>https://mno/cb</a:Address></a:ReplyTo></e:Header><e:Body><g:GetEIS xmlns:g="http://namespaces.gsma.org/esim-messaging/1"><Eid>89001012012341234012345678901224</Eid></g:GetEIS></e:Body></e:Envelope>' > corpus/soap_envelope/get-eis
 printf '<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><x/></s:Body></s:Envelope>' > corpus/soap_envelope/soap11
 printf '<!DOCTYPE x [<!ENTITY a "aa">]><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><x>&a;</x></e:Body></e:Envelope>' > corpus/soap_envelope/dtd
+# smpp_sms: a segment with an 8-bit concatenation IE then 70 00, one with
+# the 16-bit IE, and an Appendix B receipt text.
+seed_hex smpp_sms concat8 0700032A02017000ABCD
+seed_hex smpp_sms concat16 080804012A02027000AB
+printf 'id:12 sub:001 dlvrd:000 stat:UNDELIV err:001' > corpus/smpp_sms/receipt
