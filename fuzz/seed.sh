@@ -92,3 +92,8 @@ printf '<!DOCTYPE x [<!ENTITY a "aa">]><e:Envelope xmlns:e="http://www.w3.org/20
 # sim_isdp_relay: secured data for the ISD-P cut at FF: an expanded script
 # with a chained 86 item, a bare 86 TLV, a C-APDU in the SCP03 APDU form.
 seed_hex sim_isdp_relay relay_forms AA0783010286020102FF860401020304FF84E28800080001020304050607
+# smpp_sms: a segment with an 8-bit concatenation IE then 70 00, one with
+# the 16-bit IE, and an Appendix B receipt text.
+seed_hex smpp_sms concat8 0700032A02017000ABCD
+seed_hex smpp_sms concat16 080804012A02027000AB
+printf 'id:12 sub:001 dlvrd:000 stat:UNDELIV err:001' > corpus/smpp_sms/receipt

@@ -40,6 +40,7 @@ mod keyset;
 mod kic_kid;
 mod layout;
 pub mod response;
+pub mod sar;
 mod secure;
 pub mod sms;
 mod spi;

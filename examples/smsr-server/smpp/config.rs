@@ -28,9 +28,15 @@
 //!   `queue_ms` (default 5000): how long an MT SMS may wait for a window
 //!   slot or a bound session before its attempt fails (never sent late).
 //! - `source_addr` (≤ 20): the SM-SR's address, default empty.
-//! - `tls`: only `false`; SMPP over TLS is not implemented yet.
+//! - `tls`: `false` (default) or `true`: SMPP over TLS (the SMSC's
+//!   certificate verified, host name included). With `tls=true`:
+//!   `ca_file` (PEM trust anchors; default the system's), `server_name`
+//!   (the name checked in the certificate, and sent as SNI; default the
+//!   host), and `cert_file` + `key_file` (PEM paths of an optional client
+//!   certificate; paths only, never key material in the URL).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
@@ -41,6 +47,17 @@ pub enum Concat {
     Udh,
     /// The concatenation IE becomes the sar_* TLVs.
     Sar,
+}
+
+/// SMPP over TLS: where the trust anchors and the client certificate are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SmppTls {
+    /// PEM trust anchors (`None`: the system's).
+    pub ca_file: Option<PathBuf>,
+    /// Name checked in the SMSC's certificate (`None`: the host).
+    pub server_name: Option<String>,
+    /// PEM client certificate chain and its key.
+    pub client: Option<(PathBuf, PathBuf)>,
 }
 
 /// One SMSC account.
@@ -72,14 +89,22 @@ pub struct SmppConfig {
     pub queue_ms: u64,
     /// source_addr of MT SMS.
     pub source_addr: String,
+    /// SMPP over TLS, if asked for.
+    pub tls: Option<Box<SmppTls>>,
 }
 
 impl core::fmt::Debug for SmppConfig {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
-            "smpp://{}:<redacted>@{}:{} (binds {}, window {}, data_coding {:#04X})",
-            self.system_id, self.host, self.port, self.binds, self.window, self.data_coding
+            "smpp://{}:<redacted>@{}:{} (binds {}, window {}, data_coding {:#04X}, tls {})",
+            self.system_id,
+            self.host,
+            self.port,
+            self.binds,
+            self.window,
+            self.data_coding,
+            self.tls.is_some()
         )
     }
 }
@@ -149,10 +174,13 @@ impl SmppConfig {
             enquire_link_ms: 30_000,
             queue_ms: 5_000,
             source_addr: String::new(),
+            tls: None,
         };
+        let tls = tls_options(&mut q)?;
         for (k, v) in q {
             c.set(k, v)?;
         }
+        c.tls = tls;
         Ok(c)
     }
 
@@ -183,11 +211,47 @@ impl SmppConfig {
                     _ => return Err(format!("{k}={v}: expected udh or sar")),
                 };
             }
-            "tls" if v == "false" => {}
-            "tls" => return Err(format!("{k}={v}: SMPP over TLS is not implemented")),
             _ => return Err(format!("{k}: unknown key")),
         }
         Ok(())
+    }
+}
+
+/// Takes `tls`, `ca_file`, `server_name`, `cert_file` and `key_file` out
+/// of the query.
+fn tls_options(q: &mut HashMap<&str, &str>) -> Result<Option<Box<SmppTls>>, String> {
+    let on = match q.remove("tls") {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(v) => return Err(format!("tls={v}: expected true or false")),
+    };
+    let path = |v: &str| -> Result<PathBuf, String> {
+        if v.is_empty() {
+            return Err("an empty path".into());
+        }
+        Ok(PathBuf::from(v))
+    };
+    let ca_file = q.remove("ca_file").map(path).transpose()?;
+    let server_name = q
+        .remove("server_name")
+        .map(|v| text("server_name", v, 253))
+        .transpose()?;
+    let cert = q.remove("cert_file").map(path).transpose()?;
+    let key = q.remove("key_file").map(path).transpose()?;
+    let client = match (cert, key) {
+        (Some(c), Some(k)) => Some((c, k)),
+        (None, None) => None,
+        _ => return Err("cert_file and key_file go together".into()),
+    };
+    let t = SmppTls {
+        ca_file,
+        server_name,
+        client,
+    };
+    match (on, t == SmppTls::default()) {
+        (true, _) => Ok(Some(Box::new(t))),
+        (false, true) => Ok(None),
+        (false, false) => Err("ca_file, server_name, cert_file, key_file need tls=true".into()),
     }
 }
 
@@ -227,6 +291,28 @@ mod tests {
     }
 
     #[test]
+    fn tls_options() {
+        let c = SmppConfig::parse(
+            "smpp://a:b@h:1?tls=true&ca_file=/ca.pem&server_name=smsc.example\
+             &cert_file=/c.pem&key_file=/k.pem",
+        )
+        .unwrap();
+        let t = c.tls.unwrap();
+        assert_eq!(t.ca_file, Some(PathBuf::from("/ca.pem")));
+        assert_eq!(t.server_name.as_deref(), Some("smsc.example"));
+        assert_eq!(
+            t.client,
+            Some((PathBuf::from("/c.pem"), PathBuf::from("/k.pem")))
+        );
+        let c = SmppConfig::parse("smpp://a:b@h:1?tls=true").unwrap();
+        assert_eq!(c.tls, Some(Box::new(SmppTls::default())));
+        assert_eq!(
+            SmppConfig::parse("smpp://a:b@h:1?tls=false").unwrap().tls,
+            None
+        );
+    }
+
+    #[test]
     fn bad_urls_are_refused() {
         for bad in [
             "tcp://a:b@h:1",
@@ -242,7 +328,12 @@ mod tests {
             "smpp://a:b@h:1?data_coding=0x08",
             "smpp://a:b@h:1?data_coding=0x00",
             "smpp://a:b@h:1?concat=tlv",
-            "smpp://a:b@h:1?tls=true",
+            "smpp://a:b@h:1?tls=yes",
+            "smpp://a:b@h:1?ca_file=/ca.pem",
+            "smpp://a:b@h:1?tls=false&server_name=x",
+            "smpp://a:b@h:1?tls=true&cert_file=/c.pem",
+            "smpp://a:b@h:1?tls=true&key_file=/k.pem",
+            "smpp://a:b@h:1?tls=true&ca_file=",
             "smpp://a:b@h:1?nope=1",
             "smpp://a:b@h:1?window",
             "smpp://a:b@h:1?window=1&window=2",

@@ -16,11 +16,15 @@ use rusmpp::pdus::{BindTransceiver, DeliverSm, DeliverSmResp};
 use rusmpp::types::COctetString;
 use rusmpp::values::InterfaceVersion;
 use rusmpp::{Command, CommandId, CommandStatus, Pdu};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::sync::mpsc;
+use std::pin::Pin;
 
+use openssl::ssl::{SslConnector, SslFiletype, SslMethod};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, WriteHalf};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_openssl::SslStream;
+
+use super::config::SmppConfig;
 use super::esme::{Queued, Shared, report};
 use super::pdu::{self, Frame, FrameError};
 use super::sms::{self, Inbound};
@@ -38,10 +42,17 @@ const BIND_TIMEOUT: Duration = Duration::from_secs(5);
 
 type Frames = mpsc::UnboundedReceiver<Result<Frame, FrameError>>;
 
+/// The connection to the SMSC: TCP, or TLS over TCP.
+trait Link: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Link for T {}
+
+/// Writing side of the connection.
+type Writer = WriteHalf<Box<dyn Link>>;
+
 /// A bound session.
 pub struct Session {
     frames: Frames,
-    w: OwnedWriteHalf,
+    w: Writer,
 }
 
 /// A submit_sm waiting for its response.
@@ -80,18 +91,57 @@ fn c_str<const MIN: usize, const MAX: usize>(v: &str) -> Result<COctetString<MIN
     COctetString::from_str(v).map_err(|e| format!("{v:?}: {e}"))
 }
 
+/// Connects over TCP and, with `tls`, runs the TLS handshake, the SMSC's
+/// certificate checked against `ca_file` (or the system's anchors) and
+/// `server_name` (or the host).
+async fn connect(c: &SmppConfig) -> Result<Box<dyn Link>, String> {
+    let tcp = TcpStream::connect((c.host.as_str(), c.port))
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+    let Some(t) = &c.tls else {
+        return Ok(Box::new(tcp));
+    };
+    let err = |what: &str, e: openssl::error::ErrorStack| format!("SMPP TLS {what}: {e}");
+    let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(|e| err("context", e))?;
+    match &t.ca_file {
+        Some(ca) => b
+            .set_ca_file(ca)
+            .map_err(|e| err(&ca.display().to_string(), e))?,
+        None => b
+            .set_default_verify_paths()
+            .map_err(|e| err("system trust anchors", e))?,
+    }
+    if let Some((cert, key)) = &t.client {
+        b.set_certificate_chain_file(cert)
+            .map_err(|e| err(&cert.display().to_string(), e))?;
+        b.set_private_key_file(key, SslFiletype::PEM)
+            .map_err(|e| err(&key.display().to_string(), e))?;
+    }
+    let name = t.server_name.as_deref().unwrap_or(&c.host);
+    let ssl = b
+        .build()
+        .configure()
+        .and_then(|cfg| cfg.into_ssl(name))
+        .map_err(|e| err("setup", e))?;
+    let mut tls = SslStream::new(ssl, tcp).map_err(|e| err("setup", e))?;
+    Pin::new(&mut tls)
+        .connect()
+        .await
+        .map_err(|e| format!("SMPP TLS handshake with {name}: {e}"))?;
+    Ok(Box::new(tls))
+}
+
 /// Connects and binds as a transceiver.
 ///
 /// # Errors
 /// The SMSC is unreachable, or refused or did not answer the bind.
 pub async fn bind(shared: &Shared) -> Result<Session, String> {
     let c = &shared.cfg;
-    let tcp = tokio::time::timeout(BIND_TIMEOUT, TcpStream::connect((c.host.as_str(), c.port)))
+    let link = tokio::time::timeout(BIND_TIMEOUT, connect(c))
         .await
-        .map_err(|_| "connect timed out".to_owned())?
-        .map_err(|e| format!("connect: {e}"))?;
-    tcp.set_nodelay(true).map_err(|e| e.to_string())?;
-    let (mut r, mut w) = tcp.into_split();
+        .map_err(|_| "connect timed out".to_owned())??;
+    let (mut r, mut w) = tokio::io::split(link);
     let req = BindTransceiver::builder()
         .system_id(c_str(&c.system_id)?)
         .password(c_str(c.password.as_str()).map_err(|_| "password does not fit")?)

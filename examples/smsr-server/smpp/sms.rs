@@ -21,7 +21,8 @@ use rusmpp::pdus::{DeliverSm, SubmitSm};
 use rusmpp::tlvs::{MessageDeliveryRequestTlvValue, MessageSubmissionRequestTlvValue, TlvValue};
 use rusmpp::types::{COctetString, OctetString};
 use rusmpp::values::{DataCoding, EsmClass, MessageState, RegisteredDelivery};
-use smsr::scp80::sms::{self, ConcatReference, UserDataHeader};
+use smsr::scp80::sar;
+use smsr::scp80::sms;
 
 /// esm_class UDHI (SMPP 3.4 §5.2.12, GSM-specific bit 6).
 pub const ESM_UDHI: u8 = 0x40;
@@ -54,50 +55,32 @@ fn c_str<const MIN: usize, const MAX: usize>(
     COctetString::from_str(v).map_err(|e| format!("{what} {v:?}: {e}"))
 }
 
-/// `tp_ud` without its concatenation IE, and that IE as sar_* values.
+/// `tp_ud` without its concatenation IE, and that IE as sar_* values
+/// ([`sar::split_concat`]).
 ///
 /// # Errors
 /// The UDH is malformed.
 pub fn split_concat(tp_ud: &[u8]) -> Result<(Vec<u8>, Option<Sar>), String> {
-    let (udh, payload) = UserDataHeader::split(tp_ud).map_err(|e| e.to_string())?;
-    let Some(c) = udh.concat() else {
-        return Ok((tp_ud.to_vec(), None));
-    };
-    let reference = match c.reference {
-        ConcatReference::Ref8(r) => u16::from(r),
-        ConcatReference::Ref16(r) => r,
-    };
-    let mut ies = Vec::new();
-    for (iei, data) in udh.elements() {
-        if iei != sms::IEI_CONCAT_8 && iei != sms::IEI_CONCAT_16 {
-            ies.push(iei);
-            ies.push(u8::try_from(data.len()).map_err(|e| e.to_string())?);
-            ies.extend_from_slice(data);
-        }
-    }
-    let mut out = vec![u8::try_from(ies.len()).map_err(|e| e.to_string())?];
-    out.extend_from_slice(&ies);
-    out.extend_from_slice(payload);
-    Ok((out, Some((reference, c.total, c.seq))))
+    let mut out = vec![0u8; tp_ud.len()];
+    let (n, c) = sar::split_concat(tp_ud, &mut out).map_err(|e| e.to_string())?;
+    out.truncate(n);
+    Ok((out, c.map(|c| (c.reference, c.total, c.seq))))
 }
 
-/// `tp_ud` with a 16-bit concatenation IE (TS 23.040 §9.2.3.24.8) for
-/// `sar` put first in its UDH.
+/// `tp_ud` with a 16-bit concatenation IE for `sar` put first in its UDH
+/// ([`sar::join_concat`]).
 ///
 /// # Errors
 /// The UDH is malformed or would overflow.
-pub fn join_concat(tp_ud: &[u8], sar: Sar) -> Result<Vec<u8>, String> {
-    let (udh, payload) = UserDataHeader::split(tp_ud).map_err(|e| e.to_string())?;
-    let [hi, lo] = sar.0.to_be_bytes();
-    let mut ies = vec![sms::IEI_CONCAT_16, 4, hi, lo, sar.1, sar.2];
-    for (iei, data) in udh.elements() {
-        ies.push(iei);
-        ies.push(u8::try_from(data.len()).map_err(|e| e.to_string())?);
-        ies.extend_from_slice(data);
-    }
-    let mut out = vec![u8::try_from(ies.len()).map_err(|e| e.to_string())?];
-    out.extend_from_slice(&ies);
-    out.extend_from_slice(payload);
+pub fn join_concat(tp_ud: &[u8], c: Sar) -> Result<Vec<u8>, String> {
+    let mut out = vec![0u8; tp_ud.len() + 6];
+    let c = sar::Sar {
+        reference: c.0,
+        total: c.1,
+        seq: c.2,
+    };
+    let n = sar::join_concat(tp_ud, c, &mut out).map_err(|e| e.to_string())?;
+    out.truncate(n);
     Ok(out)
 }
 
@@ -179,21 +162,6 @@ pub enum Inbound {
     Receipt(Receipt),
 }
 
-/// Appendix B receipt text field `key:` (up to the next space).
-fn receipt_field<'a>(text: &'a str, key: &str) -> Option<&'a str> {
-    let start = text.find(key)? + key.len();
-    text.get(start..)?.split(' ').next()
-}
-
-/// Whether a receipt state is not a failure: DELIVRD/DELIVERED, ENROUTE,
-/// ACCEPTD/ACCEPTED.
-fn delivered(state: &str) -> bool {
-    matches!(
-        state,
-        "DELIVRD" | "DELIVERED" | "Delivered" | "ENROUTE" | "Enroute" | "ACCEPTD" | "Accepted"
-    )
-}
-
 /// Reads a `deliver_sm`.
 ///
 /// # Errors
@@ -217,7 +185,7 @@ pub fn inbound(d: &DeliverSm) -> Result<Inbound, String> {
     if u8::from(d.esm_class) & ESM_TYPE_MASK == ESM_DELIVERY_RECEIPT {
         let text = String::from_utf8_lossy(&body);
         let message_id = id
-            .or_else(|| receipt_field(&text, "id:").map(str::to_owned))
+            .or_else(|| sar::receipt_field(&text, "id:").map(str::to_owned))
             .ok_or("delivery receipt without a message id")?;
         let (state, ok) = match state {
             Some(s) => (
@@ -228,8 +196,9 @@ pub fn inbound(d: &DeliverSm) -> Result<Inbound, String> {
                 ),
             ),
             None => {
-                let s = receipt_field(&text, "stat:").ok_or("delivery receipt without a state")?;
-                (s.to_owned(), delivered(s))
+                let s =
+                    sar::receipt_field(&text, "stat:").ok_or("delivery receipt without a state")?;
+                (s.to_owned(), sar::receipt_delivered(s))
             }
         };
         return Ok(Inbound::Receipt(Receipt {
@@ -311,7 +280,7 @@ mod tests {
                 0x08, 0x08, 0x04, 0x00, 0x2A, 0x02, 0x01, 0x70, 0x00, 0xAA, 0xBB
             ]
         );
-        let (udh, _) = UserDataHeader::split(&back).unwrap();
+        let (udh, _) = sms::UserDataHeader::split(&back).unwrap();
         let c = udh.concat().unwrap();
         assert_eq!((c.total, c.seq), (2, 1));
         // No concatenation: unchanged.

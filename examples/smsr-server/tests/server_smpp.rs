@@ -254,6 +254,92 @@ fn interop_with_the_npm_smpp_smsc() {
     );
 }
 
+/// A self-signed certificate for `smsc.test` (its own trust anchor),
+/// made by the `openssl` command: (certificate, key).
+fn smsc_certificate(dir: &Path) -> (PathBuf, PathBuf) {
+    require_openssl();
+    let (cert, key) = (dir.join("smsc.pem"), dir.join("smsc.key"));
+    let out = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=smsc.test"])
+        .args(["-addext", "subjectAltName=DNS:smsc.test", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("the openssl command is missing (Debian package openssl)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (cert, key)
+}
+
+#[test]
+fn smpp_over_tls_to_the_npm_smpp_smsc() {
+    let dir = tmpdir("smpp-tls");
+    let (cert, key) = smsc_certificate(&dir);
+    let fleet = start_fleet(&dir, 2);
+    let port = free_port();
+    let tls = format!("{},{}", cert.display(), key.display());
+    let _peer = start_peer_with(&dir, &smsc(&fleet), port, "", &["--tls", &tls]);
+    let account = format!(
+        "127.0.0.1:{port}?tls=true&ca_file={}&server_name=smsc.test",
+        cert.display()
+    );
+    let server = start_server(&dir, &dir.join("db"), &account, &[]);
+    let api = api(&server);
+    let members = members(&fleet);
+    register_scp80(api, &members);
+    create_isdp_all(api, &members, Duration::from_secs(60));
+    each_card_has_one_isdp(api, &fleet, &members);
+    all_succeeded(api, members.len());
+    let log = peer_log(&dir);
+    assert_eq!(events(&log, "bind").len(), 1, "one bind over TLS: {log:?}");
+    assert!(events(&log, "check_failed").is_empty(), "{log:?}");
+    let submits = events(&log, "submit_sm");
+    assert_eq!(submits.len(), members.len(), "one submit_sm per command");
+    for s in submits {
+        assert_eq!(
+            (&s["EsmClass"], &s["Pid"], &s["Dcs"]),
+            (&json!(0x40), &json!(0x7F), &json!(0xF6))
+        );
+        let sm = hex::decode(s["ShortMessage"].as_str().unwrap()).unwrap();
+        assert_eq!(sm[..3], [0x02, 0x70, 0x00]);
+        assert_eq!(sm[10..13], [0x00, 0x00, 0x01], "TAR of the ISD-R");
+    }
+}
+
+#[test]
+fn smpp_over_tls_refuses_a_certificate_for_another_name() {
+    let dir = tmpdir("smpp-tls-name");
+    let (cert, key) = smsc_certificate(&dir);
+    let fleet = start_fleet(&dir, 1);
+    let port = free_port();
+    let tls = format!("{},{}", cert.display(), key.display());
+    let _peer = start_peer_with(&dir, &smsc(&fleet), port, "", &["--tls", &tls]);
+    let account = format!(
+        "127.0.0.1:{port}?tls=true&ca_file={}&server_name=other.test",
+        cert.display()
+    );
+    let server = start_server(&dir, &dir.join("db"), &account, &[]);
+    let _api = api(&server);
+    std::thread::sleep(Duration::from_millis(1500));
+    let log = peer_log(&dir);
+    assert!(
+        events(&log, "bind").is_empty(),
+        "no bind past a wrong name: {log:?}"
+    );
+}
+
 #[test]
 fn data_coding_0x04_and_sar_as_configured() {
     let dir = tmpdir("smpp-dcs");

@@ -8,6 +8,7 @@
 //   node smsc.js --fleet HOST:PORT --ready FILE --log FILE
 //                [--dcs 0xF6] [--faults throttle=2,refuse=1,dlrfail=1,
 //                 split,unknown,malformed,drop=5,down=MS]
+//                [--tls CERT.pem,KEY.pem]
 //
 // --ready gets {"Port": N} once listening; --log gets one JSON line per
 // event ({"Event": "submit_sm", "To", "EsmClass", "Pid", "Dcs", "Udh",
@@ -210,7 +211,13 @@ function onSubmit(session, pdu) {
   });
 }
 
-const server = smpp.createServer({}, (session) => {
+// --tls CERT,KEY: listen with TLS (the package's SecureServer, a
+// tls.Server, when createServer gets key and cert).
+const tlsFiles = arg('--tls');
+const serverOptions = tlsFiles
+  ? (([c, k]) => ({ cert: fs.readFileSync(c), key: fs.readFileSync(k) }))(tlsFiles.split(','))
+  : {};
+const server = smpp.createServer(serverOptions, (session) => {
   session.on('bind_transceiver', (pdu) => {
     log({ Event: 'bind', SystemId: pdu.system_id, Version: pdu.interface_version });
     if (pdu.system_id !== 'smsr' || pdu.password !== 'smsr') {
