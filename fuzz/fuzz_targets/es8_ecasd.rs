@@ -7,8 +7,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use smsr::apdu::{CommandView, StatusWord};
 use smsr::apdu::gp::{Dgi, DgiRepr};
+use smsr::apdu::{CommandView, StatusWord};
 use smsr::crypto::ecka::PrivateKey;
 use smsr::isdr::{Aid, Tar};
 use smsr::sim::ecasd::{self, Ecasd};
@@ -24,7 +24,10 @@ fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let dp = PrivateKey::from_bytes(&[0xD9; 32]).unwrap();
-        let cert = ecasd::test_sm_dp_certificate(&dp.public_key()).unwrap().to_vec().unwrap();
+        let cert = ecasd::test_sm_dp_certificate(&dp.public_key())
+            .unwrap()
+            .to_vec()
+            .unwrap();
         let data = DgiRepr::new(Dgi::CERTIFICATE, &cert[..]).to_vec().unwrap();
         let mut cert_apdu = vec![0x80, 0xE2, 0x09, 0x00, u8::try_from(data.len()).unwrap()];
         cert_apdu.extend_from_slice(&data);
