@@ -4,7 +4,9 @@
 //! for checking the session primitives against the pySim APDU vectors.
 
 use crate::apdu::{Command, CommandApdu, CommandView, Header, StatusWord};
-use crate::tlv::{self, Buffer, SliceBuffer};
+#[cfg(feature = "alloc")]
+use crate::tlv::Buffer;
+use crate::tlv::{self, SliceBuffer};
 
 use super::{Error, ErrorKind, MAC_LEN, Session};
 
@@ -97,6 +99,7 @@ impl Session {
     ///
     /// # Errors
     /// The buffer's error.
+    #[cfg(feature = "alloc")]
     pub fn wrap_rapdu(
         &self,
         data: &[u8],

@@ -349,6 +349,7 @@ impl Session {
 
     /// R-ENCRYPTION on the card side for the APDU form, from the ICV of
     /// the last command's counter (§6.2.7); returns the ciphertext length.
+    #[cfg(feature = "alloc")]
     pub(super) fn encrypt_response(
         &self,
         data: &[u8],
