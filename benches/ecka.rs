@@ -98,9 +98,9 @@ fn bench(c: &mut Criterion) {
         sin_sdin: None,
     };
     c.bench_function("ecka_p256", |b| {
-        b.iter(|| black_box(&esk).ecka(black_box(&ecasd)))
+        b.iter(|| black_box(&esk).ecka(black_box(&ecasd)).unwrap())
     });
-    let z = esk.ecka(&ecasd);
+    let z = esk.ecka(&ecasd).unwrap();
     c.bench_function("kdf_scp03_aes128", |b| {
         b.iter(|| DerivedKeys::derive(black_box(&z), black_box(&info)).unwrap())
     });
