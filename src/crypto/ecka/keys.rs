@@ -29,10 +29,15 @@ pub(super) enum Secret {
     Bp256(bp256::r1::SecretKey),
 }
 
-/// A private key (the scalar `d`) on a [`Curve`]; zeroized on drop,
-/// never printed.
+/// A private key (the scalar `d`) on a [`Curve`], with its public key
+/// `Q = d·G` computed once (signing and the `7F49` of an ephemeral key
+/// need it, and a scalar multiplication is the costly step); the scalar
+/// is zeroized on drop, never printed.
 #[derive(Clone)]
-pub struct PrivateKey(Secret);
+pub struct PrivateKey {
+    secret: Secret,
+    public: PublicKey,
+}
 
 impl PrivateKey {
     /// The NIST P-256 key whose scalar is the 32 big-endian octets `d`
@@ -58,35 +63,34 @@ impl PrivateKey {
             Curve::BrainpoolP256r1 => {
                 bp256::r1::SecretKey::from_bytes(&(*d).into()).map(Secret::Bp256)
             }
-        };
-        secret.map(Self).map_err(|_| Error::PrivateKey)
+        }
+        .map_err(|_| Error::PrivateKey)?;
+        let public = PublicKey(match &secret {
+            Secret::P256(k) => Public::P256(k.public_key()),
+            Secret::Bp256(k) => Public::Bp256(k.public_key()),
+        });
+        Ok(Self { secret, public })
     }
 
     /// The curve of this key.
     #[must_use]
     pub const fn curve(&self) -> Curve {
-        match self.0 {
-            Secret::P256(_) => Curve::NistP256,
-            Secret::Bp256(_) => Curve::BrainpoolP256r1,
-        }
+        self.public.curve()
     }
 
     /// The scalar, for export to a key store (handle with care).
     #[must_use]
     pub fn dangerous_to_bytes(&self) -> Zeroizing<[u8; SCALAR_LEN]> {
-        Zeroizing::new(match &self.0 {
+        Zeroizing::new(match &self.secret {
             Secret::P256(k) => k.to_bytes().into(),
             Secret::Bp256(k) => k.to_bytes().into(),
         })
     }
 
-    /// The public key `Q = d·G`.
+    /// The public key `Q = d·G` (computed when the key was made).
     #[must_use]
-    pub fn public_key(&self) -> PublicKey {
-        PublicKey(match &self.0 {
-            Secret::P256(k) => Public::P256(k.public_key()),
-            Secret::Bp256(k) => Public::Bp256(k.public_key()),
-        })
+    pub const fn public_key(&self) -> PublicKey {
+        self.public
     }
 
     /// ECKA (ECDH) with `peer`: the X coordinate of `d·Q_peer`
@@ -95,7 +99,7 @@ impl PrivateKey {
     /// # Errors
     /// [`Error::CurveMismatch`] when `peer` is on another curve.
     pub fn ecka(&self, peer: &PublicKey) -> Result<SharedSecret, Error> {
-        let z: [u8; SCALAR_LEN] = match (&self.0, &peer.0) {
+        let z: [u8; SCALAR_LEN] = match (&self.secret, &peer.0) {
             (Secret::P256(d), Public::P256(q)) => (*d.diffie_hellman(q).raw_secret_bytes()).into(),
             (Secret::Bp256(d), Public::Bp256(q)) => {
                 (*d.diffie_hellman(q).raw_secret_bytes()).into()
@@ -111,7 +115,7 @@ impl PrivateKey {
     }
 
     pub(super) const fn inner(&self) -> &Secret {
-        &self.0
+        &self.secret
     }
 }
 

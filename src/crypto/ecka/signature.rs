@@ -3,7 +3,9 @@
 //! `5F37` (GP Card Specification Amendment E; BSI TR-03111 §5.2.1).
 
 use bp256::BrainpoolP256r1;
-use ecdsa::signature::{Signer, Verifier};
+use ecdsa::hazmat::sign_prehashed_rfc6979;
+use ecdsa::signature::Verifier;
+use sha2::{Digest, Sha256};
 
 use super::keys::{Public, Secret};
 use super::{Error, PrivateKey, PublicKey};
@@ -28,18 +30,22 @@ impl Signature {
     }
 
     /// Signs `message` with `key` on its curve, SHA-256 digest,
-    /// deterministic nonce (RFC 6979), so the same input always gives the
-    /// same signature.
+    /// deterministic nonce (RFC 6979 §3.2), so the same input always gives
+    /// the same signature. Signs with the scalar directly: an
+    /// `ecdsa::SigningKey` would first compute `d·G`, a second scalar
+    /// multiplication the signature does not use.
     #[must_use]
     pub fn sign(key: &PrivateKey, message: &[u8]) -> Self {
+        let z = Sha256::digest(message);
         Self(match key.inner() {
             Secret::P256(sk) => {
-                let sig: p256::ecdsa::Signature = p256::ecdsa::SigningKey::from(sk).sign(message);
+                let d = sk.to_nonzero_scalar();
+                let (sig, _) = sign_prehashed_rfc6979::<p256::NistP256, Sha256>(&d, &z, &[]);
                 sig.to_bytes().into()
             }
             Secret::Bp256(sk) => {
-                let sig: bp256::r1::ecdsa::Signature =
-                    ecdsa::SigningKey::<BrainpoolP256r1>::from(sk).sign(message);
+                let d = sk.to_nonzero_scalar();
+                let (sig, _) = sign_prehashed_rfc6979::<BrainpoolP256r1, Sha256>(&d, &z, &[]);
                 sig.to_bytes().into()
             }
         })
