@@ -35,7 +35,7 @@ fn sm_dp_certificate() -> Certificate {
         effective_date: Some([0x20, 0x26, 0x01, 0x01]),
         expiration_date: [0x20, 0x36, 0x12, 0x31],
         discretionary_data: DISCRETIONARY_SM_DP.to_vec(),
-        public_key: PublicKeyDo::p256(&dp.public_key()),
+        public_key: PublicKeyDo::of(&dp.public_key()),
         signature: Signature([0; 64]),
     };
     cert.sign(&ci()).unwrap();
@@ -134,4 +134,43 @@ proptest! {
         let verdict = CertificateRef::parse(&bytes).and_then(|c| c.verify(&ci().public_key()));
         prop_assert!(verdict.is_err());
     }
+}
+
+/// A brainpoolP256r1 CI and SM-DP key: the certified key comes back on
+/// the curve its `F0 01 03` names; the signature verifies under the
+/// brainpool CI only; an unknown curve reference is kept and refused.
+#[test]
+fn brainpool_certificate() {
+    use smsr::crypto::ecka::Curve;
+    use smsr::es8::public_key::KeyParameterReference;
+    let bp = Curve::BrainpoolP256r1;
+    let ci = PrivateKey::from_bytes_on(bp, &[0x1C; 32]).unwrap();
+    let dp = PrivateKey::from_bytes_on(bp, &[0x59; 32]).unwrap();
+    let mut cert = sm_dp_certificate();
+    cert.public_key = PublicKeyDo::of(&dp.public_key());
+    cert.sign(&ci).unwrap();
+    let bytes = cert.to_vec().unwrap();
+    let view = CertificateRef::parse(&bytes).unwrap();
+    assert_eq!(
+        view.public_key.curve,
+        KeyParameterReference::BRAINPOOL_P256R1
+    );
+    assert_eq!(view.public_key.to_key().unwrap(), dp.public_key());
+    view.verify(&ci.public_key()).unwrap();
+    // The P-256 key of the same scalar is another key.
+    assert!(
+        view.verify(&PrivateKey::from_bytes(&[0x1C; 32]).unwrap().public_key())
+            .is_err()
+    );
+    let mut unknown = cert.clone();
+    unknown.public_key.curve = KeyParameterReference(0x04);
+    unknown.sign(&ci).unwrap();
+    let bytes = unknown.to_vec().unwrap();
+    let view = CertificateRef::parse(&bytes).unwrap();
+    assert_eq!(view.public_key.curve, KeyParameterReference(0x04));
+    view.verify(&ci.public_key()).unwrap();
+    assert_eq!(
+        view.public_key.to_key().unwrap_err(),
+        Error::UnsupportedCurve(4)
+    );
 }

@@ -85,7 +85,7 @@ fn setup(quota: u32) -> Setup {
     let published = Ecasd::from_seed(cfg.eid.as_bcd()).unwrap();
     let cert = CertificateRef::parse(published.certificate()).unwrap();
     cert.verify(&ecasd::test_ci().public_key()).unwrap();
-    let pk_ecasd = cert.public_key.to_p256().unwrap();
+    let pk_ecasd = cert.public_key.to_key().unwrap();
     let mut sim = Euicc::new(cfg, 5);
     let aid = Aid::isd_p(Tar::from_value(0x11)).unwrap();
     let create = es5::create_isdp(&aid, Some(quota)).unwrap();

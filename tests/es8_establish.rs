@@ -19,8 +19,9 @@ mod sim_support;
 
 use proptest::prelude::*;
 use sim_support::Server;
+use smsr::apdu::CommandView;
 use smsr::apdu::{Response, StatusWord};
-use smsr::crypto::ecka::{KeyUsageQualifier, PrivateKey, PublicKey};
+use smsr::crypto::ecka::{Curve, KeyUsageQualifier, PrivateKey, PublicKey};
 use smsr::es8::certificate::CertificateRef;
 use smsr::es8::crt::{KeyAgreementCrt, ScenarioParameters};
 use smsr::es8::establish::{self, SmDp};
@@ -66,7 +67,7 @@ fn setup() -> Setup {
     let published = Ecasd::from_seed(cfg.eid.as_bcd()).unwrap();
     let cert = CertificateRef::parse(published.certificate()).unwrap();
     cert.verify(&ecasd::test_ci().public_key()).unwrap();
-    let pk_ecasd = cert.public_key.to_p256().unwrap();
+    let pk_ecasd = cert.public_key.to_key().unwrap();
     let mut sim = Euicc::new(cfg, 3);
     let aid = Aid::isd_p(Tar::from_value(0x10)).unwrap();
     let create = es5::create_isdp(&aid, Some(40_000)).unwrap();
@@ -145,6 +146,76 @@ fn round_trip_every_key_length() {
         same(&keys, s.sim.card().isdp_key_set(&s.aid).unwrap());
         assert_ne!(keys.s_enc.dangerous_bytes(), keys.s_mac.dangerous_bytes());
     }
+}
+
+/// One key establishment straight against an ECASD on `card_curve`, the
+/// SM-DP signing on `dp_curve` and its ephemeral key on `esk_curve`; the
+/// key set both sides hold, or the SW of the key agreement.
+fn direct(
+    card_curve: Curve,
+    dp_curve: Curve,
+    esk_curve: Curve,
+    len: u8,
+) -> Result<(KeySet, KeySet), StatusWord> {
+    let mut card = Ecasd::from_seed_on(card_curve, b"bp256 eUICC").unwrap();
+    // What the EUM publishes: the ECASD certificate, its F0 naming the curve.
+    let cert = CertificateRef::parse(card.certificate()).unwrap();
+    cert.verify(&ecasd::test_ci().public_key()).unwrap();
+    let pk_ecasd = cert.public_key.to_key().unwrap();
+    assert_eq!(pk_ecasd.curve(), card_curve);
+    assert_eq!(pk_ecasd, card.public_key());
+    let aid = Aid::isd_p(Tar::from_value(0x10)).unwrap();
+    // 0xD9.. is above the brainpoolP256r1 order (A9FB..): 0x59.. fits both.
+    let sk_dp = PrivateKey::from_bytes_on(dp_curve, &[0x59; 32]).unwrap();
+    let esk = PrivateKey::from_bytes_on(esk_curve, &[len; 32]).unwrap();
+    let dp_cert = ecasd::test_sm_dp_certificate(&sk_dp.public_key())
+        .unwrap()
+        .to_vec()
+        .unwrap();
+    // The peer's key on another curve: the SM-DP cannot compute Z either.
+    let pk = if esk_curve == card_curve {
+        pk_ecasd
+    } else {
+        esk.public_key()
+    };
+    let dp = SmDp::new(crt(len, false), esk, pk, None).unwrap();
+    let first = dp.certificate_commands(aid.as_bytes(), &dp_cert).unwrap();
+    let r = card.store_data(aid, &CommandView::parse(&first[1]).unwrap());
+    assert_eq!(r.sw, StatusWord::SUCCESS);
+    let challenge = establish::parse_certificate_response(&Response::new(&r.data, r.sw))
+        .unwrap()
+        .unwrap();
+    let ka = dp
+        .key_agreement_commands(&sk_dp, Some(&challenge), 1)
+        .unwrap();
+    let a = card.store_data(aid, &CommandView::parse(&ka[0]).unwrap());
+    if a.sw != StatusWord::SUCCESS {
+        assert!(card.isdp_key_set(&aid).is_none(), "nothing installed");
+        return Err(a.sw);
+    }
+    let keys = dp.finish(&Response::new(&a.data, a.sw)).unwrap();
+    Ok((keys, card.isdp_key_set(&aid).unwrap().clone()))
+}
+
+#[test]
+fn round_trip_both_curves() {
+    use Curve::{BrainpoolP256r1 as Bp, NistP256 as P};
+    for (card, dp) in [(Bp, Bp), (Bp, P), (P, Bp), (P, P)] {
+        for len in [16, 24, 32] {
+            let (ours, card_keys) = direct(card, dp, card, len).unwrap();
+            same(&ours, &card_keys);
+            assert_eq!(ours.key_len(), usize::from(len));
+        }
+    }
+    // An ephemeral key on another curve than the ECASD's: 6A80, no keys.
+    assert_eq!(
+        direct(Bp, Bp, P, 16).unwrap_err(),
+        StatusWord::INCORRECT_DATA
+    );
+    assert_eq!(
+        direct(P, P, Bp, 16).unwrap_err(),
+        StatusWord::INCORRECT_DATA
+    );
 }
 
 #[test]

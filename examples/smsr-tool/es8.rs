@@ -10,7 +10,7 @@ use clap::Subcommand;
 use serde_json::{Map, Value, json};
 use smsr::apdu::{Response, StatusWord};
 use smsr::crypto::ecka::{
-    DerivedKeys, KeyUsageQualifier, PrivateKey, PublicKey, SharedInfo, SharedSecret, receipt,
+    Curve, DerivedKeys, KeyUsageQualifier, PrivateKey, PublicKey, SharedInfo, SharedSecret, receipt,
 };
 use smsr::es8::crt::KeyAgreementCrt;
 use smsr::es8::establish::SmDp;
@@ -18,8 +18,10 @@ use smsr::es8::establish::SmDp;
 use crate::common::{Outcome, parse_hex, print_json};
 
 const FIELDS_HELP: &str = "\
-Fields (hex strings): curve \"P-256\" (the only one supported); esk (the
-SM-DP ephemeral private key ESK.DP.ECKA) with ecasd_public_key (04||X||Y),
+Fields (hex strings): curve \"P-256\" (default) or \"brainpoolP256r1\"
+(the curve of esk and ecasd_public_key; sk_dp_curve, default the same, for
+sk_dp); esk (the SM-DP ephemeral private key ESK.DP.ECKA) with
+ecasd_public_key (04||X||Y),
 or z (the shared secret); crt (the A6 CRT TLV); dr; host_id; sin; sdin;
 key_usage / key_type / key_length (one octet each, default from crt).";
 
@@ -87,11 +89,18 @@ fn octet(o: &Map<String, Value>, name: &str, default: Option<u8>) -> Result<u8, 
     }
 }
 
-fn check_curve(o: &Map<String, Value>) -> Result<(), String> {
-    match o.get("curve").and_then(Value::as_str) {
-        None | Some("P-256" | "p256" | "secp256r1") => Ok(()),
-        Some(other) => Err(format!("curve {other} is not supported (P-256 only)")),
+/// The curve named in `o[name]` (default `default`).
+fn curve_field(o: &Map<String, Value>, name: &str, default: Curve) -> Result<Curve, String> {
+    match o.get(name) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::String(s)) => Curve::from_name(s)
+            .ok_or_else(|| format!("{name}: {s} is not supported (P-256 or brainpoolP256r1)")),
+        Some(_) => Err(format!("{name}: expected a curve name")),
     }
+}
+
+fn check_curve(o: &Map<String, Value>) -> Result<Curve, String> {
+    curve_field(o, "curve", Curve::NistP256)
 }
 
 fn crt_field(o: &Map<String, Value>) -> Result<Option<(KeyAgreementCrt, Vec<u8>)>, String> {
@@ -104,21 +113,22 @@ fn crt_field(o: &Map<String, Value>) -> Result<Option<(KeyAgreementCrt, Vec<u8>)
         .transpose()
 }
 
-fn keys(o: &Map<String, Value>) -> Result<(PrivateKey, PublicKey), String> {
-    let esk = PrivateKey::from_bytes(&hex_field(o, "esk")?).map_err(|e| format!("esk: {e}"))?;
-    let pk = PublicKey::from_uncompressed(&hex_field(o, "ecasd_public_key")?)
+fn keys(o: &Map<String, Value>, curve: Curve) -> Result<(PrivateKey, PublicKey), String> {
+    let esk =
+        PrivateKey::from_bytes_on(curve, &hex_field(o, "esk")?).map_err(|e| format!("esk: {e}"))?;
+    let pk = PublicKey::from_uncompressed_on(curve, &hex_field(o, "ecasd_public_key")?)
         .map_err(|e| format!("ecasd_public_key: {e}"))?;
     Ok((esk, pk))
 }
 
 fn derive_keys(o: &Map<String, Value>) -> Result<Value, String> {
-    check_curve(o)?;
+    let curve = check_curve(o)?;
     let crt = crt_field(o)?;
     let z = match opt_hex(o, "z")? {
         Some(z) => SharedSecret::from_bytes(&z).map_err(|e| format!("z: {e}"))?,
         None => {
-            let (esk, pk) = keys(o)?;
-            esk.ecka(&pk)
+            let (esk, pk) = keys(o, curve)?;
+            esk.ecka(&pk).map_err(|e| e.to_string())?
         }
     };
     let c = crt.as_ref().map(|(c, _)| c);
@@ -161,9 +171,9 @@ fn derive_keys(o: &Map<String, Value>) -> Result<Value, String> {
 }
 
 fn sm_dp(o: &Map<String, Value>) -> Result<SmDp, String> {
-    check_curve(o)?;
+    let curve = check_curve(o)?;
     let (crt, _) = crt_field(o)?.ok_or("missing string field 'crt'")?;
-    let (esk, pk) = keys(o)?;
+    let (esk, pk) = keys(o, curve)?;
     let sin = opt_hex(o, "sin")?;
     SmDp::new(crt, esk, pk, sin.as_deref()).map_err(|e| e.to_string())
 }
@@ -179,7 +189,8 @@ fn establish(o: &Map<String, Value>) -> Result<Value, String> {
     let mut out = Map::new();
     out.insert("certificate_apdus".into(), json!(hexes(&first)));
     if let Some(sk) = opt_hex(o, "sk_dp")? {
-        let sk = PrivateKey::from_bytes(&sk).map_err(|e| format!("sk_dp: {e}"))?;
+        let curve = curve_field(o, "sk_dp_curve", check_curve(o)?)?;
+        let sk = PrivateKey::from_bytes_on(curve, &sk).map_err(|e| format!("sk_dp: {e}"))?;
         let challenge = opt_hex(o, "challenge")?;
         let block = u8::try_from(first.len() - 1).map_err(|_| "certificate too long")?;
         let ka = dp

@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(ci) = PrivateKey::from_bytes(&[0x1C; 32]) {
             let _verdict = view.verify(&ci.public_key());
         }
-        let _key = view.public_key.to_p256();
+        let _key = view.public_key.to_key();
         assert_eq!(Certificate::parse(data).unwrap(), owned);
     }
     if let Ok(crt) = KeyAgreementCrt::parse(data, 0) {

@@ -45,7 +45,7 @@ pub enum Error {
         offset: usize,
     },
     /// A curve (key parameter reference `F0`) this crate cannot compute on.
-    #[error("key parameter reference {0:02X} is not NIST P-256 (00)")]
+    #[error("key parameter reference {0:02X} is neither NIST P-256 (00) nor brainpoolP256r1 (03)")]
     UnsupportedCurve(u8),
     /// The receipt of the card does not match the one computed.
     #[error("the receipt does not match")]

@@ -311,7 +311,7 @@ impl SmDp {
         challenge: Option<&[u8]>,
         first_block: u8,
     ) -> Result<Vec<Vec<u8>>, Error> {
-        let epk = PublicKeyDo::p256(&self.esk.public_key());
+        let epk = PublicKeyDo::of(&self.esk.public_key());
         let signature = Signature::sign(sk_dp, &signed_data(&self.crt, &epk, challenge)?);
         let data = (
             DgiRepr::new(Dgi::KEY_AGREEMENT, &self.crt),
@@ -330,7 +330,7 @@ impl SmDp {
     /// [`Error::ReceiptMismatch`] when the receipt is not the one computed.
     pub fn finish(&self, answer: &Response<'_>) -> Result<KeySet, Error> {
         let (dr, receipt) = parse_key_agreement_response(answer, &self.crt)?;
-        let z = self.esk.ecka(&self.pk_ecasd);
+        let z = self.esk.ecka(&self.pk_ecasd)?;
         let d = derive(&z, &self.crt, dr.as_deref(), self.sin.as_deref())?;
         if bool::from(d.receipt.ct_eq(&receipt)) {
             Ok(d.key_set)

@@ -1,7 +1,7 @@
 //! The simulated card's ECASD in ES8.EstablishISDPKeySet (scenario #3,
 //! SGP.02 §4.1.3.1 / §5.5.2; GP Card Specification Amendment E): its own
-//! P-256 key pair and certificate signed by a test CI, both derived from a
-//! seed; it verifies the SM-DP certificate against the CI key, checks the
+//! key pair (NIST P-256 by default, or brainpoolP256r1) and certificate
+//! signed by a test CI (P-256), both derived from a seed; it verifies the SM-DP certificate against the CI key, checks the
 //! signed key agreement data, derives the ISD-P key set and answers
 //! challenge, DR and receipt.
 //!
@@ -10,8 +10,8 @@
 //! GP v2.3 §11.11.3 as the public sources give no ES8 table (UNCONFIRMED):
 //! `6982` a signature (certificate or key agreement) that does not verify,
 //! `6A88` a certificate from another CI (its `42` CA identifier is not the
-//! test CI's), `6A80` a malformed certificate, CRT or key, a curve other
-//! than P-256 or a CRT asking for something other than three AES keys,
+//! test CI's), `6A80` a malformed certificate, CRT or key, an unknown
+//! curve, an ephemeral key on another curve than the ECASD's, or a CRT asking for something other than three AES keys,
 //! `6985` key agreement data without a verified certificate first, `6A80`
 //! also for a certificate that is not an SM-DP's (`C8 01 01`). A
 //! refused command changes nothing (a pending certificate is forgotten).
@@ -25,7 +25,7 @@ use subtle::ConstantTimeEq;
 use super::card::Rapdu;
 use crate::apdu::gp::{Dgi, DgiReader};
 use crate::apdu::{CommandView, StatusWord};
-use crate::crypto::ecka::{PrivateKey, PublicKey, Signature};
+use crate::crypto::ecka::{Curve, PrivateKey, PublicKey, Signature};
 use crate::es8::certificate::{Certificate, CertificateRef, DISCRETIONARY_SM_DP};
 use crate::es8::crt::ScenarioParameters;
 use crate::es8::establish::{self, KeyAgreementData};
@@ -45,9 +45,9 @@ const KEY_USAGE: [u8; 2] = [0x00, 0x80];
 /// (an assumption after SM-DP `01` / SM-SR `02`: UNCONFIRMED).
 const DISCRETIONARY_ECASD: [u8; 3] = [0xC8, 0x01, 0x03];
 
-/// A P-256 key derived from `label ‖ seed` (SHA-256, a counter appended
-/// until the digest is a valid scalar).
-fn seeded_key(label: &[u8], seed: &[u8]) -> PrivateKey {
+/// A key on `curve` derived from `label ‖ seed` (SHA-256, a counter
+/// appended until the digest is a valid scalar).
+fn seeded_key(curve: Curve, label: &[u8], seed: &[u8]) -> PrivateKey {
     let mut counter = 0u32;
     loop {
         let d = Sha256::new()
@@ -55,7 +55,7 @@ fn seeded_key(label: &[u8], seed: &[u8]) -> PrivateKey {
             .chain_update(seed)
             .chain_update(counter.to_be_bytes())
             .finalize();
-        if let Ok(k) = PrivateKey::from_bytes(&d) {
+        if let Ok(k) = PrivateKey::from_bytes_on(curve, &d) {
             return k;
         }
         counter = counter.wrapping_add(1);
@@ -66,7 +66,7 @@ fn seeded_key(label: &[u8], seed: &[u8]) -> PrivateKey {
 /// real CI is): sign SM-DP certificates with it in tests.
 #[must_use]
 pub fn test_ci() -> PrivateKey {
-    seeded_key(b"smsr-sim test CI", &[])
+    seeded_key(Curve::NistP256, b"smsr-sim test CI", &[])
 }
 
 /// A certificate of `key` signed by the test CI.
@@ -89,7 +89,7 @@ pub fn test_certificate(
         effective_date: Some([0x20, 0x26, 0x01, 0x01]),
         expiration_date: [0x20, 0x46, 0x12, 0x31],
         discretionary_data: Vec::from(discretionary_data),
-        public_key: PublicKeyDo::p256(key),
+        public_key: PublicKeyDo::of(key),
         signature: Signature([0; 64]),
     };
     cert.sign(&test_ci())?;
@@ -126,13 +126,23 @@ pub struct Ecasd {
 }
 
 impl Ecasd {
-    /// The ECASD whose key pair, SIN and randoms derive from `seed` (the
-    /// card uses its EID); its certificate is signed by [`test_ci`].
+    /// The ECASD whose P-256 key pair, SIN and randoms derive from `seed`
+    /// (the card uses its EID); its certificate is signed by [`test_ci`].
     ///
     /// # Errors
     /// Only for an over-long field.
     pub fn from_seed(seed: &[u8]) -> Result<Self, Error> {
-        let sk = seeded_key(b"smsr-sim ECASD", seed);
+        Self::from_seed_on(Curve::NistP256, seed)
+    }
+
+    /// As [`Ecasd::from_seed`], with the ECASD key pair on `curve` (its
+    /// certificate's `F0` says which; the SM-DP's ephemeral key must be
+    /// on the same curve).
+    ///
+    /// # Errors
+    /// Only for an over-long field.
+    pub fn from_seed_on(curve: Curve, seed: &[u8]) -> Result<Self, Error> {
+        let sk = seeded_key(curve, b"smsr-sim ECASD", seed);
         let certificate =
             test_certificate(&sk.public_key(), b"ECASD", &DISCRETIONARY_ECASD)?.to_vec()?;
         Ok(Self {
@@ -235,7 +245,7 @@ impl Ecasd {
         }
         let sm_dp = cert
             .public_key
-            .to_p256()
+            .to_key()
             .map_err(|_| StatusWord::INCORRECT_DATA)?;
         let challenge = self.draw();
         let answer = encode(tlv::tlv(tags::RANDOM, &challenge[..]))?;
@@ -249,7 +259,10 @@ impl Ecasd {
 
     fn key_agreement(&mut self, p: &Pending, data: &[u8]) -> Result<Vec<u8>, StatusWord> {
         let ka = KeyAgreementData::parse(data).map_err(|_| StatusWord::INCORRECT_DATA)?;
-        let epk = ka.epk.to_p256().map_err(|_| StatusWord::INCORRECT_DATA)?;
+        let epk = ka.epk.to_key().map_err(|_| StatusWord::INCORRECT_DATA)?;
+        if epk.curve() != self.sk.curve() {
+            return Err(StatusWord::INCORRECT_DATA);
+        }
         let signed = establish::signed_data(&ka.crt, &ka.epk, Some(&p.challenge))
             .map_err(|_| StatusWord::INCORRECT_DATA)?;
         ka.signature
@@ -258,7 +271,7 @@ impl Ecasd {
         let include_dr = ka.crt.parameters.contains(ScenarioParameters::INCLUDE_DR);
         let dr = include_dr.then(|| self.draw());
         let sin = ka.crt.sdin.as_ref().map(|_| self.sin.as_slice());
-        let z = self.sk.ecka(&epk);
+        let z = self.sk.ecka(&epk).map_err(|_| StatusWord::INCORRECT_DATA)?;
         let d = establish::derive(&z, &ka.crt, dr.as_ref().map(|d| &d[..]), sin)
             .map_err(|_| StatusWord::INCORRECT_DATA)?;
         let answer = encode((

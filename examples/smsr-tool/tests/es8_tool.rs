@@ -44,6 +44,10 @@ fn run(sub: &str, input: &Value) -> Value {
 const ESK: &str = "0c3d1e5a0e8f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70819203";
 const PK_ECASD: &str = "043a3d0dd6791c0a73adb9041556e1bf53b14f9ba34e583875f90747cd2d23fe0a\
 4721d19c040b3a2f05ed7144c90b9482cd67b08a57e091376ce3d25b4840857c";
+/// PK.ECASD.ECKA on brainpoolP256r1 for the scalar 5a1b2c3d.. (Python
+/// `cryptography` 48.0.0, outside the repository).
+const BP_PK_ECASD: &str = "04872285eace5f34f00ce209b45cffaf8cc048b7e4226b4df464c07d88015e55b9\
+3766a1d4b63c3b1cf39d478d47b2829383c4e8248c60ab59f213de34be9df50d";
 const Z: &str = "86716ec62f7136732fd8dd83db28ae93908befdb317354af5651d3d0669121fd";
 
 #[test]
@@ -57,8 +61,12 @@ fn derive_keys_matches_python_cryptography() {
             {"z": Z, "dr": "f0e0d0c0b0a090807060504030201000", "sin": "89000001",
              "crt": "a6269002030e95011080018881012082010183013091004505010203040584088401020304050607"},
             {"z": Z, "key_usage": "10", "key_type": "88", "key_length": "10"},
-            {"curve": "brainpoolP256r1", "z": Z},
-            {"z": "00"}
+            {"curve": "brainpoolP256r1", "esk": ESK, "ecasd_public_key": BP_PK_ECASD,
+             "dr": "000102030405060708090a0b0c0d0e0f",
+             "crt": "a6159002030a9501108001888101108201018301309100"},
+            {"z": "00"},
+            {"curve": "brainpoolP256t1", "z": Z},
+            {"curve": "brainpoolP256r1", "esk": ESK, "ecasd_public_key": PK_ECASD}
         ]),
     );
     assert_eq!(out[0]["z"], Z);
@@ -92,8 +100,28 @@ fn derive_keys_matches_python_cryptography() {
     // No DR, no CRT: keys but no receipt.
     assert_eq!(out[2]["keys"].as_array().unwrap().len(), 3);
     assert!(out[2].get("receipt").is_none());
-    assert!(out[3]["error"].as_str().unwrap().contains("not supported"));
+    // brainpoolP256r1: Z, KeyData and receipt computed outside the
+    // repository with Python `cryptography` 48.0.0 (`ec.BrainpoolP256R1()`,
+    // `ec.ECDH()`, `X963KDF(SHA256)`, `CMAC(AES)`), the same scalars and
+    // SharedInfo as the P-256 case above.
+    assert_eq!(
+        out[3]["z"],
+        "7906871e440763d60e1972c2515dbefea2805b293b3eb6520bf828bd78d9020b"
+    );
+    assert_eq!(out[3]["receipt_key"], "1df81b30a77715404c8747e7f4008f59");
+    assert_eq!(out[3]["s_enc"], "14cd24479b1d9733c9c4cca113bff512");
+    assert_eq!(out[3]["s_mac"], "80d6ea733c79efc67b4d25c13a45f756");
+    assert_eq!(out[3]["dek"], "d938f4f53ad653416cc4f1c32b6a8125");
+    assert_eq!(out[3]["receipt"], "d1b2d8e68970b16c6102f8595a03dd47");
     assert!(out[4]["error"].as_str().unwrap().starts_with("z:"));
+    assert!(out[5]["error"].as_str().unwrap().contains("not supported"));
+    // A P-256 point is not a brainpoolP256r1 key.
+    assert!(
+        out[6]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("ecasd_public_key:")
+    );
 }
 
 /// establish, the card's answers, verify-receipt: the keys the tool

@@ -5,11 +5,19 @@
 #[non_exhaustive]
 pub enum Error {
     /// A private key that is not a scalar in `1..n` of the curve.
-    #[error("the private key is not a valid P-256 scalar (1..n, 32 octets)")]
+    #[error("the private key is not a valid scalar of its curve (1..n, 32 octets)")]
     PrivateKey,
     /// A public key that is not an uncompressed point on the curve.
-    #[error("the public key is not an uncompressed P-256 point (04 ‖ X ‖ Y, 65 octets)")]
+    #[error("the public key is not an uncompressed point on its curve (04 ‖ X ‖ Y, 65 octets)")]
     PublicKey,
+    /// Two keys on different curves used together (ECKA or a signature).
+    #[error("a {ours} key cannot be used with a {theirs} key")]
+    CurveMismatch {
+        /// The curve of our (private or verifying) key.
+        ours: super::Curve,
+        /// The curve of the other key.
+        theirs: super::Curve,
+    },
     /// A signature of the wrong length or with `r`/`s` out of range.
     #[error("the signature is not 64 octets r ‖ s with r, s in 1..n")]
     SignatureFormat,

@@ -233,13 +233,13 @@ mod tests {
         );
         let pk_ecasd = PublicKey::from_uncompressed(&h("043a3d0dd6791c0a73adb9041556e1bf53b14f9ba34e583875f90747cd2d23fe0a4721d19c040b3a2f05ed7144c90b9482cd67b08a57e091376ce3d25b4840857c")).unwrap();
         assert_eq!(ecasd.public_key(), pk_ecasd);
-        let z = esk.ecka(&pk_ecasd);
+        let z = esk.ecka(&pk_ecasd).unwrap();
         assert_eq!(
             z.dangerous_bytes()[..],
             h("86716ec62f7136732fd8dd83db28ae93908befdb317354af5651d3d0669121fd")[..]
         );
         assert_eq!(
-            ecasd.ecka(&esk.public_key()).dangerous_bytes(),
+            ecasd.ecka(&esk.public_key()).unwrap().dangerous_bytes(),
             z.dangerous_bytes()
         );
 
@@ -298,6 +298,56 @@ mod tests {
         assert_eq!(
             receipt(keys.receipt_key(), &crt, Some(&dr)).unwrap()[..],
             h("4679b33697e24d78a772fa6e9abb96f0")[..]
+        );
+    }
+
+    /// The same scalars and the AES-128 SharedInfo on brainpoolP256r1,
+    /// cross-checked outside the repository with Python `cryptography`
+    /// 48.0.0 (`ec.BrainpoolP256R1()`, `ec.ECDH()`, `X963KDF(SHA256)`,
+    /// `CMAC(AES)`).
+    #[test]
+    fn python_cryptography_brainpool_cross_check() {
+        use crate::crypto::ecka::Curve;
+        let bp = Curve::BrainpoolP256r1;
+        let esk = PrivateKey::from_bytes_on(bp, &h(ESK_DP)).unwrap();
+        let ecasd = PrivateKey::from_bytes_on(bp, &h(SK_ECASD)).unwrap();
+        assert_eq!(
+            esk.public_key().to_uncompressed()[..],
+            h(
+                "048e269199226abce8a64035cae77c692c50d7d254ce6befbf36a6698ae15068c81dbce4a37ec44450dcd8ac5f48d1c10c656793a5257f8393a0b0f029816898bd"
+            )[..]
+        );
+        let pk_ecasd = PublicKey::from_uncompressed_on(bp, &h("04872285eace5f34f00ce209b45cffaf8cc048b7e4226b4df464c07d88015e55b93766a1d4b63c3b1cf39d478d47b2829383c4e8248c60ab59f213de34be9df50d")).unwrap();
+        assert_eq!(ecasd.public_key(), pk_ecasd);
+        let z = esk.ecka(&pk_ecasd).unwrap();
+        assert_eq!(
+            z.dangerous_bytes()[..],
+            h("7906871e440763d60e1972c2515dbefea2805b293b3eb6520bf828bd78d9020b")[..]
+        );
+        let dr = h("000102030405060708090a0b0c0d0e0f");
+        let info = SharedInfo {
+            key_usage: KeyUsageQualifier::SCP03_KEY_SET,
+            key_type: 0x88,
+            key_length: 16,
+            derivation_random: Some(&dr),
+            host_id: None,
+            sin_sdin: None,
+        };
+        let keys = DerivedKeys::derive(&z, &info).unwrap();
+        let kd = h(
+            "1df81b30a77715404c8747e7f4008f5914cd24479b1d9733c9c4cca113bff51280d6ea733c79efc67b4d25c13a45f756d938f4f53ad653416cc4f1c32b6a8125",
+        );
+        assert_eq!(keys.receipt_key().dangerous_bytes(), &kd[..16]);
+        let got: Vec<u8> = keys
+            .keys()
+            .iter()
+            .flat_map(|k| k.dangerous_bytes().to_vec())
+            .collect();
+        assert_eq!(got[..], kd[16..]);
+        let crt = h("a6159002030a9501108001888101108201018301309100");
+        assert_eq!(
+            receipt(keys.receipt_key(), &crt, Some(&dr)).unwrap()[..],
+            h("d1b2d8e68970b16c6102f8595a03dd47")[..]
         );
     }
 

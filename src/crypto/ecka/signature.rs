@@ -1,13 +1,16 @@
-//! ECDSA with SHA-256 over P-256 (FIPS 186-5; BSI TR-03111 §4.2.1), the
-//! signature in the plain `r ‖ s` format of tag `5F37` (GP Card
-//! Specification Amendment E; BSI TR-03111 §5.2.1).
+//! ECDSA with SHA-256 over NIST P-256 or brainpoolP256r1 (FIPS 186-5;
+//! BSI TR-03111 §4.2.1), the signature in the plain `r ‖ s` format of tag
+//! `5F37` (GP Card Specification Amendment E; BSI TR-03111 §5.2.1).
 
-use p256::ecdsa::signature::{Signer, Verifier};
-use p256::ecdsa::{SigningKey, VerifyingKey};
+use bp256::BrainpoolP256r1;
+use ecdsa::hazmat::sign_prehashed_rfc6979;
+use ecdsa::signature::Verifier;
+use sha2::{Digest, Sha256};
 
+use super::keys::{Public, Secret};
 use super::{Error, PrivateKey, PublicKey};
 
-/// Octets of a P-256 plain signature `r ‖ s`.
+/// Octets of a plain signature `r ‖ s` on a 256-bit curve.
 pub const SIGNATURE_LEN: usize = 64;
 
 /// An ECDSA signature, `r ‖ s`, 32 octets each.
@@ -26,26 +29,50 @@ impl Signature {
             .map_err(|_| Error::SignatureFormat)
     }
 
-    /// Signs `message` with `key`, SHA-256 digest, deterministic nonce
-    /// (RFC 6979), so the same input always gives the same signature.
+    /// Signs `message` with `key` on its curve, SHA-256 digest,
+    /// deterministic nonce (RFC 6979 §3.2), so the same input always gives
+    /// the same signature. Signs with the scalar directly: an
+    /// `ecdsa::SigningKey` would first compute `d·G`, a second scalar
+    /// multiplication the signature does not use.
     #[must_use]
     pub fn sign(key: &PrivateKey, message: &[u8]) -> Self {
-        let sk = SigningKey::from(key.inner());
-        let sig: p256::ecdsa::Signature = sk.sign(message);
-        Self(sig.to_bytes().into())
+        let z = Sha256::digest(message);
+        Self(match key.inner() {
+            Secret::P256(sk) => {
+                let d = sk.to_nonzero_scalar();
+                let (sig, _) = sign_prehashed_rfc6979::<p256::NistP256, Sha256>(&d, &z, &[]);
+                sig.to_bytes().into()
+            }
+            Secret::Bp256(sk) => {
+                let d = sk.to_nonzero_scalar();
+                let (sig, _) = sign_prehashed_rfc6979::<BrainpoolP256r1, Sha256>(&d, &z, &[]);
+                sig.to_bytes().into()
+            }
+        })
     }
 
-    /// Verifies this signature of `message` under `key`.
+    /// Verifies this signature of `message` under `key`, on its curve.
     ///
     /// # Errors
     /// [`Error::SignatureFormat`] when `r` or `s` is out of range,
     /// [`Error::SignatureMismatch`] when it does not verify.
     pub fn verify(&self, key: &PublicKey, message: &[u8]) -> Result<(), Error> {
-        let sig =
-            p256::ecdsa::Signature::from_slice(&self.0).map_err(|_| Error::SignatureFormat)?;
-        VerifyingKey::from(key.inner())
-            .verify(message, &sig)
-            .map_err(|_| Error::SignatureMismatch)
+        let format = |_| Error::SignatureFormat;
+        let mismatch = |_| Error::SignatureMismatch;
+        match key.inner() {
+            Public::P256(pk) => {
+                let sig = p256::ecdsa::Signature::from_slice(&self.0).map_err(format)?;
+                p256::ecdsa::VerifyingKey::from(pk)
+                    .verify(message, &sig)
+                    .map_err(mismatch)
+            }
+            Public::Bp256(pk) => {
+                let sig = bp256::r1::ecdsa::Signature::from_slice(&self.0).map_err(format)?;
+                ecdsa::VerifyingKey::<BrainpoolP256r1>::from(pk)
+                    .verify(message, &sig)
+                    .map_err(mismatch)
+            }
+        }
     }
 }
 
@@ -101,5 +128,41 @@ mod tests {
             Err(Error::SignatureFormat)
         );
         assert_eq!(Signature::from_bytes(&[0; 63]), Err(Error::SignatureFormat));
+    }
+
+    /// A brainpoolP256r1 ECDSA-SHA256 signature made by Python
+    /// `cryptography` 48.0.0 (`ec.ECDSA(hashes.SHA256())`, DER decoded to
+    /// r ‖ s) outside the repository with RFC 7027's dA over "7F21 body":
+    /// it verifies here, and our own signatures verify and refuse changes.
+    #[test]
+    fn brainpool_p256r1_python_cross_check() {
+        use crate::crypto::ecka::Curve;
+        let da = hex::decode("81DB1EE100150FF2EA338D708271BE38300CB54241D79950F77B063039804F1D")
+            .unwrap();
+        let sk = PrivateKey::from_bytes_on(Curve::BrainpoolP256r1, &da).unwrap();
+        let pk = sk.public_key();
+        let py = Signature::from_bytes(
+            &hex::decode(
+                "1da6553a96ce54adc926fffbe8ecd95d3e027efaffdebe6f419eb5063d9fddde\
+                 13948cebeefc1930a3e26004017b5df5cea076739119ee68de68e927f8fef1eb",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        py.verify(&pk, b"7F21 body").unwrap();
+        assert_eq!(py.verify(&pk, b"7F21 bodz"), Err(Error::SignatureMismatch));
+        let ours = Signature::sign(&sk, b"7F21 body");
+        assert_eq!(ours, Signature::sign(&sk, b"7F21 body"));
+        ours.verify(&pk, b"7F21 body").unwrap();
+        let mut bad = ours;
+        bad.0[3] ^= 0x80;
+        assert!(bad.verify(&pk, b"7F21 body").is_err());
+        // A P-256 key with the same scalar does not verify it.
+        let nist = PrivateKey::from_bytes(&da).unwrap().public_key();
+        assert!(ours.verify(&nist, b"7F21 body").is_err());
+        assert_eq!(
+            Signature([0; 64]).verify(&pk, b"x"),
+            Err(Error::SignatureFormat)
+        );
     }
 }
