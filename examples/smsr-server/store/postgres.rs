@@ -44,11 +44,18 @@ use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpReco
 
 /// The schema migrations, applied in order at start (each once, recorded in
 /// `schema_version`).
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "inventory",
-    include_str!("../migrations/0001_inventory.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "inventory",
+        include_str!("../migrations/0001_inventory.sql"),
+    ),
+    (
+        2,
+        "operations_by_function",
+        include_str!("../migrations/0002_operations_by_function.sql"),
+    ),
+];
 
 /// The advisory lock key that serialises migrations of instances starting
 /// together (any constant; this one spells "SMSR").

@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS operations (
 );
 CREATE INDEX IF NOT EXISTS operations_pending ON operations(eid, id) WHERE state <> 'done';
 CREATE INDEX IF NOT EXISTS operations_batch ON operations(batch, status);
+CREATE INDEX IF NOT EXISTS operations_eid_function ON operations(eid, function, id);
 CREATE TABLE IF NOT EXISTS audit (
     seq INTEGER PRIMARY KEY,
     eid TEXT NOT NULL,
