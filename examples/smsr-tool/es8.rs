@@ -4,8 +4,6 @@
 //! stdout in the same shape; an input error gives `{"error": "..."}` in its
 //! place. Every value is hex.
 
-use std::io::Read;
-
 use clap::Subcommand;
 use serde_json::{Map, Value, json};
 use smsr::apdu::{Response, StatusWord};
@@ -15,7 +13,8 @@ use smsr::crypto::ecka::{
 use smsr::es8::crt::KeyAgreementCrt;
 use smsr::es8::establish::SmDp;
 
-use crate::common::{Outcome, parse_hex, print_json};
+use crate::common::Outcome;
+use crate::json_io::{hex_field, opt_hex};
 
 const FIELDS_HELP: &str = "\
 Fields (hex strings): curve \"P-256\" (default) or \"brainpoolP256r1\"
@@ -45,37 +44,12 @@ pub enum Es8Command {
 }
 
 pub fn run(cmd: &Es8Command) -> Outcome {
-    let op: fn(&Map<String, Value>) -> Result<Value, String> = match cmd {
+    let op: crate::json_io::Op = match cmd {
         Es8Command::DeriveKeys => derive_keys,
         Es8Command::Establish => establish,
         Es8Command::VerifyReceipt => verify_receipt,
     };
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read stdin: {e}"))?;
-    let input: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
-    let one = |v: &Value| match v.as_object() {
-        Some(o) => op(o).unwrap_or_else(|e| json!({ "error": e })),
-        None => json!({ "error": "expected a JSON object" }),
-    };
-    let out = match &input {
-        Value::Array(items) => Value::Array(items.iter().map(one).collect()),
-        other => one(other),
-    };
-    print_json(&out)
-}
-
-fn opt_hex(o: &Map<String, Value>, name: &str) -> Result<Option<Vec<u8>>, String> {
-    match o.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => parse_hex(s).map(Some).map_err(|e| format!("{name}: {e}")),
-        Some(_) => Err(format!("{name}: expected a hex string")),
-    }
-}
-
-fn hex_field(o: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
-    opt_hex(o, name)?.ok_or_else(|| format!("missing string field '{name}'"))
+    crate::json_io::run(op)
 }
 
 fn octet(o: &Map<String, Value>, name: &str, default: Option<u8>) -> Result<u8, String> {

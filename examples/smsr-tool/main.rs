@@ -11,6 +11,7 @@ mod common;
 mod eid;
 mod es5;
 mod es8;
+mod json_io;
 mod profile;
 mod scp03t;
 mod scp80_cmd;

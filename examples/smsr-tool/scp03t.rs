@@ -2,14 +2,13 @@
 //! a real card. JSON on stdin (one object or an array), JSON on stdout in
 //! the same shape; an input error gives `{"error": "..."}` in its place.
 
-use std::io::Read;
-
 use clap::Subcommand;
 use serde_json::{Map, Value, json};
 use smsr::scp03t::segment::{self, Protection};
 use smsr::scp03t::{SecurityLevel, Session, SessionKeys, StaticKeys};
 
-use crate::common::{Outcome, parse_hex, print_json};
+use crate::common::{Outcome, parse_hex};
+use crate::json_io::{fixed, hex_field};
 
 const KEYS_HELP: &str = "\
 Keys: either the session keys {\"s_enc\", \"s_mac\", \"s_rmac\"} or the static
@@ -38,39 +37,11 @@ pub enum Scp03tCommand {
 }
 
 pub fn run(cmd: &Scp03tCommand) -> Outcome {
-    let op: fn(&Map<String, Value>) -> Result<Value, String> = match cmd {
+    let op: crate::json_io::Op = match cmd {
         Scp03tCommand::Wrap => wrap,
         Scp03tCommand::Unwrap => unwrap,
     };
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read stdin: {e}"))?;
-    let input: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
-    let one = |v: &Value| match v.as_object() {
-        Some(o) => op(o).unwrap_or_else(|e| json!({ "error": e })),
-        None => json!({ "error": "expected a JSON object" }),
-    };
-    let out = match &input {
-        Value::Array(items) => Value::Array(items.iter().map(one).collect()),
-        other => one(other),
-    };
-    print_json(&out)
-}
-
-fn hex_field(o: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
-    let s = o
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("missing string field '{name}'"))?;
-    parse_hex(s).map_err(|e| format!("{name}: {e}"))
-}
-
-fn fixed<const N: usize>(o: &Map<String, Value>, name: &str) -> Result<[u8; N], String> {
-    let v = hex_field(o, name)?;
-    let len = v.len();
-    v.try_into()
-        .map_err(|_| format!("{name}: {len} octets, expected {N}"))
+    crate::json_io::run(op)
 }
 
 fn byte(o: &Map<String, Value>, name: &str) -> Result<u8, String> {

@@ -2,8 +2,6 @@
 //! (one object or an array), JSON on stdout in the same shape; an input
 //! error gives `{"error": "..."}` in its place.
 
-use std::io::Read;
-
 use clap::Subcommand;
 use serde_json::{Map, Value, json};
 use smsr::crypto::{Checksum, CipherAlgorithm, Key};
@@ -12,7 +10,8 @@ use smsr::scp80::{
     Cntr, CommandHeader, CommandPacket, Framing, KeySet, Kic, Kid, Spi, Tar, command, response,
 };
 
-use crate::common::{Outcome, print_json};
+use crate::common::Outcome;
+use crate::json_io::{fixed, hex_field};
 
 /// The key objects, shared by the three commands.
 const KEYS_HELP: &str = "\
@@ -41,40 +40,12 @@ pub enum Scp80Command {
 }
 
 pub fn run(cmd: &Scp80Command) -> Outcome {
-    let op: fn(&Map<String, Value>) -> Result<Value, String> = match cmd {
+    let op: crate::json_io::Op = match cmd {
         Scp80Command::EncodeCmd => encode_cmd,
         Scp80Command::DecodeResp => decode_resp,
         Scp80Command::DecodeCmd => decode_cmd,
     };
-    let mut text = String::new();
-    std::io::stdin()
-        .read_to_string(&mut text)
-        .map_err(|e| format!("cannot read stdin: {e}"))?;
-    let input: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
-    let one = |v: &Value| match v.as_object() {
-        Some(o) => op(o).unwrap_or_else(|e| json!({ "error": e })),
-        None => json!({ "error": "expected a JSON object" }),
-    };
-    let out = match &input {
-        Value::Array(items) => Value::Array(items.iter().map(one).collect()),
-        other => one(other),
-    };
-    print_json(&out)
-}
-
-fn hex_field(o: &Map<String, Value>, name: &str) -> Result<Vec<u8>, String> {
-    let s = o
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("missing string field '{name}'"))?;
-    crate::common::parse_hex(s).map_err(|e| format!("{name}: {e}"))
-}
-
-fn fixed<const N: usize>(o: &Map<String, Value>, name: &str) -> Result<[u8; N], String> {
-    let v = hex_field(o, name)?;
-    let len = v.len();
-    v.try_into()
-        .map_err(|_| format!("{name}: {len} octets, expected {N}"))
+    crate::json_io::run(op)
 }
 
 /// The algorithm nibble and (if a key is given) the key of a `kic` / `kid`

@@ -13,8 +13,7 @@
 //! commit that added `smsr::crypto::ecka`), then establish and
 //! verify-receipt against the simulated card's ECASD.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod support;
 
 use serde_json::{Value, json};
 use smsr::apdu::CommandView;
@@ -23,22 +22,9 @@ use smsr::es8::certificate::CertificateRef;
 use smsr::isdr::{Aid, Tar};
 use smsr::sim::ecasd::{self, Ecasd};
 
+/// `smsr-tool es8 SUB` on `input`.
 fn run(sub: &str, input: &Value) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smsr-tool"))
-        .args(["es8", sub])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).unwrap()
+    support::json(&["es8", sub], input)
 }
 
 const ESK: &str = "0c3d1e5a0e8f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70819203";

@@ -13,27 +13,13 @@
 //! `tests/unittests/test_esim_bsp.py`, kept in `tests/data/scp03t/`) and
 //! the pySim `SCP03_Test_AES128_33` cryptograms.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod support;
 
 use serde_json::{Value, json};
 
+/// `smsr-tool scp03t SUB` on `input`.
 fn run(sub: &str, input: &Value) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smsr-tool"))
-        .args(["scp03t", sub])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).unwrap()
+    support::json(&["scp03t", sub], input)
 }
 
 fn data(name: &str) -> String {

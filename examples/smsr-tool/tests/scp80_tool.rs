@@ -11,27 +11,13 @@
 //! vectors (osmocom/pysim@597f1e0 tests/unittests/test_ota.py), with the
 //! binary Cargo built for this test run.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod support;
 
 use serde_json::{Value, json};
 
+/// `smsr-tool scp80 SUB` on `input`.
 fn run(sub: &str, input: &Value) -> Value {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smsr-tool"))
-        .args(["scp80", sub])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    serde_json::from_slice(&out.stdout).unwrap()
+    support::json(&["scp80", sub], input)
 }
 
 fn aes_keys() -> (Value, Value) {
