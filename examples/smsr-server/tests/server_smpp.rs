@@ -283,18 +283,25 @@ fn smsc_certificate(dir: &Path) -> (PathBuf, PathBuf) {
     (cert, key)
 }
 
+/// The npm SMSC peer serving SMPP over TLS with a certificate for
+/// `smsc.test`, and the ESME account that expects `server_name`.
+fn tls_peer(dir: &Path, fleet: &Proc, server_name: &str) -> (Proc, String) {
+    let (cert, key) = smsc_certificate(dir);
+    let port = free_port();
+    let tls = format!("{},{}", cert.display(), key.display());
+    let peer = start_peer_with(dir, &smsc(fleet), port, "", &["--tls", &tls]);
+    let account = format!(
+        "127.0.0.1:{port}?tls=true&ca_file={}&server_name={server_name}",
+        cert.display()
+    );
+    (peer, account)
+}
+
 #[test]
 fn smpp_over_tls_to_the_npm_smpp_smsc() {
     let dir = tmpdir("smpp-tls");
-    let (cert, key) = smsc_certificate(&dir);
     let fleet = start_fleet(&dir, 2);
-    let port = free_port();
-    let tls = format!("{},{}", cert.display(), key.display());
-    let _peer = start_peer_with(&dir, &smsc(&fleet), port, "", &["--tls", &tls]);
-    let account = format!(
-        "127.0.0.1:{port}?tls=true&ca_file={}&server_name=smsc.test",
-        cert.display()
-    );
+    let (_peer, account) = tls_peer(&dir, &fleet, "smsc.test");
     let server = start_server(&dir, &dir.join("db"), &account, &[]);
     let api = api(&server);
     let members = members(&fleet);
@@ -321,15 +328,8 @@ fn smpp_over_tls_to_the_npm_smpp_smsc() {
 #[test]
 fn smpp_over_tls_refuses_a_certificate_for_another_name() {
     let dir = tmpdir("smpp-tls-name");
-    let (cert, key) = smsc_certificate(&dir);
     let fleet = start_fleet(&dir, 1);
-    let port = free_port();
-    let tls = format!("{},{}", cert.display(), key.display());
-    let _peer = start_peer_with(&dir, &smsc(&fleet), port, "", &["--tls", &tls]);
-    let account = format!(
-        "127.0.0.1:{port}?tls=true&ca_file={}&server_name=other.test",
-        cert.display()
-    );
+    let (_peer, account) = tls_peer(&dir, &fleet, "other.test");
     let server = start_server(&dir, &dir.join("db"), &account, &[]);
     let _api = api(&server);
     std::thread::sleep(Duration::from_millis(1500));

@@ -19,23 +19,8 @@ mod ops;
 mod store;
 mod store_support;
 
-/// Only what `ops.rs` names (its `/stats` report, not used by the store).
-mod ota {
-    use std::sync::atomic::AtomicU64;
-
-    pub struct Transport {
-        pub sms_out: AtomicU64,
-        pub hub: Hub,
-    }
-
-    pub struct Hub {
-        pub sessions: AtomicU64,
-        pub refused: AtomicU64,
-        pub open: AtomicU64,
-        pub over_limit: AtomicU64,
-        pub timed_out: AtomicU64,
-    }
-}
+#[path = "store_support/ota.rs"]
+mod ota;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
