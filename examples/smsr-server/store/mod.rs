@@ -14,6 +14,7 @@
 //! The trait is synchronous: the SCP81 PSK callback runs inside OpenSSL
 //! and cannot await, and every method is one short transaction.
 
+pub mod outbox;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
@@ -168,6 +169,9 @@ pub struct EisChange {
     pub audit: Vec<AuditRecord>,
     /// Settle this operation with this status in the same transaction.
     pub settle: Option<(i64, FunctionExecutionStatus)>,
+    /// Messages the change causes, stored in the same transaction
+    /// ([`outbox`]; an event id already stored is left as it is).
+    pub outbox: Vec<outbox::OutMessage>,
 }
 
 /// The inventory store. Every method is one transaction; implementations
@@ -438,6 +442,10 @@ pub struct EuiccEis<'a> {
     pub store: &'a dyn Store,
     /// The eUICC.
     pub eid: Eid,
+    /// The operation whose results are saved, and its requester: the
+    /// notifications a saved change owes go to the outbox in the same
+    /// transaction ([`outbox::notifications`]), none to the requester.
+    pub cause: Option<(i64, String)>,
 }
 
 impl EisStore for EuiccEis<'_> {
@@ -450,10 +458,20 @@ impl EisStore for EuiccEis<'_> {
     }
 
     fn save(&mut self, eis: &Eis) -> Result<(), StoreError> {
+        let (date, now) = (iso8601(now_ms()), now_ms());
+        let cause = self.cause.as_ref();
         self.store.update_eis(&self.eid, &mut |e| {
+            let outbox = match cause {
+                Some((id, requester)) => {
+                    let event = format!("op/{id}");
+                    outbox::notifications(&event, e, eis, Some(requester), &date, now)
+                }
+                None => Vec::new(),
+            };
             *e = eis.clone();
             EisChange {
                 changed: true,
+                outbox,
                 ..EisChange::default()
             }
         })?;
@@ -494,8 +512,12 @@ pub fn settle_operation(
 ) -> Result<FunctionExecutionStatus, StoreError> {
     let kind = op.function.descriptor().operation_type;
     let iccid = op.function.iccid();
+    let now = now_ms();
     let found = store.update_eis(eid, &mut |eis| {
+        let before = eis.clone();
         let changed = status.is_success() && op.function.on_success(eis, date);
+        let event = format!("op/{}", op.id);
+        let outbox = outbox::notifications(&event, &before, eis, Some(&op.requester), date, now);
         let audit = kind.map(|k| {
             let mut rec = audit_record(eid, smsr_id, k, Some(&op.requester), &status, iccid);
             rec.isd_p_aid = iccid.and_then(|i| eis.profile(i)).map(|p| p.isd_p_aid);
@@ -505,6 +527,7 @@ pub fn settle_operation(
             changed,
             audit: audit.into_iter().collect(),
             settle: Some((op.id, status.clone())),
+            outbox,
         }
     })?;
     if found.is_some() {
@@ -620,7 +643,14 @@ pub fn apply_notification(
         .collect();
     let confirmed = confirmed_by_last(store, eid, n.sequence_number)?;
     let mut effect = None;
+    let (event, now) = (
+        format!("{eid}/notification/{}", n.sequence_number),
+        now_ms(),
+    );
+    // The time tells a later notification reusing the number from this one.
+    let event = format!("{event}/{now}");
     store.update_eis(eid, &mut |e| {
+        let before = e.clone();
         let mut fx = e.apply_notification(n);
         // The stored EIS carries no audit trail (it has its own table):
         // what the library records here is the new record.
@@ -636,10 +666,12 @@ pub fn apply_notification(
             fx.skip_pending_confirmations(&[n.sequence_number]);
         }
         effect = Some(fx);
+        let outbox = outbox::notifications(&event, &before, e, None, date, now);
         EisChange {
             changed,
             audit,
             settle: None,
+            outbox,
         }
     })?;
     Ok(effect)

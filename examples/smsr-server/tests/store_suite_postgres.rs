@@ -98,6 +98,7 @@ fn fresh(name: &str) -> Backend {
     let url = with_db(&url, &db);
     let store = Arc::new(PostgresStore::open(&url, 8).expect("open"));
     Backend {
+        outbox: store.clone(),
         store,
         sql: Box::new(move |sql| raw_sql(&url, sql)),
         parallel_writers: true,
@@ -105,6 +106,7 @@ fn fresh(name: &str) -> Backend {
 }
 
 store_suite!(fresh);
+outbox_suite!(fresh);
 
 /// The migrations are recorded and applied once: a second instance
 /// opening the same database changes nothing and sees the same data.
