@@ -14,7 +14,7 @@
 //! element: `Failed` 1.6 / 2.1 or 2.2; a `ValidityPeriod` of 0: `Expired`
 //! 1.6 / 4.10): synchronously when the function settles within the wait,
 //! else with HTTP 202 at once and the `…Response` sent to `wsa:ReplyTo`
-//! (`callback.rs`). With no (or the anonymous) `ReplyTo` the answer waits
+//! (stored in the outbox and delivered by `notify.rs`). With no (or the anonymous) `ReplyTo` the answer waits
 //! on the connection up to the validity period.
 //!
 //! `GET …?wsdl` serves our WSDL and XSD (`wsdl.rs`).
@@ -22,6 +22,7 @@
 pub mod callback;
 pub mod convert;
 pub mod functions;
+pub mod notify;
 pub mod wsdl;
 
 use std::convert::Infallible;
@@ -40,14 +41,14 @@ use smsr::soap::{Envelope, Fault, FaultCode, GSMA_NS, Limits, SoapError, WSA_ANO
 use crate::config::Operator;
 use crate::ops::{iso8601, now_ms};
 use crate::server::App;
-use callback::CallbackClient;
 use convert::FieldError;
 use functions::SoapFunction;
+use notify::Notifier;
 
 /// What the binding shares across requests.
 pub struct Binding {
-    /// Delivers asynchronous answers.
-    pub callbacks: CallbackClient,
+    /// Stores asynchronous answers in the outbox (and delivers it).
+    pub notifier: Arc<Notifier>,
     /// Envelope limits.
     pub limits: Limits,
 }
@@ -341,13 +342,11 @@ async fn run(
         let (_, a) =
             crate::api::settled(&app, &caller, id, call.function.with_eis, call.validity).await;
         let xml = envelope(call.function, Some(&to), &call.msg_id, &call.finish(a));
-        match binding
-            .callbacks
-            .deliver(&to, &call.function.response_action(), &xml)
-            .await
-        {
-            Ok(n) => {
-                tracing::info!(%to, operation = id, attempts = n, "asynchronous answer delivered")
+        let action = call.function.response_action();
+        let m = notify::reply_message(id, &call.msg_id, &caller.id, &to, &action, xml);
+        match binding.notifier.reply(m) {
+            Ok(()) => {
+                tracing::info!(%to, operation = id, "asynchronous answer stored for delivery")
             }
             Err(e) => tracing::warn!(operation = id, "asynchronous answer lost: {e}"),
         }
