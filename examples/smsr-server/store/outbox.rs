@@ -26,6 +26,7 @@ use smsr::inventory::Eis;
 use smsr::inventory::notify::changes;
 
 use super::StoreError;
+use crate::ops::{iso8601, now_ms};
 
 /// One message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -202,4 +203,14 @@ pub fn notifications(
             created_ms: now_ms,
         })
         .collect()
+}
+
+/// [`notifications`] of a function the SM-SR carries out on the EIS alone
+/// (no operation: `UpdatePolicyRules`, `ProfileDownloadCompleted`),
+/// requested by `requester`, now; the event is the function on this
+/// eUICC at this millisecond.
+pub fn by_function(function: &str, before: &Eis, after: &Eis, requester: &str) -> Vec<OutMessage> {
+    let now = now_ms();
+    let event = format!("{function}/{}/{now}", after.eid());
+    notifications(&event, before, after, Some(requester), &iso8601(now), now)
 }
