@@ -497,8 +497,9 @@ pub fn delivery_request(op: &OpRecord, smsr_id: &str) -> Result<Request, StoreEr
 /// Settles `op` with `status` in one transaction: on success the
 /// function's own EIS change (`Function::on_success`, dated `date`), its
 /// audit trail record (SGP.02 §5.1.1.3.12) when the function has an
-/// operation type, and the result. An eUICC the store does not know
-/// settles it `EID unknown` instead. Returns the status settled.
+/// operation type, the notifications the change owes ([`outbox`]), and
+/// the result. An eUICC the store does not know settles it `EID unknown`
+/// instead. Returns the status settled.
 ///
 /// # Errors
 /// A database failure (nothing settled).
@@ -619,7 +620,8 @@ fn confirmed_by_last(store: &dyn Store, eid: &Eid, seq: u16) -> Result<bool, Sto
 
 /// Applies an eUICC notification to its EIS in one transaction
 /// (`Eis::apply_notification`; a new one also gets its audit trail
-/// record, dated `date`, into the audit table). `None` when the store
+/// record, dated `date`, into the audit table, and the notifications its
+/// change owes into the [`outbox`]). `None` when the store
 /// does not know the eUICC. The confirmation of a sequence number whose
 /// confirmation is already queued or in flight is left out
 /// ([`NotificationEffect::skip_pending_confirmations`]), and so is that of
