@@ -132,7 +132,7 @@ impl Default for Limits {
 }
 
 /// A role an operator may hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub enum Role {
     /// EUM: ES1 (RegisterEIS).
     #[serde(rename = "eum")]

@@ -262,9 +262,9 @@ async fn start_es(
     let clients = crate::es_tls::clients(es);
     let acceptor = crate::es_tls::acceptor(es, &clients)?;
     let notifier = Arc::new(crate::soap::notify::Notifier::new(
+        app.clone(),
         outbox,
         es,
-        &app.config.smsr_id,
         &instance_id(addr),
     )?);
     tokio::spawn(notifier.clone().run(shutdown.clone()));

@@ -27,6 +27,7 @@ use tokio::sync::watch;
 use super::callback::CallbackClient;
 use crate::config::EsConfig;
 use crate::ops::now_ms;
+use crate::server::App;
 use crate::store::outbox::{OutMessage, OutRow, Outbox};
 
 /// Messages claimed at once.
@@ -95,6 +96,7 @@ pub fn notification_envelope(m: &OutMessage, to: &str, smsr_id: &str) -> Result<
 
 /// The outbox worker.
 pub struct Notifier {
+    app: Arc<App>,
     outbox: Arc<dyn Outbox>,
     client: CallbackClient,
     endpoints: HashMap<String, String>,
@@ -113,12 +115,14 @@ impl Notifier {
     /// # Errors
     /// The TLS client cannot be built (a key or certificate file).
     pub fn new(
+        app: Arc<App>,
         outbox: Arc<dyn Outbox>,
         es: &EsConfig,
-        smsr_id: &str,
         owner: &str,
     ) -> Result<Self, String> {
         Ok(Self {
+            smsr_id: app.config.smsr_id.clone(),
+            app,
             outbox,
             client: CallbackClient::new(es)?,
             endpoints: es
@@ -126,7 +130,6 @@ impl Notifier {
                 .iter()
                 .map(|n| (n.id.clone(), n.url.clone()))
                 .collect(),
-            smsr_id: smsr_id.to_owned(),
             owner: owner.to_owned(),
             attempts: es.callback_attempts.max(1),
             backoff_ms: es.callback_backoff_ms,
@@ -135,14 +138,26 @@ impl Notifier {
         })
     }
 
-    /// Stores an asynchronous answer (`xml`, to `to`) for delivery.
+    /// Parks an asynchronous answer until `until_ms` (its marker as the
+    /// body: [`super::pending_reply`] makes it if nobody fills it first).
     ///
     /// # Errors
-    /// The store failed (the answer is not stored).
-    pub fn reply(&self, m: OutMessage) -> Result<(), String> {
+    /// The store failed (nothing stored).
+    pub fn park(&self, m: &OutMessage, until_ms: i64) -> Result<(), String> {
         self.outbox
-            .put_messages(&[m])
+            .put_messages(std::slice::from_ref(m), Some(until_ms))
             .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+
+    /// Gives parked `event_id` its answer `xml`, due now; `false` when the
+    /// worker already made it (its deadline passed).
+    ///
+    /// # Errors
+    /// The store failed.
+    pub fn fill(&self, event_id: &str, xml: &str) -> Result<bool, String> {
+        self.outbox
+            .fill_message(event_id, xml, now_ms())
             .map_err(|e| e.to_string())
     }
 
@@ -241,7 +256,12 @@ impl Notifier {
     /// Renders and POSTs `m`; where to and its action.
     async fn attempt(&self, m: &OutMessage) -> Result<(String, String), String> {
         let (to, action, xml) = match &m.to {
-            // An asynchronous answer: stored whole, its action in `name`.
+            // An asynchronous answer, its action in `name`: filled with its
+            // envelope, or still the parked marker (JSON) past its deadline.
+            Some(to) if m.body.starts_with('{') => {
+                let xml = super::pending_reply(&self.app, to, &m.body).await?;
+                (to.clone(), m.name.clone(), xml)
+            }
             Some(to) => (to.clone(), m.name.clone(), m.body.clone()),
             None => {
                 let to = self
@@ -258,14 +278,15 @@ impl Notifier {
 }
 
 /// An asynchronous answer as an outbox message: its event is the
-/// operation `op` (one answer per operation and request `MessageID`).
+/// operation `op` (one answer per operation and request `MessageID`);
+/// `body` the envelope, or the marker it is made from.
 pub fn reply_message(
     op: i64,
     relates_to: &str,
     recipient: &str,
     to: &str,
     action: &str,
-    xml: String,
+    body: String,
 ) -> OutMessage {
     OutMessage {
         event_id: format!("reply/{op}/{relates_to}"),
@@ -273,7 +294,7 @@ pub fn reply_message(
         interface: String::new(),
         name: action.to_owned(),
         to: Some(to.to_owned()),
-        body: xml,
+        body,
         created_ms: now_ms(),
     }
 }

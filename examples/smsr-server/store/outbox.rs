@@ -68,12 +68,29 @@ pub struct OutRow {
 
 /// The outbox of a store (see the module documentation).
 pub trait Outbox: Send + Sync {
-    /// Stores the messages not stored yet (by event id); how many were
-    /// new.
+    /// Stores the messages not stored yet (by event id), due at their
+    /// `created_ms`, or with `not_before_ms` not before then: an
+    /// asynchronous answer whose operation is still running is parked so,
+    /// written when the request is accepted so that a restart does not
+    /// lose it; its body then says how to make the answer, and
+    /// [`Outbox::fill_message`] gives the answer itself once it is known.
+    /// How many were new.
     ///
     /// # Errors
     /// A database failure (none stored).
-    fn put_messages(&self, msgs: &[OutMessage]) -> Result<usize, StoreError>;
+    fn put_messages(
+        &self,
+        msgs: &[OutMessage],
+        not_before_ms: Option<i64>,
+    ) -> Result<usize, StoreError>;
+
+    /// Replaces the body of the undelivered, unclaimed `event_id` with
+    /// `body`, due at `now_ms`; `false` when it is delivered, claimed or
+    /// unknown (then nothing changed).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn fill_message(&self, event_id: &str, body: &str, now_ms: i64) -> Result<bool, StoreError>;
 
     /// Claims up to `limit` due messages (undelivered, not given up, past
     /// `not_before_ms`, no live lease at `now_ms`) for `owner` until

@@ -10,17 +10,22 @@ use crate::store::StoreError;
 use crate::store::outbox::{OUT_COLUMNS, OutMessage, OutRow, Outbox, RawOut};
 
 /// Stores `msgs` (those whose event id is new) inside the caller's
-/// transaction `c`; how many were new.
+/// transaction `c`, due at `not_before_ms` or else their `created_ms`;
+/// how many were new.
 ///
 /// # Errors
 /// A database failure.
-pub async fn insert(c: &impl GenericClient, msgs: &[OutMessage]) -> Result<usize, StoreError> {
+pub async fn insert(
+    c: &impl GenericClient,
+    msgs: &[OutMessage],
+    not_before_ms: Option<i64>,
+) -> Result<usize, StoreError> {
     let mut new = 0;
     for m in msgs {
         let n = c
             .execute(
                 "INSERT INTO outbox (event_id, recipient, interface, name, to_url, body, \
-                 created_ms, not_before_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+                 created_ms, not_before_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8::bigint, $7::bigint)) \
                  ON CONFLICT (event_id) DO NOTHING",
                 &[
                     &m.event_id,
@@ -30,6 +35,7 @@ pub async fn insert(c: &impl GenericClient, msgs: &[OutMessage]) -> Result<usize
                     &m.to,
                     &m.body,
                     &m.created_ms,
+                    &not_before_ms,
                 ],
             )
             .await?;
@@ -59,14 +65,27 @@ fn out_from_row(r: &Row) -> Result<OutRow, StoreError> {
 }
 
 impl Outbox for PostgresStore {
-    fn put_messages(&self, msgs: &[OutMessage]) -> Result<usize, StoreError> {
+    fn put_messages(
+        &self,
+        msgs: &[OutMessage],
+        not_before_ms: Option<i64>,
+    ) -> Result<usize, StoreError> {
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            let n = insert(&tx, msgs).await?;
+            let n = insert(&tx, msgs, not_before_ms).await?;
             tx.commit().await?;
             Ok(n)
         })
+    }
+
+    fn fill_message(&self, event_id: &str, body: &str, now_ms: i64) -> Result<bool, StoreError> {
+        let n = self.exec(
+            "UPDATE outbox SET body = $2, not_before_ms = $3 WHERE event_id = $1 \
+             AND delivered_ms IS NULL AND (lease_until_ms IS NULL OR lease_until_ms <= $3)",
+            &[&event_id, &body, &now_ms],
+        )?;
+        Ok(n == 1)
     }
 
     fn claim_messages(

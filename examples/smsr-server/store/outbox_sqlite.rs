@@ -31,14 +31,20 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox(not_before_ms, seq)
 ";
 
 /// Stores `msgs` (those whose event id is new) inside the caller's
-/// transaction; how many were new.
+/// transaction, due at `not_before_ms` or else their `created_ms`; how
+/// many were new.
 ///
 /// # Errors
 /// A database failure.
-pub fn insert(conn: &Connection, msgs: &[OutMessage]) -> Result<usize, StoreError> {
+pub fn insert(
+    conn: &Connection,
+    msgs: &[OutMessage],
+    not_before_ms: Option<i64>,
+) -> Result<usize, StoreError> {
     let mut st = conn.prepare_cached(
         "INSERT INTO outbox (event_id, recipient, interface, name, to_url, body, created_ms, \
-         not_before_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7) ON CONFLICT (event_id) DO NOTHING",
+         not_before_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, coalesce(?8, ?7)) \
+         ON CONFLICT (event_id) DO NOTHING",
     )?;
     let mut new = 0;
     for m in msgs {
@@ -49,7 +55,8 @@ pub fn insert(conn: &Connection, msgs: &[OutMessage]) -> Result<usize, StoreErro
             m.name,
             m.to,
             m.body,
-            m.created_ms
+            m.created_ms,
+            not_before_ms
         ])?;
     }
     Ok(new)
@@ -77,12 +84,27 @@ fn out_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<Out
 }
 
 impl Outbox for SqliteStore {
-    fn put_messages(&self, msgs: &[OutMessage]) -> Result<usize, StoreError> {
+    fn put_messages(
+        &self,
+        msgs: &[OutMessage],
+        not_before_ms: Option<i64>,
+    ) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction()?;
-        let n = insert(&tx, msgs)?;
+        let n = insert(&tx, msgs, not_before_ms)?;
         tx.commit()?;
         Ok(n)
+    }
+
+    fn fill_message(&self, event_id: &str, body: &str, now_ms: i64) -> Result<bool, StoreError> {
+        let n = self
+            .conn()?
+            .prepare_cached(
+                "UPDATE outbox SET body = ?2, not_before_ms = ?3 WHERE event_id = ?1 \
+                 AND delivered_ms IS NULL AND (lease_until_ms IS NULL OR lease_until_ms <= ?3)",
+            )?
+            .execute(params![event_id, body, now_ms])?;
+        Ok(n == 1)
     }
 
     fn claim_messages(

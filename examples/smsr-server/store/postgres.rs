@@ -422,7 +422,7 @@ impl Store for PostgresStore {
             if let Some((id, result)) = &change.settle {
                 settle_in(&tx, *id, result).await?;
             }
-            outbox_postgres::insert(&tx, &change.outbox).await?;
+            outbox_postgres::insert(&tx, &change.outbox, None).await?;
             tx.commit().await?;
             Ok(Some(eis))
         })

@@ -307,7 +307,7 @@ impl Store for SqliteStore {
         if let Some((id, result)) = &change.settle {
             settle_in(&tx, *id, result)?;
         }
-        outbox_sqlite::insert(&tx, &change.outbox)?;
+        outbox_sqlite::insert(&tx, &change.outbox, None)?;
         tx.commit()?;
         Ok(Some(eis))
     }

@@ -18,6 +18,7 @@ macro_rules! outbox_suite {
         $crate::outbox_suite!(@tests $fresh;
             outbox_put_is_idempotent_by_event_id, outbox_claims_by_lease_and_delivers_once,
             outbox_retries_with_backoff_and_gives_up, outbox_claimants_never_share_a_message,
+            outbox_parked_answer_waits_until_filled_or_due,
             outbox_notifications_are_written_with_their_event);
     };
     (@tests $fresh:path; $($t:ident),*) => {
@@ -49,10 +50,10 @@ fn ids(rows: &[crate::store::outbox::OutRow]) -> Vec<String> {
 /// A second write of one event id stores nothing and changes nothing.
 pub fn outbox_put_is_idempotent_by_event_id(b: &Backend) {
     let o = &*b.outbox;
-    assert_eq!(o.put_messages(&[msg(1), msg(2)]).expect("put"), 2);
+    assert_eq!(o.put_messages(&[msg(1), msg(2)], None).expect("put"), 2);
     let mut changed = msg(1);
     changed.body = "other".into();
-    assert_eq!(o.put_messages(&[changed, msg(3)]).expect("put"), 1);
+    assert_eq!(o.put_messages(&[changed, msg(3)], None).expect("put"), 1);
     let row = o.message(&msg(1).event_id).expect("read").expect("stored");
     assert_eq!(row.message, msg(1), "the first write stays");
     assert_eq!(
@@ -68,7 +69,8 @@ pub fn outbox_put_is_idempotent_by_event_id(b: &Backend) {
 /// mark is set once.
 pub fn outbox_claims_by_lease_and_delivers_once(b: &Backend) {
     let o = &*b.outbox;
-    o.put_messages(&[msg(1), msg(2), msg(3)]).expect("put");
+    o.put_messages(&[msg(1), msg(2), msg(3)], None)
+        .expect("put");
     let t = 10_000;
     let a = o.claim_messages("A", t, 1_000, 2).expect("claim");
     assert_eq!(
@@ -105,7 +107,7 @@ pub fn outbox_claims_by_lease_and_delivers_once(b: &Backend) {
 /// may reschedule; a message given up is never tried again.
 pub fn outbox_retries_with_backoff_and_gives_up(b: &Backend) {
     let o = &*b.outbox;
-    o.put_messages(&[msg(1)]).expect("put");
+    o.put_messages(&[msg(1)], None).expect("put");
     let id = msg(1).event_id;
     let t = 10_000;
     assert_eq!(
@@ -147,7 +149,7 @@ pub fn outbox_retries_with_backoff_and_gives_up(b: &Backend) {
 /// Instances claiming at once never get the same message.
 pub fn outbox_claimants_never_share_a_message(b: &Backend) {
     let msgs: Vec<OutMessage> = (1..=40).map(msg).collect();
-    b.outbox.put_messages(&msgs).expect("put");
+    b.outbox.put_messages(&msgs, None).expect("put");
     let t = 10_000;
     let got: Vec<Vec<String>> = std::thread::scope(|s| {
         let hs: Vec<_> = (0..4)
@@ -174,6 +176,53 @@ pub fn outbox_claimants_never_share_a_message(b: &Backend) {
     let mut want: Vec<String> = msgs.iter().map(|m| m.event_id.clone()).collect();
     want.sort();
     assert_eq!(all, want, "each exactly once");
+}
+
+/// A parked answer is not claimed before its time unless filled; a
+/// filled one is due at once with its new body; a claimed or delivered one
+/// is not refilled.
+pub fn outbox_parked_answer_waits_until_filled_or_due(b: &Backend) {
+    let o = &*b.outbox;
+    let (t, until) = (10_000, 50_000);
+    let (mut m1, mut m2) = (msg(1), msg(2));
+    m1.body = "{\"Pending\":1}".into();
+    m2.body = "{\"Pending\":2}".into();
+    assert_eq!(
+        o.put_messages(&[m1.clone(), m2.clone()], Some(until))
+            .expect("park"),
+        2
+    );
+    assert_eq!(
+        o.put_messages(&[msg(1)], Some(t)).expect("again"),
+        0,
+        "nothing"
+    );
+    assert!(
+        o.claim_messages("A", t, 1_000, 10)
+            .expect("claim")
+            .is_empty(),
+        "parked"
+    );
+    assert!(o.fill_message(&m1.event_id, "<answer/>", t).expect("fill"));
+    let got = o.claim_messages("A", t, 1_000, 10).expect("claim");
+    assert_eq!(ids(&got), [m1.event_id.clone()]);
+    assert_eq!(got[0].message.body, "<answer/>");
+    assert!(
+        !o.fill_message(&m1.event_id, "<other/>", t + 1)
+            .expect("fill"),
+        "claimed"
+    );
+    o.mark_delivered(&m1.event_id, t + 2).expect("mark");
+    assert!(
+        !o.fill_message(&m1.event_id, "<other/>", t + 2_000)
+            .expect("fill"),
+        "delivered"
+    );
+    assert!(!o.fill_message("unknown", "<x/>", t).expect("fill"));
+    // Never filled (its server died): due at its time, as parked.
+    let late = o.claim_messages("B", until, 1_000, 10).expect("claim");
+    assert_eq!(ids(&late), [m2.event_id.clone()]);
+    assert_eq!(late[0].message.body, m2.body);
 }
 
 fn profile(iccid: &str, last: u8, state: ProfileState) -> ProfileInfo {
