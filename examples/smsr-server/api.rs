@@ -74,7 +74,7 @@ use crate::ops::{
     Function, FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, iso8601, now_ms,
 };
 use crate::server::App;
-use crate::store::{EidFilter, EisChange, StoreError};
+use crate::store::{EidFilter, EisChange, StoreError, outbox};
 
 /// An early answer: HTTP status and the SGP.02 status.
 struct Reject(StatusCode, FunctionExecutionStatus);
@@ -759,6 +759,7 @@ fn update_policy_rules(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Byte
     ctx.app
         .store
         .update_eis(&eid, &mut |eis| {
+            let before = eis.clone();
             let Some(p) = eis.profiles.iter_mut().find(|p| p.iccid == r.iccid) else {
                 return EisChange::default();
             };
@@ -768,6 +769,7 @@ fn update_policy_rules(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Byte
             // (the trail records eUICC operations).
             EisChange {
                 changed: true,
+                outbox: outbox::by_function("UpdatePolicyRules", &before, eis, &ctx.op.id),
                 ..EisChange::default()
             }
         })
@@ -888,22 +890,27 @@ fn download_completed(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes
     let mut outcome = Ok(());
     ctx.app
         .store
-        .update_eis(&eid, &mut |eis| match eis.profile_download_completed(
-            &r.iccid,
-            r.profile_type.as_deref(),
-            r.subscription_address.clone(),
-            &r.pol2,
-        ) {
-            Ok(()) => {
-                outcome = Ok(());
-                EisChange {
-                    changed: true,
-                    ..EisChange::default()
+        .update_eis(&eid, &mut |eis| {
+            let before = eis.clone();
+            match eis.profile_download_completed(
+                &r.iccid,
+                r.profile_type.as_deref(),
+                r.subscription_address.clone(),
+                &r.pol2,
+            ) {
+                Ok(()) => {
+                    outcome = Ok(());
+                    let done = "ProfileDownloadCompleted";
+                    EisChange {
+                        changed: true,
+                        outbox: outbox::by_function(done, &before, eis, &ctx.op.id),
+                        ..EisChange::default()
+                    }
                 }
-            }
-            Err(e) => {
-                outcome = Err(refused(e, &r.iccid));
-                EisChange::default()
+                Err(e) => {
+                    outcome = Err(refused(e, &r.iccid));
+                    EisChange::default()
+                }
             }
         })
         .map_err(internal)?;

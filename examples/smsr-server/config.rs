@@ -41,6 +41,18 @@
 //!         "CallbackAttempts": 5, "CallbackBackoffMs": 500}}
 //! ```
 //!
+//! Notifications (Handle*Notification, `soap/notify.rs`) go to the
+//! endpoint each MNO / SM-DP registers, retried `CallbackAttempts` times
+//! with a delay doubling from `CallbackBackoffMs` up to
+//! `CallbackMaxBackoffMs`, each attempt bounded by `CallbackTimeoutMs`;
+//! a malformed entry is refused at start:
+//!
+//! ```json
+//! {"Es": {"Notifications": [{"Id": "MNO1", "Url": "https://mno1.example/es4"},
+//!                           {"Id": "SMDP1", "Url": "https://smdp1.example/es3"}],
+//!         "CallbackMaxBackoffMs": 60000, "CallbackTimeoutMs": 10000}}
+//! ```
+//!
 //! `Database` (and `--db`) selects the store: `sqlite:PATH` (or a bare
 //! `PATH`) for the embedded SQLite file, the default, or
 //! `postgres://USER[:PASSWORD]@HOST:PORT/DBNAME` for PostgreSQL, which
@@ -120,7 +132,7 @@ impl Default for Limits {
 }
 
 /// A role an operator may hold.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 pub enum Role {
     /// EUM: ES1 (RegisterEIS).
     #[serde(rename = "eum")]
@@ -203,6 +215,71 @@ pub struct EsConfig {
     /// (default 500).
     #[serde(rename = "CallbackBackoffMs", default = "default_callback_backoff")]
     pub callback_backoff_ms: u64,
+    /// The longest retry delay (default 60000): the doubling stops there.
+    #[serde(
+        rename = "CallbackMaxBackoffMs",
+        default = "default_callback_max_backoff"
+    )]
+    pub callback_max_backoff_ms: u64,
+    /// One delivery attempt, connect to answer (default 10000); an
+    /// instance's claim on a message lasts three of them.
+    #[serde(rename = "CallbackTimeoutMs", default = "default_callback_timeout")]
+    pub callback_timeout_ms: u64,
+    /// Where each MNO / SM-DP receives its Handle*Notification (ES4 / ES3
+    /// callbacks, `soap/notify.rs`), reached with the SM-SR's `Cert`.
+    #[serde(rename = "Notifications", default)]
+    pub notifications: Vec<NotifyEndpoint>,
+}
+
+/// The notification endpoint of one MNO or SM-DP (config
+/// `Es.Notifications`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyEndpoint {
+    /// The identity (`Mno-id` / `Smdp-id`).
+    #[serde(rename = "Id")]
+    pub id: String,
+    /// Its `https` URL.
+    #[serde(rename = "Url")]
+    pub url: String,
+}
+
+impl EsConfig {
+    /// Refuses a malformed `Notifications` list (an empty or repeated
+    /// `Id`, a `Url` that is not `https://HOST[:PORT]/…`) and retry
+    /// settings that would never deliver (0 attempts or timeout, a
+    /// maximum delay below the first).
+    ///
+    /// # Errors
+    /// What is wrong, naming the entry.
+    pub fn check(&self) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for n in &self.notifications {
+            let what = format!("Es.Notifications {:?}", n.id);
+            if n.id.is_empty() || !seen.insert(n.id.as_str()) {
+                return Err(format!("{what}: the Id is empty or repeated"));
+            }
+            let uri: hyper::Uri = n.url.parse().map_err(|e| format!("{what}: Url: {e}"))?;
+            if uri.scheme_str() != Some("https") || uri.host().is_none_or(str::is_empty) {
+                return Err(format!("{what}: Url must be https://HOST[:PORT]/PATH"));
+            }
+        }
+        if self.callback_attempts == 0 || self.callback_timeout_ms == 0 {
+            return Err("Es: CallbackAttempts and CallbackTimeoutMs must be at least 1".into());
+        }
+        if self.callback_max_backoff_ms < self.callback_backoff_ms {
+            return Err("Es: CallbackMaxBackoffMs is below CallbackBackoffMs".into());
+        }
+        Ok(())
+    }
+}
+
+fn default_callback_max_backoff() -> u64 {
+    60_000
+}
+
+fn default_callback_timeout() -> u64 {
+    10_000
 }
 
 fn default_callback_attempts() -> u32 {
@@ -607,6 +684,9 @@ impl Config {
             return Err("MaxParallel and Attempts must be at least 1".into());
         }
         c.limits.check()?;
+        if let Some(es) = &c.es {
+            es.check()?;
+        }
         if c.demo && c.operators.is_empty() {
             c.operators = demo_operators();
         }
@@ -807,6 +887,11 @@ mod tests {
         assert_eq!(e.key, PathBuf::from("s.key"));
         assert_eq!(e.clients[0].roles, [Role::Mno]);
         assert_eq!((e.callback_attempts, e.callback_backoff_ms), (5, 500));
+        assert_eq!(
+            (e.callback_max_backoff_ms, e.callback_timeout_ms),
+            (60_000, 10_000)
+        );
+        assert!(e.notifications.is_empty());
         assert!(parse(&[]).unwrap().es.is_none());
         // No place for an inline key: an unknown field is refused.
         std::fs::write(&f, format!(r#"{{"Es":{es},"KeyPem":"-----BEGIN"}}}}"#)).unwrap();
@@ -814,6 +899,60 @@ mod tests {
             parse(&["--config", p]),
             Err(ArgsError::Invalid(e)) if e.contains("KeyPem")
         ));
+        std::fs::remove_file(&f).unwrap();
+    }
+
+    #[test]
+    fn malformed_notification_endpoints_are_refused() {
+        let f = std::env::temp_dir().join(format!("smsr-cfg-notify-{}.json", std::process::id()));
+        let p = f.to_str().unwrap();
+        let es = |extra: &str| {
+            format!(
+                r#"{{"Es":{{"Listen":"127.0.0.1:0","Cert":"s.pem","Key":"s.key","ClientCa":"ca.pem",
+                "Clients":[]{extra}}}}}"#
+            )
+        };
+        let ok = r#","Notifications":[{"Id":"MNO1","Url":"https://mno1.example:8443/es4"}]"#;
+        std::fs::write(&f, es(ok)).unwrap();
+        let n = parse(&["--config", p]).unwrap().es.unwrap().notifications;
+        assert_eq!(n[0].url, "https://mno1.example:8443/es4");
+        for (bad, why) in [
+            (
+                r#","Notifications":[{"Id":"MNO1","Url":"http://mno1.example/es4"}]"#,
+                "https",
+            ),
+            (
+                r#","Notifications":[{"Id":"MNO1","Url":"https://"}]"#,
+                "Url",
+            ),
+            (
+                r#","Notifications":[{"Id":"MNO1","Url":"not a url"}]"#,
+                "Url",
+            ),
+            (
+                r#","Notifications":[{"Id":"","Url":"https://a/"}]"#,
+                "empty",
+            ),
+            (
+                r#","Notifications":[{"Id":"M","Url":"https://a/"},{"Id":"M","Url":"https://b/"}]"#,
+                "repeated",
+            ),
+            (
+                r#","Notifications":[{"Id":"M","Url":"https://a/","Key":"k"}]"#,
+                "Key",
+            ),
+            (r#","CallbackAttempts":0"#, "CallbackAttempts"),
+            (
+                r#","CallbackBackoffMs":900,"CallbackMaxBackoffMs":800"#,
+                "below",
+            ),
+        ] {
+            std::fs::write(&f, es(bad)).unwrap();
+            match parse(&["--config", p]) {
+                Err(ArgsError::Invalid(e)) => assert!(e.contains(why), "{bad}: {e}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
         std::fs::remove_file(&f).unwrap();
     }
 

@@ -352,7 +352,11 @@ impl Engine {
         let mut core = Delivery::new(
             cfg,
             EuiccCounters { store, eid: *eid },
-            EuiccEis { store, eid: *eid },
+            EuiccEis {
+                store,
+                eid: *eid,
+                cause: Some((op.id, op.requester.clone())),
+            },
         );
         let req = store::delivery_request(&op, &self.cfg.smsr_id)?;
         let uncertain = op.state == OpState::InFlight;

@@ -21,6 +21,7 @@ use crate::ota::{Gateway, NoSmsc};
 use crate::scp81::{self, Hub};
 use crate::smpp::esme::Esme;
 use crate::store::Store;
+use crate::store::outbox::Outbox;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
@@ -151,16 +152,23 @@ fn write_ready_file(
 }
 
 /// The configured store (`database` as [`database_path`] names it).
-fn open_store(config: &Config, database: &std::path::Path) -> Result<Arc<dyn Store>, String> {
+/// The store and its outbox (`store/outbox.rs`): one object, two traits.
+type Stores = (Arc<dyn Store>, Arc<dyn Outbox>);
+
+fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, String> {
     let failed = |e| format!("{}: {e}", database.display());
     Ok(match &config.database {
         Some(Db::Postgres(url)) => {
             // Connecting blocks: not on a runtime worker unknowingly.
             let url = url.clone();
             let store = tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL));
-            Arc::new(store.map_err(failed)?)
+            let store = Arc::new(store.map_err(failed)?);
+            (store.clone(), store)
         }
-        _ => Arc::new(SqliteStore::open(database, config.power_safe).map_err(failed)?),
+        _ => {
+            let store = Arc::new(SqliteStore::open(database, config.power_safe).map_err(failed)?);
+            (store.clone(), store)
+        }
     })
 }
 
@@ -176,7 +184,7 @@ fn instance_id(scp81: SocketAddr) -> String {
 /// A listener cannot be bound or the database opened.
 pub async fn start(config: Config) -> Result<Running, String> {
     let database = database_path(&config);
-    let store = open_store(&config, &database)?;
+    let (store, outbox) = open_store(&config, &database)?;
     let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
     let (api_listener, api_addr) = bind(config.api, "API listener").await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -215,7 +223,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         engine: engine.clone(),
     });
     let es = match &config.es {
-        Some(es) => Some(start_es(es, app.clone(), shutdown_rx.clone()).await?),
+        Some(es) => Some(start_es(es, app.clone(), outbox, shutdown_rx.clone()).await?),
         None => None,
     };
     tokio::spawn(serve_api(api_listener, app.clone(), shutdown_rx.clone()));
@@ -247,13 +255,21 @@ pub async fn start(config: Config) -> Result<Running, String> {
 async fn start_es(
     es: &crate::config::EsConfig,
     app: Arc<App>,
+    outbox: Arc<dyn Outbox>,
     shutdown: watch::Receiver<bool>,
 ) -> Result<SocketAddr, String> {
     let (listener, addr) = bind(es.listen, "ES listener").await?;
     let clients = crate::es_tls::clients(es);
     let acceptor = crate::es_tls::acceptor(es, &clients)?;
+    let notifier = Arc::new(crate::soap::notify::Notifier::new(
+        app.clone(),
+        outbox,
+        es,
+        &instance_id(addr),
+    )?);
+    tokio::spawn(notifier.clone().run(shutdown.clone()));
     let binding = Arc::new(crate::soap::Binding {
-        callbacks: crate::soap::callback::CallbackClient::new(es)?,
+        notifier,
         limits: smsr::soap::Limits::DEFAULT,
     });
     tokio::spawn(crate::es_tls::serve(

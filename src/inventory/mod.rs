@@ -13,6 +13,7 @@
 //! * [`apply`]: results, notifications and audits applied to the EIS.
 //! * [`function`]: the functions an SM-SR carries out ([`Function`]), each
 //!   described once ([`Descriptor`]), with a typed [`Target`].
+//! * [`notify`]: which Handle*Notification an EIS change owes to whom.
 //! * [`status`]: SGP.02 `FunctionExecutionStatus` and the codes an SM-SR
 //!   reports ([`codes`]).
 //! * [`Eis::check_invariants`]: one enabled profile at most, one fall-back
@@ -22,6 +23,7 @@
 pub mod apply;
 pub mod function;
 pub mod model;
+pub mod notify;
 pub mod rules;
 pub mod status;
 

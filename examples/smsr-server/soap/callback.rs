@@ -1,8 +1,9 @@
-//! Asynchronous answers: the `…Response` of a function that did not
-//! settle within the request's wait, sent as a SOAP request to the
-//! caller's `ReplyTo` (WS-Addressing 1.0 Core §3.4: `To` = the `ReplyTo`
-//! address, `RelatesTo` = the request's `MessageID`) over mutual TLS, the
-//! SM-SR's certificate as the client's, retried with exponential backoff.
+//! The SM-SR's SOAP client: one POST of a message the outbox holds (an
+//! asynchronous `…Response` to the caller's `ReplyTo`, WS-Addressing 1.0
+//! Core §3.4: `To` = the `ReplyTo` address, `RelatesTo` = the request's
+//! `MessageID`; or a Handle*Notification) over mutual TLS, the SM-SR's
+//! certificate as the client's. Retries, backoff and the at-most-once
+//! bookkeeping are the outbox worker's (`soap/notify.rs`).
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -16,14 +17,10 @@ use tokio_openssl::SslStream;
 
 use crate::config::EsConfig;
 
-/// One POST may take this long, connect to answer.
-const POST_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The client that delivers asynchronous answers.
+/// The client that delivers the outbox's messages.
 pub struct CallbackClient {
     connector: SslConnector,
-    attempts: u32,
-    backoff_ms: u64,
+    timeout: Duration,
 }
 
 impl CallbackClient {
@@ -46,42 +43,32 @@ impl CallbackClient {
             .map_err(|e| err(&ca.display().to_string(), e))?;
         Ok(Self {
             connector: b.build(),
-            attempts: es.callback_attempts.max(1),
-            backoff_ms: es.callback_backoff_ms,
+            timeout: Duration::from_millis(es.callback_timeout_ms),
         })
     }
 
-    /// Delivers `xml` to `to` (an `https` URL), retrying with a doubling
-    /// delay; `Ok(attempts)` once a 2xx answer came.
+    /// One attempt to deliver `xml` to `to` (an `https` URL) within the
+    /// attempt timeout: `Ok` on a 2xx answer.
     ///
     /// # Errors
-    /// The last attempt's failure, after every attempt.
-    pub async fn deliver(&self, to: &str, action: &str, xml: &str) -> Result<u32, String> {
-        let uri: Uri = to.parse().map_err(|e| format!("ReplyTo {to:?}: {e}"))?;
-        let mut delay = Duration::from_millis(self.backoff_ms);
-        let mut last = String::new();
-        for attempt in 1..=self.attempts {
-            match tokio::time::timeout(POST_TIMEOUT, self.post(&uri, action, xml)).await {
-                Ok(Ok(status)) if (200..300).contains(&status) => return Ok(attempt),
-                Ok(Ok(status)) => last = format!("HTTP {status}"),
-                Ok(Err(e)) => last = e,
-                Err(_) => last = "timed out".into(),
-            }
-            tracing::info!(%to, attempt, "asynchronous answer not delivered: {last}");
-            if attempt < self.attempts {
-                tokio::time::sleep(delay).await;
-                delay = delay.saturating_mul(2);
-            }
+    /// What went wrong: the URL, the connection, TLS, a non-2xx status
+    /// (a SOAP fault comes as 500), or the timeout.
+    pub async fn deliver_once(&self, to: &str, action: &str, xml: &str) -> Result<(), String> {
+        let uri: Uri = to.parse().map_err(|e| format!("{to:?}: {e}"))?;
+        match tokio::time::timeout(self.timeout, self.post(&uri, action, xml)).await {
+            Ok(Ok(status)) if (200..300).contains(&status) => Ok(()),
+            Ok(Ok(status)) => Err(format!("HTTP {status}")),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err("timed out".into()),
         }
-        Err(format!("{to}: {} attempts, last: {last}", self.attempts))
     }
 
     /// One POST; the HTTP status.
     async fn post(&self, uri: &Uri, action: &str, xml: &str) -> Result<u16, String> {
         if uri.scheme_str() != Some("https") {
-            return Err("ReplyTo must be an https URL (mutual TLS)".into());
+            return Err("the endpoint must be an https URL (mutual TLS)".into());
         }
-        let host = uri.host().ok_or("ReplyTo without a host")?;
+        let host = uri.host().ok_or("an endpoint without a host")?;
         let port = uri.port_u16().unwrap_or(443);
         let tcp = tokio::net::TcpStream::connect((host, port))
             .await

@@ -14,7 +14,7 @@
 //! element: `Failed` 1.6 / 2.1 or 2.2; a `ValidityPeriod` of 0: `Expired`
 //! 1.6 / 4.10): synchronously when the function settles within the wait,
 //! else with HTTP 202 at once and the `…Response` sent to `wsa:ReplyTo`
-//! (`callback.rs`). With no (or the anonymous) `ReplyTo` the answer waits
+//! (stored in the outbox and delivered by `notify.rs`). With no (or the anonymous) `ReplyTo` the answer waits
 //! on the connection up to the validity period.
 //!
 //! `GET …?wsdl` serves our WSDL and XSD (`wsdl.rs`).
@@ -22,6 +22,7 @@
 pub mod callback;
 pub mod convert;
 pub mod functions;
+pub mod notify;
 pub mod wsdl;
 
 use std::convert::Infallible;
@@ -40,14 +41,14 @@ use smsr::soap::{Envelope, Fault, FaultCode, GSMA_NS, Limits, SoapError, WSA_ANO
 use crate::config::Operator;
 use crate::ops::{iso8601, now_ms};
 use crate::server::App;
-use callback::CallbackClient;
 use convert::FieldError;
 use functions::SoapFunction;
+use notify::Notifier;
 
 /// What the binding shares across requests.
 pub struct Binding {
-    /// Delivers asynchronous answers.
-    pub callbacks: CallbackClient,
+    /// Stores asynchronous answers in the outbox (and delivers it).
+    pub notifier: Arc<Notifier>,
     /// Envelope limits.
     pub limits: Limits,
 }
@@ -286,6 +287,60 @@ fn envelope(function: &SoapFunction, to: Option<&str>, relates_to: &str, a: &Val
     write::envelope(&headers, "", &convert::response_xml(function, a))
 }
 
+/// The `Receiver` fault for an accepted function whose answer could not
+/// be stored (nothing was answered asynchronously).
+fn stored_fault(e: &dyn std::fmt::Display) -> Fault {
+    Fault::new(
+        FaultCode::Receiver,
+        format!("the answer cannot be stored: {e}"),
+    )
+}
+
+/// What makes an asynchronous answer again after a restart (the body of
+/// its parked outbox message).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingReply {
+    operation: i64,
+    interface: String,
+    function: String,
+    message_id: String,
+    call_id: Option<Value>,
+    start: i64,
+    caller: String,
+    roles: Vec<crate::config::Role>,
+}
+
+/// The `…Response` envelope of a parked answer (`marker`, to `to`) whose
+/// waiter is gone: the operation's state now (an unsettled one is
+/// `Expired`: its validity period is over).
+///
+/// # Errors
+/// A marker that does not name a function of the table.
+pub async fn pending_reply(app: &App, to: &str, marker: &str) -> Result<String, String> {
+    let p: PendingReply =
+        serde_json::from_str(marker).map_err(|e| format!("parked answer: {e}"))?;
+    let function = functions::FUNCTIONS
+        .iter()
+        .find(|f| f.interface.name() == p.interface && f.name == p.function)
+        .ok_or_else(|| format!("parked answer of {}.{}", p.interface, p.function))?;
+    let caller = Operator {
+        id: p.caller,
+        token: String::new(),
+        roles: p.roles,
+    };
+    let (_, a) =
+        crate::api::settled(app, &caller, p.operation, function.with_eis, Duration::ZERO).await;
+    let call = Call {
+        function,
+        msg_id: p.message_id,
+        reply_to: Some(to.to_owned()),
+        call_id: p.call_id,
+        start: p.start,
+        validity: Duration::ZERO,
+    };
+    Ok(envelope(function, Some(to), &call.msg_id, &call.finish(a)))
+}
+
 /// A function that passed every check, ready to run.
 struct Call {
     function: &'static SoapFunction,
@@ -337,19 +392,45 @@ async fn run(
             crate::api::settled(&app, &caller, id, call.function.with_eis, call.validity).await;
         return answer(call.function, &call.msg_id, &call.finish(a));
     };
+    // Stored before the 202, due at the end of the validity period: if
+    // this process dies before the answer is known, the outbox worker of
+    // whichever instance makes it then (`pending_reply`).
+    let pending = PendingReply {
+        operation: id,
+        interface: call.function.interface.name().to_owned(),
+        function: call.function.name.to_owned(),
+        message_id: call.msg_id.clone(),
+        call_id: call.call_id.clone(),
+        start: call.start,
+        caller: caller.id.clone(),
+        roles: caller.roles.clone(),
+    };
+    let action = call.function.response_action();
+    let marker = match serde_json::to_string(&pending) {
+        Ok(m) => m,
+        Err(e) => return fault_response(&stored_fault(&e), Some(&call.msg_id), None),
+    };
+    let m = notify::reply_message(id, &call.msg_id, &caller.id, &to, &action, marker);
+    let validity = i64::try_from(call.validity.as_millis()).unwrap_or(i64::MAX);
+    if let Err(e) = binding.notifier.park(&m, now_ms().saturating_add(validity)) {
+        return fault_response(&stored_fault(&e), Some(&call.msg_id), None);
+    }
     tokio::spawn(async move {
         let (_, a) =
             crate::api::settled(&app, &caller, id, call.function.with_eis, call.validity).await;
         let xml = envelope(call.function, Some(&to), &call.msg_id, &call.finish(a));
-        match binding
-            .callbacks
-            .deliver(&to, &call.function.response_action(), &xml)
-            .await
-        {
-            Ok(n) => {
-                tracing::info!(%to, operation = id, attempts = n, "asynchronous answer delivered")
+        match binding.notifier.fill(&m.event_id, &xml) {
+            Ok(true) => {
+                tracing::info!(%to, operation = id, "asynchronous answer stored for delivery")
             }
-            Err(e) => tracing::warn!(operation = id, "asynchronous answer lost: {e}"),
+            Ok(false) => tracing::info!(
+                operation = id,
+                "asynchronous answer already made at its deadline"
+            ),
+            Err(e) => tracing::warn!(
+                operation = id,
+                "asynchronous answer left to its deadline: {e}"
+            ),
         }
     });
     let mut r = Response::new(Full::new(Bytes::new()));

@@ -4,10 +4,13 @@
 //! operation per function with its WS-Addressing actions (`wsam:Action`,
 //! WS-Addressing 1.0 Metadata §4.4), request and `…Response` elements in
 //! the SGP.02 namespace with unqualified children (as SGP.02's examples
-//! and njiwa write them).
+//! and njiwa write them); and the callback port types the MNO and SM-DP
+//! implement for the SM-SR's Handle*Notification (`ES3Callback`,
+//! `ES4Callback`, one-way operations, no port of ours).
 
 use std::collections::BTreeSet;
 
+use smsr::inventory::notify::NotificationKind;
 use smsr::soap::GSMA_NS;
 
 use super::convert::RESPONSE_ELEMENTS;
@@ -93,6 +96,7 @@ fn schema(out: &mut String) {
         }
         out.push_str("</xs:sequence></xs:complexType></xs:element>");
     }
+    callback_elements(out);
     out.push_str("</xs:schema>");
 }
 
@@ -159,6 +163,67 @@ fn bindings(out: &mut String, interfaces: &[Interface], location: &str) {
     out.push_str("</wsdl:service>");
 }
 
+/// The notifications each callback port type carries: every kind on ES3
+/// (the SM-DP's) and ES4 (the MNO's) (`smsr::inventory::notify`).
+const CALLBACK_INTERFACES: [&str; 2] = ["ES3", "ES4"];
+
+/// The notification elements (SGP.02 §5.1.3 handlers: the SM-SR as
+/// `FunctionRequesterIdentifier`, then `Eid`, `Iccid`,
+/// `CompletionTimeStamp`), their one-way messages, and per interface the
+/// callback port type the MNO / SM-DP implements (`{IF}Callback`) with its
+/// SOAP 1.2 binding; no port: the endpoints are the peers'
+/// (`Es.Notifications`).
+fn callback_elements(out: &mut String) {
+    for k in NotificationKind::ALL {
+        out.push_str(&format!(
+            "<xs:element name=\"{}\"><xs:complexType><xs:sequence>\
+             <xs:element name=\"FunctionRequesterIdentifier\" type=\"xs:string\"/>\
+             <xs:element name=\"Eid\" type=\"xs:string\"/>\
+             <xs:element name=\"Iccid\" type=\"xs:string\" minOccurs=\"0\"/>\
+             <xs:element name=\"CompletionTimeStamp\" type=\"xs:dateTime\"/>\
+             </xs:sequence></xs:complexType></xs:element>",
+            k.name()
+        ));
+    }
+}
+
+/// The callback messages, port types and bindings (see
+/// [`callback_elements`]).
+fn callbacks(out: &mut String) {
+    for i in CALLBACK_INTERFACES {
+        for k in NotificationKind::ALL {
+            out.push_str(&format!(
+                "<wsdl:message name=\"{i}-{0}\"><wsdl:part name=\"parameters\" element=\"tns:{0}\"/>\
+                 </wsdl:message>",
+                k.name()
+            ));
+        }
+        out.push_str(&format!("<wsdl:portType name=\"{i}Callback\">"));
+        for k in NotificationKind::ALL {
+            let a = super::notify::action(i, k.name());
+            out.push_str(&format!(
+                "<wsdl:operation name=\"{0}\"><wsdl:input message=\"tns:{i}-{0}\" \
+                 wsam:Action=\"{a}\" wsaw:Action=\"{a}\"/></wsdl:operation>",
+                k.name()
+            ));
+        }
+        out.push_str(&format!(
+            "</wsdl:portType><wsdl:binding name=\"{i}CallbackBinding\" type=\"tns:{i}Callback\">\
+             <wsaw:UsingAddressing wsdl:required=\"true\"/>\
+             <soap12:binding style=\"document\" transport=\"http://schemas.xmlsoap.org/soap/http\"/>"
+        ));
+        for k in NotificationKind::ALL {
+            out.push_str(&format!(
+                "<wsdl:operation name=\"{}\"><soap12:operation soapAction=\"{}\"/>\
+                 <wsdl:input><soap12:body use=\"literal\"/></wsdl:input></wsdl:operation>",
+                k.name(),
+                super::notify::action(i, k.name())
+            ));
+        }
+        out.push_str("</wsdl:binding>");
+    }
+}
+
 /// The WSDL, with the ports at `location`.
 pub fn document(location: &str) -> String {
     let interfaces: Vec<Interface> = Interface::ALL
@@ -178,6 +243,7 @@ pub fn document(location: &str) -> String {
     out.push_str("</wsdl:types>");
     port_types(&mut out, &interfaces);
     bindings(&mut out, &interfaces, location);
+    callbacks(&mut out);
     out.push_str("</wsdl:definitions>");
     out
 }
@@ -196,6 +262,13 @@ mod tests {
             assert!(w.contains(&format!("soapAction=\"{}\"", f.request_action())));
         }
         assert!(!w.contains("ES1Port"), "ES1 has no SOAP function yet");
+        for i in CALLBACK_INTERFACES {
+            assert!(w.contains(&format!("<wsdl:portType name=\"{i}Callback\">")));
+            for k in NotificationKind::ALL {
+                let a = super::super::notify::action(i, k.name());
+                assert!(w.contains(&format!("wsam:Action=\"{a}\"")), "{a}");
+            }
+        }
     }
 
     /// Well-formedness through the library parser (a WSDL is no SOAP

@@ -14,6 +14,7 @@
 //! The trait is synchronous: the SCP81 PSK callback runs inside OpenSSL
 //! and cannot await, and every method is one short transaction.
 
+pub mod outbox;
 pub mod postgres;
 mod rows;
 pub mod sqlite;
@@ -168,6 +169,9 @@ pub struct EisChange {
     pub audit: Vec<AuditRecord>,
     /// Settle this operation with this status in the same transaction.
     pub settle: Option<(i64, FunctionExecutionStatus)>,
+    /// Messages the change causes, stored in the same transaction
+    /// ([`outbox`]; an event id already stored is left as it is).
+    pub outbox: Vec<outbox::OutMessage>,
 }
 
 /// The inventory store. Every method is one transaction; implementations
@@ -438,6 +442,10 @@ pub struct EuiccEis<'a> {
     pub store: &'a dyn Store,
     /// The eUICC.
     pub eid: Eid,
+    /// The operation whose results are saved, and its requester: the
+    /// notifications a saved change owes go to the outbox in the same
+    /// transaction ([`outbox::notifications`]), none to the requester.
+    pub cause: Option<(i64, String)>,
 }
 
 impl EisStore for EuiccEis<'_> {
@@ -450,10 +458,20 @@ impl EisStore for EuiccEis<'_> {
     }
 
     fn save(&mut self, eis: &Eis) -> Result<(), StoreError> {
+        let (date, now) = (iso8601(now_ms()), now_ms());
+        let cause = self.cause.as_ref();
         self.store.update_eis(&self.eid, &mut |e| {
+            let outbox = match cause {
+                Some((id, requester)) => {
+                    let event = format!("op/{id}");
+                    outbox::notifications(&event, e, eis, Some(requester), &date, now)
+                }
+                None => Vec::new(),
+            };
             *e = eis.clone();
             EisChange {
                 changed: true,
+                outbox,
                 ..EisChange::default()
             }
         })?;
@@ -479,8 +497,9 @@ pub fn delivery_request(op: &OpRecord, smsr_id: &str) -> Result<Request, StoreEr
 /// Settles `op` with `status` in one transaction: on success the
 /// function's own EIS change (`Function::on_success`, dated `date`), its
 /// audit trail record (SGP.02 §5.1.1.3.12) when the function has an
-/// operation type, and the result. An eUICC the store does not know
-/// settles it `EID unknown` instead. Returns the status settled.
+/// operation type, the notifications the change owes ([`outbox`]), and
+/// the result. An eUICC the store does not know settles it `EID unknown`
+/// instead. Returns the status settled.
 ///
 /// # Errors
 /// A database failure (nothing settled).
@@ -494,8 +513,12 @@ pub fn settle_operation(
 ) -> Result<FunctionExecutionStatus, StoreError> {
     let kind = op.function.descriptor().operation_type;
     let iccid = op.function.iccid();
+    let now = now_ms();
     let found = store.update_eis(eid, &mut |eis| {
+        let before = eis.clone();
         let changed = status.is_success() && op.function.on_success(eis, date);
+        let event = format!("op/{}", op.id);
+        let outbox = outbox::notifications(&event, &before, eis, Some(&op.requester), date, now);
         let audit = kind.map(|k| {
             let mut rec = audit_record(eid, smsr_id, k, Some(&op.requester), &status, iccid);
             rec.isd_p_aid = iccid.and_then(|i| eis.profile(i)).map(|p| p.isd_p_aid);
@@ -505,6 +528,7 @@ pub fn settle_operation(
             changed,
             audit: audit.into_iter().collect(),
             settle: Some((op.id, status.clone())),
+            outbox,
         }
     })?;
     if found.is_some() {
@@ -596,7 +620,8 @@ fn confirmed_by_last(store: &dyn Store, eid: &Eid, seq: u16) -> Result<bool, Sto
 
 /// Applies an eUICC notification to its EIS in one transaction
 /// (`Eis::apply_notification`; a new one also gets its audit trail
-/// record, dated `date`, into the audit table). `None` when the store
+/// record, dated `date`, into the audit table, and the notifications its
+/// change owes into the [`outbox`]). `None` when the store
 /// does not know the eUICC. The confirmation of a sequence number whose
 /// confirmation is already queued or in flight is left out
 /// ([`NotificationEffect::skip_pending_confirmations`]), and so is that of
@@ -620,7 +645,14 @@ pub fn apply_notification(
         .collect();
     let confirmed = confirmed_by_last(store, eid, n.sequence_number)?;
     let mut effect = None;
+    let (event, now) = (
+        format!("{eid}/notification/{}", n.sequence_number),
+        now_ms(),
+    );
+    // The time tells a later notification reusing the number from this one.
+    let event = format!("{event}/{now}");
     store.update_eis(eid, &mut |e| {
+        let before = e.clone();
         let mut fx = e.apply_notification(n);
         // The stored EIS carries no audit trail (it has its own table):
         // what the library records here is the new record.
@@ -636,10 +668,12 @@ pub fn apply_notification(
             fx.skip_pending_confirmations(&[n.sequence_number]);
         }
         effect = Some(fx);
+        let outbox = outbox::notifications(&event, &before, e, None, date, now);
         EisChange {
             changed,
             audit,
             settle: None,
+            outbox,
         }
     })?;
     Ok(effect)

@@ -55,6 +55,7 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "operations_by_function",
         include_str!("../migrations/0002_operations_by_function.sql"),
     ),
+    (4, "outbox", include_str!("../migrations/0004_outbox.sql")),
 ];
 
 /// The advisory lock key that serialises migrations of instances starting
@@ -64,6 +65,9 @@ const MIGRATION_LOCK: i64 = 0x534D_5352;
 /// How long a call waits for a connection (and to open one) before it
 /// fails [`StoreError::Unavailable`].
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[path = "outbox_postgres.rs"]
+pub mod outbox_postgres;
 
 /// The PostgreSQL store.
 pub struct PostgresStore {
@@ -418,6 +422,7 @@ impl Store for PostgresStore {
             if let Some((id, result)) = &change.settle {
                 settle_in(&tx, *id, result).await?;
             }
+            outbox_postgres::insert(&tx, &change.outbox, None).await?;
             tx.commit().await?;
             Ok(Some(eis))
         })

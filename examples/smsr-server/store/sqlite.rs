@@ -82,6 +82,9 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE refused'); END;
 ";
 
+#[path = "outbox_sqlite.rs"]
+pub mod outbox_sqlite;
+
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
@@ -138,6 +141,7 @@ impl SqliteStore {
         // one SCP81 operation showed SQL parsing at 17% of the server).
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(outbox_sqlite::SCHEMA)?;
         add_lease_columns(&conn)?;
         // One process works an SQLite file: the leases a previous process
         // (killed) left are void.
@@ -303,6 +307,7 @@ impl Store for SqliteStore {
         if let Some((id, result)) = &change.settle {
             settle_in(&tx, *id, result)?;
         }
+        outbox_sqlite::insert(&tx, &change.outbox, None)?;
         tx.commit()?;
         Ok(Some(eis))
     }
@@ -783,6 +788,7 @@ mod tests {
             EuiccEis {
                 store: &s,
                 eid: eid(1),
+                cause: None,
             },
         );
         core.submit(Request {

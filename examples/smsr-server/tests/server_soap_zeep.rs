@@ -77,6 +77,14 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
     let dir = tmpdir("soap-zeep");
     let certs = Certs::new(&dir);
     let es_config = certs.es_config(&dir);
+    // The script's callback listener is also MNO-A's notification endpoint
+    // (ES3 and ES4: MNO-A is the profiles' SM-DP too).
+    let callback_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let es_config = with_notifications(&es_config, callback_port);
     let fleet = start_fleet(&dir, 1);
     // --wait-ms 0: every function that goes to the eUICC is answered
     // asynchronously to the script's ReplyTo.
@@ -99,6 +107,7 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
         "callback_cert": p(&certs.callback.0), "callback_key": p(&certs.callback.1),
         "eid": eid_of(m), "msisdn": msisdn_of(m), "iccid": iccid1, "iccid2": iccid2,
         "scripts": {iccid1.clone(): download_script(&iccid1), iccid2.clone(): download_script(&iccid2)},
+        "callback_port": callback_port, "notifications_min": 2, "notifications_wait": 60,
     });
     let cfg_path = dir.join("zeep.json");
     std::fs::write(&cfg_path, cfg.to_string()).unwrap();
@@ -118,6 +127,7 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
     let report: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("zeep output is no JSON ({e}): {stderr}"));
 
+    assert_notifications(&report, &eid_of(m));
     // zeep read every operation from our WSDL.
     assert_eq!(report["WsdlOperations"]["ES3"], json!(ES3));
     assert_eq!(report["WsdlOperations"]["ES4"], json!(ES4));
@@ -208,4 +218,58 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
             "{iface}.{f} did not succeed (see the table above)"
         );
     }
+}
+
+/// `es_config` with MNO-A's notification endpoint on the script's callback
+/// listener.
+fn with_notifications(es_config: &std::path::Path, port: u16) -> PathBuf {
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(es_config).unwrap()).unwrap();
+    v["Es"]["Notifications"] = json!([
+        {"Id": "MNO-A", "Url": format!("https://127.0.0.1:{port}/callbacks")}
+    ]);
+    let path = es_config.with_file_name("es-notifications.json");
+    std::fs::write(&path, v.to_string()).unwrap();
+    path
+}
+
+/// The Handle*Notification messages the script's listener received: each
+/// once (by MessageID), from the SM-SR's certificate, deserialised by zeep
+/// with our WSDL's callback binding, naming the eUICC. MNO-A is requester,
+/// owner and SM-DP of every change the lifecycle makes, so it is told only
+/// what the eUICC itself reported (`smsr::inventory::notify`: nobody hears
+/// of their own function): its profile enabled, over ES3 and ES4; the
+/// disables, deletions and attribute changes it asked for are not told
+/// back to it.
+fn assert_notifications(report: &Value, eid: &str) {
+    let got = report["Notifications"].as_array().expect("Notifications");
+    let mut ids = std::collections::BTreeSet::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    for n in got {
+        assert!(
+            ids.insert(n["MessageID"].as_str().unwrap().to_owned()),
+            "twice: {n}"
+        );
+        assert_eq!(n["ClientCN"], "smsr", "{n}");
+        assert_eq!(n["Typed"]["Eid"], eid, "zeep read it with our WSDL: {n}");
+        assert_eq!(n["Typed"]["Requester"], "SMSR-TEST", "{n}");
+        assert!(n["Action"].as_str().unwrap().ends_with(&format!(
+            "/{}-{}",
+            n["Interface"].as_str().unwrap(),
+            n["Body"].as_str().unwrap()
+        )));
+        kinds.insert((
+            n["Interface"].as_str().unwrap().to_owned(),
+            n["Body"].as_str().unwrap().to_owned(),
+        ));
+    }
+    let want: std::collections::BTreeSet<(String, String)> = ["ES3", "ES4"]
+        .iter()
+        .map(|i| {
+            (
+                (*i).to_owned(),
+                "HandleProfileEnabledNotification".to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(kinds, want);
 }

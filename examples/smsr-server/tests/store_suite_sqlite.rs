@@ -44,6 +44,7 @@ fn fresh(name: &str) -> Backend {
         .expect("busy timeout");
     let raw = std::sync::Mutex::new(raw);
     Backend {
+        outbox: store.clone(),
         store,
         sql: Box::new(move |sql| {
             let c = raw.lock().map_err(|e| e.to_string())?;
@@ -56,6 +57,7 @@ fn fresh(name: &str) -> Backend {
 }
 
 store_suite!(fresh);
+outbox_suite!(fresh);
 
 /// A database that cannot be opened is an error at start, not a later
 /// surprise.

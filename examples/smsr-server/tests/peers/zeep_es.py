@@ -8,7 +8,10 @@ receives the asynchronous ...Response messages.
 
 Prints one JSON object: per call, the interface, function, MessageID,
 whether it was answered synchronously or by a callback, and the answer's
-Status / Subject / Reason; plus the callbacks received.
+Status / Subject / Reason; plus the callbacks received, and the
+Handle*Notification messages the SM-SR sent to the listener (when the test
+registers it as the MNO's notification endpoint), each deserialised by
+zeep from our WSDL's callback bindings.
 
 Usage (run by examples/smsr-server/tests/server_soap_zeep.rs):
   zeep_es.py CONFIG.json
@@ -65,6 +68,7 @@ class Callbacks:
 
     def __init__(self, cfg):
         self.received = []
+        self.notifications = []
         self.cond = threading.Condition()
         outer = self
 
@@ -85,7 +89,14 @@ class Callbacks:
                     "Aids": aids_of(root),
                 }
                 with outer.cond:
-                    outer.received.append(rec)
+                    if rec["Body"].endswith("Notification"):
+                        # A Handle*Notification (the SM-SR's own call on
+                        # our callback port types), not an answer.
+                        rec["MessageID"] = text(header, "MessageID")
+                        rec["Eid"] = text(root, "Eid")
+                        outer.notifications.append((rec, body))
+                    else:
+                        outer.received.append(rec)
                     outer.cond.notify_all()
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
@@ -94,7 +105,7 @@ class Callbacks:
             def log_message(self, *args):
                 pass
 
-        self.httpd = HTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = HTTPServer(("127.0.0.1", cfg.get("callback_port", 0)), Handler)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cfg["callback_cert"], cfg["callback_key"])
         ctx.load_verify_locations(cfg["ca"])
@@ -199,7 +210,38 @@ def main():
     operations = {iface: sorted(op.name for op in b._operations.values())
                   for iface, b in (("ES3", es3._binding), ("ES4", es4._binding))}
     print(json.dumps({"Calls": calls, "Callbacks": callbacks.received,
-                      "WsdlOperations": operations}))
+                      "WsdlOperations": operations,
+                      "Notifications": notifications(mno, callbacks, cfg)}))
+
+
+def notifications(c, callbacks, cfg):
+    """The Handle*Notification messages received (waiting up to
+    cfg["notifications_wait"] seconds for cfg["notifications_min"] of them),
+    each deserialised by zeep with the operation of our WSDL's callback
+    binding its Action names (ES3CallbackBinding / ES4CallbackBinding)."""
+    deadline = time.time() + cfg.get("notifications_wait", 0)
+    with callbacks.cond:
+        while len(callbacks.notifications) < cfg.get("notifications_min", 0):
+            left = deadline - time.time()
+            if left <= 0:
+                break
+            callbacks.cond.wait(left)
+        got = list(callbacks.notifications)
+    ns = "http://namespaces.gsma.org/esim-messaging/1"
+    out = []
+    for rec, body in got:
+        iface = rec["Action"].split("/")[3] if rec["Action"] else None
+        try:
+            binding = c.wsdl.bindings["{%s}%sCallbackBinding" % (ns, iface)]
+            op = binding.get(rec["Body"])
+            obj = op.input.deserialize(etree.fromstring(body))
+            rec["Typed"] = {"Eid": obj.Eid, "Iccid": obj.Iccid,
+                            "Requester": obj.FunctionRequesterIdentifier}
+        except Exception as e:  # reported, and asserted on by the Rust test
+            rec["Typed"] = {"Error": "%s: %s" % (type(e).__name__, e)}
+        rec["Interface"] = iface
+        out.append(rec)
+    return out
 
 
 def lifecycle(call, install, aid_of, eid, iccid, iccid2):

@@ -280,6 +280,21 @@ pub type Received = Arc<Mutex<Vec<(String, String)>>>;
 /// A mutual-TLS HTTPS listener on 127.0.0.1 answering `200` to every POST
 /// (the first `fail_first` with `503`, to exercise retries).
 pub fn callback_listener(certs: &Certs, fail_first: usize) -> (SocketAddr, Received) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let received = serve_callbacks(certs, listener, fail_first, "503 Service Unavailable", "");
+    (addr, received)
+}
+
+/// Serves callbacks on `listener` as [`callback_listener`] does, the first
+/// `fail_first` answered with `status` and `body` (e.g. a SOAP fault).
+pub fn serve_callbacks(
+    certs: &Certs,
+    listener: TcpListener,
+    fail_first: usize,
+    status: &'static str,
+    refusal: &'static str,
+) -> Received {
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server()).unwrap();
     b.set_certificate_chain_file(&certs.callback.0).unwrap();
     b.set_private_key_file(&certs.callback.1, SslFiletype::PEM)
@@ -287,8 +302,6 @@ pub fn callback_listener(certs: &Certs, fail_first: usize) -> (SocketAddr, Recei
     b.set_ca_file(certs.pki.ca()).unwrap();
     b.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT);
     let acceptor = Arc::new(b.build());
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
     let received: Received = Arc::default();
     let r = received.clone();
     std::thread::spawn(move || {
@@ -310,21 +323,24 @@ pub fn callback_listener(certs: &Certs, fail_first: usize) -> (SocketAddr, Recei
                         .and_then(|e| e.data().to_string().ok())
                 })
                 .unwrap_or_default();
-            let status = if refused < fail_first {
+            let (status, answer) = if refused < fail_first {
                 refused += 1;
-                "503 Service Unavailable"
+                (status, refusal)
             } else {
                 r.lock().unwrap().push((cn, body));
-                "200 OK"
+                ("200 OK", "")
             };
             let _ = tls.write_all(
-                format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-                    .as_bytes(),
+                format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                )
+                .as_bytes(),
             );
             let _ = tls.shutdown();
         }
     });
-    (addr, received)
+    received
 }
 
 /// One request's body (by Content-Length).

@@ -16,6 +16,8 @@ use smsr::isdr::{Eid, Notification, NotificationType};
 use crate::ops::{FunctionExecutionStatus, NewOp, OpState, audit_record, now_ms};
 use crate::store::{self, CounterName, EidFilter, EisChange, Secrets, Store, StoreError};
 
+pub mod outbox;
+
 /// Runs one SQL statement: rows changed, or the database's refusal.
 pub type RawSql = Box<dyn Fn(&str) -> Result<u64, String> + Send + Sync>;
 
@@ -30,6 +32,8 @@ pub struct Backend {
     /// Whether writers of different eUICCs proceed in parallel (PostgreSQL
     /// row locks) rather than one at a time (SQLite's single writer).
     pub parallel_writers: bool,
+    /// The same store's outbox (`outbox.rs`).
+    pub outbox: Arc<dyn crate::store::outbox::Outbox>,
 }
 
 /// Instantiates every suite test for the backend `fresh(name) -> Backend`.
@@ -276,6 +280,7 @@ pub fn update_eis_applies_and_settles(b: &Backend) {
             changed: true,
             audit: vec![audit(1, OperationType::ENABLE_PROFILE)],
             settle: Some((id, ok.clone())),
+            ..EisChange::default()
         }
     })
     .expect("update");
