@@ -206,7 +206,9 @@ pub async fn register_in(
     Ok(true)
 }
 
-/// Applies the migrations not yet recorded, in one transaction.
+/// Applies, in order and in one transaction, each migration whose version
+/// is not recorded (by version, not by the highest one: a migration merged
+/// with a lower number than one already applied still runs).
 async fn migrate(c: &mut deadpool_postgres::Client) -> Result<(), StoreError> {
     let tx = c.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
@@ -216,12 +218,12 @@ async fn migrate(c: &mut deadpool_postgres::Client) -> Result<(), StoreError> {
          name TEXT NOT NULL, applied_ms BIGINT NOT NULL)",
     )
     .await?;
-    let have: Option<i32> = tx
-        .query_one("SELECT max(version) FROM schema_version", &[])
-        .await?
-        .try_get(0)?;
+    let mut have = std::collections::BTreeSet::new();
+    for row in tx.query("SELECT version FROM schema_version", &[]).await? {
+        have.insert(row.try_get::<_, i32>(0)?);
+    }
     for (version, name, sql) in MIGRATIONS {
-        if have.is_some_and(|h| h >= *version) {
+        if have.contains(version) {
             continue;
         }
         tx.batch_execute(sql)
