@@ -15,6 +15,11 @@
 //!   ([`segment`]); the card's error TLV `9F xx` ([`CardError`]).
 //! * Sans-IO state machines for both ends: [`Host`] (the SM-DP) and
 //!   [`Card`] (the ISD-P).
+//! * Every key operation runs through a crypto provider
+//!   ([`crate::crypto::Scp03Provider`], default [`crate::crypto::Software`]):
+//!   [`StaticKeys::with_provider`] takes key handles, the session keys are
+//!   derived inside the provider and [`Session`], [`Host`] and [`Card`]
+//!   hold handles only, so an HSM keeps every SCP03 key.
 //!
 //! What was checked, and where:
 //! * Only S8 mode: SGP.02 fixes the i parameter to `70` (njiwa refuses any
