@@ -25,4 +25,4 @@ pub use checksum::{Checksum, ChecksumAlgorithm, Tag};
 pub use cipher::Cipher;
 pub use error::Error;
 pub use key::{CipherAlgorithm, Key};
-pub use provider::{Provider, Scp03Provider, Software, SoftwareKey};
+pub use provider::{EckaProvider, Provider, Scp03Provider, Software, SoftwareKey};

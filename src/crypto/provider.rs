@@ -26,16 +26,15 @@
 //! inside the provider ([`Scp03Provider::derive`]), the C-MAC / R-MAC
 //! is fed piece by piece ([`Scp03Provider::mac_start`]), the ICV and
 //! C-DECRYPTION / R-ENCRYPTION are [`Provider::encrypt_cbc`] /
-//! [`Provider::decrypt_cbc`] as above. ECKA (`crypto::ecka`) still calls
-//! RustCrypto directly; routed through the seam, its shared secret comes
-//! from [`KeyAgreement::agree`] with the private key held by the provider.
+//! [`Provider::decrypt_cbc`] as above. ECKA and ECDSA of the SM-DP side
+//! of scenario #3 run through [`EckaProvider`].
 
 use core::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use super::schedule::{MacState, Schedule};
-use super::{CipherAlgorithm, Error, Key, Tag};
+use super::{CipherAlgorithm, Error, Key, Tag, ecka};
 
 /// What a provider was asked to do, for [`Error::Provider`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -160,6 +159,81 @@ pub trait KeyAgreement {
     /// # Errors
     /// [`Error::Provider`] (including a point not on the curve).
     fn agree(&self, key: &Self::PrivateKey, peer_public: &[u8]) -> Result<SharedSecret, Error>;
+}
+
+/// ECKA-EG and ECDSA with a provider-held EC private key (BSI TR-03111
+/// §4.3.1 key agreement, §4.2.1 signatures, as SGP.02 §3.1.3 /
+/// GlobalPlatform Amendment E scenario #3 uses them): the SM-DP's
+/// ephemeral key ESK.DP.ECKA and its signing key SK.DP.ECDSA can stay in
+/// an HSM (`CKM_ECDH1_DERIVE`, `CKM_ECDSA`); the protocol code
+/// (`es8::establish::SmDp`) holds handles only.
+pub trait EckaProvider {
+    /// The provider's reference to an EC private key.
+    type PrivateKey;
+
+    /// The public key of `key`.
+    ///
+    /// # Errors
+    /// [`ecka::Error::Provider`].
+    fn public_key(&self, key: &Self::PrivateKey) -> Result<ecka::PublicKey, ecka::Error>;
+
+    /// ECKA (ECDH) of `key` with `peer`: the X coordinate of `d·Q_peer`.
+    ///
+    /// # Errors
+    /// [`ecka::Error::CurveMismatch`], [`ecka::Error::Provider`].
+    fn agree(
+        &self,
+        key: &Self::PrivateKey,
+        peer: &ecka::PublicKey,
+    ) -> Result<ecka::SharedSecret, ecka::Error>;
+
+    /// ECDSA-SHA256 of `message` under `key`, `r ‖ s`.
+    ///
+    /// # Errors
+    /// [`ecka::Error::Provider`].
+    fn sign(&self, key: &Self::PrivateKey, message: &[u8]) -> Result<ecka::Signature, ecka::Error>;
+}
+
+impl<P: EckaProvider + ?Sized> EckaProvider for &P {
+    type PrivateKey = P::PrivateKey;
+
+    fn public_key(&self, key: &Self::PrivateKey) -> Result<ecka::PublicKey, ecka::Error> {
+        (**self).public_key(key)
+    }
+
+    fn agree(
+        &self,
+        key: &Self::PrivateKey,
+        peer: &ecka::PublicKey,
+    ) -> Result<ecka::SharedSecret, ecka::Error> {
+        (**self).agree(key, peer)
+    }
+
+    fn sign(&self, key: &Self::PrivateKey, message: &[u8]) -> Result<ecka::Signature, ecka::Error> {
+        (**self).sign(key, message)
+    }
+}
+
+/// In memory: RustCrypto's `p256` / `bp256` over a zeroized scalar (its
+/// public key computed once, when the key was made).
+impl EckaProvider for Software {
+    type PrivateKey = ecka::PrivateKey;
+
+    fn public_key(&self, key: &ecka::PrivateKey) -> Result<ecka::PublicKey, ecka::Error> {
+        Ok(key.public_key())
+    }
+
+    fn agree(
+        &self,
+        key: &ecka::PrivateKey,
+        peer: &ecka::PublicKey,
+    ) -> Result<ecka::SharedSecret, ecka::Error> {
+        key.ecka(peer)
+    }
+
+    fn sign(&self, key: &ecka::PrivateKey, message: &[u8]) -> Result<ecka::Signature, ecka::Error> {
+        Ok(ecka::Signature::sign(key, message))
+    }
 }
 
 /// GlobalPlatform Amendment D §4.1.5 data derivation through a
