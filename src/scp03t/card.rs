@@ -280,7 +280,7 @@ impl<P: Scp03Provider + Clone> Card<P> {
     }
 
     /// Refuses the last segment after it was deciphered (e.g. the package
-    /// does not validate, or exceeds the quota): writes `9F86 | sw` and
+    /// does not validate, or exceeds the quota): writes `9F46 | sw` and
     /// closes the session.
     ///
     /// # Errors

@@ -78,7 +78,7 @@ impl<P: Scp03Provider + Clone> Host<P> {
     /// card cryptogram in constant time.
     ///
     /// # Errors
-    /// [`ErrorKind::CardError`] for a `9F84` answer; a malformed answer;
+    /// [`ErrorKind::CardError`] for a `9F44` answer; a malformed answer;
     /// [`ErrorKind::CryptogramMismatch`] (the session is then closed);
     /// [`ErrorKind::OutOfSequence`] after the handshake.
     pub fn handle_initialize_update_response(&mut self, tlv: &[u8]) -> Result<(), Error> {
@@ -135,7 +135,7 @@ impl<P: Scp03Provider + Clone> Host<P> {
     /// Takes the card's `85` answer (`85 00`): the session is open.
     ///
     /// # Errors
-    /// [`ErrorKind::CardError`] for `9F85`; any other answer.
+    /// [`ErrorKind::CardError`] for `9F45`; any other answer.
     pub fn handle_external_authenticate_response(&mut self, tlv: &[u8]) -> Result<(), Error> {
         let State::Authenticating(session) = core::mem::replace(&mut self.state, State::Closed)
         else {

@@ -12,7 +12,7 @@
 //! * The command TLVs ([`tag`]): `84` INITIALIZE UPDATE and `85` EXTERNAL
 //!   AUTHENTICATE ([`InitializeUpdate`], [`InitializeUpdateResponse`],
 //!   [`ExternalAuthenticate`]), `86` a segment of the profile package
-//!   ([`segment`]); the card's error TLV `9F xx` ([`CardError`]).
+//!   ([`segment`]); the card's error TLV `9F 4x` ([`CardError`]).
 //! * Sans-IO state machines for both ends: [`Host`] (the SM-DP) and
 //!   [`Card`] (the ISD-P).
 //! * Every key operation runs through a crypto provider
@@ -72,6 +72,6 @@ pub mod tag {
     pub const EXTERNAL_AUTHENTICATE: u8 = 0x85;
     /// A segment of the profile package.
     pub const SEGMENT: u8 = 0x86;
-    /// First octet of the card's error TLV `9F xx`.
+    /// First octet of the card's error TLV `9F 4x`.
     pub const ERROR: u8 = 0x9F;
 }
