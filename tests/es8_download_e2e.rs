@@ -354,7 +354,7 @@ fn over_scp80_a_segment_outside_the_chain_is_refused() {
     let ex = s.server.send(&mut s.sim, segs[0].tlv());
     s.server.tar = isdr_tar;
     assert_eq!(ex.status, Some(PorStatus::OK));
-    assert_eq!(ex.data, [0x9F, 0x86, 0x02, 0x69, 0x85]);
+    assert_eq!(ex.data, [0x9F, 0x46, 0x02, 0x69, 0x85]);
     assert!(!s.sim.card().profile(&s.aid).unwrap().is_loaded());
 }
 
@@ -697,23 +697,23 @@ fn spoiled_scp81(
 
 #[test]
 fn over_scp81_bad_mac_replay_and_quota_install_nothing() {
-    // A flipped bit in the second segment's C-MAC: 9F86 6982.
+    // A flipped bit in the second segment's C-MAC: 9F46 6982.
     let (_, a) = spoiled_scp81(60_000, |t| {
         let last = t[1].last_mut().unwrap();
         *last ^= 1;
     });
-    assert_eq!(a.last().unwrap(), &[0x9F, 0x86, 0x02, 0x69, 0x82]);
+    assert_eq!(a.last().unwrap(), &[0x9F, 0x46, 0x02, 0x69, 0x82]);
     // The first segment replayed in place of the second: refused.
     let (_, a) = spoiled_scp81(60_000, |t| t[1] = t[0].clone());
-    assert_eq!(a.last().unwrap()[..2], [0x9F, 0x86]);
+    assert_eq!(a.last().unwrap()[..2], [0x9F, 0x46]);
     assert_eq!(a.len(), 2);
     // A package bigger than the ISD-P quota: an intermediate segment is
     // answered with the EUICCResponse notEnoughMemory, installation
-    // aborted; the session is closed, so the next segment gets 9F86 6985.
+    // aborted; the session is closed, so the next segment gets 9F46 6985.
     let (segs, a) = spoiled_scp81(4_000, |_| {});
     let n = a.len();
     assert!(n < segs.len());
-    assert_eq!(a[n - 1], [0x9F, 0x86, 0x02, 0x69, 0x85]);
+    assert_eq!(a[n - 1], [0x9F, 0x46, 0x02, 0x69, 0x85]);
     let r = EuiccResponse::parse(&segs[n - 2].check_answer(&a[n - 2]).unwrap()).unwrap();
     assert!(r.aborted);
     assert_eq!(r.pe_status[0].status, PeStatusCode::NOT_ENOUGH_MEMORY);

@@ -408,3 +408,93 @@ proptest! {
         }
     }
 }
+
+/// An EC key vault that hands out indices only and counts its calls (an
+/// HSM holding ESK.DP.ECKA and SK.DP.ECDSA).
+#[derive(Default)]
+struct EcVault {
+    keys: std::cell::RefCell<Vec<PrivateKey>>,
+    calls: std::cell::Cell<usize>,
+    down: std::cell::Cell<bool>,
+}
+
+impl EcVault {
+    fn keep(&self, k: PrivateKey) -> usize {
+        let mut v = self.keys.borrow_mut();
+        v.push(k);
+        v.len() - 1
+    }
+
+    fn key(&self, h: usize) -> Result<PrivateKey, smsr::crypto::ecka::Error> {
+        self.calls.set(self.calls.get() + 1);
+        if self.down.get() {
+            return Err(smsr::crypto::ecka::Error::Provider(
+                smsr::crypto::Error::Provider {
+                    operation: smsr::crypto::provider::Operation::Agree,
+                    failure: smsr::crypto::provider::Failure::Unavailable,
+                    code: 0xB3,
+                },
+            ));
+        }
+        Ok(self.keys.borrow()[h].clone())
+    }
+}
+
+impl smsr::crypto::EckaProvider for EcVault {
+    type PrivateKey = usize;
+
+    fn public_key(&self, key: &usize) -> Result<PublicKey, smsr::crypto::ecka::Error> {
+        Ok(self.key(*key)?.public_key())
+    }
+
+    fn agree(
+        &self,
+        key: &usize,
+        peer: &PublicKey,
+    ) -> Result<smsr::crypto::ecka::SharedSecret, smsr::crypto::ecka::Error> {
+        self.key(*key)?.ecka(peer)
+    }
+
+    fn sign(
+        &self,
+        key: &usize,
+        message: &[u8],
+    ) -> Result<smsr::crypto::ecka::Signature, smsr::crypto::ecka::Error> {
+        Ok(smsr::crypto::ecka::Signature::sign(
+            &self.key(*key)?,
+            message,
+        ))
+    }
+}
+
+/// The SM-DP side through EC key handles: the same key agreement STORE
+/// DATA (RFC 6979 signatures are deterministic) and the same key set as
+/// in-memory keys, the card verifying both; a provider gone away fails
+/// the step with its error.
+#[test]
+fn sm_dp_keys_as_provider_handles() {
+    let mut s = setup();
+    let vault = EcVault::default();
+    let sk_dp = PrivateKey::from_bytes(&[0xD9; 32]).unwrap();
+    let esk = PrivateKey::from_bytes(&[0x24; 32]).unwrap();
+    let (sk_h, esk_h) = (vault.keep(sk_dp.clone()), vault.keep(esk.clone()));
+    let soft = SmDp::new(crt(24, false), esk, s.pk_ecasd, None).unwrap();
+    let dp = SmDp::with_provider(&vault, crt(24, false), esk_h, s.pk_ecasd, None).unwrap();
+    let (second, challenge) = exchange(&mut s, &soft, &sk_dp);
+    let through = dp
+        .key_agreement_commands(&sk_h, Some(&challenge), 1)
+        .unwrap();
+    assert_eq!(second[1..], through[..]);
+    assert_eq!(vault.calls.get(), 2, "public key and signature");
+    let r = run(&mut s, &second);
+    assert_eq!(r[1].1, StatusWord::SUCCESS);
+    let answer = Response::new(&r[1].0, r[1].1);
+    let keys = dp.finish(&answer).unwrap();
+    same(&keys, &soft.finish(&answer).unwrap());
+    same(&keys, s.sim.card().isdp_key_set(&s.aid).unwrap());
+    vault.down.set(true);
+    assert!(matches!(
+        dp.finish(&answer),
+        Err(Error::Crypto(smsr::crypto::ecka::Error::Provider(_)))
+    ));
+}

@@ -105,7 +105,7 @@ fn download_and_installation_of_a_ts48_package() {
         ErrorKind::MacMismatch
     );
     let e = segs[0]
-        .check_answer(&[0x9F, 0x86, 0x02, 0x6A, 0x84])
+        .check_answer(&[0x9F, 0x46, 0x02, 0x6A, 0x84])
         .unwrap_err();
     assert_eq!(
         e.kind,

@@ -162,13 +162,13 @@ fn card_refuses_out_of_sequence_unknown_kvn_and_oversized_segments() {
         .handle(&[0x86, 0x01, 0x00], &mut [0; 8], &mut rsp)
         .unwrap_err();
     assert_eq!(e.kind, ErrorKind::OutOfSequence("segment"));
-    assert_eq!(rsp, [0x9F, 0x86, 0x02, 0x69, 0x85]);
+    assert_eq!(rsp, [0x9F, 0x46, 0x02, 0x69, 0x85]);
     // A key version the card does not hold.
     rsp.clear();
     let mut iu = vec![0x84, 0x0A, 0x31, 0x00];
     iu.extend_from_slice(&[0; 8]);
     assert!(card.handle(&iu, &mut [0; 8], &mut rsp).is_err());
-    assert_eq!(rsp, [0x9F, 0x84, 0x02, 0x6A, 0x88]);
+    assert_eq!(rsp, [0x9F, 0x44, 0x02, 0x6A, 0x88]);
     assert_eq!(card.sequence_counter(), 0, "nothing consumed");
     // An oversized segment on an open session closes it.
     let (mut host, mut card) = open(16, SecurityLevel::ALL);
@@ -183,7 +183,7 @@ fn card_refuses_out_of_sequence_unknown_kvn_and_oversized_segments() {
             max: 1020
         }
     );
-    assert_eq!(rsp, [0x9F, 0x86, 0x02, 0x67, 0x00]);
+    assert_eq!(rsp, [0x9F, 0x46, 0x02, 0x67, 0x00]);
     assert!(!card.is_open());
     // EXTERNAL AUTHENTICATE without INITIALIZE UPDATE.
     rsp.clear();
@@ -191,11 +191,11 @@ fn card_refuses_out_of_sequence_unknown_kvn_and_oversized_segments() {
     ea.extend_from_slice(&[0; 16]);
     let e = card.handle(&ea, &mut plain, &mut rsp).unwrap_err();
     assert_eq!(e.kind, ErrorKind::OutOfSequence("EXTERNAL AUTHENTICATE"));
-    assert_eq!(rsp, [0x9F, 0x85, 0x02, 0x69, 0x85]);
+    assert_eq!(rsp, [0x9F, 0x45, 0x02, 0x69, 0x85]);
 }
 
 /// A forged EXTERNAL AUTHENTICATE (right cryptogram, wrong C-MAC, or a
-/// wrong cryptogram) is refused with `9F85 6982`.
+/// wrong cryptogram) is refused with `9F45 6982`.
 #[test]
 fn card_refuses_a_forged_external_authenticate() {
     for flip in [3usize, 12] {
@@ -210,7 +210,7 @@ fn card_refuses_a_forged_external_authenticate() {
         host.external_authenticate(&mut cmd).unwrap();
         cmd[flip] ^= 0x40;
         assert!(card.handle(&cmd, &mut [0; 8], &mut rsp).is_err());
-        assert_eq!(rsp, [0x9F, 0x85, 0x02, 0x69, 0x82]);
+        assert_eq!(rsp, [0x9F, 0x45, 0x02, 0x69, 0x82]);
         assert!(!card.is_open());
     }
 }
@@ -219,7 +219,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
     /// Any single changed bit in any segment is refused with the card's
-    /// `9F86 6982` (or a TLV error where the header changed), and closes
+    /// `9F46 6982` (or a TLV error where the header changed), and closes
     /// the session.
     #[test]
     fn any_bit_flip_in_a_segment_is_refused(
@@ -266,7 +266,7 @@ proptest! {
         let mut rsp = Vec::new();
         let e = card.handle(wrong, &mut plain, &mut rsp).unwrap_err();
         prop_assert_eq!(e.kind, ErrorKind::MacMismatch);
-        prop_assert_eq!(rsp, vec![0x9F, 0x86, 0x02, 0x69, 0x82]);
+        prop_assert_eq!(rsp, vec![0x9F, 0x46, 0x02, 0x69, 0x82]);
         prop_assert_eq!(sw::SECURITY_STATUS_NOT_SATISFIED, 0x6982);
     }
 }
@@ -295,7 +295,7 @@ fn counters_are_exhausted_not_wrapped() {
     r.clear();
     let e = card.handle(&c, &mut [0; 8], &mut r).unwrap_err();
     assert_eq!(e.kind, ErrorKind::CounterExhausted);
-    assert_eq!(r, [0x9F, 0x84, 0x02, 0x69, 0x85]);
+    assert_eq!(r, [0x9F, 0x44, 0x02, 0x69, 0x85]);
 }
 
 fn keys_of_len(n: usize) -> StaticKeys {

@@ -128,7 +128,7 @@ fn a_ts48_package_is_installed_and_audited() {
     assert_eq!(entry.remaining_memory, Some(40_000 - pkg.len() as u32));
     // A second load into the same ISD-P is refused.
     let again = sim.handle_scp03t(&aid, &tlvs[0]);
-    assert_eq!(again, [0x9F, 0x86, 0x02, 0x69, 0x85]);
+    assert_eq!(again, [0x9F, 0x46, 0x02, 0x69, 0x85]);
 }
 
 /// Loads with one segment altered by `spoil`; the answer to it must be
@@ -151,7 +151,7 @@ fn bad_mac_is_refused() {
             t[2][40] ^= 0x01;
             2
         },
-        &[0x9F, 0x86, 0x02, 0x69, 0x82],
+        &[0x9F, 0x46, 0x02, 0x69, 0x82],
     );
 }
 
@@ -162,7 +162,7 @@ fn replayed_segment_is_refused() {
             t[3] = t[2].clone();
             3
         },
-        &[0x9F, 0x86, 0x02, 0x69, 0x82],
+        &[0x9F, 0x46, 0x02, 0x69, 0x82],
     );
 }
 
@@ -173,7 +173,7 @@ fn reordered_segment_is_refused() {
             t.swap(4, 5);
             4
         },
-        &[0x9F, 0x86, 0x02, 0x69, 0x82],
+        &[0x9F, 0x46, 0x02, 0x69, 0x82],
     );
 }
 

@@ -8,13 +8,7 @@ use core::fmt;
 use crc::{CRC_16_IBM_SDLC, CRC_32_ISO_HDLC, Crc};
 use subtle::ConstantTimeEq;
 
-use aes::{Aes128, Aes192, Aes256};
-use cbc_mac::CbcMac;
-use cmac::digest::InnerInit;
-use cmac::{Cmac, Mac};
-use des::{Des, TdesEde2, TdesEde3};
-
-use super::schedule::{MacOutput, Schedule};
+use super::schedule::{MacOutput, MacState, Schedule};
 use super::{CipherAlgorithm, Key};
 
 static CRC16: Crc<u16> = Crc::<u16>::new(&CRC_16_IBM_SDLC);
@@ -274,18 +268,17 @@ impl Checksum {
             }
         }
     }
+
     /// Starts a computation over data given in pieces (for a MAC fed as
-    /// it is produced, e.g. the SCP03t C-MAC over ciphertext blocks).
-    /// [`Checksum::compute`] is the faster path when all parts are at hand.
+    /// it is produced, e.g. the SCP03t C-MAC over ciphertext blocks): the
+    /// same one-session CBC-MAC / CMAC as [`Checksum::compute`] over the
+    /// prepared schedule (AES subkeys derived once, at [`Checksum::cc`]),
+    /// one backend session per update. [`Checksum::compute`] is the
+    /// faster path when all parts are at hand.
     #[must_use]
     pub fn start(&self) -> ChecksumState<'_> {
         let state = match &self.inner {
-            Inner::Block(Schedule::Des(c)) => State::Des(CbcMac::inner_init(c)),
-            Inner::Block(Schedule::Tdes2(c)) => State::Tdes2(CbcMac::inner_init(c)),
-            Inner::Block(Schedule::Tdes3(c)) => State::Tdes3(CbcMac::inner_init(c)),
-            Inner::Block(Schedule::Aes128(c, _)) => State::Aes128(Cmac::inner_init(c)),
-            Inner::Block(Schedule::Aes192(c, _)) => State::Aes192(Cmac::inner_init(c)),
-            Inner::Block(Schedule::Aes256(c, _)) => State::Aes256(Cmac::inner_init(c)),
+            Inner::Block(s) => State::Block(s, MacState::default()),
             Inner::Crc16 => State::Crc16(CRC16.digest()),
             Inner::Crc32 => State::Crc32(CRC32.digest()),
         };
@@ -294,12 +287,7 @@ impl Checksum {
 }
 
 enum State<'k> {
-    Des(CbcMac<&'k Des>),
-    Tdes2(CbcMac<&'k TdesEde2>),
-    Tdes3(CbcMac<&'k TdesEde3>),
-    Aes128(Cmac<&'k Aes128>),
-    Aes192(Cmac<&'k Aes192>),
-    Aes256(Cmac<&'k Aes256>),
+    Block(&'k Schedule, MacState),
     Crc16(crc::Digest<'static, u16>),
     Crc32(crc::Digest<'static, u32>),
 }
@@ -314,12 +302,7 @@ impl ChecksumState<'_> {
     /// Feeds more data.
     pub fn update(&mut self, data: &[u8]) {
         match &mut self.state {
-            State::Des(m) => m.update(data),
-            State::Tdes2(m) => m.update(data),
-            State::Tdes3(m) => m.update(data),
-            State::Aes128(m) => m.update(data),
-            State::Aes192(m) => m.update(data),
-            State::Aes256(m) => m.update(data),
+            State::Block(s, m) => s.mac_update(m, data),
             State::Crc16(d) => d.update(data),
             State::Crc32(d) => d.update(data),
         }
@@ -328,17 +311,15 @@ impl ChecksumState<'_> {
     /// The full checksum, as [`Checksum::compute`] gives it.
     #[must_use]
     pub fn finalize(self) -> Tag {
-        let bytes = match self.state {
-            State::Des(m) => TagBytes::Eight(m.finalize().into_bytes().into()),
-            State::Tdes2(m) => TagBytes::Eight(m.finalize().into_bytes().into()),
-            State::Tdes3(m) => TagBytes::Eight(m.finalize().into_bytes().into()),
-            State::Aes128(m) => TagBytes::Sixteen(m.finalize().into_bytes().into()),
-            State::Aes192(m) => TagBytes::Sixteen(m.finalize().into_bytes().into()),
-            State::Aes256(m) => TagBytes::Sixteen(m.finalize().into_bytes().into()),
-            State::Crc16(d) => TagBytes::Two(d.finalize().to_be_bytes()),
-            State::Crc32(d) => TagBytes::Four(d.finalize().to_be_bytes()),
-        };
-        Tag { bytes }
+        match self.state {
+            State::Block(s, m) => Tag::from_mac(s.mac_finish(m)),
+            State::Crc16(d) => Tag {
+                bytes: TagBytes::Two(d.finalize().to_be_bytes()),
+            },
+            State::Crc32(d) => Tag {
+                bytes: TagBytes::Four(d.finalize().to_be_bytes()),
+            },
+        }
     }
 }
 
@@ -387,6 +368,16 @@ mod tests {
             )
             .unwrap(),
             Key::new(CipherAlgorithm::Des, &h("0123456789abcdef")).unwrap(),
+            Key::new(
+                CipherAlgorithm::Tdes3,
+                &h("0123456789abcdeffedcba987654321089abcdef01234567"),
+            )
+            .unwrap(),
+            Key::aes(&h("8e73b0f7da0e6452c810f32b809079e562f8ead2522c6b7b")).unwrap(),
+            Key::aes(&h(
+                "603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4",
+            ))
+            .unwrap(),
         ];
         for key in &keys {
             let c = Checksum::cc(key);
@@ -395,7 +386,16 @@ mod tests {
                 for cut in 0..=len {
                     let mut s = c.start();
                     s.update(&msg[..cut]);
+                    s.update(&[]);
                     s.update(&msg[cut..]);
+                    assert_eq!(s.finalize(), c.compute(&[msg]), "len {len} cut {cut}");
+                    // Three pieces: the split points cross block edges.
+                    let (a, b) = msg.split_at(cut);
+                    let (b1, b2) = b.split_at(b.len() / 3);
+                    let mut s = c.start();
+                    for p in [a, b1, b2] {
+                        s.update(p);
+                    }
                     assert_eq!(s.finalize(), c.compute(&[msg]), "len {len} cut {cut}");
                 }
             }
@@ -540,6 +540,52 @@ mod tests {
                         "AES-{key_len} len {len} cut {cut}"
                     );
                 }
+            }
+        }
+    }
+
+    /// Our DES / 3DES CBC-MAC (one session, streaming too) equals
+    /// RustCrypto's `cbc-mac` crate (an independent implementation of
+    /// ISO/IEC 9797-1 algorithm 1, padding method 1) for every length
+    /// from 0 to 80 octets: the zero-padded partial block, whole blocks
+    /// without an extra block, and the empty message (the zero block).
+    #[test]
+    fn cbc_mac_matches_the_cbc_mac_crate() {
+        use cbc_mac::{CbcMac, KeyInit, Mac};
+        fn reference<C>(key: &[u8], msg: &[u8]) -> heapless::Vec<u8, 8>
+        where
+            C: cipher::BlockCipherEncrypt + cbc_mac::SmallBlockSizeUser + KeyInit + Clone,
+        {
+            CbcMac::<C>::new_from_slice(key)
+                .unwrap()
+                .chain_update(msg)
+                .finalize()
+                .into_bytes()
+                .iter()
+                .copied()
+                .collect()
+        }
+        let data: heapless::Vec<u8, 80> = (0..80u8).map(|i| i.wrapping_mul(29) ^ 0xC3).collect();
+        let kb: heapless::Vec<u8, 24> = (0..24u8).map(|i| i.wrapping_mul(7) ^ 0x3C).collect();
+        for algo in [
+            CipherAlgorithm::Des,
+            CipherAlgorithm::Tdes2,
+            CipherAlgorithm::Tdes3,
+        ] {
+            let key = &kb[..algo.key_len()];
+            let ours = Checksum::cc(&Key::new(algo, key).unwrap());
+            for len in 0..=data.len() {
+                let msg = &data[..len];
+                let want = match algo {
+                    CipherAlgorithm::Des => reference::<des::Des>(key, msg),
+                    CipherAlgorithm::Tdes2 => reference::<des::TdesEde2>(key, msg),
+                    _ => reference::<des::TdesEde3>(key, msg),
+                };
+                assert_eq!(ours.compute(&[msg]).as_bytes(), &want[..], "{algo:?} {len}");
+                let mut s = ours.start();
+                s.update(&msg[..len / 2]);
+                s.update(&msg[len / 2..]);
+                assert_eq!(s.finalize().as_bytes(), &want[..], "{algo:?} {len}");
             }
         }
     }

@@ -3,8 +3,11 @@
 //! checksums (DES/3DES CBC-MAC, AES-CMAC) and the redundancy checks
 //! (CRC16 X.25, CRC32).
 //!
-//! Everything is built on RustCrypto (`des`, `aes`, `cbc`, `cbc-mac`,
-//! `cmac`) and `crc`; nothing here allocates. Keys are typed by algorithm
+//! The block ciphers are RustCrypto's (`des`, `aes`, `cbc` for
+//! decryption); CBC encryption, CBC-MAC and CMAC run over our own
+//! expanded schedules (one backend session per operation, AES-CMAC
+//! subkeys derived once), checked against RustCrypto's `cbc-mac` and
+//! `cmac` crates in the tests; CRCs are `crc`'s. Nothing here allocates. Keys are typed by algorithm
 //! and length, are zeroized on drop and never printed. A [`Cipher`] or
 //! [`Checksum`] holds an expanded key schedule: prepare it once and use it
 //! for many packets. The [`provider`] seam runs the same operations
@@ -22,4 +25,4 @@ pub use checksum::{Checksum, ChecksumAlgorithm, Tag};
 pub use cipher::Cipher;
 pub use error::Error;
 pub use key::{CipherAlgorithm, Key};
-pub use provider::{Provider, Software, SoftwareKey};
+pub use provider::{EckaProvider, Provider, Scp03Provider, Software, SoftwareKey};

@@ -21,20 +21,20 @@
 //! is exactly zero-IV CBC of the message with `v` XORed into its first
 //! block. An ECB block (SCP03's ICV itself) is a one-block zero-IV CBC.
 //!
-//! SCP03t (`profile::scp03t`) and ECKA (`crypto::ecka`) still call
-//! RustCrypto directly; routed through the seam, their session keys become
-//! `P::Key`s from [`derive_key`] (S-ENC, S-MAC, S-RMAC), their C-MAC /
-//! R-MAC [`Provider::mac`] over the chaining value and the data, their
-//! ICV and C-DECRYPTION [`Provider::encrypt_cbc`] / [`Provider::decrypt_cbc`]
-//! as above, and the ECKA shared secret [`KeyAgreement::agree`] with the
-//! SM-SR's private key held by the provider.
+//! SCP03 / SCP03t (`scp03t`) run through [`Scp03Provider`]: the static
+//! keys are handles, the session keys S-ENC, S-MAC and S-RMAC are derived
+//! inside the provider ([`Scp03Provider::derive`]), the C-MAC / R-MAC
+//! is fed piece by piece ([`Scp03Provider::mac_start`]), the ICV and
+//! C-DECRYPTION / R-ENCRYPTION are [`Provider::encrypt_cbc`] /
+//! [`Provider::decrypt_cbc`] as above. ECKA and ECDSA of the SM-DP side
+//! of scenario #3 run through [`EckaProvider`].
 
 use core::fmt;
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use super::schedule::Schedule;
-use super::{CipherAlgorithm, Error, Key, Tag};
+use super::schedule::{MacState, Schedule};
+use super::{CipherAlgorithm, Error, Key, Tag, ecka};
 
 /// What a provider was asked to do, for [`Error::Provider`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -161,6 +161,81 @@ pub trait KeyAgreement {
     fn agree(&self, key: &Self::PrivateKey, peer_public: &[u8]) -> Result<SharedSecret, Error>;
 }
 
+/// ECKA-EG and ECDSA with a provider-held EC private key (BSI TR-03111
+/// §4.3.1 key agreement, §4.2.1 signatures, as SGP.02 §3.1.3 /
+/// GlobalPlatform Amendment E scenario #3 uses them): the SM-DP's
+/// ephemeral key ESK.DP.ECKA and its signing key SK.DP.ECDSA can stay in
+/// an HSM (`CKM_ECDH1_DERIVE`, `CKM_ECDSA`); the protocol code
+/// (`es8::establish::SmDp`) holds handles only.
+pub trait EckaProvider {
+    /// The provider's reference to an EC private key.
+    type PrivateKey;
+
+    /// The public key of `key`.
+    ///
+    /// # Errors
+    /// [`ecka::Error::Provider`].
+    fn public_key(&self, key: &Self::PrivateKey) -> Result<ecka::PublicKey, ecka::Error>;
+
+    /// ECKA (ECDH) of `key` with `peer`: the X coordinate of `d·Q_peer`.
+    ///
+    /// # Errors
+    /// [`ecka::Error::CurveMismatch`], [`ecka::Error::Provider`].
+    fn agree(
+        &self,
+        key: &Self::PrivateKey,
+        peer: &ecka::PublicKey,
+    ) -> Result<ecka::SharedSecret, ecka::Error>;
+
+    /// ECDSA-SHA256 of `message` under `key`, `r ‖ s`.
+    ///
+    /// # Errors
+    /// [`ecka::Error::Provider`].
+    fn sign(&self, key: &Self::PrivateKey, message: &[u8]) -> Result<ecka::Signature, ecka::Error>;
+}
+
+impl<P: EckaProvider + ?Sized> EckaProvider for &P {
+    type PrivateKey = P::PrivateKey;
+
+    fn public_key(&self, key: &Self::PrivateKey) -> Result<ecka::PublicKey, ecka::Error> {
+        (**self).public_key(key)
+    }
+
+    fn agree(
+        &self,
+        key: &Self::PrivateKey,
+        peer: &ecka::PublicKey,
+    ) -> Result<ecka::SharedSecret, ecka::Error> {
+        (**self).agree(key, peer)
+    }
+
+    fn sign(&self, key: &Self::PrivateKey, message: &[u8]) -> Result<ecka::Signature, ecka::Error> {
+        (**self).sign(key, message)
+    }
+}
+
+/// In memory: RustCrypto's `p256` / `bp256` over a zeroized scalar (its
+/// public key computed once, when the key was made).
+impl EckaProvider for Software {
+    type PrivateKey = ecka::PrivateKey;
+
+    fn public_key(&self, key: &ecka::PrivateKey) -> Result<ecka::PublicKey, ecka::Error> {
+        Ok(key.public_key())
+    }
+
+    fn agree(
+        &self,
+        key: &ecka::PrivateKey,
+        peer: &ecka::PublicKey,
+    ) -> Result<ecka::SharedSecret, ecka::Error> {
+        key.ecka(peer)
+    }
+
+    fn sign(&self, key: &ecka::PrivateKey, message: &[u8]) -> Result<ecka::Signature, ecka::Error> {
+        Ok(ecka::Signature::sign(key, message))
+    }
+}
+
 /// GlobalPlatform Amendment D §4.1.5 data derivation through a
 /// provider: the NIST SP 800-108 KDF in counter mode with AES-CMAC as
 /// PRF, fixed input = 11 zero octets | `constant` | `00` | L (2 octets,
@@ -216,6 +291,88 @@ pub fn derive_key<P: Provider>(
         .and_then(|k| provider.import(&k));
     octets.zeroize();
     derived
+}
+
+/// The SCP03 / SCP03t operations beyond [`Provider`]: session keys
+/// derived *inside* the provider (GP Amendment D §6.2.1, the §4.1.5 KDF),
+/// so an HSM never exports them, and a C-MAC / R-MAC fed in pieces as the
+/// ciphertext is produced (§6.2.4, §6.2.5; PKCS#11 `C_SignInit` /
+/// `C_SignUpdate` / `C_SignFinal` with `CKM_AES_CMAC`).
+///
+/// Key handles are cloned into each session (for an HSM a handle is a
+/// number); the SCP03t state machines also clone the provider, so an HSM
+/// provider is passed by reference (`Host<&Hsm>`).
+pub trait Scp03Provider: Provider<Key: Clone> {
+    /// A MAC in progress; only ever fed to the key that started it.
+    type MacState;
+
+    /// The key of `algorithm` derived from `key` with the GP Amendment D
+    /// §4.1.5 KDF (as [`kdf`]) for `constant` and `context`; it stays in
+    /// the provider.
+    ///
+    /// # Errors
+    /// [`Error::KdfLength`], [`Error::Provider`].
+    fn derive(
+        &self,
+        key: &Self::Key,
+        constant: u8,
+        context: &[u8],
+        algorithm: CipherAlgorithm,
+    ) -> Result<Self::Key, Error>;
+
+    /// Starts a CBC-MAC / CMAC under `key` (as [`Provider::mac`]).
+    ///
+    /// # Errors
+    /// [`Error::Provider`].
+    fn mac_start(&self, key: &Self::Key) -> Result<Self::MacState, Error>;
+
+    /// Feeds `data` to a MAC `key` started.
+    ///
+    /// # Errors
+    /// [`Error::Provider`].
+    fn mac_update(
+        &self,
+        key: &Self::Key,
+        state: &mut Self::MacState,
+        data: &[u8],
+    ) -> Result<(), Error>;
+
+    /// Ends the MAC: equal to [`Provider::mac`] over everything fed.
+    ///
+    /// # Errors
+    /// [`Error::Provider`].
+    fn mac_finish(&self, key: &Self::Key, state: Self::MacState) -> Result<Tag, Error>;
+}
+
+impl<P: Scp03Provider + ?Sized> Scp03Provider for &P {
+    type MacState = P::MacState;
+
+    fn derive(
+        &self,
+        key: &Self::Key,
+        constant: u8,
+        context: &[u8],
+        algorithm: CipherAlgorithm,
+    ) -> Result<Self::Key, Error> {
+        (**self).derive(key, constant, context, algorithm)
+    }
+
+    fn mac_start(&self, key: &Self::Key) -> Result<Self::MacState, Error> {
+        (**self).mac_start(key)
+    }
+
+    fn mac_update(
+        &self,
+        key: &Self::Key,
+        state: &mut Self::MacState,
+        data: &[u8],
+    ) -> Result<(), Error> {
+        (**self).mac_update(key, state, data)
+    }
+
+    fn mac_finish(&self, key: &Self::Key, state: Self::MacState) -> Result<Tag, Error> {
+        (**self).mac_finish(key, state)
+    }
 }
 
 /// The default provider: RustCrypto in memory.
@@ -274,6 +431,50 @@ impl Provider for Software {
 
     fn import(&self, key: &Key) -> Result<SoftwareKey, Error> {
         Ok(SoftwareKey::new(key))
+    }
+}
+
+/// A MAC in progress in [`Software`]: the chaining value and the open
+/// last block, zeroized on drop; `Debug` shows nothing of it.
+#[derive(Clone, Default)]
+pub struct SoftwareMac(MacState);
+
+impl fmt::Debug for SoftwareMac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SoftwareMac(<redacted>)")
+    }
+}
+
+impl Scp03Provider for Software {
+    type MacState = SoftwareMac;
+
+    /// Derived in memory (the memory is this provider's).
+    fn derive(
+        &self,
+        key: &SoftwareKey,
+        constant: u8,
+        context: &[u8],
+        algorithm: CipherAlgorithm,
+    ) -> Result<SoftwareKey, Error> {
+        derive_key(self, key, constant, context, algorithm)
+    }
+
+    fn mac_start(&self, _key: &SoftwareKey) -> Result<SoftwareMac, Error> {
+        Ok(SoftwareMac::default())
+    }
+
+    fn mac_update(
+        &self,
+        key: &SoftwareKey,
+        state: &mut SoftwareMac,
+        data: &[u8],
+    ) -> Result<(), Error> {
+        key.schedule.mac_update(&mut state.0, data);
+        Ok(())
+    }
+
+    fn mac_finish(&self, key: &SoftwareKey, state: SoftwareMac) -> Result<Tag, Error> {
+        Ok(Tag::from_mac(key.schedule.mac_finish(state.0)))
     }
 }
 

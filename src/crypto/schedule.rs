@@ -12,15 +12,12 @@
 //! short packet.
 
 use aes::{Aes128, Aes192, Aes256};
-use cbc_mac::CbcMac;
 use cipher::block_padding::NoPadding;
 use cipher::consts::U16;
 use cipher::{
     Block, BlockCipherDecrypt, BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt,
     BlockModeDecrypt, BlockSizeUser, InnerIvInit, KeyInit,
 };
-use cmac::Mac;
-use cmac::digest::InnerInit;
 use des::{Des, TdesEde2, TdesEde3};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -76,14 +73,6 @@ fn xor(a: &mut [u8], b: &[u8]) {
     }
 }
 
-/// `a ^= b` for one AES block (fixed size, so it compiles to one
-/// vector XOR).
-fn xor16(a: &mut Block<aes::Aes128>, b: &[u8; 16]) {
-    for (x, y) in a.iter_mut().zip(b) {
-        *x ^= y;
-    }
-}
-
 /// Zero-IV CBC encryption of whole blocks in one backend session
 /// (TS 102 225 §5.1.2).
 struct CbcEncrypt<'a, C> {
@@ -109,61 +98,87 @@ impl<C: BlockSizeUser> BlockCipherEncClosure for CbcEncrypt<'_, C> {
     }
 }
 
-/// AES-CMAC (SP 800-38B §6.2) of the concatenation of `parts` with
-/// precomputed subkeys, in one backend session.
-struct Cmac<'a> {
+/// A CBC-MAC or CMAC in progress over a [`Schedule`]: the chaining value
+/// with the last block still open (`fill` octets XORed in, up to a whole
+/// block), so the end of the message is known before that block is
+/// enciphered (SP 800-38B §6.2 steps 4-6). Zeroized on drop; only ever
+/// fed to the schedule that started it.
+#[derive(Clone, Default, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct MacState {
+    x: [u8; 16],
+    fill: usize,
+}
+
+/// How a MAC ends.
+#[derive(Clone, Copy)]
+enum Finish<'a> {
+    /// ISO/IEC 9797-1 MAC algorithm 1, padding method 1 (TS 102 225
+    /// §5.1.3.1): a partial last block is zero-padded (it already is, as
+    /// nothing was XORed into the rest) and enciphered; an empty message
+    /// leaves the zero block, as RustCrypto's `cbc-mac` does.
+    CbcMac,
+    /// AES-CMAC (SP 800-38B §6.2): M_n XOR K1 when complete, else padded
+    /// `80 00..` and XOR K2, then enciphered.
+    Cmac(&'a Subkeys),
+}
+
+/// Absorbs `parts` into `state` in one backend session, then ends the MAC
+/// when `finish` says how (the streaming update passes `None`).
+struct Absorb<'a, N> {
+    state: &'a mut MacState,
     parts: &'a [&'a [u8]],
-    subkeys: &'a Subkeys,
-    out: &'a mut [u8; 16],
+    finish: Option<Finish<'a>>,
+    size: core::marker::PhantomData<N>,
 }
 
-impl BlockSizeUser for Cmac<'_> {
-    type BlockSize = U16;
+impl<N: cipher::array::ArraySize> BlockSizeUser for Absorb<'_, N> {
+    type BlockSize = N;
 }
 
-impl BlockCipherEncClosure for Cmac<'_> {
+impl<N: cipher::array::ArraySize> BlockCipherEncClosure for Absorb<'_, N> {
     #[inline(always)]
-    fn call<B: BlockCipherEncBackend<BlockSize = U16>>(self, backend: &B) {
-        // The message is XORed straight into the chaining state; a full
-        // state is enciphered only once more data follows, so the last
-        // block M_n is still open at the end.
-        let mut state = Block::<B>::default();
-        let mut fill = 0usize;
+    fn call<B: BlockCipherEncBackend<BlockSize = N>>(self, backend: &B) {
+        let bs = N::USIZE;
+        let mut x = Block::<B>::default();
+        xor(&mut x, &self.state.x);
+        let mut fill = self.state.fill;
         for part in self.parts {
             let mut rest: &[u8] = part;
             while !rest.is_empty() {
-                if fill == 16 {
-                    backend.encrypt_block((&mut state).into());
+                // A full open block is enciphered only once more data follows.
+                if fill == bs {
+                    backend.encrypt_block((&mut x).into());
                     fill = 0;
                 }
-                if fill == 0
-                    && let Some((block, later)) = rest.split_first_chunk::<16>()
-                {
-                    xor16(&mut state, block);
-                    fill = 16;
-                    rest = later;
-                    continue;
-                }
-                let take = rest.len().min(16 - fill);
+                let take = rest.len().min(bs - fill);
                 let (now, later) = rest.split_at(take);
-                if let Some(s) = state.get_mut(fill..fill + take) {
+                if take == bs {
+                    xor(&mut x, now);
+                } else if let Some(s) = x.get_mut(fill..fill + take) {
                     xor(s, now);
                 }
                 fill += take;
                 rest = later;
             }
         }
-        // M_n complete: XOR K1; else padded with 10..0: XOR K2.
-        if fill == 16 {
-            xor(&mut state, &self.subkeys.k1);
-        } else {
-            if let Some(b) = state.get_mut(fill) {
-                *b ^= 0x80;
+        match self.finish {
+            Some(Finish::CbcMac) if fill > 0 => backend.encrypt_block((&mut x).into()),
+            None | Some(Finish::CbcMac) => {}
+            Some(Finish::Cmac(k)) => {
+                if fill == bs {
+                    xor(&mut x, &k.k1);
+                } else {
+                    if let Some(b) = x.get_mut(fill) {
+                        *b ^= 0x80;
+                    }
+                    xor(&mut x, &k.k2);
+                }
+                backend.encrypt_block((&mut x).into());
             }
-            xor(&mut state, &self.subkeys.k2);
         }
-        backend.encrypt_block((&mut state).into());
-        self.out.copy_from_slice(&state);
+        self.state.x = [0; 16];
+        xor(&mut self.state.x, &x);
+        self.state.fill = fill;
     }
 }
 
@@ -177,19 +192,6 @@ where
         .decrypt_padded::<NoPadding>(buf)
         .map(|_| ())
         .map_err(|_| Error::NotBlockAligned { len, block })
-}
-
-/// ISO/IEC 9797-1 MAC algorithm 1, padding method 1 (TS 102 225
-/// §5.1.3.1: DES / 3DES CBC-MAC, trailing partial block zero-padded).
-fn cbc_mac<C>(cipher: &C, parts: &[&[u8]]) -> [u8; 8]
-where
-    C: BlockCipherEncrypt + BlockSizeUser<BlockSize = cipher::consts::U8>,
-{
-    let mut m = CbcMac::inner_init(cipher);
-    for p in parts {
-        m.update(p);
-    }
-    m.finalize().into_bytes().into()
 }
 
 impl Schedule {
@@ -270,24 +272,60 @@ impl Schedule {
     }
 
     /// The cryptographic checksum of the concatenation of `parts`:
-    /// CBC-MAC for DES / 3DES, CMAC for AES (TS 102 225 §5.1.3.1).
+    /// CBC-MAC for DES / 3DES, CMAC for AES (TS 102 225 §5.1.3.1), in
+    /// one backend session.
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> MacOutput {
-        let cmac = |c: &dyn Fn(Cmac<'_>), s: &Subkeys| {
-            let mut out = [0u8; 16];
-            c(Cmac {
-                parts,
-                subkeys: s,
-                out: &mut out,
-            });
-            MacOutput::Sixteen(out)
+        let mut state = MacState::default();
+        self.absorb(&mut state, parts, true);
+        self.output(&state)
+    }
+
+    /// Feeds `data` to a MAC this schedule started (one backend session).
+    pub(crate) fn mac_update(&self, state: &mut MacState, data: &[u8]) {
+        self.absorb(state, &[data], false);
+    }
+
+    /// Ends a MAC this schedule started: equal to [`Schedule::mac`] over
+    /// everything fed to it.
+    pub(crate) fn mac_finish(&self, mut state: MacState) -> MacOutput {
+        self.absorb(&mut state, &[], true);
+        self.output(&state)
+    }
+
+    /// The MAC in `state` after its finish: one block of this algorithm.
+    fn output(&self, state: &MacState) -> MacOutput {
+        let [head @ .., _, _, _, _, _, _, _, _] = state.x;
+        if self.algorithm().is_aes() {
+            MacOutput::Sixteen(state.x)
+        } else {
+            MacOutput::Eight(head)
+        }
+    }
+
+    /// [`Absorb`] with this schedule's backend and finish.
+    fn absorb(&self, state: &mut MacState, parts: &[&[u8]], finish: bool) {
+        use cipher::consts::U8;
+        use core::marker::PhantomData as P;
+        let cbc = finish.then_some(Finish::CbcMac);
+        let des = |state, parts| Absorb::<U8> {
+            state,
+            parts,
+            finish: cbc,
+            size: P,
+        };
+        let aes = |state, parts, s| Absorb::<U16> {
+            state,
+            parts,
+            finish: finish.then_some(Finish::Cmac(s)),
+            size: P,
         };
         match self {
-            Self::Des(c) => MacOutput::Eight(cbc_mac(c, parts)),
-            Self::Tdes2(c) => MacOutput::Eight(cbc_mac(c, parts)),
-            Self::Tdes3(c) => MacOutput::Eight(cbc_mac(c, parts)),
-            Self::Aes128(c, s) => cmac(&|m| c.encrypt_with_backend(m), s),
-            Self::Aes192(c, s) => cmac(&|m| c.encrypt_with_backend(m), s),
-            Self::Aes256(c, s) => cmac(&|m| c.encrypt_with_backend(m), s),
+            Self::Des(c) => c.encrypt_with_backend(des(state, parts)),
+            Self::Tdes2(c) => c.encrypt_with_backend(des(state, parts)),
+            Self::Tdes3(c) => c.encrypt_with_backend(des(state, parts)),
+            Self::Aes128(c, s) => c.encrypt_with_backend(aes(state, parts, s)),
+            Self::Aes192(c, s) => c.encrypt_with_backend(aes(state, parts, s)),
+            Self::Aes256(c, s) => c.encrypt_with_backend(aes(state, parts, s)),
         }
     }
 }

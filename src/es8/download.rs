@@ -42,7 +42,7 @@ impl Segment {
     /// intermediate segment, the encoded [`EuiccResponse`] for the last.
     ///
     /// # Errors
-    /// [`ErrorKind::CardError`] for the card's `9F86` refusal; a bad R-MAC;
+    /// [`ErrorKind::CardError`] for the card's `9F46` refusal; a bad R-MAC;
     /// [`ErrorKind::UnexpectedTag`].
     pub fn check_answer(&self, answer: &[u8]) -> Result<Vec<u8>, Error> {
         crate::scp03t::CardError::check(answer)?;

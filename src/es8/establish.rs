@@ -25,6 +25,7 @@ use crate::apdu::{Command, Header, Response};
 use crate::crypto::ecka::{
     self, DerivedKeys, PrivateKey, PublicKey, RECEIPT_LEN, SharedInfo, SharedSecret, Signature,
 };
+use crate::crypto::{EckaProvider, Software};
 use crate::tlv::{self, Encode, Reader};
 
 /// DGI of the random challenge in the signed key agreement data (njiwa:
@@ -238,13 +239,25 @@ pub fn store_data(data: &[u8], first_block: u8, last: bool) -> Result<Vec<Vec<u8
     Ok(out)
 }
 
-/// The SM-DP side of one key establishment.
-#[derive(Debug)]
-pub struct SmDp {
+/// The SM-DP side of one key establishment, with its EC private keys
+/// (the ephemeral ESK.DP.ECKA and the signing SK.DP.ECDSA) held by an
+/// [`EckaProvider`]: [`Software`] by default ([`SmDp::new`] from a
+/// [`PrivateKey`]), any provider's handles with [`SmDp::with_provider`].
+pub struct SmDp<P: EckaProvider = Software> {
+    provider: P,
     crt: KeyAgreementCrt,
-    esk: PrivateKey,
+    esk: P::PrivateKey,
     pk_ecasd: PublicKey,
     sin: Option<heapless::Vec<u8, 16>>,
+}
+
+impl<P: EckaProvider> core::fmt::Debug for SmDp<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SmDp")
+            .field("crt", &self.crt)
+            .field("pk_ecasd", &self.pk_ecasd)
+            .finish_non_exhaustive()
+    }
 }
 
 impl SmDp {
@@ -261,6 +274,22 @@ impl SmDp {
         pk_ecasd: PublicKey,
         sin: Option<&[u8]>,
     ) -> Result<Self, Error> {
+        SmDp::with_provider(Software, crt, esk, pk_ecasd, sin)
+    }
+}
+
+impl<P: EckaProvider> SmDp<P> {
+    /// As [`SmDp::new`], with the ephemeral key `esk` held by `provider`.
+    ///
+    /// # Errors
+    /// [`Error::FieldLength`] for a SIN over 16 octets.
+    pub fn with_provider(
+        provider: P,
+        crt: KeyAgreementCrt,
+        esk: P::PrivateKey,
+        pk_ecasd: PublicKey,
+        sin: Option<&[u8]>,
+    ) -> Result<Self, Error> {
         let sin = sin
             .map(|s| {
                 heapless::Vec::from_slice(s).map_err(|_| Error::FieldLength {
@@ -271,6 +300,7 @@ impl SmDp {
             })
             .transpose()?;
         Ok(Self {
+            provider,
             crt,
             esk,
             pk_ecasd,
@@ -307,12 +337,13 @@ impl SmDp {
     /// As [`store_data`].
     pub fn key_agreement_commands(
         &self,
-        sk_dp: &PrivateKey,
+        sk_dp: &P::PrivateKey,
         challenge: Option<&[u8]>,
         first_block: u8,
     ) -> Result<Vec<Vec<u8>>, Error> {
-        let epk = PublicKeyDo::of(&self.esk.public_key());
-        let signature = Signature::sign(sk_dp, &signed_data(&self.crt, &epk, challenge)?);
+        let epk = PublicKeyDo::of(&self.provider.public_key(&self.esk)?);
+        let signed = signed_data(&self.crt, &epk, challenge)?;
+        let signature = self.provider.sign(sk_dp, &signed)?;
         let data = (
             DgiRepr::new(Dgi::KEY_AGREEMENT, &self.crt),
             DgiRepr::new(Dgi::PUBLIC_KEY, epk),
@@ -330,7 +361,7 @@ impl SmDp {
     /// [`Error::ReceiptMismatch`] when the receipt is not the one computed.
     pub fn finish(&self, answer: &Response<'_>) -> Result<KeySet, Error> {
         let (dr, receipt) = parse_key_agreement_response(answer, &self.crt)?;
-        let z = self.esk.ecka(&self.pk_ecasd)?;
+        let z = self.provider.agree(&self.esk, &self.pk_ecasd)?;
         let d = derive(&z, &self.crt, dr.as_deref(), self.sin.as_deref())?;
         if bool::from(d.receipt.ct_eq(&receipt)) {
             Ok(d.key_set)

@@ -9,6 +9,7 @@ use crate::tlv::Buffer;
 use crate::tlv::{self, SliceBuffer};
 
 use super::{Error, ErrorKind, MAC_LEN, Session};
+use crate::crypto::Scp03Provider;
 
 /// The class byte bit that marks GP secure messaging (Amendment D §6.2.4).
 const CLA_SM: u8 = 0x04;
@@ -22,7 +23,7 @@ const fn is_protected(sw: u16) -> bool {
     sw == 0x9000 || matches!(sw >> 8, 0x62 | 0x63)
 }
 
-impl Session {
+impl<P: Scp03Provider> Session<P> {
     /// Wraps a short C-APDU: the data enciphered when the level has
     /// C-DECRYPTION (a command without data still consumes a counter
     /// value), then the C-MAC over the header with CLA `b3` set (logical
@@ -74,10 +75,10 @@ impl Session {
         let lc = u8::try_from(cmd.data().len()).map_err(|_| bad)?;
         let h = cmd.header();
         let header = Header::new((h.cla & 0xF0) | CLA_SM, h.ins, h.p1, h.p2);
-        let before = self.clone();
+        let before = *self.mac_chaining_value();
         let expected = self.c_mac(&[&header.to_bytes(), &[lc], data])?;
         if !bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], mac)) {
-            *self = before;
+            self.restore_mac_chain(before);
             return Err(Error::new(ErrorKind::MacMismatch, 5 + split));
         }
         if !self.level().c_decryption() {

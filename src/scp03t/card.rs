@@ -12,26 +12,38 @@ use crate::tlv::Buffer;
 use super::command::{
     CardError, ExternalAuthenticate, InitializeUpdate, InitializeUpdateResponse, sw,
 };
-use super::{
-    CHALLENGE_LEN, Error, ErrorKind, SecurityLevel, Session, SessionKeys, StaticKeys, tag,
-};
+use super::kdf::{constant, cryptogram};
+use super::{CHALLENGE_LEN, Error, ErrorKind, SecurityLevel, Session, StaticKeys, tag};
+use crate::crypto::{Scp03Provider, Software};
 
 /// The largest sequence counter (3 octets, GP Amendment D §6.2.2.1).
 const MAX_SEQUENCE_COUNTER: u32 = 0x00FF_FFFF;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[allow(
     clippy::large_enum_variant,
     reason = "the session lives inline: the layer is no_std without alloc"
 )]
-enum State {
+enum State<P: Scp03Provider> {
     Idle,
+    /// `84` answered: the session keys `[S-ENC, S-MAC, S-RMAC]` (provider
+    /// handles) and both challenges.
     Initialized {
-        keys: SessionKeys,
+        keys: [P::Key; 3],
         host: [u8; CHALLENGE_LEN],
         card: [u8; CHALLENGE_LEN],
     },
-    Open(Session),
+    Open(Session<P>),
+}
+
+impl<P: Scp03Provider> core::fmt::Debug for State<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Idle => f.write_str("Idle"),
+            Self::Initialized { .. } => f.write_str("Initialized"),
+            Self::Open(s) => f.debug_tuple("Open").field(s).finish(),
+        }
+    }
 }
 
 /// What [`Card::handle`] did with one command TLV.
@@ -46,15 +58,16 @@ pub enum Step<'p> {
     Segment(&'p [u8]),
 }
 
-/// The card (ISD-P) end of SCP03t, holding the ISD-P key set.
+/// The card (ISD-P) end of SCP03t, holding the ISD-P key set (in a
+/// crypto provider, see [`StaticKeys`]).
 #[derive(Debug, Clone)]
-pub struct Card {
-    keys: StaticKeys,
+pub struct Card<P: Scp03Provider = Software> {
+    keys: StaticKeys<P>,
     kvn: u8,
     aid: heapless::Vec<u8, 16>,
     sequence_counter: u32,
     max_segment_len: usize,
-    state: State,
+    state: State<P>,
 }
 
 /// The status word the card answers a refusal with.
@@ -68,7 +81,7 @@ pub(crate) const fn status_word(kind: &ErrorKind) -> u16 {
     }
 }
 
-impl Card {
+impl<P: Scp03Provider + Clone> Card<P> {
     /// A card holding `keys` as key version `kvn` of the security domain
     /// `aid`, whose next INITIALIZE UPDATE uses `sequence_counter`, and that
     /// refuses segment TLVs longer than `max_segment_len`.
@@ -77,7 +90,7 @@ impl Card {
     /// [`ErrorKind::BadValue`] for an AID longer than 16 octets or a
     /// sequence counter beyond 3 octets.
     pub fn new(
-        keys: StaticKeys,
+        keys: StaticKeys<P>,
         kvn: u8,
         aid: &[u8],
         sequence_counter: u32,
@@ -110,7 +123,7 @@ impl Card {
 
     /// The open session, for commands sent in the APDU form inside it
     /// (ES8.UpdateConnectivityParameters, SGP.02 §4.1.3.4).
-    pub fn session_mut(&mut self) -> Option<&mut Session> {
+    pub fn session_mut(&mut self) -> Option<&mut Session<P>> {
         match &mut self.state {
             State::Open(s) => Some(s),
             _ => None,
@@ -174,8 +187,15 @@ impl Card {
         let [_, s0, s1, s2] = counter.to_be_bytes();
         let card = self.keys.card_challenge([s0, s1, s2], &self.aid)?;
         self.sequence_counter = counter + 1;
-        let keys = SessionKeys::derive(&self.keys, &c.host_challenge, &card)?;
-        let card_cryptogram = keys.card_cryptogram(&c.host_challenge, &card)?;
+        let keys = self.keys.derive_session(&c.host_challenge, &card)?;
+        let p = self.keys.provider();
+        let card_cryptogram = cryptogram(
+            p,
+            &keys[1],
+            constant::CARD_CRYPTOGRAM,
+            &c.host_challenge,
+            &card,
+        )?;
         InitializeUpdateResponse {
             key_diversification_data: [0; 10],
             kvn: self.kvn,
@@ -210,11 +230,12 @@ impl Card {
         let c = ExternalAuthenticate::parse(command)?;
         let level = SecurityLevel::parse(c.security_level)
             .ok_or(Error::new(ErrorKind::BadSecurityLevel(c.security_level), 2))?;
-        let expected = keys.host_cryptogram(&host, &card)?;
+        let p = self.keys.provider();
+        let expected = cryptogram(p, &keys[1], constant::HOST_CRYPTOGRAM, &host, &card)?;
         if !bool::from(expected.ct_eq(&c.host_cryptogram)) {
             return Err(Error::new(ErrorKind::CryptogramMismatch, 3));
         }
-        let mut session = Session::new(&keys, level)?;
+        let mut session = Session::from_handles(p.clone(), keys, level, [0; 16], 1)?;
         let mac = session.c_mac(&[
             &ExternalAuthenticate::HEADER,
             &[c.security_level],
@@ -259,7 +280,7 @@ impl Card {
     }
 
     /// Refuses the last segment after it was deciphered (e.g. the package
-    /// does not validate, or exceeds the quota): writes `9F86 | sw` and
+    /// does not validate, or exceeds the quota): writes `9F46 | sw` and
     /// closes the session.
     ///
     /// # Errors

@@ -150,7 +150,7 @@ impl InitializeUpdateResponse {
         Ok(())
     }
 
-    /// Decodes the `84` response TLV; an error TLV `9F84` becomes
+    /// Decodes the `84` response TLV; an error TLV `9F44` becomes
     /// [`ErrorKind::CardError`].
     ///
     /// # Errors
@@ -222,13 +222,38 @@ impl ExternalAuthenticate {
     }
 }
 
-/// The card's SCP03t error TLV `9F xx | 02 | SW1 SW2`.
+/// The card's SCP03t error TLV `9F | 40 + (command tag & 3F) | 02 | SW1
+/// SW2`: `9F44` answers an `84`, `9F45` an `85`, `9F46` an `86`.
+///
+/// Earlier this layer wrote `9F` followed by the command tag itself
+/// (`9F86`), as njiwa's SM-DP comments read it ("a tag of 9F 84",
+/// `dp/Scp03.java`); that is not BER (X.690 §8.1.2.4: `86` has b8 set, so
+/// the tag would continue into the length), so it could not ride inside
+/// an expanded response script. The form here is the one a real eUICC
+/// answered a refused `86` segment with (`9F46 01 02`, in the Q&A
+/// "Installing segmented profile package unto an ISD-P on eUICC through
+/// SCP03t", coderapp.vercel.app/answer/67604329): the command tag with b8
+/// cleared and b7 set, a valid two-octet BER tag. The SGP.02 text itself
+/// was not found in a public source, so the second octet rule and the
+/// value (here the status word the APDU form would return; that card sent
+/// one octet) stay UNCONFIRMED.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CardError {
     /// The tag of the refused command TLV.
     pub tag: u8,
     /// The status word (GP Card Specification §11.1.3 / Amendment D §7).
     pub sw: u16,
+}
+
+/// The second octet of the error tag for a refused command `tag`.
+const fn error_tag_of(tag: u8) -> u8 {
+    0x40 | (tag & 0x3F)
+}
+
+/// The refused command tag named by the second octet of an error tag
+/// (every SCP03t command tag is context-specific, primitive: `80 | n`).
+const fn command_tag_of(error: u8) -> u8 {
+    0x80 | (error & 0x3F)
 }
 
 /// Status words the ISD-P answers with (GP Card Specification v2.3
@@ -257,7 +282,7 @@ impl CardError {
     /// The TLV octets.
     pub const fn to_bytes(&self) -> [u8; Self::LEN] {
         let [s1, s2] = self.sw.to_be_bytes();
-        [tag::ERROR, self.tag, 2, s1, s2]
+        [tag::ERROR, error_tag_of(self.tag), 2, s1, s2]
     }
 
     /// Writes the TLV; returns its length.
@@ -281,12 +306,15 @@ impl CardError {
         let Some(&[_, refused, len, s1, s2]) = input.first_chunk::<5>() else {
             return Err(Error::new(ErrorKind::BadValue("error TLV"), 0));
         };
+        if refused & 0xC0 != 0x40 {
+            return Err(Error::new(ErrorKind::BadValue("error TLV tag"), 1));
+        }
         if len != 2 || input.len() != CardError::LEN {
             return Err(Error::new(ErrorKind::BadValue("error TLV length"), 2));
         }
         Err(Error::new(
             ErrorKind::CardError {
-                tag: refused,
+                tag: command_tag_of(refused),
                 sw: u16::from_be_bytes([s1, s2]),
             },
             0,
@@ -368,7 +396,32 @@ mod tests {
         }
         .emit(&mut out)
         .unwrap();
-        assert_eq!(out[..], [0x9F, 0x86, 0x02, 0x69, 0x82]);
+        assert_eq!(out[..], [0x9F, 0x46, 0x02, 0x69, 0x82]);
+        // A valid BER TLV: tag 9F46 (two octets), length 2.
+        let t = crate::tlv::Tlv::parse_exact(&out, crate::tlv::Options::strict()).unwrap();
+        assert_eq!((t.tag().raw(), t.value()), (0x9F46, &[0x69, 0x82][..]));
+        for (command, error) in [(0x84, 0x44), (0x85, 0x45), (0x86, 0x46)] {
+            let b = CardError {
+                tag: command,
+                sw: 0x6985,
+            }
+            .to_bytes();
+            assert_eq!(b[..2], [0x9F, error]);
+            assert_eq!(
+                CardError::check(&b).unwrap_err().kind,
+                ErrorKind::CardError {
+                    tag: command,
+                    sw: 0x6985
+                }
+            );
+        }
+        // The earlier, non-BER form is refused as malformed, not read.
+        assert_eq!(
+            CardError::check(&[0x9F, 0x86, 0x02, 0x69, 0x82])
+                .unwrap_err()
+                .kind,
+            ErrorKind::BadValue("error TLV tag")
+        );
         let e = InitializeUpdateResponse::parse_tlv(&out).unwrap_err();
         assert_eq!(
             e.kind,
@@ -377,7 +430,7 @@ mod tests {
                 sw: 0x6982
             }
         );
-        assert!(CardError::check(&[0x9F, 0x86, 0x01, 0x69]).is_err());
+        assert!(CardError::check(&[0x9F, 0x46, 0x01, 0x69]).is_err());
         let e = InitializeUpdate::parse(&[0x85, 0x00]).unwrap_err();
         assert_eq!(
             e.kind,

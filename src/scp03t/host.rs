@@ -4,39 +4,41 @@
 
 use crate::tlv::Buffer;
 
+use crate::crypto::{Scp03Provider, Software};
+
 use super::command::{ExternalAuthenticate, InitializeUpdate, InitializeUpdateResponse, expect};
-use super::{
-    CHALLENGE_LEN, Error, ErrorKind, SecurityLevel, Session, SessionKeys, StaticKeys, tag,
-};
+use super::{CHALLENGE_LEN, Error, ErrorKind, SecurityLevel, Session, StaticKeys, tag};
 
 #[derive(Debug, Clone)]
 #[allow(
     clippy::large_enum_variant,
     reason = "the session lives inline: the layer is no_std without alloc"
 )]
-enum State {
+enum State<P: Scp03Provider> {
     /// `84` not yet sent or not yet answered.
     Start,
     /// Card authenticated; `85` to send.
-    CardAuthenticated(Session, [u8; CHALLENGE_LEN]),
+    CardAuthenticated(Session<P>, [u8; CHALLENGE_LEN]),
     /// `85` sent, its answer awaited.
-    Authenticating(Session),
+    Authenticating(Session<P>),
     /// The session is open.
-    Open(Session),
+    Open(Session<P>),
     /// A failure closed the session.
     Closed,
 }
 
-/// The host (SM-DP) end of one SCP03t session.
+/// The host (SM-DP) end of one SCP03t session, over the ISD-P key set
+/// held by a crypto provider (see [`StaticKeys`]): the session keys are
+/// derived inside it and the protocol code holds handles only.
 #[derive(Debug, Clone)]
-pub struct Host {
-    keys: StaticKeys,
+pub struct Host<P: Scp03Provider = Software> {
+    keys: StaticKeys<P>,
     command: InitializeUpdate,
     level: SecurityLevel,
-    state: State,
+    state: State<P>,
 }
 
-impl Host {
+impl<P: Scp03Provider + Clone> Host<P> {
     /// A host that will open a session with the ISD-P key set `keys`
     /// (version `kvn`, identifier `kid`) at `level`, with a fresh random
     /// `host_challenge` from the caller.
@@ -45,7 +47,7 @@ impl Host {
     /// [`ErrorKind::BadSecurityLevel`] for a level GP Amendment D does not
     /// define.
     pub fn new(
-        keys: StaticKeys,
+        keys: StaticKeys<P>,
         kvn: u8,
         kid: u8,
         host_challenge: [u8; CHALLENGE_LEN],
@@ -76,7 +78,7 @@ impl Host {
     /// card cryptogram in constant time.
     ///
     /// # Errors
-    /// [`ErrorKind::CardError`] for a `9F84` answer; a malformed answer;
+    /// [`ErrorKind::CardError`] for a `9F44` answer; a malformed answer;
     /// [`ErrorKind::CryptogramMismatch`] (the session is then closed);
     /// [`ErrorKind::OutOfSequence`] after the handshake.
     pub fn handle_initialize_update_response(&mut self, tlv: &[u8]) -> Result<(), Error> {
@@ -88,8 +90,9 @@ impl Host {
         }
         let r = InitializeUpdateResponse::parse_tlv(tlv)?;
         let host = &self.command.host_challenge;
-        let keys = SessionKeys::derive(&self.keys, host, &r.card_challenge)?;
-        let expected = keys.card_cryptogram(host, &r.card_challenge)?;
+        let card = &r.card_challenge;
+        let session = Session::derive(&self.keys, host, card, self.level)?;
+        let expected = session.card_cryptogram(host, card)?;
         if !bool::from(subtle::ConstantTimeEq::ct_eq(
             &expected[..],
             &r.card_cryptogram[..],
@@ -97,8 +100,7 @@ impl Host {
             self.state = State::Closed;
             return Err(Error::new(ErrorKind::CryptogramMismatch, 2 + 21));
         }
-        let host_cryptogram = keys.host_cryptogram(host, &r.card_challenge)?;
-        let session = Session::new(&keys, self.level)?;
+        let host_cryptogram = session.host_cryptogram(host, card)?;
         self.state = State::CardAuthenticated(session, host_cryptogram);
         Ok(())
     }
@@ -133,7 +135,7 @@ impl Host {
     /// Takes the card's `85` answer (`85 00`): the session is open.
     ///
     /// # Errors
-    /// [`ErrorKind::CardError`] for `9F85`; any other answer.
+    /// [`ErrorKind::CardError`] for `9F45`; any other answer.
     pub fn handle_external_authenticate_response(&mut self, tlv: &[u8]) -> Result<(), Error> {
         let State::Authenticating(session) = core::mem::replace(&mut self.state, State::Closed)
         else {
@@ -159,7 +161,7 @@ impl Host {
     /// # Errors
     /// [`ErrorKind::OutOfSequence`] before the handshake ends or after a
     /// failure.
-    pub fn session(&mut self) -> Result<&mut Session, Error> {
+    pub fn session(&mut self) -> Result<&mut Session<P>, Error> {
         match &mut self.state {
             State::Open(s) => Ok(s),
             _ => Err(Error::new(ErrorKind::OutOfSequence("segment"), 0)),

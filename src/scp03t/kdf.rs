@@ -4,7 +4,8 @@
 
 use core::fmt;
 
-use crate::crypto::{CipherAlgorithm, Key};
+use crate::crypto::provider::{self, Provider, Scp03Provider};
+use crate::crypto::{CipherAlgorithm, Key, Software, SoftwareKey};
 
 use super::{CHALLENGE_LEN, Error, ErrorKind};
 
@@ -24,63 +25,64 @@ pub mod constant {
     pub const S_RMAC: u8 = 0x07;
 }
 
-/// `key` if it is an AES key (GP Amendment D §6.1: SCP03 keys are AES-128,
+/// `algorithm` if it is AES (GP Amendment D §6.1: SCP03 keys are AES-128,
 /// AES-192 or AES-256).
-fn aes(key: &Key) -> Result<&Key, Error> {
-    match key.algorithm() {
-        CipherAlgorithm::Aes128 | CipherAlgorithm::Aes192 | CipherAlgorithm::Aes256 => Ok(key),
-        _ => Err(Error::new(ErrorKind::BadValue("SCP03 key (not AES)"), 0)),
+fn aes_algorithm(algorithm: CipherAlgorithm) -> Result<CipherAlgorithm, Error> {
+    if algorithm.is_aes() {
+        Ok(algorithm)
+    } else {
+        Err(Error::new(ErrorKind::BadValue("SCP03 key (not AES)"), 0))
     }
 }
 
 /// GP Amendment D §4.1.5 data derivation: NIST SP 800-108 KDF in counter
 /// mode with PRF = AES-CMAC under `key`; each PRF input is 11 zero bytes |
 /// `constant` | `00` | L (2 bytes, bits) | i (1 byte) | `context`. Fills
-/// `out` (L = 8 × its length).
+/// `out` (L = 8 × its length). The one implementation is
+/// [`crate::crypto::provider::kdf`]; this runs it in memory.
 ///
 /// # Errors
 /// [`ErrorKind::BadValue`] for a key that is not AES, or an `out` longer
 /// than the one-byte counter allows (255 blocks).
 pub fn kdf(key: &Key, constant: u8, context: &[u8], out: &mut [u8]) -> Result<(), Error> {
-    let prf = crate::crypto::Checksum::cc(aes(key)?);
-    let bad = Error::new(ErrorKind::BadValue("KDF output length"), 0);
-    if out.len() > 255 * 16 {
-        return Err(bad);
-    }
-    let [l0, l1] = u16::try_from(out.len() * 8).map_err(|_| bad)?.to_be_bytes();
-    for (block, i) in out.chunks_mut(16).zip(1u8..=255) {
-        let mut label = [0u8; 16];
-        let [.., c, sep, b0, b1, n] = &mut label;
-        (*c, *sep, *b0, *b1, *n) = (constant, 0, l0, l1, i);
-        let k = prf.compute(&[&label, context]);
-        for (d, s) in block.iter_mut().zip(k.as_bytes()) {
-            *d = *s;
+    aes_algorithm(key.algorithm())?;
+    provider::kdf(&Software, &SoftwareKey::new(key), constant, context, out).map_err(|e| match e {
+        crate::crypto::Error::KdfLength(_) => {
+            Error::new(ErrorKind::BadValue("KDF output length"), 0)
         }
-    }
-    Ok(())
+        other => Error::from(other),
+    })
 }
 
 /// The static SCP03 keys of a security domain (here the ISD-P key set that
 /// ES8.EstablishISDPKeySet creates): Key-ENC and Key-MAC, both AES and of
-/// the same length. `Debug` shows the algorithm only.
-#[derive(Clone, Debug)]
-pub struct StaticKeys {
-    enc: Key,
-    mac: Key,
+/// the same length, held by a crypto provider ([`Software`] by default,
+/// from raw keys with [`StaticKeys::new`]; any [`Scp03Provider`]'s
+/// handles with [`StaticKeys::with_provider`], so the SCP03t code only
+/// passes handles and the session keys are derived inside the provider).
+/// `Debug` shows the algorithm only.
+#[derive(Clone)]
+pub struct StaticKeys<P: Scp03Provider = Software> {
+    provider: P,
+    enc: P::Key,
+    mac: P::Key,
+}
+
+impl<P: Scp03Provider> fmt::Debug for StaticKeys<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticKeys")
+            .field("algorithm", &self.provider.key_algorithm(&self.enc))
+            .finish_non_exhaustive()
+    }
 }
 
 impl StaticKeys {
-    /// A key set from two AES keys of the same length.
+    /// A key set from two AES keys of the same length, expanded in memory.
     ///
     /// # Errors
     /// [`ErrorKind::BadValue`] when a key is not AES or the lengths differ.
     pub fn new(enc: Key, mac: Key) -> Result<Self, Error> {
-        aes(&enc)?;
-        aes(&mac)?;
-        if enc.algorithm() != mac.algorithm() {
-            return Err(Error::new(ErrorKind::BadValue("SCP03 key lengths"), 0));
-        }
-        Ok(Self { enc, mac })
+        Self::with_provider(Software, SoftwareKey::new(&enc), SoftwareKey::new(&mac))
     }
 
     /// A key set from raw Key-ENC and Key-MAC octets (16, 24 or 32 each).
@@ -90,10 +92,35 @@ impl StaticKeys {
     pub fn from_bytes(enc: &[u8], mac: &[u8]) -> Result<Self, Error> {
         Self::new(Key::aes(enc)?, Key::aes(mac)?)
     }
+}
+
+impl<P: Scp03Provider> StaticKeys<P> {
+    /// A key set from the handles of Key-ENC and Key-MAC that `provider`
+    /// holds.
+    ///
+    /// # Errors
+    /// [`ErrorKind::BadValue`] when a key is not AES or the lengths differ.
+    pub fn with_provider(provider: P, enc: P::Key, mac: P::Key) -> Result<Self, Error> {
+        let a = aes_algorithm(provider.key_algorithm(&enc))?;
+        if aes_algorithm(provider.key_algorithm(&mac))? != a {
+            return Err(Error::new(ErrorKind::BadValue("SCP03 key lengths"), 0));
+        }
+        Ok(Self { provider, enc, mac })
+    }
 
     /// The key length in octets (16, 24 or 32).
-    pub const fn key_len(&self) -> usize {
-        self.enc.algorithm().key_len()
+    pub fn key_len(&self) -> usize {
+        self.algorithm().key_len()
+    }
+
+    /// The AES variant of the keys.
+    pub fn algorithm(&self) -> CipherAlgorithm {
+        self.provider.key_algorithm(&self.enc)
+    }
+
+    /// The provider holding the keys.
+    pub const fn provider(&self) -> &P {
+        &self.provider
     }
 
     /// The pseudo-random card challenge (GP Amendment D §6.2.2.1): KDF under
@@ -101,7 +128,7 @@ impl StaticKeys {
     /// the AID of the security domain, L = 64.
     ///
     /// # Errors
-    /// As [`kdf`].
+    /// As [`kdf`]; [`ErrorKind::Key`] for a provider failure.
     pub fn card_challenge(
         &self,
         sequence_counter: [u8; 3],
@@ -113,8 +140,32 @@ impl StaticKeys {
             .and_then(|()| context.extend_from_slice(aid))
             .map_err(|_| Error::new(ErrorKind::BadValue("AID length"), 0))?;
         let mut out = [0u8; CHALLENGE_LEN];
-        kdf(&self.enc, constant::CARD_CHALLENGE, &context, &mut out)?;
+        provider::kdf(
+            &self.provider,
+            &self.enc,
+            constant::CARD_CHALLENGE,
+            &context,
+            &mut out,
+        )?;
         Ok(out)
+    }
+
+    /// S-ENC (from Key-ENC), S-MAC and S-RMAC (from Key-MAC) derived
+    /// inside the provider with context = host challenge | card challenge
+    /// (GP Amendment D §6.2.1), as handles: `[S-ENC, S-MAC, S-RMAC]`.
+    pub(super) fn derive_session(
+        &self,
+        host_challenge: &[u8; CHALLENGE_LEN],
+        card_challenge: &[u8; CHALLENGE_LEN],
+    ) -> Result<[P::Key; 3], Error> {
+        let c = context(host_challenge, card_challenge);
+        let a = self.algorithm();
+        let p = &self.provider;
+        Ok([
+            p.derive(&self.enc, constant::S_ENC, &c, a)?,
+            p.derive(&self.mac, constant::S_MAC, &c, a)?,
+            p.derive(&self.mac, constant::S_RMAC, &c, a)?,
+        ])
     }
 }
 
@@ -139,7 +190,10 @@ impl fmt::Debug for SessionKeys {
 }
 
 /// `host challenge | card challenge`, the derivation context (S8 mode).
-fn context(host: &[u8; CHALLENGE_LEN], card: &[u8; CHALLENGE_LEN]) -> [u8; 2 * CHALLENGE_LEN] {
+pub(super) fn context(
+    host: &[u8; CHALLENGE_LEN],
+    card: &[u8; CHALLENGE_LEN],
+) -> [u8; 2 * CHALLENGE_LEN] {
     let mut c = [0u8; 2 * CHALLENGE_LEN];
     for (d, s) in c.iter_mut().zip(host.iter().chain(card)) {
         *d = *s;
@@ -147,15 +201,19 @@ fn context(host: &[u8; CHALLENGE_LEN], card: &[u8; CHALLENGE_LEN]) -> [u8; 2 * C
     c
 }
 
-/// One session key of `key`'s length derived from it.
-fn derive_one(key: &Key, constant: u8, context: &[u8]) -> Result<Key, Error> {
-    let mut out = zeroize::Zeroizing::new([0u8; 32]);
-    let len = key.algorithm().key_len();
-    let part = out
-        .get_mut(..len)
-        .ok_or(Error::new(ErrorKind::BadValue("SCP03 key length"), 0))?;
-    kdf(key, constant, context, part)?;
-    Ok(Key::aes(part)?)
+/// A cryptogram (GP Amendment D §6.2.2.2 card `00`, §6.2.2.3 host `01`),
+/// S8 mode: KDF under S-MAC, context = host challenge | card challenge,
+/// L = 64.
+pub(super) fn cryptogram<P: Provider>(
+    provider: &P,
+    s_mac: &P::Key,
+    c: u8,
+    host: &[u8; CHALLENGE_LEN],
+    card: &[u8; CHALLENGE_LEN],
+) -> Result<[u8; CHALLENGE_LEN], Error> {
+    let mut out = [0u8; CHALLENGE_LEN];
+    provider::kdf(provider, s_mac, c, &context(host, card), &mut out)?;
+    Ok(out)
 }
 
 impl SessionKeys {
@@ -170,10 +228,18 @@ impl SessionKeys {
         card_challenge: &[u8; CHALLENGE_LEN],
     ) -> Result<Self, Error> {
         let c = context(host_challenge, card_challenge);
+        let raw = |k: &SoftwareKey, constant| {
+            let mut out = zeroize::Zeroizing::new([0u8; 32]);
+            let part = out
+                .get_mut(..k.algorithm().key_len())
+                .ok_or(Error::new(ErrorKind::BadValue("SCP03 key length"), 0))?;
+            provider::kdf(&Software, k, constant, &c, part)?;
+            Ok::<_, Error>(Key::aes(part)?)
+        };
         Ok(Self {
-            s_enc: derive_one(&keys.enc, constant::S_ENC, &c)?,
-            s_mac: derive_one(&keys.mac, constant::S_MAC, &c)?,
-            s_rmac: derive_one(&keys.mac, constant::S_RMAC, &c)?,
+            s_enc: raw(&keys.enc, constant::S_ENC)?,
+            s_mac: raw(&keys.mac, constant::S_MAC)?,
+            s_rmac: raw(&keys.mac, constant::S_RMAC)?,
         })
     }
 
@@ -195,9 +261,7 @@ impl SessionKeys {
         host: &[u8; CHALLENGE_LEN],
         card: &[u8; CHALLENGE_LEN],
     ) -> Result<[u8; CHALLENGE_LEN], Error> {
-        let mut out = [0u8; CHALLENGE_LEN];
-        kdf(&self.s_mac, c, &context(host, card), &mut out)?;
-        Ok(out)
+        cryptogram(&Software, &SoftwareKey::new(&self.s_mac), c, host, card)
     }
 
     /// The card cryptogram (GP Amendment D §6.2.2.2), S8 mode.

@@ -12,9 +12,14 @@
 //! * The command TLVs ([`tag`]): `84` INITIALIZE UPDATE and `85` EXTERNAL
 //!   AUTHENTICATE ([`InitializeUpdate`], [`InitializeUpdateResponse`],
 //!   [`ExternalAuthenticate`]), `86` a segment of the profile package
-//!   ([`segment`]); the card's error TLV `9F xx` ([`CardError`]).
+//!   ([`segment`]); the card's error TLV `9F 4x` ([`CardError`]).
 //! * Sans-IO state machines for both ends: [`Host`] (the SM-DP) and
 //!   [`Card`] (the ISD-P).
+//! * Every key operation runs through a crypto provider
+//!   ([`crate::crypto::Scp03Provider`], default [`crate::crypto::Software`]):
+//!   [`StaticKeys::with_provider`] takes key handles, the session keys are
+//!   derived inside the provider and [`Session`], [`Host`] and [`Card`]
+//!   hold handles only, so an HSM keeps every SCP03 key.
 //!
 //! What was checked, and where:
 //! * Only S8 mode: SGP.02 fixes the i parameter to `70` (njiwa refuses any
@@ -67,6 +72,6 @@ pub mod tag {
     pub const EXTERNAL_AUTHENTICATE: u8 = 0x85;
     /// A segment of the profile package.
     pub const SEGMENT: u8 = 0x86;
-    /// First octet of the card's error TLV `9F xx`.
+    /// First octet of the card's error TLV `9F 4x`.
     pub const ERROR: u8 = 0x9F;
 }

@@ -22,30 +22,34 @@
 
 use core::fmt;
 
-use crate::crypto::{Checksum, Cipher, CipherAlgorithm};
+use crate::crypto::{Scp03Provider, Software, SoftwareKey};
 use zeroize::Zeroize;
 
 use crate::tlv::{self, Buffer, Options, Tlv};
 
+use super::kdf::{constant, cryptogram};
 use super::segment::{self, Protection};
-use super::{Error, ErrorKind, MAC_LEN, SecurityLevel, SessionKeys};
+use super::{CHALLENGE_LEN, Error, ErrorKind, MAC_LEN, SecurityLevel, SessionKeys, StaticKeys};
 
 const BLOCK: usize = 16;
 
-/// The command and response state of one SCP03t session, on either side.
-/// Key schedules are zeroized on drop; `Debug` shows the level and the
-/// counter only.
+/// The command and response state of one SCP03t session, on either side,
+/// with the session keys held by a crypto provider ([`Software`] by
+/// default: key schedules in memory, zeroized on drop; any
+/// [`Scp03Provider`]'s handles with [`Session::from_handles`], e.g. keys
+/// an HSM derived). `Debug` shows the level and the counter only.
 #[derive(Clone)]
-pub struct Session {
-    enc: Cipher,
-    mac: Checksum,
-    rmac: Checksum,
+pub struct Session<P: Scp03Provider = Software> {
+    provider: P,
+    s_enc: P::Key,
+    s_mac: P::Key,
+    s_rmac: P::Key,
     level: SecurityLevel,
     mac_chain: [u8; BLOCK],
     counter: u64,
 }
 
-impl fmt::Debug for Session {
+impl<P: Scp03Provider> fmt::Debug for Session<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Session")
             .field("level", &self.level)
@@ -145,21 +149,94 @@ impl Session {
         mac_chain: [u8; BLOCK],
         counter: u64,
     ) -> Result<Self, Error> {
-        for k in [&keys.s_enc, &keys.s_mac, &keys.s_rmac] {
-            if !matches!(
-                k.algorithm(),
-                CipherAlgorithm::Aes128 | CipherAlgorithm::Aes192 | CipherAlgorithm::Aes256
-            ) {
-                return Err(Error::new(ErrorKind::BadValue("SCP03 key (not AES)"), 0));
-            }
+        let keys = [&keys.s_enc, &keys.s_mac, &keys.s_rmac].map(SoftwareKey::new);
+        Self::from_handles(Software, keys, level, mac_chain, counter)
+    }
+}
+
+impl<P: Scp03Provider + Clone> Session<P> {
+    /// A session right after key derivation (chaining value 16 × `00`,
+    /// counter 1): S-ENC, S-MAC and S-RMAC derived from `keys` inside its
+    /// provider with context = host challenge | card challenge (GP
+    /// Amendment D §6.2.1); the session holds their handles only.
+    ///
+    /// # Errors
+    /// A provider failure ([`ErrorKind::Key`]).
+    pub fn derive(
+        keys: &StaticKeys<P>,
+        host_challenge: &[u8; CHALLENGE_LEN],
+        card_challenge: &[u8; CHALLENGE_LEN],
+        level: SecurityLevel,
+    ) -> Result<Self, Error> {
+        let handles = keys.derive_session(host_challenge, card_challenge)?;
+        Self::from_handles(keys.provider().clone(), handles, level, [0; BLOCK], 1)
+    }
+}
+
+impl<P: Scp03Provider> Session<P> {
+    /// The card cryptogram under S-MAC (GP Amendment D §6.2.2.2), S8 mode.
+    ///
+    /// # Errors
+    /// A provider failure ([`ErrorKind::Key`]).
+    pub fn card_cryptogram(
+        &self,
+        host: &[u8; CHALLENGE_LEN],
+        card: &[u8; CHALLENGE_LEN],
+    ) -> Result<[u8; CHALLENGE_LEN], Error> {
+        cryptogram(
+            &self.provider,
+            &self.s_mac,
+            constant::CARD_CRYPTOGRAM,
+            host,
+            card,
+        )
+    }
+
+    /// The host cryptogram under S-MAC (GP Amendment D §6.2.2.3), S8 mode.
+    ///
+    /// # Errors
+    /// A provider failure ([`ErrorKind::Key`]).
+    pub fn host_cryptogram(
+        &self,
+        host: &[u8; CHALLENGE_LEN],
+        card: &[u8; CHALLENGE_LEN],
+    ) -> Result<[u8; CHALLENGE_LEN], Error> {
+        cryptogram(
+            &self.provider,
+            &self.s_mac,
+            constant::HOST_CRYPTOGRAM,
+            host,
+            card,
+        )
+    }
+
+    /// A session over the provider's session key handles `[S-ENC, S-MAC,
+    /// S-RMAC]`, with the MAC chaining value and the counter the next
+    /// enciphered command uses (`[0; 16]` and 1 right after key
+    /// derivation).
+    ///
+    /// # Errors
+    /// [`ErrorKind::BadValue`] when a session key is not AES, or for
+    /// counter 0.
+    pub fn from_handles(
+        provider: P,
+        keys: [P::Key; 3],
+        level: SecurityLevel,
+        mac_chain: [u8; BLOCK],
+        counter: u64,
+    ) -> Result<Self, Error> {
+        if keys.iter().any(|k| !provider.key_algorithm(k).is_aes()) {
+            return Err(Error::new(ErrorKind::BadValue("SCP03 key (not AES)"), 0));
         }
         if counter == 0 {
             return Err(Error::new(ErrorKind::BadValue("encryption counter 0"), 0));
         }
+        let [s_enc, s_mac, s_rmac] = keys;
         Ok(Self {
-            enc: Cipher::new(&keys.s_enc),
-            mac: Checksum::cc(&keys.s_mac),
-            rmac: Checksum::cc(&keys.s_rmac),
+            provider,
+            s_enc,
+            s_mac,
+            s_rmac,
             level,
             mac_chain,
             counter,
@@ -212,29 +289,44 @@ impl Session {
     /// chaining value and its first 8 octets are returned (§6.2.4).
     ///
     /// # Errors
-    /// Never for a session [`Session::new`] built.
+    /// A provider failure ([`ErrorKind::Key`]).
     pub fn c_mac(&mut self, parts: &[&[u8]]) -> Result<[u8; MAC_LEN], Error> {
-        let mut s = self.mac.start();
-        s.update(&self.mac_chain);
-        for p in parts {
-            s.update(p);
-        }
-        self.mac_chain = block_of(&s.finalize())?;
+        self.mac_chain = self.chained_mac(&self.s_mac, parts)?;
         Ok(s8(&self.mac_chain))
+    }
+
+    /// Puts back the chaining value a refused C-MAC replaced.
+    pub(super) const fn restore_mac_chain(&mut self, mac_chain: [u8; BLOCK]) {
+        self.mac_chain = mac_chain;
     }
 
     /// R-MAC over `chaining value | parts` with S-RMAC (the chaining value
     /// does not change; §6.2.5).
     ///
     /// # Errors
-    /// Never for a session [`Session::new`] built.
+    /// A provider failure ([`ErrorKind::Key`]).
     pub fn r_mac(&self, parts: &[&[u8]]) -> Result<[u8; MAC_LEN], Error> {
-        let mut s = self.rmac.start();
-        s.update(&self.mac_chain);
-        for p in parts {
-            s.update(p);
+        Ok(s8(&self.chained_mac(&self.s_rmac, parts)?))
+    }
+
+    /// The full CMAC under `key` over `chaining value | parts`.
+    fn chained_mac(&self, key: &P::Key, parts: &[&[u8]]) -> Result<[u8; BLOCK], Error> {
+        let mut s = self.provider.mac_start(key)?;
+        self.provider.mac_update(key, &mut s, &self.mac_chain)?;
+        for part in parts {
+            self.provider.mac_update(key, &mut s, part)?;
         }
-        Ok(s8(&block_of(&s.finalize())?))
+        block_of(&self.provider.mac_finish(key, s)?)
+    }
+
+    /// The full CMAC under `key` over `chaining value | header | data` in
+    /// one provider call (a received TLV, all at hand).
+    fn received_mac(&self, key: &P::Key, r: &Received<'_>) -> Result<[u8; BLOCK], Error> {
+        block_of(
+            &self
+                .provider
+                .mac(key, &[&self.mac_chain, r.header, r.data])?,
+        )
     }
 
     /// ICV = AES(S-ENC, counter block), with the most significant octet
@@ -246,7 +338,7 @@ impl Session {
         if let (true, Some(b)) = (response, hi.first_mut()) {
             *b = 0x80;
         }
-        self.enc.encrypt_cbc(&mut block).map_err(Error::from)?;
+        self.provider.encrypt_cbc(&self.s_enc, &mut block)?;
         Ok(block)
     }
 
@@ -258,7 +350,7 @@ impl Session {
         icv: [u8; BLOCK],
         plaintext: &[u8],
         out: &mut dyn Buffer,
-        each: &mut dyn FnMut(&[u8]),
+        each: &mut dyn FnMut(&[u8]) -> Result<(), Error>,
     ) -> Result<(), Error> {
         const RUN: usize = 32 * BLOCK;
         let mut prev = icv;
@@ -288,12 +380,12 @@ impl Session {
             for (b, p) in run.iter_mut().zip(prev) {
                 *b ^= p;
             }
-            self.enc.encrypt_cbc(run).map_err(Error::from)?;
+            self.provider.encrypt_cbc(&self.s_enc, run)?;
             if let Some(tail) = run.last_chunk::<BLOCK>() {
                 prev = *tail;
             }
             out.put(run)?;
-            each(run);
+            each(run)?;
             if last {
                 break;
             }
@@ -315,7 +407,7 @@ impl Session {
         let small = Error::new(ErrorKind::Tlv(tlv::ErrorKind::BufferTooSmall), 0);
         let (body, tail) = out.split_at_mut_checked(split).ok_or(small)?;
         body.copy_from_slice(head);
-        self.enc.decrypt_cbc(body).map_err(Error::from)?;
+        self.provider.decrypt_cbc(&self.s_enc, body)?;
         for (b, i) in body.iter_mut().zip(icv) {
             *b ^= i;
         }
@@ -323,7 +415,7 @@ impl Session {
         // block, or the ICV for a single block.
         let prev = head.rchunks_exact(BLOCK).next().unwrap_or(&icv);
         let mut block = <[u8; BLOCK]>::try_from(last).map_err(|_| bad_len)?;
-        self.enc.decrypt_cbc(&mut block).map_err(Error::from)?;
+        self.provider.decrypt_cbc(&self.s_enc, &mut block)?;
         for (b, p) in block.iter_mut().zip(prev) {
             *b ^= p;
         }
@@ -356,7 +448,7 @@ impl Session {
         out: &mut dyn Buffer,
     ) -> Result<usize, Error> {
         let icv = self.icv(self.last_counter()?, true)?;
-        self.encrypt_blocks(icv, data, out, &mut |_| {})?;
+        self.encrypt_blocks(icv, data, out, &mut |_| Ok(()))?;
         Ok(Protection::padded_len(data.len()))
     }
 
@@ -368,7 +460,7 @@ impl Session {
     pub fn encrypt(&mut self, plaintext: &[u8], out: &mut dyn Buffer) -> Result<usize, Error> {
         let counter = self.take_counter()?;
         let icv = self.icv(counter, false)?;
-        self.encrypt_blocks(icv, plaintext, out, &mut |_| {})?;
+        self.encrypt_blocks(icv, plaintext, out, &mut |_| Ok(()))?;
         Ok(Protection::padded_len(plaintext.len()))
     }
 
@@ -392,14 +484,17 @@ impl Session {
         let header = length_octets(value_len)?;
         let counter = self.take_counter()?;
         let icv = self.icv(counter, false)?;
-        let mut mac = self.mac.start();
-        mac.update(&self.mac_chain);
-        mac.update(&[tag]);
-        mac.update(&header);
+        let (p, key) = (&self.provider, &self.s_mac);
+        let mut mac = p.mac_start(key)?;
+        for part in [&self.mac_chain[..], &[tag], &header] {
+            p.mac_update(key, &mut mac, part)?;
+        }
         out.put(&[tag])?;
         out.put(&header)?;
-        self.encrypt_blocks(icv, plaintext, out, &mut |b| mac.update(b))?;
-        self.mac_chain = block_of(&mac.finalize())?;
+        self.encrypt_blocks(icv, plaintext, out, &mut |b| {
+            Ok(p.mac_update(key, &mut mac, b)?)
+        })?;
+        self.mac_chain = block_of(&p.mac_finish(key, mac)?)?;
         out.put(&s8(&self.mac_chain))?;
         Ok(1 + header.len() + value_len)
     }
@@ -447,12 +542,8 @@ impl Session {
         out: &'o mut [u8],
     ) -> Result<(u8, &'o [u8]), Error> {
         let r = split_received(wrapped, true)?;
-        let mut m = self.mac.start();
-        m.update(&self.mac_chain);
-        m.update(r.header);
-        m.update(r.data);
-        let full = m.finalize();
-        if !full.matches(r.mac) {
+        let full = self.received_mac(&self.s_mac, &r)?;
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(&s8(&full)[..], r.mac)) {
             return Err(Error::new(ErrorKind::MacMismatch, r.at + r.data.len()));
         }
         if !self.level.c_decryption() {
@@ -461,14 +552,14 @@ impl Session {
                 r.at,
             ))?;
             buf.copy_from_slice(r.data);
-            self.mac_chain = block_of(&full)?;
+            self.mac_chain = full;
             return Ok((r.tag, buf));
         }
         if r.data.is_empty() || !r.data.len().is_multiple_of(BLOCK) {
             return Err(Error::new(ErrorKind::BadCiphertextLength, r.at));
         }
         let icv = self.icv(self.counter, false)?;
-        self.mac_chain = block_of(&full)?;
+        self.mac_chain = full;
         self.take_counter()?;
         let n = self
             .decrypt_into(icv, r.data, out)
@@ -497,21 +588,22 @@ impl Session {
         };
         let value_len = body + if self.level.r_mac() { MAC_LEN } else { 0 };
         let header = length_octets(value_len)?;
-        let mut mac = self.rmac.start();
-        mac.update(&self.mac_chain);
-        mac.update(&[tag]);
-        mac.update(&header);
+        let (p, key) = (&self.provider, &self.s_rmac);
+        let mut mac = p.mac_start(key)?;
+        for part in [&self.mac_chain[..], &[tag], &header] {
+            p.mac_update(key, &mut mac, part)?;
+        }
         out.put(&[tag])?;
         out.put(&header)?;
         if enc {
             let icv = self.icv(self.last_counter()?, true)?;
-            self.encrypt_blocks(icv, data, out, &mut |b| mac.update(b))?;
+            self.encrypt_blocks(icv, data, out, &mut |b| Ok(p.mac_update(key, &mut mac, b)?))?;
         } else {
             out.put(data)?;
-            mac.update(data);
+            p.mac_update(key, &mut mac, data)?;
         }
         if self.level.r_mac() {
-            out.put(&s8(&block_of(&mac.finalize())?))?;
+            out.put(&s8(&block_of(&p.mac_finish(key, mac)?)?))?;
         }
         Ok(1 + header.len() + value_len)
     }
@@ -528,11 +620,8 @@ impl Session {
     ) -> Result<(u8, &'o [u8]), Error> {
         let r = split_received(wrapped, self.level.r_mac())?;
         if self.level.r_mac() {
-            let mut m = self.rmac.start();
-            m.update(&self.mac_chain);
-            m.update(r.header);
-            m.update(r.data);
-            if !m.finalize().matches(r.mac) {
+            let full = self.received_mac(&self.s_rmac, &r)?;
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(&s8(&full)[..], r.mac)) {
                 return Err(Error::new(ErrorKind::MacMismatch, r.at + r.data.len()));
             }
         }

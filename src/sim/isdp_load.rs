@@ -8,7 +8,7 @@
 //! memory it uses, which AuditEIS (GET STATUS `8F`/`91`) reports.
 //!
 //! Refusals install nothing: a channel failure (bad MAC, wrong key,
-//! replayed or reordered segment) is the `9F86` error TLV with its status
+//! replayed or reordered segment) is the `9F46` error TLV with its status
 //! word ([`crate::scp03t::sw`]) and closes the session; a package that
 //! exceeds the ISD-P quota (memory reserved at CreateISDP), does not parse
 //! or does not validate is answered with the SAIP `EUICCResponse` carrying

@@ -45,4 +45,8 @@ pub enum Error {
     /// A key length that is not an AES key length.
     #[error("key length {0} is not 16, 24 or 32")]
     KeyLength(u8),
+    /// The crypto provider holding the private key (an HSM) failed;
+    /// nothing fell back.
+    #[error("{0}")]
+    Provider(crate::crypto::Error),
 }
