@@ -31,7 +31,7 @@
 
 use core::fmt;
 
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use zeroize::Zeroize;
 
 use super::schedule::{MacState, Schedule};
 use super::{CipherAlgorithm, Error, Key, Tag, ecka};
@@ -66,17 +66,6 @@ pub enum Failure {
     NotFound,
     /// Any other failure the device reported.
     Device,
-}
-
-/// A provider's key agreement result: the ECKA shared secret (BSI TR-03111
-/// §4.3.1, the x-coordinate), zeroized on drop and never printed.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct SharedSecret(pub [u8; 32]);
-
-impl fmt::Debug for SharedSecret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SharedSecret(<redacted>)")
-    }
 }
 
 /// Symmetric block operations against provider-held keys.
@@ -144,21 +133,6 @@ impl<P: Provider + ?Sized> Provider for &P {
     fn import(&self, key: &Key) -> Result<Self::Key, Error> {
         (**self).import(key)
     }
-}
-
-/// ECKA key agreement (BSI TR-03111 §4.3.1, used by SGP.02 §3.1.3 /
-/// GlobalPlatform Amendment E for the ISD-P keys) with a provider-held
-/// private key: the seam through which `crypto::ecka` runs once ported.
-pub trait KeyAgreement {
-    /// The provider's reference to an EC private key.
-    type PrivateKey;
-
-    /// The shared secret of `key` and the peer's public point
-    /// (uncompressed SEC 1 encoding).
-    ///
-    /// # Errors
-    /// [`Error::Provider`] (including a point not on the curve).
-    fn agree(&self, key: &Self::PrivateKey, peer_public: &[u8]) -> Result<SharedSecret, Error>;
 }
 
 /// ECKA-EG and ECDSA with a provider-held EC private key (BSI TR-03111
@@ -522,7 +496,7 @@ mod tests {
     fn debug_hides_keys() {
         extern crate std;
         let k = SoftwareKey::new(&Key::aes(&[0xAB; 16]).unwrap());
-        let s = std::format!("{k:?} {:?}", SharedSecret([0xAB; 32]));
+        let s = std::format!("{k:?}");
         assert!(
             !s.contains("171") && !s.to_lowercase().contains("ab"),
             "{s}"
