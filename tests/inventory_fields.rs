@@ -1,3 +1,12 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
 //! Properties of the SGP.02 element types (`smsr::inventory::field`).
 
 use proptest::prelude::*;
@@ -22,7 +31,10 @@ proptest! {
     #[test]
     fn any_text_is_answered(s in ".{0,80}", name in prop::sample::select(
         vec!["Eid", "Iccid", "sd-aid", "Tar", "Msisdn", "Imsi", "Mno-id"])) {
-        let _ = ElementType::of(name).unwrap().check(name, &s);
+        let (name, ty) = ElementType::of(name).unwrap();
+        if let Err(e) = ty.check(name, &s) {
+            prop_assert_eq!(e.element, name);
+        }
     }
 
     /// A 19- or 20-digit `89…` ICCID with its Luhn digit is accepted, and
@@ -31,7 +43,9 @@ proptest! {
     #[test]
     fn luhn_iccids(body in prop::collection::vec(0u8..10, 16..=17), at in 0usize..20, to in 0u8..10) {
         let mut d = [&[8u8, 9][..], &body].concat();
-        d.push(luhn_digit(&d));
+        let check = luhn_digit(&d);
+        prop_assert_eq!(field::luhn_digit(&d), check);
+        d.push(check);
         let good = text(&d);
         prop_assert_eq!(field::iccid(&good).unwrap().to_string(), good.clone());
         let at = at % d.len();

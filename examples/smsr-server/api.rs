@@ -40,7 +40,11 @@
 //! (the body's status says `Executed-Success`, `Executed-WithWarning`,
 //! `Failed` or `Expired`); `202` accepted and still running (poll
 //! `/operations/{id}`); `400` malformed JSON or a missing element
-//! (`1.6`/`2.1`, `2.2`); `401`/`403` as above (`1.1`/`1.1`, `1.1`/`1.2`);
+//! (`1.6`/`2.1`, `2.2`), or an element that does not have its SGP.02
+//! type (`crate::fields`: EID, ICCID with its Luhn digit, AIDs, MSISDN,
+//! identifiers, key lengths; the element's subject `8.1.1`, `8.2.1`,
+//! `8.2.5` or `1.6` with `2.1`), checked before anything runs;
+//! `401`/`403` as above (`1.1`/`1.1`, `1.1`/`1.2`);
 //! `404` unknown EID (`8.1.1`/`3.9`) or ICCID (`8.2.1`/`3.9`) or path;
 //! `405` a method other than POST on a function; `409` refused by the EIS
 //! rules before reaching the eUICC (the rule's SGP.02 code, e.g. POL2
@@ -295,6 +299,18 @@ fn field<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, Reject> {
     })
 }
 
+/// An element that does not have its SGP.02 type: 400, `Failed` with the
+/// element's subject and reason `2.1` (the element is named, its value
+/// not echoed).
+fn invalid_element(e: smsr::inventory::field::FieldError) -> Reject {
+    reject(
+        StatusCode::BAD_REQUEST,
+        e.status_code(),
+        None,
+        &e.to_string(),
+    )
+}
+
 fn not_found() -> Reject {
     Reject(StatusCode::NOT_FOUND, FunctionExecutionStatus::success()).with_no_status()
 }
@@ -348,6 +364,7 @@ async fn dispatch(
     endpoint: Endpoint,
     body: &Value,
 ) -> Result<Response<Full<Bytes>>, Reject> {
+    crate::fields::check(body).map_err(invalid_element)?;
     let common: Common = field(body)?;
     let ctx = Ctx {
         app,

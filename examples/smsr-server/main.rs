@@ -28,6 +28,7 @@ mod config;
 mod demo;
 mod engine;
 mod es_tls;
+mod fields;
 mod fleet;
 mod import;
 mod ops;

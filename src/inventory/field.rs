@@ -154,30 +154,39 @@ pub enum ElementType {
 /// documentation).
 pub const TEXT_MAX: usize = 64;
 
+/// Every element with a simple type checked here, and its type.
+pub const ELEMENTS: &[(&str, ElementType)] = &[
+    ("Eid", ElementType::Eid),
+    ("Eids", ElementType::Eid),
+    ("Iccid", ElementType::Iccid),
+    ("Isd-p-aid", ElementType::Aid),
+    ("sd-aid", ElementType::Aid),
+    ("Aid", ElementType::Aid),
+    ("isd-p-loadfile-aid", ElementType::Aid),
+    ("isd-p-module-aid", ElementType::Aid),
+    ("Isd-p-loadfile-aid", ElementType::Aid),
+    ("Isd-p-module-aid", ElementType::Aid),
+    ("Tar", ElementType::Tar),
+    ("Msisdn", ElementType::Msisdn),
+    ("Imsi", ElementType::Imsi),
+    ("Mno-id", ElementType::Text),
+    ("Smdp-id", ElementType::Text),
+    ("Eum-Id", ElementType::Text),
+    ("Eum-id", ElementType::Text),
+    ("ProfileType", ElementType::Text),
+    ("FunctionCallIdentifier", ElementType::Text),
+    ("FunctionRequesterIdentifier", ElementType::Text),
+    ("PlatformType", ElementType::Text),
+    ("PlatformVersion", ElementType::Text),
+];
+
 impl ElementType {
-    /// The type of element `name`, `None` for an element without a simple
-    /// type checked here (numbers, booleans, enumerations and structures
-    /// are typed by their deserialisation).
-    pub fn of(name: &str) -> Option<Self> {
-        Some(match name {
-            "Eid" | "Eids" => Self::Eid,
-            "Iccid" => Self::Iccid,
-            "Isd-p-aid" | "sd-aid" | "Aid" | "isd-p-loadfile-aid" | "isd-p-module-aid" => Self::Aid,
-            "Tar" => Self::Tar,
-            "Msisdn" => Self::Msisdn,
-            "Imsi" => Self::Imsi,
-            "Mno-id"
-            | "Smdp-id"
-            | "Smsr-id"
-            | "Eum-Id"
-            | "Eum-id"
-            | "ProfileType"
-            | "FunctionCallIdentifier"
-            | "FunctionRequesterIdentifier"
-            | "PlatformType"
-            | "PlatformVersion" => Self::Text,
-            _ => return None,
-        })
+    /// The type of element `name` (with the name as a static string),
+    /// `None` for an element without a simple type checked here (numbers,
+    /// booleans, enumerations and structures are typed by their
+    /// deserialisation).
+    pub fn of(name: &str) -> Option<(&'static str, Self)> {
+        ELEMENTS.iter().find(|(n, _)| *n == name).copied()
     }
 
     /// Checks `text` as element `element` of this type.
@@ -225,7 +234,7 @@ fn hex_octets<'o>(
     if let Some(offset) = text.bytes().position(|c| !c.is_ascii_hexdigit()) {
         return Err(Problem::NotHex { offset });
     }
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return Err(Problem::NotHex { offset: text.len() });
     }
     let n = text.len() / 2;
@@ -263,7 +272,27 @@ pub fn luhn_valid(digits: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
+}
+
+/// The Luhn check digit that completes `body` (values 0 to 9) into a
+/// number [`luhn_valid`] accepts.
+pub fn luhn_digit(body: &[u8]) -> u8 {
+    let sum: u32 = body
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            let d = u32::from(d);
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
 }
 
 /// An ICCID as ITU-T E.118 defines it: `89`, 19 or 20 digits, Luhn check
@@ -395,6 +424,7 @@ mod tests {
     fn luhn() {
         assert!(luhn_valid(&[7, 9, 9, 2, 7, 3, 9, 8, 7, 1, 3]));
         assert!(!luhn_valid(&[7, 9, 9, 2, 7, 3, 9, 8, 7, 1, 4]));
+        assert_eq!(luhn_digit(&[7, 9, 9, 2, 7, 3, 9, 8, 7, 1]), 3);
     }
 
     #[test]
@@ -446,7 +476,10 @@ mod tests {
 
     #[test]
     fn by_element_name() {
-        let check = |n: &'static str, t: &str| ElementType::of(n).unwrap().check(n, t);
+        let check = |n: &str, t: &str| {
+            let (name, ty) = ElementType::of(n).unwrap();
+            ty.check(name, t)
+        };
         assert!(check("Msisdn", "316100000001").is_ok());
         assert!(check("Msisdn", "+316100000001").is_err());
         assert!(check("Msisdn", "3161000000012345").is_err());

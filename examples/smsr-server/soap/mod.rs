@@ -41,7 +41,6 @@ use crate::config::Operator;
 use crate::ops::{iso8601, now_ms};
 use crate::server::App;
 use callback::CallbackClient;
-use convert::FieldError;
 use functions::SoapFunction;
 
 /// What the binding shares across requests.
@@ -224,11 +223,7 @@ async fn request(
     let json = match convert::request_json(function, &env.body) {
         Ok(j) => j,
         Err(e) => {
-            let code = match e {
-                FieldError::Missing(_) => codes::FUNCTION_MISSING_ELEMENT,
-                FieldError::Invalid { .. } => codes::FUNCTION_INVALID,
-            };
-            let status = FunctionExecutionStatus::failed(code, None, &e.to_string());
+            let status = FunctionExecutionStatus::failed(e.status_code(), None, &e.to_string());
             return answer(function, msg_id, &base(start, &Value::Null, &status));
         }
     };

@@ -347,7 +347,10 @@ pub fn parallel<T: Send + 'static>(
 
 /// ICCID of MNO `mno` for member `i`.
 pub fn iccid(mno: u8, i: usize) -> String {
-    format!("89310{mno}{i:013}")
+    // 19 digits, the last the Luhn check digit (ITU-T E.118).
+    let body = format!("89310{mno}{i:012}");
+    let digits: Vec<u8> = body.bytes().map(|c| c - b'0').collect();
+    format!("{body}{}", smsr::inventory::field::luhn_digit(&digits))
 }
 
 /// ES3.SendData's script: the profile package (a ProfileHeader with the
