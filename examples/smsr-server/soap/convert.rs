@@ -234,6 +234,9 @@ pub fn response_xml(function: &SoapFunction, answer: &Value) -> String {
         }
         match answer.get(name) {
             Some(v) if name == "FunctionExecutionStatus" => write_status(&mut out, v),
+            Some(v) if name == "Eis" => {
+                super::eis::write_typed(&mut out, name, v, &super::eis::EIS)
+            }
             Some(v) => write_value(&mut out, name, v),
             None => {}
         }
@@ -365,7 +368,7 @@ mod tests {
             "OperationId": 7,
             "FunctionExecutionStatus": {"Status": "Failed",
                 "StatusCodeData": {"Subject": "8.1.1", "Reason": "3.9", "Message": "a<b"}},
-            "Eis": {"Eid": "89", "Profiles": [{"Iccid": "1"}, {"Iccid": "2"}], "bad key": 1}
+            "Eis": {"ProfileInfo": [{"Iccid": "1"}, {"Iccid": "2"}], "Smsr-id": "S", "bad key": 1}
         });
         let x = response_xml(function("AuditEIS"), &a);
         assert_eq!(
@@ -373,8 +376,8 @@ mod tests {
             "<gsma:AuditEISResponse><ProcessingStart>2026-01-01T00:00:00.000Z</ProcessingStart>\
              <FunctionExecutionStatus><Status>Failed</Status><StatusCodeData><Subject>8.1.1</Subject>\
              <Reason>3.9</Reason><Message>a&lt;b</Message></StatusCodeData></FunctionExecutionStatus>\
-             <Eis><Eid>89</Eid><Profiles><Iccid>1</Iccid></Profiles><Profiles><Iccid>2</Iccid></Profiles>\
-             </Eis></gsma:AuditEISResponse>"
+             <Eis><Smsr-id>S</Smsr-id><ProfileInfo><Iccid>1</Iccid></ProfileInfo><ProfileInfo><Iccid>2</Iccid>\
+             </ProfileInfo></Eis></gsma:AuditEISResponse>"
         );
     }
 }

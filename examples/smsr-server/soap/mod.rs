@@ -21,6 +21,7 @@
 
 pub mod callback;
 pub mod convert;
+pub mod eis;
 pub mod functions;
 pub mod wsdl;
 
