@@ -466,7 +466,7 @@ pub async fn settled(
 
 /// The ES4 functions on one profile that go to the eUICC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ProfileFunction {
+pub(crate) enum ProfileFunction {
     Enable,
     Disable,
     Delete,
@@ -478,7 +478,7 @@ enum ProfileFunction {
 /// A `POST` endpoint of the operator API (the table in the module
 /// documentation), parsed from `/{interface}/{function}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
+pub(crate) enum Endpoint {
     RegisterEis,
     GetEis,
     AuditEis,
@@ -491,28 +491,48 @@ enum Endpoint {
     BatchAudit,
 }
 
+/// The function routes `POST /{interface}/{function}`: the one table the
+/// router and the OpenAPI check (`openapi_check.rs`) read.
+pub(crate) const ROUTES: &[(&str, &str, Endpoint)] = {
+    use ProfileFunction as P;
+    &[
+        ("es1", "RegisterEIS", Endpoint::RegisterEis),
+        ("es4", "GetEIS", Endpoint::GetEis),
+        ("es4", "AuditEIS", Endpoint::AuditEis),
+        ("es4", "UpdatePolicyRules", Endpoint::UpdatePolicyRules),
+        ("es4", "EnableProfile", Endpoint::Profile(P::Enable)),
+        ("es4", "DisableProfile", Endpoint::Profile(P::Disable)),
+        ("es4", "DeleteProfile", Endpoint::Profile(P::Delete)),
+        ("es4", "SetFallbackAttribute", Endpoint::Profile(P::SetFallback)),
+        (
+            "es4",
+            "SetEmergencyProfileAttribute",
+            Endpoint::Profile(P::SetEmergency),
+        ),
+        (
+            "es4",
+            "UpdateConnectivityParameters",
+            Endpoint::Profile(P::UpdateConnectivity),
+        ),
+        ("es3", "CreateISDP", Endpoint::CreateIsdp),
+        ("es3", "SendData", Endpoint::SendData),
+        (
+            "es3",
+            "ProfileDownloadCompleted",
+            Endpoint::ProfileDownloadCompleted,
+        ),
+        ("batch", "EnableProfile", Endpoint::BatchEnable),
+        ("batch", "AuditEIS", Endpoint::BatchAudit),
+    ]
+};
+
 impl Endpoint {
     /// The endpoint at `/{iface}/{name}`, `None` for an unknown path.
     fn parse(iface: &str, name: &str) -> Option<Self> {
-        use ProfileFunction as P;
-        Some(match (iface, name) {
-            ("es1", "RegisterEIS") => Endpoint::RegisterEis,
-            ("es4", "GetEIS") => Endpoint::GetEis,
-            ("es4", "AuditEIS") => Endpoint::AuditEis,
-            ("es4", "UpdatePolicyRules") => Endpoint::UpdatePolicyRules,
-            ("es4", "EnableProfile") => Endpoint::Profile(P::Enable),
-            ("es4", "DisableProfile") => Endpoint::Profile(P::Disable),
-            ("es4", "DeleteProfile") => Endpoint::Profile(P::Delete),
-            ("es4", "SetFallbackAttribute") => Endpoint::Profile(P::SetFallback),
-            ("es4", "SetEmergencyProfileAttribute") => Endpoint::Profile(P::SetEmergency),
-            ("es4", "UpdateConnectivityParameters") => Endpoint::Profile(P::UpdateConnectivity),
-            ("es3", "CreateISDP") => Endpoint::CreateIsdp,
-            ("es3", "SendData") => Endpoint::SendData,
-            ("es3", "ProfileDownloadCompleted") => Endpoint::ProfileDownloadCompleted,
-            ("batch", "EnableProfile") => Endpoint::BatchEnable,
-            ("batch", "AuditEIS") => Endpoint::BatchAudit,
-            _ => return None,
-        })
+        ROUTES
+            .iter()
+            .find(|(i, n, _)| *i == iface && *n == name)
+            .map(|(_, _, e)| *e)
     }
 }
 

@@ -32,6 +32,8 @@ mod fields;
 mod fleet;
 mod import;
 mod ops;
+#[cfg(test)]
+mod openapi_check;
 mod ota;
 mod scp81;
 mod server;
