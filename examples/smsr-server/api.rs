@@ -53,12 +53,14 @@
 //! targets (nothing queued); `503` past `MaxApiConnections` (see
 //! `config.rs`, `server.rs`).
 //!
-//! Authentication is by bearer token (compared in constant time), not by
-//! mutual TLS: the API listens on 127.0.0.1 and speaks plain HTTP, so a
-//! deployment that exposes it puts a TLS terminator in front (which may
-//! also require client certificates). SGP.02's own binding (SOAP 1.2 over
-//! mutual TLS, WS-Addressing) is `soap/`, which runs the same functions
-//! through [`call`] and [`settled`].
+//! Authentication is by bearer token (compared in constant time) inside
+//! TLS: the listener speaks HTTPS with the certificate of config `ApiTls`
+//! (`api_tls.rs`), plain HTTP only with `--insecure-http` on a loopback
+//! address. SGP.02's own binding (SOAP 1.2 over mutual TLS,
+//! WS-Addressing) is `soap/`, which runs the same functions through
+//! [`call`] and [`settled`]. `openapi.json` beside this file describes
+//! the routes in OpenAPI 3 (checked against [`ROUTES`] by
+//! `openapi_check.rs`).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -503,7 +505,11 @@ pub(crate) const ROUTES: &[(&str, &str, Endpoint)] = {
         ("es4", "EnableProfile", Endpoint::Profile(P::Enable)),
         ("es4", "DisableProfile", Endpoint::Profile(P::Disable)),
         ("es4", "DeleteProfile", Endpoint::Profile(P::Delete)),
-        ("es4", "SetFallbackAttribute", Endpoint::Profile(P::SetFallback)),
+        (
+            "es4",
+            "SetFallbackAttribute",
+            Endpoint::Profile(P::SetFallback),
+        ),
         (
             "es4",
             "SetEmergencyProfileAttribute",

@@ -31,7 +31,10 @@ fn every_route_is_documented_and_every_documented_route_exists() {
     assert!(spec["openapi"].as_str().unwrap().starts_with("3."));
     for (i, n, _) in ROUTES {
         let path = format!("/{i}/{n}");
-        assert!(spec["paths"][&path]["post"].is_object(), "{path} undocumented");
+        assert!(
+            spec["paths"][&path]["post"].is_object(),
+            "{path} undocumented"
+        );
         assert!(schema(&spec, &path)["properties"].is_object(), "{path}");
     }
     for (path, ops) in spec["paths"].as_object().unwrap() {

@@ -53,7 +53,11 @@ fn documented_routes_answer_and_their_required_elements_are_required() {
         let Some(post) = ops.get("post") else {
             continue;
         };
-        let token = if path.starts_with("/es1/") { EUM } else { MNO_A };
+        let token = if path.starts_with("/es1/") {
+            EUM
+        } else {
+            MNO_A
+        };
         let schema = &post["requestBody"]["content"]["application/json"]["schema"];
         let required: Vec<&str> = schema["required"]
             .as_array()
@@ -90,7 +94,13 @@ fn documented_routes_answer_and_their_required_elements_are_required() {
     assert_eq!(s, 200, "{v}");
     let (s, v) = call(api, MNO_A, "GET", "/operations/1", &Value::Null);
     assert_eq!(s, 200, "{v}");
-    let (s, b) = call(api, MNO_A, "POST", "/batch/AuditEIS", &json!({"Eids": [eid]}));
+    let (s, b) = call(
+        api,
+        MNO_A,
+        "POST",
+        "/batch/AuditEIS",
+        &json!({"Eids": [eid]}),
+    );
     assert_eq!(s, 202, "{b}");
     let id = b["BatchId"].as_i64().expect("a batch id");
     let (s, v) = call(api, MNO_A, "GET", &format!("/batch/{id}"), &Value::Null);
