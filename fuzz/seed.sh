@@ -83,6 +83,12 @@ seed_hex es8_ecasd after_cert 01AC80E28901A63A0217A6159002030A950110800188810110
 seed_hex es8_ecasd no_cert 000880E20900033A010000
 # scp03t_card: a quota byte then op/len records (no real data needed).
 seed_hex scp03t_card handshake_then_segments 40010a868888000102030405060708090a0b030400010203
+# es_fields: a selector byte (index into ELEMENTS) then the text: an EID,
+# an ICCID with its Luhn digit, an ISD-P AID.
+mkdir -p corpus/es_fields
+printf '\000%s' 89049032123451234512345678901235 > corpus/es_fields/eid
+printf '\002%s' 8949449999999990015 > corpus/es_fields/iccid
+printf '\003%s' A0000005591010FFFFFFFF8900001000 > corpus/es_fields/aid
 # soap_envelope: a SOAP 1.2 GetEIS request with WS-Addressing, a SOAP 1.1
 # envelope (VersionMismatch) and a DTD (refused).
 mkdir -p corpus/soap_envelope

@@ -40,7 +40,11 @@
 //! (the body's status says `Executed-Success`, `Executed-WithWarning`,
 //! `Failed` or `Expired`); `202` accepted and still running (poll
 //! `/operations/{id}`); `400` malformed JSON or a missing element
-//! (`1.6`/`2.1`, `2.2`); `401`/`403` as above (`1.1`/`1.1`, `1.1`/`1.2`);
+//! (`1.6`/`2.1`, `2.2`), or an element that does not have its SGP.02
+//! type (`crate::fields`: EID, ICCID with its Luhn digit, AIDs, MSISDN,
+//! identifiers, key lengths; the element's subject `8.1.1`, `8.2.1`,
+//! `8.2.5` or `1.6` with `2.1`), checked before anything runs;
+//! `401`/`403` as above (`1.1`/`1.1`, `1.1`/`1.2`);
 //! `404` unknown EID (`8.1.1`/`3.9`) or ICCID (`8.2.1`/`3.9`) or path;
 //! `405` a method other than POST on a function; `409` refused by the EIS
 //! rules before reaching the eUICC (the rule's SGP.02 code, e.g. POL2
@@ -49,12 +53,14 @@
 //! targets (nothing queued); `503` past `MaxApiConnections` (see
 //! `config.rs`, `server.rs`).
 //!
-//! Authentication is by bearer token (compared in constant time), not by
-//! mutual TLS: the API listens on 127.0.0.1 and speaks plain HTTP, so a
-//! deployment that exposes it puts a TLS terminator in front (which may
-//! also require client certificates). SGP.02's own binding (SOAP 1.2 over
-//! mutual TLS, WS-Addressing) is `soap/`, which runs the same functions
-//! through [`call`] and [`settled`].
+//! Authentication is by bearer token (compared in constant time) inside
+//! TLS: the listener speaks HTTPS with the certificate of config `ApiTls`
+//! (`api_tls.rs`), plain HTTP only with `--insecure-http` on a loopback
+//! address. SGP.02's own binding (SOAP 1.2 over mutual TLS,
+//! WS-Addressing) is `soap/`, which runs the same functions through
+//! [`call`] and [`settled`]. `openapi.json` beside this file describes
+//! the routes in OpenAPI 3 (checked against [`ROUTES`] by
+//! `openapi_check.rs`).
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -295,6 +301,18 @@ fn field<T: serde::de::DeserializeOwned>(v: &Value) -> Result<T, Reject> {
     })
 }
 
+/// An element that does not have its SGP.02 type: 400, `Failed` with the
+/// element's subject and reason `2.1` (the element is named, its value
+/// not echoed).
+fn invalid_element(e: smsr::inventory::field::FieldError) -> Reject {
+    reject(
+        StatusCode::BAD_REQUEST,
+        e.status_code(),
+        None,
+        &e.to_string(),
+    )
+}
+
 fn not_found() -> Reject {
     Reject(StatusCode::NOT_FOUND, FunctionExecutionStatus::success()).with_no_status()
 }
@@ -348,6 +366,7 @@ async fn dispatch(
     endpoint: Endpoint,
     body: &Value,
 ) -> Result<Response<Full<Bytes>>, Reject> {
+    crate::fields::check(body).map_err(invalid_element)?;
     let common: Common = field(body)?;
     let ctx = Ctx {
         app,
@@ -449,7 +468,7 @@ pub async fn settled(
 
 /// The ES4 functions on one profile that go to the eUICC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ProfileFunction {
+pub(crate) enum ProfileFunction {
     Enable,
     Disable,
     Delete,
@@ -461,7 +480,7 @@ enum ProfileFunction {
 /// A `POST` endpoint of the operator API (the table in the module
 /// documentation), parsed from `/{interface}/{function}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
+pub(crate) enum Endpoint {
     RegisterEis,
     GetEis,
     AuditEis,
@@ -474,28 +493,52 @@ enum Endpoint {
     BatchAudit,
 }
 
+/// The function routes `POST /{interface}/{function}`: the one table the
+/// router and the OpenAPI check (`openapi_check.rs`) read.
+pub(crate) const ROUTES: &[(&str, &str, Endpoint)] = {
+    use ProfileFunction as P;
+    &[
+        ("es1", "RegisterEIS", Endpoint::RegisterEis),
+        ("es4", "GetEIS", Endpoint::GetEis),
+        ("es4", "AuditEIS", Endpoint::AuditEis),
+        ("es4", "UpdatePolicyRules", Endpoint::UpdatePolicyRules),
+        ("es4", "EnableProfile", Endpoint::Profile(P::Enable)),
+        ("es4", "DisableProfile", Endpoint::Profile(P::Disable)),
+        ("es4", "DeleteProfile", Endpoint::Profile(P::Delete)),
+        (
+            "es4",
+            "SetFallbackAttribute",
+            Endpoint::Profile(P::SetFallback),
+        ),
+        (
+            "es4",
+            "SetEmergencyProfileAttribute",
+            Endpoint::Profile(P::SetEmergency),
+        ),
+        (
+            "es4",
+            "UpdateConnectivityParameters",
+            Endpoint::Profile(P::UpdateConnectivity),
+        ),
+        ("es3", "CreateISDP", Endpoint::CreateIsdp),
+        ("es3", "SendData", Endpoint::SendData),
+        (
+            "es3",
+            "ProfileDownloadCompleted",
+            Endpoint::ProfileDownloadCompleted,
+        ),
+        ("batch", "EnableProfile", Endpoint::BatchEnable),
+        ("batch", "AuditEIS", Endpoint::BatchAudit),
+    ]
+};
+
 impl Endpoint {
     /// The endpoint at `/{iface}/{name}`, `None` for an unknown path.
     fn parse(iface: &str, name: &str) -> Option<Self> {
-        use ProfileFunction as P;
-        Some(match (iface, name) {
-            ("es1", "RegisterEIS") => Endpoint::RegisterEis,
-            ("es4", "GetEIS") => Endpoint::GetEis,
-            ("es4", "AuditEIS") => Endpoint::AuditEis,
-            ("es4", "UpdatePolicyRules") => Endpoint::UpdatePolicyRules,
-            ("es4", "EnableProfile") => Endpoint::Profile(P::Enable),
-            ("es4", "DisableProfile") => Endpoint::Profile(P::Disable),
-            ("es4", "DeleteProfile") => Endpoint::Profile(P::Delete),
-            ("es4", "SetFallbackAttribute") => Endpoint::Profile(P::SetFallback),
-            ("es4", "SetEmergencyProfileAttribute") => Endpoint::Profile(P::SetEmergency),
-            ("es4", "UpdateConnectivityParameters") => Endpoint::Profile(P::UpdateConnectivity),
-            ("es3", "CreateISDP") => Endpoint::CreateIsdp,
-            ("es3", "SendData") => Endpoint::SendData,
-            ("es3", "ProfileDownloadCompleted") => Endpoint::ProfileDownloadCompleted,
-            ("batch", "EnableProfile") => Endpoint::BatchEnable,
-            ("batch", "AuditEIS") => Endpoint::BatchAudit,
-            _ => return None,
-        })
+        ROUTES
+            .iter()
+            .find(|(i, n, _)| *i == iface && *n == name)
+            .map(|(_, _, e)| *e)
     }
 }
 

@@ -319,7 +319,8 @@ async fn start_server(
     let child = cmd
         .arg("--config")
         .arg(&config)
-        .args(["--api", "127.0.0.1:0", "--scp81", "127.0.0.1:0", "--db"])
+        .args(["--api", "127.0.0.1:0", "--insecure-http"])
+        .args(["--scp81", "127.0.0.1:0", "--db"])
         .arg(db)
         .args(["--smsc", &format!("tcp:{smsc}")])
         .arg("--ready-file")

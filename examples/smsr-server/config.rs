@@ -30,6 +30,15 @@
 //! }
 //! ```
 //!
+//! The operator API speaks HTTPS with the certificate of an `ApiTls`
+//! section (bearer tokens inside TLS; `api_tls.rs`); plain HTTP only with
+//! `--insecure-http` (implied by `--demo`), and then only on a loopback
+//! address:
+//!
+//! ```json
+//! {"ApiTls": {"Cert": "/etc/smsr/api.pem", "Key": "/etc/smsr/api.key"}}
+//! ```
+//!
 //! The SGP.02 ES listener (SOAP over mutual TLS, `es_tls.rs`) is on when
 //! an `Es` section is given; keys are named by path, never inline:
 //!
@@ -181,6 +190,19 @@ pub struct EsClient {
     /// Its roles.
     #[serde(rename = "Roles")]
     pub roles: Vec<Role>,
+}
+
+/// The operator API's server certificate (config `ApiTls`): PEM files,
+/// named by path only, never inline.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiTls {
+    /// Certificate chain (PEM).
+    #[serde(rename = "Cert")]
+    pub cert: PathBuf,
+    /// Private key (PEM).
+    #[serde(rename = "Key")]
+    pub key: PathBuf,
 }
 
 /// The SGP.02 ES listener: SOAP 1.2 over mutual TLS (config `Es`). Keys are
@@ -402,6 +424,11 @@ pub struct Config {
     pub ready_file: Option<PathBuf>,
     /// The SGP.02 ES listener (SOAP over mutual TLS), when configured.
     pub es: Option<EsConfig>,
+    /// The operator API's certificate (HTTPS).
+    pub api_tls: Option<ApiTls>,
+    /// Plain HTTP on the operator API (`--insecure-http`, implied by
+    /// `--demo`; loopback only).
+    pub insecure_http: bool,
     /// Connection and request limits.
     pub limits: Limits,
 }
@@ -441,6 +468,8 @@ struct FileConfig {
     wait_ms: Option<u64>,
     #[serde(rename = "Es")]
     es: Option<EsConfig>,
+    #[serde(rename = "ApiTls")]
+    api_tls: Option<ApiTls>,
     #[serde(rename = "MaxScp81Connections")]
     max_scp81_connections: Option<usize>,
     #[serde(rename = "Scp81HandshakeTimeoutMs")]
@@ -503,6 +532,10 @@ pub struct Cli {
     /// SQLite synchronous=FULL (survives power loss).
     #[arg(long = "power-safe")]
     power_safe: bool,
+    /// Serve the operator API over plain HTTP instead of HTTPS (config
+    /// `ApiTls`); refused unless the API address is a loopback one.
+    #[arg(long = "insecure-http")]
+    insecure_http: bool,
     /// SMS gateway: `loopback` (the default; with --demo the fleet's own
     /// SMPP SMSC) or an SMPP SMSC as
     /// smpp://SYSTEM_ID:PASSWORD@HOST:PORT?KEY=VALUE&… (keys: system_type,
@@ -606,6 +639,8 @@ impl Config {
             wait_ms: 30_000,
             ready_file: None,
             es: None,
+            api_tls: None,
+            insecure_http: false,
             limits: Limits::default(),
         }
     }
@@ -677,6 +712,8 @@ impl Config {
         }
         c.power_safe |= cli.power_safe;
         c.demo = cli.demo;
+        // The demo is one process on 127.0.0.1 with published tokens.
+        c.insecure_http = cli.insecure_http || cli.demo;
         c.exit = cli.exit;
         c.fleet_only = cli.fleet_only;
         c.ready_file = cli.ready_file;
@@ -736,6 +773,9 @@ impl Config {
         }
         if f.es.is_some() {
             self.es = f.es;
+        }
+        if f.api_tls.is_some() {
+            self.api_tls = f.api_tls;
         }
         if let Some(s) = f.smsc {
             self.smsc = parse_smsc(&s)?;

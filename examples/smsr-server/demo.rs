@@ -172,7 +172,10 @@ fn download_script(iccid: &str) -> Result<String, String> {
 /// ICCID of `mno` (1 or 2) for fleet member `i` (19 digits + Luhn-free
 /// filler; the demo does not need real check digits).
 pub fn iccid(mno: u8, i: usize) -> String {
-    format!("89310{mno}{i:013}")
+    // 19 digits, the last the Luhn check digit (ITU-T E.118).
+    let body = format!("89310{mno}{i:012}");
+    let digits: Vec<u8> = body.bytes().map(|c| c - b'0').collect();
+    format!("{body}{}", smsr::inventory::field::luhn_digit(&digits))
 }
 
 /// Runs `f` over `items` with `width` at a time.

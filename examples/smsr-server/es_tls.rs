@@ -161,8 +161,9 @@ pub async fn serve(
     }
 }
 
-/// The TLS handshake of one connection.
-async fn handshake(
+/// The TLS handshake of one connection (also the operator API's,
+/// `api_tls.rs`).
+pub async fn handshake(
     acceptor: &SslAcceptor,
     tcp: tokio::net::TcpStream,
 ) -> Result<SslStream<tokio::net::TcpStream>, String> {

@@ -23,13 +23,17 @@
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 mod api;
+mod api_tls;
 mod bench;
 mod config;
 mod demo;
 mod engine;
 mod es_tls;
+mod fields;
 mod fleet;
 mod import;
+#[cfg(test)]
+mod openapi_check;
 mod ops;
 mod ota;
 mod scp81;
@@ -169,7 +173,12 @@ async fn run(mut config: Config) -> Result<(), String> {
     let exit = config.exit;
     let temporary = demo && config.database.is_none();
     let running = server::start(config.clone()).await?;
-    println!("operator API on http://{}", running.api);
+    let scheme = if config.api_tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    println!("operator API on {scheme}://{}", running.api);
     println!("SCP81 PSK-TLS listener on {}", running.scp81);
     if let Some(es) = running.es {
         println!("ES SOAP listener (mutual TLS) on https://{es}/ (WSDL: ?wsdl)");

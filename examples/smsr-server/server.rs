@@ -9,7 +9,8 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use openssl::ssl::SslAcceptor;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{Semaphore, mpsc, watch};
 
@@ -186,6 +187,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let database = database_path(&config);
     let (store, outbox) = open_store(&config, &database)?;
     let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
+    let api_tls = crate::api_tls::acceptor_for(&config).map_err(|e| e.to_string())?;
     let (api_listener, api_addr) = bind(config.api, "API listener").await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
 
@@ -226,7 +228,14 @@ pub async fn start(config: Config) -> Result<Running, String> {
         Some(es) => Some(start_es(es, app.clone(), outbox, shutdown_rx.clone()).await?),
         None => None,
     };
-    tokio::spawn(serve_api(api_listener, app.clone(), shutdown_rx.clone()));
+    let api_tls = api_tls.map(Arc::new);
+    let api_scheme = if api_tls.is_some() { "https" } else { "http" };
+    tokio::spawn(serve_api(
+        api_listener,
+        api_tls,
+        app.clone(),
+        shutdown_rx.clone(),
+    ));
     let resumed = engine.resume().map_err(|e| e.to_string())?;
     tokio::spawn(engine.clone().run_claims(shutdown_rx));
     if config.operators.is_empty() {
@@ -234,7 +243,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     }
     let euiccs = store.count().map_err(|e| format!("inventory count: {e}"))?;
     tracing::info!(
-        api = %api_addr, scp81 = %scp81_addr, database = %database.display(),
+        api = %api_addr, api_scheme, scp81 = %scp81_addr, database = %database.display(),
         euiccs, resumed, "SM-SR listening"
     );
     if let Some(f) = &config.ready_file {
@@ -297,7 +306,7 @@ fn api_busy() -> String {
 /// side first, then what the peer still sends is read and dropped (so its
 /// request does not turn the close into a reset that loses the answer),
 /// all within a second.
-async fn refuse_api(mut tcp: tokio::net::TcpStream, peer: SocketAddr) {
+async fn refuse_api<S: AsyncRead + AsyncWrite + Unpin>(mut tcp: S, peer: SocketAddr) {
     let busy = async {
         tcp.write_all(api_busy().as_bytes()).await?;
         tcp.shutdown().await?;
@@ -312,10 +321,16 @@ async fn refuse_api(mut tcp: tokio::net::TcpStream, peer: SocketAddr) {
     }
 }
 
-/// Accepts operator API connections until `shutdown`, at most
-/// `MaxApiConnections` at a time (past that: `503` and close, logged); a
-/// connection that sends no request head for `ApiIdleTimeoutMs` is closed.
-async fn serve_api(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+/// Accepts operator API connections until `shutdown` (over TLS when
+/// `tls` is given), at most `MaxApiConnections` at a time (past that:
+/// `503` and close, logged); a connection that completes no TLS handshake
+/// or sends no request head for `ApiIdleTimeoutMs` is closed.
+async fn serve_api(
+    listener: TcpListener,
+    tls: Option<Arc<SslAcceptor>>,
+    app: Arc<App>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let limits = app.config.limits;
     let slots = Arc::new(Semaphore::new(limits.max_api_connections));
     let idle = Duration::from_millis(limits.api_idle_timeout_ms);
@@ -332,26 +347,59 @@ async fn serve_api(listener: TcpListener, app: Arc<App>, mut shutdown: watch::Re
                 continue;
             }
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
+        let slot = slots.clone().try_acquire_owned().ok();
+        if slot.is_none() {
             tracing::warn!(
                 %peer, limit = limits.max_api_connections,
                 "operator API connection refused (503): MaxApiConnections open"
             );
-            tokio::spawn(refuse_api(tcp, peer));
-            continue;
-        };
-        let app = app.clone();
+        }
+        let (app, tls) = (app.clone(), tls.clone());
         tokio::spawn(async move {
-            let service = service_fn(move |req| crate::api::handle(app.clone(), req));
-            if let Err(e) = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(idle)
-                .serve_connection(TokioIo::new(tcp), service)
-                .await
-            {
-                tracing::debug!(%peer, "operator API connection: {e}");
+            let Some(acceptor) = tls else {
+                match slot {
+                    Some(slot) => serve_api_connection(tcp, app, idle, peer, slot).await,
+                    None => refuse_api(tcp, peer).await,
+                }
+                return;
+            };
+            let limit = if slot.is_some() {
+                idle
+            } else {
+                Duration::from_secs(1)
+            };
+            let stream =
+                match tokio::time::timeout(limit, crate::es_tls::handshake(&acceptor, tcp)).await {
+                    Ok(Ok(s)) => s,
+                    Ok(Err(e)) => return tracing::info!(%peer, "operator API TLS handshake: {e}"),
+                    Err(_) => return tracing::info!(%peer, "operator API TLS handshake timed out"),
+                };
+            match slot {
+                Some(slot) => serve_api_connection(stream, app, idle, peer, slot).await,
+                None => refuse_api(stream, peer).await,
             }
-            drop(slot);
         });
     }
+}
+
+/// Serves one operator API connection, holding its `slot`.
+async fn serve_api_connection<S>(
+    io: S,
+    app: Arc<App>,
+    idle: Duration,
+    peer: SocketAddr,
+    slot: tokio::sync::OwnedSemaphorePermit,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |req| crate::api::handle(app.clone(), req));
+    if let Err(e) = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(idle)
+        .serve_connection(TokioIo::new(io), service)
+        .await
+    {
+        tracing::debug!(%peer, "operator API connection: {e}");
+    }
+    drop(slot);
 }

@@ -8,6 +8,9 @@
 //!   with the `serde` feature they serialize with the SGP.02 element
 //!   names and nesting of the GSMA `EISType` schema (`EumSignedInfo`
 //!   { `Eid`, `Eum-id`, ... }, `ProfileInfo`, `Isd-p-aid`, `Isd-r`, ...).
+//! * [`field`]: the simple types of the ES-interface elements (EID, ICCID
+//!   with its Luhn digit, AIDs, TAR, MSISDN, IMSI, identifiers, key
+//!   lengths), each refusal with its SGP.02 subject / reason.
 //! * [`rules`]: [`Eis::check`] and [`Eis::es5_command`] refuse forbidden
 //!   operations with SGP.02 subject / reason codes.
 //! * [`apply`]: results, notifications and audits applied to the EIS.
@@ -21,6 +24,7 @@
 //!   ISD-P AIDs.
 
 pub mod apply;
+pub mod field;
 pub mod function;
 pub mod model;
 pub mod notify;

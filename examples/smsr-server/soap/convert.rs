@@ -1,10 +1,12 @@
 //! Between the SOAP body and the operator API's JSON: a request element
 //! becomes the JSON body of its endpoint (each element typed by the
-//! function table; an unknown or repeated element is refused), and a JSON
+//! function table and checked against its SGP.02 simple type; an unknown,
+//! repeated or ill-typed element is refused), and a JSON
 //! answer becomes the `…Response` element (objects as nested elements,
 //! lists as repeated ones, in the answer's order).
 
 use serde_json::{Map, Value};
+use smsr::inventory::field::ElementType;
 use smsr::soap::Element;
 use smsr::soap::write;
 
@@ -24,6 +26,29 @@ pub enum FieldError {
         /// What is wrong.
         problem: &'static str,
     },
+    /// An element that does not have its SGP.02 type (its subject, 2.1).
+    #[error(transparent)]
+    Type(#[from] smsr::inventory::field::FieldError),
+}
+
+impl FieldError {
+    /// The SGP.02 subject / reason of the refusal.
+    pub fn status_code(&self) -> smsr::isdr::response::StatusCode {
+        match self {
+            Self::Missing(_) => crate::ops::codes::FUNCTION_MISSING_ELEMENT,
+            Self::Invalid { .. } => crate::ops::codes::FUNCTION_INVALID,
+            Self::Type(e) => e.status_code(),
+        }
+    }
+}
+
+/// Checks `text` of element `name` against its SGP.02 simple type, if
+/// it has one ([`smsr::inventory::field`]).
+fn typed(name: &str, text: &str) -> Result<(), FieldError> {
+    match ElementType::of(name) {
+        Some((n, ty)) => Ok(ty.check(n, text)?),
+        None => Ok(()),
+    }
 }
 
 fn invalid(name: &str, problem: &'static str) -> FieldError {
@@ -41,6 +66,7 @@ fn strings(e: &Element, allowed: &[&str]) -> Result<Value, FieldError> {
         if !allowed.contains(&c.name.as_str()) {
             return Err(invalid(&c.name, "unknown element"));
         }
+        typed(&c.name, c.text.trim())?;
         if o.insert(c.name.clone(), Value::String(c.text.trim().to_owned()))
             .is_some()
         {
@@ -61,7 +87,10 @@ fn value(kind: Kind, all: &[&Element]) -> Result<Value, FieldError> {
     }
     let text = first.text.trim();
     Ok(match kind {
-        Kind::Text => Value::String(text.to_owned()),
+        Kind::Text => {
+            typed(&first.name, text)?;
+            Value::String(text.to_owned())
+        }
         Kind::Number => Value::from(
             text.parse::<u64>()
                 .map_err(|_| invalid(&first.name, "not a non-negative integer"))?,
@@ -73,8 +102,11 @@ fn value(kind: Kind, all: &[&Element]) -> Result<Value, FieldError> {
         }),
         Kind::Repeated => Value::Array(
             all.iter()
-                .map(|e| Value::String(e.text.trim().to_owned()))
-                .collect(),
+                .map(|e| {
+                    typed(&e.name, e.text.trim())?;
+                    Ok(Value::String(e.text.trim().to_owned()))
+                })
+                .collect::<Result<_, FieldError>>()?,
         ),
         Kind::SubscriptionAddress => strings(first, &["Imsi", "Msisdn"])?,
         Kind::Pol2 => Value::Array(
@@ -202,6 +234,9 @@ pub fn response_xml(function: &SoapFunction, answer: &Value) -> String {
         }
         match answer.get(name) {
             Some(v) if name == "FunctionExecutionStatus" => write_status(&mut out, v),
+            Some(v) if name == "Eis" => {
+                super::eis::write_typed(&mut out, name, v, &super::eis::EIS)
+            }
             Some(v) => write_value(&mut out, name, v),
             None => {}
         }
@@ -232,39 +267,97 @@ mod tests {
         FUNCTIONS.iter().find(|f| f.name == name).unwrap()
     }
 
+    // pySim's test EID (tests/unittests/test_euicc.py) and the TS.48 test
+    // profiles' ICCIDs (shared/testdata/profiles/README.md).
+    const EID: &str = "89049032123451234512345678901235";
+    const ICCID: &str = "8949449999999990015";
+    const ICCID2: &str = "89000123456789012341";
+
     #[test]
     fn a_request_becomes_the_endpoint_json() {
-        let b = body(
-            "<x><ValidityPeriod>60</ValidityPeriod><Eid>89</Eid><Iccid>1</Iccid>\
+        let b = body(&format!(
+            "<x><ValidityPeriod>60</ValidityPeriod><Eid>{EID}</Eid><Iccid>{ICCID}</Iccid>\
              <Pol2><Rule><Action>DISABLE</Action><Qualification>Not allowed</Qualification></Rule></Pol2></x>",
-        );
+        ));
         let v = request_json(function("UpdatePolicyRules"), &b).unwrap();
         assert_eq!(
             v,
-            serde_json::json!({"ValidityPeriod": 60, "Eid": "89", "Iccid": "1",
+            serde_json::json!({"ValidityPeriod": 60, "Eid": EID, "Iccid": ICCID,
                 "Pol2": [{"Action": "DISABLE", "Qualification": "Not allowed"}]})
         );
-        let b = body("<x><Eid>89</Eid><Iccid>1</Iccid><Iccid>2</Iccid></x>");
+        let b = body(&format!(
+            "<x><Eid>{EID}</Eid><Iccid>{ICCID}</Iccid><Iccid>{ICCID2}</Iccid></x>"
+        ));
         let v = request_json(function("AuditEIS"), &b).unwrap();
-        assert_eq!(v["Iccid"], serde_json::json!(["1", "2"]));
+        assert_eq!(v["Iccid"], serde_json::json!([ICCID, ICCID2]));
     }
 
     #[test]
     fn bad_requests_are_refused_by_element() {
         let f = function("EnableProfile");
         assert_eq!(
-            request_json(f, &body("<x><Eid>1</Eid></x>")),
+            request_json(f, &body(&format!("<x><Eid>{EID}</Eid></x>"))),
             Err(FieldError::Missing("Iccid"))
         );
         for bad in [
-            "<x><Eid>1</Eid><Iccid>2</Iccid><Extra/></x>",
-            "<x><Eid>1</Eid><Eid>1</Eid><Iccid>2</Iccid></x>",
-            "<x><Eid>1</Eid><Iccid>2</Iccid><ValidityPeriod>-1</ValidityPeriod></x>",
+            format!("<x><Eid>{EID}</Eid><Iccid>{ICCID}</Iccid><Extra/></x>"),
+            format!("<x><Eid>{EID}</Eid><Eid>{EID}</Eid><Iccid>{ICCID}</Iccid></x>"),
+            format!(
+                "<x><Eid>{EID}</Eid><Iccid>{ICCID}</Iccid><ValidityPeriod>-1</ValidityPeriod></x>"
+            ),
         ] {
             assert!(
-                matches!(request_json(f, &body(bad)), Err(FieldError::Invalid { .. })),
+                matches!(
+                    request_json(f, &body(&bad)),
+                    Err(FieldError::Invalid { .. })
+                ),
                 "{bad}"
             );
+        }
+    }
+
+    /// Each element is checked against its SGP.02 type, in every position
+    /// (a plain element, a repeated one, a child of a structure), with the
+    /// element's subject.
+    #[test]
+    fn ill_typed_elements_are_refused_with_their_subject() {
+        let cases = [
+            (
+                "EnableProfile",
+                format!("<x><Eid>1</Eid><Iccid>{ICCID}</Iccid></x>"),
+                "8.1.1",
+            ),
+            (
+                "EnableProfile",
+                format!("<x><Eid>{EID}</Eid><Iccid>8949449999999990016</Iccid></x>"),
+                "8.2.1",
+            ),
+            (
+                "AuditEIS",
+                format!(
+                    "<x><Eid>{EID}</Eid><Iccid>{ICCID}</Iccid><Iccid>89'; DROP TABLE eis;--😀</Iccid></x>"
+                ),
+                "8.2.1",
+            ),
+            (
+                "ProfileDownloadCompleted",
+                format!(
+                    "<x><Eid>{EID}</Eid><Iccid>{ICCID}</Iccid>\
+              <SubscriptionAddress><Msisdn>+31 6</Msisdn></SubscriptionAddress></x>"
+                ),
+                "1.6",
+            ),
+            (
+                "SendData",
+                format!("<x><Eid>{EID}</Eid><sd-aid>A000</sd-aid><Data>00</Data></x>"),
+                "1.6",
+            ),
+        ];
+        for (name, xml, subject) in cases {
+            let e = request_json(function(name), &body(&xml)).unwrap_err();
+            assert!(matches!(e, FieldError::Type(_)), "{xml}: {e}");
+            assert_eq!(e.status_code().subject, subject, "{xml}");
+            assert_eq!(e.status_code().reason, "2.1", "{xml}");
         }
     }
 
@@ -275,7 +368,7 @@ mod tests {
             "OperationId": 7,
             "FunctionExecutionStatus": {"Status": "Failed",
                 "StatusCodeData": {"Subject": "8.1.1", "Reason": "3.9", "Message": "a<b"}},
-            "Eis": {"Eid": "89", "Profiles": [{"Iccid": "1"}, {"Iccid": "2"}], "bad key": 1}
+            "Eis": {"ProfileInfo": [{"Iccid": "1"}, {"Iccid": "2"}], "Smsr-id": "S", "bad key": 1}
         });
         let x = response_xml(function("AuditEIS"), &a);
         assert_eq!(
@@ -283,8 +376,8 @@ mod tests {
             "<gsma:AuditEISResponse><ProcessingStart>2026-01-01T00:00:00.000Z</ProcessingStart>\
              <FunctionExecutionStatus><Status>Failed</Status><StatusCodeData><Subject>8.1.1</Subject>\
              <Reason>3.9</Reason><Message>a&lt;b</Message></StatusCodeData></FunctionExecutionStatus>\
-             <Eis><Eid>89</Eid><Profiles><Iccid>1</Iccid></Profiles><Profiles><Iccid>2</Iccid></Profiles>\
-             </Eis></gsma:AuditEISResponse>"
+             <Eis><Smsr-id>S</Smsr-id><ProfileInfo><Iccid>1</Iccid></ProfileInfo><ProfileInfo><Iccid>2</Iccid>\
+             </ProfileInfo></Eis></gsma:AuditEISResponse>"
         );
     }
 }

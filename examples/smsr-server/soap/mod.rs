@@ -21,6 +21,7 @@
 
 pub mod callback;
 pub mod convert;
+pub mod eis;
 pub mod functions;
 pub mod notify;
 pub mod wsdl;
@@ -41,7 +42,6 @@ use smsr::soap::{Envelope, Fault, FaultCode, GSMA_NS, Limits, SoapError, WSA_ANO
 use crate::config::Operator;
 use crate::ops::{iso8601, now_ms};
 use crate::server::App;
-use convert::FieldError;
 use functions::SoapFunction;
 use notify::Notifier;
 
@@ -225,11 +225,7 @@ async fn request(
     let json = match convert::request_json(function, &env.body) {
         Ok(j) => j,
         Err(e) => {
-            let code = match e {
-                FieldError::Missing(_) => codes::FUNCTION_MISSING_ELEMENT,
-                FieldError::Invalid { .. } => codes::FUNCTION_INVALID,
-            };
-            let status = FunctionExecutionStatus::failed(code, None, &e.to_string());
+            let status = FunctionExecutionStatus::failed(e.status_code(), None, &e.to_string());
             return answer(function, msg_id, &base(start, &Value::Null, &status));
         }
     };

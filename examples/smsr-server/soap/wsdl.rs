@@ -4,9 +4,11 @@
 //! operation per function with its WS-Addressing actions (`wsam:Action`,
 //! WS-Addressing 1.0 Metadata §4.4), request and `…Response` elements in
 //! the SGP.02 namespace with unqualified children (as SGP.02's examples
-//! and njiwa write them); and the callback port types the MNO and SM-DP
-//! implement for the SM-SR's Handle*Notification (`ES3Callback`,
-//! `ES4Callback`, one-way operations, no port of ours).
+//! and njiwa write them); the EIS of the GetEIS / AuditEIS / CreateISDP
+//! answers and the identifiers of the requests have their own types
+//! (`eis.rs`); and the callback port types the MNO and SM-DP implement
+//! for the SM-SR's Handle*Notification (`ES3Callback`, `ES4Callback`,
+//! one-way operations, no port of ours).
 
 use std::collections::BTreeSet;
 
@@ -14,6 +16,7 @@ use smsr::inventory::notify::NotificationKind;
 use smsr::soap::GSMA_NS;
 
 use super::convert::RESPONSE_ELEMENTS;
+use super::eis;
 use super::functions::{FUNCTIONS, Field, HEADER, Interface, Kind, SoapFunction};
 
 /// The XSD type of an element kind.
@@ -34,35 +37,21 @@ fn element(out: &mut String, f: &Field) {
         ""
     };
     let min = if f.required { "" } else { " minOccurs=\"0\"" };
+    let ty = match f.kind {
+        Kind::Text | Kind::Repeated => eis::simple_type(f.name),
+        other => xsd_type(other),
+    };
     out.push_str(&format!(
-        "<xs:element name=\"{}\" type=\"{}\"{min}{max}/>",
-        f.name,
-        xsd_type(f.kind)
+        "<xs:element name=\"{}\" type=\"{ty}\"{min}{max}/>",
+        f.name
     ));
 }
 
-/// The shared complex types (SGP.02 §5.1.6 and the EIS data types).
+/// The complex types the EIS types (`eis.rs`) do not already declare:
+/// `POL2Type` of the requests.
 const TYPES: &str = "\
-<xs:complexType name=\"StatusCodeDataType\"><xs:sequence>\
-<xs:element name=\"Subject\" type=\"xs:string\"/><xs:element name=\"Reason\" type=\"xs:string\"/>\
-<xs:element name=\"SubjectIdentifier\" type=\"xs:string\" minOccurs=\"0\"/>\
-<xs:element name=\"Message\" type=\"xs:string\" minOccurs=\"0\"/></xs:sequence></xs:complexType>\
-<xs:complexType name=\"FunctionExecutionStatusType\"><xs:sequence>\
-<xs:element name=\"Status\" type=\"xs:string\"/>\
-<xs:element name=\"StatusCodeData\" type=\"tns:StatusCodeDataType\" minOccurs=\"0\"/>\
-</xs:sequence></xs:complexType>\
-<xs:complexType name=\"POL2RuleType\"><xs:sequence>\
-<xs:element name=\"Subject\" type=\"xs:string\" minOccurs=\"0\"/>\
-<xs:element name=\"Action\" type=\"xs:string\"/><xs:element name=\"Qualification\" type=\"xs:string\"/>\
-</xs:sequence></xs:complexType>\
 <xs:complexType name=\"POL2Type\"><xs:sequence>\
 <xs:element name=\"Rule\" type=\"tns:POL2RuleType\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\
-</xs:sequence></xs:complexType>\
-<xs:complexType name=\"SubscriptionAddressType\"><xs:sequence>\
-<xs:element name=\"Imsi\" type=\"xs:string\" minOccurs=\"0\"/>\
-<xs:element name=\"Msisdn\" type=\"xs:string\" minOccurs=\"0\"/></xs:sequence></xs:complexType>\
-<xs:complexType name=\"EISType\"><xs:sequence>\
-<xs:any processContents=\"skip\" namespace=\"##any\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\
 </xs:sequence></xs:complexType>";
 
 /// The request and response elements, once per function name.
@@ -70,6 +59,8 @@ fn schema(out: &mut String) {
     out.push_str(&format!(
         "<xs:schema targetNamespace=\"{GSMA_NS}\" elementFormDefault=\"unqualified\">{TYPES}"
     ));
+    eis::simple_types(out);
+    eis::complex_types(out);
     let mut seen = BTreeSet::new();
     for f in FUNCTIONS.iter().filter(|f| seen.insert(f.name)) {
         out.push_str(&format!(

@@ -275,7 +275,7 @@ fn every_es4_function_and_the_error_answers() {
         MNO_A,
         "POST",
         "/es4/EnableProfile",
-        &json!({"Eid": eid, "Iccid": "8931000000000000000"}),
+        &json!({"Eid": eid, "Iccid": "8931000000000000008"}),
     );
     assert_eq!(s, 404);
     assert_eq!(

@@ -98,6 +98,7 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
     register_all(api(&server), std::slice::from_ref(m), 1);
     let es = server.ready["Es"].as_str().unwrap();
     let (iccid1, iccid2) = (iccid(1, 0), iccid(1, 1));
+    let eid = eid_of(m);
     let p = |x: &PathBuf| x.to_str().unwrap().to_owned();
     let cfg = json!({
         "wsdl": format!("https://{es}/es?wsdl"),
@@ -169,6 +170,19 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
                 assert_eq!(c["RelatesTo"], c["MessageID"], "{what}");
                 // zeep itself deserialised the answer with our XSD.
                 assert_eq!(c["Typed"]["Status"].as_str(), status, "{what}");
+                // An answer with the EIS: zeep read it into typed objects
+                // (EISType), the EID as text, the memory as an integer.
+                let typed = &c["Typed"]["Eis"];
+                if c["Function"] == "GetEIS" {
+                    assert_eq!(typed["Eid"].as_str(), Some(eid.as_str()), "{what}");
+                    assert!(typed["RemainingMemory"].is_u64(), "{what}");
+                    assert_eq!(typed["HttpSupport"], true, "{what}");
+                    assert_eq!(typed["IsdrRole"], "ISD-R", "{what}");
+                }
+                if c["Function"] == "GetEIS" && c["Interface"] == "ES4" {
+                    // Installed through ES3 before: its state, typed.
+                    assert!(typed["Profiles"][&iccid1].is_string(), "{what}");
+                }
             }
             Some("callback") => {
                 async_calls += 1;
@@ -191,6 +205,11 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
             }
             _ => panic!("no answer at all: {what}"),
         }
+    }
+    // GetEIS never waits on the eUICC: answered at once, its EIS typed.
+    for c in calls.iter().filter(|c| c["Function"] == "GetEIS") {
+        assert_eq!(c["Mode"], "sync", "{c}");
+        assert!(c["Typed"]["Eis"].is_object(), "{c}");
     }
     // Every asynchronous answer arrived exactly once.
     assert!(async_calls >= 8, "only {async_calls} asynchronous answers");

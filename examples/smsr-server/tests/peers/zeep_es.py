@@ -271,11 +271,24 @@ def lifecycle(call, install, aid_of, eid, iccid, iccid2):
 
 
 def typed(c, svc, name, resp):
-    """The synchronous answer deserialised by zeep from our XSD: its Status."""
+    """The synchronous answer deserialised by zeep from our XSD: its Status
+    and, for an answer with the EIS, fields of the typed EIS (EISType):
+    the EID, the memory as an integer, the profiles' ICCIDs and states,
+    the ISD-R's role."""
     try:
         op = svc._binding._operations[name]
         result = svc._binding.process_reply(c, op, resp)
-        return {"Status": result.FunctionExecutionStatus.Status}
+        out = {"Status": result.FunctionExecutionStatus.Status}
+        eis = getattr(result, "Eis", None)
+        if eis is not None:
+            out["Eis"] = {
+                "Eid": eis.EumSignedInfo.Eid,
+                "HttpSupport": eis.EumSignedInfo.EuiccCapabilities.HttpSupport,
+                "RemainingMemory": eis.RemainingMemory,
+                "Profiles": {p.Iccid: p.State for p in eis.ProfileInfo},
+                "IsdrRole": eis["Isd-r"].Role,
+            }
+        return out
     except Exception as e:  # reported, and asserted on by the Rust test
         return {"Error": "%s: %s" % (type(e).__name__, e)}
 

@@ -146,8 +146,22 @@ pub fn smsc(fleet: &Proc) -> String {
     fleet.ready["Smsc"].as_str().unwrap().to_owned()
 }
 
-/// Starts a server on `db` using the fleet's SMSC.
+/// Starts a server on `db` using the fleet's SMSC. The operator API
+/// speaks plain HTTP on 127.0.0.1 (`--insecure-http`): the one place the
+/// tests choose it ([`start_server_with`] for HTTPS).
 pub fn start_server(dir: &Path, db: &Path, smsc: &str, extra: &[&str]) -> Proc {
+    start_server_with(dir, db, smsc, &["--insecure-http"], extra)
+}
+
+/// [`start_server`] with the API transport flags `transport` (none: the
+/// configuration must carry `ApiTls`).
+pub fn start_server_with(
+    dir: &Path,
+    db: &Path,
+    smsc: &str,
+    transport: &[&str],
+    extra: &[&str],
+) -> Proc {
     let config = dir.join("config.json");
     std::fs::write(
         &config,
@@ -173,6 +187,7 @@ pub fn start_server(dir: &Path, db: &Path, smsc: &str, extra: &[&str]) -> Proc {
         .args(["--smsc", &format!("smpp://smsr:smsr@{smsc}")])
         .arg("--ready-file")
         .arg(&ready)
+        .args(transport)
         .args(extra)
         .env(
             "RUST_LOG",
@@ -347,7 +362,10 @@ pub fn parallel<T: Send + 'static>(
 
 /// ICCID of MNO `mno` for member `i`.
 pub fn iccid(mno: u8, i: usize) -> String {
-    format!("89310{mno}{i:013}")
+    // 19 digits, the last the Luhn check digit (ITU-T E.118).
+    let body = format!("89310{mno}{i:012}");
+    let digits: Vec<u8> = body.bytes().map(|c| c - b'0').collect();
+    format!("{body}{}", smsr::inventory::field::luhn_digit(&digits))
 }
 
 /// ES3.SendData's script: the profile package (a ProfileHeader with the
