@@ -126,7 +126,9 @@ pub enum FileEntry<'a> {
 }
 
 impl<'a> FileEntry<'a> {
-    #[inline]
+    // Always inlined: where the entry is only checked (FileSystem::from_element),
+    // the Fcp it builds is then never copied.
+    #[inline(always)]
     fn parse(t: &Tlv<'a>) -> Result<Self, Error> {
         Ok(match t.tag().raw() {
             0x80 => {
