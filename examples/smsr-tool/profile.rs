@@ -47,8 +47,10 @@ pub enum ProfileCommand {
         #[arg(long)]
         show_keys: bool,
     },
-    /// The files each element creates (JSON): template members and their FCP
-    /// (FID, type, SFI, size), genericFileManagement paths and created files.
+    /// The files each element creates (JSON): template members with their FCP
+    /// (FID, type, SFI, size) as the package states it (`fcp`) and completed
+    /// from the template the PE names (`file`, `from_template` listing what
+    /// came from the template), genericFileManagement paths and created files.
     Tree {
         /// The DER profile package.
         #[arg(value_name = "FILE")]

@@ -16,7 +16,6 @@ use super::{Error, ErrorKind};
 #[derive(Debug, Clone)]
 pub(crate) struct Fields<'a> {
     reader: Reader<'a>,
-    peeked: Option<Tlv<'a>>,
     end: usize,
 }
 
@@ -25,24 +24,30 @@ impl<'a> Fields<'a> {
     pub(crate) fn new(tlv: &Tlv<'a>) -> Self {
         Self {
             reader: tlv.children(),
-            peeked: None,
             end: tlv.offset() + tlv.raw().len(),
         }
     }
 
-    fn peek(&mut self) -> Result<Option<Tlv<'a>>, Error> {
-        if self.peeked.is_none() {
-            self.peeked = self.reader.next().transpose()?;
+    /// The next member if `wanted` accepts its tag. Looking ahead reads a
+    /// copy of the reader, which is kept only when the member is taken: a
+    /// reader is a few words, and a stored look-ahead TLV cost more to
+    /// move around than to read twice.
+    #[inline]
+    fn take_if(&mut self, wanted: impl Fn(Tag) -> bool) -> Result<Option<Tlv<'a>>, Error> {
+        let mut ahead = self.reader.clone();
+        match ahead.next() {
+            Some(Ok(t)) if wanted(t.tag()) => {
+                self.reader = ahead;
+                Ok(Some(t))
+            }
+            Some(Err(e)) => Err(e.into()),
+            _ => Ok(None),
         }
-        Ok(self.peeked)
     }
 
     /// The next member if it has `tag`.
     pub(crate) fn optional(&mut self, tag: u32) -> Result<Option<Tlv<'a>>, Error> {
-        match self.peek()? {
-            Some(t) if t.tag() == Tag::new(tag) => Ok(self.peeked.take()),
-            _ => Ok(None),
-        }
+        self.take_if(|t| t == Tag::new(tag))
     }
 
     /// The next member, which must have `tag` (`name` is its ASN.1 name).
@@ -54,16 +59,15 @@ impl<'a> Fields<'a> {
 
     /// The next member, whatever its tag.
     pub(crate) fn next_any(&mut self) -> Result<Option<Tlv<'a>>, Error> {
-        self.peek()?;
-        Ok(self.peeked.take())
+        self.take_if(|_| true)
     }
 
     /// Offset of the next unread member (or of the end of the SEQUENCE).
     pub(crate) fn offset(&self) -> usize {
-        match &self.peeked {
-            Some(t) => t.offset(),
-            None if self.reader.remaining().is_empty() => self.end,
-            None => self.reader.offset(),
+        if self.reader.remaining().is_empty() {
+            self.end
+        } else {
+            self.reader.offset()
         }
     }
 }

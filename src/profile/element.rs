@@ -288,17 +288,7 @@ impl<'a> Package<'a> {
         let Some(mf) = self.find(PeType::MF)? else {
             return Ok(None);
         };
-        let fs = super::FileSystem::from_element(&mf)?;
-        let Some(file) = fs.file("ef-iccid") else {
-            return Ok(None);
-        };
-        let Some(content) = file.initial_content() else {
-            return Ok(None);
-        };
-        // Present but not 10 octets of BCD digits: an error, not "absent".
-        let bad = Error::new(ErrorKind::BadValue("ef-iccid"), file.tlv().value_offset());
-        let raw = content.first_chunk::<10>().ok_or(bad)?;
-        super::Iccid::from_ef_iccid(raw).map(Some).ok_or(bad)
+        super::FileSystem::from_element(&mf)?.ef_iccid()
     }
 
     /// Checks that the whole input is a sequence of well-formed TLVs and

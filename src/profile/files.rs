@@ -55,6 +55,7 @@ impl<'a> Fcp<'a> {
     /// A malformed member; unknown members are an error too (the SEQUENCE
     /// is not extensible at this level in practice, and silently dropping
     /// one would lose data on re-emission).
+    #[inline]
     pub fn parse(tlv: &Tlv<'a>) -> Result<Self, Error> {
         let mut fcp = Fcp {
             lcsi: 0x05,
@@ -80,6 +81,7 @@ impl<'a> Fcp<'a> {
         Ok(fcp)
     }
 
+    #[inline]
     fn proprietary(t: &Tlv<'a>) -> Result<ProprietaryInfo<'a>, Error> {
         let mut p = ProprietaryInfo {
             special_file_information: 0x00,
@@ -124,6 +126,9 @@ pub enum FileEntry<'a> {
 }
 
 impl<'a> FileEntry<'a> {
+    // Always inlined: where the entry is only checked (FileSystem::from_element),
+    // the Fcp it builds is then never copied.
+    #[inline(always)]
     fn parse(t: &Tlv<'a>) -> Result<Self, Error> {
         Ok(match t.tag().raw() {
             0x80 => {
@@ -236,6 +241,24 @@ impl<'a> FileSystem<'a> {
                 tlv,
             })
         })
+    }
+
+    /// The ICCID in the initial content of this PE's `ef-iccid` (the one of
+    /// an `mf`), if any.
+    ///
+    /// # Errors
+    /// Content present but not 10 octets of BCD digits.
+    pub fn ef_iccid(&self) -> Result<Option<super::Iccid>, Error> {
+        let Some(file) = self.file("ef-iccid") else {
+            return Ok(None);
+        };
+        let Some(content) = file.initial_content() else {
+            return Ok(None);
+        };
+        // Present but not 10 octets of BCD digits: an error, not "absent".
+        let bad = Error::new(ErrorKind::BadValue("ef-iccid"), file.tlv().value_offset());
+        let raw = content.first_chunk::<10>().ok_or(bad)?;
+        super::Iccid::from_ef_iccid(raw).map(Some).ok_or(bad)
     }
 
     /// The member named `name` (`"ef-iccid"`), if present.

@@ -23,6 +23,9 @@ pub enum FileManagementCommand<'a> {
 }
 
 impl<'a> FileManagementCommand<'a> {
+    // Always inlined: where the command is only checked (from_element),
+    // the Fcp it builds is then never copied.
+    #[inline(always)]
     fn parse(t: &Tlv<'a>) -> Result<Self, Error> {
         Ok(match t.tag().raw() {
             0x80 => {

@@ -16,7 +16,8 @@
 //!   [`CdmaParameter`], [`Application`] and [`NonStandard`].
 //! * [`Naa`] / [`naas`]: the USIM, ISIM and CSIM elements with their ADF
 //!   AID and the [`Imsi`] of EF.IMSI; [`FileInfo`] reads an [`Fcp`]'s file
-//!   type, SFI and size.
+//!   type, SFI and size; [`Template`] gives what a file structure
+//!   template says of a file the package leaves out.
 //! * [`validate`] reports structural problems with PE index and offset, and
 //!   what the package as a whole needs (services, algorithms, PE order).
 //! * [`PackageWriter`] emits a package from elements.
@@ -53,6 +54,7 @@ mod problem;
 mod rfm;
 mod rules;
 mod sd;
+mod templates;
 mod validate;
 mod writer;
 
@@ -72,6 +74,7 @@ pub use pin::{PinCodes, PinConfiguration, PukCodes, PukConfiguration};
 pub use problem::{Problem, ProblemKind};
 pub use rfm::{AdfRfmAccess, Rfm};
 pub use sd::{ApplicationInstance, KeyComponent, KeyObject, SecurityDomain};
+pub use templates::{FromTemplate, Template, TemplateFile};
 pub use validate::{ValidateOptions, validate};
 pub use writer::PackageWriter;
 #[cfg(feature = "alloc")]

@@ -8,8 +8,8 @@ use super::problem::{Problem, ProblemKind};
 use super::rules::{self, Presence};
 use super::{
     AkaParameter, AlgoConfiguration, Application, CdmaParameter, Error, ErrorKind, FileSystem,
-    GenericFileManagement, NonStandard, Package, PeType, PinCodes, ProfileElement, ProfileHeader,
-    PukCodes, Rfm, SecurityDomain, Services,
+    GenericFileManagement, NonStandard, Package, PeHeader, PeType, PinCodes, ProfileElement,
+    ProfileHeader, PukCodes, Rfm, SecurityDomain, Services,
 };
 
 /// What [`validate`] checks beyond the structure.
@@ -125,6 +125,7 @@ pub fn validate(
         ids: [0u64; 512],
         seen_end: false,
         seen_mf: false,
+        mf_elements: 0,
         usim_count: 0,
         presence: Presence::default(),
         header_at: None,
@@ -150,6 +151,8 @@ struct Validator<'p, 'a, 'r> {
     ids: [u64; 512],
     seen_end: bool,
     seen_mf: bool,
+    /// The `mf` elements met so far, whether they decode or not.
+    mf_elements: usize,
     usim_count: usize,
     /// The element types and algorithms seen, for the package-level rules.
     presence: Presence,
@@ -239,6 +242,9 @@ impl<'a> Validator<'_, 'a, '_> {
         if i == 0 && ty != PeType::HEADER {
             self.emit(ProblemKind::HeaderNotFirst, Some(i), at);
         }
+        if ty == PeType::MF {
+            self.mf_elements += 1;
+        }
         let template = self.template_in_one_pass(pe);
         if template.is_some() {
             self.minimal_identification(pe);
@@ -251,7 +257,12 @@ impl<'a> Validator<'_, 'a, '_> {
             self.emit(ProblemKind::WithoutBase(ty, base), Some(i), at);
         }
         self.presence.note(ty, i, at);
-        self.identification(pe);
+        let header = match &template {
+            // The PEHeader the template decode read.
+            Some(fs) => Ok(Some(fs.header)),
+            None => pe.pe_header(),
+        };
+        self.identification(pe, header);
         let decoded = match template {
             Some(fs) => {
                 self.file_system_content(pe, &fs);
@@ -336,10 +347,11 @@ impl<'a> Validator<'_, 'a, '_> {
         Some(fs)
     }
 
-    /// The PEHeader identification, unique in the package.
-    fn identification(&mut self, pe: &ProfileElement<'a>) {
+    /// The PEHeader identification (`header`, as [`ProfileElement::pe_header`]
+    /// reads it), unique in the package.
+    fn identification(&mut self, pe: &ProfileElement<'a>, header: Result<Option<PeHeader>, Error>) {
         let (i, at) = (pe.index(), pe.offset());
-        match pe.pe_header() {
+        match header {
             Ok(Some(h)) => {
                 let id = h.identification;
                 let (w, b) = (usize::from(id >> 6), 1u64 << (id & 63));
@@ -491,9 +503,14 @@ impl<'a> Validator<'_, 'a, '_> {
                 self.emit(ProblemKind::DuplicateElement(t), Some(i), at);
             }
             self.seen_mf = true;
-            // EF.ICCID of the package's (first) mf; not 10 octets of BCD
-            // digits is a problem of its own.
-            let ef = match self.pkg.ef_iccid() {
+            // EF.ICCID of the package's (first) mf, decoded already when it
+            // is this one; not 10 octets of BCD digits is a problem of its own.
+            let ef = if self.mf_elements > 1 {
+                self.pkg.ef_iccid()
+            } else {
+                fs.ef_iccid()
+            };
+            let ef = match ef {
                 Ok(ef) => ef,
                 Err(e) => {
                     self.emit(ProblemKind::Malformed(e.kind), Some(i), e.offset);

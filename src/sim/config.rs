@@ -6,6 +6,7 @@
 use alloc::vec::Vec;
 
 use crate::crypto::Key;
+use crate::crypto::ecka::Curve;
 use crate::isdr::{Eid, Tar};
 use crate::scp80::{CounterMode, Integrity, Spi};
 
@@ -179,6 +180,9 @@ pub struct EuiccConfig {
     pub imei: Option<[u8; 8]>,
     /// Open codings.
     pub codings: Codings,
+    /// The curve of the ECASD key pair (SGP.02 §2.3.3, GP Amendment E
+    /// table 4-3): NIST P-256 unless set, or brainpoolP256r1.
+    pub ecasd_curve: Curve,
 }
 
 impl EuiccConfig {
@@ -211,6 +215,7 @@ impl EuiccConfig {
             default_quota: 64 * 1024,
             imei: None,
             codings: Codings::default(),
+            ecasd_curve: Curve::NistP256,
         })
     }
 }

@@ -157,6 +157,16 @@ impl Ecasd {
         })
     }
 
+    /// The ECASD of the card `config` builds (key pair on
+    /// [`EuiccConfig::ecasd_curve`](super::EuiccConfig::ecasd_curve),
+    /// derived from its EID): what its EUM publishes in the EIS.
+    ///
+    /// # Errors
+    /// Only for an over-long field.
+    pub fn of(config: &super::EuiccConfig) -> Result<Self, Error> {
+        Self::from_seed_on(config.ecasd_curve, config.eid.as_bcd())
+    }
+
     /// PK.ECASD.ECKA.
     #[must_use]
     pub fn public_key(&self) -> PublicKey {
@@ -342,22 +352,39 @@ impl fmt::Debug for Ecasd {
 /// The ECASD of a [`Card`](super::Card), made on first use: a card whose
 /// ECASD was never made equals one whose ECASD is still as made, so
 /// making it (e.g. for a refused command) is no change of state.
-#[derive(Clone, Debug, Default)]
-pub(super) struct EcasdSlot(Option<alloc::boxed::Box<Ecasd>>);
+#[derive(Clone, Debug)]
+pub(super) struct EcasdSlot {
+    /// The curve of the key pair it is made with.
+    curve: Curve,
+    ecasd: Option<alloc::boxed::Box<Ecasd>>,
+}
+
+impl Default for EcasdSlot {
+    /// An ECASD on NIST P-256, as [`Ecasd::from_seed`].
+    fn default() -> Self {
+        Self::on(Curve::NistP256)
+    }
+}
 
 impl EcasdSlot {
+    /// An ECASD (not made yet) whose key pair will be on `curve`.
+    pub(super) const fn on(curve: Curve) -> Self {
+        Self { curve, ecasd: None }
+    }
+
     /// The ECASD derived from `seed`, made now if needed; `None` only if
     /// its certificate cannot be encoded.
     pub(super) fn get_or_make(&mut self, seed: &[u8]) -> Option<&mut Ecasd> {
-        if self.0.is_none() {
-            self.0 = Some(alloc::boxed::Box::new(Ecasd::from_seed(seed).ok()?));
+        if self.ecasd.is_none() {
+            let made = Ecasd::from_seed_on(self.curve, seed).ok()?;
+            self.ecasd = Some(alloc::boxed::Box::new(made));
         }
-        self.0.as_deref_mut()
+        self.ecasd.as_deref_mut()
     }
 
     /// The ECASD, if made.
     pub(super) fn get(&self) -> Option<&Ecasd> {
-        self.0.as_deref()
+        self.ecasd.as_deref()
     }
 }
 
@@ -370,6 +397,9 @@ impl Ecasd {
 
 impl PartialEq for EcasdSlot {
     fn eq(&self, other: &Self) -> bool {
+        if self.curve != other.curve {
+            return false;
+        }
         match (self.get(), other.get()) {
             (None, None) => true,
             (Some(a), Some(b)) => a == b,
@@ -394,5 +424,20 @@ mod tests {
             e.draw();
         }
         assert_ne!(slot, empty);
+    }
+
+    #[test]
+    fn the_slot_makes_its_ecasd_on_its_curve() {
+        let mut bp = EcasdSlot::on(Curve::BrainpoolP256r1);
+        let mut p = EcasdSlot::default();
+        assert_ne!(bp, p, "the curve is part of the card's state");
+        let bp_key = bp.get_or_make(b"seed").unwrap().public_key();
+        assert_eq!(bp_key.curve(), Curve::BrainpoolP256r1);
+        assert_eq!(
+            p.get_or_make(b"seed").unwrap().public_key().curve(),
+            Curve::NistP256
+        );
+        let again = Ecasd::from_seed_on(Curve::BrainpoolP256r1, b"seed").unwrap();
+        assert_eq!(bp_key, again.public_key());
     }
 }

@@ -133,12 +133,13 @@ impl Euicc {
     /// A simulated eUICC with no ISD-P; faults drawn from `seed`.
     #[must_use]
     pub fn new(config: EuiccConfig, seed: u64) -> Self {
-        let card = Card::new(
+        let mut card = Card::new(
             config.eid,
             config.memory,
             config.volatile_memory,
             config.default_quota,
         );
+        card.ecasd = super::ecasd::EcasdSlot::on(config.ecasd_curve);
         Self {
             config,
             card,

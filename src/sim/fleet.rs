@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 
 use super::config::{EuiccConfig, PskKey};
 use super::rng::SimRng;
+use crate::crypto::ecka::Curve;
 use crate::inventory::{Eis, EuiccCapabilities, Key, KeySet, KeySetType, SecretKey};
 use crate::isdr::Eid;
 
@@ -46,6 +47,26 @@ pub fn member(seed: u64, index: u64) -> Result<EuiccConfig, &'static str> {
 /// As [`member`].
 pub fn fleet(seed: u64, count: u64) -> Result<Vec<EuiccConfig>, &'static str> {
     (0..count).map(|i| member(seed, i)).collect()
+}
+
+/// As [`fleet`], member `i` with its ECASD key pair on
+/// `curves[i % curves.len()]` (all on NIST P-256 for no curves): e.g.
+/// `[NistP256, BrainpoolP256r1]` alternates the two curves SGP.02 allows.
+///
+/// # Errors
+/// As [`member`].
+pub fn fleet_on(seed: u64, count: u64, curves: &[Curve]) -> Result<Vec<EuiccConfig>, &'static str> {
+    (0..count)
+        .map(|i| {
+            let mut c = member(seed, i)?;
+            let n = u64::try_from(curves.len()).map_err(|_| "curve count")?;
+            let pick = i.checked_rem(n).and_then(|k| usize::try_from(k).ok());
+            if let Some(curve) = pick.and_then(|k| curves.get(k)) {
+                c.ecasd_curve = *curve;
+            }
+            Ok(c)
+        })
+        .collect()
 }
 
 /// The EIS of `config` as its EUM registers it (no profiles yet): EID,

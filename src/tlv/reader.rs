@@ -77,6 +77,76 @@ impl Options {
     pub const fn indefinite_allowed(&self) -> bool {
         self.indefinite
     }
+
+    /// The options in 16 bits: `max_depth`, then strict (bit 8) and
+    /// indefinite (bit 9), for [`Meta`].
+    const fn to_bits(self) -> u16 {
+        self.max_depth as u16 | (self.strict as u16) << 8 | (self.indefinite as u16) << 9
+    }
+
+    /// The inverse of [`Options::to_bits`].
+    const fn from_bits(bits: u16) -> Self {
+        Self {
+            strict: bits & 0x100 != 0,
+            indefinite: bits & 0x200 != 0,
+            max_depth: bits as u8,
+        }
+    }
+}
+
+/// The small fields of a [`Tlv`] or a [`Reader`] packed in one word: tag
+/// (bits 0–31), header length (32–39), depth (40–47), options (48–57), a
+/// reader's failed flag (62) and a TLV's indefinite flag (63).
+///
+/// One aligned word is written and read as a whole, where separate byte
+/// fields were copied piecewise and stalled the loads that followed
+/// (store forwarding) on every TLV read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Meta(u64);
+
+impl Meta {
+    const INDEFINITE: u64 = 1 << 63;
+    const FAILED: u64 = 1 << 62;
+    /// Depth and options: what a reader hands to the TLVs it reads.
+    const CONTEXT: u64 = 0x03FF_FF00_0000_0000;
+
+    /// The context of a reader at `depth` with `opts`.
+    const fn context(depth: u8, opts: Options) -> Self {
+        Self((depth as u64) << 40 | (opts.to_bits() as u64) << 48)
+    }
+
+    /// A TLV read in context `self`.
+    const fn tlv(self, tag: Tag, header_len: usize, indefinite: bool) -> Self {
+        // A header is at most 4 tag octets and 5 length octets.
+        let h = (header_len & 0xFF) as u64;
+        let i = if indefinite { Self::INDEFINITE } else { 0 };
+        Self(self.0 & Self::CONTEXT | tag.raw() as u64 | h << 32 | i)
+    }
+
+    /// The context of the children of a TLV.
+    const fn children(self) -> Self {
+        Self::context(self.depth().saturating_add(1), self.opts())
+    }
+
+    const fn tag(self) -> Tag {
+        Tag::new(self.0 as u32)
+    }
+
+    const fn header_len(self) -> usize {
+        (self.0 >> 32) as u8 as usize
+    }
+
+    const fn depth(self) -> u8 {
+        (self.0 >> 40) as u8
+    }
+
+    const fn opts(self) -> Options {
+        Options::from_bits((self.0 >> 48) as u16 & 0x3FF)
+    }
+
+    const fn indefinite(self) -> bool {
+        self.0 & Self::INDEFINITE != 0
+    }
 }
 
 impl Default for Options {
@@ -88,14 +158,10 @@ impl Default for Options {
 /// A zero-copy view of one TLV.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Tlv<'a> {
-    tag: Tag,
     raw: &'a [u8],
-    header_len: usize,
     value: &'a [u8],
-    indefinite: bool,
     offset: usize,
-    depth: u8,
-    opts: Options,
+    meta: Meta,
 }
 
 impl<'a> Tlv<'a> {
@@ -114,7 +180,7 @@ impl<'a> Tlv<'a> {
     /// # Errors
     /// Any [`ErrorKind`] of a malformed TLV, with its offset in `input`.
     pub fn parse_with(input: &'a [u8], opts: Options) -> Result<(Self, &'a [u8]), Error> {
-        parse_at(input, 0, 0, opts)
+        parse_at(input, 0, Meta::context(0, opts))
     }
 
     /// Parses a TLV that must cover all of `input`. Trailing bytes are a
@@ -124,7 +190,7 @@ impl<'a> Tlv<'a> {
     /// # Errors
     /// Any [`ErrorKind`] of a malformed TLV, with its offset in `input`.
     pub fn parse_exact(input: &'a [u8], opts: Options) -> Result<Self, Error> {
-        let (tlv, _) = parse_at(input, 0, 0, opts)?;
+        let (tlv, _) = parse_at(input, 0, Meta::context(0, opts))?;
         if opts.strict && tlv.raw.len() != input.len() {
             return Err(Error::new(ErrorKind::TrailingData, tlv.raw.len()));
         }
@@ -134,7 +200,7 @@ impl<'a> Tlv<'a> {
     /// The tag.
     #[inline]
     pub const fn tag(&self) -> Tag {
-        self.tag
+        self.meta.tag()
     }
 
     /// The value octets (for an indefinite length: without the
@@ -158,30 +224,30 @@ impl<'a> Tlv<'a> {
 
     /// Offset of the first value octet in the outermost input.
     pub const fn value_offset(&self) -> usize {
-        self.offset + self.header_len
+        self.offset + self.meta.header_len()
     }
 
     /// Number of octets of tag and length.
     #[inline]
     pub const fn header_len(&self) -> usize {
-        self.header_len
+        self.meta.header_len()
     }
 
     /// `true` when the length was the indefinite form `80`.
     #[inline]
     pub const fn is_indefinite(&self) -> bool {
-        self.indefinite
+        self.meta.indefinite()
     }
 
     /// Nesting level: 0 for TLVs of the outermost input.
     #[inline]
     pub const fn depth(&self) -> u8 {
-        self.depth
+        self.meta.depth()
     }
 
     /// The options this TLV was parsed with (children inherit them).
     pub const fn options(&self) -> Options {
-        self.opts
+        self.meta.opts()
     }
 
     /// The TLVs inside the value, parsed with the same options, with offsets
@@ -191,11 +257,8 @@ impl<'a> Tlv<'a> {
     pub fn children(&self) -> Reader<'a> {
         Reader {
             input: self.value(),
-            pos: 0,
-            base: self.value_offset(),
-            opts: self.opts,
-            depth: self.depth.saturating_add(1),
-            failed: false,
+            offset: self.value_offset(),
+            meta: self.meta.children(),
         }
     }
 
@@ -220,10 +283,10 @@ impl<'a> Tlv<'a> {
 impl core::fmt::Debug for Tlv<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Tlv")
-            .field("tag", &self.tag)
+            .field("tag", &self.tag())
             .field("offset", &self.offset)
             .field("len", &self.value.len())
-            .field("indefinite", &self.indefinite)
+            .field("indefinite", &self.is_indefinite())
             .finish()
     }
 }
@@ -233,12 +296,12 @@ impl core::fmt::Debug for Tlv<'_> {
 /// Yields `Err` once for malformed input and then stops.
 #[derive(Debug, Clone)]
 pub struct Reader<'a> {
+    /// The bytes not consumed yet.
     input: &'a [u8],
-    pos: usize,
-    base: usize,
-    opts: Options,
-    depth: u8,
-    failed: bool,
+    /// Offset of `input` in the outermost input.
+    offset: usize,
+    /// Depth, options and the failed flag.
+    meta: Meta,
 }
 
 impl<'a> Reader<'a> {
@@ -249,14 +312,7 @@ impl<'a> Reader<'a> {
 
     /// A reader over `input` with `opts`.
     pub const fn with_options(input: &'a [u8], opts: Options) -> Self {
-        Self {
-            input,
-            pos: 0,
-            base: 0,
-            opts,
-            depth: 0,
-            failed: false,
-        }
+        Self::with_base(input, 0, opts)
     }
 
     /// A reader over `input` that reports offsets as if `input` started at
@@ -264,11 +320,8 @@ impl<'a> Reader<'a> {
     pub const fn with_base(input: &'a [u8], base: usize, opts: Options) -> Self {
         Self {
             input,
-            pos: 0,
-            base,
-            opts,
-            depth: 0,
-            failed: false,
+            offset: base,
+            meta: Meta::context(0, opts),
         }
     }
 
@@ -279,7 +332,7 @@ impl<'a> Reader<'a> {
 
     /// Offset of the next TLV in the outermost input.
     pub const fn offset(&self) -> usize {
-        self.base + self.pos
+        self.offset
     }
 
     /// The first TLV with `tag` among the remaining siblings.
@@ -289,7 +342,7 @@ impl<'a> Reader<'a> {
     pub fn find_tag(&mut self, tag: Tag) -> Result<Option<Tlv<'a>>, Error> {
         for tlv in self.by_ref() {
             let tlv = tlv?;
-            if tlv.tag == tag {
+            if tlv.tag() == tag {
                 return Ok(Some(tlv));
             }
         }
@@ -322,25 +375,22 @@ impl<'a> Iterator for Reader<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed {
-            return None;
-        }
         let rest = self.input;
-        if rest.is_empty() {
+        if rest.is_empty() || self.meta.0 & Meta::FAILED != 0 {
             return None;
         }
-        if self.depth > self.opts.max_depth {
-            self.failed = true;
-            return Some(Err(Error::new(ErrorKind::TooDeep, self.base + self.pos)));
+        if self.meta.depth() > self.meta.opts().max_depth {
+            self.meta.0 |= Meta::FAILED;
+            return Some(Err(Error::new(ErrorKind::TooDeep, self.offset)));
         }
-        match parse_at(rest, self.base + self.pos, self.depth, self.opts) {
+        match parse_at(rest, self.offset, self.meta) {
             Ok((tlv, after)) => {
-                self.pos += tlv.raw.len();
+                self.offset += tlv.raw.len();
                 self.input = after;
                 Some(Ok(tlv))
             }
             Err(e) => {
-                self.failed = true;
+                self.meta.0 |= Meta::FAILED;
                 Some(Err(e))
             }
         }
@@ -351,12 +401,49 @@ impl core::iter::FusedIterator for Reader<'_> {}
 
 /// Parses one TLV at the start of `input`, which begins at `base` in the
 /// outermost input; returns it and the octets after it.
-fn parse_at(
-    input: &[u8],
-    base: usize,
-    depth: u8,
-    opts: Options,
-) -> Result<(Tlv<'_>, &[u8]), Error> {
+///
+/// The common case, a one-octet tag (X.690 §8.1.2.2) with a short-form
+/// length (§8.1.3.4, minimal by definition), is decoded inline; everything
+/// else, including every error, goes through [`parse_general`].
+#[inline]
+fn parse_at(input: &[u8], base: usize, ctx: Meta) -> Result<(Tlv<'_>, &[u8]), Error> {
+    if let [t, l, ..] = *input
+        && t & 0x1F != 0x1F
+        && l < 0x80
+        && let Some((raw, after)) = input.split_at_checked(2 + usize::from(l))
+        && let Some(value) = raw.get(2..)
+    {
+        let tlv = Tlv {
+            raw,
+            value,
+            offset: base,
+            meta: ctx.tlv(Tag::new(u32::from(t)), 2, false),
+        };
+        return Ok((tlv, after));
+    }
+    let (meta, total, value_len) = parse_general(input, base, ctx)?;
+    let end = || Error::new(ErrorKind::UnexpectedEnd, base + input.len());
+    let (raw, after) = input.split_at_checked(total).ok_or_else(end)?;
+    let header_len = meta.header_len();
+    let value = raw
+        .get(header_len..header_len + value_len)
+        .ok_or_else(end)?;
+    let tlv = Tlv {
+        raw,
+        value,
+        offset: base,
+        meta,
+    };
+    Ok((tlv, after))
+}
+
+/// The header of a TLV of any tag and length form, for [`parse_at`]: its
+/// [`Meta`], total length (for an indefinite length, up to and including
+/// the end-of-contents octets) and value length. Returning three words
+/// rather than a [`Tlv`] keeps the copy out of this rarer path cheap.
+#[inline(never)]
+fn parse_general(input: &[u8], base: usize, ctx: Meta) -> Result<(Meta, usize, usize), Error> {
+    let (depth, opts) = (ctx.depth(), ctx.opts());
     let end = || Error::new(ErrorKind::UnexpectedEnd, base + input.len());
     let (tag, tag_len) = Tag::parse(input, base)?;
     let (_, rest) = input.split_at_checked(tag_len).ok_or_else(end)?;
@@ -380,21 +467,7 @@ fn parse_at(
         .checked_add(value_len)
         .and_then(|n| n.checked_add(trailer))
         .ok_or_else(end)?;
-    let (raw, after) = input.split_at_checked(total).ok_or_else(end)?;
-    let value = raw
-        .get(header_len..header_len + value_len)
-        .ok_or_else(end)?;
-    let tlv = Tlv {
-        tag,
-        raw,
-        header_len,
-        value,
-        indefinite,
-        offset: base,
-        depth,
-        opts,
-    };
-    Ok((tlv, after))
+    Ok((ctx.tlv(tag, header_len, indefinite), total, value_len))
 }
 
 /// Finds the end-of-contents that closes an indefinite value starting at

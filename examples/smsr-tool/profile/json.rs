@@ -8,6 +8,7 @@ use smsr::profile::{
     AkaParameter, AlgoConfiguration, Application, ApplicationInstance, CdmaParameter, Error,
     FileEntry, FileInfo, FileManagementCommand, FileSystem, GenericFileManagement, KeyObject, Naa,
     NonStandard, PeType, PinCodes, ProfileElement, ProfileHeader, PukCodes, Rfm, SecurityDomain,
+    Template, TemplateFile,
 };
 
 /// Hex (upper case) of `b`.
@@ -160,18 +161,42 @@ fn file_info(i: &FileInfo) -> Value {
     })
 }
 
-/// A template PE's files: each member present, its Fcp facts (null where
-/// the template gives them), `doNotCreate`, the bytes it fills (values
-/// with `content`).
+/// A file's facts with the template's filling the package's gaps, and
+/// the names of those taken from the template (`from_template`).
+fn completed_file_info(t: &TemplateFile, fcp: Option<&FileInfo>) -> Value {
+    let (info, from) = t.complete(fcp);
+    let mut v = file_info(&info);
+    let names = [
+        (from.fid, "fid"),
+        (from.file_type, "type"),
+        (from.sfi, "sfi"),
+        (from.size, "size"),
+    ];
+    let from: Vec<&str> = names.iter().filter(|(f, _)| *f).map(|(_, n)| *n).collect();
+    extend(&mut v, json!({ "from_template": from }));
+    v
+}
+
+/// A template PE's files: each member present, its Fcp facts (`fcp`, null
+/// where the package leaves them to the template), the same completed from
+/// the template the PE names (`file`, null for a member the template does
+/// not define once), `doNotCreate`, the bytes it fills (values with
+/// `content`).
 pub fn template(fs: &FileSystem<'_>, content: bool) -> Value {
+    let tpl = Template::by_oid(fs.template_id);
     let files: Vec<Value> = fs
         .files()
         .map(|m| {
             let mut info = Value::Null;
+            let mut fcp = None;
             let (mut fill, mut chunks, mut skip) = (0usize, Vec::new(), false);
             for e in m.entries() {
                 match e {
-                    FileEntry::Fcp(f) => info = file_info(&FileInfo::of(&f)),
+                    FileEntry::Fcp(f) => {
+                        let i = FileInfo::of(&f);
+                        info = file_info(&i);
+                        fcp = Some(i);
+                    }
                     FileEntry::DoNotCreate => skip = true,
                     FileEntry::FillFileOffset(o) => chunks.push(json!({"offset": o})),
                     FileEntry::FillFileContent(c) => {
@@ -180,8 +205,12 @@ pub fn template(fs: &FileSystem<'_>, content: bool) -> Value {
                     }
                 }
             }
+            let file = tpl
+                .zip(m.name)
+                .and_then(|(t, n)| t.file(n))
+                .map_or(Value::Null, |t| completed_file_info(t, fcp.as_ref()));
             let mut v = json!({"name": m.name, "tag": m.tag.to_string(), "fcp": info,
-                "do_not_create": skip, "fill_bytes": fill});
+                "file": file, "do_not_create": skip, "fill_bytes": fill});
             if content {
                 extend(&mut v, json!({ "fill": chunks }));
             }
