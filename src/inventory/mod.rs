@@ -25,6 +25,7 @@ pub mod model;
 pub mod rules;
 pub mod status;
 
+pub use apply::sequence_is_after;
 pub use apply::{AuditEffect, FollowUp, NotificationEffect};
 pub use function::{Descriptor, Function, Outcome, Target};
 pub use model::{
