@@ -353,14 +353,12 @@ impl Store for PostgresStore {
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            for (i, (eis, secrets)) in records.iter().enumerate() {
-                if !register_in(&tx, eis, secrets).await? {
-                    // Dropping the transaction rolls the whole call back.
-                    return Ok(Some(i));
-                }
+            let refused = super::postgres_bulk::register_many(&tx, records).await?;
+            if refused.is_none() {
+                tx.commit().await?;
             }
-            tx.commit().await?;
-            Ok(None)
+            // Otherwise dropping the transaction rolls the whole call back.
+            Ok(refused)
         })
     }
 
