@@ -18,6 +18,8 @@ use crate::store::{self, CounterName, EidFilter, EisChange, Secrets, Store, Stor
 
 mod batch_rows;
 pub use batch_rows::*;
+mod bulk;
+pub use bulk::*;
 
 /// Runs one SQL statement: rows changed, or the database's refusal.
 pub type RawSql = Box<dyn Fn(&str) -> Result<u64, String> + Send + Sync>;
@@ -48,6 +50,7 @@ macro_rules! store_suite {
             a_retransmitted_notification_is_confirmed_once,
             audit_trail_is_append_only, corrupt_rows_are_errors_and_change_nothing);
         $crate::store_suite!(@tests $fresh; a_negative_batch_count_is_corrupt_not_zero);
+        $crate::store_suite!(@tests $fresh; register_many_sets_secrets_and_initial_counters);
     };
     (@tests $fresh:path; $($t:ident),*) => {
         $(
