@@ -649,3 +649,78 @@ fn a_retransmission_is_confirmed_once() {
         }]
     );
 }
+
+/// Notification ordering (SGP.02 §4.1.1.11 sequence numbers; the rule is
+/// njiwa's `Eis.processNotification`, with RFC 1982 serial arithmetic for
+/// the wrap of the 2-octet number; UNCONFIRMED from the SGP.02 text): an
+/// older notification resent after a newer one was applied changes
+/// nothing, is marked stale and is still confirmed; after `FFFF` comes
+/// `0000`, which is applied.
+#[test]
+fn an_older_notification_after_a_newer_one_is_not_applied_again() {
+    let mut eis = fleet_eis();
+    let a = eis.profile("8949000000000000001").unwrap().isd_p_aid;
+    let b = eis.profile("8949000000000000002").unwrap().isd_p_aid;
+    let to_a = notification(&eis, NotificationType::PROFILE_CHANGE_SUCCEEDED, 7, a);
+    let to_b = notification(&eis, NotificationType::PROFILE_CHANGE_SUCCEEDED, 8, b);
+    assert!(!eis.apply_notification(&to_a).duplicate);
+    let fx = eis.apply_notification(&to_b);
+    assert!(!fx.duplicate && !fx.stale, "{fx:?}");
+    assert_eq!(fx.enabled.as_deref(), Some("8949000000000000002"));
+    let before = eis.clone();
+
+    // 7 again, late: B stays enabled; 7 is confirmed so the card stops.
+    let late = eis.apply_notification(&to_a);
+    assert!(late.duplicate && late.stale, "{late:?}");
+    assert_eq!((late.enabled, late.disabled), (None, None));
+    assert_eq!(
+        late.follow_ups,
+        [FollowUp::ConfirmNotification { sequence_number: 7 }]
+    );
+    assert_eq!(eis, before, "the EIS is unchanged");
+    assert_eq!(eis.last_notification_sequence_number, Some(8));
+    // The same number again is a plain retransmission, not stale.
+    let again = eis.apply_notification(&to_b);
+    assert!(again.duplicate && !again.stale, "{again:?}");
+
+    // Across the wrap, the card's number near its end: FFFF then 0000
+    // (applied), then FFFF late (stale).
+    eis.last_notification_sequence_number = Some(0xFFF0);
+    let wrap_b = notification(&eis, NotificationType::PROFILE_CHANGE_SUCCEEDED, 0xFFFF, b);
+    let wrap_a = notification(&eis, NotificationType::PROFILE_CHANGE_SUCCEEDED, 0x0000, a);
+    assert!(!eis.apply_notification(&wrap_b).duplicate);
+    let fx = eis.apply_notification(&wrap_a);
+    assert!(!fx.duplicate, "0000 comes after FFFF: {fx:?}");
+    assert_eq!(fx.enabled.as_deref(), Some("8949000000000000001"));
+    assert!(eis.apply_notification(&wrap_b).stale);
+    assert_eq!(
+        eis.profile("8949000000000000001").unwrap().state,
+        ProfileState::Enabled
+    );
+}
+
+/// RFC 1982 §3.2 with SERIAL_BITS = 16: ahead by 1..=32,767 is after;
+/// equal, behind, or exactly 32,768 apart (undefined there) is not.
+#[test]
+fn sequence_numbers_compare_as_serial_numbers() {
+    use smsr::inventory::sequence_is_after;
+    for (a, b) in [
+        (1, 0),
+        (0, 0xFFFF),
+        (0x7FFF, 0),
+        (0x8000, 1),
+        (0x0005, 0xFFF0),
+    ] {
+        assert!(sequence_is_after(a, b), "{a:04X} after {b:04X}");
+    }
+    for (a, b) in [
+        (5, 5),
+        (0, 1),
+        (0xFFFF, 0),
+        (0x8000, 0),
+        (0, 0x8000),
+        (0xFFF0, 5),
+    ] {
+        assert!(!sequence_is_after(a, b), "{a:04X} not after {b:04X}");
+    }
+}

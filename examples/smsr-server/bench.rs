@@ -3,30 +3,42 @@
 //!
 //! ```text
 //! cargo run --release -p smsr-server -- bench --fleet 10000
+//! cargo run --release -p smsr-server -- bench --fleet 10000 \
+//!     --db postgres://postgres@127.0.0.1:5432/postgres --instances 1,3
 //! ```
 //!
-//! It writes the fleet's RegisterEIS bodies to a JSON Lines file and
-//! registers them with `smsr-server import` (timed), starts a simulated
-//! fleet in its own process (`--fleet-only`) and the server in another
-//! (`--smsc tcp:…`), and measures, over SCP81:
+//! Each run (one per `--instances` count) writes the fleet's RegisterEIS
+//! bodies to a JSON Lines file and registers them with `smsr-server
+//! import` (timed) into a fresh store, starts a simulated fleet in its own
+//! process (`--fleet-only`, its SMPP SMSC) and N server processes on that
+//! store (each bound to the SMSC; an instance's trigger names its own
+//! SCP81 listener, and queued operations are claimed by lease, as in
+//! `tests/server_failover.rs`), and measures, over SCP81:
 //!
-//! * the server's resident memory idle with the whole fleet registered;
+//! * each server's resident memory idle with the whole fleet registered;
 //! * a fleet-wide AuditEIS (`/batch/AuditEIS` by filter): ops/s;
 //! * single AuditEIS calls, 16 at a time: p50/p99 latency;
 //! * a fleet-wide EnableProfile over `--enable-fleet` eUICCs (each given
 //!   a disabled profile first, through CreateISDP, SendData and
 //!   ProfileDownloadCompleted): ops/s;
-//! * the server's peak resident memory (`VmHWM`);
+//! * each server's peak resident memory (`VmHWM`), and their total;
+//! * CPU seconds of the servers, the fleet and (PostgreSQL) the database
+//!   backends serving the run, so that rates per CPU second compare
+//!   fairly on a shared machine;
+//! * the scaling factor: each run's rates over the 1-instance run's;
 //! * in the same run, the rate of bare PSK-TLS 1.2 handshakes on loopback
 //!   with the listener's TLS settings ([`crate::scp81::server_builder`])
 //!   and the card's client ([`crate::fleet::tls_connect`], the same
 //!   cipher suite), 64 at a time: the floor of one SCP81 operation, and
 //!   the ratio of the AuditEIS rate to it.
 //!
-//! `--db` takes `sqlite:PATH` (the default: a temporary file); `--db
-//! postgres://…` and `--instances` above 1 are refused until the server
-//! has a PostgreSQL store.
+//! `--db` takes `sqlite:PATH` (the default: a temporary file; one
+//! instance only) or `postgres://…`: the URL of any database on a cluster
+//! where its user may `CREATE DATABASE`; each run gets a throw-away
+//! database `smsr_bench_PID_N` there, dropped at the end (kept with
+//! `--keep`).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -40,6 +52,7 @@ use openssl::ssl::Ssl;
 use serde_json::{Value, json};
 use tokio_openssl::SslStream;
 
+use crate::config::Db;
 use crate::demo::Client;
 
 const EUM: (&str, &str) = ("EUM-DEMO", "bench-eum-token");
@@ -60,12 +73,16 @@ pub struct BenchArgs {
     /// fleet, at most 10000].
     #[arg(long = "enable-fleet", value_name = "N")]
     enable_fleet: Option<u64>,
-    /// Store: `sqlite:PATH` [default: a temporary SQLite file].
-    #[arg(long, value_name = "URL")]
-    db: Option<String>,
-    /// Server instances sharing the store.
-    #[arg(long, default_value_t = 1)]
-    instances: u32,
+    /// Store: `sqlite:PATH` or `postgres://…` (a database on the cluster
+    /// the runs' databases are created on) [default: a temporary SQLite
+    /// file].
+    #[arg(long, value_name = "sqlite:PATH|postgres://URL", value_parser = crate::config::parse_db)]
+    db: Option<Db>,
+    /// Server instances sharing the store, one run per count (`1,3`: the
+    /// scaling factor of 3 against 1 in the same invocation).
+    #[arg(long, value_delimiter = ',', default_value = "1",
+          value_parser = clap::value_parser!(u32).range(1..=16))]
+    instances: Vec<u32>,
     /// The server's MaxParallel (eUICCs served at once).
     #[arg(long = "max-parallel", default_value_t = 64)]
     max_parallel: usize,
@@ -227,37 +244,77 @@ fn write_eis_file(path: &Path, n: u64) -> Result<(), String> {
     w.flush().map_err(|e| e.to_string())
 }
 
-/// The SQLite file `--db` names, or `None` for a temporary one.
-fn sqlite_path(args: &BenchArgs) -> Result<Option<PathBuf>, String> {
-    if args.instances != 1 {
-        return Err("--instances above 1 needs the PostgreSQL store, not in this build".into());
+/// A run's store, as `--db` of the server and of `smsr-server import`.
+fn store_arg(db: &Db) -> String {
+    match db {
+        Db::Sqlite(p) => format!("sqlite:{}", p.display()),
+        Db::Postgres(url) => url.clone(),
     }
-    match args.db.as_deref() {
-        None => Ok(None),
-        Some(url) => match url.strip_prefix("sqlite:") {
-            Some(p) => Ok(Some(PathBuf::from(p))),
-            None => Err(format!(
-                "--db {url}: only sqlite:PATH in this build (PostgreSQL comes with its store)"
-            )),
-        },
+}
+
+/// `url` naming database `name` instead of its own (the query kept).
+fn with_database(url: &str, name: &str) -> Result<String, String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or("--db: a PostgreSQL URL has ://")?;
+    let (authority, tail) = rest.split_once('/').unwrap_or((rest, ""));
+    Ok(match tail.split_once('?') {
+        Some((_, query)) => format!("{scheme}://{authority}/{name}?{query}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    })
+}
+
+/// Runs `sql` on the PostgreSQL database `url`.
+async fn pg_execute(url: &str, sql: &str) -> Result<(), String> {
+    let redacted = crate::config::redact_url(url);
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| format!("{redacted}: {e}"))?;
+    let conn = tokio::spawn(conn);
+    let done = client
+        .batch_execute(sql)
+        .await
+        .map_err(|e| format!("{redacted}: {sql}: {e}"));
+    drop(client);
+    conn.await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{redacted}: {e}"))?;
+    done
+}
+
+/// The store of run `k` in `dir`: the SQLite file (`--db`'s, or a new
+/// one), or a fresh PostgreSQL database on `--db`'s cluster, and the
+/// statement that drops it afterwards (on `--db` itself).
+async fn run_store(args: &BenchArgs, dir: &Path, k: usize) -> Result<(Db, Option<String>), String> {
+    match &args.db {
+        None => Ok((Db::Sqlite(dir.join("inventory.db")), None)),
+        Some(Db::Sqlite(p)) => Ok((Db::Sqlite(p.clone()), None)),
+        Some(Db::Postgres(url)) => {
+            let name = format!("smsr_bench_{}_{k}", std::process::id());
+            pg_execute(url, &format!("CREATE DATABASE {name}")).await?;
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            Ok((Db::Postgres(with_database(url, &name)?), Some(drop)))
+        }
     }
 }
 
 /// Imports the fleet's EIS file into `db` with `smsr-server import`.
-fn import(dir: &Path, db: &Path, n: u64) -> Result<Value, String> {
+fn import(dir: &Path, db: &Db, n: u64) -> Result<Value, String> {
     let file = dir.join("fleet.jsonl");
     let t = Instant::now();
     write_eis_file(&file, n)?;
     let written = t.elapsed().as_secs_f64();
     let out = Command::new(exe()?)
-        .args(["import", "--smsr-id", SMSR_ID, "--db"])
-        .arg(db)
+        .args(["import", "--smsr-id", SMSR_ID, "--db", &store_arg(db)])
         .arg(&file)
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("import: {e}"))?;
     if !out.status.success() {
         return Err(format!("import failed: {}", out.status));
+    }
+    if let Err(e) = std::fs::remove_file(&file) {
+        tracing::warn!("{}: {e}", file.display());
     }
     let mut v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("import: {e}"))?;
     if let Some(o) = v.as_object_mut() {
@@ -288,10 +345,11 @@ async fn start_fleet(dir: &Path, n: u64) -> Result<(Proc, String), String> {
     Ok((p, smsc))
 }
 
-/// Starts the server on `db` with the bench's operators.
+/// Starts a server on `db` with the bench's operators, bound to the
+/// fleet's SMPP SMSC.
 async fn start_server(
     dir: &Path,
-    db: &Path,
+    db: &Db,
     smsc: &str,
     args: &BenchArgs,
 ) -> Result<(Proc, SocketAddr), String> {
@@ -320,9 +378,9 @@ async fn start_server(
         .arg("--config")
         .arg(&config)
         .args(["--api", "127.0.0.1:0", "--insecure-http"])
-        .args(["--scp81", "127.0.0.1:0", "--db"])
-        .arg(db)
-        .args(["--smsc", &format!("tcp:{smsc}")])
+        .args(["--scp81", "127.0.0.1:0"])
+        .args(["--db", &store_arg(db)])
+        .args(["--smsc", &format!("smpp://smsr:smsr@{smsc}")])
         .arg("--ready-file")
         .arg(&file)
         .env("RUST_LOG", "warn")
@@ -391,11 +449,20 @@ fn quantile(xs: &[f64], q: f64) -> Option<f64> {
     xs.get(i.min(last)).copied()
 }
 
-/// Single AuditEIS calls, 16 at a time, over the first members: their
-/// latencies, sorted, milliseconds.
-async fn latencies(api: SocketAddr, calls: usize, fleet: u64) -> Result<Vec<f64>, String> {
+/// `width` clients, spread round-robin over the instances' APIs.
+fn clients(apis: &[SocketAddr], width: usize) -> Vec<Arc<Client>> {
+    apis.iter()
+        .cycle()
+        .take(width)
+        .map(|a| Arc::new(Client::new(*a, MNO.1)))
+        .collect()
+}
+
+/// Single AuditEIS calls, 16 at a time (spread over the instances), over
+/// the first members: their latencies, sorted, milliseconds.
+async fn latencies(apis: &[SocketAddr], calls: usize, fleet: u64) -> Result<Vec<f64>, String> {
     let out = Arc::new(std::sync::Mutex::new(Vec::with_capacity(calls)));
-    let clients: Vec<Arc<Client>> = (0..16).map(|_| Arc::new(Client::new(api, MNO.1))).collect();
+    let clients = clients(apis, 16);
     let items: Vec<(usize, u64)> = (0..calls).map(|i| (i, i as u64 % fleet.max(1))).collect();
     let o = out.clone();
     crate::demo::parallel(items, 16, move |(i, member)| {
@@ -418,13 +485,16 @@ async fn latencies(api: SocketAddr, calls: usize, fleet: u64) -> Result<Vec<f64>
     Ok(v)
 }
 
-/// Gives members `0..n` a disabled MNO-A profile, 64 at a time.
-async fn install(api: SocketAddr, n: u64) -> Result<f64, String> {
+/// Gives members `0..n` a disabled MNO-A profile, 64 at a time (spread
+/// over the instances).
+async fn install(apis: &[SocketAddr], n: u64) -> Result<f64, String> {
     let t = Instant::now();
-    let clients: Vec<Arc<Client>> = (0..64).map(|_| Arc::new(Client::new(api, MNO.1))).collect();
+    let clients = clients(apis, 64);
     let items: Vec<u64> = (0..n).collect();
     crate::demo::parallel(items, 64, move |i| {
-        let c = clients.get(usize::try_from(i % 64).unwrap_or(0)).cloned();
+        let c = usize::try_from(i % 64)
+            .ok()
+            .and_then(|k| clients.get(k).cloned());
         async move {
             let c = c.ok_or("no client")?;
             let cfg = smsr::sim::fleet::member(crate::fleet::SEED, i).map_err(String::from)?;
@@ -504,10 +574,17 @@ async fn handshake_floor(secs: u64) -> Result<(f64, f64), String> {
 
 /// Rounds to 1 decimal for the report.
 fn r1(x: f64) -> f64 {
-    (x * 10.0).round() / 10.0
+    // `+ 0.0` makes a rounded -0.0 print as 0.
+    (x * 10.0).round() / 10.0 + 0.0
 }
 
 async fn run(args: &BenchArgs) -> Result<Value, String> {
+    if matches!(args.db, None | Some(Db::Sqlite(_))) && args.instances != [1] {
+        return Err(
+            "--instances other than 1 needs --db postgres://… (an SQLite file serves one process)"
+                .into(),
+        );
+    }
     let dir = std::env::temp_dir().join(format!("smsr-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let result = measure(args, &dir).await;
@@ -531,27 +608,104 @@ fn ratio(a: f64, b: f64) -> f64 {
     (a / b * 1000.0).round() / 1000.0
 }
 
+/// CPU seconds per process, keyed by (role, pid).
+type CpuSample = HashMap<(&'static str, String), f64>;
+
+/// The processes a run's work runs on: the servers, the fleet and, on
+/// PostgreSQL, the backends connected to the run's database.
+struct Cpu<'a> {
+    servers: &'a [Proc],
+    fleet: Option<&'a Proc>,
+    db: Option<&'a str>,
+}
+
+/// The PIDs of the backends connected to database `url` (but this one).
+async fn backends(url: &str) -> Result<Vec<String>, String> {
+    let redacted = crate::config::redact_url(url);
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .map_err(|e| format!("{redacted}: {e}"))?;
+    let conn = tokio::spawn(conn);
+    let rows = client
+        .query(
+            "SELECT pid::text FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .map_err(|e| format!("{redacted}: pg_stat_activity: {e}"));
+    drop(client);
+    conn.await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("{redacted}: {e}"))?;
+    rows?
+        .iter()
+        .map(|r| r.try_get::<_, String>(0).map_err(|e| e.to_string()))
+        .collect()
+}
+
+impl Cpu<'_> {
+    /// CPU seconds of every process now.
+    async fn sample(&self) -> Result<CpuSample, String> {
+        let mut m = CpuSample::new();
+        for p in self.servers {
+            m.insert(("Servers", p.0.id().to_string()), p.cpu()?);
+        }
+        if let Some(f) = self.fleet {
+            m.insert(("Fleet", f.0.id().to_string()), f.cpu()?);
+        }
+        if let Some(url) = self.db {
+            for pid in backends(url).await? {
+                // A backend may end between the query and the read; a
+                // cluster on another machine has none here (the report
+                // counts the backends read).
+                match cpu_seconds(&pid) {
+                    Ok(c) => drop(m.insert(("Database", pid), c)),
+                    Err(e) => tracing::debug!("backend {pid}: {e}"),
+                }
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// CPU seconds of `role` (all roles: `None`) between samples `a` and
+/// `b`. A process only in `b` started after `a`: all its CPU counts.
+fn spent(a: &CpuSample, b: &CpuSample, role: Option<&str>) -> f64 {
+    b.iter()
+        .filter(|((r, _), _)| role.is_none_or(|x| x == *r))
+        .map(|(k, c)| c - a.get(k).map_or(0.0, |c0| *c0))
+        .sum()
+}
+
+/// The CPU report of a phase: seconds per role and in all.
+fn cpu_report(a: &CpuSample, b: &CpuSample) -> Value {
+    let db = b.keys().filter(|(r, _)| *r == "Database").count();
+    json!({
+        "Servers": r1(spent(a, b, Some("Servers"))),
+        "Fleet": r1(spent(a, b, Some("Fleet"))),
+        "Database": r1(spent(a, b, Some("Database"))),
+        "DatabaseBackends": db,
+        "Total": r1(spent(a, b, None)),
+    })
+}
+
 /// The fleet-wide AuditEIS: returns its rate per second and per CPU
-/// second of server and fleet together (the figure a machine shared with
-/// other jobs still gives fairly).
-async fn audit_phase(
-    c: &Client,
-    server: &Proc,
-    fleet: Option<&Proc>,
-    report: &mut Value,
-) -> Result<(f64, f64), String> {
-    let fleet_cpu = || fleet.map_or(Ok(0.0), Proc::cpu);
-    let cpu0 = server.cpu()? + fleet_cpu()?;
+/// second of servers, fleet and database together (the figure a machine
+/// shared with other jobs still gives fairly).
+async fn audit_phase(c: &Client, cpu: &Cpu<'_>, report: &mut Value) -> Result<(f64, f64), String> {
+    let cpu0 = cpu.sample().await?;
     let body = json!({"Filter": {"Eum-Id": EUM.0}});
     let (p, secs) = batch(c, "/batch/AuditEIS", body, Duration::from_secs(3600)).await?;
-    let cpu = server.cpu()? + fleet_cpu()? - cpu0;
+    let cpu1 = cpu.sample().await?;
+    let used = spent(&cpu0, &cpu1, None);
     #[allow(clippy::cast_precision_loss)]
     let audited = count(&p, "Succeeded")? as f64;
-    let (rate, per_cpu) = (audited / secs, audited / cpu.max(1e-9));
+    let (rate, per_cpu) = (audited / secs, audited / used.max(1e-9));
     let v = json!({
         "Succeeded": count(&p, "Succeeded")?, "Failed": count(&p, "Failed")?,
         "Seconds": r1(secs), "OpsPerSecond": r1(rate),
-        "CpuSeconds": r1(cpu), "OpsPerCpuSecond": r1(per_cpu),
+        "CpuSeconds": cpu_report(&cpu0, &cpu1), "OpsPerCpuSecond": r1(per_cpu),
     });
     set(report, "AuditEis", v);
     Ok((rate, per_cpu))
@@ -560,12 +714,12 @@ async fn audit_phase(
 /// Members `0..m` get a profile, then a fleet-wide EnableProfile of it:
 /// returns its rate per second.
 async fn enable_phase(
-    c: &Client,
-    api: SocketAddr,
+    apis: &[SocketAddr],
+    cpu: &Cpu<'_>,
     m: u64,
     report: &mut Value,
 ) -> Result<f64, String> {
-    let installed = install(api, m).await?;
+    let installed = install(apis, m).await?;
     let targets: Vec<Value> = (0..m)
         .map(|i| {
             let cfg = smsr::sim::fleet::member(crate::fleet::SEED, i).map_err(String::from)?;
@@ -574,44 +728,97 @@ async fn enable_phase(
         })
         .collect::<Result<_, String>>()?;
     let body = json!({ "Targets": targets });
-    let (p, secs) = batch(c, "/batch/EnableProfile", body, Duration::from_secs(3600)).await?;
+    let c = Client::new(*apis.first().ok_or("no instance")?, MNO.1);
+    let cpu0 = cpu.sample().await?;
+    let (p, secs) = batch(&c, "/batch/EnableProfile", body, Duration::from_secs(3600)).await?;
+    let cpu1 = cpu.sample().await?;
     #[allow(clippy::cast_precision_loss)]
-    let rate = count(&p, "Succeeded")? as f64 / secs;
+    let enabled = count(&p, "Succeeded")? as f64;
+    let rate = enabled / secs;
     let v = json!({
         "Euiccs": m, "InstallSeconds": r1(installed),
         "Succeeded": count(&p, "Succeeded")?, "Failed": count(&p, "Failed")?,
         "Seconds": r1(secs), "OpsPerSecond": r1(rate),
+        "CpuSeconds": cpu_report(&cpu0, &cpu1),
+        "OpsPerCpuSecond": r1(enabled / spent(&cpu0, &cpu1, None).max(1e-9)),
     });
     set(report, "EnableProfile", v);
     Ok(rate)
 }
 
-async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
-    let db = sqlite_path(args)?.unwrap_or_else(|| dir.join("inventory.db"));
-    let imported = import(dir, &db, args.fleet)?;
-    let mut report = json!({
-        "Fleet": args.fleet,
-        "Store": "sqlite",
-        "Instances": args.instances,
-        "MaxParallel": args.max_parallel,
-        "Import": imported,
-    });
+/// Starts `n` servers on `db`, each in its own directory under `dir`.
+async fn start_servers(
+    dir: &Path,
+    db: &Db,
+    smsc: &str,
+    n: u32,
+    args: &BenchArgs,
+) -> Result<(Vec<Proc>, Vec<SocketAddr>), String> {
+    let (mut servers, mut apis) = (Vec::new(), Vec::new());
+    for i in 0..n {
+        let d = dir.join(format!("instance{i}"));
+        std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+        let (p, api) = start_server(&d, db, smsc, args).await?;
+        servers.push(p);
+        apis.push(api);
+    }
+    Ok((servers, apis))
+}
+
+/// Each server's resident memory (`VmRSS`, or `VmHWM` with `peak`) and
+/// their total, MiB.
+fn memory(servers: &[Proc], peak: bool) -> Result<Value, String> {
+    let mut each = Vec::new();
+    for s in servers {
+        let (rss, hwm) = s.memory_kib()?;
+        each.push(kib_to_mib(if peak { hwm } else { rss }));
+    }
+    let total: f64 = each.iter().sum();
+    Ok(json!({"PerInstance": each.into_iter().map(r1).collect::<Vec<_>>(), "Total": r1(total)}))
+}
+
+/// What a run's rates were, for the ratios and the scaling factor.
+#[derive(Clone, Copy)]
+struct Rates {
+    audit: f64,
+    audit_per_cpu: f64,
+    enable: f64,
+}
+
+/// One run on `instances` servers, in `dir`: import, idle memory, the
+/// fleet-wide AuditEIS, latencies, the fleet-wide EnableProfile, peak
+/// memory. `None` rates with `--idle-only`.
+async fn run_once(
+    args: &BenchArgs,
+    dir: &Path,
+    db: &Db,
+    instances: u32,
+) -> Result<(Value, Option<Rates>), String> {
+    let mut report = json!({"Instances": instances, "Import": import(dir, db, args.fleet)?});
     let (fleet, smsc) = if args.idle_only {
         (None, "127.0.0.1:9".to_owned())
     } else {
         let (f, s) = start_fleet(dir, args.fleet).await?;
         (Some(f), s)
     };
-    let (server, api) = start_server(dir, &db, &smsc, args).await?;
+    let (servers, apis) = start_servers(dir, db, &smsc, instances, args).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let (idle, _) = server.memory_kib()?;
-    set(&mut report, "ServerIdleRssMiB", json!(r1(kib_to_mib(idle))));
+    set(&mut report, "ServerIdleRssMiB", memory(&servers, false)?);
     if args.idle_only {
-        return Ok(report);
+        return Ok((report, None));
     }
-    let c = Client::new(api, MNO.1);
-    let (audit_rate, audit_per_cpu) = audit_phase(&c, &server, fleet.as_ref(), &mut report).await?;
-    let lat = latencies(api, args.latency_calls, args.fleet).await?;
+    let url = match db {
+        Db::Postgres(url) => Some(url.as_str()),
+        Db::Sqlite(_) => None,
+    };
+    let cpu = Cpu {
+        servers: &servers,
+        fleet: fleet.as_ref(),
+        db: url,
+    };
+    let c = Client::new(*apis.first().ok_or("no instance")?, MNO.1);
+    let (audit, audit_per_cpu) = audit_phase(&c, &cpu, &mut report).await?;
+    let lat = latencies(&apis, args.latency_calls, args.fleet).await?;
     let v = json!({
         "Calls": lat.len(), "Concurrency": 16,
         "P50": quantile(&lat, 0.5).map(r1), "P99": quantile(&lat, 0.99).map(r1),
@@ -621,44 +828,84 @@ async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
         .enable_fleet
         .unwrap_or(args.fleet.min(10_000))
         .min(args.fleet);
-    let enable_rate = enable_phase(&c, api, m, &mut report).await?;
-    let (_, peak) = server.memory_kib()?;
-    set(&mut report, "ServerPeakRssMiB", json!(r1(kib_to_mib(peak))));
-    set(&mut report, "ServerCpuSeconds", json!(r1(server.cpu()?)));
+    let enable = enable_phase(&apis, &cpu, m, &mut report).await?;
+    set(&mut report, "ServerPeakRssMiB", memory(&servers, true)?);
     if let Some(f) = &fleet {
-        set(&mut report, "FleetCpuSeconds", json!(r1(f.cpu()?)));
-        set(
-            &mut report,
-            "FleetPeakRssMiB",
-            json!(r1(kib_to_mib(f.memory_kib()?.1))),
-        );
+        let peak = json!(r1(kib_to_mib(f.memory_kib()?.1)));
+        set(&mut report, "FleetPeakRssMiB", peak);
     }
-    drop(server);
-    drop(fleet);
-    let own0 = cpu_seconds("self")?;
-    let (floor, handshakes) = handshake_floor(args.handshake_seconds).await?;
-    let floor_per_cpu = handshakes / (cpu_seconds("self")? - own0).max(1e-9);
-    set(&mut report, "BareHandshakesPerSecond", json!(r1(floor)));
-    set(
-        &mut report,
-        "BareHandshakesPerCpuSecond",
-        json!(r1(floor_per_cpu)),
-    );
-    set(
-        &mut report,
-        "AuditToHandshakeRatioPerCpu",
-        json!(ratio(audit_per_cpu, floor_per_cpu)),
-    );
-    set(
-        &mut report,
-        "AuditToHandshakeRatio",
-        json!(ratio(audit_rate, floor)),
-    );
-    set(
-        &mut report,
-        "EnableToHandshakeRatio",
-        json!(ratio(enable_rate, floor)),
-    );
+    let rates = Rates {
+        audit,
+        audit_per_cpu,
+        enable,
+    };
+    Ok((report, Some(rates)))
+}
+
+/// Every run, one per `--instances` count, each on a fresh store (a
+/// PostgreSQL database dropped after it unless `--keep`).
+async fn runs(args: &BenchArgs, dir: &Path) -> Result<Vec<(Value, Option<Rates>)>, String> {
+    let mut out = Vec::new();
+    for (k, n) in args.instances.iter().enumerate() {
+        let d = dir.join(format!("run{k}"));
+        std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+        let (db, drop_sql) = run_store(args, &d, k).await?;
+        let result = run_once(args, &d, &db, *n).await;
+        if let (Some(sql), Some(Db::Postgres(url)), false) = (drop_sql, &args.db, args.keep) {
+            pg_execute(url, &sql).await?;
+        }
+        out.push(result?);
+    }
+    Ok(out)
+}
+
+/// Adds to each run its ratios to the handshake floor (`floor`,
+/// `floor_per_cpu`) and its scaling factor against the 1-instance run.
+fn compare(runs: &mut [(Value, Option<Rates>)], floor: f64, floor_per_cpu: f64) {
+    let one = runs
+        .iter()
+        .find(|(v, _)| v.get("Instances").and_then(Value::as_u64) == Some(1))
+        .and_then(|(_, r)| *r);
+    for (v, rates) in runs.iter_mut() {
+        let Some(r) = rates else { continue };
+        set(v, "AuditToHandshakeRatio", json!(ratio(r.audit, floor)));
+        let per_cpu = ratio(r.audit_per_cpu, floor_per_cpu);
+        set(v, "AuditToHandshakeRatioPerCpu", json!(per_cpu));
+        set(v, "EnableToHandshakeRatio", json!(ratio(r.enable, floor)));
+        if let Some(o) = one {
+            let f = json!({
+                "AuditEis": ratio(r.audit, o.audit),
+                "AuditEisPerCpu": ratio(r.audit_per_cpu, o.audit_per_cpu),
+                "EnableProfile": ratio(r.enable, o.enable),
+            });
+            set(v, "ScalingFactorVsOneInstance", f);
+        }
+    }
+}
+
+async fn measure(args: &BenchArgs, dir: &Path) -> Result<Value, String> {
+    let store = match args.db {
+        Some(Db::Postgres(_)) => "postgres",
+        _ => "sqlite",
+    };
+    let mut runs = runs(args, dir).await?;
+    let mut report = json!({
+        "Fleet": args.fleet,
+        "Store": store,
+        "MaxParallel": args.max_parallel,
+        "Cpus": std::thread::available_parallelism().map(usize::from).map_err(|e| e.to_string())?,
+    });
+    if !args.idle_only {
+        let own0 = cpu_seconds("self")?;
+        let (floor, handshakes) = handshake_floor(args.handshake_seconds).await?;
+        let floor_per_cpu = handshakes / (cpu_seconds("self")? - own0).max(1e-9);
+        set(&mut report, "BareHandshakesPerSecond", json!(r1(floor)));
+        let v = json!(r1(floor_per_cpu));
+        set(&mut report, "BareHandshakesPerCpuSecond", v);
+        compare(&mut runs, floor, floor_per_cpu);
+    }
+    let runs: Vec<Value> = runs.into_iter().map(|(v, _)| v).collect();
+    set(&mut report, "Runs", json!(runs));
     Ok(report)
 }
 

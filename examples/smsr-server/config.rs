@@ -359,7 +359,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// `sqlite:PATH`, `postgres://…`/`postgresql://…`, or a bare SQLite path.
-fn parse_db(v: &str) -> Result<Db, String> {
+pub fn parse_db(v: &str) -> Result<Db, String> {
     if v.starts_with("postgres://") || v.starts_with("postgresql://") {
         return Ok(Db::Postgres(v.to_owned()));
     }

@@ -250,24 +250,55 @@ pub enum MoKind {
 
 /// Reassembles MO SMS per originator; at most [`MAX_PARTIAL`]
 /// originators' incomplete messages are kept (each is KiBs), the oldest
-/// started dropped first, so cards that never finish a message cannot
-/// grow the server's memory with the fleet.
+/// started dropped first, and none longer than [`MAX_PARTIAL_AGE_MS`], so
+/// cards that never finish a message cannot grow the server's memory with
+/// the fleet. Time comes from the caller (`now_ms` of [`Self::push`]).
 #[derive(Default)]
 pub struct MoAssembler {
-    partial: HashMap<String, (u64, Reassembler<32>)>,
+    /// Per originator: the message's start order, its start time (ms) and
+    /// the segments so far.
+    partial: HashMap<String, (u64, i64, Reassembler<32>)>,
     started: u64,
+    /// When the next sweep for expired messages is due, ms.
+    next_sweep_ms: i64,
 }
 
 /// Incomplete concatenated MO messages kept at once.
 pub const MAX_PARTIAL: usize = 4096;
 
+/// How long an incomplete concatenated MO message is kept after its first
+/// segment, ms: a card resends a whole PoR or notification rather than a
+/// lost segment, so older parts are never completed.
+pub const MAX_PARTIAL_AGE_MS: i64 = 60_000;
+
+/// How often the incomplete messages are swept for expired ones, ms.
+const SWEEP_EVERY_MS: i64 = 1_000;
+
 impl MoAssembler {
-    /// Takes one MO SMS; returns the message once complete.
+    /// Drops (and logs) the incomplete messages started more than
+    /// [`MAX_PARTIAL_AGE_MS`] before `now_ms`; at most once a second
+    /// unless `force`.
+    fn expire(&mut self, now_ms: i64, force: bool) {
+        if !force && now_ms < self.next_sweep_ms {
+            return;
+        }
+        self.next_sweep_ms = now_ms.saturating_add(SWEEP_EVERY_MS);
+        self.partial.retain(|from, (_, at, _)| {
+            let fresh = now_ms.saturating_sub(*at) <= MAX_PARTIAL_AGE_MS;
+            if !fresh {
+                tracing::warn!(%from, "incomplete MO message dropped: older than {MAX_PARTIAL_AGE_MS} ms");
+            }
+            fresh
+        });
+    }
+
+    /// Takes one MO SMS received at `now_ms`; returns the message once
+    /// complete.
     ///
     /// # Errors
     /// A malformed UDH or segment (that originator's partial message is
     /// dropped).
-    pub fn push(&mut self, sms: &MoSms) -> Result<Option<MoKind>, String> {
+    pub fn push(&mut self, sms: &MoSms, now_ms: i64) -> Result<Option<MoKind>, String> {
         let (udh, payload) = UserDataHeader::split(&sms.tp_ud).map_err(|e| e.to_string())?;
         if udh.concat().is_none() {
             return Ok(Some(if udh.find(sms::IEI_COMMAND_PACKET).is_some() {
@@ -276,8 +307,15 @@ impl MoAssembler {
                 MoKind::Por(sms.tp_ud.clone())
             }));
         }
+        // This originator's own old parts go before its new segment joins
+        // them; the others' at the next sweep.
+        let own_expired = self
+            .partial
+            .get(&sms.from)
+            .is_some_and(|(_, at, _)| now_ms.saturating_sub(*at) > MAX_PARTIAL_AGE_MS);
+        self.expire(now_ms, own_expired);
         if !self.partial.contains_key(&sms.from) && self.partial.len() >= MAX_PARTIAL {
-            let oldest = self.partial.iter().min_by_key(|(_, (n, _))| *n);
+            let oldest = self.partial.iter().min_by_key(|(_, (n, _, _))| *n);
             if let Some(k) = oldest.map(|(k, _)| k.clone()) {
                 tracing::warn!(from = %k, "incomplete MO message dropped: {MAX_PARTIAL} pending");
                 self.partial.remove(&k);
@@ -285,10 +323,10 @@ impl MoAssembler {
         }
         self.started += 1;
         let started = self.started;
-        let (_, r) = self
+        let (_, _, r) = self
             .partial
             .entry(sms.from.clone())
-            .or_insert_with(|| (started, Reassembler::default()));
+            .or_insert_with(|| (started, now_ms, Reassembler::default()));
         match r.push(&sms.tp_ud) {
             Ok(Progress::Incomplete { .. }) => Ok(None),
             Ok(_) => {
@@ -433,7 +471,7 @@ impl Transport {
         store: &dyn Store,
         sms: &MoSms,
     ) -> Option<(Eid, Vec<u8>)> {
-        let msg = match asm.push(sms) {
+        let msg = match asm.push(sms, crate::ops::now_ms()) {
             Ok(m) => m?,
             Err(e) => {
                 tracing::warn!(from = %sms.from, "MO SMS dropped: {e}");
@@ -648,12 +686,59 @@ mod tests {
         };
         let mut asm = MoAssembler::default();
         for i in 0..=MAX_PARTIAL {
-            assert!(matches!(asm.push(&first(i)), Ok(None)), "segment {i}");
+            assert!(
+                matches!(asm.push(&first(i), 1_000), Ok(None)),
+                "segment {i}"
+            );
         }
         assert_eq!(asm.partial.len(), MAX_PARTIAL);
         // The oldest originator's message was dropped, the newest kept.
         assert!(!asm.partial.contains_key(&first(0).from));
         assert!(asm.partial.contains_key(&first(MAX_PARTIAL).from));
         assert!(asm.partial.contains_key(&first(1).from));
+    }
+
+    /// Segment `n` of 2 of message `reference` from `from` (UDH:
+    /// concatenation IE 00, 8-bit reference; TS 23.040 §9.2.3.24.1).
+    fn segment(from: &str, reference: u8, n: u8, body: u8) -> MoSms {
+        MoSms {
+            from: from.into(),
+            tp_ud: vec![0x05, 0x00, 0x03, reference, 0x02, n, body, body],
+        }
+    }
+
+    #[test]
+    fn incomplete_mo_messages_expire_after_60_seconds() {
+        const T0: i64 = 5_000_000;
+        let mut asm = MoAssembler::default();
+        // A completes in time, even 60 s after its first segment.
+        assert!(matches!(asm.push(&segment("A", 1, 1, 0xA1), T0), Ok(None)));
+        // B starts 10 s later and is never finished.
+        assert!(matches!(
+            asm.push(&segment("B", 2, 1, 0xB1), T0 + 10_000),
+            Ok(None)
+        ));
+        let done = asm.push(&segment("A", 1, 2, 0xA2), T0 + MAX_PARTIAL_AGE_MS);
+        assert!(
+            matches!(done, Ok(Some(MoKind::Por(ref b))) if b.len() == 4),
+            "A complete"
+        );
+        assert!(asm.partial.contains_key("B"), "B is 50 s old: kept");
+
+        // C's first segment 71 s after B started: the sweep drops B.
+        let t = T0 + 10_000 + MAX_PARTIAL_AGE_MS + 1_000;
+        assert!(matches!(asm.push(&segment("C", 3, 1, 0xC1), t), Ok(None)));
+        assert!(!asm.partial.contains_key("B"), "B expired");
+        assert!(asm.partial.contains_key("C"));
+
+        // C's second segment 61 s later: its old first part is dropped at
+        // once, not joined; the late segment starts a new message.
+        let late = asm.push(&segment("C", 3, 2, 0xC2), t + MAX_PARTIAL_AGE_MS + 1);
+        assert!(
+            matches!(late, Ok(None)),
+            "not completed from an expired part"
+        );
+        let (_, at, _) = asm.partial.get("C").unwrap();
+        assert_eq!(*at, t + MAX_PARTIAL_AGE_MS + 1, "a new message from C");
     }
 }

@@ -34,8 +34,14 @@ pub enum FollowUp {
 /// What a notification changed.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NotificationEffect {
-    /// A retransmission of the last notification: nothing changed.
+    /// Nothing changed: a retransmission of the last notification applied,
+    /// or a [`stale`](Self::stale) one.
     pub duplicate: bool,
+    /// An older notification than the last one applied (its sequence
+    /// number is before it, [`sequence_is_after`]), arriving late: it is
+    /// not applied, or it would undo the newer one; it is still confirmed
+    /// (the ISD-R resends it until it is).
+    pub stale: bool,
     /// ICCID of the profile now enabled, if the notification says so.
     pub enabled: Option<String>,
     /// ICCID of the profile that became disabled.
@@ -64,6 +70,25 @@ impl NotificationEffect {
         });
         before.saturating_sub(self.follow_ups.len())
     }
+}
+
+/// Whether notification sequence number `a` comes after `b`: serial
+/// number arithmetic on the 2-octet `'4E'` sequence number (RFC 1982 with
+/// SERIAL_BITS = 16), so that the numbers can wrap from `FFFF` to `0000`
+/// without every later notification looking old. `a` is after `b` when
+/// it is 1 to 32,767 ahead of it (modulo 65,536); exactly 32,768 apart is
+/// undefined in RFC 1982 and taken as not after (not applied: the safe
+/// side).
+///
+/// SGP.02 §4.1.1.11 gives the ISD-R's notification a sequence number and
+/// §4.1.1.12 confirms it by that number; the ordering of the numbers is
+/// UNCONFIRMED from the specification text. njiwa (`Eis.processNotification`)
+/// applies a notification only when its number is greater than the last
+/// one stored and ignores the others as duplicates; this rule is the same
+/// with the wrap-around made safe.
+pub fn sequence_is_after(a: u16, b: u16) -> bool {
+    let ahead = a.wrapping_sub(b);
+    ahead != 0 && ahead < 0x8000
 }
 
 /// What an audit changed.
@@ -228,6 +253,10 @@ impl Eis {
     ///
     /// * a retransmission (same sequence number as the last one) changes
     ///   nothing but is confirmed again;
+    /// * an older notification arriving after a newer one (its sequence
+    ///   number before the last one, [`sequence_is_after`]) changes nothing
+    ///   either (it would undo the newer state) and is confirmed, marked
+    ///   [`stale`](NotificationEffect::stale);
     /// * eUICC declaration (`01`), profile change succeeded (`02`), profile
     ///   change after fall-back (`05`) and failed-with-rollback (`03`)
     ///   make the named ISD-P the enabled profile and the previously
@@ -242,8 +271,11 @@ impl Eis {
             }],
             ..NotificationEffect::default()
         };
-        if self.last_notification_sequence_number == Some(n.sequence_number) {
+        if let Some(last) = self.last_notification_sequence_number
+            && !sequence_is_after(n.sequence_number, last)
+        {
             effect.duplicate = true;
+            effect.stale = last != n.sequence_number;
             return effect;
         }
         self.last_notification_sequence_number = Some(n.sequence_number);

@@ -31,6 +31,7 @@ pub mod notify;
 pub mod rules;
 pub mod status;
 
+pub use apply::sequence_is_after;
 pub use apply::{AuditEffect, FollowUp, NotificationEffect};
 pub use function::{Descriptor, Function, Outcome, Target};
 pub use model::{

@@ -16,6 +16,7 @@
 
 pub mod outbox;
 pub mod postgres;
+mod postgres_bulk;
 mod rows;
 pub mod sqlite;
 

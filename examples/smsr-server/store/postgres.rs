@@ -38,6 +38,7 @@ use tokio::runtime::RuntimeFlavor;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
+use super::rows::uint;
 use super::rows::{self, OP_COLUMNS, RawOp, corrupt, eis_json, status_word, to_json};
 use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError, initial_counters};
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
@@ -102,10 +103,6 @@ impl From<PoolError> for StoreError {
 
 fn int(v: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what}: {v} out of range")))
-}
-
-fn uint(v: i64, what: &str) -> Result<u64, StoreError> {
-    u64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what}: {v} is negative")))
 }
 
 fn op_from_row(row: &Row) -> Result<OpRecord, StoreError> {
@@ -362,14 +359,12 @@ impl Store for PostgresStore {
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            for (i, (eis, secrets)) in records.iter().enumerate() {
-                if !register_in(&tx, eis, secrets).await? {
-                    // Dropping the transaction rolls the whole call back.
-                    return Ok(Some(i));
-                }
+            let refused = super::postgres_bulk::register_many(&tx, records).await?;
+            if refused.is_none() {
+                tx.commit().await?;
             }
-            tx.commit().await?;
-            Ok(None)
+            // Otherwise dropping the transaction rolls the whole call back.
+            Ok(refused)
         })
     }
 
@@ -656,30 +651,20 @@ impl Store for PostgresStore {
         let Some(head) = head.first() else {
             return Ok(None);
         };
-        let mut p = BatchProgress {
-            id,
+        let head = rows::BatchHead {
             requester: head.try_get(0)?,
             function: head.try_get(1)?,
-            refused: uint(head.try_get(2)?, "refused")?,
-            ..BatchProgress::default()
+            refused: head.try_get(2)?,
         };
-        let rows = self.rows(
+        let counts = self.rows(
             "SELECT coalesce(status, 'pending'), count(*) FROM operations WHERE batch = $1 \
              GROUP BY 1",
             &[&id],
         )?;
-        for r in &rows {
-            let status: String = r.try_get(0)?;
-            let n = uint(r.try_get(1)?, "count")?;
-            p.total += n;
-            match status.as_str() {
-                "success" => p.succeeded += n,
-                "failed" => p.failed += n,
-                "expired" => p.expired += n,
-                _ => p.pending += n,
-            }
-        }
-        Ok(Some(p))
+        let counts = counts
+            .iter()
+            .map(|r| Ok((r.try_get::<_, String>(0)?, r.try_get::<_, i64>(1)?)));
+        rows::tally(id, head, counts).map(Some)
     }
 
     fn audit_trail(&self, eid: &Eid, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {

@@ -16,6 +16,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsr::inventory::{AuditRecord, Eis};
 use smsr::isdr::Eid;
 
+use super::rows;
 use super::rows::{
     OP_COLUMNS, RawOp, corrupt, eis_from_json, eis_json, function_from_json, status_word, to_json,
 };
@@ -334,7 +335,7 @@ impl Store for SqliteStore {
             .conn()?
             .prepare_cached("SELECT count(*) FROM eis")?
             .query_row([], |r| r.get(0))?;
-        Ok(u64::try_from(n).unwrap_or(0))
+        rows::uint(n, "count of eis")
     }
 
     fn next_counter(&self, eid: &Eid, name: CounterName) -> Result<u64, StoreError> {
@@ -346,7 +347,7 @@ impl Store for SqliteStore {
              ON CONFLICT (eid, key) DO UPDATE SET value = value + 1 RETURNING value",
             )?
             .query_row(params![eid.to_string(), name.stored()], |r| r.get(0))?;
-        Ok(u64::try_from(v).unwrap_or(0))
+        rows::uint(v, "counter")
     }
 
     fn counter(&self, eid: &Eid, name: CounterName) -> Result<u64, StoreError> {
@@ -355,7 +356,8 @@ impl Store for SqliteStore {
             .prepare_cached("SELECT value FROM counters WHERE eid = ?1 AND key = ?2")?
             .query_row(params![eid.to_string(), name.stored()], |r| r.get(0))
             .optional()?;
-        Ok(v.map_or(0, |v| u64::try_from(v).unwrap_or(0)))
+        // No row: the counter was never used.
+        v.map_or(Ok(0), |v| rows::uint(v, "counter"))
     }
 
     fn raise_counter(&self, eid: &Eid, name: CounterName, value: u64) -> Result<(), StoreError> {
@@ -563,36 +565,24 @@ impl Store for SqliteStore {
 
     fn batch(&self, id: i64) -> Result<Option<BatchProgress>, StoreError> {
         let conn = self.conn()?;
-        let head: Option<(String, String, i64)> = conn
+        let head = conn
             .prepare_cached("SELECT requester, function, refused FROM batches WHERE id = ?1")?
-            .query_row([id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row([id], |r| {
+                Ok(rows::BatchHead {
+                    requester: r.get(0)?,
+                    function: r.get(1)?,
+                    refused: r.get(2)?,
+                })
+            })
             .optional()?;
-        let Some((requester, function, refused)) = head else {
+        let Some(head) = head else {
             return Ok(None);
-        };
-        let mut p = BatchProgress {
-            id,
-            requester,
-            function,
-            refused: u64::try_from(refused).unwrap_or(0),
-            ..BatchProgress::default()
         };
         let mut st = conn.prepare_cached(
             "SELECT coalesce(status, 'pending'), count(*) FROM operations WHERE batch = ?1 GROUP BY 1",
         )?;
-        let rows = st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-        for r in rows {
-            let (status, n) = r?;
-            let n = u64::try_from(n).unwrap_or(0);
-            p.total += n;
-            match status.as_str() {
-                "success" => p.succeeded += n,
-                "failed" => p.failed += n,
-                "expired" => p.expired += n,
-                _ => p.pending += n,
-            }
-        }
-        Ok(Some(p))
+        let counts = st.query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+        rows::tally(id, head, counts.map(|c| c.map_err(StoreError::from))).map(Some)
     }
 
     fn audit_trail(&self, eid: &Eid, limit: u32) -> Result<Vec<AuditRecord>, StoreError> {

@@ -17,6 +17,10 @@ use crate::ops::{FunctionExecutionStatus, NewOp, OpState, audit_record, now_ms};
 use crate::store::{self, CounterName, EidFilter, EisChange, Secrets, Store, StoreError};
 
 pub mod outbox;
+mod batch_rows;
+pub use batch_rows::*;
+mod bulk;
+pub use bulk::*;
 
 /// Runs one SQL statement: rows changed, or the database's refusal.
 pub type RawSql = Box<dyn Fn(&str) -> Result<u64, String> + Send + Sync>;
@@ -48,6 +52,8 @@ macro_rules! store_suite {
             one_claimant_wins, batches_count_settled_operations,
             a_retransmitted_notification_is_confirmed_once,
             audit_trail_is_append_only, corrupt_rows_are_errors_and_change_nothing);
+        $crate::store_suite!(@tests $fresh; a_negative_batch_count_is_corrupt_not_zero);
+        $crate::store_suite!(@tests $fresh; register_many_sets_secrets_and_initial_counters);
     };
     (@tests $fresh:path; $($t:ident),*) => {
         $(
