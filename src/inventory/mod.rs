@@ -11,6 +11,8 @@
 //! * [`rules`]: [`Eis::check`] and [`Eis::es5_command`] refuse forbidden
 //!   operations with SGP.02 subject / reason codes.
 //! * [`apply`]: results, notifications and audits applied to the EIS.
+//! * [`authorisation`]: who may see and act on an eUICC ([`Authority`],
+//!   PLMAs).
 //! * [`function`]: the functions an SM-SR carries out ([`Function`]), each
 //!   described once ([`Descriptor`]), with a typed [`Target`].
 //! * [`status`]: SGP.02 `FunctionExecutionStatus` and the codes an SM-SR
@@ -20,12 +22,14 @@
 //!   ISD-P AIDs.
 
 pub mod apply;
+pub mod authorisation;
 pub mod function;
 pub mod model;
 pub mod rules;
 pub mod status;
 
 pub use apply::{AuditEffect, FollowUp, NotificationEffect};
+pub use authorisation::{AuthorisedFunction, Authority, Plma};
 pub use function::{Descriptor, Function, Outcome, Target};
 pub use model::{
     AuditRecord, Certificate, Eis, EuiccCapabilities, EumSignedInfo, ExecutionStatus, HexBytes,
