@@ -21,6 +21,7 @@ use crate::ota::{Gateway, NoSmsc};
 use crate::scp81::{self, Hub};
 use crate::smpp::esme::Esme;
 use crate::store::Store;
+use crate::store::authorisations::Authorisations;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
@@ -31,6 +32,8 @@ pub const DEFAULT_DATABASE: &str = "smsr-inventory.db";
 pub struct App {
     /// The inventory store.
     pub store: Arc<dyn Store>,
+    /// The PLMAs granted (same database).
+    pub plmas: Arc<dyn Authorisations>,
     /// The configuration.
     pub config: Config,
     /// The delivery engine.
@@ -150,17 +153,25 @@ fn write_ready_file(
         .map_err(|e| format!("{}: {e}", file.display()))
 }
 
-/// The configured store (`database` as [`database_path`] names it).
-fn open_store(config: &Config, database: &std::path::Path) -> Result<Arc<dyn Store>, String> {
+/// The inventory store and the PLMA store, one database.
+type Stores = (Arc<dyn Store>, Arc<dyn Authorisations>);
+
+/// The configured store (`database` as [`database_path`] names it), and
+/// the same database as the PLMA store.
+fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, String> {
     let failed = |e| format!("{}: {e}", database.display());
     Ok(match &config.database {
         Some(Db::Postgres(url)) => {
             // Connecting blocks: not on a runtime worker unknowingly.
             let url = url.clone();
             let store = tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL));
-            Arc::new(store.map_err(failed)?)
+            let store = Arc::new(store.map_err(failed)?);
+            (store.clone(), store)
         }
-        _ => Arc::new(SqliteStore::open(database, config.power_safe).map_err(failed)?),
+        _ => {
+            let store = Arc::new(SqliteStore::open(database, config.power_safe).map_err(failed)?);
+            (store.clone(), store)
+        }
     })
 }
 
@@ -176,7 +187,7 @@ fn instance_id(scp81: SocketAddr) -> String {
 /// A listener cannot be bound or the database opened.
 pub async fn start(config: Config) -> Result<Running, String> {
     let database = database_path(&config);
-    let store = open_store(&config, &database)?;
+    let (store, plmas) = open_store(&config, &database)?;
     let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
     let (api_listener, api_addr) = bind(config.api, "API listener").await?;
     let (shutdown, shutdown_rx) = watch::channel(false);
@@ -211,6 +222,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     ));
     let app = Arc::new(App {
         store: store.clone(),
+        plmas,
         config: config.clone(),
         engine: engine.clone(),
     });

@@ -14,6 +14,7 @@
 //! The trait is synchronous: the SCP81 PSK callback runs inside OpenSSL
 //! and cannot await, and every method is one short transaction.
 
+pub mod authorisations;
 pub mod postgres;
 mod rows;
 pub mod sqlite;

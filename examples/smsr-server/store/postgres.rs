@@ -44,7 +44,7 @@ use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpReco
 
 /// The schema migrations, applied in order at start (each once, recorded in
 /// `schema_version`).
-const MIGRATIONS: &[(i32, &str, &str)] = &[
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
         1,
         "inventory",
@@ -54,6 +54,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         2,
         "operations_by_function",
         include_str!("../migrations/0002_operations_by_function.sql"),
+    ),
+    (
+        5,
+        "authorisations",
+        include_str!("../migrations/0005_authorisations.sql"),
     ),
 ];
 
@@ -297,7 +302,7 @@ impl PostgresStore {
     }
 
     /// Runs `sql` with `params` (one autocommit statement); rows changed.
-    fn exec(
+    pub(super) fn exec(
         &self,
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
@@ -309,7 +314,7 @@ impl PostgresStore {
     }
 
     /// Runs `sql` with `params` (one autocommit statement); its rows.
-    fn rows(
+    pub(super) fn rows(
         &self,
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],

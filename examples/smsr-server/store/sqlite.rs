@@ -138,6 +138,7 @@ impl SqliteStore {
         // one SCP81 operation showed SQL parsing at 17% of the server).
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(super::authorisations::SQLITE_SCHEMA)?;
         add_lease_columns(&conn)?;
         // One process works an SQLite file: the leases a previous process
         // (killed) left are void.
@@ -151,7 +152,7 @@ impl SqliteStore {
         })
     }
 
-    fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+    pub(super) fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
         self.conn.lock().map_err(|_| StoreError::Poisoned)
     }
 
