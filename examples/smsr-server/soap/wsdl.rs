@@ -11,7 +11,9 @@ use std::collections::BTreeSet;
 use smsr::soap::GSMA_NS;
 
 use super::convert::RESPONSE_ELEMENTS;
-use super::functions::{FUNCTIONS, Field, HEADER, Interface, Kind, SoapFunction};
+use super::functions::{
+    EXTRA_ANSWERS, FUNCTIONS, Field, HEADER, Interface, Kind, PLMA_ELEMENTS, SoapFunction,
+};
 
 /// The XSD type of an element kind.
 fn xsd_type(kind: Kind) -> &'static str {
@@ -62,11 +64,29 @@ const TYPES: &str = "\
 <xs:any processContents=\"skip\" namespace=\"##any\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\
 </xs:sequence></xs:complexType>";
 
+/// `PLMAType`: a PLMA as GetPLMA answers it, its children in
+/// [`PLMA_ELEMENTS`]' order (`inventory::Plma`'s element names).
+fn plma_type(out: &mut String) {
+    out.push_str("<xs:complexType name=\"PLMAType\"><xs:sequence>");
+    for c in PLMA_ELEMENTS {
+        let occurs = match *c {
+            "ProfileType" => " minOccurs=\"0\"",
+            "Function" => " minOccurs=\"0\" maxOccurs=\"unbounded\"",
+            _ => "",
+        };
+        out.push_str(&format!(
+            "<xs:element name=\"{c}\" type=\"xs:string\"{occurs}/>"
+        ));
+    }
+    out.push_str("</xs:sequence></xs:complexType>");
+}
+
 /// The request and response elements, once per function name.
 fn schema(out: &mut String) {
     out.push_str(&format!(
         "<xs:schema targetNamespace=\"{GSMA_NS}\" elementFormDefault=\"unqualified\">{TYPES}"
     ));
+    plma_type(out);
     let mut seen = BTreeSet::new();
     for f in FUNCTIONS.iter().filter(|f| seen.insert(f.name)) {
         out.push_str(&format!(
@@ -90,6 +110,11 @@ fn schema(out: &mut String) {
                 _ => ("xs:string", " minOccurs=\"0\""),
             };
             out.push_str(&format!("<xs:element name=\"{name}\" type=\"{ty}\"{min}/>"));
+        }
+        for (_, name, ty, _) in EXTRA_ANSWERS.iter().filter(|x| x.0 == f.name) {
+            out.push_str(&format!(
+                "<xs:element name=\"{name}\" type=\"{ty}\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>"
+            ));
         }
         out.push_str("</xs:sequence></xs:complexType></xs:element>");
     }
