@@ -103,3 +103,9 @@ seed_hex sim_isdp_relay relay_forms AA0783010286020102FF860401020304FF84E2880008
 seed_hex smpp_sms concat8 0700032A02017000ABCD
 seed_hex smpp_sms concat16 080804012A02027000AB
 printf 'id:12 sub:001 dlvrd:000 stat:UNDELIV err:001' > corpus/smpp_sms/receipt
+# eum_signature: the EIS signed by an independent implementation
+# (tests/data/eum_signature, lxml + Python cryptography) and a variant with
+# its signed content changed.
+mkdir -p corpus/eum_signature
+cp ../tests/data/eum_signature/eis_signed.xml corpus/eum_signature/signed
+sed 's/EUM-DEMO/EUM-EVIL/' ../tests/data/eum_signature/eis_signed.xml > corpus/eum_signature/changed

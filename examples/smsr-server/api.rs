@@ -21,6 +21,9 @@
 //! | `POST /es4/SetEmergencyProfileAttribute` | ES4.SetEmergencyProfileAttribute | `{"Eid", "Iccid"}` |
 //! | `POST /es4/UpdatePolicyRules` | ES4.UpdatePolicyRules | `{"Eid", "Iccid", "Pol2": [..]}` |
 //! | `POST /es4/UpdateConnectivityParameters` | ES3/ES4 | `{"Eid", "Iccid", "ConnectivityParameters": "hex"}` |
+//! | `POST /es4/UpdateSubscriptionAddress` | ES4.UpdateSubscriptionAddress | `{"Eid", "Iccid", "SubscriptionAddress": {"Imsi", "Msisdn"}}` |
+//! | `POST /es4/SetPLMA` | ES4(A).SetPLMA | `{"M2MSP-id", "ProfileType", "Function": [..]}` (no `Function`: revoked) |
+//! | `POST /es4/GetPLMA` | ES4(A).GetPLMA | `{}`: the PLMAs granted by and to the caller |
 //! | `POST /es3/CreateISDP` | ES3.CreateISDP | `{"Eid", "Iccid", "Mno-id", "RequiredMemory"}` |
 //! | `POST /es3/SendData` | ES3.SendData | `{"Eid", "sd-aid", "Data": "hex command script"}` |
 //! | `POST /es3/ProfileDownloadCompleted` | ES3 | `{"Eid", "Iccid", "ProfileType", "SubscriptionAddress", "Pol2"}` |
@@ -62,6 +65,8 @@
 //! the routes in OpenAPI 3 (checked against [`ROUTES`] by
 //! `openapi_check.rs`).
 
+mod plma;
+
 use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,7 +76,9 @@ use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use smsr::inventory::{Eis, Operation, Pol2Rule, SubscriptionAddress};
+use smsr::inventory::{
+    AuthorisedFunction, Authority, Eis, Operation, Plma, Pol2Rule, Refusal, SubscriptionAddress,
+};
 use smsr::isdr::Eid;
 use subtle::ConstantTimeEq;
 
@@ -385,6 +392,9 @@ async fn dispatch(
         Endpoint::ProfileDownloadCompleted => download_completed(&ctx, body),
         Endpoint::BatchEnable => batch_enable(&ctx, body),
         Endpoint::BatchAudit => batch_audit(&ctx, body),
+        Endpoint::UpdateSubscriptionAddress => plma::update_subscription_address(&ctx, body),
+        Endpoint::SetPlma => plma::set_plma(&ctx, body),
+        Endpoint::GetPlma => plma::get_plma(&ctx, body),
     }
 }
 
@@ -477,6 +487,20 @@ pub(crate) enum ProfileFunction {
     UpdateConnectivity,
 }
 
+impl ProfileFunction {
+    /// What a PLMA must name for it.
+    const fn authorised(self) -> AuthorisedFunction {
+        match self {
+            Self::Enable => AuthorisedFunction::EnableProfile,
+            Self::Disable => AuthorisedFunction::DisableProfile,
+            Self::Delete => AuthorisedFunction::DeleteProfile,
+            Self::SetFallback => AuthorisedFunction::SetFallbackAttribute,
+            Self::SetEmergency => AuthorisedFunction::SetEmergencyProfileAttribute,
+            Self::UpdateConnectivity => AuthorisedFunction::UpdateConnectivityParameters,
+        }
+    }
+}
+
 /// A `POST` endpoint of the operator API (the table in the module
 /// documentation), parsed from `/{interface}/{function}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -491,6 +515,9 @@ pub(crate) enum Endpoint {
     ProfileDownloadCompleted,
     BatchEnable,
     BatchAudit,
+    UpdateSubscriptionAddress,
+    SetPlma,
+    GetPlma,
 }
 
 /// The function routes `POST /{interface}/{function}`: the one table the
@@ -529,6 +556,13 @@ pub(crate) const ROUTES: &[(&str, &str, Endpoint)] = {
         ),
         ("batch", "EnableProfile", Endpoint::BatchEnable),
         ("batch", "AuditEIS", Endpoint::BatchAudit),
+        (
+            "es4",
+            "UpdateSubscriptionAddress",
+            Endpoint::UpdateSubscriptionAddress,
+        ),
+        ("es4", "SetPLMA", Endpoint::SetPlma),
+        ("es4", "GetPLMA", Endpoint::GetPlma),
     ]
 };
 
@@ -570,11 +604,13 @@ fn load(app: &App, eid: &Eid) -> Result<Eis, Reject> {
     })
 }
 
-/// The EIS as `op` may see it, with its recent audit trail.
-fn visible(app: &App, op: &Operator, eis: &Eis) -> Result<Value, Reject> {
+/// The EIS as `op` may see it ([`Authority::view`] through `f`), with its
+/// recent audit trail.
+fn visible(app: &App, op: &Operator, eis: &Eis, f: AuthorisedFunction) -> Result<Value, Reject> {
     let mut full = eis.clone();
     full.audit_trail = app.store.audit_trail(&eis.eid(), 50).map_err(internal)?;
-    serde_json::to_value(full.view_for(&op.id)).map_err(internal)
+    let plmas = app.plmas.plmas_granted_to(&op.id).map_err(internal)?;
+    serde_json::to_value(Authority::new(&op.id, &plmas).view(&full, f)).map_err(internal)
 }
 
 /// The RegisterEIS body, shared with `smsr-server import`.
@@ -616,7 +652,8 @@ fn get_eis(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject>
     require(ctx.op, &[Role::Mno, Role::Smdp])?;
     let r: EidOnly = field(body)?;
     let eis = load(ctx.app, &parse_eid(&r.eid)?)?;
-    let v = visible(ctx.app, ctx.op, &eis)?;
+    seen_eis(ctx, &eis, AuthorisedFunction::GetEis)?;
+    let v = visible(ctx.app, ctx.op, &eis, AuthorisedFunction::GetEis)?;
     Ok(json_response(
         StatusCode::OK,
         &ctx.envelope(&FunctionExecutionStatus::success(), json!({ "Eis": v })),
@@ -659,7 +696,8 @@ fn op_answer(
             let mut extra = json!({ "OperationId": rec.id });
             if with_eis && result.is_success() {
                 let eis = load(ctx.app, eid)?;
-                set(&mut extra, "Eis", visible(ctx.app, ctx.op, &eis)?);
+                let f = AuthorisedFunction::GetEis;
+                set(&mut extra, "Eis", visible(ctx.app, ctx.op, &eis, f)?);
             }
             Ok(json_response(StatusCode::OK, &ctx.envelope(result, extra)))
         }
@@ -690,17 +728,40 @@ async fn audit_eis(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>,
     let r: AuditReq = field(body)?;
     let eid = parse_eid(&r.eid)?;
     let eis = load(ctx.app, &eid)?;
+    seen_eis(ctx, &eis, AuthorisedFunction::AuditEis)?;
     for i in &r.iccids {
-        owned_profile(ctx, &eis, i)?;
+        owned_profile(ctx, &eis, i, AuthorisedFunction::AuditEis)?;
     }
     run_function(ctx, &eid, Function::AuditEis { iccids: r.iccids }, true).await
 }
 
-/// The profile `iccid` of `eis`, which `ctx.op` must own.
+/// The PLMAs granted to `ctx.op` (SGP.02 ES4.SetPLMA).
+fn plmas(ctx: &Ctx<'_>) -> Result<Vec<Plma>, Reject> {
+    ctx.app.plmas.plmas_granted_to(&ctx.op.id).map_err(internal)
+}
+
+/// An authorisation refusal ([`Authority`]): `403` with its SGP.02 code
+/// (`1.1` / `1.2`), naming `what`.
+fn not_authorised(r: Refusal, ctx: &Ctx<'_>, what: &str, f: AuthorisedFunction) -> Reject {
+    tracing::info!(by = %ctx.op.id, what, ?f, "refused: not authorised");
+    reject(
+        StatusCode::FORBIDDEN,
+        r.code,
+        Some(what),
+        &format!(
+            "{} is neither the owner nor holds a PLMA for {f:?} here",
+            ctx.op.id
+        ),
+    )
+}
+
+/// The profile `iccid` of `eis`, on which `ctx.op` may call `f`: it owns
+/// the profile or holds a PLMA of its operator for `f` ([`Authority`]).
 fn owned_profile<'e>(
     ctx: &Ctx<'_>,
     eis: &'e Eis,
     iccid: &str,
+    f: AuthorisedFunction,
 ) -> Result<&'e smsr::inventory::ProfileInfo, Reject> {
     let p = eis.profile(iccid).ok_or_else(|| {
         reject(
@@ -710,15 +771,20 @@ fn owned_profile<'e>(
             "unknown ICCID",
         )
     })?;
-    if !p.is_owned_by(&ctx.op.id) {
-        return Err(reject(
-            StatusCode::FORBIDDEN,
-            codes::REQUESTER_NOT_ALLOWED,
-            Some(iccid),
-            "the profile belongs to another operator",
-        ));
-    }
+    let plmas = plmas(ctx)?;
+    Authority::new(&ctx.op.id, &plmas)
+        .check_act(p, f)
+        .map_err(|r| not_authorised(r, ctx, iccid, f))?;
     Ok(p)
+}
+
+/// `eis`, which `ctx.op` may see through `f` (GetEIS, AuditEIS): it may
+/// act on one of its profiles ([`Authority::check_see`]).
+fn seen_eis(ctx: &Ctx<'_>, eis: &Eis, f: AuthorisedFunction) -> Result<(), Reject> {
+    let plmas = plmas(ctx)?;
+    Authority::new(&ctx.op.id, &plmas)
+        .check_see(eis, f)
+        .map_err(|r| not_authorised(r, ctx, &eis.eid().to_string(), f))
 }
 
 fn refused(r: smsr::inventory::Refusal, iccid: &str) -> Reject {
@@ -749,7 +815,7 @@ async fn profile_function(
     let r: ProfileReq = field(body)?;
     let eid = parse_eid(&r.eid)?;
     let eis = load(ctx.app, &eid)?;
-    owned_profile(ctx, &eis, &r.iccid)?;
+    owned_profile(ctx, &eis, &r.iccid, which.authorised())?;
     let iccid = r.iccid.clone();
     let function = match which {
         ProfileFunction::Enable => Function::EnableProfile { iccid },
@@ -792,7 +858,7 @@ fn update_policy_rules(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Byte
     let r: PolicyReq = field(body)?;
     let eid = parse_eid(&r.eid)?;
     let eis = load(ctx.app, &eid)?;
-    owned_profile(ctx, &eis, &r.iccid)?;
+    owned_profile(ctx, &eis, &r.iccid, AuthorisedFunction::UpdatePolicyRules)?;
     let mut outcome = Err(reject(
         StatusCode::NOT_FOUND,
         codes::ICCID_UNKNOWN,
@@ -840,6 +906,11 @@ async fn create_isdp(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>
     require(ctx.op, &[Role::Smdp])?;
     let r: CreateReq = field(body)?;
     let eid = parse_eid(&r.eid)?;
+    let mno_id = r.mno_id.unwrap_or_else(|| ctx.op.id.clone());
+    let plmas = plmas(ctx)?;
+    Authority::new(&ctx.op.id, &plmas)
+        .check_create(&mno_id, None)
+        .map_err(|e| not_authorised(e, ctx, &mno_id, AuthorisedFunction::CreateIsdp))?;
     let eis = load(ctx.app, &eid)?;
     let aid = eis
         .next_isd_p_tar()
@@ -860,7 +931,7 @@ async fn create_isdp(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>
     .map_err(|e| refused(e, &r.iccid))?;
     let function = Function::CreateIsdp {
         iccid: r.iccid.clone(),
-        mno_id: r.mno_id.unwrap_or_else(|| ctx.op.id.clone()),
+        mno_id,
         required_memory: r.required_memory,
     };
     run_function(ctx, &eid, function, true).await
@@ -892,7 +963,7 @@ async fn send_data(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>,
         )
     })?;
     let iccid = p.iccid.clone();
-    owned_profile(ctx, &eis, &iccid)?;
+    owned_profile(ctx, &eis, &iccid, AuthorisedFunction::SendData)?;
     if r.data.0.is_empty() {
         return Err(reject(
             StatusCode::BAD_REQUEST,
@@ -929,7 +1000,12 @@ fn download_completed(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes
     let r: CompletedReq = field(body)?;
     let eid = parse_eid(&r.eid)?;
     let eis = load(ctx.app, &eid)?;
-    owned_profile(ctx, &eis, &r.iccid)?;
+    owned_profile(
+        ctx,
+        &eis,
+        &r.iccid,
+        AuthorisedFunction::ProfileDownloadCompleted,
+    )?;
     let mut outcome = Ok(());
     ctx.app
         .store
@@ -1010,6 +1086,9 @@ fn batch_enable(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Re
     }
     batch_size(ctx, pairs.len())?;
     let prefix = r.iccid_prefix.unwrap_or_default();
+    let plmas = plmas(ctx)?;
+    let authority = Authority::new(&ctx.op.id, &plmas);
+    let enable = AuthorisedFunction::EnableProfile;
     let mut ops = Vec::new();
     let mut refused = 0u64;
     for (eid, iccid) in pairs {
@@ -1022,7 +1101,7 @@ fn batch_enable(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Re
             eis.profiles
                 .iter()
                 .find(|p| {
-                    p.is_owned_by(&ctx.op.id)
+                    authority.may_act(p, enable)
                         && p.iccid.starts_with(&prefix)
                         && p.state == smsr::inventory::ProfileState::Disabled
                 })
@@ -1034,7 +1113,7 @@ fn batch_enable(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Re
         };
         let allowed = eis
             .profile(&iccid)
-            .is_some_and(|p| p.is_owned_by(&ctx.op.id))
+            .is_some_and(|p| authority.may_act(p, enable))
             && eis
                 .check(&Operation::EnableProfile { iccid: &iccid })
                 .is_ok();
@@ -1080,10 +1159,20 @@ fn batch_audit(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Rej
         }
     };
     batch_size(ctx, eids.len())?;
+    let plmas = plmas(ctx)?;
+    let authority = Authority::new(&ctx.op.id, &plmas);
     let mut ops = Vec::new();
     let mut refused = 0u64;
     for eid in eids {
-        if ctx.app.store.eis(&eid).map_err(internal)?.is_none() {
+        // Only the eUICCs the operator may see: an unknown one and one it
+        // may not audit are both counted as refused.
+        let seen = ctx
+            .app
+            .store
+            .eis(&eid)
+            .map_err(internal)?
+            .is_some_and(|e| authority.may_see(&e, AuthorisedFunction::AuditEis));
+        if !seen {
             refused += 1;
             continue;
         }

@@ -23,6 +23,7 @@ use crate::scp81::{self, Hub};
 use crate::smpp::esme::Esme;
 use crate::store::Store;
 use crate::store::outbox::Outbox;
+use crate::store::authorisations::Authorisations;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
@@ -33,6 +34,8 @@ pub const DEFAULT_DATABASE: &str = "smsr-inventory.db";
 pub struct App {
     /// The inventory store.
     pub store: Arc<dyn Store>,
+    /// The PLMAs granted (same database).
+    pub plmas: Arc<dyn Authorisations>,
     /// The configuration.
     pub config: Config,
     /// The delivery engine.
@@ -152,9 +155,10 @@ fn write_ready_file(
         .map_err(|e| format!("{}: {e}", file.display()))
 }
 
-/// The configured store (`database` as [`database_path`] names it).
-/// The store and its outbox (`store/outbox.rs`): one object, two traits.
-type Stores = (Arc<dyn Store>, Arc<dyn Outbox>);
+/// The configured store (`database` as [`database_path`] names it), as
+/// the inventory store, its outbox (`store/outbox.rs`) and the PLMA store
+/// (`store/authorisations.rs`): one database, three traits.
+type Stores = (Arc<dyn Store>, Arc<dyn Outbox>, Arc<dyn Authorisations>);
 
 fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, String> {
     let failed = |e| format!("{}: {e}", database.display());
@@ -164,11 +168,11 @@ fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, Str
             let url = url.clone();
             let store = tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL));
             let store = Arc::new(store.map_err(failed)?);
-            (store.clone(), store)
+            (store.clone(), store.clone(), store)
         }
         _ => {
             let store = Arc::new(SqliteStore::open(database, config.power_safe).map_err(failed)?);
-            (store.clone(), store)
+            (store.clone(), store.clone(), store)
         }
     })
 }
@@ -185,7 +189,7 @@ fn instance_id(scp81: SocketAddr) -> String {
 /// A listener cannot be bound or the database opened.
 pub async fn start(config: Config) -> Result<Running, String> {
     let database = database_path(&config);
-    let (store, outbox) = open_store(&config, &database)?;
+    let (store, outbox, plmas) = open_store(&config, &database)?;
     let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
     let api_tls = crate::api_tls::acceptor_for(&config).map_err(|e| e.to_string())?;
     let (api_listener, api_addr) = bind(config.api, "API listener").await?;
@@ -221,6 +225,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     ));
     let app = Arc::new(App {
         store: store.clone(),
+        plmas,
         config: config.clone(),
         engine: engine.clone(),
     });

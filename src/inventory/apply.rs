@@ -12,7 +12,7 @@ use super::model::{
     AuditRecord, Eis, ExecutionStatus, HexBytes, OperationExecutionStatus, OperationType,
     Pol2Action, Pol2Qualification, Pol2Rule, ProfileInfo, ProfileState, SubscriptionAddress,
 };
-use super::rules::{Operation, Refusal};
+use super::rules::{Operation, Refusal, RefusalReason};
 use crate::isdr::audit::{ExtendedCardResources, IsdpStatus};
 use crate::isdr::{Aid, Es5Error, Notification, NotificationType};
 
@@ -176,6 +176,28 @@ impl Eis {
             p.subscription_address = subscription_address;
             p.pol2 = pol2.to_vec();
         }
+        Ok(())
+    }
+
+    /// ES4.UpdateSubscriptionAddress: the profile's IMSI / MSISDN as its
+    /// operator now gives them (SGP.02 §5.5, EIS only: nothing goes to the
+    /// eUICC). A profile still in creation has none to update.
+    ///
+    /// # Errors
+    /// Unknown ICCID (`8.2.1` / `3.9`); a profile `InCreation`
+    /// (`8.2.1` / `1.2`).
+    pub fn update_subscription_address(
+        &mut self,
+        iccid: &str,
+        address: SubscriptionAddress,
+    ) -> Result<(), Refusal> {
+        let p = self
+            .profile_mut(iccid)
+            .ok_or(Refusal::new(RefusalReason::UnknownProfile))?;
+        if p.state == ProfileState::InCreation {
+            return Err(Refusal::new(RefusalReason::WrongState(p.state)));
+        }
+        p.subscription_address = Some(address);
         Ok(())
     }
 
@@ -399,5 +421,48 @@ impl Eis {
             imei: dev(&n.imei),
             meid: dev(&n.meid),
         });
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod subscription_address_tests {
+    use super::*;
+    use crate::isdr::{Eid, Tar};
+
+    #[test]
+    fn update_subscription_address_changes_only_a_loaded_profile() {
+        let eid = Eid::with_check_digits("890490320000000000000000000001").unwrap();
+        let mut e = Eis::new(eid, "SMSR");
+        let aid = |n| Aid::isd_p(Tar([0, 0, n])).unwrap();
+        e.profiles.push(ProfileInfo::new(
+            "8931",
+            aid(0x10),
+            "MNO-A",
+            ProfileState::Disabled,
+        ));
+        e.profiles.push(ProfileInfo::new(
+            "8932",
+            aid(0x11),
+            "MNO-A",
+            ProfileState::InCreation,
+        ));
+        let addr = SubscriptionAddress {
+            imsi: Some("204080000000001".into()),
+            msisdn: Some("31600000001".into()),
+        };
+        e.update_subscription_address("8931", addr.clone()).unwrap();
+        assert_eq!(e.profiles[0].subscription_address, Some(addr.clone()));
+        let before = e.clone();
+        let r = e
+            .update_subscription_address("8932", addr.clone())
+            .unwrap_err();
+        assert_eq!(
+            r.reason,
+            RefusalReason::WrongState(ProfileState::InCreation)
+        );
+        let r = e.update_subscription_address("8999", addr).unwrap_err();
+        assert_eq!((r.code.subject, r.code.reason), ("8.2.1", "3.9"));
+        assert_eq!(e, before, "a refusal changes nothing");
     }
 }

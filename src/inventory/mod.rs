@@ -14,6 +14,8 @@
 //! * [`rules`]: [`Eis::check`] and [`Eis::es5_command`] refuse forbidden
 //!   operations with SGP.02 subject / reason codes.
 //! * [`apply`]: results, notifications and audits applied to the EIS.
+//! * [`authorisation`]: who may see and act on an eUICC ([`Authority`],
+//!   PLMAs).
 //! * [`function`]: the functions an SM-SR carries out ([`Function`]), each
 //!   described once ([`Descriptor`]), with a typed [`Target`].
 //! * [`notify`]: which Handle*Notification an EIS change owes to whom.
@@ -25,6 +27,7 @@
 
 pub mod apply;
 pub mod field;
+pub mod authorisation;
 pub mod function;
 pub mod model;
 pub mod notify;
@@ -33,6 +36,7 @@ pub mod status;
 
 pub use apply::sequence_is_after;
 pub use apply::{AuditEffect, FollowUp, NotificationEffect};
+pub use authorisation::{AuthorisedFunction, Authority, Plma};
 pub use function::{Descriptor, Function, Outcome, Target};
 pub use model::{
     AuditRecord, Certificate, Eis, EuiccCapabilities, EumSignedInfo, ExecutionStatus, HexBytes,

@@ -113,6 +113,9 @@ pub enum RefusalReason {
     Pol2(Pol2Action),
     /// The requester owns neither the profile (MNO) nor created it (SM-DP).
     NotOwner,
+    /// The requester neither owns the profile nor holds a PLMA of its
+    /// operator for the function ([`super::authorisation`]).
+    NotAuthorised,
 }
 
 /// A refused operation: the code to report upstream and why.
@@ -133,7 +136,7 @@ impl fmt::Display for Refusal {
 impl core::error::Error for Refusal {}
 
 impl Refusal {
-    const fn new(reason: RefusalReason) -> Self {
+    pub(super) const fn new(reason: RefusalReason) -> Self {
         let code = match reason {
             RefusalReason::UnknownProfile => StatusCode::new("8.2.1", "3.9"),
             RefusalReason::ProfileExists | RefusalReason::IsdpAidUnavailable => {
@@ -144,6 +147,8 @@ impl Refusal {
                 StatusCode::new("8.2.1", "1.2")
             }
             RefusalReason::Pol2(_) => StatusCode::new("8.2.3", "3.8"),
+            // Function Requester / Not Allowed (authorisation).
+            RefusalReason::NotAuthorised => StatusCode::new("1.1", "1.2"),
             RefusalReason::FallbackProfile
             | RefusalReason::EnabledProfile
             | RefusalReason::EmergencyProfile => StatusCode::new("8.2", "3.8"),

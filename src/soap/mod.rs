@@ -12,6 +12,7 @@
 
 mod envelope;
 mod error;
+pub mod eum_signature;
 pub mod fault;
 pub mod write;
 

@@ -10,7 +10,7 @@ use smsr::inventory::field::ElementType;
 use smsr::soap::Element;
 use smsr::soap::write;
 
-use super::functions::{Field, HEADER, Kind, SoapFunction};
+use super::functions::{EXTRA_ANSWERS, Field, HEADER, Kind, SoapFunction};
 
 /// Why a request element does not fit its function.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -225,6 +225,22 @@ pub fn write_status(out: &mut String, v: &Value) {
     out.push_str("</FunctionExecutionStatus>");
 }
 
+/// Element `name` with the members of `v` named in `children`, in that
+/// order (an XSD sequence).
+fn write_ordered(out: &mut String, name: &str, children: &[&str], v: &Value) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+    for c in children {
+        if let Some(x) = v.get(*c) {
+            write_value(out, c, x);
+        }
+    }
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
+}
+
 /// `function`'s `…Response` element from the operator API's answer.
 pub fn response_xml(function: &SoapFunction, answer: &Value) -> String {
     let mut out = format!("<gsma:{}Response>", function.name);
@@ -239,6 +255,12 @@ pub fn response_xml(function: &SoapFunction, answer: &Value) -> String {
             }
             Some(v) => write_value(&mut out, name, v),
             None => {}
+        }
+    }
+    for (_, name, _, children) in EXTRA_ANSWERS.iter().filter(|x| x.0 == function.name) {
+        let items = answer.get(*name).and_then(Value::as_array);
+        for item in items.into_iter().flatten() {
+            write_ordered(&mut out, name, children, item);
         }
     }
     out.push_str("</gsma:");
@@ -359,6 +381,25 @@ mod tests {
             assert_eq!(e.status_code().subject, subject, "{xml}");
             assert_eq!(e.status_code().reason, "2.1", "{xml}");
         }
+    }
+
+    #[test]
+    fn a_get_plma_answer_lists_each_plma_in_the_xsd_order() {
+        let a = serde_json::json!({
+            "FunctionExecutionStatus": {"Status": "Executed-Success"},
+            "Plma": [{"Function": ["GetEIS", "AuditEIS"], "M2MSP-id": "B", "Mno-id": "A"},
+                     {"Function": ["CreateISDP"], "M2MSP-id": "C", "Mno-id": "A", "ProfileType": "T"}]
+        });
+        assert_eq!(
+            response_xml(function("GetPLMA"), &a),
+            "<gsma:GetPLMAResponse><FunctionExecutionStatus><Status>Executed-Success</Status>\
+             </FunctionExecutionStatus><Plma><Mno-id>A</Mno-id><M2MSP-id>B</M2MSP-id>\
+             <Function>GetEIS</Function><Function>AuditEIS</Function></Plma><Plma><Mno-id>A</Mno-id>\
+             <M2MSP-id>C</M2MSP-id><ProfileType>T</ProfileType><Function>CreateISDP</Function></Plma>\
+             </gsma:GetPLMAResponse>"
+        );
+        // Other functions never carry it.
+        assert!(!response_xml(function("GetEIS"), &a).contains("Plma"));
     }
 
     #[test]

@@ -121,6 +121,26 @@ pub struct SoapFunction {
 
 const PM: &str = "ProfileManagement";
 const EM: &str = "eUICCManagement";
+/// The action group of the PLMA functions (SGP.02 v4 ES4A; the group name
+/// is ours, the GSMA WSDL's is UNCONFIRMED).
+const PLMA: &str = "PLMAManagement";
+
+/// ES4.SetPLMA's request elements ([`crate::api`]'s `SetPLMA`).
+const SET_PLMA: &[Field] = &[
+    opt("Mno-id", Kind::Text),
+    req("M2MSP-id", Kind::Text),
+    opt("ProfileType", Kind::Text),
+    opt("Function", Kind::Repeated),
+];
+
+/// The children of a `PLMAType`, in the XSD's order.
+pub const PLMA_ELEMENTS: &[&str] = &["Mno-id", "M2MSP-id", "ProfileType", "Function"];
+
+/// Answer elements some functions carry beyond
+/// [`crate::soap::convert::RESPONSE_ELEMENTS`] (after them, repeated):
+/// function, element, XSD type, its children in the XSD's order.
+pub const EXTRA_ANSWERS: &[(&str, &str, &str, &[&str])] =
+    &[("GetPLMA", "Plma", "tns:PLMAType", PLMA_ELEMENTS)];
 
 const fn f(
     interface: Interface,
@@ -309,6 +329,20 @@ pub const FUNCTIONS: &[SoapFunction] = &[
         ON_PROFILE,
         false,
     ),
+    f(
+        Es4,
+        "UpdateSubscriptionAddress",
+        PM,
+        ("es4", "UpdateSubscriptionAddress"),
+        &[
+            EID,
+            ICCID,
+            req("SubscriptionAddress", Kind::SubscriptionAddress),
+        ],
+        false,
+    ),
+    f(Es4, "SetPLMA", PLMA, ("es4", "SetPLMA"), SET_PLMA, false),
+    f(Es4, "GetPLMA", PLMA, ("es4", "GetPLMA"), &[], false),
 ];
 
 impl SoapFunction {

@@ -17,7 +17,9 @@ use smsr::soap::GSMA_NS;
 
 use super::convert::RESPONSE_ELEMENTS;
 use super::eis;
-use super::functions::{FUNCTIONS, Field, HEADER, Interface, Kind, SoapFunction};
+use super::functions::{
+    EXTRA_ANSWERS, FUNCTIONS, Field, HEADER, Interface, Kind, PLMA_ELEMENTS, SoapFunction,
+};
 
 /// The XSD type of an element kind.
 fn xsd_type(kind: Kind) -> &'static str {
@@ -54,6 +56,23 @@ const TYPES: &str = "\
 <xs:element name=\"Rule\" type=\"tns:POL2RuleType\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>\
 </xs:sequence></xs:complexType>";
 
+/// `PLMAType`: a PLMA as GetPLMA answers it, its children in
+/// [`PLMA_ELEMENTS`]' order (`inventory::Plma`'s element names).
+fn plma_type(out: &mut String) {
+    out.push_str("<xs:complexType name=\"PLMAType\"><xs:sequence>");
+    for c in PLMA_ELEMENTS {
+        let occurs = match *c {
+            "ProfileType" => " minOccurs=\"0\"",
+            "Function" => " minOccurs=\"0\" maxOccurs=\"unbounded\"",
+            _ => "",
+        };
+        out.push_str(&format!(
+            "<xs:element name=\"{c}\" type=\"xs:string\"{occurs}/>"
+        ));
+    }
+    out.push_str("</xs:sequence></xs:complexType>");
+}
+
 /// The request and response elements, once per function name.
 fn schema(out: &mut String) {
     out.push_str(&format!(
@@ -61,6 +80,7 @@ fn schema(out: &mut String) {
     ));
     eis::simple_types(out);
     eis::complex_types(out);
+    plma_type(out);
     let mut seen = BTreeSet::new();
     for f in FUNCTIONS.iter().filter(|f| seen.insert(f.name)) {
         out.push_str(&format!(
@@ -84,6 +104,11 @@ fn schema(out: &mut String) {
                 _ => ("xs:string", " minOccurs=\"0\""),
             };
             out.push_str(&format!("<xs:element name=\"{name}\" type=\"{ty}\"{min}/>"));
+        }
+        for (_, name, ty, _) in EXTRA_ANSWERS.iter().filter(|x| x.0 == f.name) {
+            out.push_str(&format!(
+                "<xs:element name=\"{name}\" type=\"{ty}\" minOccurs=\"0\" maxOccurs=\"unbounded\"/>"
+            ));
         }
         out.push_str("</xs:sequence></xs:complexType></xs:element>");
     }

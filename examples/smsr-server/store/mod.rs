@@ -15,6 +15,7 @@
 //! and cannot await, and every method is one short transaction.
 
 pub mod outbox;
+pub mod authorisations;
 pub mod postgres;
 mod postgres_bulk;
 mod rows;

@@ -45,7 +45,7 @@ use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpReco
 
 /// The schema migrations, applied in order at start (each once, recorded in
 /// `schema_version`).
-const MIGRATIONS: &[(i32, &str, &str)] = &[
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
     (
         1,
         "inventory",
@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0002_operations_by_function.sql"),
     ),
     (4, "outbox", include_str!("../migrations/0004_outbox.sql")),
+    (
+        5,
+        "authorisations",
+        include_str!("../migrations/0005_authorisations.sql"),
+    ),
 ];
 
 /// The advisory lock key that serialises migrations of instances starting
@@ -300,7 +305,7 @@ impl PostgresStore {
     }
 
     /// Runs `sql` with `params` (one autocommit statement); rows changed.
-    fn exec(
+    pub(super) fn exec(
         &self,
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
@@ -312,7 +317,7 @@ impl PostgresStore {
     }
 
     /// Runs `sql` with `params` (one autocommit statement); its rows.
-    fn rows(
+    pub(super) fn rows(
         &self,
         sql: &str,
         params: &[&(dyn tokio_postgres::types::ToSql + Sync)],

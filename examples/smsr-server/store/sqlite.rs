@@ -143,6 +143,7 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(outbox_sqlite::SCHEMA)?;
+        conn.execute_batch(super::authorisations::SQLITE_SCHEMA)?;
         add_lease_columns(&conn)?;
         // One process works an SQLite file: the leases a previous process
         // (killed) left are void.
@@ -156,7 +157,7 @@ impl SqliteStore {
         })
     }
 
-    fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
+    pub(super) fn conn(&self) -> Result<MutexGuard<'_, Connection>, StoreError> {
         self.conn.lock().map_err(|_| StoreError::Poisoned)
     }
 

@@ -59,15 +59,18 @@ const ES3: [&str; 12] = [
     "UpdateConnectivityParameters",
     "UpdatePolicyRules",
 ];
-const ES4: [&str; 8] = [
+const ES4: [&str; 11] = [
     "AuditEIS",
     "DeleteProfile",
     "DisableProfile",
     "EnableProfile",
     "GetEIS",
+    "GetPLMA",
     "SetEmergencyProfileAttribute",
     "SetFallBackAttribute",
+    "SetPLMA",
     "UpdatePolicyRules",
+    "UpdateSubscriptionAddress",
 ];
 
 #[test]
@@ -231,11 +234,30 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
         ("ES3", "AuditEIS"),
         ("ES4", "GetEIS"),
         ("ES4", "UpdatePolicyRules"),
+        ("ES4", "UpdateSubscriptionAddress"),
+        ("ES4", "SetPLMA"),
+        ("ES4", "GetPLMA"),
     ] {
         assert!(
             success(iface, f),
             "{iface}.{f} did not succeed (see the table above)"
         );
+    }
+    // GetPLMA answered the PLMA granted, then nothing once revoked: in the
+    // raw XML and as zeep deserialised it with our XSD's PLMAType.
+    for key in ["Plma", "Typed"] {
+        let plmas: Vec<Value> = calls
+            .iter()
+            .filter(|c| c["Interface"] == "ES4" && c["Function"] == "GetPLMA")
+            .map(|c| {
+                if key == "Plma" {
+                    c["Plma"].clone()
+                } else {
+                    c["Typed"]["Plma"].clone()
+                }
+            })
+            .collect();
+        assert_eq!(plmas, [json!(["MNO-B"]), json!([])], "{key}");
     }
 }
 

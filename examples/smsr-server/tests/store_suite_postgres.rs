@@ -93,6 +93,17 @@ fn fresh(name: &str) -> Backend {
 store_suite!(fresh);
 outbox_suite!(fresh);
 
+/// A fresh database for an authorisations test `name`.
+fn fresh_authorisations(name: &str) -> Arc<dyn store::authorisations::Authorisations> {
+    let url = cluster_url();
+    let db = format!("smsr_suite_{name}");
+    raw_sql(&url, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).expect("drop");
+    raw_sql(&url, &format!("CREATE DATABASE {db}")).expect("create");
+    Arc::new(PostgresStore::open(&with_db(&url, &db), 2).expect("open"))
+}
+
+authorisations_suite!(fresh_authorisations);
+
 /// The migrations are recorded and applied once: a second instance
 /// opening the same database changes nothing and sees the same data.
 #[test]

@@ -59,6 +59,23 @@ fn fresh(name: &str) -> Backend {
 store_suite!(fresh);
 outbox_suite!(fresh);
 
+/// A fresh database file for an authorisations test `name`.
+fn fresh_authorisations(name: &str) -> Arc<dyn store::authorisations::Authorisations> {
+    let path = std::env::temp_dir().join(format!("smsr-plma-{}-{name}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+    Arc::new(SqliteStore::open(&path, false).expect("open"))
+}
+
+authorisations_suite!(fresh_authorisations);
+
 /// A database that cannot be opened is an error at start, not a later
 /// surprise.
 #[test]

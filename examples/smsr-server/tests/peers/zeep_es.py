@@ -188,6 +188,8 @@ def main():
             # The typed answer through zeep's own deserialisation too.
             rec["Typed"] = typed(c, svc, name, resp)
             rec["Aids"] = aids_of(root)
+            rec["Plma"] = [text(p, "M2MSP-id") for p in root.iter()
+                           if isinstance(p.tag, str) and local(p.tag) == "Plma"]
         calls.append(rec)
         return rec
 
@@ -266,6 +268,13 @@ def lifecycle(call, install, aid_of, eid, iccid, iccid2):
     call("ES4", "UpdatePolicyRules", Eid=eid, Iccid=iccid, Pol2={"Rule": []})
     call("ES4", "SetFallBackAttribute", Eid=eid, Iccid=iccid)
     call("ES4", "SetEmergencyProfileAttribute", Eid=eid, Iccid=iccid)
+    call("ES4", "UpdateSubscriptionAddress", Eid=eid, Iccid=iccid,
+         SubscriptionAddress={"Imsi": "204080000000001", "Msisdn": "31600000099"})
+    # A PLMA granted, read back, revoked and read back (ES4A over ES4).
+    call("ES4", "SetPLMA", **{"M2MSP-id": "MNO-B"}, Function=["GetEIS", "AuditEIS"])
+    call("ES4", "GetPLMA")
+    call("ES4", "SetPLMA", **{"M2MSP-id": "MNO-B"})
+    call("ES4", "GetPLMA")
     call("ES4", "DisableProfile", Eid=eid, Iccid=iccid)
     call("ES4", "DeleteProfile", Eid=eid, Iccid=iccid)
 
@@ -274,7 +283,7 @@ def typed(c, svc, name, resp):
     """The synchronous answer deserialised by zeep from our XSD: its Status
     and, for an answer with the EIS, fields of the typed EIS (EISType):
     the EID, the memory as an integer, the profiles' ICCIDs and states,
-    the ISD-R's role."""
+    the ISD-R's role; for GetPLMA the M2MSP-id of each PLMA."""
     try:
         op = svc._binding._operations[name]
         result = svc._binding.process_reply(c, op, resp)
@@ -288,6 +297,8 @@ def typed(c, svc, name, resp):
                 "Profiles": {p.Iccid: p.State for p in eis.ProfileInfo},
                 "IsdrRole": eis["Isd-r"].Role,
             }
+        if name == "GetPLMA":
+            out["Plma"] = [p["M2MSP-id"] for p in (result.Plma or [])]
         return out
     except Exception as e:  # reported, and asserted on by the Rust test
         return {"Error": "%s: %s" % (type(e).__name__, e)}

@@ -5,6 +5,8 @@
 //! audit trail). `store_suite!(fresh)` instantiates every test for one
 //! backend; `store_suite_sqlite.rs` and `store_suite_postgres.rs` run it.
 
+pub mod authorisations;
+
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
