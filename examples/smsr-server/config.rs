@@ -260,7 +260,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// `sqlite:PATH`, `postgres://…`/`postgresql://…`, or a bare SQLite path.
-fn parse_db(v: &str) -> Result<Db, String> {
+pub(crate) fn parse_db(v: &str) -> Result<Db, String> {
     if v.starts_with("postgres://") || v.starts_with("postgresql://") {
         return Ok(Db::Postgres(v.to_owned()));
     }
@@ -327,6 +327,10 @@ pub struct Config {
     pub es: Option<EsConfig>,
     /// Connection and request limits.
     pub limits: Limits,
+    /// The file holding the master key of the secrets at rest
+    /// (`--master-key-file`; else `SMSR_MASTER_KEY`; never in the config
+    /// file).
+    pub master_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -490,6 +494,11 @@ pub struct Cli {
     /// Most targets in one fleet-wide function [default: 100000].
     #[arg(long = "max-batch-size", value_name = "N", value_parser = at_least_one)]
     max_batch_size: Option<usize>,
+    /// The master key sealing the eUICC keys at rest, 64 hex digits
+    /// (`smsr-server keygen FILE` makes one) [default: the SMSR_MASTER_KEY
+    /// environment variable; with --demo and no --db a fresh one].
+    #[arg(long = "master-key-file", value_name = "FILE")]
+    master_key_file: Option<PathBuf>,
 }
 
 /// Why the command line gave no configuration.
@@ -530,6 +539,7 @@ impl Config {
             ready_file: None,
             es: None,
             limits: Limits::default(),
+            master_key_file: None,
         }
     }
 
@@ -603,6 +613,7 @@ impl Config {
         c.exit = cli.exit;
         c.fleet_only = cli.fleet_only;
         c.ready_file = cli.ready_file;
+        c.master_key_file = cli.master_key_file;
         if c.max_parallel == 0 || c.attempts == 0 {
             return Err("MaxParallel and Attempts must be at least 1".into());
         }

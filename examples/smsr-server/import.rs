@@ -51,6 +51,10 @@ pub struct ImportArgs {
     /// SQLite synchronous=FULL.
     #[arg(long = "power-safe")]
     power_safe: bool,
+    /// The master key sealing the secrets at rest (64 hex digits)
+    /// [default: the SMSR_MASTER_KEY environment variable].
+    #[arg(long = "master-key-file", value_name = "FILE")]
+    master_key_file: Option<PathBuf>,
     /// The JSON Lines file.
     file: PathBuf,
 }
@@ -267,7 +271,8 @@ fn run(args: &ImportArgs) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| crate::config::Config::defaults().smsr_id);
     let chunk = usize::try_from(args.chunk.unwrap_or(1000)).map_err(|e| e.to_string())?;
-    let store = SqliteStore::open(&database, args.power_safe)
+    let custody = crate::keys::custody(args.master_key_file.as_deref(), false)?;
+    let store = SqliteStore::open(&database, args.power_safe, custody)
         .map_err(|e| format!("{}: {e}", database.display()))?;
     let t = Instant::now();
     let n = validate(&store, &args.file, chunk, &smsr_id)?;

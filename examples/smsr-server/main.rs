@@ -30,6 +30,7 @@ mod engine;
 mod es_tls;
 mod fleet;
 mod import;
+mod keys;
 mod ops;
 mod ota;
 mod scp81;
@@ -68,6 +69,14 @@ fn main() -> ExitCode {
     // `smsr-server import …`: a command of its own (import.rs).
     if std::env::args_os().nth(1).is_some_and(|a| a == "import") {
         return import::main(std::env::args_os().skip(2));
+    }
+    // `smsr-server keygen FILE`: a fresh master key (keys/).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "keygen") {
+        return keygen(std::env::args_os().nth(2));
+    }
+    // `smsr-server rekey …`: re-seal the secrets under a new master key.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "rekey") {
+        return keys::rekey::main(std::env::args_os().skip(2));
     }
     // `smsr-server bench …`: the load bench (bench.rs).
     if std::env::args_os().nth(1).is_some_and(|a| a == "bench") {
@@ -108,6 +117,25 @@ fn main() -> ExitCode {
     rt.shutdown_timeout(Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `smsr-server keygen FILE`: writes a fresh master key, prints its
+/// identifier.
+fn keygen(file: Option<std::ffi::OsString>) -> ExitCode {
+    let Some(file) = file else {
+        eprintln!("usage: smsr-server keygen FILE");
+        return ExitCode::from(USAGE_ERROR);
+    };
+    match keys::keygen(std::path::Path::new(&file)) {
+        Ok(id) => {
+            println!("{{\"KeyId\":\"{id}\"}}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -153,14 +153,17 @@ fn write_ready_file(
 /// The configured store (`database` as [`database_path`] names it).
 fn open_store(config: &Config, database: &std::path::Path) -> Result<Arc<dyn Store>, String> {
     let failed = |e| format!("{}: {e}", database.display());
+    let temporary = config.demo && config.database.is_none();
+    let custody = crate::keys::custody(config.master_key_file.as_deref(), temporary)?;
     Ok(match &config.database {
         Some(Db::Postgres(url)) => {
             // Connecting blocks: not on a runtime worker unknowingly.
             let url = url.clone();
-            let store = tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL));
+            let store =
+                tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL, custody));
             Arc::new(store.map_err(failed)?)
         }
-        _ => Arc::new(SqliteStore::open(database, config.power_safe).map_err(failed)?),
+        _ => Arc::new(SqliteStore::open(database, config.power_safe, custody).map_err(failed)?),
     })
 }
 

@@ -45,6 +45,39 @@ pub enum StoreError {
     /// connection free in time): nothing was done; try again later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The key custody refused to seal or open an eUICC's secrets (a
+    /// malformed record is [`StoreError::Corrupt`] instead).
+    #[error("key custody: {0}")]
+    Custody(crate::keys::CustodyError),
+}
+
+impl From<crate::keys::CustodyError> for StoreError {
+    fn from(e: crate::keys::CustodyError) -> Self {
+        match e {
+            crate::keys::CustodyError::Malformed { .. } => Self::Corrupt(e.to_string()),
+            e => Self::Custody(e),
+        }
+    }
+}
+
+/// Checks at open that `custody` opens the first stored secrets record
+/// (`(eid, record)`), so that a wrong master key or a database with clear
+/// secrets is refused before anything is changed.
+///
+/// # Errors
+/// [`StoreError::Custody`] naming what is wrong; a corrupt EID.
+pub fn check_custody(
+    custody: &dyn crate::keys::Custody,
+    first: Option<(String, String)>,
+) -> Result<(), StoreError> {
+    let Some((eid, record)) = first else {
+        return Ok(());
+    };
+    let eid: Eid = eid
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("secrets EID {eid}: {e}")))?;
+    custody.open(&eid, &record)?;
+    Ok(())
 }
 
 impl From<delivery::Error<StoreError, StoreError>> for StoreError {
@@ -56,7 +89,9 @@ impl From<delivery::Error<StoreError, StoreError>> for StoreError {
 }
 
 /// The keys of one eUICC the SM-SR holds (key values are never part of the
-/// serialized EIS, so they travel and rest separately).
+/// serialized EIS, so they travel and rest separately). This is the clear
+/// form RegisterEIS and the key import hand in (zeroized on drop); the
+/// store keeps it sealed by its [`crate::keys::Custody`].
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, zeroize::ZeroizeOnDrop)]
 pub struct Secrets {
     /// SCP80 key version number of the ISD-R key set (the key index in

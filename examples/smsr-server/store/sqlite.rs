@@ -10,7 +10,7 @@
 //! commit.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsr::inventory::{AuditRecord, Eis};
@@ -19,7 +19,10 @@ use smsr::isdr::Eid;
 use super::rows::{
     OP_COLUMNS, RawOp, corrupt, eis_from_json, eis_json, function_from_json, status_word, to_json,
 };
-use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError, initial_counters};
+use super::{
+    CounterName, EidFilter, EisChange, Secrets, Store, StoreError, check_custody, initial_counters,
+};
+use crate::keys::Custody;
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
 
 const SCHEMA: &str = "
@@ -85,6 +88,8 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Seals the secrets written, opens those read.
+    custody: Arc<dyn Custody>,
 }
 
 fn op_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OpRecord, StoreError>> {
@@ -119,12 +124,19 @@ fn add_lease_columns(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl SqliteStore {
-    /// Opens (or creates) the database at `path` in WAL mode.
-    /// `power_safe` selects `synchronous = FULL`.
+    /// Opens (or creates) the database at `path` in WAL mode, its secrets
+    /// sealed and opened by `custody`. `power_safe` selects
+    /// `synchronous = FULL`.
     ///
     /// # Errors
-    /// The database cannot be opened or its schema created.
-    pub fn open(path: &Path, power_safe: bool) -> Result<Self, StoreError> {
+    /// The database cannot be opened or its schema created;
+    /// [`StoreError::Custody`] when `custody` cannot open the first stored
+    /// secrets (a wrong master key, clear secrets): nothing changed.
+    pub fn open(
+        path: &Path,
+        power_safe: bool,
+        custody: Arc<dyn Custody>,
+    ) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -139,6 +151,14 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA)?;
         add_lease_columns(&conn)?;
+        let first = conn
+            .query_row(
+                "SELECT eid, json FROM secrets ORDER BY eid LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        check_custody(&*custody, first)?;
         // One process works an SQLite file: the leases a previous process
         // (killed) left are void.
         conn.execute(
@@ -148,6 +168,7 @@ impl SqliteStore {
         )?;
         Ok(Self {
             conn: Mutex::new(conn),
+            custody,
         })
     }
 
@@ -202,6 +223,7 @@ fn settle_in(
 /// when the EID is already registered (nothing inserted).
 fn insert_registration(
     conn: &Connection,
+    custody: &dyn Custody,
     eis: &Eis,
     secrets: &Secrets,
 ) -> Result<bool, StoreError> {
@@ -221,7 +243,11 @@ fn insert_registration(
         return Ok(false);
     }
     conn.prepare_cached("INSERT INTO secrets (eid, msisdn, json) VALUES (?1, ?2, ?3)")?
-        .execute(params![eid, secrets.msisdn, to_json(secrets)?])?;
+        .execute(params![
+            eid,
+            secrets.msisdn,
+            custody.seal(&eis.eid(), secrets)?
+        ])?;
     // Initial counters from the EIS key sets (the value the eUICC holds).
     let mut counters = conn.prepare_cached(
         "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, ?3) \
@@ -240,7 +266,7 @@ impl Store for SqliteStore {
     fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if !insert_registration(&tx, eis, secrets)? {
+        if !insert_registration(&tx, &*self.custody, eis, secrets)? {
             return Ok(false);
         }
         tx.commit()?;
@@ -251,7 +277,7 @@ impl Store for SqliteStore {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (i, (eis, secrets)) in records.iter().enumerate() {
-            if !insert_registration(&tx, eis, secrets)? {
+            if !insert_registration(&tx, &*self.custody, eis, secrets)? {
                 // Dropping the transaction rolls the whole call back.
                 return Ok(Some(i));
             }
@@ -265,13 +291,12 @@ impl Store for SqliteStore {
     }
 
     fn secrets(&self, eid: &Eid) -> Result<Option<Secrets>, StoreError> {
-        let json: Option<String> = self
+        let record: Option<String> = self
             .conn()?
             .prepare_cached("SELECT json FROM secrets WHERE eid = ?1")?
             .query_row([eid.to_string()], |r| r.get(0))
             .optional()?;
-        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
-            .transpose()
+        Ok(record.map(|r| self.custody.open(eid, &r)).transpose()?)
     }
 
     fn eid_by_msisdn(&self, msisdn: &str) -> Result<Option<Eid>, StoreError> {
@@ -651,6 +676,16 @@ mod tests {
         t
     }
 
+    /// One sealed custody under a fresh master key for the whole test run.
+    fn custody() -> Arc<dyn Custody> {
+        static C: std::sync::OnceLock<Arc<dyn Custody>> = std::sync::OnceLock::new();
+        C.get_or_init(|| {
+            let key = crate::keys::master::MasterKey::generate().unwrap();
+            Arc::new(crate::keys::sealed::Sealed::new(&key))
+        })
+        .clone()
+    }
+
     fn eid(n: u32) -> Eid {
         Eid::with_check_digits(&format!("8904903200000000000000{n:08}")).unwrap()
     }
@@ -670,7 +705,7 @@ mod tests {
     #[test]
     fn register_get_update_and_wal() {
         let path = tmp("a");
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         assert_eq!(s.journal_mode().unwrap(), "wal");
         let mut e = Eis::new(eid(1), "SMSR1");
         e.eum_signed_info.eum_id = "EUM1".into();
@@ -704,7 +739,7 @@ mod tests {
         assert_eq!(after.remaining_memory, 77);
         // Reopen: the change is on disk.
         drop(s);
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         assert_eq!(s.eis(&eid(1)).unwrap().unwrap().remaining_memory, 77);
         let f = EidFilter {
             eum_id: Some("EUM1".into()),
@@ -721,7 +756,7 @@ mod tests {
     #[test]
     fn register_many_is_all_or_nothing() {
         let path = tmp("many");
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         let rec = |n: u32| (Eis::new(eid(n), "SMSR1"), secrets());
         assert!(s.register(&rec(3).0, &secrets()).unwrap());
         // EID 3 is registered already: the chunk 1, 2, 3, 4 changes nothing.
@@ -755,7 +790,7 @@ mod tests {
         use crate::store::{EuiccCounters, EuiccEis};
 
         let path = tmp("cntr");
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         let mut e = Eis::new(eid(1), "SMSR1");
         e.isd_r.key_sets.push(KeySet {
             version: secrets().scp80_kvn,
@@ -803,12 +838,12 @@ mod tests {
     #[test]
     fn counters_survive_reopen_and_never_go_back() {
         let path = tmp("b");
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         assert_eq!(s.next_counter(&eid(1), K).unwrap(), 1);
         assert_eq!(s.next_counter(&eid(1), K).unwrap(), 2);
         assert_eq!(s.next_counter(&eid(2), K).unwrap(), 1, "per eUICC");
         drop(s);
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         assert_eq!(s.counter(&eid(1), K).unwrap(), 2);
         s.raise_counter(&eid(1), K, 1).unwrap();
         assert_eq!(s.next_counter(&eid(1), K).unwrap(), 3, "never lowered");
@@ -818,7 +853,7 @@ mod tests {
 
     #[test]
     fn queue_and_batches() {
-        let s = SqliteStore::open(&tmp("c"), false).unwrap();
+        let s = SqliteStore::open(&tmp("c"), false, custody()).unwrap();
         let b = s.create_batch("MNO1", "EnableProfile", 1).unwrap();
         let ops: Vec<NewOp> = (1..=3)
             .map(|i| NewOp {

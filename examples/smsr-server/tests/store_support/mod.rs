@@ -55,6 +55,17 @@ macro_rules! store_suite {
     };
 }
 
+/// The sealed custody every store of this test process opens with (one
+/// fresh master key per run).
+pub fn custody() -> Arc<dyn crate::keys::Custody> {
+    static C: std::sync::OnceLock<Arc<dyn crate::keys::Custody>> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        let key = crate::keys::master::MasterKey::generate().expect("master key");
+        Arc::new(crate::keys::sealed::Sealed::new(&key))
+    })
+    .clone()
+}
+
 /// EID number `n` (check digits computed).
 pub fn eid(n: u32) -> Eid {
     Eid::with_check_digits(&format!("8904903200000000000000{n:08}")).expect("EID")
