@@ -627,6 +627,7 @@ impl Config {
     fn apply_file(&mut self, path: &Path) -> Result<(), String> {
         let shown = path.display();
         let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        refuse_keys(&text).map_err(|e| format!("{shown}: {e}"))?;
         let f: FileConfig = serde_json::from_str(&text).map_err(|e| format!("{shown}: {e}"))?;
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(v) = f.$field { self.$field = v; } )* };
@@ -672,6 +673,34 @@ impl Config {
             self.smsc = parse_smsc(&s)?;
         }
         Ok(())
+    }
+}
+
+/// The top-level names under which keys were once put in a config file.
+const KEY_FIELDS: &[&str] = &[
+    "Secrets",
+    "Keys",
+    "Scp80Kic",
+    "Scp80Kid",
+    "Scp81Psk",
+    "MasterKey",
+];
+
+/// A config file never holds keys: eUICC keys come in through
+/// RegisterEIS or `smsr-server import-keys`, the master key through
+/// `--master-key-file` or `SMSR_MASTER_KEY`.
+fn refuse_keys(text: &str) -> Result<(), String> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) else {
+        // Not an object: the typed parse says what is wrong.
+        return Ok(());
+    };
+    match KEY_FIELDS.iter().find(|k| map.contains_key(**k)) {
+        Some(k) => Err(format!(
+            "{k}: keys do not belong in the config file: import eUICC keys with \
+             `smsr-server import-keys --db … FILE` (or RegisterEIS), give the master key \
+             with --master-key-file or SMSR_MASTER_KEY"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -739,6 +768,26 @@ mod tests {
             Err(ArgsError::Usage(e)) => e.exit_code(),
             other => panic!("{a:?}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_config_file_with_keys_is_refused_naming_the_import() {
+        let dir = std::env::temp_dir().join(format!("smsr-config-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for field in KEY_FIELDS {
+            let f = dir.join("c.json");
+            std::fs::write(
+                &f,
+                format!("{{\"SmsrId\": \"X\", \"{field}\": \"00112233\"}}"),
+            )
+            .unwrap();
+            let e = match parse(&["--config", f.to_str().unwrap()]) {
+                Err(ArgsError::Invalid(e)) => e,
+                other => panic!("{field}: {other:?}"),
+            };
+            assert!(e.contains("import-keys") && !e.contains("00112233"), "{e}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -74,6 +74,13 @@ fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "keygen") {
         return keygen(std::env::args_os().nth(2));
     }
+    // `smsr-server import-keys …`: an EUM key file into the store.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "import-keys")
+    {
+        return keys::import::main(std::env::args_os().skip(2));
+    }
     // `smsr-server rekey …`: re-seal the secrets under a new master key.
     if std::env::args_os().nth(1).is_some_and(|a| a == "rekey") {
         return keys::rekey::main(std::env::args_os().skip(2));

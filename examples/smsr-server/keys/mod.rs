@@ -18,6 +18,7 @@
 //! path looks eUICCs up by it); it is also inside the sealed record.
 
 mod backend;
+pub mod import;
 pub mod master;
 pub mod rekey;
 pub mod sealed;

@@ -167,7 +167,20 @@ impl core::fmt::Debug for Secrets {
     }
 }
 
-mod hexser {
+/// The key import (`smsr-server import-keys`, keys/import.rs): the
+/// secrets of registered eUICCs replaced by those of an EUM key file.
+pub trait KeyImport {
+    /// Replaces (sealed) the secrets of every `records[i].0` in one
+    /// transaction, or none: `Ok(Some(i))` when the EID of `records[i]`
+    /// is not registered (nothing changed).
+    ///
+    /// # Errors
+    /// A database or custody failure (nothing changed).
+    fn replace_secrets(&self, records: &[(Eid, Secrets)]) -> Result<Option<usize>, StoreError>;
+}
+
+/// Hex (upper case out, either case in) for key octets in JSON.
+pub(crate) mod hexser {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -175,8 +188,9 @@ mod hexser {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = String::deserialize(d)?;
-        hex::decode(s).map_err(serde::de::Error::custom)
+        // The hex text of a key is zeroized too.
+        let s = zeroize::Zeroizing::new(String::deserialize(d)?);
+        hex::decode(&*s).map_err(serde::de::Error::custom)
     }
 }
 

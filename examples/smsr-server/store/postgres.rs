@@ -41,7 +41,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::rows::{self, OP_COLUMNS, RawOp, corrupt, eis_json, status_word, to_json};
 use super::{
-    CounterName, EidFilter, EisChange, Secrets, Store, StoreError, check_custody, initial_counters,
+    CounterName, EidFilter, EisChange, KeyImport, Secrets, Store, StoreError, check_custody,
+    initial_counters,
 };
 use crate::keys::Custody;
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
@@ -360,6 +361,30 @@ impl Drop for PostgresStore {
         if let Some(rt) = self.rt.take() {
             rt.shutdown_background();
         }
+    }
+}
+
+impl KeyImport for PostgresStore {
+    fn replace_secrets(&self, records: &[(Eid, Secrets)]) -> Result<Option<usize>, StoreError> {
+        self.run(async {
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            for (i, (eid, secrets)) in records.iter().enumerate() {
+                let sealed = self.custody.seal(eid, secrets)?;
+                let n = tx
+                    .execute(
+                        "UPDATE secrets SET msisdn = $2, json = $3 WHERE eid = $1",
+                        &[&eid.to_string(), &secrets.msisdn, &sealed],
+                    )
+                    .await?;
+                if n == 0 {
+                    // Dropping the transaction rolls the whole call back.
+                    return Ok(Some(i));
+                }
+            }
+            tx.commit().await?;
+            Ok(None)
+        })
     }
 }
 

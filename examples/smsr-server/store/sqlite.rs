@@ -20,7 +20,8 @@ use super::rows::{
     OP_COLUMNS, RawOp, corrupt, eis_from_json, eis_json, function_from_json, status_word, to_json,
 };
 use super::{
-    CounterName, EidFilter, EisChange, Secrets, Store, StoreError, check_custody, initial_counters,
+    CounterName, EidFilter, EisChange, KeyImport, Secrets, Store, StoreError, check_custody,
+    initial_counters,
 };
 use crate::keys::Custody;
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
@@ -260,6 +261,25 @@ fn insert_registration(
     }
     insert_audit(conn, &eid, &eis.audit_trail)?;
     Ok(true)
+}
+
+impl KeyImport for SqliteStore {
+    fn replace_secrets(&self, records: &[(Eid, Secrets)]) -> Result<Option<usize>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (i, (eid, secrets)) in records.iter().enumerate() {
+            let sealed = self.custody.seal(eid, secrets)?;
+            let n = tx
+                .prepare_cached("UPDATE secrets SET msisdn = ?2, json = ?3 WHERE eid = ?1")?
+                .execute(params![eid.to_string(), secrets.msisdn, sealed])?;
+            if n == 0 {
+                // Dropping the transaction rolls the whole call back.
+                return Ok(Some(i));
+            }
+        }
+        tx.commit()?;
+        Ok(None)
+    }
 }
 
 impl Store for SqliteStore {

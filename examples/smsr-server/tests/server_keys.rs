@@ -349,3 +349,111 @@ fn clear_secrets_are_refused_until_rekey_from_clear_seals_them() {
     );
     audit_all(api(&server), &members);
 }
+
+/// `smsr-server import-keys FILE`.
+fn import_keys(db: &Path, key: &Path, file: &Path) -> (bool, Value, String) {
+    let out = Command::new(binary())
+        .arg("import-keys")
+        .arg("--db")
+        .arg(db)
+        .arg("--master-key-file")
+        .arg(key)
+        .arg(file)
+        .output()
+        .unwrap();
+    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.success(),
+        v,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The key-file line of member `m` (keys/import.rs format).
+fn key_line(m: &Value) -> String {
+    let mut v = m["Secrets"].clone();
+    v["Eid"] = json!(eid_of(m));
+    v.to_string()
+}
+
+#[test]
+fn import_keys_seals_the_eum_key_file_into_the_store() {
+    let dir = tmpdir("keys-import");
+    let fleet = start_fleet(&dir, 3);
+    let members = members(&fleet);
+    let db = dir.join("db.sqlite");
+    let key = keygen(&dir, "master.key");
+    // Registered with keys that are not the cards' (the EUM's key file
+    // comes later): every SCP80/SCP81 key replaced by another.
+    let stand_in: Vec<Value> = members
+        .iter()
+        .map(|m| {
+            let mut m = m.clone();
+            for k in ["Scp80Kic", "Scp80Kid", "Scp81Psk"] {
+                m["Secrets"][k] = json!("5A".repeat(16));
+            }
+            m
+        })
+        .collect();
+    let server = start_server(
+        &dir,
+        &db,
+        &smsc(&fleet),
+        &["--master-key-file", key.to_str().unwrap()],
+    );
+    register_all(api(&server), &stand_in, 3);
+    drop(server);
+    let before = sqlite_dump(&db);
+
+    // A bad file: its line named, nothing changed.
+    let file = dir.join("keys.jsonl");
+    let mut lines: Vec<String> = members.iter().map(key_line).collect();
+    let unknown = {
+        let mut v = members[0]["Secrets"].clone();
+        v["Eid"] = json!(
+            smsr::isdr::Eid::with_check_digits("890490320000000000000000099999")
+                .unwrap()
+                .to_string()
+        );
+        v.to_string()
+    };
+    lines.push(unknown);
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let (ok, _, err) = import_keys(&db, &key, &file);
+    assert!(
+        !ok && err.contains("line 4") && err.contains("not registered"),
+        "{err}"
+    );
+    assert_eq!(
+        sqlite_dump(&db),
+        before,
+        "a refused import changed the database"
+    );
+    let wrong = keygen(&dir, "wrong.key");
+    let (ok, _, err) = import_keys(&db, &wrong, &file);
+    assert!(!ok && err.contains("wrong master key"), "{err}");
+    assert_eq!(
+        sqlite_dump(&db),
+        before,
+        "a refused import changed the database"
+    );
+
+    // The good file: sealed, and the cards answer with the imported keys.
+    lines.pop();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    let (ok, v, err) = import_keys(&db, &key, &file);
+    assert!(ok, "{err}");
+    assert_eq!(v, json!({"Imported": 3}));
+    assert_no_key(
+        "the SQLite files after import-keys",
+        &sqlite_bytes(&db),
+        &members,
+    );
+    let server = start_server(
+        &dir,
+        &db,
+        &smsc(&fleet),
+        &["--master-key-file", key.to_str().unwrap()],
+    );
+    audit_all(api(&server), &members);
+}
