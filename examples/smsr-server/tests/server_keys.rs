@@ -13,193 +13,15 @@
 //! re-seals the store under a new key (and migrates clear secrets), after
 //! which the old key is refused and every eUICC is still reachable.
 
+mod server_keys_support;
 mod server_support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::{Value, json};
+use server_keys_support::*;
 use server_support::*;
-
-/// A fresh master key file `dir/name` (`smsr-server keygen`).
-fn keygen(dir: &Path, name: &str) -> PathBuf {
-    let f = dir.join(name);
-    let out = Command::new(binary())
-        .arg("keygen")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["KeyId"].as_str().unwrap().len(), 16, "{v}");
-    // Never overwritten.
-    let again = Command::new(binary())
-        .arg("keygen")
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
-    f
-}
-
-/// Every key of the members, as the needles a leak would show: upper and
-/// lower hex and the raw octets.
-fn needles(members: &[Value]) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    for m in members {
-        for k in ["Scp80Kic", "Scp80Kid", "Scp81Psk"] {
-            let hex = m["Secrets"][k].as_str().unwrap().to_owned();
-            let raw = hex::decode(&hex).unwrap();
-            assert!(raw.len() >= 16, "{k} {hex}");
-            out.push((format!("{k} upper hex"), hex.to_uppercase().into_bytes()));
-            out.push((format!("{k} lower hex"), hex.to_lowercase().into_bytes()));
-            out.push((format!("{k} raw"), raw));
-        }
-    }
-    out
-}
-
-/// Fails naming the first key of `members` found in `hay`.
-fn assert_no_key(what: &str, hay: &[u8], members: &[Value]) {
-    for (name, needle) in needles(members) {
-        assert!(
-            !hay.windows(needle.len()).any(|w| w == needle.as_slice()),
-            "{what} holds a key ({name})"
-        );
-    }
-}
-
-/// The database files' octets (main file, WAL, shared memory).
-fn sqlite_bytes(db: &Path) -> Vec<u8> {
-    let mut out = Vec::new();
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        if let Ok(b) = std::fs::read(&p) {
-            out.extend(b);
-        }
-    }
-    assert!(!out.is_empty(), "no database at {}", db.display());
-    out
-}
-
-/// Every row of every table of the SQLite file, as text (values in
-/// order, blobs in hex): what a copy of the database shows.
-fn sqlite_dump(db: &Path) -> String {
-    let c = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .unwrap();
-    let tables: Vec<String> = c
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert!(tables.iter().any(|t| t == "secrets"), "{tables:?}");
-    let mut out = String::new();
-    for t in tables {
-        let mut st = c.prepare(&format!("SELECT * FROM \"{t}\"")).unwrap();
-        let n = st.column_count();
-        let mut rows = st.query([]).unwrap();
-        while let Some(row) = rows.next().unwrap() {
-            out.push_str(&t);
-            for i in 0..n {
-                use rusqlite::types::ValueRef;
-                let v = match row.get_ref(i).unwrap() {
-                    ValueRef::Null => "NULL".to_owned(),
-                    ValueRef::Integer(x) => x.to_string(),
-                    ValueRef::Real(x) => x.to_string(),
-                    ValueRef::Text(s) => String::from_utf8_lossy(s).into_owned(),
-                    ValueRef::Blob(b) => hex::encode(b),
-                };
-                out.push('|');
-                out.push_str(&v);
-            }
-            out.push('\n');
-        }
-    }
-    out
-}
-
-/// Starts a server on `db` under `key` that must refuse to start; its
-/// error output.
-fn refused(dir: &Path, db: &Path, key: &Path, smsc: &str) -> String {
-    let mut child = Command::new(binary())
-        .args(["--api", "127.0.0.1:0", "--scp81", "127.0.0.1:0", "--db"])
-        .arg(db)
-        .arg("--master-key-file")
-        .arg(key)
-        .args(["--smsc", &format!("smpp://smsr:smsr@{smsc}")])
-        .arg("--ready-file")
-        .arg(dir.join("refused.json"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the server started on a database it must refuse");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
-    assert!(!status.success(), "{err}");
-    assert!(
-        !dir.join("refused.json").exists(),
-        "it got as far as listening"
-    );
-    err
-}
-
-/// `smsr-server rekey ARGS`: success, standard output, standard error.
-fn rekey(db: &Path, args: &[&std::ffi::OsStr]) -> (bool, Value, String) {
-    let out = Command::new(binary())
-        .arg("rekey")
-        .arg("--db")
-        .arg(db)
-        .args(["--chunk", "2"])
-        .args(args)
-        .output()
-        .unwrap();
-    let v = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    (
-        out.status.success(),
-        v,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-/// A batch AuditEIS of every member succeeds: each eUICC is reachable
-/// with the keys the store holds.
-fn audit_all(api: std::net::SocketAddr, members: &[Value]) {
-    let eids: Vec<String> = members.iter().map(eid_of).collect();
-    let (s, v) = call(
-        api,
-        MNO_A,
-        "POST",
-        "/batch/AuditEIS",
-        &json!({ "Eids": eids }),
-    );
-    assert_eq!(s, 202, "{v}");
-    let p = wait_batch(
-        api,
-        MNO_A,
-        v["BatchId"].as_i64().unwrap(),
-        Duration::from_secs(60),
-    );
-    assert_eq!(p["Succeeded"], members.len(), "{p}");
-}
 
 #[test]
 fn rekey_reseals_the_store_and_a_wrong_master_key_changes_nothing() {
@@ -456,4 +278,91 @@ fn import_keys_seals_the_eum_key_file_into_the_store() {
         &["--master-key-file", key.to_str().unwrap()],
     );
     audit_all(api(&server), &members);
+}
+
+/// A lifecycle at trace level (register, install, enable and audit, one
+/// eUICC over SCP81 and one over SCP80 only): no key in the server's
+/// whole log output, in any API answer (GetEIS with its audit trail, the
+/// operation record, the stats) or in the database.
+#[test]
+fn no_key_in_the_trace_log_the_api_answers_or_the_database() {
+    let dir = tmpdir("keys-trace");
+    let fleet = start_fleet(&dir, 2);
+    let mut members = members(&fleet);
+    members[1]["Eis"]["EumSignedInfo"]["EuiccCapabilities"]["HttpSupport"] = json!(false);
+    // The search finds keys where they are: the fleet's ready file (the
+    // EUM side) holds them, in upper-case hex.
+    let ready = std::fs::read(dir.join("fleet.json")).unwrap();
+    assert!(find_key(&ready, &members).is_some_and(|k| k.ends_with("upper hex")));
+    assert!(
+        find_key(
+            &hex::decode(members[0]["Secrets"]["Scp81Psk"].as_str().unwrap()).unwrap(),
+            &members
+        )
+        .is_some()
+    );
+    let db = dir.join("db.sqlite");
+    let server = start_server_env(&dir, &db, &smsc(&fleet), &[], &[("RUST_LOG", "trace")]);
+    let api = api(&server);
+    register_all(api, &members, 2);
+    let mut answers = Vec::new();
+    for (i, m) in members.iter().enumerate() {
+        let (eid, msisdn, ic) = (eid_of(m), msisdn_of(m), iccid(1, i));
+        install(api, MNO_A, &eid, &ic, &msisdn);
+        let v = ok(
+            api,
+            MNO_A,
+            "/es4/EnableProfile",
+            json!({"Eid": eid, "Iccid": ic}),
+        );
+        let id = v["OperationId"].as_i64().unwrap();
+        answers.push(v);
+        let v = ok(api, MNO_A, "/es4/AuditEIS", json!({"Eid": eid}));
+        assert_eq!(state(&v["Eis"], &ic).as_deref(), Some("Enabled"), "{v}");
+        answers.push(v);
+        let v = ok(api, MNO_A, "/es4/GetEIS", json!({"Eid": eid}));
+        assert!(
+            !v["Eis"]["AuditTrail"]["Record"]
+                .as_array()
+                .unwrap()
+                .is_empty(),
+            "{v}"
+        );
+        answers.push(v);
+        answers.push(
+            call(
+                api,
+                MNO_A,
+                "GET",
+                &format!("/operations/{id}"),
+                &Value::Null,
+            )
+            .1,
+        );
+    }
+    let (_, stats) = call(api, MNO_A, "GET", "/stats", &Value::Null);
+    assert!(
+        stats["Engine"]["Scp81Sessions"].as_u64().unwrap() > 0,
+        "{stats}"
+    );
+    answers.push(stats);
+    drop(server);
+    for a in &answers {
+        assert_no_key(
+            &format!("the API answer {a}"),
+            a.to_string().as_bytes(),
+            &members,
+        );
+    }
+    let log = std::fs::read(dir.join("server.log")).unwrap();
+    // Below info: the level asked for took effect (nothing in the server
+    // logs at trace proper; its dependencies may).
+    let text = String::from_utf8_lossy(&log);
+    assert!(
+        text.contains("DEBUG") && text.contains("RegisterEIS"),
+        "the server did not log below info: {text}"
+    );
+    assert_no_key("the server's trace log", &log, &members);
+    assert_no_key("the SQLite dump", sqlite_dump(&db).as_bytes(), &members);
+    assert_no_key("the SQLite files", &sqlite_bytes(&db), &members);
 }
