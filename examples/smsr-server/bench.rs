@@ -243,6 +243,16 @@ fn sqlite_path(args: &BenchArgs) -> Result<Option<PathBuf>, String> {
     }
 }
 
+/// The bench's master key file in `dir` (made once, `smsr-server
+/// keygen`'s code): the import and the server seal the secrets under it.
+fn master_key(dir: &Path) -> Result<PathBuf, String> {
+    let f = dir.join("master.key");
+    if !f.exists() {
+        crate::keys::keygen(&f)?;
+    }
+    Ok(f)
+}
+
 /// Imports the fleet's EIS file into `db` with `smsr-server import`.
 fn import(dir: &Path, db: &Path, n: u64) -> Result<Value, String> {
     let file = dir.join("fleet.jsonl");
@@ -252,6 +262,8 @@ fn import(dir: &Path, db: &Path, n: u64) -> Result<Value, String> {
     let out = Command::new(exe()?)
         .args(["import", "--smsr-id", SMSR_ID, "--db"])
         .arg(db)
+        .arg("--master-key-file")
+        .arg(master_key(dir)?)
         .arg(&file)
         .stderr(Stdio::inherit())
         .output()
@@ -322,6 +334,8 @@ async fn start_server(
         .args(["--api", "127.0.0.1:0", "--scp81", "127.0.0.1:0", "--db"])
         .arg(db)
         .args(["--smsc", &format!("tcp:{smsc}")])
+        .arg("--master-key-file")
+        .arg(master_key(dir)?)
         .arg("--ready-file")
         .arg(&file)
         .env("RUST_LOG", "warn")

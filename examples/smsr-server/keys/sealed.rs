@@ -219,6 +219,20 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_shows_no_key() {
+        let c = custody("A5");
+        let shown = format!(
+            "{c:?} {:?} {:?}",
+            secrets(),
+            MasterKey::from_hex(&"A5".repeat(32)).unwrap()
+        );
+        for hex in ["1111", "2222", "3333", "A5A5", "a5a5"] {
+            assert!(!shown.contains(hex), "{shown}");
+        }
+        assert!(shown.contains(c.key_id()), "{shown}");
+    }
+
+    #[test]
     fn a_sealed_record_opens_under_its_key_and_eid_only() {
         let c = custody("A5");
         let rec = c.seal(&eid(1), &secrets()).unwrap();
