@@ -366,3 +366,47 @@ fn no_key_in_the_trace_log_the_api_answers_or_the_database() {
     assert_no_key("the SQLite dump", sqlite_dump(&db).as_bytes(), &members);
     assert_no_key("the SQLite files", &sqlite_bytes(&db), &members);
 }
+
+/// The EID is the associated data: secrets rows swapped between two
+/// eUICCs (a copy moved to another EID) do not open, and the server
+/// refuses to start on them, changing nothing.
+#[test]
+fn secrets_moved_to_another_eid_do_not_open() {
+    let dir = tmpdir("keys-moved");
+    let fleet = start_fleet(&dir, 2);
+    let members = members(&fleet);
+    let db = dir.join("db.sqlite");
+    let key = keygen(&dir, "master.key");
+    let server = start_server(
+        &dir,
+        &db,
+        &smsc(&fleet),
+        &["--master-key-file", key.to_str().unwrap()],
+    );
+    register_all(api(&server), &members, 2);
+    drop(server);
+    {
+        let c = rusqlite::Connection::open(&db).unwrap();
+        let (a, b) = (eid_of(&members[0]), eid_of(&members[1]));
+        let row = |e: &str| -> String {
+            c.query_row("SELECT json FROM secrets WHERE eid = ?1", [e], |r| r.get(0))
+                .unwrap()
+        };
+        let (ra, rb) = (row(&a), row(&b));
+        for (e, r) in [(&a, &rb), (&b, &ra)] {
+            c.execute(
+                "UPDATE secrets SET json = ?2 WHERE eid = ?1",
+                rusqlite::params![e, r],
+            )
+            .unwrap();
+        }
+    }
+    let before = sqlite_dump(&db);
+    let err = refused(&dir, &db, &key, &smsc(&fleet));
+    assert!(err.contains("moved from another EID or altered"), "{err}");
+    assert_eq!(
+        sqlite_dump(&db),
+        before,
+        "the refused start changed the database"
+    );
+}
