@@ -60,23 +60,29 @@ impl From<crate::keys::CustodyError> for StoreError {
     }
 }
 
-/// Checks at open that `custody` opens the first stored secrets record
-/// (`(eid, record)`), so that a wrong master key or a database with clear
-/// secrets is refused before anything is changed.
+/// The secrets records [`check_custody`] opens: the first and the last in
+/// EID order (`smsr-server rekey` goes in EID order, so an unfinished one
+/// leaves them under different keys).
+pub const CUSTODY_CHECK_SQL: &str = "SELECT eid, json FROM secrets \
+     WHERE eid = (SELECT min(eid) FROM secrets) OR eid = (SELECT max(eid) FROM secrets)";
+
+/// Checks at open that `custody` opens the stored secrets `records`
+/// (`(eid, record)`, those of [`CUSTODY_CHECK_SQL`]), so that a wrong
+/// master key, an unfinished rekey or a database with clear secrets is
+/// refused before anything is changed.
 ///
 /// # Errors
 /// [`StoreError::Custody`] naming what is wrong; a corrupt EID.
 pub fn check_custody(
     custody: &dyn crate::keys::Custody,
-    first: Option<(String, String)>,
+    records: &[(String, String)],
 ) -> Result<(), StoreError> {
-    let Some((eid, record)) = first else {
-        return Ok(());
-    };
-    let eid: Eid = eid
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("secrets EID {eid}: {e}")))?;
-    custody.open(&eid, &record)?;
+    for (eid, record) in records {
+        let eid: Eid = eid
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("secrets EID {eid}: {e}")))?;
+        custody.open(&eid, record)?;
+    }
     Ok(())
 }
 

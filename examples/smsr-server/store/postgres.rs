@@ -41,8 +41,8 @@ use tokio_postgres::{NoTls, Row};
 
 use super::rows::{self, OP_COLUMNS, RawOp, corrupt, eis_json, status_word, to_json};
 use super::{
-    CounterName, EidFilter, EisChange, KeyImport, Secrets, Store, StoreError, check_custody,
-    initial_counters,
+    CUSTODY_CHECK_SQL, CounterName, EidFilter, EisChange, KeyImport, Secrets, Store, StoreError,
+    check_custody, initial_counters,
 };
 use crate::keys::Custody;
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
@@ -290,15 +290,16 @@ impl PostgresStore {
             rt: Some(rt),
             custody,
         };
-        let first = store.run(async {
+        let ends: Vec<(String, String)> = store.run(async {
             let mut c = store.pool.get().await?;
             migrate(&mut c).await?;
-            let row = c
-                .query_opt("SELECT eid, json FROM secrets ORDER BY eid LIMIT 1", &[])
-                .await?;
-            row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+            c.query(CUSTODY_CHECK_SQL, &[])
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect()
         })?;
-        check_custody(&*store.custody, first)?;
+        check_custody(&*store.custody, &ends)?;
         Ok(store)
     }
 

@@ -20,8 +20,8 @@ use super::rows::{
     OP_COLUMNS, RawOp, corrupt, eis_from_json, eis_json, function_from_json, status_word, to_json,
 };
 use super::{
-    CounterName, EidFilter, EisChange, KeyImport, Secrets, Store, StoreError, check_custody,
-    initial_counters,
+    CUSTODY_CHECK_SQL, CounterName, EidFilter, EisChange, KeyImport, Secrets, Store, StoreError,
+    check_custody, initial_counters,
 };
 use crate::keys::Custody;
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
@@ -152,14 +152,11 @@ impl SqliteStore {
         conn.set_prepared_statement_cache_capacity(64);
         conn.execute_batch(SCHEMA)?;
         add_lease_columns(&conn)?;
-        let first = conn
-            .query_row(
-                "SELECT eid, json FROM secrets ORDER BY eid LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        check_custody(&*custody, first)?;
+        let ends = conn
+            .prepare(CUSTODY_CHECK_SQL)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+        check_custody(&*custody, &ends)?;
         // One process works an SQLite file: the leases a previous process
         // (killed) left are void.
         conn.execute(

@@ -56,6 +56,21 @@ fn rekey_reseals_the_store_and_a_wrong_master_key_changes_nothing() {
         "the refused start changed the database"
     );
 
+    // The last record as the old key sealed it (to stage an unfinished
+    // rekey below).
+    let last_eid = members.iter().map(eid_of).max().unwrap();
+    let last_row = |db: &Path| -> String {
+        rusqlite::Connection::open(db)
+            .unwrap()
+            .query_row(
+                "SELECT json FROM secrets WHERE eid = ?1",
+                [&last_eid],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let old_last = last_row(&db);
+
     // Rekey from the old key to the new one, by chunks of 2.
     let (ok, v, err) = rekey(
         &db,
@@ -80,6 +95,29 @@ fn rekey_reseals_the_store_and_a_wrong_master_key_changes_nothing() {
     );
     assert!(ok, "{err}");
     assert_eq!(v, json!({"Resealed": 0, "Kept": 5}));
+    // An unfinished rekey (the last record still under the old key): the
+    // new key is refused at start too, and a rerun finishes the job.
+    rusqlite::Connection::open(&db)
+        .unwrap()
+        .execute(
+            "UPDATE secrets SET json = ?2 WHERE eid = ?1",
+            rusqlite::params![last_eid, old_last],
+        )
+        .unwrap();
+    let err = refused(&dir, &db, &new, &smsc(&fleet));
+    assert!(err.contains("wrong master key"), "{err}");
+    let (ok, v, err) = rekey(
+        &db,
+        &[
+            "--old-key-file".as_ref(),
+            old.as_os_str(),
+            "--new-key-file".as_ref(),
+            new.as_os_str(),
+        ],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(v, json!({"Resealed": 1, "Kept": 4}));
+    assert_ne!(last_row(&db), old_last);
     assert_no_key("the rekeyed SQLite files", &sqlite_bytes(&db), &members);
 
     // The old key is refused now; the new one serves every eUICC.
