@@ -1,5 +1,5 @@
 //! Key custody: what RegisterEIS and the key import hand in (the clear
-//! SCP80 KIc/KID and SCP81 PSK of [`Secrets`], zeroized on drop) is sealed
+//! SCP80 KIc/KID and SCP81 PSK of [`crate::store::Secrets`], zeroized on drop) is sealed
 //! by a [`Custody`] backend into the text the store keeps in its `secrets`
 //! table, and opened again by the same backend when OTA (SCP80 wrap,
 //! unwrap, PoR checks) or the SCP81 PSK callback needs the keys. The store
