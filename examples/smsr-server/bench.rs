@@ -298,6 +298,16 @@ async fn run_store(args: &BenchArgs, dir: &Path, k: usize) -> Result<(Db, Option
     }
 }
 
+/// The bench's master key file in `dir` (made once, `smsr-server
+/// keygen`'s code): the import and the server seal the secrets under it.
+fn master_key(dir: &Path) -> Result<PathBuf, String> {
+    let f = dir.join("master.key");
+    if !f.exists() {
+        crate::keys::keygen(&f)?;
+    }
+    Ok(f)
+}
+
 /// Imports the fleet's EIS file into `db` with `smsr-server import`.
 fn import(dir: &Path, db: &Db, n: u64) -> Result<Value, String> {
     let file = dir.join("fleet.jsonl");
@@ -306,6 +316,8 @@ fn import(dir: &Path, db: &Db, n: u64) -> Result<Value, String> {
     let written = t.elapsed().as_secs_f64();
     let out = Command::new(exe()?)
         .args(["import", "--smsr-id", SMSR_ID, "--db", &store_arg(db)])
+        .arg("--master-key-file")
+        .arg(master_key(dir)?)
         .arg(&file)
         .stderr(Stdio::inherit())
         .output()
@@ -381,6 +393,8 @@ async fn start_server(
         .args(["--scp81", "127.0.0.1:0"])
         .args(["--db", &store_arg(db)])
         .args(["--smsc", &format!("smpp://smsr:smsr@{smsc}")])
+        .arg("--master-key-file")
+        .arg(master_key(dir)?)
         .arg("--ready-file")
         .arg(&file)
         .env("RUST_LOG", "warn")

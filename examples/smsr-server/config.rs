@@ -431,6 +431,10 @@ pub struct Config {
     pub insecure_http: bool,
     /// Connection and request limits.
     pub limits: Limits,
+    /// The file holding the master key of the secrets at rest
+    /// (`--master-key-file`; else `SMSR_MASTER_KEY`; never in the config
+    /// file).
+    pub master_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -600,6 +604,11 @@ pub struct Cli {
     /// Most targets in one fleet-wide function [default: 100000].
     #[arg(long = "max-batch-size", value_name = "N", value_parser = at_least_one)]
     max_batch_size: Option<usize>,
+    /// The master key sealing the eUICC keys at rest, 64 hex digits
+    /// (`smsr-server keygen FILE` makes one) [default: the SMSR_MASTER_KEY
+    /// environment variable; with --demo and no --db a fresh one].
+    #[arg(long = "master-key-file", value_name = "FILE")]
+    master_key_file: Option<PathBuf>,
 }
 
 /// Why the command line gave no configuration.
@@ -642,6 +651,7 @@ impl Config {
             api_tls: None,
             insecure_http: false,
             limits: Limits::default(),
+            master_key_file: None,
         }
     }
 
@@ -717,6 +727,7 @@ impl Config {
         c.exit = cli.exit;
         c.fleet_only = cli.fleet_only;
         c.ready_file = cli.ready_file;
+        c.master_key_file = cli.master_key_file;
         if c.max_parallel == 0 || c.attempts == 0 {
             return Err("MaxParallel and Attempts must be at least 1".into());
         }
@@ -733,6 +744,7 @@ impl Config {
     fn apply_file(&mut self, path: &Path) -> Result<(), String> {
         let shown = path.display();
         let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        refuse_keys(&text).map_err(|e| format!("{shown}: {e}"))?;
         let f: FileConfig = serde_json::from_str(&text).map_err(|e| format!("{shown}: {e}"))?;
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(v) = f.$field { self.$field = v; } )* };
@@ -781,6 +793,34 @@ impl Config {
             self.smsc = parse_smsc(&s)?;
         }
         Ok(())
+    }
+}
+
+/// The top-level names under which keys were once put in a config file.
+const KEY_FIELDS: &[&str] = &[
+    "Secrets",
+    "Keys",
+    "Scp80Kic",
+    "Scp80Kid",
+    "Scp81Psk",
+    "MasterKey",
+];
+
+/// A config file never holds keys: eUICC keys come in through
+/// RegisterEIS or `smsr-server import-keys`, the master key through
+/// `--master-key-file` or `SMSR_MASTER_KEY`.
+fn refuse_keys(text: &str) -> Result<(), String> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text) else {
+        // Not an object: the typed parse says what is wrong.
+        return Ok(());
+    };
+    match KEY_FIELDS.iter().find(|k| map.contains_key(**k)) {
+        Some(k) => Err(format!(
+            "{k}: keys do not belong in the config file: import eUICC keys with \
+             `smsr-server import-keys --db … FILE` (or RegisterEIS), give the master key \
+             with --master-key-file or SMSR_MASTER_KEY"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -848,6 +888,26 @@ mod tests {
             Err(ArgsError::Usage(e)) => e.exit_code(),
             other => panic!("{a:?}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_config_file_with_keys_is_refused_naming_the_import() {
+        let dir = std::env::temp_dir().join(format!("smsr-config-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for field in KEY_FIELDS {
+            let f = dir.join("c.json");
+            std::fs::write(
+                &f,
+                format!("{{\"SmsrId\": \"X\", \"{field}\": \"00112233\"}}"),
+            )
+            .unwrap();
+            let e = match parse(&["--config", f.to_str().unwrap()]) {
+                Err(ArgsError::Invalid(e)) => e,
+                other => panic!("{field}: {other:?}"),
+            };
+            assert!(e.contains("import-keys") && !e.contains("00112233"), "{e}");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

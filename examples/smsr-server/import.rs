@@ -26,6 +26,8 @@ use std::time::Instant;
 use clap::Parser;
 use serde::Deserialize;
 use smsr::inventory::Eis;
+
+use crate::keys::Custody;
 use smsr::isdr::Eid;
 
 use crate::config::Db;
@@ -55,6 +57,10 @@ pub struct ImportArgs {
     /// SQLite synchronous=FULL (PostgreSQL commits durably anyway).
     #[arg(long = "power-safe")]
     power_safe: bool,
+    /// The master key sealing the secrets at rest (64 hex digits)
+    /// [default: the SMSR_MASTER_KEY environment variable].
+    #[arg(long = "master-key-file", value_name = "FILE")]
+    master_key_file: Option<PathBuf>,
     /// The JSON Lines file.
     file: PathBuf,
 }
@@ -269,11 +275,13 @@ pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
 const POSTGRES_POOL: usize = 2;
 
 /// Opens the store `db` names.
-fn open(db: &Db, power_safe: bool) -> Result<Box<dyn Store>, String> {
+fn open(db: &Db, power_safe: bool, custody: Arc<dyn Custody>) -> Result<Box<dyn Store>, String> {
     let failed = |e| format!("{db:?}: {e}");
     Ok(match db {
-        Db::Sqlite(p) => Box::new(SqliteStore::open(p, power_safe).map_err(failed)?),
-        Db::Postgres(url) => Box::new(PostgresStore::open(url, POSTGRES_POOL).map_err(failed)?),
+        Db::Sqlite(p) => Box::new(SqliteStore::open(p, power_safe, custody).map_err(failed)?),
+        Db::Postgres(url) => {
+            Box::new(PostgresStore::open(url, POSTGRES_POOL, custody).map_err(failed)?)
+        }
     })
 }
 
@@ -287,7 +295,8 @@ fn run(args: &ImportArgs) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| crate::config::Config::defaults().smsr_id);
     let chunk = usize::try_from(args.chunk.unwrap_or(1000)).map_err(|e| e.to_string())?;
-    let store = open(&database, args.power_safe)?;
+    let custody = crate::keys::custody(args.master_key_file.as_deref(), false)?;
+    let store = open(&database, args.power_safe, custody)?;
     let store = store.as_ref();
     let t = Instant::now();
     let n = validate(store, &args.file, chunk, &smsr_id)?;

@@ -32,6 +32,7 @@ mod es_tls;
 mod fields;
 mod fleet;
 mod import;
+mod keys;
 #[cfg(test)]
 mod openapi_check;
 mod ops;
@@ -73,6 +74,21 @@ fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "import") {
         return import::main(std::env::args_os().skip(2));
     }
+    // `smsr-server keygen FILE`: a fresh master key (keys/).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "keygen") {
+        return keygen(std::env::args_os().nth(2));
+    }
+    // `smsr-server import-keys …`: an EUM key file into the store.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "import-keys")
+    {
+        return keys::import::main(std::env::args_os().skip(2));
+    }
+    // `smsr-server rekey …`: re-seal the secrets under a new master key.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "rekey") {
+        return keys::rekey::main(std::env::args_os().skip(2));
+    }
     // `smsr-server bench …`: the load bench (bench.rs).
     if std::env::args_os().nth(1).is_some_and(|a| a == "bench") {
         return bench::main(std::env::args_os().skip(2));
@@ -112,6 +128,25 @@ fn main() -> ExitCode {
     rt.shutdown_timeout(Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `smsr-server keygen FILE`: writes a fresh master key, prints its
+/// identifier.
+fn keygen(file: Option<std::ffi::OsString>) -> ExitCode {
+    let Some(file) = file else {
+        eprintln!("usage: smsr-server keygen FILE");
+        return ExitCode::from(USAGE_ERROR);
+    };
+    match keys::keygen(std::path::Path::new(&file)) {
+        Ok(id) => {
+            println!("{{\"KeyId\":\"{id}\"}}");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -22,8 +22,8 @@ use crate::ota::{Gateway, NoSmsc};
 use crate::scp81::{self, Hub};
 use crate::smpp::esme::Esme;
 use crate::store::Store;
-use crate::store::outbox::Outbox;
 use crate::store::authorisations::Authorisations;
+use crate::store::outbox::Outbox;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
@@ -162,16 +162,20 @@ type Stores = (Arc<dyn Store>, Arc<dyn Outbox>, Arc<dyn Authorisations>);
 
 fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, String> {
     let failed = |e| format!("{}: {e}", database.display());
+    let temporary = config.demo && config.database.is_none();
+    let custody = crate::keys::custody(config.master_key_file.as_deref(), temporary)?;
     Ok(match &config.database {
         Some(Db::Postgres(url)) => {
             // Connecting blocks: not on a runtime worker unknowingly.
             let url = url.clone();
-            let store = tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL));
+            let store =
+                tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL, custody));
             let store = Arc::new(store.map_err(failed)?);
             (store.clone(), store.clone(), store)
         }
         _ => {
-            let store = Arc::new(SqliteStore::open(database, config.power_safe).map_err(failed)?);
+            let store = SqliteStore::open(database, config.power_safe, custody).map_err(failed)?;
+            let store = Arc::new(store);
             (store.clone(), store.clone(), store)
         }
     })

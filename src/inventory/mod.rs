@@ -26,8 +26,8 @@
 //!   ISD-P AIDs.
 
 pub mod apply;
-pub mod field;
 pub mod authorisation;
+pub mod field;
 pub mod function;
 pub mod model;
 pub mod notify;

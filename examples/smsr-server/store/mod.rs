@@ -14,8 +14,8 @@
 //! The trait is synchronous: the SCP81 PSK callback runs inside OpenSSL
 //! and cannot await, and every method is one short transaction.
 
-pub mod outbox;
 pub mod authorisations;
+pub mod outbox;
 pub mod postgres;
 mod postgres_bulk;
 mod rows;
@@ -48,6 +48,45 @@ pub enum StoreError {
     /// connection free in time): nothing was done; try again later.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The key custody refused to seal or open an eUICC's secrets (a
+    /// malformed record is [`StoreError::Corrupt`] instead).
+    #[error("key custody: {0}")]
+    Custody(crate::keys::CustodyError),
+}
+
+impl From<crate::keys::CustodyError> for StoreError {
+    fn from(e: crate::keys::CustodyError) -> Self {
+        match e {
+            crate::keys::CustodyError::Malformed { .. } => Self::Corrupt(e.to_string()),
+            e => Self::Custody(e),
+        }
+    }
+}
+
+/// The secrets records [`check_custody`] opens: the first and the last in
+/// EID order (`smsr-server rekey` goes in EID order, so an unfinished one
+/// leaves them under different keys).
+pub const CUSTODY_CHECK_SQL: &str = "SELECT eid, json FROM secrets \
+     WHERE eid = (SELECT min(eid) FROM secrets) OR eid = (SELECT max(eid) FROM secrets)";
+
+/// Checks at open that `custody` opens the stored secrets `records`
+/// (`(eid, record)`, those of [`CUSTODY_CHECK_SQL`]), so that a wrong
+/// master key, an unfinished rekey or a database with clear secrets is
+/// refused before anything is changed.
+///
+/// # Errors
+/// [`StoreError::Custody`] naming what is wrong; a corrupt EID.
+pub fn check_custody(
+    custody: &dyn crate::keys::Custody,
+    records: &[(String, String)],
+) -> Result<(), StoreError> {
+    for (eid, record) in records {
+        let eid: Eid = eid
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("secrets EID {eid}: {e}")))?;
+        custody.open(&eid, record)?;
+    }
+    Ok(())
 }
 
 impl From<delivery::Error<StoreError, StoreError>> for StoreError {
@@ -59,7 +98,9 @@ impl From<delivery::Error<StoreError, StoreError>> for StoreError {
 }
 
 /// The keys of one eUICC the SM-SR holds (key values are never part of the
-/// serialized EIS, so they travel and rest separately).
+/// serialized EIS, so they travel and rest separately). This is the clear
+/// form RegisterEIS and the key import hand in (zeroized on drop); the
+/// store keeps it sealed by its [`crate::keys::Custody`].
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, zeroize::ZeroizeOnDrop)]
 pub struct Secrets {
     /// SCP80 key version number of the ISD-R key set (the key index in
@@ -135,7 +176,20 @@ impl core::fmt::Debug for Secrets {
     }
 }
 
-mod hexser {
+/// The key import (`smsr-server import-keys`, keys/import.rs): the
+/// secrets of registered eUICCs replaced by those of an EUM key file.
+pub trait KeyImport {
+    /// Replaces (sealed) the secrets of every `records[i].0` in one
+    /// transaction, or none: `Ok(Some(i))` when the EID of `records[i]`
+    /// is not registered (nothing changed).
+    ///
+    /// # Errors
+    /// A database or custody failure (nothing changed).
+    fn replace_secrets(&self, records: &[(Eid, Secrets)]) -> Result<Option<usize>, StoreError>;
+}
+
+/// Hex (upper case out, either case in) for key octets in JSON.
+pub(crate) mod hexser {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
@@ -143,8 +197,9 @@ mod hexser {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let s = String::deserialize(d)?;
-        hex::decode(s).map_err(serde::de::Error::custom)
+        // The hex text of a key is zeroized too.
+        let s = zeroize::Zeroizing::new(String::deserialize(d)?);
+        hex::decode(&*s).map_err(serde::de::Error::custom)
     }
 }
 

@@ -28,6 +28,7 @@
 //! next call connects again.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::GenericClient;
@@ -40,7 +41,11 @@ use tokio_postgres::{NoTls, Row};
 
 use super::rows::uint;
 use super::rows::{self, OP_COLUMNS, RawOp, corrupt, eis_json, status_word, to_json};
-use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError, initial_counters};
+use super::{
+    CUSTODY_CHECK_SQL, CounterName, EidFilter, EisChange, KeyImport, Secrets, Store, StoreError,
+    check_custody, initial_counters,
+};
+use crate::keys::Custody;
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
 
 /// The schema migrations, applied in order at start (each once, recorded in
@@ -81,6 +86,8 @@ pub struct PostgresStore {
     /// The runtime the connections run on (`Option` to shut it down
     /// without blocking when the store is dropped inside a runtime).
     rt: Option<tokio::runtime::Runtime>,
+    /// Seals the secrets written, opens those read.
+    custody: Arc<dyn Custody>,
 }
 
 impl From<tokio_postgres::Error> for StoreError {
@@ -171,6 +178,7 @@ async fn settle_in(
 /// A database failure, or an EIS that does not serialize.
 pub async fn register_in(
     c: &impl GenericClient,
+    custody: &dyn Custody,
     eis: &Eis,
     secrets: &Secrets,
 ) -> Result<bool, StoreError> {
@@ -192,7 +200,7 @@ pub async fn register_in(
     }
     c.execute(
         "INSERT INTO secrets (eid, msisdn, json) VALUES ($1, $2, $3)",
-        &[&eid, &secrets.msisdn, &to_json(secrets)?],
+        &[&eid, &secrets.msisdn, &custody.seal(&eis.eid(), secrets)?],
     )
     .await?;
     for (name, value) in initial_counters(eis) {
@@ -245,11 +253,17 @@ async fn migrate(c: &mut deadpool_postgres::Client) -> Result<(), StoreError> {
 impl PostgresStore {
     /// Connects to `url` (`postgres://user@host:port/db`, or any
     /// `tokio-postgres` connection string) with a pool of up to `pool_size`
-    /// connections, and applies the migrations.
+    /// connections, applies the migrations and checks that `custody`
+    /// opens the first stored secrets.
     ///
     /// # Errors
-    /// A malformed URL, the database unreachable, or a migration failing.
-    pub fn open(url: &str, pool_size: usize) -> Result<Self, StoreError> {
+    /// A malformed URL, the database unreachable, a migration failing, or
+    /// [`StoreError::Custody`] (a wrong master key, clear secrets).
+    pub fn open(
+        url: &str,
+        pool_size: usize,
+        custody: Arc<dyn Custody>,
+    ) -> Result<Self, StoreError> {
         let mut pg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Db(format!("PostgreSQL URL: {e}").into()))?;
@@ -279,11 +293,21 @@ impl PostgresStore {
                 .build()
                 .map_err(|e| StoreError::Db(Box::new(e)))?
         };
-        let store = Self { pool, rt: Some(rt) };
-        store.run(async {
+        let store = Self {
+            pool,
+            rt: Some(rt),
+            custody,
+        };
+        let ends: Vec<(String, String)> = store.run(async {
             let mut c = store.pool.get().await?;
-            migrate(&mut c).await
+            migrate(&mut c).await?;
+            c.query(CUSTODY_CHECK_SQL, &[])
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                .collect()
         })?;
+        check_custody(&*store.custody, &ends)?;
         Ok(store)
     }
 
@@ -349,12 +373,36 @@ impl Drop for PostgresStore {
     }
 }
 
+impl KeyImport for PostgresStore {
+    fn replace_secrets(&self, records: &[(Eid, Secrets)]) -> Result<Option<usize>, StoreError> {
+        self.run(async {
+            let mut c = self.pool.get().await?;
+            let tx = c.transaction().await?;
+            for (i, (eid, secrets)) in records.iter().enumerate() {
+                let sealed = self.custody.seal(eid, secrets)?;
+                let n = tx
+                    .execute(
+                        "UPDATE secrets SET msisdn = $2, json = $3 WHERE eid = $1",
+                        &[&eid.to_string(), &secrets.msisdn, &sealed],
+                    )
+                    .await?;
+                if n == 0 {
+                    // Dropping the transaction rolls the whole call back.
+                    return Ok(Some(i));
+                }
+            }
+            tx.commit().await?;
+            Ok(None)
+        })
+    }
+}
+
 impl Store for PostgresStore {
     fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError> {
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            let inserted = register_in(&tx, eis, secrets).await?;
+            let inserted = register_in(&tx, &*self.custody, eis, secrets).await?;
             tx.commit().await?;
             Ok(inserted)
         })
@@ -364,7 +412,7 @@ impl Store for PostgresStore {
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            let refused = super::postgres_bulk::register_many(&tx, records).await?;
+            let refused = super::postgres_bulk::register_many(&tx, &*self.custody, records).await?;
             if refused.is_none() {
                 tx.commit().await?;
             }
@@ -380,12 +428,11 @@ impl Store for PostgresStore {
     }
 
     fn secrets(&self, eid: &Eid) -> Result<Option<Secrets>, StoreError> {
-        let json: Option<String> = self.one(
+        let record: Option<String> = self.one(
             "SELECT json FROM secrets WHERE eid = $1",
             &[&eid.to_string()],
         )?;
-        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
-            .transpose()
+        Ok(record.map(|r| self.custody.open(eid, &r)).transpose()?)
     }
 
     fn eid_by_msisdn(&self, msisdn: &str) -> Result<Option<Eid>, StoreError> {

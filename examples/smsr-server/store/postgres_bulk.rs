@@ -14,6 +14,7 @@ use smsr::inventory::Eis;
 
 use super::rows::{eis_json, to_json};
 use super::{Secrets, StoreError, initial_counters};
+use crate::keys::Custody;
 
 /// Column arrays of a chunk: one `Vec` per column, one entry per row.
 #[derive(Default)]
@@ -31,7 +32,7 @@ struct Columns {
     audit: Vec<String>,
 }
 
-fn columns(records: &[(Eis, Secrets)]) -> Result<Columns, StoreError> {
+fn columns(custody: &dyn Custody, records: &[(Eis, Secrets)]) -> Result<Columns, StoreError> {
     let mut c = Columns::default();
     // One row per (eid, key), the highest value (as GREATEST would keep):
     // one statement cannot update a row twice.
@@ -42,7 +43,7 @@ fn columns(records: &[(Eis, Secrets)]) -> Result<Columns, StoreError> {
         c.platform.push(eis.eum_signed_info.platform_type.clone());
         c.eis.push(eis_json(eis)?);
         c.msisdn.push(secrets.msisdn.clone());
-        c.secrets.push(to_json(secrets)?);
+        c.secrets.push(custody.seal(&eis.eid(), secrets)?);
         for (name, value) in initial_counters(eis) {
             let v = i64::try_from(value).map_err(|_| {
                 StoreError::Corrupt(format!("counter {name:?}: {value} out of range"))
@@ -64,7 +65,8 @@ fn columns(records: &[(Eis, Secrets)]) -> Result<Columns, StoreError> {
     Ok(c)
 }
 
-/// Registers `records` inside the caller's transaction `tx`: `None`, or
+/// Registers `records` inside the caller's transaction `tx`, their
+/// secrets sealed by `custody`: `None`, or
 /// the index of the first record whose EID is registered already (the
 /// caller then drops `tx`: nothing is kept).
 ///
@@ -72,9 +74,10 @@ fn columns(records: &[(Eis, Secrets)]) -> Result<Columns, StoreError> {
 /// A database failure.
 pub async fn register_many(
     tx: &impl GenericClient,
+    custody: &dyn Custody,
     records: &[(Eis, Secrets)],
 ) -> Result<Option<usize>, StoreError> {
-    let c = columns(records)?;
+    let c = columns(custody, records)?;
     let inserted = tx
         .query(
             "INSERT INTO eis (eid, eum_id, platform_type, json) \

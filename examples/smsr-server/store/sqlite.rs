@@ -10,7 +10,7 @@
 //! commit.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use smsr::inventory::{AuditRecord, Eis};
@@ -20,7 +20,11 @@ use super::rows;
 use super::rows::{
     OP_COLUMNS, RawOp, corrupt, eis_from_json, eis_json, function_from_json, status_word, to_json,
 };
-use super::{CounterName, EidFilter, EisChange, Secrets, Store, StoreError, initial_counters};
+use super::{
+    CUSTODY_CHECK_SQL, CounterName, EidFilter, EisChange, KeyImport, Secrets, Store, StoreError,
+    check_custody, initial_counters,
+};
+use crate::keys::Custody;
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
 
 const SCHEMA: &str = "
@@ -89,6 +93,8 @@ pub mod outbox_sqlite;
 /// The SQLite store.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Seals the secrets written, opens those read.
+    custody: Arc<dyn Custody>,
 }
 
 fn op_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<OpRecord, StoreError>> {
@@ -123,12 +129,19 @@ fn add_lease_columns(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl SqliteStore {
-    /// Opens (or creates) the database at `path` in WAL mode.
-    /// `power_safe` selects `synchronous = FULL`.
+    /// Opens (or creates) the database at `path` in WAL mode, its secrets
+    /// sealed and opened by `custody`. `power_safe` selects
+    /// `synchronous = FULL`.
     ///
     /// # Errors
-    /// The database cannot be opened or its schema created.
-    pub fn open(path: &Path, power_safe: bool) -> Result<Self, StoreError> {
+    /// The database cannot be opened or its schema created;
+    /// [`StoreError::Custody`] when `custody` cannot open the first stored
+    /// secrets (a wrong master key, clear secrets): nothing changed.
+    pub fn open(
+        path: &Path,
+        power_safe: bool,
+        custody: Arc<dyn Custody>,
+    ) -> Result<Self, StoreError> {
         let conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -145,6 +158,11 @@ impl SqliteStore {
         conn.execute_batch(outbox_sqlite::SCHEMA)?;
         conn.execute_batch(super::authorisations::SQLITE_SCHEMA)?;
         add_lease_columns(&conn)?;
+        let ends = conn
+            .prepare(CUSTODY_CHECK_SQL)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+        check_custody(&*custody, &ends)?;
         // One process works an SQLite file: the leases a previous process
         // (killed) left are void.
         conn.execute(
@@ -154,6 +172,7 @@ impl SqliteStore {
         )?;
         Ok(Self {
             conn: Mutex::new(conn),
+            custody,
         })
     }
 
@@ -208,6 +227,7 @@ fn settle_in(
 /// when the EID is already registered (nothing inserted).
 fn insert_registration(
     conn: &Connection,
+    custody: &dyn Custody,
     eis: &Eis,
     secrets: &Secrets,
 ) -> Result<bool, StoreError> {
@@ -227,7 +247,11 @@ fn insert_registration(
         return Ok(false);
     }
     conn.prepare_cached("INSERT INTO secrets (eid, msisdn, json) VALUES (?1, ?2, ?3)")?
-        .execute(params![eid, secrets.msisdn, to_json(secrets)?])?;
+        .execute(params![
+            eid,
+            secrets.msisdn,
+            custody.seal(&eis.eid(), secrets)?
+        ])?;
     // Initial counters from the EIS key sets (the value the eUICC holds).
     let mut counters = conn.prepare_cached(
         "INSERT INTO counters (eid, key, value) VALUES (?1, ?2, ?3) \
@@ -242,11 +266,30 @@ fn insert_registration(
     Ok(true)
 }
 
+impl KeyImport for SqliteStore {
+    fn replace_secrets(&self, records: &[(Eid, Secrets)]) -> Result<Option<usize>, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (i, (eid, secrets)) in records.iter().enumerate() {
+            let sealed = self.custody.seal(eid, secrets)?;
+            let n = tx
+                .prepare_cached("UPDATE secrets SET msisdn = ?2, json = ?3 WHERE eid = ?1")?
+                .execute(params![eid.to_string(), secrets.msisdn, sealed])?;
+            if n == 0 {
+                // Dropping the transaction rolls the whole call back.
+                return Ok(Some(i));
+            }
+        }
+        tx.commit()?;
+        Ok(None)
+    }
+}
+
 impl Store for SqliteStore {
     fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if !insert_registration(&tx, eis, secrets)? {
+        if !insert_registration(&tx, &*self.custody, eis, secrets)? {
             return Ok(false);
         }
         tx.commit()?;
@@ -257,7 +300,7 @@ impl Store for SqliteStore {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         for (i, (eis, secrets)) in records.iter().enumerate() {
-            if !insert_registration(&tx, eis, secrets)? {
+            if !insert_registration(&tx, &*self.custody, eis, secrets)? {
                 // Dropping the transaction rolls the whole call back.
                 return Ok(Some(i));
             }
@@ -271,13 +314,12 @@ impl Store for SqliteStore {
     }
 
     fn secrets(&self, eid: &Eid) -> Result<Option<Secrets>, StoreError> {
-        let json: Option<String> = self
+        let record: Option<String> = self
             .conn()?
             .prepare_cached("SELECT json FROM secrets WHERE eid = ?1")?
             .query_row([eid.to_string()], |r| r.get(0))
             .optional()?;
-        json.map(|j| serde_json::from_str(&j).map_err(corrupt))
-            .transpose()
+        Ok(record.map(|r| self.custody.open(eid, &r)).transpose()?)
     }
 
     fn eid_by_msisdn(&self, msisdn: &str) -> Result<Option<Eid>, StoreError> {
@@ -647,6 +689,16 @@ mod tests {
         t
     }
 
+    /// One sealed custody under a fresh master key for the whole test run.
+    fn custody() -> Arc<dyn Custody> {
+        static C: std::sync::OnceLock<Arc<dyn Custody>> = std::sync::OnceLock::new();
+        C.get_or_init(|| {
+            let key = crate::keys::master::MasterKey::generate().unwrap();
+            Arc::new(crate::keys::sealed::Sealed::new(&key))
+        })
+        .clone()
+    }
+
     fn eid(n: u32) -> Eid {
         Eid::with_check_digits(&format!("8904903200000000000000{n:08}")).unwrap()
     }
@@ -666,7 +718,7 @@ mod tests {
     #[test]
     fn register_get_update_and_wal() {
         let path = tmp("a");
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         assert_eq!(s.journal_mode().unwrap(), "wal");
         let mut e = Eis::new(eid(1), "SMSR1");
         e.eum_signed_info.eum_id = "EUM1".into();
@@ -700,7 +752,7 @@ mod tests {
         assert_eq!(after.remaining_memory, 77);
         // Reopen: the change is on disk.
         drop(s);
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         assert_eq!(s.eis(&eid(1)).unwrap().unwrap().remaining_memory, 77);
         let f = EidFilter {
             eum_id: Some("EUM1".into()),
@@ -717,7 +769,7 @@ mod tests {
     #[test]
     fn register_many_is_all_or_nothing() {
         let path = tmp("many");
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         let rec = |n: u32| (Eis::new(eid(n), "SMSR1"), secrets());
         assert!(s.register(&rec(3).0, &secrets()).unwrap());
         // EID 3 is registered already: the chunk 1, 2, 3, 4 changes nothing.
@@ -751,7 +803,7 @@ mod tests {
         use crate::store::{EuiccCounters, EuiccEis};
 
         let path = tmp("cntr");
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         let mut e = Eis::new(eid(1), "SMSR1");
         e.isd_r.key_sets.push(KeySet {
             version: secrets().scp80_kvn,
@@ -800,12 +852,12 @@ mod tests {
     #[test]
     fn counters_survive_reopen_and_never_go_back() {
         let path = tmp("b");
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         assert_eq!(s.next_counter(&eid(1), K).unwrap(), 1);
         assert_eq!(s.next_counter(&eid(1), K).unwrap(), 2);
         assert_eq!(s.next_counter(&eid(2), K).unwrap(), 1, "per eUICC");
         drop(s);
-        let s = SqliteStore::open(&path, false).unwrap();
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
         assert_eq!(s.counter(&eid(1), K).unwrap(), 2);
         s.raise_counter(&eid(1), K, 1).unwrap();
         assert_eq!(s.next_counter(&eid(1), K).unwrap(), 3, "never lowered");
@@ -815,7 +867,7 @@ mod tests {
 
     #[test]
     fn queue_and_batches() {
-        let s = SqliteStore::open(&tmp("c"), false).unwrap();
+        let s = SqliteStore::open(&tmp("c"), false, custody()).unwrap();
         let b = s.create_batch("MNO1", "EnableProfile", 1).unwrap();
         let ops: Vec<NewOp> = (1..=3)
             .map(|i| NewOp {

@@ -26,6 +26,8 @@ fn import(db: &Path, file: &Path) -> (bool, String, String) {
     let out = Command::new(binary())
         .args(["import", "--smsr-id", "SMSR-TEST", "--chunk", "2", "--db"])
         .arg(db)
+        .arg("--master-key-file")
+        .arg(master_key_file())
         .arg(file)
         .output()
         .unwrap();

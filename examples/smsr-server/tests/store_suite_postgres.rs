@@ -13,6 +13,14 @@
     dead_code
 )]
 
+/// The custody seam and the sealed backend (keys/), without the commands.
+#[path = "../keys"]
+mod keys {
+    mod backend;
+    pub mod master;
+    pub mod sealed;
+    pub use backend::{Custody, CustodyError};
+}
 #[path = "../ops.rs"]
 mod ops;
 #[path = "../store/mod.rs"]
@@ -81,7 +89,7 @@ fn fresh(name: &str) -> Backend {
     raw_sql(&url, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).expect("drop");
     raw_sql(&url, &format!("CREATE DATABASE {db}")).expect("create");
     let url = with_db(&url, &db);
-    let store = Arc::new(PostgresStore::open(&url, 8).expect("open"));
+    let store = Arc::new(PostgresStore::open(&url, 8, store_support::custody()).expect("open"));
     Backend {
         outbox: store.clone(),
         store,
@@ -99,7 +107,7 @@ fn fresh_authorisations(name: &str) -> Arc<dyn store::authorisations::Authorisat
     let db = format!("smsr_suite_{name}");
     raw_sql(&url, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).expect("drop");
     raw_sql(&url, &format!("CREATE DATABASE {db}")).expect("create");
-    Arc::new(PostgresStore::open(&with_db(&url, &db), 2).expect("open"))
+    Arc::new(PostgresStore::open(&with_db(&url, &db), 2, store_support::custody()).expect("open"))
 }
 
 authorisations_suite!(fresh_authorisations);
@@ -116,7 +124,7 @@ fn migrations_apply_once_and_instances_share_the_inventory() {
             .register(&e, &store_support::secrets(1))
             .expect("reg")
     );
-    let second = PostgresStore::open(&url, 2).expect("second instance");
+    let second = PostgresStore::open(&url, 2, store_support::custody()).expect("second instance");
     assert_eq!(second.eis(&e.eid()).expect("eis"), Some(e));
     let versions = raw_sql(&url, "SELECT 1 FROM schema_version").expect("versions");
     // One row per file in migrations/ (each recorded once).
@@ -143,7 +151,11 @@ fn unreachable_database_is_unavailable_not_a_hang() {
         .expect("port")
         .port();
     let t = Instant::now();
-    let r = PostgresStore::open(&format!("postgres://postgres@127.0.0.1:{port}/x"), 2);
+    let r = PostgresStore::open(
+        &format!("postgres://postgres@127.0.0.1:{port}/x"),
+        2,
+        store_support::custody(),
+    );
     assert!(
         matches!(r, Err(StoreError::Unavailable(_))),
         "{:?}",
@@ -155,7 +167,7 @@ fn unreachable_database_is_unavailable_not_a_hang() {
 /// A malformed URL is an error naming it.
 #[test]
 fn malformed_url_is_an_error() {
-    let r = PostgresStore::open("postgres://[::1", 1);
+    let r = PostgresStore::open("postgres://[::1", 1, store_support::custody());
     assert!(
         matches!(&r, Err(StoreError::Db(e)) if e.to_string().contains("PostgreSQL URL")),
         "{:?}",

@@ -11,6 +11,14 @@
     dead_code
 )]
 
+/// The custody seam and the sealed backend (keys/), without the commands.
+#[path = "../keys"]
+mod keys {
+    mod backend;
+    pub mod master;
+    pub mod sealed;
+    pub use backend::{Custody, CustodyError};
+}
 #[path = "../ops.rs"]
 mod ops;
 #[path = "../store/mod.rs"]
@@ -38,7 +46,7 @@ fn fresh(name: &str) -> Backend {
             Err(e) => panic!("{}: {e}", path.display()),
         }
     }
-    let store = Arc::new(SqliteStore::open(&path, false).expect("open"));
+    let store = Arc::new(SqliteStore::open(&path, false, store_support::custody()).expect("open"));
     let raw = rusqlite::Connection::open(&path).expect("raw connection");
     raw.busy_timeout(std::time::Duration::from_secs(5))
         .expect("busy timeout");
@@ -71,7 +79,7 @@ fn fresh_authorisations(name: &str) -> Arc<dyn store::authorisations::Authorisat
             Err(e) => panic!("{}: {e}", path.display()),
         }
     }
-    Arc::new(SqliteStore::open(&path, false).expect("open"))
+    Arc::new(SqliteStore::open(&path, false, store_support::custody()).expect("open"))
 }
 
 authorisations_suite!(fresh_authorisations);
@@ -83,6 +91,7 @@ fn unopenable_file_is_an_error() {
     let r = SqliteStore::open(
         std::path::Path::new("/nonexistent-dir/x/inventory.db"),
         false,
+        store_support::custody(),
     );
     assert!(matches!(r, Err(store::StoreError::Db(_))), "{:?}", r.err());
 }

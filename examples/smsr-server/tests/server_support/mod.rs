@@ -31,6 +31,30 @@ pub fn binary() -> PathBuf {
     )
 }
 
+/// The master key file of every server (and import) this test process
+/// starts, made once with `smsr-server keygen` in the temporary directory
+/// (no key is committed: each run has its own). One per process, so that
+/// several instances on one PostgreSQL database share it.
+pub fn master_key_file() -> PathBuf {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let f = std::env::temp_dir().join(format!("smsr-master-{}.key", std::process::id()));
+        let _ = std::fs::remove_file(&f);
+        let out = Command::new(binary())
+            .arg("keygen")
+            .arg(&f)
+            .output()
+            .expect("spawn smsr-server keygen");
+        assert!(
+            out.status.success(),
+            "smsr-server keygen: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        f
+    })
+    .clone()
+}
+
 /// A fresh directory for one test, removed when the test passes (kept, with
 /// its database and logs, when it fails). Declare it first so that it
 /// outlives the processes.
@@ -162,6 +186,31 @@ pub fn start_server_with(
     transport: &[&str],
     extra: &[&str],
 ) -> Proc {
+    spawn_server(dir, db, smsc, transport, extra, &[])
+}
+
+/// [`start_server`] with extra environment variables (after the default
+/// `RUST_LOG`, so they may replace it).
+pub fn start_server_env(
+    dir: &Path,
+    db: &Path,
+    smsc: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Proc {
+    spawn_server(dir, db, smsc, &["--insecure-http"], extra, env)
+}
+
+/// The server on `db` behind the fleet's SMSC `smsc`, with the test
+/// master key, `transport` flags, `extra` arguments and `env`.
+fn spawn_server(
+    dir: &Path,
+    db: &Path,
+    smsc: &str,
+    transport: &[&str],
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Proc {
     let config = dir.join("config.json");
     std::fs::write(
         &config,
@@ -188,11 +237,14 @@ pub fn start_server_with(
         .arg("--ready-file")
         .arg(&ready)
         .args(transport)
+        .arg("--master-key-file")
+        .arg(master_key_file())
         .args(extra)
         .env(
             "RUST_LOG",
             std::env::var("SMSR_TEST_LOG").unwrap_or_else(|_| "warn".into()),
         )
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(log_file(dir, "server.log"))
         .spawn()

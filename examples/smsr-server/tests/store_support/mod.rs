@@ -18,8 +18,8 @@ use smsr::isdr::{Eid, Notification, NotificationType};
 use crate::ops::{FunctionExecutionStatus, NewOp, OpState, audit_record, now_ms};
 use crate::store::{self, CounterName, EidFilter, EisChange, Secrets, Store, StoreError};
 
-pub mod outbox;
 mod batch_rows;
+pub mod outbox;
 pub use batch_rows::*;
 mod bulk;
 pub use bulk::*;
@@ -65,6 +65,17 @@ macro_rules! store_suite {
             }
         )*
     };
+}
+
+/// The sealed custody every store of this test process opens with (one
+/// fresh master key per run).
+pub fn custody() -> Arc<dyn crate::keys::Custody> {
+    static C: std::sync::OnceLock<Arc<dyn crate::keys::Custody>> = std::sync::OnceLock::new();
+    C.get_or_init(|| {
+        let key = crate::keys::master::MasterKey::generate().expect("master key");
+        Arc::new(crate::keys::sealed::Sealed::new(&key))
+    })
+    .clone()
 }
 
 /// EID number `n` (check digits computed).

@@ -1,0 +1,75 @@
+//! The key-custody seam: the [`Custody`] trait every backend implements
+//! and its error.
+
+use smsr::isdr::Eid;
+
+use crate::store::Secrets;
+
+/// A key-custody backend: seals an eUICC's secrets into the text the
+/// store keeps, and opens it again.
+pub trait Custody: Send + Sync {
+    /// Seals `secrets` of `eid` into the record the store keeps.
+    ///
+    /// # Errors
+    /// The backend cannot seal (no randomness, HSM failure).
+    fn seal(&self, eid: &Eid, secrets: &Secrets) -> Result<String, CustodyError>;
+
+    /// Opens the record the store keeps for `eid`.
+    ///
+    /// # Errors
+    /// A record in the clear, sealed under another key, moved from another
+    /// EID, altered, or malformed.
+    fn open(&self, eid: &Eid, record: &str) -> Result<Secrets, CustodyError>;
+}
+
+/// A key-custody failure: what went wrong, for which eUICC.
+#[derive(Debug, thiserror::Error)]
+pub enum CustodyError {
+    /// The record holds clear keys (a database from before sealing).
+    #[error(
+        "the secrets of {eid} are stored in clear: migrate the database with \
+         `smsr-server rekey --from-clear --db … --new-key-file …`"
+    )]
+    Clear {
+        /// The eUICC.
+        eid: String,
+    },
+    /// The record is sealed under another master key.
+    #[error(
+        "the secrets of {eid} are sealed under master key {stored}, not under the key given \
+         ({given}): wrong master key (or an unfinished `smsr-server rekey`)"
+    )]
+    WrongKey {
+        /// The eUICC.
+        eid: String,
+        /// The key identifier stored with the record.
+        stored: String,
+        /// The identifier of the key given.
+        given: String,
+    },
+    /// The record does not authenticate under the right key: moved from
+    /// another EID (the EID is the associated data) or altered.
+    #[error(
+        "the secrets of {eid} do not open under master key {key_id}: moved from another EID or altered"
+    )]
+    Unauthentic {
+        /// The eUICC.
+        eid: String,
+        /// The key identifier.
+        key_id: String,
+    },
+    /// The record does not decode.
+    #[error("the secrets record of {eid} is malformed: {why}")]
+    Malformed {
+        /// The eUICC.
+        eid: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// The master key cannot be loaded.
+    #[error("master key: {0}")]
+    MasterKey(String),
+    /// The system random generator failed.
+    #[error("random generator: {0}")]
+    Random(String),
+}

@@ -1,0 +1,74 @@
+//! Key custody: what RegisterEIS and the key import hand in (the clear
+//! SCP80 KIc/KID and SCP81 PSK of [`crate::store::Secrets`], zeroized on drop) is sealed
+//! by a [`Custody`] backend into the text the store keeps in its `secrets`
+//! table, and opened again by the same backend when OTA (SCP80 wrap,
+//! unwrap, PoR checks) or the SCP81 PSK callback needs the keys. The store
+//! never sees clear keys: [`crate::store::sqlite::SqliteStore`] and
+//! [`crate::store::postgres::PostgresStore`] take a custody at open, seal
+//! in `register`/`register_many` and open in `secrets`.
+//!
+//! Backends:
+//! * [`sealed::Sealed`], the embedded default: AES-256-GCM under a master
+//!   key ([`master::MasterKey`]) from a file (`--master-key-file`) or the
+//!   `SMSR_MASTER_KEY` environment variable, never the database or the
+//!   config file.
+//! * PKCS#11 (`hsm.rs`): not wired into the server yet.
+//!
+//! The MSISDN stays in the clear beside the sealed record (the MO SMS
+//! path looks eUICCs up by it); it is also inside the sealed record.
+
+mod backend;
+pub mod import;
+pub mod master;
+pub mod rekey;
+pub mod sealed;
+
+pub use backend::{Custody, CustodyError};
+
+/// The custody of a server or command: the sealed custody under the
+/// master key of `master_key_file`, else of [`master::ENV`]; with neither,
+/// a fresh random key when `temporary` (the demo's throw-away database),
+/// else an error saying where the key goes.
+///
+/// # Errors
+/// The key cannot be read, or none is given for a lasting database.
+pub fn custody(
+    master_key_file: Option<&std::path::Path>,
+    temporary: bool,
+) -> Result<std::sync::Arc<dyn Custody>, String> {
+    let key = match master::MasterKey::from_sources(master_key_file).map_err(|e| e.to_string())? {
+        Some(k) => k,
+        None if temporary => master::MasterKey::generate().map_err(|e| e.to_string())?,
+        None => {
+            return Err(format!(
+                "no master key for the secrets at rest: give --master-key-file FILE \
+                 (64 hex digits) or {} (hex); make one with `smsr-server keygen FILE`",
+                master::ENV
+            ));
+        }
+    };
+    Ok(std::sync::Arc::new(sealed::Sealed::new(&key)))
+}
+
+/// `smsr-server keygen FILE`: writes a fresh master key (64 hex digits)
+/// to a new file readable by its owner only; an existing file is never
+/// overwritten.
+///
+/// # Errors
+/// No randomness, or the file exists or cannot be written.
+pub fn keygen(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let key = master::MasterKey::generate().map_err(|e| e.to_string())?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.write_all(key.dangerous_hex().as_bytes())
+        .and_then(|()| f.write_all(b"\n"))
+        .and_then(|()| f.sync_all())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(key.id())
+}
