@@ -279,10 +279,19 @@ fn card_report(cards: &[(String, Card)]) -> Value {
             .profiles
             .iter()
             .map(|p| {
+                // What the ISD-P holds: the ICCID and the memory of the
+                // package it installed (null before a download).
+                let iccid = p
+                    .iccid
+                    .and_then(|raw| smsr::profile::Iccid::from_header(&raw))
+                    .map(|i| i.to_string());
                 json!({
                     "Aid": p.aid.to_string(),
                     "LifeCycle": format!("{:02X}", p.life_cycle),
                     "Fallback": p.fallback,
+                    "Iccid": iccid,
+                    "Used": p.used,
+                    "ProfileType": p.profile_type,
                 })
             })
             .collect();
