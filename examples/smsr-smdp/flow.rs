@@ -114,6 +114,9 @@ pub struct Order {
     pub ephemeral: [u8; 32],
     /// The SCP03t host challenge.
     pub host_challenge: [u8; 8],
+    /// The profile's MSISDN for ProfileDownloadCompleted's
+    /// `SubscriptionAddress`, if the MNO gave one.
+    pub msisdn: Option<String>,
 }
 
 /// One ES3 call: the API path and its JSON body.
@@ -431,13 +434,17 @@ impl<'a> Download<'a> {
             return Err(card("86", &format_args!("{response:?}"), data));
         }
         self.step = Step::Completed;
+        let mut body = json!({
+            "Eid": self.order.eid,
+            "Iccid": self.order.iccid,
+            "ProfileType": profile_type(&self.order.package),
+        });
+        if let (Some(m), Some(o)) = (&self.order.msisdn, body.as_object_mut()) {
+            o.insert("SubscriptionAddress".into(), json!({ "Msisdn": m }));
+        }
         Ok(Call {
             path: "/es3/ProfileDownloadCompleted",
-            body: json!({
-                "Eid": self.order.eid,
-                "Iccid": self.order.iccid,
-                "ProfileType": profile_type(&self.order.package),
-            }),
+            body,
         })
     }
 

@@ -110,6 +110,7 @@ async fn run(args: Args) -> Result<(), String> {
             segments_per_call: args.segments_per_call,
             ephemeral,
             host_challenge,
+            msisdn: None,
         };
         let mut dl = Download::new(&id, order);
         match smsr_smdp::run(&client, &mut dl).await {

@@ -46,6 +46,7 @@ fn order(eid: &str, pkg: &[u8], iccid: &str, n: u8) -> Order {
         segments_per_call: 1,
         ephemeral: [0x40 + n; 32],
         host_challenge: [n; 8],
+        msisdn: None,
     }
 }
 
