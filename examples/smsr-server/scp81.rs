@@ -379,6 +379,7 @@ async fn connection(
         hub,
         eid: identity.eid,
         reply: None,
+        answered: false,
         jobs: None,
     };
     if let Some(job) = job {
@@ -400,6 +401,9 @@ struct Relay<'a> {
     hub: &'a Hub,
     eid: [u8; 16],
     reply: Option<Reply>,
+    /// A script was answered (the session counts once in
+    /// [`Hub::sessions`], however many scripts it carried).
+    answered: bool,
     /// The live session's inbox, with its sender registered in the hub.
     jobs: Option<(LiveTx, mpsc::UnboundedReceiver<Job>)>,
 }
@@ -438,7 +442,8 @@ impl Relay<'_> {
         let Some(reply) = self.reply.take() else {
             return;
         };
-        if result.is_ok() {
+        if result.is_ok() && !self.answered {
+            self.answered = true;
             self.hub.sessions.fetch_add(1, Ordering::Relaxed);
         }
         // The attempt may have given up waiting: then nobody needs it.
