@@ -97,3 +97,9 @@ seed_hex sim_isdp_relay relay_forms AA0783010286020102FF860401020304FF84E2880008
 seed_hex smpp_sms concat8 0700032A02017000ABCD
 seed_hex smpp_sms concat16 080804012A02027000AB
 printf 'id:12 sub:001 dlvrd:000 stat:UNDELIV err:001' > corpus/smpp_sms/receipt
+# delivery_relay: byte 0 picks the chaining; an SCP03t segment, an AA
+# script, a response script, SCP03t answers ending in the error TLV.
+seed_hex delivery_relay segment 0386020102
+seed_hex delivery_relay script 01AA06220480CA0066
+seed_hex delivery_relay response 00AB0780010123029000
+seed_hex delivery_relay scp03t_error 008601009F86026982
