@@ -109,3 +109,9 @@ printf 'id:12 sub:001 dlvrd:000 stat:UNDELIV err:001' > corpus/smpp_sms/receipt
 mkdir -p corpus/eum_signature
 cp ../tests/data/eum_signature/eis_signed.xml corpus/eum_signature/signed
 sed 's/EUM-DEMO/EUM-EVIL/' ../tests/data/eum_signature/eis_signed.xml > corpus/eum_signature/changed
+# delivery_relay: byte 0 picks the chaining; an SCP03t segment, an AA
+# script, a response script, SCP03t answers ending in the error TLV.
+seed_hex delivery_relay segment 0386020102
+seed_hex delivery_relay script 01AA06220480CA0066
+seed_hex delivery_relay response 00AB0780010123029000
+seed_hex delivery_relay scp03t_error 008601009F46026982

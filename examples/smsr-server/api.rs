@@ -389,7 +389,7 @@ async fn dispatch(
         Endpoint::Profile(f) => profile_function(&ctx, f, body).await,
         Endpoint::CreateIsdp => create_isdp(&ctx, body).await,
         Endpoint::SendData => send_data(&ctx, body).await,
-        Endpoint::ProfileDownloadCompleted => download_completed(&ctx, body),
+        Endpoint::ProfileDownloadCompleted => download_completed(&ctx, body).await,
         Endpoint::BatchEnable => batch_enable(&ctx, body),
         Endpoint::BatchAudit => batch_audit(&ctx, body),
         Endpoint::UpdateSubscriptionAddress => plma::update_subscription_address(&ctx, body),
@@ -945,10 +945,38 @@ struct SendDataReq {
     sd_aid: smsr::isdr::Aid,
     #[serde(rename = "Data")]
     data: smsr::inventory::HexBytes,
+    #[serde(rename = "MoreToDo", alias = "moreToDo", default)]
+    more_to_do: bool,
 }
 
-/// ES3.SendData: relays a command script to one of the SM-DP's ISD-Ps
-/// (the profile download); the answer carries the response R-APDUs.
+/// Queues `function` on `eid` for the caller and waits for it as long as
+/// the API waits; the operation as it then is.
+async fn submit_and_wait(
+    ctx: &Ctx<'_>,
+    eid: &Eid,
+    function: Function,
+) -> Result<Option<OpRecord>, Reject> {
+    let new = NewOp {
+        eid: eid.to_string(),
+        batch: None,
+        requester: ctx.op.id.clone(),
+        function,
+        expires_at_ms: ctx.expires_at(),
+    };
+    let ids = ctx.app.engine.submit(vec![new]).map_err(internal)?;
+    let id = ids
+        .first()
+        .copied()
+        .ok_or_else(|| internal("no operation queued"))?;
+    let wait = Duration::from_millis(ctx.app.config.wait_ms);
+    ctx.app.engine.wait(id, wait).await.map_err(internal)
+}
+
+/// ES3.SendData: relays the SM-DP's data (a command script, or SCP03t
+/// command TLVs for ES8, SGP.02 §4.1.3.3) to one of its ISD-Ps; `MoreToDo`
+/// keeps the SCP81 session or the SCP80 chain of scripts open for the next
+/// SendData ([`smsr::delivery::relay`]). The eUICC's answer goes back
+/// unchanged as `EuiccResponseData` (hex; SGP.02 §5.4.5).
 async fn send_data(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
     require(ctx.op, &[Role::Smdp])?;
     let r: SendDataReq = field(body)?;
@@ -975,8 +1003,26 @@ async fn send_data(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>,
     let function = Function::SendData {
         sd_aid: r.sd_aid,
         data: r.data,
+        more_to_do: r.more_to_do,
     };
-    run_function(ctx, &eid, function, false).await
+    let rec = submit_and_wait(ctx, &eid, function).await?;
+    let done = rec.as_ref().and_then(|r| match (&r.state, &r.result) {
+        (OpState::Done, Some(result)) => Some((r.id, result.clone())),
+        _ => None,
+    });
+    let Some((id, result)) = done else {
+        // Not settled yet (202) or gone: as for any function.
+        return op_answer(ctx, &eid, rec, false);
+    };
+    let mut extra = json!({ "OperationId": id });
+    if let Some(data) = ctx.app.engine.take_relayed(id) {
+        set(
+            &mut extra,
+            "EuiccResponseData",
+            json!(hex::encode_upper(data)),
+        );
+    }
+    Ok(json_response(StatusCode::OK, &ctx.envelope(&result, extra)))
 }
 
 #[derive(Deserialize)]
@@ -993,9 +1039,12 @@ struct CompletedReq {
     pol2: Vec<Pol2Rule>,
 }
 
-/// ES3.ProfileDownloadCompleted: the SM-DP says the profile is loaded; the
-/// EIS moves it to `Disabled`.
-fn download_completed(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
+/// ES3.ProfileDownloadCompleted: the SM-DP says the profile is loaded; an
+/// AuditEIS of it asks the eUICC, and the EIS moves it to `Disabled` with
+/// the memory it uses only when the card reports its ISD-P loaded
+/// ([`smsr::inventory::Eis::profile_download_confirmed`]); otherwise the
+/// call is refused and the EIS keeps the profile `Created`.
+async fn download_completed(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>, Reject> {
     require(ctx.op, &[Role::Smdp])?;
     let r: CompletedReq = field(body)?;
     let eid = parse_eid(&r.eid)?;
@@ -1006,12 +1055,23 @@ fn download_completed(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes
         &r.iccid,
         AuthorisedFunction::ProfileDownloadCompleted,
     )?;
+    eis.check(&Operation::ProfileDownloadCompleted { iccid: &r.iccid })
+        .map_err(|e| refused(e, &r.iccid))?;
+    let audit = Function::AuditEis {
+        iccids: vec![r.iccid.clone()],
+    };
+    let rec = submit_and_wait(ctx, &eid, audit).await?;
+    match rec.as_ref().map(|a| (&a.state, &a.result)) {
+        Some((OpState::Done, Some(st))) if st.is_success() => {}
+        // The audit failed (its status answers) or is still running (202).
+        _ => return op_answer(ctx, &eid, rec, false),
+    }
     let mut outcome = Ok(());
     ctx.app
         .store
         .update_eis(&eid, &mut |eis| {
             let before = eis.clone();
-            match eis.profile_download_completed(
+            match eis.profile_download_confirmed(
                 &r.iccid,
                 r.profile_type.as_deref(),
                 r.subscription_address.clone(),

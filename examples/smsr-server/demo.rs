@@ -3,8 +3,12 @@
 //! the simulated fleet over real loopback SMS and PSK-TLS.
 //!
 //! 1. EUM: ES1.RegisterEIS for every eUICC.
-//! 2. MNO-A: CreateISDP, SendData (the profile package), ProfileDownload-
-//!    Completed, EnableProfile, SetFallbackAttribute on every eUICC.
+//! 2. MNO-A's SM-DP (`smsr_smdp`) downloads a real TS.48 package with its
+//!    own ICCID into every eUICC: CreateISDP, ES8 key establishment and
+//!    the SCP03t segments through ES3.SendData, ProfileDownloadCompleted;
+//!    each card's ISD-P is checked to hold its ICCID. MNO-A then enables
+//!    it and sets the fall-back attribute. (Without the shared test data
+//!    it installs the ProfileHeader stand-in instead, and says so.)
 //! 3. MNO-B: CreateISDP, SendData, ProfileDownloadCompleted, then a
 //!    fleet-wide batch EnableProfile (with progress).
 //! 4. MNO-B: DisableProfile on a quarter of the fleet (the eUICC falls back
@@ -18,121 +22,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use smsr::apdu::gp::{StoreData, StoreDataP1};
 use smsr::profile::{Iccid, OidList, ProfileHeader, Services};
 use smsr::remote::expanded::{Coding, c_apdu, command_script};
 use smsr::tlv::Encode;
-use tokio::net::TcpStream;
-use tokio::sync::Mutex;
 
 use crate::fleet::Fleet;
-
-/// A keep-alive HTTP/1.1 client for the operator API.
-pub struct Client {
-    addr: SocketAddr,
-    token: String,
-    conn: Mutex<Option<http1::SendRequest<Full<Bytes>>>>,
-}
-
-impl Client {
-    /// A client for `addr` presenting `token`.
-    pub fn new(addr: SocketAddr, token: &str) -> Self {
-        Self {
-            addr,
-            token: token.to_owned(),
-            conn: Mutex::new(None),
-        }
-    }
-
-    async fn connect(&self) -> Result<http1::SendRequest<Full<Bytes>>, String> {
-        let tcp = TcpStream::connect(self.addr)
-            .await
-            .map_err(|e| format!("connect {}: {e}", self.addr))?;
-        let (send, conn) = http1::handshake(TokioIo::new(tcp))
-            .await
-            .map_err(|e| format!("HTTP handshake: {e}"))?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!("operator API connection: {e}");
-            }
-        });
-        Ok(send)
-    }
-
-    /// Sends one request; returns the HTTP status and the JSON body.
-    ///
-    /// # Errors
-    /// The connection failed or the answer is not JSON.
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Result<(u16, Value), String> {
-        let mut guard = self.conn.lock().await;
-        let mut send = match guard.take() {
-            Some(mut s) if !s.is_closed() => {
-                // The previous exchange may not have settled yet.
-                if s.ready().await.is_ok() {
-                    s
-                } else {
-                    self.connect().await?
-                }
-            }
-            _ => self.connect().await?,
-        };
-        // A request without a body (GET) sends an empty one.
-        let bytes = body.map_or_else(String::new, Value::to_string);
-        let req = hyper::Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", self.addr.to_string())
-            .header("authorization", format!("Bearer {}", self.token))
-            .header("content-type", "application/json")
-            .body(Full::new(Bytes::from(bytes)))
-            .map_err(|e| e.to_string())?;
-        let resp = send
-            .send_request(req)
-            .await
-            .map_err(|e| format!("{method} {path}: {e}"))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| e.to_string())?
-            .to_bytes();
-        *guard = Some(send);
-        let v = if body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&body).map_err(|e| format!("{path}: answer not JSON: {e}"))?
-        };
-        Ok((status, v))
-    }
-
-    /// POSTs a function and insists on `Executed-Success` (200).
-    ///
-    /// # Errors
-    /// Any other answer.
-    pub async fn ok(&self, path: &str, body: Value) -> Result<Value, String> {
-        let (s, v) = self.call("POST", path, Some(&body)).await?;
-        let st = v
-            .pointer("/FunctionExecutionStatus/Status")
-            .and_then(Value::as_str)
-            .unwrap_or("");
-        if s == 200 && st.starts_with("Executed") {
-            Ok(v)
-        } else {
-            Err(format!("{path} {body}: HTTP {s} {v}"))
-        }
-    }
-}
+/// The operator API client (shared with the example SM-DP).
+pub use smsr_smdp::Client;
+use smsr_smdp::{Download, Identity, Order, package};
 
 /// The profile package the demo SM-DP loads: a ProfileHeader (the
 /// simulated ISD-P's download stand-in reads its ICCID and POL1).
@@ -240,6 +139,36 @@ pub async fn install(c: &Client, eid: &str, iccid: &str, msisdn: &str) -> Result
     Ok(aid)
 }
 
+/// The SM-DP's download of `pkg` (with ICCID `iccid`) into `eid`
+/// through ES3, its ProfileDownloadCompleted giving `msisdn` as the
+/// subscription address.
+async fn download(
+    c: &Client,
+    smdp: &Identity,
+    pkg: &[u8],
+    eid: &str,
+    iccid: &str,
+    msisdn: &str,
+) -> Result<(), String> {
+    let (ephemeral, host_challenge) = smsr_smdp::randomness()?;
+    let order = Order {
+        eid: eid.to_owned(),
+        package: package::with_iccid(pkg, iccid).map_err(|e| e.to_string())?,
+        iccid: iccid.to_owned(),
+        required_memory: 16_384,
+        key_length: 16,
+        segments_per_call: 1,
+        ephemeral,
+        host_challenge,
+        msisdn: Some(msisdn.to_owned()),
+    };
+    let mut dl = Download::new(smdp, order);
+    smsr_smdp::run(c, &mut dl)
+        .await
+        .map_err(|e| format!("{eid}: {e}"))?;
+    Ok(())
+}
+
 async fn wait_batch(c: &Client, id: i64, label: &str, start: Instant) -> Result<Value, String> {
     let mut shown = Instant::now();
     loop {
@@ -300,6 +229,9 @@ fn client_for(pool: &[Arc<Client>], i: usize) -> Result<Arc<Client>, String> {
 struct Demo {
     api: SocketAddr,
     n: usize,
+    /// The TS.48 package MNO-A's SM-DP downloads (`None`: not there).
+    ts48: Option<Arc<Vec<u8>>>,
+    smdp: Arc<Identity>,
     eum: Client,
     a: Client,
     b: Client,
@@ -309,18 +241,32 @@ struct Demo {
 }
 
 impl Demo {
-    fn new(api: SocketAddr, fleet: &Fleet) -> Self {
+    fn new(api: SocketAddr, fleet: &Fleet) -> Result<Self, String> {
         let n = fleet.members.len();
-        Self {
+        let path = package::testdata_dir().join(package::TS48);
+        let ts48 = if path.exists() {
+            Some(Arc::new(package::read(&path).map_err(|e| e.to_string())?))
+        } else {
+            println!(
+                "  no TS.48 package at {}: MNO-A installs the ProfileHeader stand-in",
+                path.display()
+            );
+            None
+        };
+        let (d, _) = smsr_smdp::randomness()?;
+        let smdp = Arc::new(Identity::signed_by_test_ci(&d).map_err(|e| e.to_string())?);
+        Ok(Self {
             api,
             n,
+            ts48,
+            smdp,
             eum: Client::new(api, "eum-demo-token"),
             a: Client::new(api, "mno-a-token"),
             b: Client::new(api, "mno-b-token"),
             width: 16.min(n.max(1)),
             eids: fleet.members.iter().map(|m| m.eid.to_string()).collect(),
             msisdns: fleet.members.iter().map(|m| m.msisdn.clone()).collect(),
-        }
+        })
     }
 
     /// (index, EID, MSISDN) of every member: the parallel steps' work.
@@ -349,17 +295,24 @@ impl Demo {
 
     /// Step 2: MNO-A installs, enables and marks fall-back its profile on
     /// every eUICC.
-    async fn mno_a_profiles(&self, t0: Instant) -> Result<(), String> {
+    async fn mno_a_profiles(&self, t0: Instant, fleet: &Fleet) -> Result<(), String> {
         println!(
-            "[2/6] MNO-A: CreateISDP, SendData, ProfileDownloadCompleted, EnableProfile, SetFallbackAttribute on every eUICC"
+            "[2/6] MNO-A's SM-DP downloads a TS.48 package into every eUICC (CreateISDP, ES8 through SendData, ProfileDownloadCompleted); MNO-A: EnableProfile, SetFallbackAttribute"
         );
         let pool = pool(self.api, "mno-a-token", self.width);
+        let (ts48, smdp) = (self.ts48.clone(), self.smdp.clone());
         parallel(self.work(), self.width, move |(i, eid, msisdn)| {
             let c = client_for(&pool, i);
+            let (ts48, smdp) = (ts48.clone(), smdp.clone());
             async move {
                 let c = c?;
                 let ic = iccid(1, i);
-                install(&c, &eid, &ic, &msisdn).await?;
+                match ts48 {
+                    Some(pkg) => download(&c, &smdp, &pkg, &eid, &ic, &msisdn).await?,
+                    None => {
+                        install(&c, &eid, &ic, &msisdn).await?;
+                    }
+                }
                 c.ok("/es4/EnableProfile", json!({"Eid": eid, "Iccid": ic}))
                     .await?;
                 c.ok(
@@ -372,6 +325,52 @@ impl Demo {
         })
         .await?;
         println!("  done in {:.1} s", t0.elapsed().as_secs_f64());
+        if let Some(pkg) = &self.ts48 {
+            self.verify_downloads(fleet, pkg.len()).await?;
+        }
+        Ok(())
+    }
+
+    /// Each card's ISD-P holds the ICCID of the package downloaded into
+    /// it (the simulated card parsed, validated and installed it).
+    async fn verify_downloads(&self, fleet: &Fleet, size: usize) -> Result<(), String> {
+        let card = fleet.report().await;
+        let mut verified = Vec::new();
+        for (i, msisdn) in self.msisdns.iter().enumerate() {
+            let ic = iccid(1, i);
+            let held = card
+                .pointer(&format!("/Cards/{msisdn}/Profiles"))
+                .and_then(Value::as_array)
+                .is_some_and(|ps| {
+                    ps.iter().any(|p| {
+                        p.get("Iccid").and_then(Value::as_str) == Some(&ic)
+                            && p.get("Used").and_then(Value::as_u64) == Some(size as u64)
+                    })
+                });
+            if !held {
+                return Err(format!("card {msisdn} does not hold the profile {ic}"));
+            }
+            verified.push(ic);
+        }
+        let shown = |v: &[String]| v.join(", ");
+        let (head, tail) = verified.split_at(verified.len().min(3));
+        let last = tail.get(tail.len().saturating_sub(3)..).unwrap_or(tail);
+        println!(
+            "  {} of {} profiles downloaded and installed, each verified by its card (its ISD-P holds the ICCID): {}{}{}; {} bytes each, {} bytes in all",
+            verified.len(),
+            self.n,
+            shown(head),
+            if tail.len() > last.len() {
+                ", …, "
+            } else if last.is_empty() {
+                ""
+            } else {
+                ", "
+            },
+            shown(last),
+            size,
+            size * verified.len()
+        );
         Ok(())
     }
 
@@ -592,9 +591,9 @@ impl Demo {
 /// The first step that did not go as scripted.
 pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
     let t0 = Instant::now();
-    let demo = Demo::new(api, fleet);
+    let demo = Demo::new(api, fleet)?;
     demo.register(fleet).await?;
-    demo.mno_a_profiles(t0).await?;
+    demo.mno_a_profiles(t0, fleet).await?;
     demo.mno_b_profiles().await?;
     demo.mno_b_changes().await?;
     demo.checks().await?;

@@ -22,15 +22,23 @@
 //! back to the instance that sent its trigger (the trigger names that
 //! instance's listener, [`EngineConfig::scp81_addr`]), where the script
 //! waits in memory.
+//!
+//! ES3.SendData (the ES8 relay, SGP.02 §5.4.5): the eUICC's answer is
+//! kept in memory for the SM-DP's call ([`Engine::take_relayed`]); a
+//! SendData with `moreToDo` leaves its SCP81 session open (the listener
+//! holds it) or its SCP80 chain of scripts open (remembered here per
+//! eUICC, [`Delivery::continue_relay_chain`]) for the next one. Both live
+//! in this instance's memory: the SM-DP sends the rest of a download to
+//! the instance that answered the first part.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use smsr::delivery::{self, Delivery, SessionOutcome, Transmit};
+use smsr::delivery::{self, Delivery, Event, SessionOutcome, Transmit};
 use smsr::inventory::Function;
-use smsr::isdr::{Eid, NotificationType};
+use smsr::isdr::{Aid, Eid, NotificationType};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::config::EngineConfig;
@@ -57,7 +65,18 @@ pub struct Engine {
     /// O(work in flight), not O(batch)).
     workers: Arc<Semaphore>,
     stats: Stats,
+    /// The eUICCs' answers to relayed data, by operation, until the SM-DP
+    /// takes them (at most [`MAX_RELAYED`], the oldest dropped first).
+    relayed: Mutex<Relayed>,
+    /// Per eUICC, the ISD-P whose SCP80 chain of relayed scripts is open.
+    chains: Mutex<HashMap<Eid, Aid>>,
 }
+
+/// Relayed answers kept for SM-DPs that have not taken them yet.
+const MAX_RELAYED: usize = 4096;
+
+/// Relayed answers by operation, and the operations in arrival order.
+type Relayed = (HashMap<i64, Vec<u8>>, std::collections::VecDeque<i64>);
 
 /// How often [`Engine::wait`] looks at the store for an operation another
 /// instance may settle.
@@ -117,6 +136,50 @@ impl Engine {
             workers,
             permits,
             stats: Stats::default(),
+            relayed: Mutex::default(),
+            chains: Mutex::default(),
+        }
+    }
+
+    /// The eUICC's answer to the relayed data of operation `id`
+    /// (ES3.SendData `EuiccResponseData`), once.
+    pub fn take_relayed(&self, id: i64) -> Option<Vec<u8>> {
+        let mut r = self.relayed.lock().ok()?;
+        let data = r.0.remove(&id)?;
+        r.1.retain(|k| *k != id);
+        Some(data)
+    }
+
+    fn keep_relayed(&self, id: i64, data: Vec<u8>) {
+        let Ok(mut r) = self.relayed.lock() else {
+            return;
+        };
+        if r.0.insert(id, data).is_none() {
+            r.1.push_back(id);
+        }
+        while r.1.len() > MAX_RELAYED {
+            if let Some(old) = r.1.pop_front() {
+                tracing::warn!(id = old, "relayed answer dropped: nobody took it");
+                r.0.remove(&old);
+            }
+        }
+    }
+
+    /// After a SendData settled: its SCP80 chain stays open for the next
+    /// one when it succeeded with `moreToDo`, else it is over.
+    fn track_chain(&self, eid: &Eid, op: &OpRecord, status: &FunctionExecutionStatus) {
+        let Function::SendData {
+            sd_aid, more_to_do, ..
+        } = &op.function
+        else {
+            return;
+        };
+        if let Ok(mut c) = self.chains.lock() {
+            if *more_to_do && status.is_success() {
+                c.insert(*eid, *sd_aid);
+            } else {
+                c.remove(eid);
+            }
         }
     }
 
@@ -358,6 +421,9 @@ impl Engine {
                 cause: Some((op.id, op.requester.clone())),
             },
         );
+        if let Some(aid) = self.chains.lock().ok().and_then(|c| c.get(eid).copied()) {
+            core.continue_relay_chain(aid);
+        }
         let req = store::delivery_request(&op, &self.cfg.smsr_id)?;
         let uncertain = op.state == OpState::InFlight;
         core.submit_resumed(req, op.attempts, uncertain, op.last_error.clone());
@@ -396,8 +462,15 @@ impl Engine {
     fn record(&self, eid: &Eid, op: &OpRecord, core: &mut Core<'_>) -> Result<bool, StoreError> {
         let mut over = false;
         while let Some(ev) = core.poll_event() {
+            if let Event::Relayed { data, .. } = ev {
+                self.keep_relayed(op.id, data);
+                continue;
+            }
             match store::record_event(&*self.store, eid, op, ev, &self.cfg.smsr_id)? {
-                Recorded::Settled { attempts, status } => self.settled(eid, op, attempts, &status),
+                Recorded::Settled { attempts, status } => {
+                    self.track_chain(eid, op, &status);
+                    self.settled(eid, op, attempts, &status);
+                }
                 Recorded::Rescheduled => {
                     count(&self.stats.retries);
                 }

@@ -90,6 +90,44 @@ pub fn secrets_of(c: &EuiccConfig, msisdn: &str) -> Result<Secrets, String> {
     })
 }
 
+/// Fleets up to this size register each card's CERT.ECASD.ECKA: one key
+/// derivation and ECDSA signature per card (tens of ms in an unoptimised
+/// build), too slow for the 1,000-card fleets of the batch and failover
+/// tests, whose cards register without it (an SM-DP cannot establish
+/// keys with them; they are not downloaded into).
+pub const MAX_CERTIFIED: u64 = 256;
+
+/// Key version of the ECASD's ECKA key set in the EIS (SGP.02 Annex
+/// H/GP Amd E key version `73` for the ECASD's CERT.ECASD.ECKA:
+/// UNCONFIRMED).
+pub const ECASD_KVN: u8 = 0x73;
+
+/// Puts the card's CERT.ECASD.ECKA (signed by the test CI the fleet
+/// trusts, [`smsr::sim::ecasd::test_ci`]) into the ECASD of `eis`, as the
+/// EUM registers it: an SM-DP reads it with ES3.GetEIS for key
+/// establishment (scenario #3). The simulated card derives the same ECASD
+/// from its EID.
+///
+/// # Errors
+/// The certificate cannot be built.
+pub fn add_ecasd_certificate(eis: &mut Eis) -> Result<(), String> {
+    use smsr::inventory::{Certificate, HexBytes, KeySet};
+    use smsr::sim::ecasd::{Ecasd, TEST_CI_ID};
+    let ecasd = Ecasd::from_seed(eis.eid().as_bcd()).map_err(|e| format!("ECASD: {e}"))?;
+    eis.eum_signed_info.ecasd.key_sets.push(KeySet {
+        version: ECASD_KVN,
+        key_set_type: None,
+        counter: None,
+        keys: Vec::new(),
+        certificates: vec![Certificate {
+            index: 1,
+            ca_id: hex::encode_upper(TEST_CI_ID),
+            value: HexBytes(ecasd.certificate().to_vec()),
+        }],
+    });
+    Ok(())
+}
+
 impl Fleet {
     /// Starts `count` eUICCs (indexes `first..first + count` of the
     /// seeded fleet) on their own thread. `fallback` is where they connect
@@ -112,10 +150,14 @@ impl Fleet {
         for i in first..first + count {
             let c = smsr::sim::fleet::member(SEED, i).map_err(String::from)?;
             let m = msisdn(i);
+            let mut eis = smsr::sim::fleet::eis(&c, eum_id, smsr_id);
+            if count <= MAX_CERTIFIED {
+                add_ecasd_certificate(&mut eis)?;
+            }
             members.push(Member {
                 eid: c.eid,
                 msisdn: m.clone(),
-                eis: smsr::sim::fleet::eis(&c, eum_id, smsr_id),
+                eis,
                 secrets: secrets_of(&c, &m)?,
             });
             let (tx, rx) = mpsc::unbounded_channel();
@@ -246,10 +288,19 @@ fn card_report(cards: &[(String, Card)]) -> Value {
             .profiles
             .iter()
             .map(|p| {
+                // What the ISD-P holds: the ICCID and the memory of the
+                // package it installed (null before a download).
+                let iccid = p
+                    .iccid
+                    .and_then(|raw| smsr::profile::Iccid::from_header(&raw))
+                    .map(|i| i.to_string());
                 json!({
                     "Aid": p.aid.to_string(),
                     "LifeCycle": format!("{:02X}", p.life_cycle),
                     "Fallback": p.fallback,
+                    "Iccid": iccid,
+                    "Used": p.used,
+                    "ProfileType": p.profile_type,
                 })
             })
             .collect();

@@ -457,8 +457,9 @@ impl Transport {
                 cntr,
                 script,
                 target,
+                keep_open,
                 ..
-            } => self.send_scp81(eid, secrets, cntr, script, target),
+            } => self.send_scp81(eid, secrets, cntr, script, (target, keep_open)),
         }
     }
 
@@ -577,17 +578,28 @@ impl Transport {
     }
 
     /// The SCP81 script of an attempt, waiting in the hub, and its
-    /// trigger (an SCP80 packet to the ISD-R, no PoR).
+    /// trigger (an SCP80 packet to the ISD-R, no PoR); no trigger when a
+    /// session held open by `moreToDo` takes it (its counter is then
+    /// skipped, never reused). `to` is the targeted application and
+    /// whether the session stays open after the answer.
     fn send_scp81(
         &self,
         eid: &Eid,
         secrets: &Secrets,
         cntr: Cntr,
         script: Vec<u8>,
-        target: Option<smsr::isdr::Aid>,
+        (target, keep_open): (Option<smsr::isdr::Aid>, bool),
     ) -> Result<Waiting, String> {
-        let rx = self.hub.expect(eid, script, target);
+        let (rx, live) = self.hub.expect(eid, script, target, keep_open);
         let (failed_tx, failed) = mpsc::unbounded_channel();
+        if live {
+            // No SMS: nothing for the SMSC to report.
+            return Ok(Waiting {
+                por: None,
+                session: Some(rx),
+                failed,
+            });
+        }
         let isd_r = Tar(smsr::isdr::Tar::ISD_R.0);
         let sent = trigger(self.scp81_addr)
             .map_err(|e| format!("trigger: {e}"))

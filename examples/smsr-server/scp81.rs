@@ -7,6 +7,12 @@
 //! identity, a key version or identifier that does not match, or a wrong
 //! key fails the handshake. The [`Hub`] holds, per EID, the command script
 //! waiting for that eUICC's next session and whoever waits for the answer.
+//!
+//! A script sent with ES3.SendData `moreToDo` (SGP.02 §5.4.5, the ES8
+//! relay) keeps its session open: the card's POST with the answer is held
+//! ([`ServerSession::expect_more`]) and the session registers as live in
+//! the hub, so the next script for that eUICC goes into it without a new
+//! trigger, until a script without `moreToDo` ends it.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -23,7 +29,7 @@ use smsr::scp81::psk_id::{PskIdentity, PskStore, lookup_psk};
 use smsr::scp81::server::{EndReason, Event, ServerConfig, ServerSession, UriBuf};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, oneshot, watch};
+use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_openssl::SslStream;
 
 use crate::config::Limits;
@@ -46,13 +52,20 @@ type Reply = oneshot::Sender<Result<Answer, String>>;
 struct Job {
     script: Vec<u8>,
     target: Option<Aid>,
+    /// `moreToDo`: the session stays open after the answer.
+    keep_open: bool,
     reply: Reply,
 }
+
+/// Where the next script of a live session goes.
+type LiveTx = mpsc::UnboundedSender<Job>;
 
 /// Scripts waiting for their eUICC's session.
 #[derive(Default)]
 pub struct Hub {
     pending: Mutex<HashMap<[u8; 16], Job>>,
+    /// Sessions held open by `moreToDo`, by EID.
+    live: Mutex<HashMap<[u8; 16], LiveTx>>,
     /// Sessions completed with a response.
     pub sessions: AtomicU64,
     /// Handshakes refused.
@@ -121,26 +134,57 @@ impl AsMut<[u8]> for Buffer {
 }
 
 impl Hub {
-    /// Queues `script` (for `target`, the ISD-R when `None`) for the next
-    /// session of `eid`; the receiver gets the response script.
+    /// Queues `script` (for `target`, the ISD-R when `None`) for `eid`:
+    /// into its live session when one is held open (`true`: no trigger is
+    /// needed), else for its next session; `keep_open` holds that session
+    /// open after the answer. The receiver gets the response script.
     pub fn expect(
         &self,
         eid: &Eid,
         script: Vec<u8>,
         target: Option<Aid>,
-    ) -> oneshot::Receiver<Result<Answer, String>> {
+        keep_open: bool,
+    ) -> (oneshot::Receiver<Result<Answer, String>>, bool) {
         let (reply, rx) = oneshot::channel();
-        if let Ok(mut p) = self.pending.lock() {
-            p.insert(
-                *eid.as_bcd(),
-                Job {
-                    script,
-                    target,
-                    reply,
-                },
-            );
+        let mut job = Job {
+            script,
+            target,
+            keep_open,
+            reply,
+        };
+        let live = self
+            .live
+            .lock()
+            .ok()
+            .and_then(|l| l.get(eid.as_bcd()).cloned());
+        if let Some(tx) = live {
+            match tx.send(job) {
+                Ok(()) => return (rx, true),
+                // The session ended meanwhile: a new one is triggered.
+                Err(mpsc::error::SendError(j)) => job = j,
+            }
         }
-        rx
+        if let Ok(mut p) = self.pending.lock() {
+            p.insert(*eid.as_bcd(), job);
+        }
+        (rx, false)
+    }
+
+    /// Registers the live session of `eid` (held open by `moreToDo`).
+    fn hold(&self, eid: &[u8; 16], tx: LiveTx) {
+        if let Ok(mut l) = self.live.lock() {
+            l.insert(*eid, tx);
+        }
+    }
+
+    /// The live session of `eid` ends: its entry goes, unless another
+    /// session replaced it.
+    fn release(&self, eid: &[u8; 16], tx: &LiveTx) {
+        if let Ok(mut l) = self.live.lock()
+            && l.get(eid).is_some_and(|t| t.same_channel(tx))
+        {
+            l.remove(eid);
+        }
     }
 
     /// Drops what waits for `eid`; `true` when no session had taken it.
@@ -331,81 +375,142 @@ async fn connection(
     config.resume_timeout = idle;
     let mut session: Session = ServerSession::new(config, hub.buffers.take());
     session.connection_opened(epoch.elapsed());
-    let reply = match job {
-        Some(job) => {
-            let target = job.target.as_ref().map(Aid::as_bytes);
-            session
-                .push_script(job.script, target)
-                .map_err(|e| e.to_string())?;
-            Some(job.reply)
-        }
-        None => None,
+    let mut relay = Relay {
+        hub,
+        eid: identity.eid,
+        reply: None,
+        answered: false,
+        jobs: None,
     };
-    let out = pump(&mut stream, &mut session, epoch, idle, &hub.buffers).await?;
-    if let Some(reply) = reply {
-        let result = match out.answer {
-            Some(a) => {
-                hub.sessions.fetch_add(1, Ordering::Relaxed);
-                Ok(a)
-            }
-            None => Err(format!(
-                "session ended without a response ({:?})",
-                out.ended
-            )),
-        };
-        // The attempt may have given up waiting: then nobody needs it.
-        if reply.send(result).is_err() {
-            tracing::debug!("SCP81 answer after its attempt ended");
-        }
+    if let Some(job) = job {
+        relay.start(&mut session, job);
     }
+    let out = pump(&mut stream, &mut session, epoch, idle, &mut relay).await;
+    relay.end(out.as_ref().ok().and_then(|o| o.ended.clone()));
+    let out = out?;
     if out.idle || matches!(out.ended, Some(EndReason::Timeout)) {
         return Err(Refusal::TimedOut(format!("nothing read for {idle:?}")));
     }
     Ok(())
 }
 
-/// What the session reported so far: the script's answer and why it
-/// ended.
-#[derive(Default)]
-struct Outcome {
-    answer: Option<Answer>,
-    ended: Option<EndReason>,
-    /// Closed by the server: nothing read for the idle timeout.
-    idle: bool,
+/// The scripts of one session and whoever waits for their answers: the
+/// one it was opened for, then (while `moreToDo` holds it open) those
+/// the hub hands to it as a live session.
+struct Relay<'a> {
+    hub: &'a Hub,
+    eid: [u8; 16],
+    reply: Option<Reply>,
+    /// A script was answered (the session counts once in
+    /// [`Hub::sessions`], however many scripts it carried).
+    answered: bool,
+    /// The live session's inbox, with its sender registered in the hub.
+    jobs: Option<(LiveTx, mpsc::UnboundedReceiver<Job>)>,
 }
 
-impl Outcome {
-    fn drain(&mut self, session: &mut Session) {
+impl Relay<'_> {
+    /// Sends `job`'s script in `session`; holds the session open (and
+    /// live) for the next one when it asks, else lets it end.
+    fn start(&mut self, session: &mut Session, job: Job) {
+        let target = job.target.as_ref().map(Aid::as_bytes);
+        if let Err(e) = session.push_script(job.script, target) {
+            // Nobody else can use the answer: the attempt learns why.
+            if job.reply.send(Err(e.to_string())).is_err() {
+                tracing::debug!("SCP81 script refused after its attempt ended");
+            }
+            return;
+        }
+        session.expect_more(job.keep_open);
+        self.answer(Err("a new script was sent before its answer".into()));
+        self.reply = Some(job.reply);
+        match (&self.jobs, job.keep_open) {
+            (None, true) => {
+                let (tx, rx) = mpsc::unbounded_channel();
+                self.hub.hold(&self.eid, tx.clone());
+                self.jobs = Some((tx, rx));
+            }
+            (Some((tx, _)), false) => {
+                self.hub.release(&self.eid, tx);
+                self.jobs = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Hands `result` to whoever waits for the script in flight.
+    fn answer(&mut self, result: Result<Answer, String>) {
+        let Some(reply) = self.reply.take() else {
+            return;
+        };
+        if result.is_ok() && !self.answered {
+            self.answered = true;
+            self.hub.sessions.fetch_add(1, Ordering::Relaxed);
+        }
+        // The attempt may have given up waiting: then nobody needs it.
+        if reply.send(result).is_err() {
+            tracing::debug!("SCP81 answer after its attempt ended");
+        }
+    }
+
+    /// The connection is over: the live entry goes, and a script still
+    /// in flight gets no answer.
+    fn end(&mut self, ended: Option<EndReason>) {
+        if let Some((tx, _)) = self.jobs.take() {
+            self.hub.release(&self.eid, &tx);
+        }
+        self.answer(Err(format!("session ended without a response ({ended:?})")));
+    }
+
+    fn drain(&mut self, session: &mut Session, out: &mut Outcome) {
         while let Some(ev) = session.poll_event() {
             match ev {
                 Event::Opened { .. } => {}
                 Event::Response { body, status, .. } => {
-                    self.answer = Some((status, body.to_vec()));
+                    let a = (status, body.to_vec());
+                    self.answer(Ok(a));
                 }
-                Event::Ended(r) => self.ended = Some(r),
+                Event::Ended(r) => out.ended = Some(r),
             }
         }
     }
 }
 
+/// The next script for a live session; never for another.
+async fn next_job(jobs: &mut Option<(LiveTx, mpsc::UnboundedReceiver<Job>)>) -> Option<Job> {
+    match jobs {
+        Some((_, rx)) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Why the session ended.
+#[derive(Default)]
+struct Outcome {
+    ended: Option<EndReason>,
+    /// Closed by the server: nothing read for the idle timeout.
+    idle: bool,
+}
+
 /// Moves bytes between the TLS stream and the sans-IO session until it is
-/// closed, or the card sent nothing for `idle`; returns the script's
-/// answer and why the session ended.
+/// closed, or the card sent nothing for `idle`, handing each answer to
+/// its waiter and each script of a live session to the session; returns
+/// why the session ended.
 async fn pump(
     stream: &mut SslStream<tokio::net::TcpStream>,
     session: &mut Session,
     epoch: Instant,
     idle: Duration,
-    buffers: &Arc<BufferPool>,
+    relay: &mut Relay<'_>,
 ) -> Result<Outcome, String> {
     let now = || epoch.elapsed();
     let mut out = Outcome::default();
+    let buffers = &relay.hub.buffers;
     let (mut tx_buffer, mut rx_buffer) = (buffers.take(), buffers.take());
     let (tx, buf) = (tx_buffer.as_mut(), rx_buffer.as_mut());
     let hard_stop = Instant::now() + Duration::from_secs(60);
     let mut last_read = Instant::now();
     loop {
-        out.drain(session);
+        relay.drain(session, &mut out);
         if let Some(n) = session
             .poll_transmit(tx, now())
             .map_err(|e| e.to_string())?
@@ -430,10 +535,19 @@ async fn pump(
             .map_or(Duration::from_secs(10), |d| d.saturating_sub(now()))
             .min(idle.saturating_sub(last_read.elapsed()))
             .max(Duration::from_millis(1));
-        match tokio::time::timeout(wait, stream.read(buf)).await {
+        let read = tokio::select! {
+            r = tokio::time::timeout(wait, stream.read(buf)) => r,
+            Some(job) = next_job(&mut relay.jobs) => {
+                // The SM-DP's next data for the held session.
+                last_read = Instant::now();
+                relay.start(session, job);
+                continue;
+            }
+        };
+        match read {
             Ok(Ok(0) | Err(_)) => {
                 session.connection_closed(now());
-                out.drain(session);
+                relay.drain(session, &mut out);
                 break;
             }
             Ok(Ok(n)) => {
@@ -444,7 +558,7 @@ async fn pump(
                         Ok(0) | Err(_) => break,
                         Ok(k) => at += k,
                     }
-                    out.drain(session);
+                    relay.drain(session, &mut out);
                 }
             }
             Err(_) => session.handle_timeout(now()),

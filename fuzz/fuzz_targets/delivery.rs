@@ -67,6 +67,7 @@ fn function(u: &mut Unstructured<'_>) -> Result<Function> {
         8 => Function::SendData {
             sd_aid: aid(0x11),
             data: HexBytes(u.arbitrary()?),
+            more_to_do: u.arbitrary()?,
         },
         _ => Function::ConfirmNotification {
             sequence_number: u.arbitrary()?,

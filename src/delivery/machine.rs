@@ -7,6 +7,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::EisStore;
+use super::relay::{self, RelayVerdict};
 use super::script::{self, ScriptError};
 use crate::inventory::{
     Eis, Es5CommandError, Function, FunctionExecutionStatus, NotificationEffect, Outcome,
@@ -74,6 +75,9 @@ pub enum Transmit {
         script: Vec<u8>,
         /// `X-Admin-Targeted-Application`.
         target: Option<Aid>,
+        /// ES3.SendData `moreToDo`: keep the admin session open after the
+        /// answer, for the next script (SGP.02 §5.4.5).
+        keep_open: bool,
     },
 }
 
@@ -117,6 +121,16 @@ pub enum Event {
     /// A function the SM-SR must queue itself (notification confirmation,
     /// POL2 auto-delete).
     FollowUp(Function),
+    /// The eUICC's answer to relayed data (ES3.SendData), as it came: the
+    /// response script or SCP03t answer TLVs, for the SM-DP
+    /// (`EuiccResponseData`, SGP.02 §5.4.5). Comes before the operation's
+    /// [`Event::Settled`].
+    Relayed {
+        /// Operation.
+        id: u64,
+        /// The answer, unchanged.
+        data: Vec<u8>,
+    },
 }
 
 /// A verified PoR (TS 102 225 §5.2.1): the CNTR it echoes, its status and
@@ -196,6 +210,7 @@ struct Plan {
     script: Vec<u8>,
     target: Option<Aid>,
     audit: bool,
+    keep_open: bool,
 }
 
 /// The per-eUICC delivery core.
@@ -207,6 +222,9 @@ pub struct Delivery<C, S> {
     queue: VecDeque<Op>,
     current: Option<Current>,
     events: VecDeque<Event>,
+    /// The ISD-P whose SCP80 chain of relayed scripts is open (the last
+    /// SendData to it asked `moreToDo`).
+    relay_chain: Option<Aid>,
 }
 
 const ISD_R_TAR: Tar = Tar(crate::isdr::Tar::ISD_R.0);
@@ -258,7 +276,15 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
             queue: VecDeque::new(),
             current: None,
             events: VecDeque::new(),
+            relay_chain: None,
         }
+    }
+
+    /// The previous SendData to `aid` asked `moreToDo` (the caller keeps
+    /// this between operations): over SCP80 the next SendData to `aid`
+    /// continues its chain of scripts ([`super::relay::chaining`]).
+    pub fn continue_relay_chain(&mut self, aid: Aid) {
+        self.relay_chain = Some(aid);
     }
 
     /// The counter store.
@@ -558,6 +584,7 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
                 cntr,
                 script: plan.script,
                 target: plan.target,
+                keep_open: plan.keep_open,
             }
         } else {
             Transmit::Scp80 {
@@ -576,6 +603,7 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
             script,
             target: None,
             audit: false,
+            keep_open: false,
         };
         if op.uncertain && !f.descriptor().idempotent {
             let script = script::audit_script().map_err(|e| invalid(&e, f))?;
@@ -583,6 +611,7 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
                 script,
                 target: None,
                 audit: true,
+                keep_open: false,
             });
         }
         let cmd = match f {
@@ -599,13 +628,11 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
             Function::ConfirmNotification { sequence_number } => {
                 es5::handle_notification_confirmation(*sequence_number)
             }
-            Function::SendData { sd_aid, data } => {
-                return Ok(Plan {
-                    script: data.0.clone(),
-                    target: Some(*sd_aid),
-                    audit: false,
-                });
-            }
+            Function::SendData {
+                sd_aid,
+                data,
+                more_to_do,
+            } => return self.relay_plan(eis, *sd_aid, &data.0, *more_to_do, f),
             _ => return Self::profile_command(op, eis).map(plain),
         };
         let f = &op.req.function;
@@ -613,6 +640,30 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
         script::command_script_of(&[cmd])
             .map(plain)
             .map_err(|e| invalid(&e, f))
+    }
+
+    /// ES3.SendData: the data as they are over SCP81, with the Script
+    /// Chaining TLV over SCP80 ([`super::relay`]).
+    fn relay_plan(
+        &self,
+        eis: &Eis,
+        sd_aid: Aid,
+        data: &[u8],
+        more_to_do: bool,
+        f: &Function,
+    ) -> Result<Plan, FunctionExecutionStatus> {
+        let script = if eis.eum_signed_info.capabilities.http_support {
+            data.to_vec()
+        } else {
+            let chaining = relay::chaining(self.relay_chain == Some(sd_aid), more_to_do);
+            relay::chained_script(data, chaining).map_err(|e| invalid(&e, f))?
+        };
+        Ok(Plan {
+            script,
+            target: Some(sd_aid),
+            audit: false,
+            keep_open: more_to_do,
+        })
     }
 
     /// A profile function: the EIS rules (ownership included), then its
@@ -781,6 +832,12 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
         cur: Current,
         body: &[u8],
     ) -> Result<(), Error<C::Error, S::Error>> {
+        if matches!(cur.wait, Wait::Answer { audit: false, .. })
+            && cur.op.req.function.descriptor().outcome == Outcome::Relay
+        {
+            self.on_relay(cur.op, body);
+            return Ok(());
+        }
         let rapdus = match script::r_apdus(body) {
             Ok(r) => r,
             Err(e) => {
@@ -792,6 +849,35 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
             return self.on_audit(now, cur.op, &rapdus);
         }
         self.on_result(now, cur.op, &rapdus)
+    }
+
+    /// The eUICC's answer to relayed data: handed on unchanged
+    /// ([`Event::Relayed`]), the operation settled by its
+    /// [`relay::verdict`].
+    fn on_relay(&mut self, op: Op, body: &[u8]) {
+        let f = &op.req.function;
+        let st = match relay::verdict(body) {
+            RelayVerdict::Executed => FunctionExecutionStatus::success(),
+            RelayVerdict::Refused(e) => relay_failure(&e, f, &[body.to_vec()]),
+            RelayVerdict::Scp03tRefused(c) => FunctionExecutionStatus::failed(
+                codes::EXECUTION_ERROR,
+                subject(f),
+                &format!(
+                    "the ISD-P refused SCP03t '{:02X}' with status '{:04X}'",
+                    c.tag, c.sw
+                ),
+            ),
+            RelayVerdict::Unreadable => FunctionExecutionStatus::failed(
+                codes::EXECUTION_ERROR,
+                subject(f),
+                "the eUICC's answer is neither a response script nor SCP03t TLVs",
+            ),
+        };
+        self.events.push_back(Event::Relayed {
+            id: op.req.id,
+            data: body.to_vec(),
+        });
+        self.settle(op, st);
     }
 
     /// The answer of an audit made because an earlier attempt's outcome
@@ -874,7 +960,6 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
                 }
                 (Err(e), _) | (_, Err(e)) => es5_failure(&e, f),
             },
-            (Outcome::Relay, Err(e)) => relay_failure(e, f, rapdus),
             // The ISD-R forgets a notification once confirmed (SGP.02
             // §4.1.1.12): after an attempt of unknown outcome, an unknown
             // sequence number is that attempt's confirmation.
@@ -907,6 +992,7 @@ impl<C: CounterStore, S: EisStore> Delivery<C, S> {
                 }
                 Err(e) => es5_failure(&e, f),
             },
+            // Relayed data never get here (`on_relay`).
             (Outcome::Relay | Outcome::Result, Ok(())) => FunctionExecutionStatus::success(),
         };
         if let Some(operation) = f.operation(op.create_aid) {

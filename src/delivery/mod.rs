@@ -45,6 +45,7 @@
 //!   ([`FunctionExecutionStatus::of_script_status`](crate::inventory::FunctionExecutionStatus::of_script_status)).
 
 mod machine;
+pub mod relay;
 pub mod script;
 
 pub use machine::{Config, Delivery, Error, Event, PorAnswer, Request, SessionOutcome, Transmit};

@@ -27,6 +27,10 @@ pub enum ScriptError {
     /// The response script is malformed.
     #[error("response script: {0}")]
     Response(#[from] crate::remote::Error),
+    /// Relayed data that a chain of scripts cannot carry (only an `AA`
+    /// script or SCP03t TLVs take the Script Chaining TLV `83`).
+    #[error("a compact or indefinite-length script cannot be chained (`83`)")]
+    Unchainable,
 }
 
 /// The expanded command script (`AA`, definite length) of `cmds`.

@@ -201,6 +201,35 @@ impl Eis {
         Ok(())
     }
 
+    /// ES3.ProfileDownloadCompleted once an audit of the eUICC has run
+    /// (the SM-SR updates the EIS from what the card reports, SGP.02
+    /// §3.1.2): the audit left the profile `Disabled` when the eUICC
+    /// reports its ISD-P loaded (life cycle `1F`, with the memory figures
+    /// of its GET STATUS); it then takes its type, subscription address and
+    /// POL2 as [`Eis::profile_download_completed`] does.
+    ///
+    /// # Errors
+    /// `UnknownProfile`; `WrongState` when the eUICC does not report the
+    /// profile loaded (nothing changes).
+    pub fn profile_download_confirmed(
+        &mut self,
+        iccid: &str,
+        profile_type: Option<&str>,
+        subscription_address: Option<SubscriptionAddress>,
+        pol2: &[Pol2Rule],
+    ) -> Result<(), Refusal> {
+        let p = self
+            .profile_mut(iccid)
+            .ok_or(Refusal::new(RefusalReason::UnknownProfile))?;
+        if p.state != ProfileState::Disabled {
+            return Err(Refusal::new(RefusalReason::WrongState(p.state)));
+        }
+        p.profile_type = profile_type.map(String::from);
+        p.subscription_address = subscription_address;
+        p.pol2 = pol2.to_vec();
+        Ok(())
+    }
+
     /// Applies the eUICC's answer to the ES5 command that carried `op`.
     ///
     /// * CreateISDP: success makes the profile `Created` and takes its

@@ -158,9 +158,21 @@ pub enum Function {
         /// Security domain AID (an ISD-P).
         #[cfg_attr(feature = "serde", serde(rename = "sd-aid"))]
         sd_aid: Aid,
-        /// The command script (`AA`/`AE`), hex.
+        /// The command script (`AA`/`AE`) or SCP03t command TLVs, hex.
         #[cfg_attr(feature = "serde", serde(rename = "Data"))]
         data: HexBytes,
+        /// ES3.SendData `moreToDo`: more data follow for this ISD-P (the
+        /// SCP81 session stays open, the SCP80 scripts are chained;
+        /// [`crate::delivery::relay`]).
+        #[cfg_attr(
+            feature = "serde",
+            serde(
+                rename = "MoreToDo",
+                default,
+                skip_serializing_if = "core::ops::Not::not"
+            )
+        )]
+        more_to_do: bool,
     },
     /// ES5.HandleNotificationConfirmation (queued by the SM-SR itself).
     #[cfg_attr(feature = "serde", serde(rename = "HandleNotificationConfirmation"))]

@@ -136,7 +136,7 @@ impl fmt::Display for Refusal {
 impl core::error::Error for Refusal {}
 
 impl Refusal {
-    pub(super) const fn new(reason: RefusalReason) -> Self {
+    pub(crate) const fn new(reason: RefusalReason) -> Self {
         let code = match reason {
             RefusalReason::UnknownProfile => StatusCode::new("8.2.1", "3.9"),
             RefusalReason::ProfileExists | RefusalReason::IsdpAidUnavailable => {

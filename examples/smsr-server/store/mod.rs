@@ -658,6 +658,8 @@ pub fn record_event(
             store.enqueue(&[NewOp::internal(eid, smsr_id, f)])?;
             Ok(Recorded::Kept)
         }
+        // The relayed answer goes to the SM-DP from the engine's memory.
+        Event::Relayed { .. } => Ok(Recorded::Kept),
     }
 }
 

@@ -348,11 +348,11 @@ fn an_euicc_without_https_is_served_over_scp80_with_pors() {
     assert_eq!(report["PacketsRefused"], 0);
     let card = &report["Cards"][msisdn.as_str()];
     assert_eq!(card["Profiles"][0]["LifeCycle"], "3F", "{card}");
-    // One counter value per packet and TAR: CreateISDP, EnableProfile,
-    // the notification's confirmation, the emergency attribute and the
-    // audit to the ISD-R; the
-    // profile download to the ISD-P's own TAR.
-    assert_eq!(card["Counters"]["000001/01"], 5, "{card}");
+    // One counter value per packet and TAR: CreateISDP, the audit of
+    // ProfileDownloadCompleted, EnableProfile, the notification's
+    // confirmation, the emergency attribute and the audit to the ISD-R;
+    // the profile download to the ISD-P's own TAR.
+    assert_eq!(card["Counters"]["000001/01"], 6, "{card}");
     assert_eq!(card["Counters"]["000010/01"], 1, "{card}");
 }
 

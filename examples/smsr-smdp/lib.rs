@@ -1,0 +1,48 @@
+//! An example SM-DP (GSMA SGP.02) over the `smsr` crate: per eUICC it runs
+//! CreateISDP, ES8.EstablishISDPKeySet (scenario #3) and
+//! DownloadAndInstallation of a TS.48 package in SCP03t `86` segments,
+//! each through an SM-SR's ES3.SendData with `moreToDo`, then
+//! ProfileDownloadCompleted.
+//!
+//! * [`flow`]: one eUICC's download as a sans-IO state machine (ES3 calls
+//!   out, answers in).
+//! * [`package`]: the TS.48 package, with its own ICCID per eUICC.
+//! * [`client`] and [`run`]: the transport, the SM-SR's JSON ES3 API.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+pub mod client;
+pub mod flow;
+pub mod package;
+
+pub use client::Client;
+pub use flow::{Call, Download, Error, Identity, Order, Report};
+
+/// Fresh randomness for an [`Order`] from the operating system (the
+/// ephemeral key, the SCP03t host challenge).
+///
+/// # Errors
+/// The operating system has no random source.
+pub fn randomness() -> Result<([u8; 32], [u8; 8]), String> {
+    let mut esk = [0u8; 32];
+    let mut challenge = [0u8; 8];
+    getrandom::fill(&mut esk).map_err(|e| format!("random: {e}"))?;
+    getrandom::fill(&mut challenge).map_err(|e| format!("random: {e}"))?;
+    Ok((esk, challenge))
+}
+
+/// Drives `download` over `client` until it is done.
+///
+/// # Errors
+/// The transport failed or the download stopped ([`Error`]).
+pub async fn run(client: &Client, download: &mut Download<'_>) -> Result<Report, String> {
+    let mut call = Some(download.start());
+    while let Some(c) = call {
+        let (status, answer) = client.call("POST", c.path, Some(&c.body)).await?;
+        call = download
+            .handle(status, &answer)
+            .map_err(|e| e.to_string())?;
+    }
+    download
+        .report()
+        .ok_or_else(|| "download ended without its report".to_owned())
+}
