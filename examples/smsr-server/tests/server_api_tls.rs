@@ -39,6 +39,8 @@ fn refused(dir: &TmpDir, args: &[&str]) -> String {
         .arg(&config)
         .args(["--scp81", "127.0.0.1:0", "--db"])
         .arg(dir.join("refused.sqlite"))
+        .arg("--master-key-file")
+        .arg(master_key_file())
         .args(args)
         .output()
         .unwrap();
