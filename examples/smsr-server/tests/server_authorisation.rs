@@ -247,8 +247,10 @@ fn set_plma_refuses_bad_input_and_other_roles() {
             (400, bad.clone()),
         ),
         (
+            // The ProfileType field's own type (inventory::field) answers
+            // first, with its subject.
             json!({"M2MSP-id": "MNO-B", "ProfileType": "", "Function": ["GetEIS"]}),
-            (400, bad.clone()),
+            (400, ("8.2.5".into(), "2.1".into())),
         ),
         (json!({"M2MSP-id": "MNO-B", "Extra": 1}), (400, bad)),
         (

@@ -55,6 +55,8 @@ fn import(db: &str, file: &std::path::Path) -> (bool, Value, String) {
             "--db",
             db,
         ])
+        .arg("--master-key-file")
+        .arg(master_key_file())
         .arg(file)
         .output()
         .unwrap();

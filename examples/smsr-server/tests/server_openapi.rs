@@ -44,6 +44,8 @@ fn documented_routes_answer_and_their_required_elements_are_required() {
             "Data" => json!("00A4040000"),
             "Eis" => members[1]["Eis"].clone(),
             "Secrets" => members[1]["Secrets"].clone(),
+            "SubscriptionAddress" => json!({"Msisdn": "31699999999"}),
+            "M2MSP-id" => json!("MNO-B"),
             other => panic!("no test value for required element {other}"),
         }
     };
