@@ -41,7 +41,9 @@ pub struct TemplateFile {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Template {
     oid: &'static [u8],
-    files: &'static [TemplateFile],
+    /// Its files, in parts: a later version of a template is the earlier
+    /// one's files and what it adds.
+    files: &'static [&'static [TemplateFile]],
 }
 
 impl Template {
@@ -52,7 +54,10 @@ impl Template {
 
     /// The file of member `name`, if the template defines it once.
     pub fn file(&self, name: &str) -> Option<&'static TemplateFile> {
-        self.files.iter().find(|f| f.name == name)
+        self.files
+            .iter()
+            .flat_map(|p| p.iter())
+            .find(|f| f.name == name)
     }
 }
 
@@ -493,95 +498,8 @@ const T_5_2: &[TemplateFile] = &[
     bt("ef-mudmidcfgdata", 0x6FFD, None, None),
 ];
 
-/// `2.23.143.1.2.5.3` (pySim `FilesUsimOptionalV3`).
-const T_5_3: &[TemplateFile] = &[
-    tr("ef-li", 0x6F05, Some(0x02), Some(6)),
-    tr("ef-acmmax", 0x6F37, None, Some(3)),
-    cy("ef-acm", 0x6F39, None, Some(3), Some(1)),
-    tr("ef-gid1", 0x6F3E, None, Some(8)),
-    tr("ef-gid2", 0x6F3F, None, Some(8)),
-    lf("ef-msisdn", 0x6F40, None, Some(24), Some(1)),
-    tr("ef-puct", 0x6F41, None, Some(5)),
-    tr("ef-cbmi", 0x6F45, None, Some(10)),
-    tr("ef-cbmid", 0x6F48, Some(0x0E), Some(10)),
-    lf("ef-sdn", 0x6F49, None, Some(24), Some(10)),
-    lf("ef-ext2", 0x6F4B, None, Some(13), Some(10)),
-    lf("ef-ext3", 0x6F4C, None, Some(13), Some(10)),
-    tr("ef-cbmir", 0x6F50, None, Some(20)),
-    tr("ef-plmnwact", 0x6F60, Some(0x0A), Some(40)),
-    tr("ef-oplmnwact", 0x6F61, Some(0x11), Some(40)),
-    tr("ef-hplmnwact", 0x6F62, Some(0x13), Some(5)),
-    tr("ef-dck", 0x6F2C, None, Some(16)),
-    tr("ef-cnl", 0x6F32, None, Some(30)),
-    lf("ef-smsr", 0x6F47, None, Some(30), Some(10)),
-    lf("ef-bdn", 0x6F4D, None, Some(25), Some(10)),
-    lf("ef-ext5", 0x6F4E, None, Some(13), Some(10)),
-    lf("ef-ccp2", 0x6F4F, Some(0x16), Some(15), Some(5)),
-    lf("ef-ext4", 0x6F55, None, Some(13), Some(10)),
-    tr("ef-acl", 0x6F57, None, Some(101)),
-    lf("ef-cmi", 0x6F58, None, Some(11), Some(10)),
-    cy("ef-ici", 0x6F80, Some(0x14), Some(38), Some(20)),
-    cy("ef-oci", 0x6F81, Some(0x15), Some(37), Some(20)),
-    cy("ef-ict", 0x6F82, None, Some(3), Some(1)),
-    cy("ef-oct", 0x6F83, None, Some(3), Some(1)),
-    tr("ef-vgcs", 0x6FB1, None, Some(20)),
-    tr("ef-vgcss", 0x6FB2, None, Some(7)),
-    tr("ef-vbs", 0x6FB3, None, Some(20)),
-    tr("ef-vbss", 0x6FB4, None, Some(7)),
-    tr("ef-emlpp", 0x6FB5, None, Some(2)),
-    tr("ef-aaem", 0x6FB6, None, Some(1)),
-    tr("ef-hiddenkey", 0x6FC3, None, Some(4)),
-    lf("ef-pnn", 0x6FC5, Some(0x19), Some(16), Some(10)),
-    lf("ef-opl", 0x6FC6, Some(0x1A), Some(8), Some(5)),
-    lf("ef-mbdn", 0x6FC7, None, Some(24), Some(3)),
-    lf("ef-ext6", 0x6FC8, None, Some(13), Some(10)),
-    lf("ef-mbi", 0x6FC9, None, Some(5), Some(10)),
-    lf("ef-mwis", 0x6FCA, None, Some(6), Some(10)),
-    lf("ef-cfis", 0x6FCB, None, Some(16), Some(10)),
-    lf("ef-ext7", 0x6FCB, None, Some(13), Some(10)),
-    tr("ef-spdi", 0x6FCD, Some(0x1B), Some(17)),
-    lf("ef-mmsn", 0x6FCE, None, Some(6), Some(10)),
-    lf("ef-ext8", 0x6FCF, None, Some(13), Some(10)),
-    tr("ef-mmsicp", 0x6FD0, None, Some(100)),
-    lf("ef-mmsup", 0x6FD1, None, None, None),
-    tr("ef-mmsucp", 0x6FD2, None, Some(100)),
-    lf("ef-nia", 0x6FD3, None, Some(11), Some(5)),
-    tr("ef-vgcsca", 0x6FD4, None, None),
-    tr("ef-vbsca", 0x6FD5, None, None),
-    tr("ef-gbabp", 0x6FD6, None, None),
-    lf("ef-msk", 0x6FD7, None, None, None),
-    lf("ef-muk", 0x6FD8, None, None, None),
-    tr("ef-ehplmn", 0x6FD9, Some(0x1D), Some(15)),
-    lf("ef-gbanl", 0x6FDA, None, None, None),
-    tr("ef-ehplmnpi", 0x6FDB, None, Some(1)),
-    tr("ef-lrplmnsi", 0x6FDC, None, Some(1)),
-    lf("ef-nafkca", 0x6FDD, None, None, None),
-    tr("ef-spni", 0x6FDE, None, None),
-    lf("ef-pnni", 0x6FDF, None, None, None),
-    lf("ef-ncp-ip", 0x6FE2, None, None, None),
-    tr("ef-ufc", 0x6FE6, None, Some(30)),
-    tr("ef-nasconfig", 0x6FE8, None, Some(18)),
-    lf("ef-uicciari", 0x6FE7, None, None, None),
-    tr("ef-pws", 0x6FEC, None, None),
-    lf("ef-fdnuri", 0x6FED, None, None, None),
-    lf("ef-bdnuri", 0x6FEE, None, None, None),
-    lf("ef-sdnuri", 0x6FEF, None, None, None),
-    lf("ef-iwl", 0x6FF0, None, None, None),
-    cy("ef-ips", 0x6FF1, None, Some(4), None),
-    lf("ef-ipd", 0x6FF2, None, None, None),
-    tr("ef-epdgid", 0x6FF3, None, None),
-    tr("ef-epdgselection", 0x6FF4, None, None),
-    tr("ef-epdgidem", 0x6FF5, None, None),
-    tr("ef-epdgidemsel", 0x6FF6, None, None),
-    tr("ef-frompreferred", 0x6FF7, None, Some(1)),
-    bt("ef-imsconfigdata", 0x6FF8, None, None),
-    tr("ef-3gpppsdataoff", 0x6FF9, None, Some(4)),
-    lf("ef-3gpppsdoslist", 0x6FFA, None, None, None),
-    bt("ef-xcapconfigdata", 0x6FFC, None, None),
-    tr("ef-earfcnlist", 0x6FFD, None, None),
-    bt("ef-mudmidcfgdata", 0x6FFD, None, None),
-    tr("ef-eaka", 0x6F01, None, Some(1)),
-];
+/// `2.23.143.1.2.5.3` (pySim `FilesUsimOptionalV3`): what it adds to `T_5_2`.
+const T_5_3_ADDED: &[TemplateFile] = &[tr("ef-eaka", 0x6F01, None, Some(1))];
 
 /// `2.23.143.1.2.6` (pySim `FilesUsimDfPhonebook`).
 const T_6: &[TemplateFile] = &[
@@ -625,17 +543,8 @@ const T_9: &[TemplateFile] = &[
     lf("ef-uicciari", 0x6FE7, None, None, None),
 ];
 
-/// `2.23.143.1.2.9.2` (pySim `FilesIsimOptionalv2`).
-const T_9_2: &[TemplateFile] = &[
-    lf("ef-pcscf", 0x6F09, None, None, Some(1)),
-    lf("ef-sms", 0x6F3C, None, Some(176), Some(10)),
-    lf("ef-smsp", 0x6F42, None, Some(38), Some(1)),
-    tr("ef-smss", 0x6F43, None, Some(2)),
-    lf("ef-smsr", 0x6F47, None, Some(30), Some(10)),
-    tr("ef-gbabp", 0x6FD5, None, None),
-    lf("ef-gbanl", 0x6FD7, None, None, None),
-    lf("ef-nafkca", 0x6FDD, None, None, None),
-    lf("ef-uicciari", 0x6FE7, None, None, None),
+/// `2.23.143.1.2.9.2` (pySim `FilesIsimOptionalv2`): what it adds to `T_9`.
+const T_9_2_ADDED: &[TemplateFile] = &[
     tr("ef-frompreferred", 0x6FF7, None, Some(1)),
     bt("ef-imsconfigdata", 0x6FF8, None, None),
     bt("ef-xcapconfigdata", 0x6FFC, None, None),
@@ -704,21 +613,8 @@ const T_13_3: &[TemplateFile] = &[
     tr("ef-tn3gppsnn", 0x4F0C, Some(0x0C), Some(1)),
 ];
 
-/// `2.23.143.1.2.13.4` (pySim `FilesUsimDf5GSv4`).
-const T_13_4: &[TemplateFile] = &[
-    df("df-df-5gs", Some(0x5FC0)),
-    tr("ef-5gs3gpploci", 0x4F01, Some(0x01), Some(20)),
-    tr("ef-5gsn3gpploci", 0x4F02, Some(0x02), Some(20)),
-    lf("ef-5gs3gppnsc", 0x4F03, Some(0x03), Some(62), Some(2)),
-    lf("ef-5gsn3gppnsc", 0x4F04, Some(0x04), Some(62), Some(2)),
-    tr("ef-5gauthkeys", 0x4F05, Some(0x05), Some(110)),
-    tr("ef-uac-aic", 0x4F06, Some(0x06), Some(4)),
-    tr("ef-suci-calc-info", 0x4F07, Some(0x07), None),
-    lf("ef-opl5g", 0x4F08, Some(0x08), Some(10), None),
-    tr("ef-supinai", 0x4F09, Some(0x09), None),
-    tr("ef-routing-indicator", 0x4F0A, Some(0x0A), Some(4)),
-    bt("ef-ursp", 0x4F0B, None, None),
-    tr("ef-tn3gppsnn", 0x4F0C, Some(0x0C), Some(1)),
+/// `2.23.143.1.2.13.4` (pySim `FilesUsimDf5GSv4`): what it adds to `T_13_3`.
+const T_13_4_ADDED: &[TemplateFile] = &[
     tr("ef-cag", 0x4F0D, Some(0x0D), Some(2)),
     tr("ef-sor-cmci", 0x4F0E, Some(0x0E), None),
     tr("ef-dri", 0x4F0F, Some(0x0F), Some(7)),
@@ -755,91 +651,91 @@ const T_16: &[TemplateFile] = &[
 const TEMPLATES: &[Template] = &[
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x01],
-        files: T_1,
+        files: &[T_1],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x02],
-        files: T_2,
+        files: &[T_2],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x03],
-        files: T_3,
+        files: &[T_3],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x03, 0x02],
-        files: T_3_2,
+        files: &[T_3_2],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x04],
-        files: T_4,
+        files: &[T_4],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x04, 0x02],
-        files: T_4_2,
+        files: &[T_4_2],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x05],
-        files: T_5,
+        files: &[T_5],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x05, 0x02],
-        files: T_5_2,
+        files: &[T_5_2],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x05, 0x03],
-        files: T_5_3,
+        files: &[T_5_2, T_5_3_ADDED],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x06],
-        files: T_6,
+        files: &[T_6],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x07],
-        files: T_7,
+        files: &[T_7],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x08],
-        files: T_8,
+        files: &[T_8],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x09],
-        files: T_9,
+        files: &[T_9],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x09, 0x02],
-        files: T_9_2,
+        files: &[T_9, T_9_2_ADDED],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x0C],
-        files: T_12,
+        files: &[T_12],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x0D],
-        files: T_13,
+        files: &[T_13],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x0D, 0x02],
-        files: T_13_2,
+        files: &[T_13_2],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x0D, 0x03],
-        files: T_13_3,
+        files: &[T_13_3],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x0D, 0x04],
-        files: T_13_4,
+        files: &[T_13_3, T_13_4_ADDED],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x0E],
-        files: T_14,
+        files: &[T_14],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x0F],
-        files: T_15,
+        files: &[T_15],
     },
     Template {
         oid: &[0x67, 0x81, 0x0F, 0x01, 0x02, 0x10],
-        files: T_16,
+        files: &[T_16],
     },
 ];
 
