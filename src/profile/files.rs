@@ -93,23 +93,31 @@ impl<'a> Fcp<'a> {
     /// per-tag branch to mispredict); the rest (`proprietaryEFInfo`, a
     /// wrong length, an unknown tag) goes through [`Fcp::member`].
     pub(crate) fn check(tlv: &Tlv<'a>) -> Result<(), Error> {
-        check_members(tlv, fcp_member_rule, |m| {
-            if m.tag().raw() == 0xA5 {
-                Self::check_proprietary(m)
-            } else {
-                Fcp::default().member(m)
-            }
-        })
+        check_members(
+            tlv,
+            |t| rule_of(&FCP_RULES, t),
+            |m| {
+                if m.tag().raw() == 0xA5 {
+                    Self::check_proprietary(m)
+                } else {
+                    Fcp::default().member(m)
+                }
+            },
+        )
     }
 
     /// What [`Fcp::proprietary`] checks, without building the
     /// ProprietaryInfo (as [`Fcp::check`]).
     #[inline(always)]
     fn check_proprietary(t: &Tlv<'a>) -> Result<(), Error> {
-        check_members(t, proprietary_member_rule, |m| {
-            let mut p = ProprietaryInfo::DEFAULT;
-            p.member(m)
-        })
+        check_members(
+            t,
+            |t| rule_of(&PROPRIETARY_RULES, t),
+            |m| {
+                let mut p = ProprietaryInfo::DEFAULT;
+                p.member(m)
+            },
+        )
     }
 
     #[inline]
@@ -181,26 +189,53 @@ const ANY_LENGTH: u8 = 0;
 /// A member rule of [`check_members`]: decode the member.
 const DECODE: u8 = 0xFF;
 
-/// The [`check_members`] rule of an Fcp member tag: any length, exactly 1
-/// or 2 octets (`lcsi`, `fileID`), or decode (`proprietaryEFInfo`, unknown
-/// tags). The tags of [`Fcp::member`]; a match of constants, which the
-/// compiler turns into a table.
-const fn fcp_member_rule(tag: u32) -> u8 {
-    match tag {
-        0x80 | 0x82 | 0x84 | 0x88 | 0x8B | 0xC6 | 0xC7 => ANY_LENGTH,
-        0x83 => 2,
-        0x8A => 1,
-        _ => DECODE,
-    }
-}
+/// The [`check_members`] rules of the tags `80`..`C7`, by `tag - 0x80`.
+type RuleTable = [u8; 0x48];
 
-/// The [`check_members`] rule of a proprietaryEFInfo member tag (those of
-/// [`ProprietaryInfo::member`]).
-const fn proprietary_member_rule(tag: u32) -> u8 {
-    match tag {
-        0xC1 | 0xC2 | 0x86 => ANY_LENGTH,
-        0xC0 | 0x84 => 1,
-        _ => DECODE,
+/// Shorthands of the rule tables.
+const A: u8 = ANY_LENGTH;
+const D: u8 = DECODE;
+
+/// The [`check_members`] rules of the Fcp member tags: any length,
+/// exactly 1 or 2 octets (`lcsi` `8A`, `fileID` `83`), or decode
+/// (`proprietaryEFInfo` `A5`, unknown tags). The tags of [`Fcp::member`].
+/// A table, not a `match`, which compiles to a jump per member that
+/// mispredicts.
+static FCP_RULES: RuleTable = [
+    A, D, A, 2, A, D, D, D, // 80..
+    A, D, 1, A, D, D, D, D, // 88..
+    D, D, D, D, D, D, D, D, // 90..
+    D, D, D, D, D, D, D, D, // 98..
+    D, D, D, D, D, D, D, D, // A0..
+    D, D, D, D, D, D, D, D, // A8..
+    D, D, D, D, D, D, D, D, // B0..
+    D, D, D, D, D, D, D, D, // B8..
+    D, D, D, D, D, D, A, A, // C0..
+];
+
+/// The [`check_members`] rules of the proprietaryEFInfo member tags (those
+/// of [`ProprietaryInfo::member`]).
+static PROPRIETARY_RULES: RuleTable = [
+    D, D, D, D, 1, D, A, D, // 80..
+    D, D, D, D, D, D, D, D, // 88..
+    D, D, D, D, D, D, D, D, // 90..
+    D, D, D, D, D, D, D, D, // 98..
+    D, D, D, D, D, D, D, D, // A0..
+    D, D, D, D, D, D, D, D, // A8..
+    D, D, D, D, D, D, D, D, // B0..
+    D, D, D, D, D, D, D, D, // B8..
+    1, A, A, D, D, D, D, D, // C0..
+];
+
+/// The rule of `tag` in `table` ([`DECODE`] outside `80`..`C7`).
+#[inline(always)]
+fn rule_of(table: &RuleTable, tag: u32) -> u8 {
+    match usize::try_from(tag.wrapping_sub(0x80))
+        .ok()
+        .and_then(|i| table.get(i))
+    {
+        Some(r) => *r,
+        None => DECODE,
     }
 }
 
