@@ -93,6 +93,12 @@ impl<'a> Fcp<'a> {
     /// per-tag branch to mispredict); the rest (`proprietaryEFInfo`, a
     /// wrong length, an unknown tag) goes through [`Fcp::member`].
     pub(crate) fn check(tlv: &Tlv<'a>) -> Result<(), Error> {
+        // Members and proprietaryEFInfo members within the depth limit.
+        if u16::from(tlv.depth()) + 2 <= u16::from(tlv.options().depth_limit())
+            && plain_fcp(tlv.value())
+        {
+            return Ok(());
+        }
         check_members(
             tlv,
             |t| rule_of(&FCP_RULES, t),
@@ -176,11 +182,87 @@ fn check_members<'a>(
     for m in tlv.children() {
         let m = m?;
         let r = rule(m.tag().raw());
-        if !(r == ANY_LENGTH || (r <= 2 && usize::from(r) == m.value().len())) {
+        if !passes(r, m.value().len()) {
             slow(&m)?;
         }
     }
     Ok(())
+}
+
+/// `true` when a member of `len` octets with rule `r` is valid as it is.
+#[inline(always)]
+fn passes(r: u8, len: usize) -> bool {
+    r == ANY_LENGTH || (r <= 2 && usize::from(r) == len)
+}
+
+/// The first TLV of `rest` when it is plainly encoded: a one-octet tag
+/// and a minimal definite length of at most 3 octets (X.690 §8.1.2.2,
+/// §10.1), inside `rest`; its tag, value and what follows. `None` says
+/// nothing (the reader then decides).
+#[inline(always)]
+fn plain_tlv(rest: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&t, after_tag) = rest.split_first()?;
+    if t & 0x1F == 0x1F {
+        return None;
+    }
+    let (len, after_len) = match *after_tag {
+        [l, ref r @ ..] if l < 0x80 => (usize::from(l), r),
+        [0x81, l, ref r @ ..] if l >= 0x80 => (usize::from(l), r),
+        [0x82, a, b, ref r @ ..] if a != 0 => (usize::from(a) << 8 | usize::from(b), r),
+        _ => return None,
+    };
+    let (value, after) = after_len.split_at_checked(len)?;
+    Some((t, value, after))
+}
+
+/// `true` when every member of `v` is a [`plain_tlv`] its rule in `table`
+/// passes, or one `nested` passes (given its tag and value). `false` says
+/// nothing: [`check_members`] then decides and names the error. No reader,
+/// offset or error to carry: the cost of the common case.
+#[inline(always)]
+fn plain_members(mut v: &[u8], table: &RuleTable, nested: impl Fn(u8, &[u8]) -> bool) -> bool {
+    while !v.is_empty() {
+        let Some((t, value, after)) = plain_tlv(v) else {
+            return false;
+        };
+        let r = rule_of(table, u32::from(t));
+        if !(passes(r, value.len()) || (r == DECODE && nested(t, value))) {
+            return false;
+        }
+        v = after;
+    }
+    true
+}
+
+/// [`plain_members`] of an Fcp value: what [`Fcp::check`] passes, its
+/// proprietaryEFInfo included.
+fn plain_fcp(v: &[u8]) -> bool {
+    plain_members(v, &FCP_RULES, |t, p| {
+        t == 0xA5 && plain_members(p, &PROPRIETARY_RULES, |_, _| false)
+    })
+}
+
+/// [`plain_members`] of a `File` member value: what [`FileEntry::check`]
+/// passes for each entry (`doNotCreate` empty, `fillFileContent`, a
+/// `fileDescriptor` [`plain_fcp`]; `fillFileOffset` is left to the
+/// decoder).
+fn plain_file(mut v: &[u8]) -> bool {
+    while !v.is_empty() {
+        let Some((t, value, after)) = plain_tlv(v) else {
+            return false;
+        };
+        let ok = match t {
+            0x83 => true,
+            0x80 => value.is_empty(),
+            0xA1 => plain_fcp(value),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        v = after;
+    }
+    true
 }
 
 /// A member rule of [`check_members`]: a member of any length.
@@ -362,8 +444,15 @@ impl<'a> FileSystem<'a> {
                 return Err(Error::new(ErrorKind::BadValue("File member"), m.offset()));
             }
             last = n;
-            for e in m.children() {
-                FileEntry::check(&e?)?;
+            // Entries, Fcp members and proprietaryEFInfo members within
+            // the depth limit, plainly encoded: nothing for the reader to
+            // find.
+            let plain = u16::from(m.depth()) + 3 <= u16::from(m.options().depth_limit())
+                && plain_file(m.value());
+            if !plain {
+                for e in m.children() {
+                    FileEntry::check(&e?)?;
+                }
             }
         }
         Ok(fs)
@@ -412,6 +501,8 @@ impl<'a> FileSystem<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    extern crate alloc;
+    use alloc::vec;
 
     /// `Fcp::check` accepts exactly what `Fcp::parse` accepts and fails
     /// with the same error, on valid Fcps and on each kind of bad member.
@@ -440,9 +531,54 @@ mod tests {
             let (t, _) = Tlv::parse_with(raw, crate::tlv::Options::lenient()).unwrap();
             assert_eq!(Fcp::check(&t), Fcp::parse(&t).map(|_| ()), "{raw:02X?}");
         }
+        // Near the depth limit the reader refuses what the plain read
+        // would pass: the Fcp's proprietaryEFInfo members one level too deep.
+        let fcp = cases[1];
+        let mut deep = fcp.to_vec();
+        for _ in 0..15 {
+            let mut outer = vec![0x30, u8::try_from(deep.len()).unwrap()];
+            outer.extend(&deep);
+            deep = outer;
+        }
+        let opts = crate::tlv::Options::strict().max_depth(16);
+        let (mut t, _) = Tlv::parse_with(&deep, opts).unwrap();
+        while t.tag().raw() == 0x30 {
+            t = t.children().next().unwrap().unwrap();
+        }
+        assert_eq!(t.depth(), 15);
+        assert!(Fcp::parse(&t).is_err());
+        assert_eq!(Fcp::check(&t), Fcp::parse(&t).map(|_| ()));
         let (ok, _) = Tlv::parse(cases[0]).unwrap();
         assert!(Fcp::check(&ok).is_ok());
         let (bad, _) = Tlv::parse(cases[2]).unwrap();
         assert!(Fcp::check(&bad).is_err());
+    }
+
+    /// `plain_file` passes only `File` member values whose every entry
+    /// `FileEntry::check` accepts, and passes the common ones.
+    #[test]
+    fn plain_file_only_passes_valid_entries() {
+        let mut long = vec![0x83, 0x81, 0x80];
+        long.extend([0xFF; 0x80]);
+        let cases: &[(&[u8], bool)] = &[
+            (&[0xA1, 0x03, 0x8A, 0x01, 0x05, 0x83, 0x01, 0x00], true),
+            (&[0x80, 0x00], true),
+            (&long, true),
+            (&[0x80, 0x01, 0x00], false),       // doNotCreate not NULL
+            (&[0x82, 0x01, 0x05], false),       // fillFileOffset: decoded
+            (&[0x83, 0x81, 0x01, 0x00], false), // non-minimal length
+            (&[0xA1, 0x02, 0x99, 0x00], false), // unknown Fcp member
+            (&[0xA1, 0x03, 0x83, 0x01, 0x2F], false), // fileID of one octet
+            (&[0x84, 0x00], false),             // not a File entry
+            (&[0x83, 0x05, 0x00], false),       // truncated
+        ];
+        for (v, plain) in cases {
+            assert_eq!(plain_file(v), *plain, "{v:02X?}");
+            if *plain {
+                for e in crate::tlv::Reader::new(v) {
+                    assert_eq!(FileEntry::check(&e.unwrap()), Ok(()), "{v:02X?}");
+                }
+            }
+        }
     }
 }
