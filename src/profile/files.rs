@@ -437,7 +437,8 @@ impl<'a> FileSystem<'a> {
             tlv: *pe.tlv(),
         };
         let mut last = 1;
-        while let Some(m) = f.next_any()? {
+        for m in f.into_rest() {
+            let m = m?;
             let tag = m.tag();
             let n = tag.number();
             if tag.class() != Class::ContextSpecific || !tag.is_constructed() || n <= last {
