@@ -62,6 +62,12 @@ impl<'a> Fields<'a> {
         self.take_if(|_| true)
     }
 
+    /// The members not read yet, every one taken in order (as repeated
+    /// [`Fields::next_any`] calls, without the look-ahead copy).
+    pub(crate) fn into_rest(self) -> Reader<'a> {
+        self.reader
+    }
+
     /// Offset of the next unread member (or of the end of the SEQUENCE).
     pub(crate) fn offset(&self) -> usize {
         if self.reader.remaining().is_empty() {

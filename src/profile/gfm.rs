@@ -27,6 +27,22 @@ impl<'a> FileManagementCommand<'a> {
     // the Fcp it builds is then never copied.
     #[inline(always)]
     fn parse(t: &Tlv<'a>) -> Result<Self, Error> {
+        Self::decode(t, Fcp::parse)
+    }
+
+    /// What [`FileManagementCommand::parse`] checks, without building the
+    /// command (a `createFCP` through [`Fcp::check`]).
+    #[inline(always)]
+    fn check(t: &Tlv<'a>) -> Result<(), Error> {
+        Self::decode(t, |f| Fcp::check(f).map(|()| Fcp::default())).map(|_| ())
+    }
+
+    /// [`FileManagementCommand::parse`], the `createFCP` decoded by `fcp`.
+    #[inline(always)]
+    fn decode(
+        t: &Tlv<'a>,
+        fcp: impl Fn(&Tlv<'a>) -> Result<Fcp<'a>, Error>,
+    ) -> Result<Self, Error> {
         Ok(match t.tag().raw() {
             0x80 => {
                 if t.value().len() > 8 {
@@ -37,7 +53,7 @@ impl<'a> FileManagementCommand<'a> {
                 }
                 Self::FilePath(t.value())
             }
-            0x62 => Self::CreateFcp(Fcp::parse(t)?),
+            0x62 => Self::CreateFcp(fcp(t)?),
             0x02 => Self::FillFileOffset(u16::try_from(der::uint(t, "fillFileOffset")?).map_err(
                 |_| Error::new(ErrorKind::BadValue("fillFileOffset"), t.value_offset()),
             )?),
@@ -80,7 +96,7 @@ impl<'a> GenericFileManagement<'a> {
                 ));
             }
             for c in g.children() {
-                FileManagementCommand::parse(&c?)?;
+                FileManagementCommand::check(&c?)?;
             }
             groups += 1;
         }

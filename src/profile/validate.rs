@@ -71,6 +71,61 @@ fn walk(raw: &[u8], offset: usize, opts: Options) -> Result<(), tlv::Error> {
     Ok(())
 }
 
+/// The deepest level [`plainly_der`] opens a constructed TLV at, under
+/// both walks' limit of 16 (and their reader stack of 17).
+const PLAIN_DEPTH: usize = 15;
+
+/// `true` when `raw` is certainly accepted by [`walk`] with either the
+/// strict or the package reader's options: every TLV with a tag of one or
+/// two octets, a minimal definite length of at most 3 octets (X.690
+/// §10.1), inside its parent, no constructed TLV deeper than
+/// [`PLAIN_DEPTH`]. `false` says nothing (the walk then decides and names
+/// the error): the common encodings are read here with no reader, offset
+/// or error to carry, the rest by [`walk`].
+fn plainly_der(raw: &[u8]) -> bool {
+    // What follows each open constructed TLV in its parent.
+    let mut outer: [&[u8]; PLAIN_DEPTH] = [&[]; PLAIN_DEPTH];
+    let mut depth: usize = 0;
+    let mut rest = raw;
+    loop {
+        let (tag_len, constructed) = match *rest {
+            [] => {
+                let Some(d) = depth.checked_sub(1) else {
+                    return true;
+                };
+                let Some(r) = outer.get(d) else {
+                    return false;
+                };
+                (depth, rest) = (d, r);
+                continue;
+            }
+            [t, ..] if t & 0x1F != 0x1F => (1, t & 0x20 != 0),
+            [t, b, ..] if b < 0x80 && b != 0 => (2, t & 0x20 != 0),
+            _ => return false,
+        };
+        let (len, len_len) = match rest.get(tag_len..) {
+            Some(&[l, ..]) if l < 0x80 => (usize::from(l), 1),
+            Some(&[0x81, l, ..]) if l >= 0x80 => (usize::from(l), 2),
+            Some(&[0x82, a, b, ..]) if a != 0 => (usize::from(a) << 8 | usize::from(b), 3),
+            _ => return false,
+        };
+        let Some((value, after)) = rest
+            .get(tag_len + len_len..)
+            .and_then(|r| r.split_at_checked(len))
+        else {
+            return false;
+        };
+        if constructed {
+            let Some(slot) = outer.get_mut(depth) else {
+                return false;
+            };
+            (*slot, depth, rest) = (after, depth + 1, value);
+        } else {
+            rest = after;
+        }
+    }
+}
+
 /// The options of the strict DER walk.
 const fn strict_options() -> Options {
     Options::strict().max_depth(16)
@@ -285,6 +340,10 @@ impl<'a> Validator<'_, 'a, '_> {
     /// walk tell "not DER" from "not TLV".
     fn structure(&mut self, pe: &ProfileElement<'a>) -> bool {
         let (i, raw, at) = (pe.index(), pe.raw(), pe.offset());
+        if plainly_der(raw) {
+            self.minimal_identification(pe);
+            return true;
+        }
         let not_der = if self.opts.strict_der {
             walk(raw, at, strict_options()).err()
         } else {
@@ -544,5 +603,60 @@ impl<'a> Validator<'_, 'a, '_> {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate alloc;
+    use alloc::vec::Vec;
+
+    /// `depth` nested constructed TLVs `30` around an empty one.
+    fn nested(depth: usize) -> Vec<u8> {
+        let mut v = Vec::new();
+        for _ in 0..depth {
+            // Short-form lengths: 2 octets a level, at most 36 in all.
+            let mut outer = alloc::vec![0x30, u8::try_from(v.len()).unwrap()];
+            outer.extend(&v);
+            v = outer;
+        }
+        v
+    }
+
+    /// `plainly_der` never passes what either walk refuses, and passes the
+    /// common encodings (so the walk is skipped for them).
+    #[test]
+    fn plainly_der_only_passes_what_the_walks_accept() {
+        let mut long = alloc::vec![0xA0, 0x81, 0x83, 0x04, 0x81, 0x80];
+        long.extend([0u8; 0x80]);
+        let mut longer = alloc::vec![0xBF, 0x25, 0x82, 0x01, 0x04, 0x04, 0x82, 0x01, 0x00];
+        longer.extend([0u8; 0x100]);
+        let cases: Vec<(Vec<u8>, bool)> = alloc::vec![
+            (alloc::vec![0xA0, 0x03, 0x80, 0x01, 0x01], true),
+            (alloc::vec![0xBF, 0x22, 0x02, 0x81, 0x00], true),
+            (long, true),
+            (longer, true),
+            (nested(15), true),
+            (alloc::vec![0xA0, 0x81, 0x03, 0x80, 0x01, 0x01], false), // non-minimal
+            (alloc::vec![0xA0, 0x80, 0x80, 0x00, 0x00, 0x00], false), // indefinite
+            (alloc::vec![0xA0, 0x04, 0x80, 0x01, 0x01], false),       // truncated
+            (alloc::vec![0xA0, 0x03, 0x80, 0x02, 0x01], false),       // child overruns
+            (alloc::vec![0xBF, 0x81, 0x01, 0x00], false),             // 3-octet tag
+            (alloc::vec![0x1F, 0x80, 0x00], false),                   // invalid tag
+            (alloc::vec![0xA0, 0x82, 0x00, 0x01, 0x00], false),       // non-minimal
+            (nested(16), false),
+            (nested(17), false),
+            (nested(18), false),
+        ];
+        for (raw, plain) in &cases {
+            assert_eq!(plainly_der(raw), *plain, "{raw:02X?}");
+            if plainly_der(raw) {
+                assert_eq!(walk(raw, 7, strict_options()), Ok(()), "{raw:02X?}");
+                assert_eq!(walk(raw, 7, Package::read_options()), Ok(()), "{raw:02X?}");
+            }
+        }
+        // Past the depth limit the walk refuses what is left to it.
+        assert!(walk(&nested(18), 0, strict_options()).is_err());
     }
 }
