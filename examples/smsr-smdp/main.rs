@@ -55,12 +55,14 @@ struct Args {
 }
 
 /// The ICCID for eUICC `i` from the package's: its last six digits before
-/// the check digit replaced by `i`.
+/// the check digit replaced by `i`, and the Luhn check digit recomputed
+/// (ITU-T E.118; the SM-SR refuses an ICCID whose check digit is wrong).
 fn derived_iccid(base: &str, i: usize) -> String {
     let keep = base.len().saturating_sub(7);
     let prefix = base.get(..keep).unwrap_or(base);
-    let check = base.get(base.len().saturating_sub(1)..).unwrap_or("");
-    format!("{prefix}{:06}{check}", i % 1_000_000)
+    let body = format!("{prefix}{:06}", i % 1_000_000);
+    let digits: Vec<u8> = body.bytes().map(|b| b.wrapping_sub(b'0')).collect();
+    format!("{body}{}", smsr::inventory::field::luhn_digit(&digits))
 }
 
 fn api_addr(url: &str) -> Result<SocketAddr, String> {
@@ -148,6 +150,29 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("smsr-smdp: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::derived_iccid;
+    use smsr::inventory::field::luhn_valid;
+
+    /// Each eUICC gets its own ICCID, and each passes the Luhn check
+    /// (the ICCID of the TS.48 v5 package, 8949449999999990015, is).
+    #[test]
+    fn derived_iccids_are_distinct_and_luhn_valid() {
+        let base = "8949449999999990015";
+        let a = derived_iccid(base, 0);
+        let b = derived_iccid(base, 1);
+        assert_ne!(a, b);
+        for iccid in [&a, &b, &derived_iccid(base, 999_999)] {
+            assert_eq!(iccid.len(), base.len());
+            assert!(iccid.starts_with("894944999999"), "{iccid}");
+            let digits: Vec<u8> = iccid.bytes().map(|d| d - b'0').collect();
+            assert!(luhn_valid(&digits), "{iccid}");
         }
     }
 }
