@@ -97,6 +97,20 @@ pub fn secrets_of(c: &EuiccConfig, msisdn: &str) -> Result<Secrets, String> {
 /// keys with them; they are not downloaded into).
 pub const MAX_CERTIFIED: u64 = 256;
 
+/// Member `i` of the seeded fleet, its ECASD on NIST P-256 for even and
+/// brainpoolP256r1 for odd `i` (the two curves SGP.02 allows), so key
+/// establishment runs on both.
+fn member(i: u64) -> Result<EuiccConfig, String> {
+    use smsr::crypto::ecka::Curve;
+    let mut c = smsr::sim::fleet::member(SEED, i).map_err(String::from)?;
+    c.ecasd_curve = if i % 2 == 1 {
+        Curve::BrainpoolP256r1
+    } else {
+        Curve::NistP256
+    };
+    Ok(c)
+}
+
 /// Key version of the ECASD's ECKA key set in the EIS (SGP.02 Annex
 /// H/GP Amd E key version `73` for the ECASD's CERT.ECASD.ECKA:
 /// UNCONFIRMED).
@@ -105,15 +119,15 @@ pub const ECASD_KVN: u8 = 0x73;
 /// Puts the card's CERT.ECASD.ECKA (signed by the test CI the fleet
 /// trusts, [`smsr::sim::ecasd::test_ci`]) into the ECASD of `eis`, as the
 /// EUM registers it: an SM-DP reads it with ES3.GetEIS for key
-/// establishment (scenario #3). The simulated card derives the same ECASD
-/// from its EID.
+/// establishment (scenario #3). The simulated card `config` derives the
+/// same ECASD from its EID, on its curve.
 ///
 /// # Errors
 /// The certificate cannot be built.
-pub fn add_ecasd_certificate(eis: &mut Eis) -> Result<(), String> {
+pub fn add_ecasd_certificate(eis: &mut Eis, config: &EuiccConfig) -> Result<(), String> {
     use smsr::inventory::{Certificate, HexBytes, KeySet};
     use smsr::sim::ecasd::{Ecasd, TEST_CI_ID};
-    let ecasd = Ecasd::from_seed(eis.eid().as_bcd()).map_err(|e| format!("ECASD: {e}"))?;
+    let ecasd = Ecasd::of(config).map_err(|e| format!("ECASD: {e}"))?;
     eis.eum_signed_info.ecasd.key_sets.push(KeySet {
         version: ECASD_KVN,
         key_set_type: None,
@@ -148,11 +162,11 @@ impl Fleet {
         let mut inboxes = Vec::new();
         let mut receivers = Vec::new();
         for i in first..first + count {
-            let c = smsr::sim::fleet::member(SEED, i).map_err(String::from)?;
+            let c = member(i)?;
             let m = msisdn(i);
             let mut eis = smsr::sim::fleet::eis(&c, eum_id, smsr_id);
             if count <= MAX_CERTIFIED {
-                add_ecasd_certificate(&mut eis)?;
+                add_ecasd_certificate(&mut eis, &c)?;
             }
             members.push(Member {
                 eid: c.eid,

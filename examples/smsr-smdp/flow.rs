@@ -291,7 +291,9 @@ impl<'a> Download<'a> {
             sdin: None,
             host_id: None,
         };
-        let esk = PrivateKey::from_bytes(&self.order.ephemeral)
+        // The ephemeral key on the curve of PK.ECASD.ECKA (ECKA-EG needs
+        // both keys on one curve: NIST P-256 or brainpoolP256r1).
+        let esk = PrivateKey::from_bytes_on(pk.curve(), &self.order.ephemeral)
             .map_err(|e| protocol("ephemeral key")(&e))?;
         self.dp = Some(SmDp::new(crt, esk, pk, None).map_err(|e| protocol("CRT")(&e))?);
         self.step = Step::CreateIsdp;

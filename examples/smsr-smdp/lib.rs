@@ -18,16 +18,28 @@ pub use client::Client;
 pub use flow::{Call, Download, Error, Identity, Order, Report};
 
 /// Fresh randomness for an [`Order`] from the operating system (the
-/// ephemeral key, the SCP03t host challenge).
+/// ephemeral key, the SCP03t host challenge). The ephemeral scalar is
+/// drawn again until it is a valid private key on both curves SGP.02
+/// allows (1..n of NIST P-256 and of brainpoolP256r1, FIPS 186-5 A.4.2
+/// rejection sampling), since the ECASD's curve is known only from its
+/// certificate.
 ///
 /// # Errors
 /// The operating system has no random source.
 pub fn randomness() -> Result<([u8; 32], [u8; 8]), String> {
+    use smsr::crypto::ecka::{Curve, PrivateKey};
     let mut esk = [0u8; 32];
     let mut challenge = [0u8; 8];
-    getrandom::fill(&mut esk).map_err(|e| format!("random: {e}"))?;
     getrandom::fill(&mut challenge).map_err(|e| format!("random: {e}"))?;
-    Ok((esk, challenge))
+    // Each draw fits both curves with probability about 2/3.
+    for _ in 0..128 {
+        getrandom::fill(&mut esk).map_err(|e| format!("random: {e}"))?;
+        let fits = |c| PrivateKey::from_bytes_on(c, &esk).is_ok();
+        if fits(Curve::NistP256) && fits(Curve::BrainpoolP256r1) {
+            return Ok((esk, challenge));
+        }
+    }
+    Err("random: no valid ephemeral scalar in 128 draws".into())
 }
 
 /// Drives `download` over `client` until it is done.
