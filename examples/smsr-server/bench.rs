@@ -358,10 +358,12 @@ async fn start_fleet(dir: &Path, n: u64) -> Result<(Proc, String), String> {
 }
 
 /// Starts a server on `db` with the bench's operators, bound to the
-/// fleet's SMPP SMSC.
+/// fleet's SMPP SMSC, opening the secrets with the master key in
+/// `key` (the one the import sealed them under).
 async fn start_server(
     dir: &Path,
     db: &Db,
+    key: &Path,
     smsc: &str,
     args: &BenchArgs,
 ) -> Result<(Proc, SocketAddr), String> {
@@ -394,7 +396,7 @@ async fn start_server(
         .args(["--db", &store_arg(db)])
         .args(["--smsc", &format!("smpp://smsr:smsr@{smsc}")])
         .arg("--master-key-file")
-        .arg(master_key(dir)?)
+        .arg(key)
         .arg("--ready-file")
         .arg(&file)
         .env("RUST_LOG", "warn")
@@ -760,7 +762,8 @@ async fn enable_phase(
     Ok(rate)
 }
 
-/// Starts `n` servers on `db`, each in its own directory under `dir`.
+/// Starts `n` servers on `db`, each in its own directory under `dir`,
+/// with `dir`'s master key (the import's).
 async fn start_servers(
     dir: &Path,
     db: &Db,
@@ -769,10 +772,11 @@ async fn start_servers(
     args: &BenchArgs,
 ) -> Result<(Vec<Proc>, Vec<SocketAddr>), String> {
     let (mut servers, mut apis) = (Vec::new(), Vec::new());
+    let key = master_key(dir)?;
     for i in 0..n {
         let d = dir.join(format!("instance{i}"));
         std::fs::create_dir_all(&d).map_err(|e| format!("{}: {e}", d.display()))?;
-        let (p, api) = start_server(&d, db, smsc, args).await?;
+        let (p, api) = start_server(&d, db, &key, smsc, args).await?;
         servers.push(p);
         apis.push(api);
     }
