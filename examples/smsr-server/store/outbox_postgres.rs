@@ -5,7 +5,7 @@
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
-use super::PostgresStore;
+use super::{PostgresStore, execute_cached};
 use crate::store::StoreError;
 use crate::store::outbox::{OUT_COLUMNS, OutMessage, OutRow, Outbox, RawOut};
 
@@ -20,28 +20,34 @@ pub async fn insert(
     msgs: &[OutMessage],
     not_before_ms: Option<i64>,
 ) -> Result<usize, StoreError> {
-    let mut new = 0;
-    for m in msgs {
-        let n = c
-            .execute(
-                "INSERT INTO outbox (event_id, recipient, interface, name, to_url, body, \
-                 created_ms, not_before_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8::bigint, $7::bigint)) \
-                 ON CONFLICT (event_id) DO NOTHING",
-                &[
-                    &m.event_id,
-                    &m.recipient,
-                    &m.interface,
-                    &m.name,
-                    &m.to,
-                    &m.body,
-                    &m.created_ms,
-                    &not_before_ms,
-                ],
-            )
-            .await?;
-        new += usize::from(n == 1);
+    if msgs.is_empty() {
+        return Ok(0);
     }
-    Ok(new)
+    let column = |f: fn(&OutMessage) -> &str| msgs.iter().map(f).collect::<Vec<_>>();
+    let to: Vec<Option<&str>> = msgs.iter().map(|m| m.to.as_deref()).collect();
+    let created: Vec<i64> = msgs.iter().map(|m| m.created_ms).collect();
+    // One statement, in order (`seq`); an event id already stored, or twice
+    // in `msgs`, is skipped.
+    let new = execute_cached(
+        c,
+        "INSERT INTO outbox (event_id, recipient, interface, name, to_url, body, \
+         created_ms, not_before_ms) SELECT e, r, i, n, t, b, m, coalesce($8::bigint, m) \
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::bigint[]) WITH ORDINALITY AS u(e, r, i, n, t, b, m, k) ORDER BY k \
+         ON CONFLICT (event_id) DO NOTHING",
+        &[
+            &column(|m| &m.event_id),
+            &column(|m| &m.recipient),
+            &column(|m| &m.interface),
+            &column(|m| &m.name),
+            &to,
+            &column(|m| &m.body),
+            &created,
+            &not_before_ms,
+        ],
+    )
+    .await?;
+    usize::try_from(new).map_err(|_| StoreError::Corrupt(format!("outbox: {new} rows")))
 }
 
 fn out_from_row(r: &Row) -> Result<OutRow, StoreError> {

@@ -23,12 +23,19 @@
 //! (`tokio::task::block_in_place`) while it waits for the database, so the
 //! server's runtime is never blocked unknowingly.
 //!
+//! Every statement is prepared once per connection (the pool's statement
+//! cache, [`execute_cached`] / [`query_cached`]), not on each call: an
+//! uncached statement costs a second round trip and a parse and plan in
+//! the backend. The writes of one [`Store::update_eis`] after its lock
+//! are sent together (pipelined on the connection) and each is one
+//! statement however many rows it writes.
+//!
 //! The database down: a call waits at most the pool's timeouts
 //! ([`PostgresStore::open`]) and fails with [`StoreError::Unavailable`]; the
 //! next call connects again.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 
 use deadpool_postgres::GenericClient;
@@ -37,6 +44,7 @@ use smsr::inventory::{AuditRecord, Eis};
 use smsr::isdr::Eid;
 use tokio::runtime::RuntimeFlavor;
 use tokio_postgres::error::SqlState;
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
 
 use super::rows::uint;
@@ -68,6 +76,31 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         include_str!("../migrations/0005_authorisations.sql"),
     ),
 ];
+
+/// Raises a counter to at least `$3` (creating it at `$3`).
+const RAISE_COUNTER_SQL: &str = "INSERT INTO counters (eid, key, value) VALUES ($1, $2, $3) \
+     ON CONFLICT (eid, key) DO UPDATE SET value = GREATEST(counters.value, excluded.value)";
+
+/// The claim of [`Store::claim_next_op`]: the oldest unsettled operation
+/// of eUICC `$1`, skipped while another claim holds its row; claimed for
+/// `$2` until `$3 + $4` only if it is still the oldest and its lease is
+/// free, expired or already `$2`'s.
+static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "UPDATE operations o SET lease_owner = $2, lease_until_ms = $3 + $4 \
+         WHERE o.id = (SELECT id FROM operations WHERE eid = $1 AND state <> 'done' \
+                       ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+         AND NOT EXISTS (SELECT 1 FROM operations p WHERE p.eid = $1 AND p.state <> 'done' \
+                         AND p.id < o.id) \
+         AND (o.lease_owner IS NULL OR o.lease_owner = $2 OR o.lease_until_ms < $3) \
+         RETURNING {}",
+        OP_COLUMNS
+            .split(", ")
+            .map(|c| format!("o.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+});
 
 /// The advisory lock key that serialises migrations of instances starting
 /// together (any constant; this one spells "SMSR").
@@ -117,6 +150,34 @@ fn int(v: u64, what: &str) -> Result<i64, StoreError> {
     i64::try_from(v).map_err(|_| StoreError::Corrupt(format!("{what}: {v} out of range")))
 }
 
+/// Runs `sql` on `c`, prepared once per connection (the pool's statement
+/// cache); rows changed.
+///
+/// # Errors
+/// A database failure.
+pub async fn execute_cached(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<u64, StoreError> {
+    let st = c.prepare_cached(sql).await?;
+    Ok(c.execute(&st, params).await?)
+}
+
+/// Runs `sql` on `c`, prepared once per connection (the pool's statement
+/// cache); its rows.
+///
+/// # Errors
+/// A database failure.
+pub async fn query_cached(
+    c: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
+) -> Result<Vec<Row>, StoreError> {
+    let st = c.prepare_cached(sql).await?;
+    Ok(c.query(&st, params).await?)
+}
+
 fn op_from_row(row: &Row) -> Result<OpRecord, StoreError> {
     RawOp {
         id: row.try_get(0)?,
@@ -140,18 +201,24 @@ fn eids_from_rows(rows: &[Row]) -> Result<Vec<Eid>, StoreError> {
         .collect()
 }
 
+/// Appends `records` to `eid`'s audit trail, in order, in one statement
+/// (none sent when there are none).
 async fn insert_audit(
     c: &impl GenericClient,
     eid: &str,
     records: &[AuditRecord],
 ) -> Result<(), StoreError> {
-    for r in records {
-        c.execute(
-            "INSERT INTO audit (eid, json) VALUES ($1, $2)",
-            &[&eid, &to_json(r)?],
-        )
-        .await?;
+    if records.is_empty() {
+        return Ok(());
     }
+    let json = records.iter().map(to_json).collect::<Result<Vec<_>, _>>()?;
+    execute_cached(
+        c,
+        "INSERT INTO audit (eid, json) SELECT $1, j FROM unnest($2::text[]) \
+         WITH ORDINALITY AS t(j, n) ORDER BY n",
+        &[&eid, &json],
+    )
+    .await?;
     Ok(())
 }
 
@@ -160,7 +227,8 @@ async fn settle_in(
     id: i64,
     result: &FunctionExecutionStatus,
 ) -> Result<(), StoreError> {
-    c.execute(
+    execute_cached(
+        c,
         "UPDATE operations SET state = 'done', result = $2, status = $3, updated_ms = $4, \
          lease_owner = NULL, lease_until_ms = NULL WHERE id = $1 AND state <> 'done'",
         &[&id, &to_json(result)?, &status_word(result), &now_ms()],
@@ -183,34 +251,30 @@ pub async fn register_in(
     secrets: &Secrets,
 ) -> Result<bool, StoreError> {
     let eid = eis.eid().to_string();
-    let inserted = c
-        .execute(
-            "INSERT INTO eis (eid, eum_id, platform_type, json) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (eid) DO NOTHING",
-            &[
-                &eid,
-                &eis.eum_signed_info.eum_id,
-                &eis.eum_signed_info.platform_type,
-                &eis_json(eis)?,
-            ],
-        )
-        .await?;
+    let inserted = execute_cached(
+        c,
+        "INSERT INTO eis (eid, eum_id, platform_type, json) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (eid) DO NOTHING",
+        &[
+            &eid,
+            &eis.eum_signed_info.eum_id,
+            &eis.eum_signed_info.platform_type,
+            &eis_json(eis)?,
+        ],
+    )
+    .await?;
     if inserted == 0 {
         return Ok(false);
     }
-    c.execute(
+    execute_cached(
+        c,
         "INSERT INTO secrets (eid, msisdn, json) VALUES ($1, $2, $3)",
         &[&eid, &secrets.msisdn, &custody.seal(&eis.eid(), secrets)?],
     )
     .await?;
     for (name, value) in initial_counters(eis) {
         let value = int(value, &format!("counter {name:?}"))?;
-        c.execute(
-            "INSERT INTO counters (eid, key, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (eid, key) DO UPDATE SET value = GREATEST(counters.value, excluded.value)",
-            &[&eid, &name.stored(), &value],
-        )
-        .await?;
+        execute_cached(c, RAISE_COUNTER_SQL, &[&eid, &name.stored(), &value]).await?;
     }
     insert_audit(c, &eid, &eis.audit_trail).await?;
     Ok(true)
@@ -332,11 +396,11 @@ impl PostgresStore {
     pub(super) fn exec(
         &self,
         sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        params: &[&(dyn ToSql + Sync)],
     ) -> Result<u64, StoreError> {
         self.run(async {
             let c = self.pool.get().await?;
-            Ok(c.execute(sql, params).await?)
+            execute_cached(&c, sql, params).await
         })
     }
 
@@ -344,11 +408,11 @@ impl PostgresStore {
     pub(super) fn rows(
         &self,
         sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, StoreError> {
         self.run(async {
             let c = self.pool.get().await?;
-            Ok(c.query(sql, params).await?)
+            query_cached(&c, sql, params).await
         })
     }
 
@@ -356,7 +420,7 @@ impl PostgresStore {
     fn one<T: for<'a> tokio_postgres::types::FromSql<'a>>(
         &self,
         sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+        params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<T>, StoreError> {
         match self.rows(sql, params)?.first() {
             Some(r) => Ok(Some(r.try_get(0)?)),
@@ -380,12 +444,12 @@ impl KeyImport for PostgresStore {
             let tx = c.transaction().await?;
             for (i, (eid, secrets)) in records.iter().enumerate() {
                 let sealed = self.custody.seal(eid, secrets)?;
-                let n = tx
-                    .execute(
-                        "UPDATE secrets SET msisdn = $2, json = $3 WHERE eid = $1",
-                        &[&eid.to_string(), &secrets.msisdn, &sealed],
-                    )
-                    .await?;
+                let n = execute_cached(
+                    &tx,
+                    "UPDATE secrets SET msisdn = $2, json = $3 WHERE eid = $1",
+                    &[&eid.to_string(), &secrets.msisdn, &sealed],
+                )
+                .await?;
                 if n == 0 {
                     // Dropping the transaction rolls the whole call back.
                     return Ok(Some(i));
@@ -452,26 +516,40 @@ impl Store for PostgresStore {
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            let Some(row) = tx
-                .query_opt("SELECT json FROM eis WHERE eid = $1 FOR UPDATE", &[&key])
-                .await?
-            else {
+            let locked = query_cached(
+                &tx,
+                "SELECT json FROM eis WHERE eid = $1 FOR UPDATE",
+                &[&key],
+            )
+            .await?;
+            let Some(row) = locked.first() else {
                 return Ok(None);
             };
             let mut eis = rows::eis_from_json(&row.try_get::<_, String>(0)?)?;
             let change = f(&mut eis);
-            if change.changed {
-                tx.execute(
-                    "UPDATE eis SET json = $2 WHERE eid = $1",
-                    &[&key, &eis_json(&eis)?],
-                )
-                .await?;
-            }
-            insert_audit(&tx, &key, &change.audit).await?;
-            if let Some((id, result)) = &change.settle {
-                settle_in(&tx, *id, result).await?;
-            }
-            outbox_postgres::insert(&tx, &change.outbox, None).await?;
+            let json = if change.changed {
+                Some(eis_json(&eis)?)
+            } else {
+                None
+            };
+            // Independent writes under the lock: sent together.
+            tokio::try_join!(
+                async {
+                    if let Some(json) = &json {
+                        let sql = "UPDATE eis SET json = $2 WHERE eid = $1";
+                        execute_cached(&tx, sql, &[&key, json]).await?;
+                    }
+                    Ok::<_, StoreError>(())
+                },
+                insert_audit(&tx, &key, &change.audit),
+                async {
+                    if let Some((id, result)) = &change.settle {
+                        settle_in(&tx, *id, result).await?;
+                    }
+                    Ok::<_, StoreError>(())
+                },
+                outbox_postgres::insert(&tx, &change.outbox, None),
+            )?;
             tx.commit().await?;
             Ok(Some(eis))
         })
@@ -514,8 +592,7 @@ impl Store for PostgresStore {
 
     fn raise_counter(&self, eid: &Eid, name: CounterName, value: u64) -> Result<(), StoreError> {
         self.exec(
-            "INSERT INTO counters (eid, key, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (eid, key) DO UPDATE SET value = GREATEST(counters.value, excluded.value)",
+            RAISE_COUNTER_SQL,
             &[&eid.to_string(), &name.stored(), &int(value, "counter")?],
         )?;
         Ok(())
@@ -544,7 +621,7 @@ impl Store for PostgresStore {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
             let st = tx
-                .prepare(
+                .prepare_cached(
                     "INSERT INTO operations (eid, batch, requester, function, state, \
                      not_before_ms, expires_at_ms, created_ms, updated_ms) \
                      VALUES ($1, $2, $3, $4, 'queued', $5, $6, $5, $5) RETURNING id",
@@ -609,29 +686,12 @@ impl Store for PostgresStore {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<OpRecord>, StoreError> {
-        // The oldest unsettled operation, skipped while another claim holds
-        // its row; claimed only if it is still the oldest and its lease is
-        // free, expired or already ours.
-        let sql = format!(
-            "UPDATE operations o SET lease_owner = $2, lease_until_ms = $3 + $4 \
-             WHERE o.id = (SELECT id FROM operations WHERE eid = $1 AND state <> 'done' \
-                           ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             AND NOT EXISTS (SELECT 1 FROM operations p WHERE p.eid = $1 AND p.state <> 'done' \
-                             AND p.id < o.id) \
-             AND (o.lease_owner IS NULL OR o.lease_owner = $2 OR o.lease_until_ms < $3) \
-             RETURNING {}",
-            OP_COLUMNS
-                .split(", ")
-                .map(|c| format!("o.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
         // Committed only once the row decodes: a corrupt one stays unclaimed.
         let key = eid.to_string();
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            let rows = tx.query(&sql, &[&key, &owner, &now_ms, &lease_ms]).await?;
+            let rows = query_cached(&tx, &CLAIM_SQL, &[&key, &owner, &now_ms, &lease_ms]).await?;
             let op = rows.first().map(op_from_row).transpose()?;
             tx.commit().await?;
             Ok(op)
