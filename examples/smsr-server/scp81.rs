@@ -222,16 +222,16 @@ impl PskStore for StorePsk {
 /// OpenSSL refused the settings.
 pub fn context(store: Arc<dyn Store>) -> Result<SslContext, openssl::error::ErrorStack> {
     let mut b = server_builder()?;
-    let psk = Mutex::new(StorePsk(store));
+    // No lock around the store: handshakes look their keys up in
+    // parallel (one lock held across a PostgreSQL round trip serialised
+    // every handshake of the instance).
     b.set_psk_server_callback(move |_ssl, identity, out| {
         let Some(identity) = identity else {
             return Ok(0);
         };
-        let Ok(mut store) = psk.lock() else {
-            return Ok(0);
-        };
+        let mut store = StorePsk(store.clone());
         // 0 = unknown identity: OpenSSL aborts the handshake.
-        Ok(lookup_psk(identity, &mut *store, out).map_or(0, |(_, n)| n))
+        Ok(lookup_psk(identity, &mut store, out).map_or(0, |(_, n)| n))
     });
     Ok(b.build())
 }
