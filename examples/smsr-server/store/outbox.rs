@@ -144,6 +144,67 @@ pub trait Outbox: Send + Sync {
 pub const OUT_COLUMNS: &str = "event_id, recipient, interface, name, to_url, body, created_ms, \
      attempts, not_before_ms, delivered_ms, last_error, gave_up";
 
+/// The claim of [`Outbox::claim_messages`] in a backend's dialect: its
+/// parameter prefix `p` (`$` or `?`; 1 owner, 2 now, 3 lease, 4 limit),
+/// its test of `gave_up` (`NOT gave_up`, `gave_up = 0`: each the predicate
+/// of its partial index) and its row lock (`FOR UPDATE SKIP LOCKED`, or
+/// none where one writer runs at a time). A due row is undelivered, not
+/// given up, past `not_before_ms` and without a live lease; a claim takes
+/// the lease until now + lease and counts an attempt. `seq` comes first,
+/// then [`OUT_COLUMNS`].
+pub fn claim_sql(p: char, not_gave_up: &str, lock: &str) -> String {
+    format!(
+        "UPDATE outbox SET lease_owner = {p}1, lease_until_ms = {p}2 + {p}3, \
+         attempts = attempts + 1 WHERE seq IN (SELECT seq FROM outbox \
+         WHERE delivered_ms IS NULL AND {not_gave_up} AND not_before_ms <= {p}2 \
+         AND (lease_until_ms IS NULL OR lease_until_ms <= {p}2) ORDER BY seq LIMIT {p}4 \
+         {lock}) RETURNING seq, {OUT_COLUMNS}"
+    )
+}
+
+/// Claimed rows (`seq`, row) oldest first: `RETURNING` gives no order.
+pub fn oldest_first(mut rows: Vec<(i64, OutRow)>) -> Vec<OutRow> {
+    rows.sort_by_key(|(seq, _)| *seq);
+    rows.into_iter().map(|(_, r)| r).collect()
+}
+
+/// A backend's row, read by column index (the types both backends store
+/// the outbox columns in).
+pub trait OutColumns {
+    /// The backend's error.
+    type Error;
+    /// A `TEXT NOT NULL` column.
+    ///
+    /// # Errors
+    /// Not there, or not text.
+    fn text(&self, i: usize) -> Result<String, Self::Error>;
+    /// A nullable `TEXT` column.
+    ///
+    /// # Errors
+    /// Not there, or not text.
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Self::Error>;
+    /// A 64-bit integer column (ms since the UNIX epoch).
+    ///
+    /// # Errors
+    /// Not there, or not an integer.
+    fn ms(&self, i: usize) -> Result<i64, Self::Error>;
+    /// A nullable 64-bit integer column.
+    ///
+    /// # Errors
+    /// Not there, or not an integer.
+    fn opt_ms(&self, i: usize) -> Result<Option<i64>, Self::Error>;
+    /// The `attempts` column (32 bits on PostgreSQL).
+    ///
+    /// # Errors
+    /// Not there, or not an integer.
+    fn attempts(&self, i: usize) -> Result<i64, Self::Error>;
+    /// A boolean column.
+    ///
+    /// # Errors
+    /// Not there, or not a boolean.
+    fn flag(&self, i: usize) -> Result<bool, Self::Error>;
+}
+
 /// The raw columns of one row, as both backends read them.
 pub struct RawOut {
     /// The message.
@@ -161,6 +222,29 @@ pub struct RawOut {
 }
 
 impl RawOut {
+    /// The [`OUT_COLUMNS`] of `r` from column `at` on.
+    ///
+    /// # Errors
+    /// A column missing or of another type.
+    pub fn read<R: OutColumns>(r: &R, at: usize) -> Result<Self, R::Error> {
+        Ok(Self {
+            message: OutMessage {
+                event_id: r.text(at)?,
+                recipient: r.text(at + 1)?,
+                interface: r.text(at + 2)?,
+                name: r.text(at + 3)?,
+                to: r.opt_text(at + 4)?,
+                body: r.text(at + 5)?,
+                created_ms: r.ms(at + 6)?,
+            },
+            attempts: r.attempts(at + 7)?,
+            not_before_ms: r.ms(at + 8)?,
+            delivered_ms: r.opt_ms(at + 9)?,
+            last_error: r.opt_text(at + 10)?,
+            gave_up: r.flag(at + 11)?,
+        })
+    }
+
     /// The row, or what is wrong with it.
     ///
     /// # Errors

@@ -2,12 +2,16 @@
 //! instances claim due rows with `FOR UPDATE SKIP LOCKED`, so no two hold
 //! the same message and none waits on another's rows.
 
+use std::sync::LazyLock;
+
 use deadpool_postgres::GenericClient;
 use tokio_postgres::Row;
 
 use super::{PostgresStore, execute_cached};
 use crate::store::StoreError;
-use crate::store::outbox::{OUT_COLUMNS, OutMessage, OutRow, Outbox, RawOut};
+use crate::store::outbox::{
+    OUT_COLUMNS, OutColumns, OutMessage, OutRow, Outbox, RawOut, claim_sql, oldest_first,
+};
 
 /// Stores `msgs` (those whose event id is new) inside the caller's
 /// transaction `c`, due at `not_before_ms` or else their `created_ms`;
@@ -50,24 +54,36 @@ pub async fn insert(
     usize::try_from(new).map_err(|_| StoreError::Corrupt(format!("outbox: {new} rows")))
 }
 
-fn out_from_row(r: &Row) -> Result<OutRow, StoreError> {
-    RawOut {
-        message: OutMessage {
-            event_id: r.try_get(0)?,
-            recipient: r.try_get(1)?,
-            interface: r.try_get(2)?,
-            name: r.try_get(3)?,
-            to: r.try_get(4)?,
-            body: r.try_get(5)?,
-            created_ms: r.try_get(6)?,
-        },
-        attempts: i64::from(r.try_get::<_, i32>(7)?),
-        not_before_ms: r.try_get(8)?,
-        delivered_ms: r.try_get(9)?,
-        last_error: r.try_get(10)?,
-        gave_up: r.try_get(11)?,
+impl OutColumns for Row {
+    type Error = tokio_postgres::Error;
+    fn text(&self, i: usize) -> Result<String, Self::Error> {
+        self.try_get(i)
     }
-    .decode()
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Self::Error> {
+        self.try_get(i)
+    }
+    fn ms(&self, i: usize) -> Result<i64, Self::Error> {
+        self.try_get(i)
+    }
+    fn opt_ms(&self, i: usize) -> Result<Option<i64>, Self::Error> {
+        self.try_get(i)
+    }
+    fn attempts(&self, i: usize) -> Result<i64, Self::Error> {
+        Ok(i64::from(self.try_get::<_, i32>(i)?))
+    }
+    fn flag(&self, i: usize) -> Result<bool, Self::Error> {
+        self.try_get(i)
+    }
+}
+
+/// The claim in PostgreSQL's dialect: several instances, none waiting on
+/// the rows another holds.
+static CLAIM_SQL: LazyLock<String> =
+    LazyLock::new(|| claim_sql('$', "NOT gave_up", "FOR UPDATE SKIP LOCKED"));
+
+/// The [`OUT_COLUMNS`] of `r` from column `at` on.
+fn out_from_row(r: &Row, at: usize) -> Result<OutRow, StoreError> {
+    RawOut::read(r, at)?.decode()
 }
 
 impl Outbox for PostgresStore {
@@ -101,23 +117,12 @@ impl Outbox for PostgresStore {
         lease_ms: i64,
         limit: u32,
     ) -> Result<Vec<OutRow>, StoreError> {
-        let rows = self.rows(
-            &format!(
-                "UPDATE outbox SET lease_owner = $1, lease_until_ms = $2 + $3, \
-                 attempts = attempts + 1 WHERE seq IN (SELECT seq FROM outbox \
-                 WHERE delivered_ms IS NULL AND NOT gave_up AND not_before_ms <= $2 \
-                 AND (lease_until_ms IS NULL OR lease_until_ms <= $2) ORDER BY seq LIMIT $4 \
-                 FOR UPDATE SKIP LOCKED) RETURNING {OUT_COLUMNS}, seq"
-            ),
-            &[&owner, &now_ms, &lease_ms, &i64::from(limit)],
-        )?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push((r.try_get::<_, i64>(12)?, out_from_row(r)?));
-        }
-        // RETURNING gives no order: oldest first.
-        out.sort_by_key(|(seq, _)| *seq);
-        Ok(out.into_iter().map(|(_, r)| r).collect())
+        let rows = self.rows(&CLAIM_SQL, &[&owner, &now_ms, &lease_ms, &i64::from(limit)])?;
+        let out = rows
+            .iter()
+            .map(|r| Ok((r.try_get::<_, i64>(0)?, out_from_row(r, 1)?)))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(oldest_first(out))
     }
 
     fn mark_delivered(&self, event_id: &str, now_ms: i64) -> Result<bool, StoreError> {
@@ -151,7 +156,7 @@ impl Outbox for PostgresStore {
             &format!("SELECT {OUT_COLUMNS} FROM outbox WHERE event_id = $1"),
             &[&event_id],
         )?;
-        rows.first().map(out_from_row).transpose()
+        rows.first().map(|r| out_from_row(r, 0)).transpose()
     }
 
     fn undelivered(&self) -> Result<u64, StoreError> {

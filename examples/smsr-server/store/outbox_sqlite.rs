@@ -1,11 +1,15 @@
 //! [`Outbox`] on SQLite: one writer at a time (`BEGIN IMMEDIATE`), so a
 //! claim is one `UPDATE … RETURNING` on the due rows.
 
+use std::sync::LazyLock;
+
 use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use crate::store::StoreError;
-use crate::store::outbox::{OUT_COLUMNS, OutMessage, OutRow, Outbox, RawOut};
+use crate::store::outbox::{
+    OUT_COLUMNS, OutColumns, OutMessage, OutRow, Outbox, RawOut, claim_sql, oldest_first,
+};
 
 /// The outbox table, created at open.
 pub const SCHEMA: &str = "
@@ -62,25 +66,34 @@ pub fn insert(
     Ok(new)
 }
 
+impl OutColumns for rusqlite::Row<'_> {
+    type Error = rusqlite::Error;
+    fn text(&self, i: usize) -> Result<String, Self::Error> {
+        self.get(i)
+    }
+    fn opt_text(&self, i: usize) -> Result<Option<String>, Self::Error> {
+        self.get(i)
+    }
+    fn ms(&self, i: usize) -> Result<i64, Self::Error> {
+        self.get(i)
+    }
+    fn opt_ms(&self, i: usize) -> Result<Option<i64>, Self::Error> {
+        self.get(i)
+    }
+    fn attempts(&self, i: usize) -> Result<i64, Self::Error> {
+        self.get(i)
+    }
+    fn flag(&self, i: usize) -> Result<bool, Self::Error> {
+        self.get(i)
+    }
+}
+
+/// The claim in SQLite's dialect: one writer at a time, no row locks.
+static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| claim_sql('?', "gave_up = 0", ""));
+
 /// The [`OUT_COLUMNS`] of `r` from column `at` on.
 fn out_from_row(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Result<OutRow, StoreError>> {
-    Ok(RawOut {
-        message: OutMessage {
-            event_id: r.get(at)?,
-            recipient: r.get(at + 1)?,
-            interface: r.get(at + 2)?,
-            name: r.get(at + 3)?,
-            to: r.get(at + 4)?,
-            body: r.get(at + 5)?,
-            created_ms: r.get(at + 6)?,
-        },
-        attempts: r.get(at + 7)?,
-        not_before_ms: r.get(at + 8)?,
-        delivered_ms: r.get(at + 9)?,
-        last_error: r.get(at + 10)?,
-        gave_up: r.get(at + 11)?,
-    }
-    .decode())
+    Ok(RawOut::read(r, at)?.decode())
 }
 
 impl Outbox for SqliteStore {
@@ -115,13 +128,7 @@ impl Outbox for SqliteStore {
         limit: u32,
     ) -> Result<Vec<OutRow>, StoreError> {
         let conn = self.conn()?;
-        let mut st = conn.prepare_cached(&format!(
-            "UPDATE outbox SET lease_owner = ?1, lease_until_ms = ?2 + ?3, \
-             attempts = attempts + 1 WHERE seq IN (SELECT seq FROM outbox \
-             WHERE delivered_ms IS NULL AND gave_up = 0 AND not_before_ms <= ?2 \
-             AND (lease_until_ms IS NULL OR lease_until_ms <= ?2) ORDER BY seq LIMIT ?4) \
-             RETURNING seq, {OUT_COLUMNS}"
-        ))?;
+        let mut st = conn.prepare_cached(&CLAIM_SQL)?;
         let rows = st.query_map(params![owner, now_ms, lease_ms, limit], |r| {
             let seq: i64 = r.get(0)?;
             Ok((seq, out_from_row(r, 1)?))
@@ -131,9 +138,7 @@ impl Outbox for SqliteStore {
             let (seq, row) = r?;
             out.push((seq, row?));
         }
-        // RETURNING gives no order: oldest first.
-        out.sort_by_key(|(seq, _)| *seq);
-        Ok(out.into_iter().map(|(_, r)| r).collect())
+        Ok(oldest_first(out))
     }
 
     fn mark_delivered(&self, event_id: &str, now_ms: i64) -> Result<bool, StoreError> {
