@@ -31,6 +31,7 @@ mod engine;
 mod es_tls;
 mod fields;
 mod fleet;
+mod hsm;
 mod import;
 mod keys;
 #[cfg(test)]

@@ -19,6 +19,7 @@ use smsr::isdr::Eid;
 use zeroize::Zeroizing;
 
 use super::master::MasterKey;
+use super::vault::EuiccKeys;
 use super::{Custody, CustodyError};
 use crate::store::Secrets;
 
@@ -81,6 +82,13 @@ pub fn is_clear(record: &str) -> bool {
 }
 
 impl Custody for Sealed {
+    fn keys(&self, eid: &Eid, record: &str) -> Result<EuiccKeys, CustodyError> {
+        EuiccKeys::in_memory(&self.open(eid, record)?).map_err(|why| CustodyError::Malformed {
+            eid: eid.to_string(),
+            why,
+        })
+    }
+
     fn seal(&self, eid: &Eid, secrets: &Secrets) -> Result<String, CustodyError> {
         // Reserved up front so that the clear JSON is never reallocated
         // (each copy left behind would not be zeroized).
