@@ -29,7 +29,8 @@
 //!   refused (`NotAllowed`).
 //! * **PSK exception**: the SCP81 PSK must reach OpenSSL's PSK callback in
 //!   the clear. It is wrapped ([`Hsm::wrap_psk`], `CKM_AES_KEY_WRAP_PAD`)
-//!   under an AES-256 key-wrap key generated inside the token, and
+//!   under an AES-256 key-wrap key generated inside the token once
+//!   ([`Hsm::create_wrap_key`], `smsr-server hsm-init`), and
 //!   unwrapped ([`Hsm::unwrap_psk`]) for the one handshake, its octets
 //!   zeroized right after (`keys/pkcs11.rs`, `scp81.rs`).
 //!
@@ -442,23 +443,60 @@ impl Hsm {
 /// one key OpenSSL's PSK callback needs in the clear, so it is unwrapped
 /// for one handshake and its octets zeroized after.
 impl Hsm {
-    /// The handle of the AES-256 key-wrap key labelled `label`, generated
-    /// inside the token at first use (sensitive, non-extractable, for
-    /// wrap and unwrap only).
-    fn wrap_key(&self, session: &Session, label: &str) -> Result<ObjectHandle, crypto::Error> {
-        let key = HsmKey {
+    /// The key-wrap key labelled `label`.
+    fn wrap_key_ref(label: &str) -> HsmKey {
+        HsmKey {
             label: label.into(),
             id: None,
             algorithm: CipherAlgorithm::Aes256,
-        };
-        match self.handle(session, &key) {
-            Err(crypto::Error::Provider {
-                failure: Failure::NotFound,
-                ..
-            }) => {}
-            found => return found,
         }
-        let generated = session
+    }
+
+    /// The handle of the one AES key-wrap key labelled `label`.
+    ///
+    /// # Errors
+    /// `NotFound` when the token has none, or several.
+    fn wrap_key(&self, session: &Session, label: &str) -> Result<ObjectHandle, crypto::Error> {
+        self.handle(session, &Self::wrap_key_ref(label))
+    }
+
+    /// Checks that the token holds exactly one key-wrap key `label`.
+    ///
+    /// # Errors
+    /// As [`Hsm::wrap_psk`] finding it.
+    pub fn find_wrap_key(&self, label: &str) -> Result<(), crypto::Error> {
+        self.wrap_key(&*self.session(Operation::Lookup)?, label)
+            .map(drop)
+    }
+
+    /// Makes the AES-256 key-wrap key labelled `label` inside the token
+    /// (sensitive, non-extractable, for wrap and unwrap only) unless it
+    /// holds one: `true` when it was made. Run once per token, before any
+    /// server (two servers making it at once would make two).
+    ///
+    /// # Errors
+    /// The PKCS#11 error; `NotFound` when the token holds several.
+    pub fn create_wrap_key(&self, label: &str) -> Result<bool, crypto::Error> {
+        let session = self.session(Operation::Import)?;
+        let found = session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::SECRET_KEY),
+                Attribute::KeyType(KeyType::AES),
+                Attribute::Label(label.as_bytes().to_vec()),
+            ])
+            .map_err(|e| provider_error(Operation::Lookup, &e))?;
+        match found.len() {
+            0 => {}
+            1 => return Ok(false),
+            _ => {
+                return Err(crypto::Error::Provider {
+                    operation: Operation::Lookup,
+                    failure: Failure::NotFound,
+                    code: 0x82,
+                });
+            }
+        }
+        session
             .generate_key(
                 &Mechanism::AesKeyGen,
                 &[
@@ -477,10 +515,7 @@ impl Hsm {
                 ],
             )
             .map_err(|e| provider_error(Operation::Import, &e))?;
-        if let Ok(mut cache) = self.handles.lock() {
-            cache.insert(key.cache_name(), generated);
-        }
-        Ok(generated)
+        Ok(true)
     }
 
     /// `psk` wrapped under the key-wrap key `wrap_label`: brought in as a

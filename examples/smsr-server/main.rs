@@ -79,6 +79,10 @@ fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "keygen") {
         return keygen(std::env::args_os().nth(2));
     }
+    // `smsr-server hsm-init FILE`: the PKCS#11 token's key-wrap key (keys/).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "hsm-init") {
+        return keys::pkcs11::init_main(std::env::args_os().nth(2));
+    }
     // `smsr-server import-keys …`: an EUM key file into the store.
     if std::env::args_os()
         .nth(1)

@@ -86,6 +86,17 @@ pub enum CustodyError {
         /// What is wrong.
         why: String,
     },
+    /// The record belongs to another custody backend.
+    #[error(
+        "the secrets of {eid} are held by the {custody} custody, not this one: start with the \
+         matching --keys (`sealed` with its master key, or `pkcs11:FILE`)"
+    )]
+    OtherCustody {
+        /// The eUICC.
+        eid: String,
+        /// The record's `Custody`.
+        custody: String,
+    },
     /// The PKCS#11 custody never hands out clear keys.
     #[error(
         "the keys of {eid} are held in the HSM and never leave it: this needs the sealed \
@@ -117,4 +128,19 @@ pub enum CustodyError {
     /// The system random generator failed.
     #[error("random generator: {0}")]
     Random(String),
+}
+
+/// The `Custody` name of a PKCS#11 record (keys/pkcs11.rs).
+pub const PKCS11: &str = "PKCS#11";
+
+/// The `Custody` name of a stored record (`None`: not JSON with one).
+pub fn record_custody(record: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        #[serde(rename = "Custody")]
+        custody: String,
+    }
+    serde_json::from_str::<Named>(record)
+        .ok()
+        .map(|n| n.custody)
 }

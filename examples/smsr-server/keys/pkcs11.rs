@@ -31,7 +31,7 @@ use crate::hsm::{Hsm, HsmConfig, HsmKey, PinSource, key_label};
 use crate::store::Secrets;
 
 /// The `Custody` name of a PKCS#11 record.
-const CUSTODY: &str = "PKCS#11";
+const CUSTODY: &str = super::backend::PKCS11;
 
 /// The default label of the SCP81 PSK key-wrap key.
 const WRAP_KEY: &str = "smsr/scp81/psk-wrap";
@@ -169,11 +169,35 @@ impl Pkcs11 {
     pub fn open(file: &Path) -> Result<Self, String> {
         let f = Pkcs11File::read(file)?;
         let hsm = Hsm::open(&f.hsm_config()).map_err(|e| format!("{}: {e}", file.display()))?;
+        let wrap_key = f.wrap_key.as_deref().unwrap_or(WRAP_KEY);
+        hsm.find_wrap_key(wrap_key).map_err(|e| {
+            format!(
+                "token {:?}: no single key-wrap key labelled {wrap_key:?} ({e}): make it once \
+                 with `smsr-server hsm-init {}`",
+                f.token_label,
+                file.display()
+            )
+        })?;
         Ok(Self {
             hsm: Arc::new(Guarded::new(hsm).dangerous_logout_every(f.dangerous_logout_every)),
             token: f.token_label,
             wrap_key: f.wrap_key.as_deref().unwrap_or(WRAP_KEY).into(),
         })
+    }
+
+    /// `smsr-server hsm-init FILE`: makes the token's key-wrap key unless
+    /// it holds one; the answer says which.
+    ///
+    /// # Errors
+    /// As [`Pkcs11::open`], or the token cannot make the key.
+    pub fn init(file: &Path) -> Result<serde_json::Value, String> {
+        let f = Pkcs11File::read(file)?;
+        let hsm = Hsm::open(&f.hsm_config()).map_err(|e| format!("{}: {e}", file.display()))?;
+        let label = f.wrap_key.as_deref().unwrap_or(WRAP_KEY);
+        let created = hsm
+            .create_wrap_key(label)
+            .map_err(|e| format!("key-wrap key {label:?}: {e}"))?;
+        Ok(serde_json::json!({"WrapKey": label, "Created": created}))
     }
 
     fn hsm_error(eid: &Eid, what: &str, e: impl core::fmt::Display) -> CustodyError {
@@ -301,6 +325,20 @@ impl Pkcs11 {
             eid: eid.to_string(),
             why,
         };
+        match super::backend::record_custody(record) {
+            Some(c) if c != CUSTODY => {
+                return Err(CustodyError::OtherCustody {
+                    eid: eid.to_string(),
+                    custody: c,
+                });
+            }
+            None if crate::keys::sealed::is_clear(record) => {
+                return Err(CustodyError::Clear {
+                    eid: eid.to_string(),
+                });
+            }
+            _ => {}
+        }
         let r: Record = serde_json::from_str(record)
             .map_err(|e| malformed(format!("not a PKCS#11 record ({e})")))?;
         let algorithm = algorithm_named(&r.algorithm)
@@ -330,5 +368,24 @@ impl Pkcs11 {
             scp81_key_id: r.scp81_key_id,
             msisdn: r.msisdn,
         })
+    }
+}
+
+/// `smsr-server hsm-init FILE` (FILE as `--keys pkcs11:FILE` names it):
+/// prints `{"WrapKey": …, "Created": true|false}`.
+pub fn init_main(file: Option<std::ffi::OsString>) -> std::process::ExitCode {
+    let Some(file) = file else {
+        eprintln!("usage: smsr-server hsm-init FILE (the file of --keys pkcs11:FILE)");
+        return std::process::ExitCode::from(2);
+    };
+    match Pkcs11::init(Path::new(&file)) {
+        Ok(v) => {
+            println!("{v}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }

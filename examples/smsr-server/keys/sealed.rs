@@ -133,6 +133,15 @@ impl Custody for Sealed {
         if is_clear(record) {
             return Err(CustodyError::Clear { eid: name });
         }
+        match super::backend::record_custody(record) {
+            Some(c) if c == super::backend::PKCS11 => {
+                return Err(CustodyError::OtherCustody {
+                    eid: name,
+                    custody: c,
+                });
+            }
+            _ => {}
+        }
         let r: Record = serde_json::from_str(record).map_err(|e| malformed(e.to_string()))?;
         if r.custody != ALGORITHM {
             return Err(malformed(format!(

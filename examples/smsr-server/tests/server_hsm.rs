@@ -371,6 +371,18 @@ fn hsm_wrap_rate() {
 #[test]
 fn the_psk_is_wrapped_in_the_token_and_unwrapped_for_one_handshake() {
     let hsm = hsm();
+    // No key-wrap key yet: an error, not a key made on the fly.
+    assert!(matches!(
+        hsm.wrap_psk("test/psk-wrap", &[1; 16]),
+        Err(crypto::Error::Provider {
+            failure: Failure::NotFound,
+            ..
+        })
+    ));
+    assert!(hsm.create_wrap_key("test/psk-wrap").unwrap());
+    assert!(!hsm.create_wrap_key("test/psk-wrap").unwrap(), "made twice");
+    hsm.find_wrap_key("test/psk-wrap").unwrap();
+    assert!(hsm.create_wrap_key("test/other-wrap").unwrap());
     // A PSK of 16 octets, and one of 21 (not a multiple of 8: the padded
     // variant of the key wrap).
     for psk in [vec![0xA5u8; 16], (1..=21).collect::<Vec<u8>>()] {

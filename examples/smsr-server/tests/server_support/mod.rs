@@ -70,11 +70,16 @@ pub fn custody_args() -> Vec<std::ffi::OsString> {
     }
 }
 
-/// `pkcs11:FILE` for the token of `.ci/softhsm.sh` (its variables must be
-/// set: the test fails naming them otherwise).
+/// `pkcs11:FILE` for the token of `.ci/softhsm.sh`.
 pub fn pkcs11_keys_arg() -> String {
+    format!("pkcs11:{}", pkcs11_file().display())
+}
+
+/// The `--keys pkcs11:FILE` file for the token of `.ci/softhsm.sh` (its
+/// variables must be set: the test fails naming them otherwise).
+pub fn pkcs11_file() -> PathBuf {
     static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    let f = FILE.get_or_init(|| {
+    FILE.get_or_init(|| {
         let var = |name: &str| {
             std::env::var(name).unwrap_or_else(|_| {
                 panic!("{name} is not set: run `source .ci/softhsm.sh` first (SMSR_TEST_CUSTODY=pkcs11)")
@@ -93,9 +98,20 @@ pub fn pkcs11_keys_arg() -> String {
             .to_string(),
         )
         .expect("write the PKCS#11 file");
+        // The token's key-wrap key, made once (kept when it exists).
+        let out = Command::new(binary())
+            .arg("hsm-init")
+            .arg(&f)
+            .output()
+            .expect("spawn smsr-server hsm-init");
+        assert!(
+            out.status.success(),
+            "smsr-server hsm-init: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         f
-    });
-    format!("pkcs11:{}", f.display())
+    })
+    .clone()
 }
 
 /// A fresh directory for one test, removed when the test passes (kept, with
