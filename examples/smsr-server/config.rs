@@ -435,6 +435,9 @@ pub struct Config {
     /// (`--master-key-file`; else `SMSR_MASTER_KEY`; never in the config
     /// file).
     pub master_key_file: Option<PathBuf>,
+    /// The key custody (`--keys`): sealed at rest (default) or a PKCS#11
+    /// token (`keys/`).
+    pub keys: crate::keys::Backend,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -609,6 +612,11 @@ pub struct Cli {
     /// environment variable; with --demo and no --db a fresh one].
     #[arg(long = "master-key-file", value_name = "FILE")]
     master_key_file: Option<PathBuf>,
+    /// The key custody: `sealed` (AES-256-GCM under the master key) or
+    /// `pkcs11:FILE` (a PKCS#11 token: FILE is JSON with Module,
+    /// TokenLabel, PinEnv or PinFile, WrapKeyLabel) [default: sealed].
+    #[arg(long = "keys", value_name = "BACKEND")]
+    keys: Option<crate::keys::Backend>,
 }
 
 /// Why the command line gave no configuration.
@@ -652,6 +660,7 @@ impl Config {
             insecure_http: false,
             limits: Limits::default(),
             master_key_file: None,
+            keys: crate::keys::Backend::Sealed,
         }
     }
 
@@ -728,6 +737,7 @@ impl Config {
         c.fleet_only = cli.fleet_only;
         c.ready_file = cli.ready_file;
         c.master_key_file = cli.master_key_file;
+        c.keys = cli.keys.unwrap_or_default();
         if c.max_parallel == 0 || c.attempts == 0 {
             return Err("MaxParallel and Attempts must be at least 1".into());
         }

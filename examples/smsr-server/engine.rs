@@ -42,17 +42,21 @@ use smsr::isdr::{Aid, Eid, NotificationType};
 use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 
 use crate::config::EngineConfig;
+use crate::keys::vault::EuiccKeys;
 use crate::ops::{
     EngineStats as Stats, FunctionExecutionStatus, NewOp, OpRecord, OpState, codes, count, iso8601,
     now_ms,
 };
 use crate::ota::{self, Gateway, MoAssembler, MoSms, Transport, next_answer, next_por};
 use crate::scp81::Hub;
-use crate::store::{self, EuiccCounters, EuiccEis, Recorded, Secrets, Store, StoreError};
+use crate::store::held::HeldKeys;
+use crate::store::{self, EuiccCounters, EuiccEis, Recorded, Store, StoreError};
 
 /// The engine.
 pub struct Engine {
     store: Arc<dyn Store>,
+    /// The eUICCs' keys, as the key custody holds them.
+    keys: Arc<dyn HeldKeys>,
     cfg: EngineConfig,
     transport: Transport,
     active: Mutex<HashSet<Eid>>,
@@ -121,13 +125,19 @@ fn until(deadline: Option<u64>) -> Duration {
 
 impl Engine {
     /// A new engine.
-    pub fn new(store: Arc<dyn Store>, cfg: EngineConfig, gateway: Gateway, hub: Arc<Hub>) -> Self {
+    pub fn new(
+        (store, keys): (Arc<dyn Store>, Arc<dyn HeldKeys>),
+        cfg: EngineConfig,
+        gateway: Gateway,
+        hub: Arc<Hub>,
+    ) -> Self {
         let permits = Semaphore::new(cfg.max_parallel);
         let workers = Arc::new(Semaphore::new(
             cfg.max_parallel.saturating_mul(WORKERS_PER_PERMIT),
         ));
         Self {
             store,
+            keys,
             transport: Transport::new(gateway, hub, cfg.scp81_addr),
             cfg,
             active: Mutex::new(HashSet::new()),
@@ -395,7 +405,7 @@ impl Engine {
         op: OpRecord,
         mut claimed_at: i64,
     ) -> Result<(), StoreError> {
-        let (Some(_), Some(secrets)) = (self.store.eis(eid)?, self.store.secrets(eid)?) else {
+        let (Some(_), Some(keys)) = (self.store.eis(eid)?, self.keys.keys(eid)?) else {
             let st =
                 FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
             let (store, date) = (&*self.store, iso8601(now_ms()));
@@ -403,7 +413,7 @@ impl Engine {
             self.settled(eid, &op, op.attempts, &st);
             return Ok(());
         };
-        let (kic, kid) = secrets.scp80_kic_kid();
+        let (kic, kid) = keys.scp80_kic_kid();
         let cfg = delivery::Config {
             attempts: self.cfg.attempts,
             backoff_ms: self.cfg.backoff_ms,
@@ -445,7 +455,7 @@ impl Engine {
                     claimed_at = now_ms();
                 }
                 self.store.mark_in_flight(op.id)?;
-                self.attempt(eid, &secrets, &mut core, t).await?;
+                self.attempt(eid, &keys, &mut core, t).await?;
             }
             if self.record(eid, &op, &mut core)? {
                 return Ok(());
@@ -487,7 +497,7 @@ impl Engine {
     async fn attempt(
         &self,
         eid: &Eid,
-        secrets: &Secrets,
+        keys: &EuiccKeys,
         core: &mut Core<'_>,
         t: Transmit,
     ) -> Result<(), StoreError> {
@@ -496,7 +506,7 @@ impl Engine {
             engine: self,
             eid: *eid,
         };
-        let mut w = match self.transport.send(eid, secrets, t) {
+        let mut w = match self.transport.send(eid, keys, t) {
             Ok(w) => w,
             Err(e) => {
                 core.handle_send_failed(now(), &e);
@@ -508,7 +518,7 @@ impl Engine {
                 Some(mut por) = next_por(&mut w.por) => {
                     let Some((header, _)) = &w.por else { continue };
                     // The core ignores a PoR echoing another packet's CNTR.
-                    match ota::por_answer(header, secrets, &mut por) {
+                    match ota::por_answer(header, keys, &mut por) {
                         Ok(answer) if !core.handle_por(now(), &answer)? => {
                             tracing::debug!(%eid, "PoR of another packet");
                         }
@@ -573,7 +583,7 @@ impl Engine {
     }
 
     fn notification(self: &Arc<Self>, eid: &Eid, packet: &mut [u8]) -> Result<(), String> {
-        let n = ota::open_notification(&*self.store, eid, packet)?;
+        let n = ota::open_notification(&*self.store, &*self.keys, eid, packet)?;
         count(&self.stats.notifications);
         let date = iso8601(now_ms());
         let effect = store::apply_notification(&*self.store, eid, &n, &date);

@@ -14,9 +14,11 @@
 //! * **Keys**: imported with [`Hsm::import_key`] as token objects,
 //!   `CKA_SENSITIVE` true, `CKA_EXTRACTABLE` false, `CKA_PRIVATE` true,
 //!   labelled `<EID>/<protocol>/<kvn>/<role>` ([`key_label`], e.g.
-//!   `89049032000000000000000000000123/scp80/1/kic`), looked up again by
-//!   label with [`Hsm::find_key`]; a key set holds labels, resolved to
-//!   object handles by the provider (cached until [`Hsm::relogin`]).
+//!   `89049032000000000000000000000123/scp80/1/kic`) with a random
+//!   `CKA_ID` per registration (a repeated or replaced registration makes
+//!   new objects; the record names the ones in force), looked up again by
+//!   label and id with [`Hsm::find_key`]; a key set holds labels, resolved
+//!   to object handles by the provider (cached until [`Hsm::relogin`]).
 //! * **Mechanisms** the HSM must allow: `CKM_AES_CBC` (encrypt and
 //!   decrypt, zero IV), `CKM_AES_CMAC` (sign), `CKM_DES3_CBC` (encrypt and
 //!   decrypt; a 3DES CBC-MAC is the last block of a zero-IV CBC encryption
@@ -26,9 +28,11 @@
 //!   `CKM_SP800_108_COUNTER_KDF` could derive inside). Single DES keys are
 //!   refused (`NotAllowed`).
 //! * **PSK exception**: the SCP81 PSK must reach OpenSSL's PSK callback in
-//!   the clear. It stays wrapped in the HSM (an AES key-wrap key) and is
-//!   unwrapped for the one handshake, its octets zeroized right after (not
-//!   implemented here: that is the server's key-custody step).
+//!   the clear. It is wrapped ([`Hsm::wrap_psk`], `CKM_AES_KEY_WRAP_PAD`)
+//!   under an AES-256 key-wrap key generated inside the token once
+//!   ([`Hsm::create_wrap_key`], `smsr-server hsm-init`), and
+//!   unwrapped ([`Hsm::unwrap_psk`]) for the one handshake, its octets
+//!   zeroized right after (`keys/pkcs11.rs`, `scp81.rs`).
 //!
 //! A failing HSM (logged out, session closed, token removed) fails each
 //! operation with [`smsr::crypto::Error::Provider`] naming the failure and
@@ -95,7 +99,36 @@ pub struct HsmConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HsmKey {
     label: Arc<str>,
+    /// `CKA_ID`, telling apart objects of one label (a registration
+    /// repeated or replaced leaves the key of the record in force alone).
+    id: Option<Arc<[u8]>>,
     algorithm: CipherAlgorithm,
+}
+
+impl HsmKey {
+    /// The key labelled `label` with `CKA_ID` `id`, of `algorithm`, as a
+    /// stored record names it: not looked up until it is used.
+    pub fn by_label_id(label: &str, id: &[u8], algorithm: CipherAlgorithm) -> Self {
+        Self {
+            label: label.into(),
+            id: Some(id.into()),
+            algorithm,
+        }
+    }
+
+    /// The algorithm of the key.
+    pub const fn algorithm(&self) -> CipherAlgorithm {
+        self.algorithm
+    }
+
+    /// The handle cache's name of the key: its label, and its `CKA_ID` in
+    /// hex when it has one.
+    fn cache_name(&self) -> Arc<str> {
+        match &self.id {
+            None => self.label.clone(),
+            Some(id) => format!("{}#{}", self.label, hex::encode(id)).into(),
+        }
+    }
 }
 
 /// The label of an eUICC key: `<EID>/<protocol>/<kvn>/<role>`
@@ -254,13 +287,13 @@ impl Hsm {
             .map_err(|e| provider_error(Operation::Lookup, &e))
     }
 
-    /// Imports `key` as a token object labelled `label`: sensitive,
-    /// non-extractable, private, for CBC and (AES) CMAC.
+    /// Imports `key` as a token object labelled `label` with `CKA_ID`
+    /// `id`: sensitive, non-extractable, private, for CBC and (AES) CMAC.
     ///
     /// # Errors
     /// `NotAllowed` for single DES; the PKCS#11 error.
-    pub fn import_key(&self, label: &str, key: &Key) -> Result<HsmKey, crypto::Error> {
-        self.create(label, key, true)
+    pub fn import_key(&self, label: &str, id: &[u8], key: &Key) -> Result<HsmKey, crypto::Error> {
+        self.create(label, Some(id), key, true)
     }
 
     /// The object handle of `key`: cached, else found by label (exactly
@@ -271,19 +304,24 @@ impl Hsm {
             failure: Failure::Unavailable,
             code: 0,
         })?;
-        if let Some(h) = cache.get(&key.label) {
+        let name = key.cache_name();
+        if let Some(h) = cache.get(&name) {
             return Ok(*h);
         }
+        let mut template = vec![
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(key_type(key.algorithm)?),
+            Attribute::Label(key.label.as_bytes().to_vec()),
+        ];
+        if let Some(id) = &key.id {
+            template.push(Attribute::Id(id.to_vec()));
+        }
         let found = session
-            .find_objects(&[
-                Attribute::Class(ObjectClass::SECRET_KEY),
-                Attribute::KeyType(key_type(key.algorithm)?),
-                Attribute::Label(key.label.as_bytes().to_vec()),
-            ])
+            .find_objects(&template)
             .map_err(|e| provider_error(Operation::Lookup, &e))?;
         match found.as_slice() {
             [handle] => {
-                cache.insert(key.label.clone(), *handle);
+                cache.insert(name, *handle);
                 Ok(*handle)
             }
             _ => Err(crypto::Error::Provider {
@@ -294,9 +332,15 @@ impl Hsm {
         }
     }
 
-    fn create(&self, label: &str, key: &Key, token: bool) -> Result<HsmKey, crypto::Error> {
+    fn create(
+        &self,
+        label: &str,
+        id: Option<&[u8]>,
+        key: &Key,
+        token: bool,
+    ) -> Result<HsmKey, crypto::Error> {
         let algorithm = key.algorithm();
-        let template = [
+        let mut template = vec![
             Attribute::Class(ObjectClass::SECRET_KEY),
             Attribute::KeyType(key_type(algorithm)?),
             Attribute::Token(token),
@@ -309,32 +353,38 @@ impl Hsm {
             Attribute::Label(label.as_bytes().to_vec()),
             Attribute::Value(key.dangerous_bytes().to_vec()),
         ];
+        if let Some(id) = id {
+            template.insert(0, Attribute::Id(id.to_vec()));
+        }
         let created = self.session(Operation::Import)?.create_object(&template);
         // The template's copy of the key octets is wiped.
         if let Some(Attribute::Value(mut v)) = template.into_iter().last() {
             zeroize::Zeroize::zeroize(&mut v);
         }
         let handle = created.map_err(|e| provider_error(Operation::Import, &e))?;
-        let label: Arc<str> = label.into();
+        let key = HsmKey {
+            label: label.into(),
+            id: id.map(Into::into),
+            algorithm,
+        };
         if let Ok(mut cache) = self.handles.lock() {
-            cache.insert(label.clone(), handle);
+            cache.insert(key.cache_name(), handle);
         }
-        Ok(HsmKey { label, algorithm })
+        Ok(key)
     }
 
-    /// The key labelled `label`, of `algorithm`.
+    /// The key labelled `label` with `CKA_ID` `id`, of `algorithm`.
     ///
     /// # Errors
-    /// `NotFound` when no (or more than one) secret key has that label.
+    /// `NotFound` when no (or more than one) secret key has that label
+    /// and id.
     pub fn find_key(
         &self,
         label: &str,
+        id: &[u8],
         algorithm: CipherAlgorithm,
     ) -> Result<HsmKey, crypto::Error> {
-        let key = HsmKey {
-            label: label.into(),
-            algorithm,
-        };
+        let key = HsmKey::by_label_id(label, id, algorithm);
         self.handle(&*self.session(Operation::Lookup)?, &key)?;
         Ok(key)
     }
@@ -388,6 +438,162 @@ impl Hsm {
     }
 }
 
+/// The SCP81 PSK, kept wrapped under an AES key-wrap key of the token
+/// (`CKM_AES_KEY_WRAP_PAD`, RFC 5649 / NIST SP 800-38F KWP): the PSK is the
+/// one key OpenSSL's PSK callback needs in the clear, so it is unwrapped
+/// for one handshake and its octets zeroized after.
+impl Hsm {
+    /// The key-wrap key labelled `label`.
+    fn wrap_key_ref(label: &str) -> HsmKey {
+        HsmKey {
+            label: label.into(),
+            id: None,
+            algorithm: CipherAlgorithm::Aes256,
+        }
+    }
+
+    /// The handle of the one AES key-wrap key labelled `label`.
+    ///
+    /// # Errors
+    /// `NotFound` when the token has none, or several.
+    fn wrap_key(&self, session: &Session, label: &str) -> Result<ObjectHandle, crypto::Error> {
+        self.handle(session, &Self::wrap_key_ref(label))
+    }
+
+    /// Checks that the token holds exactly one key-wrap key `label`.
+    ///
+    /// # Errors
+    /// As [`Hsm::wrap_psk`] finding it.
+    pub fn find_wrap_key(&self, label: &str) -> Result<(), crypto::Error> {
+        self.wrap_key(&*self.session(Operation::Lookup)?, label)
+            .map(drop)
+    }
+
+    /// Makes the AES-256 key-wrap key labelled `label` inside the token
+    /// (sensitive, non-extractable, for wrap and unwrap only) unless it
+    /// holds one: `true` when it was made. Run once per token, before any
+    /// server (two servers making it at once would make two).
+    ///
+    /// # Errors
+    /// The PKCS#11 error; `NotFound` when the token holds several.
+    pub fn create_wrap_key(&self, label: &str) -> Result<bool, crypto::Error> {
+        let session = self.session(Operation::Import)?;
+        let found = session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::SECRET_KEY),
+                Attribute::KeyType(KeyType::AES),
+                Attribute::Label(label.as_bytes().to_vec()),
+            ])
+            .map_err(|e| provider_error(Operation::Lookup, &e))?;
+        match found.len() {
+            0 => {}
+            1 => return Ok(false),
+            _ => {
+                return Err(crypto::Error::Provider {
+                    operation: Operation::Lookup,
+                    failure: Failure::NotFound,
+                    code: 0x82,
+                });
+            }
+        }
+        session
+            .generate_key(
+                &Mechanism::AesKeyGen,
+                &[
+                    Attribute::Class(ObjectClass::SECRET_KEY),
+                    Attribute::KeyType(KeyType::AES),
+                    Attribute::ValueLen(32.into()),
+                    Attribute::Token(true),
+                    Attribute::Private(true),
+                    Attribute::Sensitive(true),
+                    Attribute::Extractable(false),
+                    Attribute::Wrap(true),
+                    Attribute::Unwrap(true),
+                    Attribute::Encrypt(false),
+                    Attribute::Decrypt(false),
+                    Attribute::Label(label.as_bytes().to_vec()),
+                ],
+            )
+            .map_err(|e| provider_error(Operation::Import, &e))?;
+        Ok(true)
+    }
+
+    /// `psk` wrapped under the key-wrap key `wrap_label`: brought in as a
+    /// session object, wrapped, and that object destroyed.
+    ///
+    /// # Errors
+    /// The PKCS#11 error.
+    pub fn wrap_psk(&self, wrap_label: &str, psk: &[u8]) -> Result<Vec<u8>, crypto::Error> {
+        let err = |e: P11Error| provider_error(Operation::Encrypt, &e);
+        let session = self.session(Operation::Encrypt)?;
+        let kwk = self.wrap_key(&session, wrap_label)?;
+        let template = [
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::GENERIC_SECRET),
+            Attribute::Token(false),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(true),
+            Attribute::Value(psk.to_vec()),
+        ];
+        let created = session.create_object(&template);
+        if let Some(Attribute::Value(mut v)) = template.into_iter().last() {
+            zeroize::Zeroize::zeroize(&mut v);
+        }
+        let object = created.map_err(err)?;
+        let wrapped = session.wrap_key(&Mechanism::AesKeyWrapPad, kwk, object);
+        session.destroy_object(object).map_err(err)?;
+        wrapped.map_err(err)
+    }
+
+    /// The PSK of `len` octets `blob` wraps under `wrap_label`, for one
+    /// handshake (SoftHSM2 2.6 leaves the RFC 5649 padding on a generic
+    /// secret and refuses `CKA_VALUE_LEN` in the template, so the length
+    /// comes from the record, see [`unpad`]): unwrapped
+    /// into a session object, read, and that object destroyed.
+    ///
+    /// # Errors
+    /// The PKCS#11 error (a blob altered or wrapped under another key
+    /// fails the unwrap).
+    pub fn unwrap_psk(
+        &self,
+        wrap_label: &str,
+        blob: &[u8],
+        len: usize,
+    ) -> Result<Zeroizing<Vec<u8>>, crypto::Error> {
+        let err = |e: P11Error| provider_error(Operation::Decrypt, &e);
+        let session = self.session(Operation::Decrypt)?;
+        let kwk = self.wrap_key(&session, wrap_label)?;
+        let object = session
+            .unwrap_key(
+                &Mechanism::AesKeyWrapPad,
+                kwk,
+                blob,
+                &[
+                    Attribute::Class(ObjectClass::SECRET_KEY),
+                    Attribute::KeyType(KeyType::GENERIC_SECRET),
+                    Attribute::Token(false),
+                    Attribute::Private(true),
+                    Attribute::Sensitive(false),
+                    Attribute::Extractable(true),
+                ],
+            )
+            .map_err(err)?;
+        let read = session.get_attributes(object, &[cryptoki::object::AttributeType::Value]);
+        let value = match read.map(|mut a| a.pop()) {
+            Ok(Some(Attribute::Value(v))) => unpad(Zeroizing::new(v), len),
+            Ok(_) => Err(crypto::Error::Provider {
+                operation: Operation::Decrypt,
+                failure: Failure::Device,
+                code: 0,
+            }),
+            Err(e) => Err(err(e)),
+        };
+        session.destroy_object(object).map_err(err)?;
+        value
+    }
+}
+
 impl Provider for Hsm {
     type Key = HsmKey;
 
@@ -438,7 +644,24 @@ impl Provider for Hsm {
     /// `session/<n>`: for derived session keys.
     fn import(&self, key: &Key) -> Result<HsmKey, crypto::Error> {
         let n = self.session_keys.fetch_add(1, Ordering::Relaxed);
-        self.create(&format!("session/{n}"), key, false)
+        self.create(&format!("session/{n}"), None, key, false)
+    }
+}
+
+/// The first `len` octets of an unwrapped PSK `v`: exactly `len` octets,
+/// or `len` then fewer than 8 zero octets of RFC 5649 padding; anything
+/// else is a device error, never other octets.
+fn unpad(mut v: Zeroizing<Vec<u8>>, len: usize) -> Result<Zeroizing<Vec<u8>>, crypto::Error> {
+    match v.get(len..) {
+        Some(pad) if pad.len() < 8 && pad.iter().all(|b| *b == 0) => {
+            v.truncate(len);
+            Ok(v)
+        }
+        _ => Err(crypto::Error::Provider {
+            operation: Operation::Decrypt,
+            failure: Failure::Device,
+            code: 0,
+        }),
     }
 }
 

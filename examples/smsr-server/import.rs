@@ -61,6 +61,10 @@ pub struct ImportArgs {
     /// [default: the SMSR_MASTER_KEY environment variable].
     #[arg(long = "master-key-file", value_name = "FILE")]
     master_key_file: Option<PathBuf>,
+    /// The key custody: `sealed` or `pkcs11:FILE` (as the server's
+    /// `--keys`) [default: sealed].
+    #[arg(long = "keys", value_name = "BACKEND", default_value = "sealed")]
+    keys: crate::keys::Backend,
     /// The JSON Lines file.
     file: PathBuf,
 }
@@ -216,7 +220,7 @@ fn validate(store: &dyn Store, file: &Path, chunk: usize, smsr_id: &str) -> Resu
             if let Some(first) = seen.insert(eid, n) {
                 return Err(format!("line {n}: EID {eid} already on line {first}"));
             }
-            if !empty && store.secrets(&eid).map_err(|e| e.to_string())?.is_some() {
+            if !empty && store.eis(&eid).map_err(|e| e.to_string())?.is_some() {
                 return Err(format!("line {n}: EID {eid} already registered"));
             }
         }
@@ -295,7 +299,7 @@ fn run(args: &ImportArgs) -> Result<(), String> {
         .clone()
         .unwrap_or_else(|| crate::config::Config::defaults().smsr_id);
     let chunk = usize::try_from(args.chunk.unwrap_or(1000)).map_err(|e| e.to_string())?;
-    let custody = crate::keys::custody(args.master_key_file.as_deref(), false)?;
+    let custody = crate::keys::custody_for(&args.keys, args.master_key_file.as_deref(), false)?;
     let store = open(&database, args.power_safe, custody)?;
     let store = store.as_ref();
     let t = Instant::now();

@@ -31,6 +31,7 @@ mod engine;
 mod es_tls;
 mod fields;
 mod fleet;
+mod hsm;
 mod import;
 mod keys;
 #[cfg(test)]
@@ -77,6 +78,10 @@ fn main() -> ExitCode {
     // `smsr-server keygen FILE`: a fresh master key (keys/).
     if std::env::args_os().nth(1).is_some_and(|a| a == "keygen") {
         return keygen(std::env::args_os().nth(2));
+    }
+    // `smsr-server hsm-init FILE`: the PKCS#11 token's key-wrap key (keys/).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "hsm-init") {
+        return keys::pkcs11::init_main(std::env::args_os().nth(2));
     }
     // `smsr-server import-keys …`: an EUM key file into the store.
     if std::env::args_os()

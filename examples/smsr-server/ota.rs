@@ -11,20 +11,21 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use smsr::crypto::Key;
 use smsr::delivery::{PorAnswer, SessionOutcome, Transmit};
 use smsr::isdr::{Eid, Notification};
 use smsr::scp80::sms::{self, ConcatReference, Progress, Reassembler, UserDataHeader};
 use smsr::scp80::{
-    Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, KeySet,
-    PorRequest, Spi, Tar, command, response,
+    Cntr, CommandHeader, CounterKey, CounterMode, CounterStore, Framing, Integrity, PorRequest,
+    Spi, Tar, command, response,
 };
 use smsr::scp81::trigger::ConnectionParams;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::scp81::{Answer, Hub};
 
-use crate::store::{CounterName, Secrets, Store, StoreError};
+use crate::keys::vault::EuiccKeys;
+use crate::store::held::HeldKeys;
+use crate::store::{CounterName, Store, StoreError};
 
 /// Where the SMSC's later verdict on an MT SMS goes (a refusal, a
 /// delivery receipt with a failure state, a submission that never left
@@ -98,16 +99,6 @@ pub fn spi(por: bool) -> Spi {
     }
 }
 
-/// The eUICC's SCP80 keys (AES-128 KIc and KID, AES-CMAC).
-///
-/// # Errors
-/// A key of the wrong length.
-pub fn key_set(s: &Secrets) -> Result<KeySet, String> {
-    let kic = Key::aes(&s.scp80_kic).map_err(|e| format!("KIc key: {e}"))?;
-    let kid = Key::aes(&s.scp80_kid).map_err(|e| format!("KID key: {e}"))?;
-    Ok(KeySet::new().with_kic(&kic).with_kid(&kid))
-}
-
 /// A secured command packet ready to go, with the header the PoR is
 /// verified against.
 pub struct Secured {
@@ -125,15 +116,14 @@ pub struct Secured {
 /// # Errors
 /// Bad keys, or a payload the packet or the SMS cannot carry.
 pub fn secure(
-    secrets: &Secrets,
+    keys: &EuiccKeys,
     tar: Tar,
     cntr: Cntr,
     payload: &[u8],
     por: bool,
     concat_ref: u16,
 ) -> Result<Secured, String> {
-    let keys = key_set(secrets)?;
-    let (kic, kid) = secrets.scp80_kic_kid();
+    let (kic, kid) = keys.scp80_kic_kid();
     let header = CommandHeader {
         spi: spi(por),
         kic,
@@ -142,7 +132,7 @@ pub fn secure(
         cntr,
     };
     let mut buf = vec![0u8; payload.len() + 64];
-    let n = command::wrap(Framing::SmsPp, &header, payload, &keys, &mut buf)
+    let n = command::wrap(Framing::SmsPp, &header, payload, &keys.scp80, &mut buf)
         .map_err(|e| format!("wrap: {e}"))?;
     buf.truncate(n);
     let segments = sms::segments(&buf, ConcatReference::Ref16(concat_ref))
@@ -212,11 +202,10 @@ pub fn trigger(addr: std::net::SocketAddr) -> Result<Vec<u8>, smsr::scp81::Error
 /// The PoR does not verify.
 pub fn por_answer<'a>(
     secured: &CommandHeader,
-    secrets: &Secrets,
+    keys: &EuiccKeys,
     tp_ud: &'a mut [u8],
 ) -> Result<PorAnswer<'a>, String> {
-    let keys = key_set(secrets)?;
-    let v = response::verify_sms(secured, &keys, tp_ud).map_err(|e| format!("PoR: {e}"))?;
+    let v = response::verify_sms(secured, &keys.scp80, tp_ud).map_err(|e| format!("PoR: {e}"))?;
     Ok(PorAnswer {
         cntr: v.cntr,
         status: v.status,
@@ -383,13 +372,14 @@ impl CounterStore for MoCounters<'_> {
 /// eUICC.
 pub fn open_notification(
     store: &dyn Store,
+    held: &dyn HeldKeys,
     eid: &Eid,
     packet: &mut [u8],
 ) -> Result<Notification, String> {
-    let secrets = store.secrets(eid).map_err(|e| e.to_string())?;
-    let keys = key_set(&secrets.ok_or("no secrets")?)?;
+    let keys = held.keys(eid).map_err(|e| e.to_string())?;
+    let keys = keys.ok_or("no secrets")?;
     let mut counters = MoCounters { store, eid };
-    let got = command::unwrap_with_store(Framing::SmsPp, packet, &keys, &mut counters)
+    let got = command::unwrap_with_store(Framing::SmsPp, packet, &keys.scp80, &mut counters)
         .map_err(|e| format!("notification packet: {e}"))?;
     let n = Notification::parse(got.payload).map_err(|e| format!("notification: {e}"))?;
     if n.eid != *eid {
@@ -448,18 +438,18 @@ impl Transport {
     /// # Errors
     /// The packet could not be built or the SMSC refused it (nothing
     /// reached the eUICC).
-    pub fn send(&self, eid: &Eid, secrets: &Secrets, t: Transmit) -> Result<Waiting, String> {
+    pub fn send(&self, eid: &Eid, keys: &EuiccKeys, t: Transmit) -> Result<Waiting, String> {
         match t {
             Transmit::Scp80 {
                 tar, cntr, script, ..
-            } => self.send_scp80(eid, secrets, tar, cntr, &script),
+            } => self.send_scp80(eid, keys, tar, cntr, &script),
             Transmit::Scp81 {
                 cntr,
                 script,
                 target,
                 keep_open,
                 ..
-            } => self.send_scp81(eid, secrets, cntr, script, (target, keep_open)),
+            } => self.send_scp81(eid, keys, cntr, script, (target, keep_open)),
         }
     }
 
@@ -553,18 +543,18 @@ impl Transport {
     fn send_scp80(
         &self,
         eid: &Eid,
-        secrets: &Secrets,
+        keys: &EuiccKeys,
         tar: Tar,
         cntr: Cntr,
         script: &[u8],
     ) -> Result<Waiting, String> {
-        let secured = secure(secrets, tar, cntr, script, true, self.next_ref())?;
+        let secured = secure(keys, tar, cntr, script, true, self.next_ref())?;
         let (tx, rx) = mpsc::unbounded_channel();
         if let Ok(mut p) = self.pors.lock() {
             p.insert(*eid, tx);
         }
         let (failed_tx, failed) = mpsc::unbounded_channel();
-        if let Err(e) = self.send_sms(&secrets.msisdn, secured.segments, &failed_tx) {
+        if let Err(e) = self.send_sms(&keys.msisdn, secured.segments, &failed_tx) {
             if let Ok(mut p) = self.pors.lock() {
                 p.remove(eid);
             }
@@ -585,7 +575,7 @@ impl Transport {
     fn send_scp81(
         &self,
         eid: &Eid,
-        secrets: &Secrets,
+        keys: &EuiccKeys,
         cntr: Cntr,
         script: Vec<u8>,
         (target, keep_open): (Option<smsr::isdr::Aid>, bool),
@@ -603,9 +593,9 @@ impl Transport {
         let isd_r = Tar(smsr::isdr::Tar::ISD_R.0);
         let sent = trigger(self.scp81_addr)
             .map_err(|e| format!("trigger: {e}"))
-            .and_then(|t| secure(secrets, isd_r, cntr, &t, false, self.next_ref()))
+            .and_then(|t| secure(keys, isd_r, cntr, &t, false, self.next_ref()))
             .and_then(|s| {
-                self.send_sms(&secrets.msisdn, s.segments, &failed_tx)
+                self.send_sms(&keys.msisdn, s.segments, &failed_tx)
                     .map_err(|e| e.to_string())
             });
         if let Err(e) = sent {
@@ -645,6 +635,8 @@ pub async fn next_answer(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smsr::crypto::Key;
+    use smsr::scp80::KeySet;
     use smsr::scp80::{KeyAlgorithm, Kic, Kid};
 
     #[test]

@@ -33,7 +33,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_openssl::SslStream;
 
 use crate::config::Limits;
-use crate::store::Store;
+use crate::store::held::HeldKeys;
 
 /// TLS 1.2 PSK suites offered (OpenSSL names; IANA `00AE`, `00A8`,
 /// `008C`). Debian's OpenSSL has no 3DES PSK suite.
@@ -200,19 +200,34 @@ impl Hub {
     }
 }
 
-/// Resolves PSK identities against the store.
-struct StorePsk(Arc<dyn Store>);
+/// Resolves PSK identities against the store (a read of the record:
+/// key version and identifier, and the PSK as the custody holds it); the
+/// PSK's octets exist only for this handshake (on the PKCS#11 custody,
+/// unwrapped by the token here) and are zeroized when this returns.
+struct StorePsk(Arc<dyn HeldKeys>);
 
 impl PskStore for StorePsk {
     fn psk(&mut self, identity: &PskIdentity, out: &mut [u8]) -> Option<usize> {
         let eid = Eid::from_bcd_unchecked(&identity.eid).ok()?;
-        let s = self.0.secrets(&eid).ok()??;
-        if identity.key_version != s.scp81_kvn || identity.key_id != s.scp81_key_id {
+        let k = match self.0.keys(&eid) {
+            Ok(k) => k?,
+            Err(e) => {
+                tracing::warn!(%eid, "SCP81 PSK: {e}");
+                return None;
+            }
+        };
+        if identity.key_version != k.scp81_kvn || identity.key_id != k.scp81_key_id {
             return None;
         }
-        out.get_mut(..s.scp81_psk.len())?
-            .copy_from_slice(&s.scp81_psk);
-        Some(s.scp81_psk.len())
+        let psk = match k.psk.reveal() {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(%eid, "SCP81 PSK: {e}");
+                return None;
+            }
+        };
+        out.get_mut(..psk.len())?.copy_from_slice(&psk);
+        Some(psk.len())
     }
 }
 
@@ -220,7 +235,7 @@ impl PskStore for StorePsk {
 ///
 /// # Errors
 /// OpenSSL refused the settings.
-pub fn context(store: Arc<dyn Store>) -> Result<SslContext, openssl::error::ErrorStack> {
+pub fn context(store: Arc<dyn HeldKeys>) -> Result<SslContext, openssl::error::ErrorStack> {
     let mut b = server_builder()?;
     // No lock around the store: handshakes look their keys up in
     // parallel (one lock held across a PostgreSQL round trip serialised

@@ -158,12 +158,18 @@ fn write_ready_file(
 /// The configured store (`database` as [`database_path`] names it), as
 /// the inventory store, its outbox (`store/outbox.rs`) and the PLMA store
 /// (`store/authorisations.rs`): one database, three traits.
-type Stores = (Arc<dyn Store>, Arc<dyn Outbox>, Arc<dyn Authorisations>);
+type Stores = (
+    Arc<dyn Store>,
+    Arc<dyn Outbox>,
+    Arc<dyn Authorisations>,
+    Arc<dyn crate::store::held::HeldKeys>,
+);
 
 fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, String> {
     let failed = |e| format!("{}: {e}", database.display());
     let temporary = config.demo && config.database.is_none();
-    let custody = crate::keys::custody(config.master_key_file.as_deref(), temporary)?;
+    let custody =
+        crate::keys::custody_for(&config.keys, config.master_key_file.as_deref(), temporary)?;
     Ok(match &config.database {
         Some(Db::Postgres(url)) => {
             // Connecting blocks: not on a runtime worker unknowingly.
@@ -171,12 +177,12 @@ fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, Str
             let store =
                 tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL, custody));
             let store = Arc::new(store.map_err(failed)?);
-            (store.clone(), store.clone(), store)
+            (store.clone(), store.clone(), store.clone(), store)
         }
         _ => {
             let store = SqliteStore::open(database, config.power_safe, custody).map_err(failed)?;
             let store = Arc::new(store);
-            (store.clone(), store.clone(), store)
+            (store.clone(), store.clone(), store.clone(), store)
         }
     })
 }
@@ -193,7 +199,7 @@ fn instance_id(scp81: SocketAddr) -> String {
 /// A listener cannot be bound or the database opened.
 pub async fn start(config: Config) -> Result<Running, String> {
     let database = database_path(&config);
-    let (store, outbox, plmas) = open_store(&config, &database)?;
+    let (store, outbox, plmas, keys) = open_store(&config, &database)?;
     let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
     let api_tls = crate::api_tls::acceptor_for(&config).map_err(|e| e.to_string())?;
     let (api_listener, api_addr) = bind(config.api, "API listener").await?;
@@ -204,7 +210,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let smsc_link = gateway.link();
     let hub = Arc::new(Hub::default());
     let engine = Arc::new(Engine::new(
-        store.clone(),
+        (store.clone(), keys.clone()),
         EngineConfig {
             smsr_id: config.smsr_id.clone(),
             attempts: config.attempts,
@@ -219,7 +225,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         hub.clone(),
     ));
     tokio::spawn(engine.clone().run_mo(mo_rx));
-    let ctx = scp81::context(store.clone()).map_err(|e| format!("TLS context: {e}"))?;
+    let ctx = scp81::context(keys).map_err(|e| format!("TLS context: {e}"))?;
     tokio::spawn(scp81::serve(
         scp81_listener,
         ctx,

@@ -52,6 +52,10 @@ pub struct ImportKeysArgs {
     /// SMSR_MASTER_KEY environment variable].
     #[arg(long = "master-key-file", value_name = "FILE")]
     master_key_file: Option<PathBuf>,
+    /// The key custody: `sealed` or `pkcs11:FILE` (as the server's
+    /// `--keys`) [default: sealed].
+    #[arg(long = "keys", value_name = "BACKEND", default_value = "sealed")]
+    keys: crate::keys::Backend,
     /// The key file (JSON Lines).
     file: PathBuf,
 }
@@ -134,7 +138,7 @@ fn run(args: &ImportKeysArgs) -> Result<usize, String> {
         std::fs::read_to_string(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?,
     );
     let records = parse_file(&text)?;
-    let custody = super::custody(args.master_key_file.as_deref(), false)?;
+    let custody = super::custody_for(&args.keys, args.master_key_file.as_deref(), false)?;
     let store: Box<dyn KeyImport> = match &args.database {
         Db::Sqlite(p) => Box::new(
             SqliteStore::open(p, false, custody).map_err(|e| format!("{}: {e}", p.display()))?,

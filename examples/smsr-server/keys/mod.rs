@@ -12,18 +12,68 @@
 //!   key ([`master::MasterKey`]) from a file (`--master-key-file`) or the
 //!   `SMSR_MASTER_KEY` environment variable, never the database or the
 //!   config file.
-//! * PKCS#11 (`hsm.rs`): not wired into the server yet.
+//! * [`pkcs11::Pkcs11`] (`--keys pkcs11:FILE`): the SCP80 KIc / KID are
+//!   token objects and the SCP81 PSK is wrapped under the token's key-wrap
+//!   key; the record holds labels only, and OTA runs through the token
+//!   ([`vault::Vault`]).
+//!
+//! OTA and the SCP81 listener take [`vault::EuiccKeys`] from
+//! [`Custody::keys`] (through [`crate::store::held::HeldKeys`]), whatever
+//! the custody: clear [`crate::store::Secrets`] exist only on the sealed
+//! custody.
 //!
 //! The MSISDN stays in the clear beside the sealed record (the MO SMS
 //! path looks eUICCs up by it); it is also inside the sealed record.
 
 mod backend;
+pub mod guard;
 pub mod import;
 pub mod master;
+pub mod pkcs11;
 pub mod rekey;
 pub mod sealed;
+pub mod vault;
 
 pub use backend::{Custody, CustodyError};
+
+/// Which custody backend `--keys` chose.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Backend {
+    /// `--keys sealed` (the default): AES-256-GCM under the master key.
+    #[default]
+    Sealed,
+    /// `--keys pkcs11:FILE`: the token `FILE` describes
+    /// ([`pkcs11::Pkcs11File`]).
+    Pkcs11(std::path::PathBuf),
+}
+
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once(':') {
+            None if s == "sealed" => Ok(Self::Sealed),
+            Some(("pkcs11", file)) if !file.is_empty() => Ok(Self::Pkcs11(file.into())),
+            _ => Err(format!("--keys {s:?}: `sealed` or `pkcs11:FILE`")),
+        }
+    }
+}
+
+/// The custody `backend` names: the token of a PKCS#11 file, or as
+/// [`custody`].
+///
+/// # Errors
+/// As [`custody`], or the token cannot be opened.
+pub fn custody_for(
+    backend: &Backend,
+    master_key_file: Option<&std::path::Path>,
+    temporary: bool,
+) -> Result<std::sync::Arc<dyn Custody>, String> {
+    match backend {
+        Backend::Sealed => custody(master_key_file, temporary),
+        Backend::Pkcs11(file) => Ok(std::sync::Arc::new(pkcs11::Pkcs11::open(file)?)),
+    }
+}
 
 /// The custody of a server or command: the sealed custody under the
 /// master key of `master_key_file`, else of [`master::ENV`]; with neither,

@@ -19,6 +19,7 @@ use smsr::isdr::Eid;
 use zeroize::Zeroizing;
 
 use super::master::MasterKey;
+use super::vault::EuiccKeys;
 use super::{Custody, CustodyError};
 use crate::store::Secrets;
 
@@ -81,6 +82,13 @@ pub fn is_clear(record: &str) -> bool {
 }
 
 impl Custody for Sealed {
+    fn keys(&self, eid: &Eid, record: &str) -> Result<EuiccKeys, CustodyError> {
+        EuiccKeys::in_memory(&self.open(eid, record)?).map_err(|why| CustodyError::Malformed {
+            eid: eid.to_string(),
+            why,
+        })
+    }
+
     fn seal(&self, eid: &Eid, secrets: &Secrets) -> Result<String, CustodyError> {
         // Reserved up front so that the clear JSON is never reallocated
         // (each copy left behind would not be zeroized).
@@ -124,6 +132,15 @@ impl Custody for Sealed {
         };
         if is_clear(record) {
             return Err(CustodyError::Clear { eid: name });
+        }
+        match super::backend::record_custody(record) {
+            Some(c) if c == super::backend::PKCS11 => {
+                return Err(CustodyError::OtherCustody {
+                    eid: name,
+                    custody: c,
+                });
+            }
+            _ => {}
         }
         let r: Record = serde_json::from_str(record).map_err(|e| malformed(e.to_string()))?;
         if r.custody != ALGORITHM {

@@ -110,6 +110,8 @@ const MIGRATION_LOCK: i64 = 0x534D_5352;
 /// fails [`StoreError::Unavailable`].
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+#[path = "held_postgres.rs"]
+mod held_postgres;
 #[path = "outbox_postgres.rs"]
 pub mod outbox_postgres;
 

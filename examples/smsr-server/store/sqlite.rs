@@ -87,6 +87,8 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE refused'); END;
 ";
 
+#[path = "held_sqlite.rs"]
+mod held_sqlite;
 #[path = "outbox_sqlite.rs"]
 pub mod outbox_sqlite;
 

@@ -216,24 +216,32 @@ fn imported_keys_cannot_be_read_back() {
     let eid = "89049032000000000000000000000123";
     let label = key_label(eid, "scp80", 1, "kic");
     let k = hsm
-        .import_key(&label, &Key::aes(&[0x5A; 16]).unwrap())
+        .import_key(&label, b"id-1", &Key::aes(&[0x5A; 16]).unwrap())
         .unwrap();
     assert!(
         hsm.value_is_hidden(&k).unwrap(),
         "CKA_VALUE of {label} was readable"
     );
-    let again = hsm.find_key(&label, CipherAlgorithm::Aes128).unwrap();
+    let again = hsm
+        .find_key(&label, b"id-1", CipherAlgorithm::Aes128)
+        .unwrap();
     assert_eq!(again, k);
+    assert_eq!(again.algorithm(), CipherAlgorithm::Aes128);
     assert!(hsm.value_is_hidden(&again).unwrap());
     let t = hsm
         .import_key(
             &key_label(eid, "scp80", 1, "kid"),
+            b"id-1",
             &Key::new(CipherAlgorithm::Tdes2, &[0x33; 16]).unwrap(),
         )
         .unwrap();
     assert!(hsm.value_is_hidden(&t).unwrap());
     assert_eq!(
-        hsm.import_key("x/des", &Key::new(CipherAlgorithm::Des, &[1; 8]).unwrap()),
+        hsm.import_key(
+            "x/des",
+            b"id-1",
+            &Key::new(CipherAlgorithm::Des, &[1; 8]).unwrap()
+        ),
         Err(crypto::Error::Provider {
             operation: Operation::Import,
             failure: Failure::NotAllowed,
@@ -241,7 +249,7 @@ fn imported_keys_cannot_be_read_back() {
         })
     );
     assert!(matches!(
-        hsm.find_key("no/such/key", CipherAlgorithm::Aes128),
+        hsm.find_key("no/such/key", b"id-1", CipherAlgorithm::Aes128),
         Err(crypto::Error::Provider {
             failure: Failure::NotFound,
             ..
@@ -256,10 +264,10 @@ fn imported_keys_cannot_be_read_back() {
 fn an_hsm_that_goes_away_fails_cleanly_and_comes_back() {
     let hsm = hsm();
     let kic = hsm
-        .import_key("test/scp80/2/kic", &Key::aes(&[0x11; 16]).unwrap())
+        .import_key("test/scp80/2/kic", b"id-2", &Key::aes(&[0x11; 16]).unwrap())
         .unwrap();
     let kid = hsm
-        .import_key("test/scp80/2/kid", &Key::aes(&[0x22; 16]).unwrap())
+        .import_key("test/scp80/2/kid", b"id-2", &Key::aes(&[0x22; 16]).unwrap())
         .unwrap();
     let keys = KeySet::with_provider(&*hsm)
         .with_kic_handle(kic)
@@ -354,6 +362,48 @@ fn hsm_wrap_rate() {
         m / h
     );
     assert!(h > 0.0 && m > h);
+}
+
+/// The SCP81 PSK is wrapped under a key-wrap key the token generates
+/// (SoftHSM2 has `CKM_AES_KEY_WRAP_PAD`, RFC 5649): the blob is not the
+/// PSK, unwraps to it, and an altered blob or another wrap key does not
+/// unwrap (an error, never other octets).
+#[test]
+fn the_psk_is_wrapped_in_the_token_and_unwrapped_for_one_handshake() {
+    let hsm = hsm();
+    // No key-wrap key yet: an error, not a key made on the fly.
+    assert!(matches!(
+        hsm.wrap_psk("test/psk-wrap", &[1; 16]),
+        Err(crypto::Error::Provider {
+            failure: Failure::NotFound,
+            ..
+        })
+    ));
+    assert!(hsm.create_wrap_key("test/psk-wrap").unwrap());
+    assert!(!hsm.create_wrap_key("test/psk-wrap").unwrap(), "made twice");
+    hsm.find_wrap_key("test/psk-wrap").unwrap();
+    assert!(hsm.create_wrap_key("test/other-wrap").unwrap());
+    // A PSK of 16 octets, and one of 21 (not a multiple of 8: the padded
+    // variant of the key wrap).
+    for psk in [vec![0xA5u8; 16], (1..=21).collect::<Vec<u8>>()] {
+        let blob = hsm.wrap_psk("test/psk-wrap", &psk).unwrap();
+        assert_eq!(blob.len(), psk.len().div_ceil(8) * 8 + 8, "RFC 5649 length");
+        assert!(!blob.windows(psk.len()).any(|w| w == psk.as_slice()));
+        assert_eq!(
+            *hsm.unwrap_psk("test/psk-wrap", &blob, psk.len()).unwrap(),
+            psk
+        );
+        let mut altered = blob.clone();
+        altered[3] ^= 1;
+        assert!(matches!(
+            hsm.unwrap_psk("test/psk-wrap", &altered, psk.len()),
+            Err(crypto::Error::Provider {
+                operation: Operation::Decrypt,
+                ..
+            })
+        ));
+        assert!(hsm.unwrap_psk("test/other-wrap", &blob, psk.len()).is_err());
+    }
 }
 
 /// The PIN comes from a file's first line or an environment variable;

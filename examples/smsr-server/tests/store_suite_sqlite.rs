@@ -15,10 +15,14 @@
 #[path = "../keys"]
 mod keys {
     mod backend;
+    pub mod guard;
     pub mod master;
     pub mod sealed;
+    pub mod vault;
     pub use backend::{Custody, CustodyError};
 }
+#[path = "../hsm.rs"]
+mod hsm;
 #[path = "../ops.rs"]
 mod ops;
 #[path = "../store/mod.rs"]

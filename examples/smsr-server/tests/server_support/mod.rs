@@ -55,6 +55,65 @@ pub fn master_key_file() -> PathBuf {
     .clone()
 }
 
+/// The key custody the servers of this test process use:
+/// `SMSR_TEST_CUSTODY=sealed` (the default: AES-256-GCM under
+/// [`master_key_file`]) or `pkcs11` (the SoftHSM2 token `.ci/softhsm.sh`
+/// makes, through a `--keys pkcs11:FILE` file written once per process;
+/// the PIN stays in `SMSR_TEST_PKCS11_PIN`). Any other value fails.
+pub fn custody_args() -> Vec<std::ffi::OsString> {
+    match std::env::var("SMSR_TEST_CUSTODY").as_deref() {
+        Err(std::env::VarError::NotPresent) | Ok("sealed") => {
+            vec!["--master-key-file".into(), master_key_file().into()]
+        }
+        Ok("pkcs11") => vec!["--keys".into(), pkcs11_keys_arg().into()],
+        other => panic!("SMSR_TEST_CUSTODY={other:?}: sealed or pkcs11"),
+    }
+}
+
+/// `pkcs11:FILE` for the token of `.ci/softhsm.sh`.
+pub fn pkcs11_keys_arg() -> String {
+    format!("pkcs11:{}", pkcs11_file().display())
+}
+
+/// The `--keys pkcs11:FILE` file for the token of `.ci/softhsm.sh` (its
+/// variables must be set: the test fails naming them otherwise).
+pub fn pkcs11_file() -> PathBuf {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let var = |name: &str| {
+            std::env::var(name).unwrap_or_else(|_| {
+                panic!("{name} is not set: run `source .ci/softhsm.sh` first (SMSR_TEST_CUSTODY=pkcs11)")
+            })
+        };
+        var("SOFTHSM2_CONF");
+        var("SMSR_TEST_PKCS11_PIN");
+        let f = std::env::temp_dir().join(format!("smsr-pkcs11-{}.json", std::process::id()));
+        std::fs::write(
+            &f,
+            json!({
+                "Module": var("SMSR_TEST_PKCS11_MODULE"),
+                "TokenLabel": var("SMSR_TEST_PKCS11_TOKEN"),
+                "PinEnv": "SMSR_TEST_PKCS11_PIN"
+            })
+            .to_string(),
+        )
+        .expect("write the PKCS#11 file");
+        // The token's key-wrap key, made once (kept when it exists).
+        let out = Command::new(binary())
+            .arg("hsm-init")
+            .arg(&f)
+            .output()
+            .expect("spawn smsr-server hsm-init");
+        assert!(
+            out.status.success(),
+            "smsr-server hsm-init: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        f
+    })
+    .clone()
+}
+
 /// A fresh directory for one test, removed when the test passes (kept, with
 /// its database and logs, when it fails). Declare it first so that it
 /// outlives the processes.
@@ -237,8 +296,7 @@ fn spawn_server(
         .arg("--ready-file")
         .arg(&ready)
         .args(transport)
-        .arg("--master-key-file")
-        .arg(master_key_file())
+        .args(custody_args())
         .args(extra)
         .env(
             "RUST_LOG",

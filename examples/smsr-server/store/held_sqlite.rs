@@ -1,0 +1,20 @@
+//! [`HeldKeys`] on SQLite.
+
+use rusqlite::OptionalExtension;
+use smsr::isdr::Eid;
+
+use super::SqliteStore;
+use crate::keys::vault::EuiccKeys;
+use crate::store::StoreError;
+use crate::store::held::{HeldKeys, RECORD_SQL};
+
+impl HeldKeys for SqliteStore {
+    fn keys(&self, eid: &Eid) -> Result<Option<EuiccKeys>, StoreError> {
+        let record: Option<String> = self
+            .conn()?
+            .prepare_cached(&format!("{RECORD_SQL}?1"))?
+            .query_row([eid.to_string()], |r| r.get(0))
+            .optional()?;
+        Ok(record.map(|r| self.custody.keys(eid, &r)).transpose()?)
+    }
+}

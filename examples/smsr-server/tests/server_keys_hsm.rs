@@ -1,0 +1,170 @@
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    missing_docs
+)]
+//! The PKCS#11 custody (`--keys pkcs11:FILE`, keys/pkcs11.rs) against the
+//! SoftHSM2 token of `.ci/softhsm.sh`: the database keeps labels and the
+//! wrapped PSK only (no key bytes, sealed or not); OTA over SCP80 and
+//! SCP81 runs through the token; the sealed custody refuses such a
+//! database; an HSM that drops its login mid-batch fails the operations
+//! it was doing cleanly and they resume once logged in again, with no
+//! counter reused and every EIS equal to its card.
+
+mod server_keys_support;
+mod server_support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use server_keys_support::*;
+use server_support::*;
+
+/// Installs and enables profile `iccid(1, i)` on every member, then
+/// checks each EIS against its card: the profile Enabled in the EIS,
+/// selected (`3F`) on the card, under the same ISD-P AID; no counter
+/// reused.
+fn install_enable_and_compare(api: std::net::SocketAddr, smsc: &str, members: &[Value]) {
+    for (i, m) in members.iter().enumerate() {
+        let (eid, msisdn, ic) = (eid_of(m), msisdn_of(m), iccid(1, i));
+        install(api, MNO_A, &eid, &ic, &msisdn);
+        ok(
+            api,
+            MNO_A,
+            "/es4/EnableProfile",
+            json!({"Eid": eid, "Iccid": ic}),
+        );
+    }
+    let report = fleet_report(smsc);
+    assert_eq!(report["CounterRefusals"], 0, "a counter was reused");
+    for (i, m) in members.iter().enumerate() {
+        let e = eis(api, MNO_A, &eid_of(m));
+        assert_eq!(state(&e, &iccid(1, i)).as_deref(), Some("Enabled"), "{e}");
+        let card = &report["Cards"][msisdn_of(m).as_str()];
+        let aid = e["ProfileInfo"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["Iccid"] == iccid(1, i))
+            .unwrap()["Isd-p-aid"]
+            .clone();
+        let on_card = card["Profiles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["Aid"] == aid)
+            .unwrap_or_else(|| panic!("{aid} not on the card: {card}"));
+        assert_eq!(on_card["LifeCycle"], "3F", "{card}");
+    }
+}
+
+#[test]
+fn the_pkcs11_custody_keeps_labels_only_and_runs_ota_through_the_token() {
+    let dir = tmpdir("keys-hsm");
+    let fleet = start_fleet(&dir, 3);
+    let mut members = members(&fleet);
+    // One eUICC over SCP80 only, the others over SCP81 (the PSK).
+    members[1]["Eis"]["EumSignedInfo"]["EuiccCapabilities"]["HttpSupport"] = json!(false);
+    let db = dir.join("db.sqlite");
+    let keys = pkcs11_keys_arg();
+    let server = start_server(&dir, &db, &smsc(&fleet), &["--keys", &keys]);
+    let addr = api(&server);
+    register_all(addr, &members, 3);
+    install_enable_and_compare(addr, &smsc(&fleet), &members);
+    let (_, stats) = call(addr, MNO_A, "GET", "/stats", &Value::Null);
+    assert!(
+        stats["Engine"]["Scp81Sessions"].as_u64().unwrap() > 0,
+        "{stats}"
+    );
+    drop(server);
+
+    // The records name token objects; no key is in the database.
+    let dump = sqlite_dump(&db);
+    for m in &members {
+        let label = format!("{}/scp80/1/kic", eid_of(m));
+        assert!(dump.contains(&label), "no {label} in {dump}");
+    }
+    assert!(dump.contains("PKCS#11") && !dump.contains("AES-256-GCM"));
+    assert_no_key("the SQLite dump", dump.as_bytes(), &members);
+    assert_no_key("the SQLite files", &sqlite_bytes(&db), &members);
+
+    // The sealed custody does not take such a database, and changes
+    // nothing.
+    let err = refused(&dir, &db, &master_key_file(), &smsc(&fleet));
+    assert!(err.contains("held by the PKCS#11 custody"), "{err}");
+    assert_eq!(sqlite_dump(&db), dump, "the refused start changed it");
+
+    // Restarted on the token: the keys are found again.
+    let server = start_server(&dir, &db, &smsc(&fleet), &["--keys", &keys]);
+    audit_all(api(&server), &members);
+}
+
+#[test]
+fn an_hsm_that_drops_its_login_mid_batch_fails_cleanly_and_resumes() {
+    let dir = tmpdir("keys-hsm-away");
+    let n = 4;
+    let fleet = start_fleet(&dir, n);
+    let members = members(&fleet);
+    let db = dir.join("db.sqlite");
+    // Registered first (an outage during RegisterEIS fails it, and the
+    // EUM registers again: nothing is stored).
+    let server = start_server(&dir, &db, &smsc(&fleet), &["--keys", &pkcs11_keys_arg()]);
+    register_all(api(&server), &members, 2);
+    drop(server);
+    // Then the token logs the server out before every 11th operation (the
+    // start's check of the first and last record takes 8; an SCP80 packet
+    // is a MAC and an encryption, a PoR a decryption and a MAC, a PSK an
+    // unwrap): outages all through the installs and the batch.
+    let file = dir.join("pkcs11-away.json");
+    let mut conf: Value =
+        serde_json::from_str(&std::fs::read_to_string(pkcs11_file()).unwrap()).unwrap();
+    conf["DangerousLogoutEvery"] = json!(11);
+    std::fs::write(&file, conf.to_string()).unwrap();
+    let keys = format!("pkcs11:{}", file.display());
+    let server = start_server(
+        &dir,
+        &db,
+        &smsc(&fleet),
+        &["--keys", &keys, "--attempts", "10", "--backoff-ms", "50"],
+    );
+    let api = api(&server);
+    install_enable_and_compare(api, &smsc(&fleet), &members);
+
+    // Through a batch too: every audit completes.
+    let eids: Vec<String> = members.iter().map(eid_of).collect();
+    let (s, v) = call(
+        api,
+        MNO_A,
+        "POST",
+        "/batch/AuditEIS",
+        &json!({ "Eids": eids }),
+    );
+    assert_eq!(s, 202, "{v}");
+    let p = wait_batch(
+        api,
+        MNO_A,
+        v["BatchId"].as_i64().unwrap(),
+        Duration::from_secs(120),
+    );
+    assert_eq!(p["Succeeded"], n, "{p}");
+    let (_, stats) = call(api, MNO_A, "GET", "/stats", &Value::Null);
+    assert!(
+        stats["Engine"]["Retries"].as_u64().unwrap() > 0,
+        "no operation met the outage: {stats}"
+    );
+    assert_eq!(
+        fleet_report(&smsc(&fleet))["CounterRefusals"],
+        0,
+        "a counter was reused"
+    );
+    drop(server);
+    let log = std::fs::read_to_string(dir.join("server.log")).unwrap();
+    assert!(log.contains("session logged out"), "{log}");
+    assert!(log.contains("HSM: logged in again"), "{log}");
+    // No fallback to memory: the failures name the token.
+    assert!(log.contains("HSM operation failed"), "{log}");
+}
