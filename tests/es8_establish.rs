@@ -465,6 +465,11 @@ impl smsr::crypto::EckaProvider for EcVault {
             message,
         ))
     }
+    fn import_private(&self, key: &PrivateKey) -> Result<usize, smsr::crypto::ecka::Error> {
+        let mut keys = self.keys.borrow_mut();
+        keys.push(key.clone());
+        Ok(keys.len() - 1)
+    }
 }
 
 /// The SM-DP side through EC key handles: the same key agreement STORE
