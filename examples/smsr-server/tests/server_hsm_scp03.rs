@@ -13,13 +13,16 @@
 //! GP Amendment D vectors; ECDH inside the token gives the Python
 //! `cryptography` Z / KeyData of `src/crypto/ecka/scenario3.rs` on P-256 and
 //! brainpoolP256r1; what SoftHSM2 cannot do inside is refused, never done
-//! in memory.
+//! in memory. The example SM-DP (`smsr_smdp::Download`) downloads the
+//! TS.48 package through a live server to a P-256 and a brainpoolP256r1
+//! card with every key of its side in the token.
 
 // The provider module is shared with `server_hsm.rs`; this test uses its
 // SCP03 / ECKA part only.
 #[allow(dead_code)]
 #[path = "../hsm.rs"]
 mod hsm;
+mod server_support;
 
 use std::sync::{LazyLock, Mutex, MutexGuard};
 
@@ -230,5 +233,52 @@ fn ecka_inside_softhsm2_on_both_curves() {
             hsm.agree(&handle, &other),
             Err(smsr::crypto::ecka::Error::CurveMismatch { .. })
         ));
+    }
+}
+
+/// The example SM-DP with the token as its key provider: ESK.DP.ECKA and
+/// SK.DP.ECDSA as token objects, the ISD-P key set imported from the KDF
+/// and the SCP03t session keys derived inside; the TS.48 package lands on
+/// a P-256 card and a brainpoolP256r1 card (the demo fleet's odd cards)
+/// through a live server, as the in-memory SM-DP's download does.
+#[test]
+fn smdp_download_with_keys_in_softhsm2() {
+    use server_support::*;
+    use smsr_smdp::{Download, Identity, Order, package};
+    let hsm = hsm();
+    let dir = tmpdir("hsm-download");
+    let fleet = start_fleet(&dir, 2);
+    let server = start_server(&dir, &dir.join("db.sqlite"), &smsc(&fleet), &[]);
+    let members = members(&fleet);
+    register_all(api(&server), &members, 2);
+    let path = package::testdata_dir().join(package::TS48);
+    let base = package::read(&path).unwrap_or_else(|e| panic!("{e} (set SMSR_TESTDATA)"));
+    let id = Identity::signed_by_test_ci(&[0xD7; 32]).unwrap();
+    for (i, m) in members.iter().enumerate() {
+        let (eid, ic) = (eid_of(m), iccid(1, i));
+        let order = Order {
+            eid: eid.clone(),
+            package: package::with_iccid(&base, &ic).unwrap(),
+            iccid: ic.clone(),
+            required_memory: 60_000,
+            key_length: 16,
+            segments_per_call: 1,
+            ephemeral: [0x40 + i as u8; 32],
+            host_challenge: [i as u8; 8],
+            msisdn: None,
+        };
+        let mut dl = Download::with_provider(&id, order, &*hsm);
+        let mut call = Some(dl.start());
+        while let Some(c) = call {
+            let (status, answer) =
+                server_support::call(api(&server), MNO_A, "POST", c.path, &c.body);
+            call = dl
+                .handle(status, &answer)
+                .unwrap_or_else(|e| panic!("{eid}: {e}"));
+        }
+        let r = dl.report().unwrap();
+        assert_eq!((r.iccid.as_str(), r.bytes), (ic.as_str(), base.len()));
+        let v = eis(api(&server), MNO_A, &eid);
+        assert_eq!(state(&v, &ic).as_deref(), Some("Disabled"), "{v}");
     }
 }
