@@ -10,89 +10,23 @@
 //! The crypto provider seam (`smsr::crypto::provider`): the SCP80
 //! known-answer vectors of `tests/data/scp80_vectors.json` (pySim,
 //! gsm0348 and real-card PoRs; provenance in `tests/data/README.md`)
-//! pass byte-exact through a test provider whose keys are opaque
-//! handles into a vault only the provider reads, counting every call:
+//! pass byte-exact through the handle-only test provider of
+//! `tests/common/vault.rs` (keys are opaque handles into a vault only the
+//! provider reads; it counts every call):
 //! the SCP80 code holds handles, never key octets. A provider that fails
 //! fails the operation with the provider's error and no fallback.
 
-use std::cell::{Cell, RefCell};
+#[path = "common/vault.rs"]
+mod vault;
 
 use serde_json::Value;
 use smsr::crypto::provider::{Failure, Operation};
-use smsr::crypto::{self, CipherAlgorithm, Key, Provider, Software, SoftwareKey, Tag};
+use smsr::crypto::{self, CipherAlgorithm, Key, Provider};
 use smsr::scp80::{
     Cntr, CommandHeader, CommandPacket, Error, Framing, KeySet, Kic, Kid, PorStatus, Spi, Tar,
     command, response,
 };
-
-/// An opaque key handle: an index into the provider's vault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Handle(usize);
-
-/// A provider that keeps its keys to itself, counts calls and can be
-/// switched off (an HSM gone away).
-#[derive(Default)]
-struct Counting {
-    vault: RefCell<Vec<SoftwareKey>>,
-    encrypts: Cell<usize>,
-    decrypts: Cell<usize>,
-    macs: Cell<usize>,
-    down: Cell<bool>,
-}
-
-impl Counting {
-    fn key(&self, h: &Handle, op: Operation) -> Result<SoftwareKey, crypto::Error> {
-        if self.down.get() {
-            return Err(crypto::Error::Provider {
-                operation: op,
-                failure: Failure::Unavailable,
-                code: 0xB3,
-            });
-        }
-        self.vault
-            .borrow()
-            .get(h.0)
-            .cloned()
-            .ok_or(crypto::Error::Provider {
-                operation: Operation::Lookup,
-                failure: Failure::NotFound,
-                code: 0x82,
-            })
-    }
-
-    fn calls(&self) -> usize {
-        self.encrypts.get() + self.decrypts.get() + self.macs.get()
-    }
-}
-
-impl Provider for Counting {
-    type Key = Handle;
-
-    fn key_algorithm(&self, key: &Handle) -> CipherAlgorithm {
-        self.vault.borrow()[key.0].algorithm()
-    }
-
-    fn encrypt_cbc(&self, key: &Handle, buf: &mut [u8]) -> Result<(), crypto::Error> {
-        self.encrypts.set(self.encrypts.get() + 1);
-        Software.encrypt_cbc(&self.key(key, Operation::Encrypt)?, buf)
-    }
-
-    fn decrypt_cbc(&self, key: &Handle, buf: &mut [u8]) -> Result<(), crypto::Error> {
-        self.decrypts.set(self.decrypts.get() + 1);
-        Software.decrypt_cbc(&self.key(key, Operation::Decrypt)?, buf)
-    }
-
-    fn mac(&self, key: &Handle, parts: &[&[u8]]) -> Result<Tag, crypto::Error> {
-        self.macs.set(self.macs.get() + 1);
-        Software.mac(&self.key(key, Operation::Mac)?, parts)
-    }
-
-    fn import(&self, key: &Key) -> Result<Handle, crypto::Error> {
-        let mut v = self.vault.borrow_mut();
-        v.push(SoftwareKey::new(key));
-        Ok(Handle(v.len() - 1))
-    }
-}
+use vault::Vault as Counting;
 
 fn vectors() -> Value {
     serde_json::from_str(include_str!("data/scp80_vectors.json")).unwrap()

@@ -13,19 +13,21 @@
 //! ECASD establishes (scenario #3) becoming the ISD-P's SCP03t key set
 //! with no injection in between; a second key establishment replaces it.
 
+#[path = "common/es8_card.rs"]
+mod es8_card;
 mod sim_support;
 
 use core::time::Duration;
+use es8_card::{Card, run};
 use sim_support::Server;
 use smsr::apdu::CommandView;
 use smsr::apdu::{Response, StatusWord};
-use smsr::crypto::ecka::{KeyUsageQualifier, PrivateKey, PublicKey};
+use smsr::crypto::ecka::PrivateKey;
 use smsr::es8::KeySet;
-use smsr::es8::certificate::CertificateRef;
 use smsr::es8::connectivity::{self, ConnectivityParameters, Outcome};
-use smsr::es8::crt::{KeyAgreementCrt, ScenarioParameters};
+use smsr::es8::crt::KeyAgreementCrt;
 use smsr::es8::download::{self, EuiccResponse, PeStatusCode};
-use smsr::es8::establish::{self, SmDp};
+use smsr::es8::establish::SmDp;
 use smsr::isdr::audit::IsdpStatusList;
 use smsr::isdr::{Aid, Tar, es5};
 use smsr::profile::{Iccid, Package, PackageWriter, ProfileHeader};
@@ -37,9 +39,9 @@ use smsr::scp80::PorStatus;
 use smsr::scp81::http::ScriptStatus;
 use smsr::scp81::server::{EndReason, Event, ServerConfig, ServerSession, UriBuf};
 use smsr::scp81::trigger::{HttpPostParams, SessionParams, TriggerParams};
-use smsr::sim::ecasd::{self, Ecasd};
+use smsr::sim::ecasd;
 use smsr::sim::{AdminProgress, AdminSession, Reception};
-use smsr::sim::{Euicc, fleet, life_cycle};
+use smsr::sim::{Euicc, life_cycle};
 use smsr::tlv::Encode;
 
 /// A real TS.48 package from the shared test data; the test fails when it
@@ -55,84 +57,21 @@ fn ts48() -> Vec<u8> {
 }
 
 fn crt(key_length: u8, kvn: u8) -> KeyAgreementCrt {
-    KeyAgreementCrt {
-        parameters: ScenarioParameters(
-            ScenarioParameters::INCLUDE_DR.0 | ScenarioParameters::CERTIFICATE_FIRST.0,
-        ),
-        key_usage: KeyUsageQualifier::SCP03_KEY_SET,
-        key_access: None,
-        key_type: 0x88,
-        key_length,
-        key_id: 1,
-        key_version: kvn,
-        initial_counter: Some(heapless::Vec::new()),
-        sdin: None,
-        host_id: None,
-    }
-}
-
-struct Setup {
-    sim: Euicc,
-    server: Server,
-    aid: Aid,
-    pk_ecasd: PublicKey,
+    es8_card::crt(key_length, kvn, false)
 }
 
 /// A fleet eUICC with one ISD-P created by CreateISDP (quota `quota`).
-fn setup(quota: u32) -> Setup {
-    let cfg = fleet::member(12, 1).unwrap();
-    let mut server = Server::new(&cfg);
-    let published = Ecasd::from_seed(cfg.eid.as_bcd()).unwrap();
-    let cert = CertificateRef::parse(published.certificate()).unwrap();
-    cert.verify(&ecasd::test_ci().public_key()).unwrap();
-    let pk_ecasd = cert.public_key.to_key().unwrap();
-    let mut sim = Euicc::new(cfg, 5);
-    let aid = Aid::isd_p(Tar::from_value(0x11)).unwrap();
-    let create = es5::create_isdp(&aid, Some(quota)).unwrap();
-    assert_eq!(
-        server.run(&mut sim, &[create.as_bytes()]).sw(0),
-        StatusWord::SUCCESS
-    );
-    Setup {
-        sim,
-        server,
-        aid,
-        pk_ecasd,
-    }
-}
-
-fn run(s: &mut Setup, apdus: &[Vec<u8>]) -> Vec<(Vec<u8>, StatusWord)> {
-    let refs: Vec<&[u8]> = apdus.iter().map(Vec::as_slice).collect();
-    let ex = s.server.run(&mut s.sim, &refs);
-    assert_eq!(ex.status, Some(PorStatus::OK));
-    ex.rapdus
+fn setup(quota: u32) -> Card {
+    es8_card::card(1, 5, 0x11, quota)
 }
 
 /// ES8.EstablishISDPKeySet relayed over SCP80 to the ISD-P; the SM-DP's
 /// key set.
-fn establish(s: &mut Setup, key_length: u8, kvn: u8, esk: u8) -> KeySet {
+fn establish(s: &mut Card, key_length: u8, kvn: u8, esk: u8) -> KeySet {
     let sk_dp = PrivateKey::from_bytes(&[0xD9; 32]).unwrap();
     let esk = PrivateKey::from_bytes(&[esk; 32]).unwrap();
     let dp = SmDp::new(crt(key_length, kvn), esk, s.pk_ecasd, None).unwrap();
-    let cert = ecasd::test_sm_dp_certificate(&sk_dp.public_key())
-        .unwrap()
-        .to_vec()
-        .unwrap();
-    let cmds = dp.certificate_commands(s.aid.as_bytes(), &cert).unwrap();
-    let r = run(s, &cmds);
-    let challenge = establish::parse_certificate_response(&Response::new(&r[1].0, r[1].1))
-        .unwrap()
-        .unwrap();
-    let mut second = vec![
-        es5::install_for_personalization(&s.aid)
-            .unwrap()
-            .as_bytes()
-            .to_vec(),
-    ];
-    second.extend(
-        dp.key_agreement_commands(&sk_dp, Some(&challenge), 1)
-            .unwrap(),
-    );
+    let (second, _) = es8_card::exchange(s, &dp, &sk_dp, &sk_dp.public_key());
     let r = run(s, &second);
     assert_eq!(r[1].1, StatusWord::SUCCESS);
     dp.finish(&Response::new(&r[1].0, r[1].1)).unwrap()
@@ -143,7 +82,7 @@ fn static_keys(k: &KeySet) -> StaticKeys {
 }
 
 /// The SM-DP side of `84`/`85` against the ISD-P.
-fn open(s: &mut Setup, k: &KeySet) -> Result<Host, smsr::scp03t::Error> {
+fn open(s: &mut Card, k: &KeySet) -> Result<Host, smsr::scp03t::Error> {
     let mut host = Host::new(static_keys(k), k.kvn, 0, [0x5C; 8], SecurityLevel::ALL).unwrap();
     let mut c = Vec::new();
     host.initialize_update(&mut c).unwrap();
@@ -158,7 +97,7 @@ fn open(s: &mut Setup, k: &KeySet) -> Result<Host, smsr::scp03t::Error> {
 
 /// DownloadAndInstallation of `pkg` over the open `host`; the card's
 /// final EUICCResponse.
-fn download(s: &mut Setup, host: &mut Host, pkg: &[u8]) -> EuiccResponse {
+fn download(s: &mut Card, host: &mut Host, pkg: &[u8]) -> EuiccResponse {
     let segs = download::segments(host.session().unwrap(), pkg, SGP22_MAX_SEGMENT_LEN).unwrap();
     let mut last = None;
     for seg in &segs {
@@ -271,7 +210,7 @@ fn chained(chaining: ScriptChaining, tlv: &[u8]) -> Vec<u8> {
 
 /// Sends one SCP03t TLV in a command packet to the ISD-P's TAR; the answer
 /// TLV from the PoR's response script.
-fn over_scp80(s: &mut Setup, chaining: ScriptChaining, tlv: &[u8]) -> Vec<u8> {
+fn over_scp80(s: &mut Card, chaining: ScriptChaining, tlv: &[u8]) -> Vec<u8> {
     let isdr_tar = s.server.tar;
     s.server.tar = s.aid.tar().unwrap();
     let ex = s.server.send(&mut s.sim, &chained(chaining, tlv));
@@ -291,7 +230,7 @@ fn over_scp80(s: &mut Setup, chaining: ScriptChaining, tlv: &[u8]) -> Vec<u8> {
 
 /// DownloadAndInstallation relayed over SCP80: `84`, `85` and every
 /// segment in one chain of scripts, the last segment ending it.
-fn download_scp80(s: &mut Setup, k: &KeySet, pkg: &[u8], seg_len: usize) -> EuiccResponse {
+fn download_scp80(s: &mut Card, k: &KeySet, pkg: &[u8], seg_len: usize) -> EuiccResponse {
     let mut host = Host::new(static_keys(k), k.kvn, 0, [0x5D; 8], SecurityLevel::ALL).unwrap();
     let mut c = Vec::new();
     host.initialize_update(&mut c).unwrap();
@@ -392,7 +331,7 @@ fn with_iccid(pkg: &[u8], iccid: [u8; 10]) -> Vec<u8> {
 type Srv = ServerSession<Vec<u8>, Vec<u8>, 8>;
 
 /// The trigger over SCP80 and the admin session the eUICC opens.
-fn admin_session(s: &mut Setup) -> (Srv, AdminSession) {
+fn admin_session(s: &mut Card) -> (Srv, AdminSession) {
     let t = TriggerParams {
         session: Some(SessionParams {
             http_post: Some(HttpPostParams {
@@ -462,7 +401,7 @@ fn pump(
 /// One SCP03t TLV as the body of a response targeted at the ISD-P
 /// (`X-Admin-Targeted-Application: //aid/<ISD-P AID>`), moreToDo keeping
 /// the session open; the card's answer TLV from its next POST.
-fn over_scp81(s: &mut Setup, srv: &mut Srv, card: &mut AdminSession, tlv: &[u8]) -> Vec<u8> {
+fn over_scp81(s: &mut Card, srv: &mut Srv, card: &mut AdminSession, tlv: &[u8]) -> Vec<u8> {
     srv.push_script(tlv.to_vec(), Some(s.aid.as_bytes()))
         .unwrap();
     let mut log = Vec::new();
@@ -532,7 +471,7 @@ fn download_over_scp81_then_audit_and_enable() {
 }
 
 /// Opens the ISD-P's SCP03 session over SCP80 (`84`, `85` in a chain).
-fn open_scp80(s: &mut Setup, k: &KeySet, challenge: u8) -> Host {
+fn open_scp80(s: &mut Card, k: &KeySet, challenge: u8) -> Host {
     let mut host = Host::new(static_keys(k), k.kvn, 0, [challenge; 8], SecurityLevel::ALL).unwrap();
     let mut c = Vec::new();
     host.initialize_update(&mut c).unwrap();
@@ -547,7 +486,7 @@ fn open_scp80(s: &mut Setup, k: &KeySet, challenge: u8) -> Host {
 
 /// A C-APDU as the last script of the chain to the ISD-P; its R-APDU
 /// (data ‖ SW) from the PoR.
-fn apdu_scp80(s: &mut Setup, apdu: &[u8]) -> Vec<u8> {
+fn apdu_scp80(s: &mut Card, apdu: &[u8]) -> Vec<u8> {
     let item = smsr::tlv::tlv(smsr::tlv::Tag::new(0x22), apdu)
         .to_vec()
         .unwrap();

@@ -15,109 +15,35 @@
 //! HostID / SDIN; any single-bit change of the receipt, the signature or
 //! the CRT is refused.
 
+#[path = "common/es8_card.rs"]
+mod es8_card;
 mod sim_support;
 
+use es8_card::{Card, run};
 use proptest::prelude::*;
-use sim_support::Server;
 use smsr::apdu::CommandView;
 use smsr::apdu::{Response, StatusWord};
 use smsr::crypto::ecka::{Curve, KeyUsageQualifier, PrivateKey, PublicKey};
 use smsr::es8::certificate::CertificateRef;
-use smsr::es8::crt::{KeyAgreementCrt, ScenarioParameters};
+use smsr::es8::crt::KeyAgreementCrt;
 use smsr::es8::establish::{self, SmDp};
 use smsr::es8::{Error, KeySet};
 use smsr::isdr::{Aid, Tar, es5};
-use smsr::scp80::PorStatus;
 use smsr::sim::ecasd::{self, Ecasd};
-use smsr::sim::{Euicc, fleet};
 
+/// The CRT of these tests: KVN `30`.
 fn crt(key_length: u8, host: bool) -> KeyAgreementCrt {
-    let p = ScenarioParameters::INCLUDE_DR.0 | ScenarioParameters::CERTIFICATE_FIRST.0;
-    KeyAgreementCrt {
-        parameters: ScenarioParameters(if host {
-            p | ScenarioParameters::HOST_ID.0
-        } else {
-            p
-        }),
-        key_usage: KeyUsageQualifier::SCP03_KEY_SET,
-        key_access: None,
-        key_type: 0x88,
-        key_length,
-        key_id: 1,
-        key_version: 0x30,
-        initial_counter: Some(heapless::Vec::new()),
-        sdin: host.then(|| heapless::Vec::from_slice(b"SDIN01").unwrap()),
-        host_id: host.then(|| heapless::Vec::from_slice(b"HOST0001").unwrap()),
-    }
+    es8_card::crt(key_length, 0x30, host)
 }
 
-struct Setup {
-    sim: Euicc,
-    server: Server,
-    aid: Aid,
-    pk_ecasd: PublicKey,
-    sin: Vec<u8>,
+/// Fleet member 0 with the ISD-P of TAR `10` (40,000 octets).
+fn setup() -> Card {
+    es8_card::card(0, 3, 0x10, 40_000)
 }
 
-fn setup() -> Setup {
-    let cfg = fleet::member(12, 0).unwrap();
-    let mut server = Server::new(&cfg);
-    // What the EUM publishes in the EIS: the ECASD certificate, checked
-    // against the CI key.
-    let published = Ecasd::from_seed(cfg.eid.as_bcd()).unwrap();
-    let cert = CertificateRef::parse(published.certificate()).unwrap();
-    cert.verify(&ecasd::test_ci().public_key()).unwrap();
-    let pk_ecasd = cert.public_key.to_key().unwrap();
-    let mut sim = Euicc::new(cfg, 3);
-    let aid = Aid::isd_p(Tar::from_value(0x10)).unwrap();
-    let create = es5::create_isdp(&aid, Some(40_000)).unwrap();
-    assert_eq!(
-        server.run(&mut sim, &[create.as_bytes()]).sw(0),
-        StatusWord::SUCCESS
-    );
-    Setup {
-        sim,
-        server,
-        aid,
-        pk_ecasd,
-        sin: published.sin().to_vec(),
-    }
-}
-
-/// Runs `apdus` as one script; the R-APDUs (data, SW).
-fn run(s: &mut Setup, apdus: &[Vec<u8>]) -> Vec<(Vec<u8>, StatusWord)> {
-    let refs: Vec<&[u8]> = apdus.iter().map(Vec::as_slice).collect();
-    let ex = s.server.run(&mut s.sim, &refs);
-    assert_eq!(ex.status, Some(PorStatus::OK));
-    ex.rapdus
-}
-
-/// Steps 1-2 then the key agreement commands (with INSTALL [for
-/// personalization] again: a new script starts a new session).
-fn exchange(s: &mut Setup, dp: &SmDp, sk_dp: &PrivateKey) -> (Vec<Vec<u8>>, Vec<u8>) {
-    let cert = ecasd::test_sm_dp_certificate(&sk_dp.public_key())
-        .unwrap()
-        .to_vec()
-        .unwrap();
-    let first = dp.certificate_commands(s.aid.as_bytes(), &cert).unwrap();
-    assert_eq!(first[1][..4], [0x80, 0xE2, 0x09, 0x00]);
-    let r = run(s, &first);
-    let challenge = establish::parse_certificate_response(&Response::new(&r[1].0, r[1].1))
-        .unwrap()
-        .unwrap();
-    assert_eq!(challenge.len(), 16);
-    let mut second = vec![
-        es5::install_for_personalization(&s.aid)
-            .unwrap()
-            .as_bytes()
-            .to_vec(),
-    ];
-    second.extend(
-        dp.key_agreement_commands(sk_dp, Some(&challenge), 1)
-            .unwrap(),
-    );
-    assert_eq!(second[1][..4], [0x80, 0xE2, 0x89, 0x01]);
-    (second, challenge.to_vec())
+/// Steps 1-2 then the key agreement commands (`es8_card::exchange`).
+fn exchange(s: &mut Card, dp: &SmDp, sk_dp: &PrivateKey) -> (Vec<Vec<u8>>, Vec<u8>) {
+    es8_card::exchange(s, dp, sk_dp, &sk_dp.public_key())
 }
 
 fn same(a: &KeySet, b: &KeySet) {
@@ -464,6 +390,11 @@ impl smsr::crypto::EckaProvider for EcVault {
             &self.key(*key)?,
             message,
         ))
+    }
+    fn import_private(&self, key: &PrivateKey) -> Result<usize, smsr::crypto::ecka::Error> {
+        let mut keys = self.keys.borrow_mut();
+        keys.push(key.clone());
+        Ok(keys.len() - 1)
     }
 }
 

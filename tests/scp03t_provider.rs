@@ -8,138 +8,27 @@
     missing_docs
 )]
 //! SCP03 / SCP03t through the crypto provider seam
-//! (`smsr::crypto::Scp03Provider`): a test provider whose keys are opaque
-//! handles into a vault only it reads, that derives the session keys
-//! inside itself and buffers each streamed MAC as an HSM session would,
-//! counting every call. The pySim GP Amendment D vectors (osmocom/pysim @
+//! (`smsr::crypto::Scp03Provider`): the handle-only test provider of
+//! `tests/common/vault.rs`, whose keys are opaque handles into a vault only
+//! it reads, that derives the session keys inside itself and buffers each
+//! streamed MAC as an HSM session would, counting every call. The pySim GP Amendment D vectors (osmocom/pysim @
 //! 597f1e0, `tests/unittests/test_globalplatform.py`, classes
 //! `SCP03_Test_AES{128,192,256}_{11,03,33}`: the INITIALIZE UPDATE pair and
 //! the cryptograms) pass through it; a whole package load SM-DP → ISD-P
 //! through handles on both ends gives the bytes the in-memory keys give;
 //! a provider that goes away fails the operation with its error.
 
-use std::cell::{Cell, RefCell};
+#[path = "common/vault.rs"]
+mod vault;
 
-use smsr::crypto::provider::{Failure, Operation};
-use smsr::crypto::{
-    self, CipherAlgorithm, Key, Provider, Scp03Provider, Software, SoftwareKey, Tag,
-};
+use smsr::crypto::provider::Failure;
+use smsr::crypto::{self, Scp03Provider};
 use smsr::scp03t::segment::{self, SGP22_MAX_SEGMENT_LEN};
 use smsr::scp03t::{
     Card, ErrorKind, Host, InitializeUpdateResponse, SecurityLevel, Session, SessionKeys,
     StaticKeys, Step,
 };
-
-/// An opaque key handle: an index into the vault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Handle(usize);
-
-/// A provider that keeps its keys to itself, counts calls and can be
-/// switched off (an HSM gone away).
-#[derive(Default)]
-struct Vault {
-    keys: RefCell<Vec<SoftwareKey>>,
-    derives: Cell<usize>,
-    ciphers: Cell<usize>,
-    macs: Cell<usize>,
-    down: Cell<bool>,
-}
-
-impl Vault {
-    fn key(&self, h: &Handle, op: Operation) -> Result<SoftwareKey, crypto::Error> {
-        if self.down.get() {
-            return Err(crypto::Error::Provider {
-                operation: op,
-                failure: Failure::Unavailable,
-                code: 0xB3,
-            });
-        }
-        self.keys
-            .borrow()
-            .get(h.0)
-            .cloned()
-            .ok_or(crypto::Error::Provider {
-                operation: Operation::Lookup,
-                failure: Failure::NotFound,
-                code: 0x82,
-            })
-    }
-
-    fn keep(&self, k: SoftwareKey) -> Handle {
-        let mut v = self.keys.borrow_mut();
-        v.push(k);
-        Handle(v.len() - 1)
-    }
-
-    fn statics(&self, enc: &[u8], mac: &[u8]) -> StaticKeys<&Vault> {
-        let enc = self.import(&Key::aes(enc).unwrap()).unwrap();
-        let mac = self.import(&Key::aes(mac).unwrap()).unwrap();
-        StaticKeys::with_provider(self, enc, mac).unwrap()
-    }
-}
-
-impl Provider for Vault {
-    type Key = Handle;
-
-    fn key_algorithm(&self, key: &Handle) -> CipherAlgorithm {
-        self.keys.borrow()[key.0].algorithm()
-    }
-
-    fn encrypt_cbc(&self, key: &Handle, buf: &mut [u8]) -> Result<(), crypto::Error> {
-        self.ciphers.set(self.ciphers.get() + 1);
-        Software.encrypt_cbc(&self.key(key, Operation::Encrypt)?, buf)
-    }
-
-    fn decrypt_cbc(&self, key: &Handle, buf: &mut [u8]) -> Result<(), crypto::Error> {
-        self.ciphers.set(self.ciphers.get() + 1);
-        Software.decrypt_cbc(&self.key(key, Operation::Decrypt)?, buf)
-    }
-
-    fn mac(&self, key: &Handle, parts: &[&[u8]]) -> Result<Tag, crypto::Error> {
-        self.macs.set(self.macs.get() + 1);
-        Software.mac(&self.key(key, Operation::Mac)?, parts)
-    }
-
-    fn import(&self, key: &Key) -> Result<Handle, crypto::Error> {
-        Ok(self.keep(SoftwareKey::new(key)))
-    }
-}
-
-impl Scp03Provider for Vault {
-    /// The data fed so far, kept on the provider's side of the seam.
-    type MacState = Vec<u8>;
-
-    fn derive(
-        &self,
-        key: &Handle,
-        constant: u8,
-        context: &[u8],
-        algorithm: CipherAlgorithm,
-    ) -> Result<Handle, crypto::Error> {
-        self.derives.set(self.derives.get() + 1);
-        let parent = self.key(key, Operation::Import)?;
-        Ok(self.keep(Software.derive(&parent, constant, context, algorithm)?))
-    }
-
-    fn mac_start(&self, key: &Handle) -> Result<Vec<u8>, crypto::Error> {
-        self.key(key, Operation::Mac).map(|_| Vec::new())
-    }
-
-    fn mac_update(
-        &self,
-        key: &Handle,
-        state: &mut Vec<u8>,
-        data: &[u8],
-    ) -> Result<(), crypto::Error> {
-        self.key(key, Operation::Mac)?;
-        state.extend_from_slice(data);
-        Ok(())
-    }
-
-    fn mac_finish(&self, key: &Handle, state: Vec<u8>) -> Result<Tag, crypto::Error> {
-        self.mac(key, &[&state])
-    }
-}
+use vault::Vault;
 
 fn h(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap()
@@ -337,7 +226,7 @@ fn package_load_through_handles_equals_memory() {
         .unwrap();
         assert_eq!(got, package);
         assert_eq!(vault.derives.get(), 6);
-        assert!(vault.macs.get() > 20 && vault.ciphers.get() > 20);
+        assert!(vault.macs.get() > 20 && vault.ciphers() > 20);
         let soft = || StaticKeys::from_bytes(&enc, &mac).unwrap();
         let (soft_wire, _) = load(soft(), soft(), &package).unwrap();
         assert_eq!(wire, soft_wire, "AES-{}", n * 8);

@@ -55,6 +55,9 @@ use smsr::crypto::provider::{Failure, Operation};
 use smsr::crypto::{self, CipherAlgorithm, Key, Provider, Tag};
 use zeroize::Zeroizing;
 
+#[path = "hsm_scp03.rs"]
+mod scp03;
+
 /// Where the user PIN comes from (never the config file).
 #[derive(Debug, Clone)]
 pub enum PinSource {

@@ -21,7 +21,7 @@
 use serde_json::{Value, json};
 use smsr::apdu::Response;
 use smsr::crypto::ecka::{KeyUsageQualifier, PrivateKey, PublicKey};
-use smsr::es8::KeySet;
+use smsr::crypto::{EckaProvider, Scp03Provider, Software};
 use smsr::es8::certificate::CertificateRef;
 use smsr::es8::crt::{KeyAgreementCrt, ScenarioParameters};
 use smsr::es8::download::{self, EuiccResponse, Segment};
@@ -30,7 +30,7 @@ use smsr::isdr::Aid;
 use smsr::remote::ResponseScript;
 use smsr::remote::expanded::{Coding, ResponseItem, c_apdu, command_script};
 use smsr::scp03t::segment::SGP22_MAX_SEGMENT_LEN;
-use smsr::scp03t::{Host, SecurityLevel, StaticKeys};
+use smsr::scp03t::{Host, SecurityLevel};
 use smsr::sim::ecasd;
 use smsr::tlv::{Encode, Tlv};
 
@@ -158,16 +158,27 @@ enum Step {
     Done,
 }
 
-/// One eUICC's download (see the module documentation).
-pub struct Download<'a> {
+/// Where a download's keys live: a crypto provider for both the scenario
+/// #3 EC keys ([`EckaProvider`]) and the SCP03t keys ([`Scp03Provider`]);
+/// [`Software`] (in memory) by default, an HSM's provider by reference.
+pub trait KeyProvider: EckaProvider + Scp03Provider + Clone {}
+
+impl<P: EckaProvider + Scp03Provider + Clone> KeyProvider for P {}
+
+/// One eUICC's download (see the module documentation), its keys held by
+/// `P`: the ephemeral ESK.DP.ECKA and SK.DP.ECDSA as EC key handles, the
+/// established ISD-P key set as SCP03 handles (the SCP03t session keys
+/// are derived inside `P`).
+pub struct Download<'a, P: KeyProvider = Software> {
     id: &'a Identity,
     order: Order,
+    provider: P,
     step: Step,
     aid: Option<Aid>,
-    dp: Option<SmDp>,
+    dp: Option<SmDp<P>>,
     cert_blocks: u8,
-    host: Option<Host>,
-    segments: Vec<Segment>,
+    host: Option<Host<P>>,
+    segments: Vec<Segment<P>>,
     next: usize,
     batch: usize,
     send_data: usize,
@@ -177,11 +188,19 @@ pub struct Download<'a> {
 const KVN: u8 = 0x30;
 
 impl<'a> Download<'a> {
-    /// A download of `order` by `id`.
+    /// A download of `order` by `id`, its keys in memory.
     pub fn new(id: &'a Identity, order: Order) -> Self {
+        Self::with_provider(id, order, Software)
+    }
+}
+
+impl<'a, P: KeyProvider> Download<'a, P> {
+    /// A download of `order` by `id`, its keys held by `provider`.
+    pub fn with_provider(id: &'a Identity, order: Order, provider: P) -> Self {
         Self {
             id,
             order,
+            provider,
             step: Step::GetEis,
             aid: None,
             dp: None,
@@ -295,7 +314,12 @@ impl<'a> Download<'a> {
         // both keys on one curve: NIST P-256 or brainpoolP256r1).
         let esk = PrivateKey::from_bytes_on(pk.curve(), &self.order.ephemeral)
             .map_err(|e| protocol("ephemeral key")(&e))?;
-        self.dp = Some(SmDp::new(crt, esk, pk, None).map_err(|e| protocol("CRT")(&e))?);
+        let esk = self
+            .provider
+            .import_private(&esk)
+            .map_err(|e| protocol("ephemeral key")(&e))?;
+        let dp = SmDp::with_provider(self.provider.clone(), crt, esk, pk, None);
+        self.dp = Some(dp.map_err(|e| protocol("CRT")(&e))?);
         self.step = Step::CreateIsdp;
         Ok(Call {
             path: "/es3/CreateISDP",
@@ -343,8 +367,12 @@ impl<'a> Download<'a> {
         let challenge = establish::parse_certificate_response(&Response::new(&body, sw))
             .map_err(|e| card(step, &e, data))?;
         let dp = self.dp.as_ref().ok_or_else(|| protocol(step)(&"no CRT"))?;
+        let sk = self
+            .provider
+            .import_private(&self.id.sk)
+            .map_err(|e| protocol("SM-DP key")(&e))?;
         let cmds = dp
-            .key_agreement_commands(&self.id.sk, challenge.as_deref(), self.cert_blocks)
+            .key_agreement_commands(&sk, challenge.as_deref(), self.cert_blocks)
             .map_err(|e| protocol(step)(&e))?;
         self.step = Step::KeyAgreement;
         self.send_data(&script(&cmds)?, true)
@@ -354,10 +382,15 @@ impl<'a> Download<'a> {
         let step = "key agreement";
         let (body, sw) = last_rapdu(step, data)?;
         let dp = self.dp.take().ok_or_else(|| protocol(step)(&"no CRT"))?;
-        let keys: KeySet = dp
+        // The KDF output enters the provider at once (the raw keys are
+        // zeroized as they drop); SCP03t then runs on its handles.
+        let keys = dp
             .finish(&Response::new(&body, sw))
-            .map_err(|e| card(step, &e, data))?;
-        let statics = StaticKeys::new(keys.s_enc.clone(), keys.s_mac.clone())
+            .map_err(|e| card(step, &e, data))?
+            .into_provider(&self.provider)
+            .map_err(|e| protocol(step)(&e))?;
+        let statics = keys
+            .static_keys(self.provider.clone())
             .map_err(|e| protocol(step)(&e))?;
         let challenge = self.order.host_challenge;
         let host = Host::new(statics, keys.kvn, 0, challenge, SecurityLevel::ALL)
@@ -403,7 +436,7 @@ impl<'a> Download<'a> {
     /// The next batch of segments as one SendData.
     fn next_segments(&mut self) -> Result<Call, Error> {
         let per = self.order.segments_per_call.max(1);
-        let batch: Vec<&Segment> = self.segments.iter().skip(self.next).take(per).collect();
+        let batch: Vec<&Segment<P>> = self.segments.iter().skip(self.next).take(per).collect();
         let data: Vec<u8> = batch.iter().flat_map(|s| s.tlv().iter().copied()).collect();
         let more = batch.last().is_some_and(|s| s.more_to_follow());
         self.batch = batch.len();

@@ -15,7 +15,7 @@ pub mod flow;
 pub mod package;
 
 pub use client::Client;
-pub use flow::{Call, Download, Error, Identity, Order, Report};
+pub use flow::{Call, Download, Error, Identity, KeyProvider, Order, Report};
 
 /// Fresh randomness for an [`Order`] from the operating system (the
 /// ephemeral key, the SCP03t host challenge). The ephemeral scalar is
@@ -46,7 +46,10 @@ pub fn randomness() -> Result<([u8; 32], [u8; 8]), String> {
 ///
 /// # Errors
 /// The transport failed or the download stopped ([`Error`]).
-pub async fn run(client: &Client, download: &mut Download<'_>) -> Result<Report, String> {
+pub async fn run<P: KeyProvider>(
+    client: &Client,
+    download: &mut Download<'_, P>,
+) -> Result<Report, String> {
     let mut call = Some(download.start());
     while let Some(c) = call {
         let (status, answer) = client.call("POST", c.path, Some(&c.body)).await?;

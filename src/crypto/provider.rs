@@ -52,6 +52,8 @@ pub enum Operation {
     Lookup,
     /// Key agreement (ECKA).
     Agree,
+    /// Deriving a key inside the provider (SCP03 session keys).
+    Derive,
 }
 
 /// Why a provider failed, for [`Error::Provider`].
@@ -166,6 +168,14 @@ pub trait EckaProvider {
     /// # Errors
     /// [`ecka::Error::Provider`].
     fn sign(&self, key: &Self::PrivateKey, message: &[u8]) -> Result<ecka::Signature, ecka::Error>;
+
+    /// Brings the EC private key `key` into the provider (an HSM creates
+    /// a sensitive, non-extractable object for `CKM_ECDH1_DERIVE` and
+    /// `CKM_ECDSA`; [`Software`] keeps it).
+    ///
+    /// # Errors
+    /// [`ecka::Error::Provider`].
+    fn import_private(&self, key: &ecka::PrivateKey) -> Result<Self::PrivateKey, ecka::Error>;
 }
 
 impl<P: EckaProvider + ?Sized> EckaProvider for &P {
@@ -185,6 +195,10 @@ impl<P: EckaProvider + ?Sized> EckaProvider for &P {
 
     fn sign(&self, key: &Self::PrivateKey, message: &[u8]) -> Result<ecka::Signature, ecka::Error> {
         (**self).sign(key, message)
+    }
+
+    fn import_private(&self, key: &ecka::PrivateKey) -> Result<Self::PrivateKey, ecka::Error> {
+        (**self).import_private(key)
     }
 }
 
@@ -207,6 +221,10 @@ impl EckaProvider for Software {
 
     fn sign(&self, key: &ecka::PrivateKey, message: &[u8]) -> Result<ecka::Signature, ecka::Error> {
         Ok(ecka::Signature::sign(key, message))
+    }
+
+    fn import_private(&self, key: &ecka::PrivateKey) -> Result<ecka::PrivateKey, ecka::Error> {
+        Ok(key.clone())
     }
 }
 
@@ -232,15 +250,61 @@ pub fn kdf<P: Provider>(
         _ => return Err(Error::KdfLength(out.len())),
     };
     for (block, counter) in out.chunks_mut(16).zip(1u8..=255) {
-        let mut label = [0u8; 16];
-        let [.., c, sep, b0, b1, i] = &mut label;
-        (*c, *sep, *b0, *b1, *i) = (constant, 0, l0, l1, counter);
+        let label = kdf_label(constant, [l0, l1], counter);
         let k = provider.mac(key, &[&label, context])?;
         for (d, s) in block.iter_mut().zip(k.as_bytes()) {
             *d = *s;
         }
     }
     Ok(())
+}
+
+/// The first 16 octets of each GP Amendment D §4.1.5 PRF input (the
+/// "label" part of the fixed input before the context): 11 zero octets |
+/// `constant` | `00` (separation indicator) | L (`bits`, 2 octets) | i
+/// (`counter`).
+#[must_use]
+pub const fn kdf_label(constant: u8, bits: [u8; 2], counter: u8) -> [u8; 16] {
+    let mut label = [0u8; 16];
+    let [.., c, _, b0, b1, i] = &mut label;
+    (*c, *b0, *b1, *i) = (constant, bits[0], bits[1], counter);
+    label
+}
+
+/// The last block of a message as AES-CMAC enciphers it (NIST SP 800-38B
+/// §6.2 steps 1-4), from `l` = CIPH_K(0^128) (§6.1) and the message's last
+/// `last` octets (1 to 16; 0 for the empty message): `last ⊕ K1` when it
+/// is a complete block, else `(last ‖ 10…0) ⊕ K2`. CMAC(K, M) is then the
+/// zero-IV CBC of the earlier blocks followed by this one, which lets an
+/// HSM without an SP 800-108 mechanism finish a CMAC inside a key
+/// derivation (`CKM_AES_CBC_ENCRYPT_DATA`).
+///
+/// # Errors
+/// [`Error::NotBlockAligned`] for `last` over 16 octets.
+pub fn cmac_last_block(l: &[u8; 16], last: &[u8]) -> Result<[u8; 16], Error> {
+    let n = last.len();
+    if n > 16 {
+        return Err(Error::NotBlockAligned { len: n, block: 16 });
+    }
+    let mut k1 = super::schedule::dbl(*l);
+    let mut subkey = if n == 16 {
+        k1
+    } else {
+        super::schedule::dbl(k1)
+    };
+    let mut block = [0u8; 16];
+    if let Some(head) = block.get_mut(..n) {
+        head.copy_from_slice(last);
+    }
+    if let Some(pad) = block.get_mut(n) {
+        *pad = 0x80;
+    }
+    for (b, k) in block.iter_mut().zip(&subkey) {
+        *b ^= k;
+    }
+    k1.zeroize();
+    subkey.zeroize();
+    Ok(block)
 }
 
 /// An AES session key derived with [`kdf`] (GP Amendment D §6.2.1:
@@ -294,6 +358,16 @@ pub trait Scp03Provider: Provider<Key: Clone> {
         algorithm: CipherAlgorithm,
     ) -> Result<Self::Key, Error>;
 
+    /// Brings a static key (Key-ENC, Key-MAC) into the provider as a base
+    /// key of [`Scp03Provider::derive`] (an HSM marks it `CKA_DERIVE`);
+    /// [`Provider::import`] by default.
+    ///
+    /// # Errors
+    /// [`Error::Provider`].
+    fn import_static(&self, key: &Key) -> Result<Self::Key, Error> {
+        self.import(key)
+    }
+
     /// Starts a CBC-MAC / CMAC under `key` (as [`Provider::mac`]).
     ///
     /// # Errors
@@ -329,6 +403,10 @@ impl<P: Scp03Provider + ?Sized> Scp03Provider for &P {
         algorithm: CipherAlgorithm,
     ) -> Result<Self::Key, Error> {
         (**self).derive(key, constant, context, algorithm)
+    }
+
+    fn import_static(&self, key: &Key) -> Result<Self::Key, Error> {
+        (**self).import_static(key)
     }
 
     fn mac_start(&self, key: &Self::Key) -> Result<Self::MacState, Error> {
@@ -489,6 +567,47 @@ mod tests {
         assert_eq!(
             Software.mac(&derived, &[b"x"]).unwrap(),
             Software.mac(&direct, &[b"x"]).unwrap()
+        );
+    }
+
+    /// The CMAC last block, enciphered after the zero-IV CBC of the earlier
+    /// blocks, gives the NIST SP 800-38B appendix D.1 AES-128 tags
+    /// (examples 1-4: 0, 16, 40 and 64 octets of the D.1 message).
+    #[test]
+    fn cmac_last_block_finishes_sp800_38b_d1() {
+        let h = |s: &str| hex::decode(s).unwrap();
+        let key = Software
+            .import(&Key::aes(&h("2b7e151628aed2a6abf7158809cf4f3c")).unwrap())
+            .unwrap();
+        let msg = h(concat!(
+            "6bc1bee22e409f96e93d7e117393172a",
+            "ae2d8a571e03ac9c9eb76fac45af8e51",
+            "30c81c46a35ce411e5fbc1191a0a52ef",
+            "f69f2445df4f9b17ad2b417be66c3710"
+        ));
+        let mut l = [0u8; 16];
+        Software.encrypt_cbc(&key, &mut l).unwrap();
+        for (len, tag) in [
+            (0, "bb1d6929e95937287fa37d129b756746"),
+            (16, "070a16b46b4d4144f79bdd9dd04a287c"),
+            (40, "dfa66747de9ae63030ca32611497c827"),
+            (64, "51f0bebf7e3b9d92fc49741779363cfe"),
+        ] {
+            let m = &msg[..len];
+            let split = len.saturating_sub(1) / 16 * 16;
+            let mut buf = m[..split].to_vec();
+            buf.extend_from_slice(&cmac_last_block(&l, &m[split..]).unwrap());
+            Software.encrypt_cbc(&key, &mut buf).unwrap();
+            assert_eq!(hex::encode(&buf[buf.len() - 16..]), tag, "{len} octets");
+            assert_eq!(
+                Software.mac(&key, &[m]).unwrap().as_bytes(),
+                &h(tag)[..],
+                "{len} octets"
+            );
+        }
+        assert_eq!(
+            cmac_last_block(&l, &[0; 17]),
+            Err(Error::NotBlockAligned { len: 17, block: 16 })
         );
     }
 

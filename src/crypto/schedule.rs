@@ -50,7 +50,7 @@ pub(crate) enum MacOutput {
 
 /// Doubling in GF(2^128) (SP 800-38B §6.1 step 2/3, R_128 = 0x87),
 /// without a secret-dependent branch.
-fn dbl(block: [u8; 16]) -> [u8; 16] {
+pub(crate) fn dbl(block: [u8; 16]) -> [u8; 16] {
     let v = u128::from_be_bytes(block);
     ((v << 1) ^ ((v >> 127) * 0x87)).to_be_bytes()
 }

@@ -13,19 +13,31 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::crypto::{Scp03Provider, Software};
 use crate::scp03t::{Error, ErrorKind, Session, segment, tag};
 use crate::tlv::{self, Buffer, Options, Tag, Tlv};
 
 /// One `86` segment to send, with the session state its answer is checked
-/// against (an R-MAC covers the chaining value of the command it answers).
-#[derive(Debug, Clone)]
-pub struct Segment {
+/// against (an R-MAC covers the chaining value of the command it answers),
+/// its keys held by the session's provider `P`.
+#[derive(Clone)]
+pub struct Segment<P: Scp03Provider = Software> {
     tlv: Vec<u8>,
     more_to_follow: bool,
-    answered_by: Session,
+    answered_by: Session<P>,
 }
 
-impl Segment {
+impl<P: Scp03Provider> core::fmt::Debug for Segment<P> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Segment")
+            .field("tlv", &self.tlv.len())
+            .field("more_to_follow", &self.more_to_follow)
+            .field("answered_by", &self.answered_by)
+            .finish()
+    }
+}
+
+impl<P: Scp03Provider> Segment<P> {
     /// The protected `86` TLV.
     pub fn tlv(&self) -> &[u8] {
         &self.tlv
@@ -68,11 +80,11 @@ impl Segment {
 /// # Errors
 /// [`ErrorKind::SegmentSizeTooSmall`]; [`ErrorKind::BadValue`] for an
 /// empty package; as [`Session::wrap`].
-pub fn segments(
-    session: &mut Session,
+pub fn segments<P: Scp03Provider + Clone>(
+    session: &mut Session<P>,
     package: &[u8],
     max_segment_len: usize,
-) -> Result<Vec<Segment>, Error> {
+) -> Result<Vec<Segment<P>>, Error> {
     if package.is_empty() {
         return Err(Error::new(ErrorKind::BadValue("empty profile package"), 0));
     }

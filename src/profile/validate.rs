@@ -100,7 +100,7 @@ fn plainly_der(raw: &[u8]) -> bool {
                 continue;
             }
             [t, ..] if t & 0x1F != 0x1F => (1, t & 0x20 != 0),
-            [t, b, ..] if b < 0x80 && b != 0 => (2, t & 0x20 != 0),
+            [t, b, ..] if (0x1F..0x80).contains(&b) => (2, t & 0x20 != 0),
             _ => return false,
         };
         let (len, len_len) = match rest.get(tag_len..) {
@@ -644,6 +644,7 @@ mod tests {
             (alloc::vec![0xA0, 0x03, 0x80, 0x02, 0x01], false),       // child overruns
             (alloc::vec![0xBF, 0x81, 0x01, 0x00], false),             // 3-octet tag
             (alloc::vec![0x1F, 0x80, 0x00], false),                   // invalid tag
+            (alloc::vec![0x9F, 0x05, 0x00], false),                   // number 5 in 2 octets
             (alloc::vec![0xA0, 0x82, 0x00, 0x01, 0x00], false),       // non-minimal
             (nested(16), false),
             (nested(17), false),

@@ -30,6 +30,9 @@ pub enum ErrorKind {
     BufferTooSmall,
     /// A value longer than a 4-octet length field can express.
     ValueTooLong,
+    /// A tag number below 31 in the multi-octet form (strict mode; X.690
+    /// §8.1.2.2 requires the single octet).
+    NonMinimalTag,
 }
 
 /// A BER-TLV error: what was wrong and at which byte of the outermost input.
@@ -64,5 +67,6 @@ fn kind_text(kind: &ErrorKind) -> &'static str {
         ErrorKind::TrailingData => "trailing bytes after TLV",
         ErrorKind::BufferTooSmall => "output buffer too small",
         ErrorKind::ValueTooLong => "value too long for a 4-octet length",
+        ErrorKind::NonMinimalTag => "tag number below 31 in the multi-octet form",
     }
 }

@@ -445,7 +445,7 @@ fn parse_at(input: &[u8], base: usize, ctx: Meta) -> Result<(Tlv<'_>, &[u8]), Er
 fn parse_general(input: &[u8], base: usize, ctx: Meta) -> Result<(Meta, usize, usize), Error> {
     let (depth, opts) = (ctx.depth(), ctx.opts());
     let end = || Error::new(ErrorKind::UnexpectedEnd, base + input.len());
-    let (tag, tag_len) = Tag::parse(input, base)?;
+    let (tag, tag_len) = read_tag(input, base, opts)?;
     let (_, rest) = input.split_at_checked(tag_len).ok_or_else(end)?;
     let (len, len_len) = length::parse(rest, base + tag_len, opts.strict)?;
     let header_len = tag_len + len_len;
@@ -468,6 +468,16 @@ fn parse_general(input: &[u8], base: usize, ctx: Meta) -> Result<(Meta, usize, u
         .and_then(|n| n.checked_add(trailer))
         .ok_or_else(end)?;
     Ok((ctx.tlv(tag, header_len, indefinite), total, value_len))
+}
+
+/// The tag at the start of `input`: [`Tag::parse_strict`] in strict mode,
+/// else [`Tag::parse`].
+fn read_tag(input: &[u8], offset: usize, opts: Options) -> Result<(Tag, usize), Error> {
+    if opts.strict {
+        Tag::parse_strict(input, offset)
+    } else {
+        Tag::parse(input, offset)
+    }
 }
 
 /// Finds the end-of-contents that closes an indefinite value starting at
@@ -504,7 +514,7 @@ fn scan_indefinite(
         if rest.first() == Some(&0) {
             return Err(Error::new(ErrorKind::InvalidTag, base + pos));
         }
-        let (tag, tag_len) = Tag::parse(rest, base + pos)?;
+        let (tag, tag_len) = read_tag(rest, base + pos, opts)?;
         let (_, after_tag) = rest
             .split_at_checked(tag_len)
             .ok_or(Error::new(ErrorKind::UnexpectedEnd, base + input.len()))?;
@@ -649,6 +659,43 @@ mod tests {
             Tlv::parse_with(&[0x30, 0x80, 0x00, 0x81, 0x00, 0x00, 0x00], opts).unwrap_err(),
             Error::new(ErrorKind::InvalidTag, 2)
         );
+    }
+
+    /// X.690 §8.1.2.2: a tag number below 31 in two octets (`9F 05`,
+    /// `5F 1E`) is refused by the strict reader at its second octet, at
+    /// the top level, as a child and inside an indefinite value; number 31
+    /// (`9F 1F`) is the first the multi-octet form may carry. The lenient
+    /// reader keeps the card-side EMV form.
+    #[test]
+    fn strict_refuses_a_long_form_tag_below_31() {
+        let strict = Options::strict();
+        for (input, offset) in [
+            (&[0x9F, 0x05, 0x01, 0xAA][..], 1),
+            (&[0x5F, 0x1E, 0x00][..], 1),
+            (&[0x70, 0x05, 0x4F, 0x00, 0x9F, 0x00, 0x00][..], 5),
+        ] {
+            let e = Tlv::parse_exact(input, strict)
+                .and_then(|t| t.children().try_for_each(|c| c.map(drop)))
+                .unwrap_err();
+            assert_eq!(
+                e,
+                Error::new(ErrorKind::NonMinimalTag, offset),
+                "{input:02X?}"
+            );
+            let t = Tlv::parse_exact(input, Options::lenient()).unwrap();
+            if t.tag().is_constructed() {
+                assert!(t.children().all(|c| c.is_ok()), "{input:02X?}");
+            }
+        }
+        let indefinite = [0x70, 0x80, 0x9F, 0x02, 0x00, 0x00, 0x00];
+        assert_eq!(
+            Tlv::parse_with(&indefinite, strict.allow_indefinite(true)).unwrap_err(),
+            Error::new(ErrorKind::NonMinimalTag, 3)
+        );
+        let lenient = Options::lenient().allow_indefinite(true);
+        assert!(Tlv::parse_with(&indefinite, lenient).is_ok());
+        let (t, _) = Tlv::parse_with(&[0x9F, 0x1F, 0x00], strict).unwrap();
+        assert_eq!(t.tag().number(), 31);
     }
 
     #[test]

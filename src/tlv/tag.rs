@@ -132,6 +132,26 @@ impl Tag {
         }
         Err(Error::new(ErrorKind::TagTooLong, offset))
     }
+
+    /// As [`Tag::parse`], and refuses the multi-octet form for a tag
+    /// number below 31 (e.g. `9F 05` for `85`): X.690 §8.1.2.2 says such a
+    /// number "shall" be a single octet, §8.1.2.4 keeps the subsequent
+    /// octets for numbers from 31 up, and DER (§10) has one encoding only.
+    /// The strict reader ([`Options::strict`](super::Options::strict): DER
+    /// certificates, SAIP validation, GlobalPlatform answers) reads tags
+    /// with it; the lenient one keeps [`Tag::parse`], since card data in
+    /// the EMV tag space (`9F01`..`9F1E`) uses that form.
+    ///
+    /// # Errors
+    /// As [`Tag::parse`]; [`ErrorKind::NonMinimalTag`] at the offset of
+    /// the second tag octet.
+    pub fn parse_strict(input: &[u8], offset: usize) -> Result<(Tag, usize), Error> {
+        let (tag, len) = Self::parse(input, offset)?;
+        if len > 1 && tag.number() < 31 {
+            return Err(Error::new(ErrorKind::NonMinimalTag, offset + 1));
+        }
+        Ok((tag, len))
+    }
 }
 
 impl fmt::Debug for Tag {
@@ -153,6 +173,30 @@ impl fmt::Display for Tag {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `parse_strict` refuses a number below 31 in two octets (X.690
+    /// §8.1.2.2), naming the second octet; it accepts what DER allows.
+    #[test]
+    fn strict_tags_use_the_short_form_below_31() {
+        for n in 0u8..31 {
+            let e = Tag::parse_strict(&[0x9F, n], 7).unwrap_err();
+            assert_eq!(e, Error::new(ErrorKind::NonMinimalTag, 8), "number {n}");
+            assert!(n == 0 || Tag::parse(&[0x9F, n], 7).is_ok());
+        }
+        for input in [
+            &[0x4F][..],
+            &[0x9F, 0x1F],
+            &[0x9F, 0x70],
+            &[0xBF, 0x81, 0x00],
+            &[0x7F, 0x49],
+        ] {
+            assert_eq!(Tag::parse_strict(input, 0), Tag::parse(input, 0));
+        }
+        assert_eq!(
+            Tag::parse_strict(&[0x9F, 0x80, 0x05], 0).unwrap_err().kind,
+            ErrorKind::InvalidTag
+        );
+    }
 
     #[test]
     fn single_octet_tags() {

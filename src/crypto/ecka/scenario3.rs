@@ -206,7 +206,7 @@ pub fn receipt(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::ecka::{PrivateKey, PublicKey};
+    use crate::crypto::ecka::{Curve, PrivateKey, PublicKey};
     extern crate alloc;
     use alloc::vec::Vec;
 
@@ -217,138 +217,125 @@ mod tests {
     const ESK_DP: &str = "0c3d1e5a0e8f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70819203";
     const SK_ECASD: &str = "5a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9";
 
-    /// Cross-check computed outside the repository with Python
-    /// `cryptography` 48.0.0 (`ec.ECDH`, `X963KDF(SHA256)`, `CMAC(AES)`),
-    /// script `xcheck.py kdf` quoted in the ES8 commit message: Z, KeyData and
-    /// receipt for AES-128 (no HostID) and AES-256 (HostID, SIN, SDIN).
-    #[test]
-    fn python_cryptography_cross_check() {
-        let esk = PrivateKey::from_bytes(&h(ESK_DP)).unwrap();
-        let ecasd = PrivateKey::from_bytes(&h(SK_ECASD)).unwrap();
-        assert_eq!(
-            esk.public_key().to_uncompressed()[..],
-            h(
-                "0460d041413c3bb2a05847b0a9e091456be027cf3b271c2e284c4666019747a54e9b62445098752eab4d657d3c70c867f34836c7347538380782b7611b6c5a09c6"
-            )[..]
-        );
-        let pk_ecasd = PublicKey::from_uncompressed(&h("043a3d0dd6791c0a73adb9041556e1bf53b14f9ba34e583875f90747cd2d23fe0a4721d19c040b3a2f05ed7144c90b9482cd67b08a57e091376ce3d25b4840857c")).unwrap();
-        assert_eq!(ecasd.public_key(), pk_ecasd);
-        let z = esk.ecka(&pk_ecasd).unwrap();
-        assert_eq!(
-            z.dangerous_bytes()[..],
-            h("86716ec62f7136732fd8dd83db28ae93908befdb317354af5651d3d0669121fd")[..]
-        );
-        assert_eq!(
-            ecasd.ecka(&esk.public_key()).unwrap().dangerous_bytes(),
-            z.dangerous_bytes()
-        );
-
-        let dr = h("000102030405060708090a0b0c0d0e0f");
-        let info = SharedInfo {
-            key_usage: KeyUsageQualifier::SCP03_KEY_SET,
-            key_type: 0x88,
-            key_length: 16,
-            derivation_random: Some(&dr),
-            host_id: None,
-            sin_sdin: None,
-        };
-        assert_eq!(
-            info.encode().unwrap()[..],
-            h("108810000102030405060708090a0b0c0d0e0f")[..]
-        );
-        let keys = DerivedKeys::derive(&z, &info).unwrap();
-        let kd = h(
-            "eff1ec87b5f3157547c5d6fa1b1f8295ca2f374a3642c2702f2e833a5b53b28b85376d47fe2e1fb3b43d9c2ca7cfdf4d3322338c50e7a001faa7e11ac72573c3",
-        );
-        assert_eq!(keys.receipt_key().dangerous_bytes(), &kd[..16]);
-        let got: Vec<u8> = keys
-            .keys()
-            .iter()
-            .flat_map(|k| k.dangerous_bytes().to_vec())
-            .collect();
-        assert_eq!(got[..], kd[16..]);
-        let crt = h("a6159002030a9501108001888101108201018301309100");
-        assert_eq!(
-            receipt(keys.receipt_key(), &crt, Some(&dr)).unwrap()[..],
-            h("86e8613c34c7f65585c9be66db0d29ed")[..]
-        );
-
-        let dr = h("f0e0d0c0b0a090807060504030201000");
-        let (host, sin, sdin) = (h("8401020304050607"), h("89000001"), h("0102030405"));
-        let info = SharedInfo {
-            key_length: 32,
-            derivation_random: Some(&dr),
-            host_id: Some(&host),
-            sin_sdin: Some((&sin, &sdin)),
-            ..info
-        };
-        assert_eq!(
-            info.encode().unwrap()[..],
-            h("108820f0e0d0c0b0a0908070605040302010000884010203040506070489000001050102030405")[..]
-        );
-        let keys = DerivedKeys::derive(&z, &info).unwrap();
-        let kd = h(
-            "ed142083e2c81c6a38366aeac47be30ba18d63f91a60275b820f63b72dce595c8ce85a255acef013f1e2498df77ea070d0a6b6571f15a98ca0b93c12b55f3c1bdc24179a689a4e03b9e611aee14cec227c2a032c2de1ffead56cf5e312527c185f6b71b2e61037241e77a4e4919cf3e1",
-        );
-        assert_eq!(keys.receipt_key().dangerous_bytes(), &kd[..16]);
-        assert_eq!(keys.keys().len(), 3);
-        assert_eq!(keys.keys()[2].dangerous_bytes(), &kd[16 + 64..]);
-        let crt =
-            h("a6269002030e95011080018881012082010183013091004505010203040584088401020304050607");
-        assert_eq!(
-            receipt(keys.receipt_key(), &crt, Some(&dr)).unwrap()[..],
-            h("4679b33697e24d78a772fa6e9abb96f0")[..]
-        );
+    /// One scenario #3 known answer: the scalars `ESK_DP` / `SK_ECASD` on
+    /// `curve`, their public keys, Z, the SharedInfo (and its encoding),
+    /// KeyData (receipt key ‖ keys) and the receipt over `crt`.
+    struct Vector {
+        curve: Curve,
+        epk: &'static str,
+        pk_ecasd: &'static str,
+        z: &'static str,
+        key_length: u8,
+        dr: &'static str,
+        host_sin_sdin: Option<(&'static str, &'static str, &'static str)>,
+        shared_info: &'static str,
+        key_data: &'static str,
+        crt: &'static str,
+        receipt: &'static str,
     }
 
-    /// The same scalars and the AES-128 SharedInfo on brainpoolP256r1,
-    /// cross-checked outside the repository with Python `cryptography`
-    /// 48.0.0 (`ec.BrainpoolP256R1()`, `ec.ECDH()`, `X963KDF(SHA256)`,
-    /// `CMAC(AES)`).
-    #[test]
-    fn python_cryptography_brainpool_cross_check() {
-        use crate::crypto::ecka::Curve;
-        let bp = Curve::BrainpoolP256r1;
-        let esk = PrivateKey::from_bytes_on(bp, &h(ESK_DP)).unwrap();
-        let ecasd = PrivateKey::from_bytes_on(bp, &h(SK_ECASD)).unwrap();
-        assert_eq!(
-            esk.public_key().to_uncompressed()[..],
-            h(
-                "048e269199226abce8a64035cae77c692c50d7d254ce6befbf36a6698ae15068c81dbce4a37ec44450dcd8ac5f48d1c10c656793a5257f8393a0b0f029816898bd"
-            )[..]
-        );
-        let pk_ecasd = PublicKey::from_uncompressed_on(bp, &h("04872285eace5f34f00ce209b45cffaf8cc048b7e4226b4df464c07d88015e55b93766a1d4b63c3b1cf39d478d47b2829383c4e8248c60ab59f213de34be9df50d")).unwrap();
-        assert_eq!(ecasd.public_key(), pk_ecasd);
-        let z = esk.ecka(&pk_ecasd).unwrap();
-        assert_eq!(
-            z.dangerous_bytes()[..],
-            h("7906871e440763d60e1972c2515dbefea2805b293b3eb6520bf828bd78d9020b")[..]
-        );
-        let dr = h("000102030405060708090a0b0c0d0e0f");
-        let info = SharedInfo {
-            key_usage: KeyUsageQualifier::SCP03_KEY_SET,
-            key_type: 0x88,
+    const P256_EPK: &str = "0460d041413c3bb2a05847b0a9e091456be027cf3b271c2e284c4666019747a54e9b62445098752eab4d657d3c70c867f34836c7347538380782b7611b6c5a09c6";
+    const P256_PK_ECASD: &str = "043a3d0dd6791c0a73adb9041556e1bf53b14f9ba34e583875f90747cd2d23fe0a4721d19c040b3a2f05ed7144c90b9482cd67b08a57e091376ce3d25b4840857c";
+    const P256_Z: &str = "86716ec62f7136732fd8dd83db28ae93908befdb317354af5651d3d0669121fd";
+    const DR_00_0F: &str = "000102030405060708090a0b0c0d0e0f";
+    const INFO_AES128: &str = "108810000102030405060708090a0b0c0d0e0f";
+    const CRT_AES128: &str = "a6159002030a9501108001888101108201018301309100";
+
+    /// All computed outside the repository with Python `cryptography`
+    /// 48.0.0: P-256 by `ec.ECDH`, `X963KDF(SHA256)`, `CMAC(AES)` (script
+    /// `xcheck.py kdf` quoted in the ES8 commit message), AES-128 without
+    /// HostID and AES-256 with HostID, SIN and SDIN; brainpoolP256r1 by
+    /// `ec.BrainpoolP256R1()`, `ec.ECDH()`, `X963KDF(SHA256)`, `CMAC(AES)`
+    /// with the AES-128 SharedInfo.
+    const VECTORS: [Vector; 3] = [
+        Vector {
+            curve: Curve::NistP256,
+            epk: P256_EPK,
+            pk_ecasd: P256_PK_ECASD,
+            z: P256_Z,
             key_length: 16,
-            derivation_random: Some(&dr),
-            host_id: None,
-            sin_sdin: None,
-        };
-        let keys = DerivedKeys::derive(&z, &info).unwrap();
-        let kd = h(
-            "1df81b30a77715404c8747e7f4008f5914cd24479b1d9733c9c4cca113bff51280d6ea733c79efc67b4d25c13a45f756d938f4f53ad653416cc4f1c32b6a8125",
-        );
-        assert_eq!(keys.receipt_key().dangerous_bytes(), &kd[..16]);
-        let got: Vec<u8> = keys
-            .keys()
-            .iter()
-            .flat_map(|k| k.dangerous_bytes().to_vec())
-            .collect();
-        assert_eq!(got[..], kd[16..]);
-        let crt = h("a6159002030a9501108001888101108201018301309100");
-        assert_eq!(
-            receipt(keys.receipt_key(), &crt, Some(&dr)).unwrap()[..],
-            h("d1b2d8e68970b16c6102f8595a03dd47")[..]
-        );
+            dr: DR_00_0F,
+            host_sin_sdin: None,
+            shared_info: INFO_AES128,
+            key_data: "eff1ec87b5f3157547c5d6fa1b1f8295ca2f374a3642c2702f2e833a5b53b28b85376d47fe2e1fb3b43d9c2ca7cfdf4d3322338c50e7a001faa7e11ac72573c3",
+            crt: CRT_AES128,
+            receipt: "86e8613c34c7f65585c9be66db0d29ed",
+        },
+        Vector {
+            curve: Curve::NistP256,
+            epk: P256_EPK,
+            pk_ecasd: P256_PK_ECASD,
+            z: P256_Z,
+            key_length: 32,
+            dr: "f0e0d0c0b0a090807060504030201000",
+            host_sin_sdin: Some(("8401020304050607", "89000001", "0102030405")),
+            shared_info: "108820f0e0d0c0b0a0908070605040302010000884010203040506070489000001050102030405",
+            key_data: "ed142083e2c81c6a38366aeac47be30ba18d63f91a60275b820f63b72dce595c8ce85a255acef013f1e2498df77ea070d0a6b6571f15a98ca0b93c12b55f3c1bdc24179a689a4e03b9e611aee14cec227c2a032c2de1ffead56cf5e312527c185f6b71b2e61037241e77a4e4919cf3e1",
+            crt: "a6269002030e95011080018881012082010183013091004505010203040584088401020304050607",
+            receipt: "4679b33697e24d78a772fa6e9abb96f0",
+        },
+        Vector {
+            curve: Curve::BrainpoolP256r1,
+            epk: "048e269199226abce8a64035cae77c692c50d7d254ce6befbf36a6698ae15068c81dbce4a37ec44450dcd8ac5f48d1c10c656793a5257f8393a0b0f029816898bd",
+            pk_ecasd: "04872285eace5f34f00ce209b45cffaf8cc048b7e4226b4df464c07d88015e55b93766a1d4b63c3b1cf39d478d47b2829383c4e8248c60ab59f213de34be9df50d",
+            z: "7906871e440763d60e1972c2515dbefea2805b293b3eb6520bf828bd78d9020b",
+            key_length: 16,
+            dr: DR_00_0F,
+            host_sin_sdin: None,
+            shared_info: INFO_AES128,
+            key_data: "1df81b30a77715404c8747e7f4008f5914cd24479b1d9733c9c4cca113bff51280d6ea733c79efc67b4d25c13a45f756d938f4f53ad653416cc4f1c32b6a8125",
+            crt: CRT_AES128,
+            receipt: "d1b2d8e68970b16c6102f8595a03dd47",
+        },
+    ];
+
+    /// Each vector: public keys, Z both ways, the SharedInfo encoding, the
+    /// receipt key and the three keys (S-ENC, S-MAC, DEK) in KeyData order,
+    /// the receipt.
+    #[test]
+    fn python_cryptography_cross_checks() {
+        for v in &VECTORS {
+            let at = (v.curve, v.key_length);
+            let esk = PrivateKey::from_bytes_on(v.curve, &h(ESK_DP)).unwrap();
+            let ecasd = PrivateKey::from_bytes_on(v.curve, &h(SK_ECASD)).unwrap();
+            assert_eq!(
+                esk.public_key().to_uncompressed()[..],
+                h(v.epk)[..],
+                "{at:?}"
+            );
+            let pk_ecasd = PublicKey::from_uncompressed_on(v.curve, &h(v.pk_ecasd)).unwrap();
+            assert_eq!(ecasd.public_key(), pk_ecasd, "{at:?}");
+            let z = esk.ecka(&pk_ecasd).unwrap();
+            assert_eq!(z.dangerous_bytes()[..], h(v.z)[..], "{at:?}");
+            let back = ecasd.ecka(&esk.public_key()).unwrap();
+            assert_eq!(back.dangerous_bytes(), z.dangerous_bytes(), "{at:?}");
+            let dr = h(v.dr);
+            let extra = v.host_sin_sdin.map(|(a, b, c)| (h(a), h(b), h(c)));
+            let info = SharedInfo {
+                key_usage: KeyUsageQualifier::SCP03_KEY_SET,
+                key_type: 0x88,
+                key_length: v.key_length,
+                derivation_random: Some(&dr),
+                host_id: extra.as_ref().map(|e| &e.0[..]),
+                sin_sdin: extra.as_ref().map(|e| (&e.1[..], &e.2[..])),
+            };
+            assert_eq!(info.encode().unwrap()[..], h(v.shared_info)[..], "{at:?}");
+            let keys = DerivedKeys::derive(&z, &info).unwrap();
+            let kd = h(v.key_data);
+            assert_eq!(keys.receipt_key().dangerous_bytes(), &kd[..16], "{at:?}");
+            assert_eq!(keys.keys().len(), 3, "{at:?}");
+            let got: Vec<u8> = keys
+                .keys()
+                .iter()
+                .flat_map(|k| k.dangerous_bytes().to_vec())
+                .collect();
+            assert_eq!(got[..], kd[16..], "{at:?}");
+            assert_eq!(
+                receipt(keys.receipt_key(), &h(v.crt), Some(&dr)).unwrap()[..],
+                h(v.receipt)[..],
+                "{at:?}"
+            );
+        }
     }
 
     #[test]
