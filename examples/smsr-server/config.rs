@@ -251,6 +251,40 @@ pub struct EsConfig {
     /// callbacks, `soap/notify.rs`), reached with the SM-SR's `Cert`.
     #[serde(rename = "Notifications", default)]
     pub notifications: Vec<NotifyEndpoint>,
+    /// ES1.RegisterEIS's EUM signature policy and trust (`soap/register.rs`).
+    #[serde(rename = "Eum", default)]
+    pub eum: EumTrust,
+}
+
+/// Whom ES1.RegisterEIS trusts for the EUM signature on an EIS (config
+/// `Es.Eum`): the CI certificate, the EUM certificates by EUM identity
+/// (used when the signature's `KeyInfo` carries none), and whether an
+/// unsigned EIS is taken. Certificates are PEM files, named by path.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EumTrust {
+    /// The CI certificate (PEM) every EUM certificate must chain to.
+    #[serde(rename = "Ci", default)]
+    pub ci: Option<PathBuf>,
+    /// EUM certificates (PEM) by the EUM's identity (`Es.Clients` `Id`).
+    #[serde(rename = "Certificates", default)]
+    pub certificates: Vec<EumCertificate>,
+    /// Takes an EIS without `EumSignature` (default false: SGP.02 has the
+    /// EUM sign every EIS, so an unsigned one is refused).
+    #[serde(rename = "DangerousAllowUnsignedEis", default)]
+    pub dangerous_allow_unsigned_eis: bool,
+}
+
+/// One EUM's certificate (config `Es.Eum.Certificates`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EumCertificate {
+    /// The EUM's identity.
+    #[serde(rename = "Id")]
+    pub id: String,
+    /// Its certificate (PEM).
+    #[serde(rename = "Cert")]
+    pub cert: PathBuf,
 }
 
 /// The notification endpoint of one MNO or SM-DP (config

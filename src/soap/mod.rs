@@ -10,10 +10,13 @@
 //! envelope (or any other namespace) is [`SoapError::VersionMismatch`]
 //! (SOAP 1.2 Part 1 §5.4.7, §5.4.6 code `VersionMismatch`).
 
+pub mod eis_type;
 mod envelope;
 mod error;
+pub mod eum_cert;
 pub mod eum_signature;
 pub mod fault;
+pub mod schema;
 pub mod write;
 
 pub use envelope::{Addressing, Element, Envelope};

@@ -29,6 +29,9 @@ pub enum FieldError {
     /// An element that does not have its SGP.02 type (its subject, 2.1).
     #[error(transparent)]
     Type(#[from] smsr::inventory::field::FieldError),
+    /// A complex element that does not fit its XSD type.
+    #[error(transparent)]
+    Schema(#[from] smsr::soap::schema::SchemaError),
 }
 
 impl FieldError {
@@ -38,6 +41,7 @@ impl FieldError {
             Self::Missing(_) => crate::ops::codes::FUNCTION_MISSING_ELEMENT,
             Self::Invalid { .. } => crate::ops::codes::FUNCTION_INVALID,
             Self::Type(e) => e.status_code(),
+            Self::Schema(e) => e.status_code(),
         }
     }
 }
@@ -109,6 +113,7 @@ fn value(kind: Kind, all: &[&Element]) -> Result<Value, FieldError> {
                 .collect::<Result<_, FieldError>>()?,
         ),
         Kind::SubscriptionAddress => strings(first, &["Imsi", "Msisdn"])?,
+        Kind::Typed(ty) => super::eis_read::typed_json(first, ty)?,
         Kind::Pol2 => Value::Array(
             first
                 .children

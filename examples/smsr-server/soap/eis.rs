@@ -1,7 +1,6 @@
-//! Our XSD types of the EIS and its parts (SGP.02 §5.1.1.3 `EISType`; the
-//! element order of njiwa's `etc/wsdl` reading, with the element names of
-//! our EIS model, `smsr::inventory::model`, where njiwa's are JAXB
-//! artefacts such as `profiles`, `keySets` or `FreeMemoery`), and the
+//! Our XSD types of the EIS and its parts (the table is the library's
+//! [`smsr::soap::eis_type`], shared with the RegisterEIS reader
+//! `eis_read.rs`) as WSDL text, and the
 //! writer that puts an EIS answer (the JSON of `Eis::view_for`) into
 //! elements in the order the types declare, so a schema-driven client
 //! (zeep) reads it into typed objects.
@@ -14,226 +13,8 @@ use smsr::inventory::field::ElementType;
 
 use super::convert::write_value;
 
-/// What an element holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ty {
-    /// A simple type (`xs:…` or one of ours).
-    Simple(&'static str),
-    /// A complex type of this module.
-    Complex(&'static XsdType),
-}
-
-/// One element of a complex type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct XsdElement {
-    /// Its name.
-    pub name: &'static str,
-    /// Its type.
-    pub ty: Ty,
-    /// `minOccurs="0"`.
-    pub optional: bool,
-    /// `maxOccurs="unbounded"` (a JSON list).
-    pub many: bool,
-}
-
-/// A complex type: a sequence of elements.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct XsdType {
-    /// The type's name.
-    pub name: &'static str,
-    /// Its elements, in order.
-    pub elements: &'static [XsdElement],
-}
-
-const fn one(name: &'static str, ty: Ty) -> XsdElement {
-    XsdElement {
-        name,
-        ty,
-        optional: false,
-        many: false,
-    }
-}
-
-const fn opt(name: &'static str, ty: Ty) -> XsdElement {
-    XsdElement {
-        name,
-        ty,
-        optional: true,
-        many: false,
-    }
-}
-
-const fn many(name: &'static str, ty: Ty) -> XsdElement {
-    XsdElement {
-        name,
-        ty,
-        optional: true,
-        many: true,
-    }
-}
-
-const S: Ty = Ty::Simple("xs:string");
-const B: Ty = Ty::Simple("xs:boolean");
-const U: Ty = Ty::Simple("xs:unsignedInt");
-const EID: Ty = Ty::Simple("tns:EIDType");
-const ICCID: Ty = Ty::Simple("tns:ICCIDType");
-const AID: Ty = Ty::Simple("tns:AIDType");
-const TAR: Ty = Ty::Simple("tns:TARType");
-const HEX: Ty = Ty::Simple("xs:hexBinary");
-
-const KEY: XsdType = XsdType {
-    name: "KeyType",
-    elements: &[one("Index", U), one("Type", U), opt("Kcv", HEX)],
-};
-const CERTIFICATE: XsdType = XsdType {
-    name: "CertificateType",
-    elements: &[one("Index", U), one("CaId", S), one("Value", HEX)],
-};
-const KEY_SET: XsdType = XsdType {
-    name: "KeySetType",
-    elements: &[
-        one("Version", U),
-        opt("Type", S),
-        opt("Cntr", Ty::Simple("xs:unsignedLong")),
-        many("Key", Ty::Complex(&KEY)),
-        many("Certificate", Ty::Complex(&CERTIFICATE)),
-    ],
-};
-const SECURITY_DOMAIN: XsdType = XsdType {
-    name: "SecurityDomainType",
-    elements: &[
-        one("Aid", AID),
-        many("Tar", TAR),
-        opt("Sin", HEX),
-        opt("Sdin", HEX),
-        one("Role", S),
-        many("Keyset", Ty::Complex(&KEY_SET)),
-    ],
-};
-const CAPABILITIES: XsdType = XsdType {
-    name: "EuiccCapabilitiesType",
-    elements: &[
-        one("CattpSupport", B),
-        opt("CattpVersion", S),
-        one("HttpSupport", B),
-        opt("HttpVersion", S),
-        opt("SecurePacketVersion", S),
-        opt("RemoteProvisioningVersion", S),
-    ],
-};
-const EUM_SIGNED_INFO: XsdType = XsdType {
-    name: "EumSignedInfoType",
-    elements: &[
-        one("Eid", EID),
-        one("Eum-id", S),
-        one("ProductionDate", S),
-        one("PlatformType", S),
-        one("PlatformVersion", S),
-        one("Isd-p-loadfile-aid", AID),
-        one("Isd-p-module-aid", AID),
-        one("Ecasd", Ty::Complex(&SECURITY_DOMAIN)),
-        one("EuiccCapabilities", Ty::Complex(&CAPABILITIES)),
-    ],
-};
-const SUBSCRIPTION_ADDRESS: XsdType = XsdType {
-    name: "SubscriptionAddressType",
-    elements: &[opt("Imsi", S), opt("Msisdn", S)],
-};
-const POL2_RULE: XsdType = XsdType {
-    name: "POL2RuleType",
-    elements: &[opt("Subject", S), one("Action", S), one("Qualification", S)],
-};
-const PROFILE_INFO: XsdType = XsdType {
-    name: "ProfileInfoType",
-    elements: &[
-        one("Iccid", ICCID),
-        one("Isd-p-aid", AID),
-        one("Mno-id", S),
-        one("FallbackAttribute", B),
-        one("EmergencyProfileAttribute", B),
-        opt("SubscriptionAddress", Ty::Complex(&SUBSCRIPTION_ADDRESS)),
-        one("State", S),
-        opt("Smdp-id", S),
-        opt("ProfileType", S),
-        opt("AllocatedMemory", U),
-        opt("FreeMemory", U),
-        // Our JSON lists the rules; each is one `pol2` element.
-        many("pol2", Ty::Complex(&POL2_RULE)),
-        opt("ConnectivityParameters", HEX),
-    ],
-};
-const STATUS_CODE_DATA: XsdType = XsdType {
-    name: "StatusCodeDataType",
-    elements: &[
-        one("Subject", S),
-        one("Reason", S),
-        opt("SubjectIdentifier", S),
-        opt("Message", S),
-    ],
-};
-const EXECUTION_STATUS: XsdType = XsdType {
-    name: "FunctionExecutionStatusType",
-    elements: &[
-        one("Status", S),
-        opt("StatusCodeData", Ty::Complex(&STATUS_CODE_DATA)),
-    ],
-};
-const AUDIT_RECORD: XsdType = XsdType {
-    name: "AuditTrailRecordType",
-    elements: &[
-        one("Eid", EID),
-        one("Smsr-id", S),
-        one("OperationDate", S),
-        one("OperationType", S),
-        opt("RequesterId", S),
-        one("OperationExecutionStatus", Ty::Complex(&EXECUTION_STATUS)),
-        opt("Isd-p-aid", AID),
-        opt("Iccid", ICCID),
-        opt("Imei", HEX),
-        opt("Meid", HEX),
-    ],
-};
-const AUDIT_TRAIL: XsdType = XsdType {
-    name: "AuditTrailType",
-    elements: &[many("Record", Ty::Complex(&AUDIT_RECORD))],
-};
-
-/// `EISType`.
-pub const EIS: XsdType = XsdType {
-    name: "EISType",
-    elements: &[
-        one("EumSignedInfo", Ty::Complex(&EUM_SIGNED_INFO)),
-        one("RemainingMemory", U),
-        one("AvailableMemoryForProfiles", U),
-        opt("LastAuditDate", S),
-        one("Smsr-id", S),
-        many("ProfileInfo", Ty::Complex(&PROFILE_INFO)),
-        one("Isd-r", Ty::Complex(&SECURITY_DOMAIN)),
-        opt("AuditTrail", Ty::Complex(&AUDIT_TRAIL)),
-        opt(
-            "LastNotificationSequenceNumber",
-            Ty::Simple("xs:unsignedShort"),
-        ),
-    ],
-};
-
-/// Every complex type, each once, the ones used first.
-pub const TYPES: [&XsdType; 14] = [
-    &KEY,
-    &CERTIFICATE,
-    &KEY_SET,
-    &SECURITY_DOMAIN,
-    &CAPABILITIES,
-    &EUM_SIGNED_INFO,
-    &SUBSCRIPTION_ADDRESS,
-    &POL2_RULE,
-    &PROFILE_INFO,
-    &STATUS_CODE_DATA,
-    &EXECUTION_STATUS,
-    &AUDIT_RECORD,
-    &AUDIT_TRAIL,
-    &EIS,
-];
+pub use smsr::soap::eis_type::{EIS, TYPES};
+pub use smsr::soap::schema::{Ty, XsdType};
 
 /// The XSD simple type of element `name` (ours where
 /// [`smsr::inventory::field`] types it, `xs:string` otherwise).
@@ -263,31 +44,37 @@ pub fn simple_types(out: &mut String) {
     }
 }
 
-/// The complex types as XSD.
+/// The complex types of the EIS as XSD.
 pub fn complex_types(out: &mut String) {
     for t in TYPES {
-        out.push_str(&format!(
-            "<xs:complexType name=\"{}\"><xs:sequence>",
-            t.name
-        ));
-        for e in t.elements {
-            let ty = match e.ty {
-                Ty::Simple(s) => s.to_owned(),
-                Ty::Complex(c) => format!("tns:{}", c.name),
-            };
-            let min = if e.optional { " minOccurs=\"0\"" } else { "" };
-            let max = if e.many {
-                " maxOccurs=\"unbounded\""
-            } else {
-                ""
-            };
-            out.push_str(&format!(
-                "<xs:element name=\"{}\" type=\"{ty}\"{min}{max}/>",
-                e.name
-            ));
-        }
-        out.push_str("</xs:sequence></xs:complexType>");
+        complex_type(out, t);
     }
+}
+
+/// One complex type as XSD.
+pub fn complex_type(out: &mut String, t: &XsdType) {
+    out.push_str(&format!(
+        "<xs:complexType name=\"{}\"><xs:sequence>",
+        t.name
+    ));
+    for e in t.elements {
+        let ty = match e.ty {
+            Ty::Simple(s) => s.to_owned(),
+            Ty::Complex(c) => format!("tns:{}", c.name),
+            Ty::Any => "xs:anyType".to_owned(),
+        };
+        let min = if e.optional { " minOccurs=\"0\"" } else { "" };
+        let max = if e.many {
+            " maxOccurs=\"unbounded\""
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "<xs:element name=\"{}\" type=\"{ty}\"{min}{max}/>",
+            e.name
+        ));
+    }
+    out.push_str("</xs:sequence></xs:complexType>");
 }
 
 /// Writes `v` as element `name` of type `ty`: children in the type's
@@ -318,7 +105,7 @@ pub fn write_typed(out: &mut String, name: &str, v: &Value, ty: &XsdType) {
         for item in items {
             match e.ty {
                 Ty::Complex(c) => write_typed(out, e.name, item, c),
-                Ty::Simple(_) => write_value(out, e.name, item),
+                Ty::Simple(_) | Ty::Any => write_value(out, e.name, item),
             }
         }
     }
@@ -330,6 +117,7 @@ pub fn write_typed(out: &mut String, name: &str, v: &Value, ty: &XsdType) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use smsr::soap::eis_type::SECURITY_DOMAIN;
 
     /// Every key a full EIS serialises to has its element, at every level.
     #[test]

@@ -61,6 +61,9 @@ pub enum Kind {
     SubscriptionAddress,
     /// `POL2Type`: `Rule` children of `Subject`, `Action`, `Qualification`.
     Pol2,
+    /// A complex type read by the schema reader (`smsr::soap::schema`),
+    /// e.g. RegisterEIS's `EISType`.
+    Typed(&'static smsr::soap::schema::XsdType),
 }
 
 /// One request element.
@@ -160,12 +163,23 @@ const fn f(
     }
 }
 
-use Interface::{Es3, Es4};
+use Interface::{Es1, Es3, Es4};
 
-/// The functions, ES3 then ES4 (SGP.02 §5.4 and §5.5, as the server
-/// implements them). ES1.RegisterEIS is not offered over SOAP yet: its
-/// EIS element has no XML mapping here.
+/// The functions, ES1, ES3 then ES4 (SGP.02 §5.3-§5.5, as the server
+/// implements them). ES1.RegisterEIS carries the `Eis` (our `EISType`) and
+/// the keys (`Secrets`, ours: `soap::register`).
 pub const FUNCTIONS: &[SoapFunction] = &[
+    f(
+        Es1,
+        "RegisterEIS",
+        EM,
+        ("es1", "RegisterEIS"),
+        &[
+            req("Eis", Kind::Typed(&smsr::soap::eis_type::EIS)),
+            req("Secrets", Kind::Typed(&super::register::SECRETS)),
+        ],
+        false,
+    ),
     f(Es3, "GetEIS", EM, ("es4", "GetEIS"), &[EID], true),
     f(
         Es3,
@@ -379,6 +393,10 @@ mod tests {
         }
         assert_eq!(
             FUNCTIONS[0].request_action(),
+            "http://gsma.com/ES1/eUICCManagement/ES1-RegisterEIS"
+        );
+        assert_eq!(
+            FUNCTIONS[1].request_action(),
             "http://gsma.com/ES3/eUICCManagement/ES3-GetEIS"
         );
         assert_eq!(

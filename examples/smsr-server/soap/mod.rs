@@ -22,8 +22,10 @@
 pub mod callback;
 pub mod convert;
 pub mod eis;
+pub mod eis_read;
 pub mod functions;
 pub mod notify;
+pub mod register;
 pub mod wsdl;
 
 use std::convert::Infallible;
@@ -229,6 +231,11 @@ async fn request(
             return answer(function, msg_id, &base(start, &Value::Null, &status));
         }
     };
+    if function.interface == functions::Interface::Es1
+        && let Err(status) = register::check(app, caller, body, &binding.limits)
+    {
+        return answer(function, msg_id, &base(start, &json, &status));
+    }
     if let Some(id) = json
         .get("FunctionRequesterIdentifier")
         .and_then(Value::as_str)

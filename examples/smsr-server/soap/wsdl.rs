@@ -29,6 +29,7 @@ fn xsd_type(kind: Kind) -> &'static str {
         Kind::Bool => "xs:boolean",
         Kind::SubscriptionAddress => "tns:SubscriptionAddressType",
         Kind::Pol2 => "tns:POL2Type",
+        Kind::Typed(t) => t.name,
     }
 }
 
@@ -40,8 +41,9 @@ fn element(out: &mut String, f: &Field) {
     };
     let min = if f.required { "" } else { " minOccurs=\"0\"" };
     let ty = match f.kind {
-        Kind::Text | Kind::Repeated => eis::simple_type(f.name),
-        other => xsd_type(other),
+        Kind::Text | Kind::Repeated => eis::simple_type(f.name).to_owned(),
+        Kind::Typed(t) => format!("tns:{}", t.name),
+        other => xsd_type(other).to_owned(),
     };
     out.push_str(&format!(
         "<xs:element name=\"{}\" type=\"{ty}\"{min}{max}/>",
@@ -80,6 +82,7 @@ fn schema(out: &mut String) {
     ));
     eis::simple_types(out);
     eis::complex_types(out);
+    eis::complex_type(out, &super::register::SECRETS);
     plma_type(out);
     let mut seen = BTreeSet::new();
     for f in FUNCTIONS.iter().filter(|f| seen.insert(f.name)) {
@@ -277,7 +280,10 @@ mod tests {
             assert!(w.contains(&format!("wsam:Action=\"{}\"", f.request_action())));
             assert!(w.contains(&format!("soapAction=\"{}\"", f.request_action())));
         }
-        assert!(!w.contains("ES1Port"), "ES1 has no SOAP function yet");
+        assert!(
+            w.contains("<wsdl:port name=\"ES1Port\""),
+            "ES1.RegisterEIS has its port"
+        );
         for i in CALLBACK_INTERFACES {
             assert!(w.contains(&format!("<wsdl:portType name=\"{i}Callback\">")));
             for k in NotificationKind::ALL {
