@@ -136,6 +136,18 @@ impl<'a> CertificateRef<'a> {
         })
     }
 
+    /// Whether the discretionary data carry the certificate type TLV
+    /// `certificate_type` (e.g. [`DISCRETIONARY_SM_SR`], `C8 01 02`;
+    /// SGP.02 table 39 / 77).
+    #[must_use]
+    pub fn has_type(&self, certificate_type: &[u8]) -> bool {
+        tlv::Reader::new(self.discretionary_data)
+            .find_tag(tlv::Tag::new(0xC8))
+            .ok()
+            .flatten()
+            .is_some_and(|t| t.raw() == certificate_type)
+    }
+
     /// Verifies the CI's signature over [`CertificateRef::signed_data`].
     ///
     /// # Errors

@@ -31,6 +31,9 @@ use crate::tlv::{self, Encode, Reader};
 /// DGI of the random challenge in the signed key agreement data (njiwa:
 /// `00 85`, SGP.02 v3.1 table 81).
 pub const DGI_CHALLENGE: Dgi = Dgi(0x0085);
+/// The ISD-P key set is AES (GP v2.3 table 11-16 `88`); the PSK-TLS
+/// type the KDF also takes is for the ISD-R only.
+const ISDP_KEY_TYPE_AES: u8 = 0x88;
 /// Longest random challenge / DR accepted (the simulated card sends 16).
 pub const MAX_RANDOM: usize = 32;
 
@@ -70,6 +73,9 @@ pub fn derive(
         host_id: crt.host_id.as_deref(),
         sin_sdin,
     };
+    if crt.key_type != ISDP_KEY_TYPE_AES {
+        return Err(ecka::Error::KeyLength(crt.key_length).into());
+    }
     let keys = DerivedKeys::derive(z, &info)?;
     let [s_enc, s_mac, dek] = keys.keys() else {
         return Err(ecka::Error::KeyUsage(crt.key_usage.0).into());

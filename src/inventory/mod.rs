@@ -18,6 +18,8 @@
 //!   PLMAs).
 //! * [`function`]: the functions an SM-SR carries out ([`Function`]), each
 //!   described once ([`Descriptor`]), with a typed [`Target`].
+//! * [`handover`]: an eUICC in an SM-SR change: the steps, who manages
+//!   it, what each state refuses.
 //! * [`notify`]: which Handle*Notification an EIS change owes to whom.
 //! * [`status`]: SGP.02 `FunctionExecutionStatus` and the codes an SM-SR
 //!   reports ([`codes`]).
@@ -29,6 +31,7 @@ pub mod apply;
 pub mod authorisation;
 pub mod field;
 pub mod function;
+pub mod handover;
 pub mod model;
 pub mod notify;
 pub mod rules;
@@ -38,6 +41,7 @@ pub use apply::sequence_is_after;
 pub use apply::{AuditEffect, FollowUp, NotificationEffect};
 pub use authorisation::{AuthorisedFunction, Authority, Plma};
 pub use function::{Descriptor, Function, Outcome, Target};
+pub use handover::{HandoverEvent, HandoverState, HandoverStep, Manager};
 pub use model::{
     AuditRecord, Certificate, Eis, EuiccCapabilities, EumSignedInfo, ExecutionStatus, HexBytes,
     Key, KeySet, KeySetType, OperationExecutionStatus, OperationType, Pol2Action,

@@ -15,6 +15,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
+use super::handover::HandoverState;
 use crate::isdr::audit::LifeCycle;
 use crate::isdr::{Aid, Eid, Tar};
 
@@ -775,6 +776,18 @@ pub struct Eis {
         )
     )]
     pub last_notification_sequence_number: Option<u16>,
+    /// Where the eUICC stands in an SM-SR change ([`super::handover`]).
+    /// SM-SR bookkeeping, not an element of the schema; left out when
+    /// [`HandoverState::Managed`].
+    #[cfg_attr(
+        feature = "serde",
+        serde(
+            rename = "Handover",
+            default,
+            skip_serializing_if = "HandoverState::is_managed"
+        )
+    )]
+    pub handover: HandoverState,
 }
 
 #[cfg(feature = "serde")]
@@ -830,6 +843,7 @@ impl Eis {
             isd_r: SecurityDomain::isd_r(),
             audit_trail: Vec::new(),
             last_notification_sequence_number: None,
+            handover: HandoverState::Managed,
         }
     }
 

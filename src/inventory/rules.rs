@@ -116,6 +116,12 @@ pub enum RefusalReason {
     /// The requester neither owns the profile nor holds a PLMA of its
     /// operator for the function ([`super::authorisation`]).
     NotAuthorised,
+    /// The eUICC is in an SM-SR change ([`super::handover`]).
+    HandoverInProgress,
+    /// An SM-SR change asked for an eUICC already in one.
+    SecondHandover,
+    /// The eUICC was handed over to another SM-SR (or a take-over failed).
+    HandedOver,
 }
 
 /// A refused operation: the code to report upstream and why.
@@ -149,6 +155,11 @@ impl Refusal {
             RefusalReason::Pol2(_) => StatusCode::new("8.2.3", "3.8"),
             // Function Requester / Not Allowed (authorisation).
             RefusalReason::NotAuthorised => StatusCode::new("1.1", "1.2"),
+            // EID / Already in use, SM-SR / Already in use, EID / Unknown
+            // (super::handover; UNCONFIRMED).
+            RefusalReason::HandoverInProgress => StatusCode::new("8.1.1", "3.3"),
+            RefusalReason::SecondHandover => StatusCode::new("8.7", "3.3"),
+            RefusalReason::HandedOver => StatusCode::new("8.1.1", "3.9"),
             RefusalReason::FallbackProfile
             | RefusalReason::EnabledProfile
             | RefusalReason::EmergencyProfile => StatusCode::new("8.2", "3.8"),
@@ -178,6 +189,7 @@ impl Eis {
     /// allowed: see the module documentation.
     pub fn check(&self, op: &Operation<'_>) -> Result<(), Refusal> {
         use ProfileState::{Created, Disabled, Enabled};
+        self.handover.admits_profile_operation()?;
         match *op {
             Operation::CreateIsdp {
                 iccid,

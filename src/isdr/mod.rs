@@ -14,6 +14,8 @@
 //!   UpdateConnectivityParameters, HandleNotificationConfirmation,
 //!   MasterDelete, eUICCCapabilityAudit, key establishment relay), built
 //!   on [`apdu::gp`](crate::apdu::gp), ready for a TS 102 226 script.
+//! * [`handover`] (with `alloc`): SM-SR change, the ISD-R key
+//!   establishment for SM-SR2 and FinaliseISDRhandover.
 //! * [`dgi`]: the DGI numbers of the ISD-R / ISD-P functions.
 //!
 //! Sources for the byte layouts are cited per item: njiwa (bagyenda/njiwa
@@ -36,6 +38,8 @@ pub mod dgi;
 mod eid;
 mod error;
 pub mod es5;
+#[cfg(feature = "alloc")]
+pub mod handover;
 pub mod notification;
 pub mod response;
 

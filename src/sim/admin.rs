@@ -194,6 +194,7 @@ impl Euicc {
                 .session
                 .handle_input(half, now, &mut exec)
                 .map_err(|_| Error::Session("session over"))?;
+            self.apply_isdr_key_changes();
             session.session.connection_lost();
             return Ok(AdminProgress::ConnectionLost);
         }
@@ -204,6 +205,7 @@ impl Euicc {
             .session
             .handle_input(data, now, &mut exec)
             .map_err(|_| Error::Session("session over"))?;
+        self.apply_isdr_key_changes();
         self.flush_notifications(millis(now));
         let mut ended = None;
         while let Some(e) = session.session.poll_event() {

@@ -151,6 +151,9 @@ pub struct Card {
     pub(super) ecasd: EcasdSlot,
     /// SCP03t loads in progress, per ISD-P (`sim/isdp_load.rs`).
     pub(crate) isdp_loads: super::isdp_load::Loads,
+    /// ISD-R key set changes of an SM-SR change, until the script has run
+    /// (`sim/isdr_keys.rs`).
+    pub(crate) isdr_key_changes: Vec<super::isdr_keys::IsdrKeyChange>,
     // Session state, reset at the start of each script.
     chain: Option<Chain>,
     personalizing: Option<Aid>,
@@ -253,6 +256,7 @@ impl Card {
             connectivity: None,
             ecasd: EcasdSlot::default(),
             isdp_loads: super::isdp_load::Loads::default(),
+            isdr_key_changes: Vec::new(),
             chain: None,
             personalizing: None,
             cursor: None,
@@ -422,6 +426,12 @@ impl Card {
     }
 
     fn isd_r(&mut self, view: &CommandView<'_>) -> Rapdu {
+        if Ecasd::is_key_establishment(view) {
+            return self.isdr_key_establishment(view);
+        }
+        if Self::is_finalise(view) {
+            return self.finalise_handover(view);
+        }
         match view.ins() {
             0xE6 => self.install(view),
             0xE2 => self.store_data(Target::IsdR, view),

@@ -13,8 +13,11 @@
 //! test CI's), `6A80` a malformed certificate, CRT or key, an unknown
 //! curve, an ephemeral key on another curve than the ECASD's, or a CRT asking for something other than three AES keys,
 //! `6985` key agreement data without a verified certificate first, `6A80`
-//! also for a certificate that is not an SM-DP's (`C8 01 01`). A
+//! also for a certificate that is not an SM-DP's (`C8 01 01`), or for the
+//! ISD-R (SM-SR change, `ecasd/isdr.rs`) not an SM-SR's (`C8 01 02`). A
 //! refused command changes nothing (a pending certificate is forgotten).
+
+mod isdr;
 
 use alloc::vec::Vec;
 use core::fmt;
@@ -26,7 +29,9 @@ use super::card::Rapdu;
 use crate::apdu::gp::{Dgi, DgiReader};
 use crate::apdu::{CommandView, StatusWord};
 use crate::crypto::ecka::{Curve, PrivateKey, PublicKey, Signature};
-use crate::es8::certificate::{Certificate, CertificateRef, DISCRETIONARY_SM_DP};
+use crate::es8::certificate::{
+    Certificate, CertificateRef, DISCRETIONARY_SM_DP, DISCRETIONARY_SM_SR,
+};
 use crate::es8::crt::ScenarioParameters;
 use crate::es8::establish::{self, KeyAgreementData};
 use crate::es8::public_key::PublicKeyDo;
@@ -104,6 +109,23 @@ pub fn test_sm_dp_certificate(sm_dp: &PublicKey) -> Result<Certificate, Error> {
     test_certificate(sm_dp, b"SM-DP test", &DISCRETIONARY_SM_DP)
 }
 
+/// An SM-SR certificate (`C8 01 02`) signed by the test CI, for SM-SR
+/// change tests and tools.
+///
+/// # Errors
+/// As [`test_certificate`].
+pub fn test_sm_sr_certificate(sm_sr: &PublicKey) -> Result<Certificate, Error> {
+    test_certificate(sm_sr, b"SM-SR test", &DISCRETIONARY_SM_SR)
+}
+
+/// Key agreement data whose signature verified, with the DR drawn and the
+/// shared secret.
+struct Agreed {
+    ka: KeyAgreementData,
+    dr: Option<[u8; RANDOM_LEN]>,
+    z: crate::crypto::ecka::SharedSecret,
+}
+
 /// A verified certificate waiting for its key agreement.
 #[derive(Clone, PartialEq, Eq)]
 struct Pending {
@@ -123,6 +145,9 @@ pub struct Ecasd {
     draws: u32,
     pending: Option<Pending>,
     key_sets: Vec<(Aid, KeySet)>,
+    /// ISD-R keys derived for SM-SR2, not yet taken by the ISD-R
+    /// ([`isdr`]).
+    isdr_keys: Vec<crate::isdr::handover::IsdrKeys>,
 }
 
 impl Ecasd {
@@ -154,6 +179,7 @@ impl Ecasd {
             draws: 0,
             pending: None,
             key_sets: Vec::new(),
+            isdr_keys: Vec::new(),
         })
     }
 
@@ -250,7 +276,14 @@ impl Ecasd {
         }
         cert.verify(&self.ci)
             .map_err(|_| StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
-        if !is_sm_dp(cert.discretionary_data) {
+        // An ISD-P takes keys only from an SM-DP, the ISD-R only from an
+        // SM-SR (SGP.02 table 77 / table 39: C8 01 01 / C8 01 02).
+        let wanted = if aid == Aid::ISD_R {
+            DISCRETIONARY_SM_SR
+        } else {
+            DISCRETIONARY_SM_DP
+        };
+        if !cert.has_type(&wanted) {
             return Err(StatusWord::INCORRECT_DATA);
         }
         let sm_dp = cert
@@ -267,7 +300,10 @@ impl Ecasd {
         Ok(answer)
     }
 
-    fn key_agreement(&mut self, p: &Pending, data: &[u8]) -> Result<Vec<u8>, StatusWord> {
+    /// Parses the key agreement data, checks the ephemeral key's curve and
+    /// the signature over them and the challenge of `p`, draws DR when the
+    /// CRT asks for one and computes the shared secret.
+    fn agree(&mut self, p: &Pending, data: &[u8]) -> Result<Agreed, StatusWord> {
         let ka = KeyAgreementData::parse(data).map_err(|_| StatusWord::INCORRECT_DATA)?;
         let epk = ka.epk.to_key().map_err(|_| StatusWord::INCORRECT_DATA)?;
         if epk.curve() != self.sk.curve() {
@@ -280,8 +316,16 @@ impl Ecasd {
             .map_err(|_| StatusWord::SECURITY_STATUS_NOT_SATISFIED)?;
         let include_dr = ka.crt.parameters.contains(ScenarioParameters::INCLUDE_DR);
         let dr = include_dr.then(|| self.draw());
-        let sin = ka.crt.sdin.as_ref().map(|_| self.sin.as_slice());
         let z = self.sk.ecka(&epk).map_err(|_| StatusWord::INCORRECT_DATA)?;
+        Ok(Agreed { ka, dr, z })
+    }
+
+    fn key_agreement(&mut self, p: &Pending, data: &[u8]) -> Result<Vec<u8>, StatusWord> {
+        if p.aid == Aid::ISD_R {
+            return self.isdr_key_agreement(p, data);
+        }
+        let Agreed { ka, dr, z } = self.agree(p, data)?;
+        let sin = ka.crt.sdin.as_ref().map(|_| self.sin.as_slice());
         let d = establish::derive(&z, &ka.crt, dr.as_ref().map(|d| &d[..]), sin)
             .map_err(|_| StatusWord::INCORRECT_DATA)?;
         let answer = encode((
@@ -292,16 +336,6 @@ impl Ecasd {
         self.key_sets.push((p.aid, d.key_set));
         Ok(answer)
     }
-}
-
-/// `true` when the discretionary data carry certificate type `C8 01 01`
-/// (SM-DP, SGP.02 table 77): an ISD-P takes keys only from its SM-DP.
-fn is_sm_dp(discretionary_data: &[u8]) -> bool {
-    tlv::Reader::new(discretionary_data)
-        .find_tag(tlv::Tag::new(0xC8))
-        .ok()
-        .flatten()
-        .is_some_and(|t| t.raw() == DISCRETIONARY_SM_DP)
 }
 
 fn encode<E: Encode>(e: E) -> Result<Vec<u8>, StatusWord> {
@@ -329,6 +363,7 @@ impl PartialEq for Ecasd {
             && self.seed == other.seed
             && self.draws == other.draws
             && self.pending == other.pending
+            && self.isdr_keys.len() == other.isdr_keys.len()
             && self.key_sets.len() == other.key_sets.len()
             && self
                 .key_sets
@@ -391,7 +426,10 @@ impl EcasdSlot {
 impl Ecasd {
     /// As made: no random drawn, nothing pending, no key set.
     fn is_pristine(&self) -> bool {
-        self.draws == 0 && self.pending.is_none() && self.key_sets.is_empty()
+        self.draws == 0
+            && self.pending.is_none()
+            && self.key_sets.is_empty()
+            && self.isdr_keys.is_empty()
     }
 }
 

@@ -418,6 +418,7 @@ impl Euicc {
         if !chain.keeps {
             self.card.start_session();
         }
+        self.apply_isdr_key_changes();
         out
     }
 

@@ -36,6 +36,7 @@ pub mod faults;
 pub mod fleet;
 mod isdp_connectivity;
 mod isdp_load;
+mod isdr_keys;
 mod profile;
 mod relay;
 mod rng;
@@ -48,6 +49,7 @@ pub use config::{Codings, EuiccConfig, MinimumSecurityLevel, PskKey, Scp80KeySet
 pub use error::Error;
 pub use euicc::{Applet, Euicc, Outgoing, OutgoingKind, Processed, Reception, Snapshot};
 pub use faults::{Fault, FaultPlan, FaultRates};
+pub use isdr_keys::IsdrKeyChange;
 pub use profile::{Isdp, Pol1, life_cycle};
 pub use rng::SimRng;
 pub use trigger::AdminSessionRequest;

@@ -20,6 +20,9 @@ pub const RECEIPT_LEN: usize = 16;
 const RECEIPT_KEY_LEN: usize = 16;
 /// AES key type (GP Card Specification v2.3 table 11-16).
 const KEY_TYPE_AES: u8 = 0x88;
+/// TLS pre-shared key type (GP Card Specification v2.3 table 11-16): the
+/// SCP81 PSK of the ISD-R (`isdr::handover`), 16 to 32 octets here.
+const KEY_TYPE_PSK_TLS: u8 = 0x85;
 /// Longest one-octet-length field of SharedInfo.
 const MAX_FIELD: usize = 127;
 /// Room for SharedInfo: 3 fixed octets and four length-prefixed fields.
@@ -125,7 +128,8 @@ impl DerivedKeys {
             .key_count()
             .ok_or(Error::KeyUsage(info.key_usage.0))?;
         let len = usize::from(info.key_length);
-        if info.key_type != KEY_TYPE_AES || !matches!(len, 16 | 24 | 32) {
+        if !matches!(info.key_type, KEY_TYPE_AES | KEY_TYPE_PSK_TLS) || !matches!(len, 16 | 24 | 32)
+        {
             return Err(Error::KeyLength(info.key_length));
         }
         let shared_info = info.encode()?;

@@ -1,0 +1,171 @@
+//! The ISD-R side of an SM-SR change on the simulated card (SGP.02 §3.8):
+//! ES5.EstablishISDRkeyset (STORE DATA `3A01` / `3A02` to the ISD-R, handed
+//! to the ECASD, which checks SM-SR2's certificate against the CI and
+//! derives the keys) and ES5.FinaliseISDRhandover (DELETE `80 E4 00 00`
+//! with `F2` key ranges, [`handover::finalise`]).
+//!
+//! The card model answers the APDUs; the key sets themselves live in the
+//! [`EuiccConfig`](super::EuiccConfig) the transports read, so each change
+//! waits in [`Card`] until the script has run and is then applied
+//! ([`Euicc::apply_isdr_key_changes`]): a new SCP80 key set (KIc, KID;
+//! its receive counter set to the initial sequence counter, so the next
+//! packet must be above it) or SCP81 PSK replaces one of the same KVN, and
+//! a FinaliseISDRhandover deletes every SCP80 key set with KIc or KID in
+//! a range and every PSK in one. SM-SR1's packets then find no key set:
+//! PoR `06` (TS 102 225 §5.1.2 "undefined security error", the status the
+//! card already gives for an unknown KVN), and its PSK identity opens no
+//! admin session. Not modelled: scenario parameter `01` (delete the
+//! existing keys on establishment) and a check that the ranges leave the
+//! ISD-R a key set.
+
+use alloc::vec::Vec;
+
+use subtle::ConstantTimeEq;
+
+use super::card::{Card, Rapdu};
+use super::config::{PskKey, Scp80KeySet};
+use super::euicc::Euicc;
+use crate::apdu::{CommandView, StatusWord};
+use crate::isdr::Aid;
+use crate::isdr::handover::{self, IsdrKeys, KeyRange};
+use crate::scp80::Cntr;
+
+/// Key identifiers of an SCP80 key set's KIc and KID (TS 102 225 §5.1.2;
+/// njiwa `Key.KIC_KEY_IDENTIFIER` / `KID_KEY_IDENTIFIER`).
+const SCP80_KEY_IDS: [u8; 2] = [1, 2];
+
+/// A change to the ISD-R key sets, applied once the script has run.
+#[derive(Debug, Clone)]
+pub enum IsdrKeyChange {
+    /// Keys established for SM-SR2.
+    Install(IsdrKeys),
+    /// FinaliseISDRhandover: the key ranges to delete.
+    Delete(Vec<KeyRange>),
+}
+
+fn same_key(a: &crate::crypto::Key, b: &crate::crypto::Key) -> bool {
+    a.algorithm() == b.algorithm() && bool::from(a.dangerous_bytes().ct_eq(b.dangerous_bytes()))
+}
+
+/// Keys compared in constant time.
+impl PartialEq for IsdrKeyChange {
+    fn eq(&self, other: &Self) -> bool {
+        use IsdrKeys::{Scp80, Scp81Psk};
+        match (self, other) {
+            (Self::Delete(a), Self::Delete(b)) => a == b,
+            (
+                Self::Install(Scp80 {
+                    kvn: a,
+                    kic: c,
+                    kid: d,
+                    dek: e,
+                    initial_counter: f,
+                }),
+                Self::Install(Scp80 {
+                    kvn: b,
+                    kic: g,
+                    kid: h,
+                    dek: i,
+                    initial_counter: j,
+                }),
+            ) => a == b && f == j && same_key(c, g) && same_key(d, h) && same_key(e, i),
+            (
+                Self::Install(Scp81Psk {
+                    kvn: a,
+                    key_id: c,
+                    psk: d,
+                }),
+                Self::Install(Scp81Psk {
+                    kvn: b,
+                    key_id: e,
+                    psk: f,
+                }),
+            ) => a == b && c == e && same_key(d, f),
+            _ => false,
+        }
+    }
+}
+
+impl Eq for IsdrKeyChange {}
+
+impl Card {
+    /// STORE DATA `3A01` / `3A02` to the ISD-R: the ECASD's key
+    /// establishment for the ISD-R itself.
+    pub(super) fn isdr_key_establishment(&mut self, view: &CommandView<'_>) -> Rapdu {
+        let Some(ecasd) = self.ecasd_state() else {
+            return Rapdu::sw(StatusWord::EXECUTION_ERROR);
+        };
+        let answer = ecasd.store_data(Aid::ISD_R, view);
+        let keys = ecasd.take_isdr_keys();
+        self.isdr_key_changes
+            .extend(keys.into_iter().map(IsdrKeyChange::Install));
+        answer
+    }
+
+    /// `true` for the DELETE of FinaliseISDRhandover (data starting `F2`).
+    pub(super) fn is_finalise(view: &CommandView<'_>) -> bool {
+        view.ins() == 0xE4 && view.data().first() == Some(&0xF2)
+    }
+
+    /// ES5.FinaliseISDRhandover: P1 P2 `00 00`, `F2` ranges; answers `00`
+    /// (GP DELETE response data).
+    pub(super) fn finalise_handover(&mut self, view: &CommandView<'_>) -> Rapdu {
+        if view.p1() != 0x00 || view.p2() != 0x00 {
+            return Rapdu::sw(StatusWord(0x6A86));
+        }
+        let Ok(ranges) = handover::parse_finalise_request(view.data()) else {
+            return Rapdu::sw(StatusWord::INCORRECT_DATA);
+        };
+        self.isdr_key_changes
+            .push(IsdrKeyChange::Delete(ranges.to_vec()));
+        Rapdu {
+            data: alloc::vec![0x00],
+            sw: StatusWord::SUCCESS,
+        }
+    }
+
+    /// The ISD-R key changes since the last call.
+    pub fn take_isdr_key_changes(&mut self) -> Vec<IsdrKeyChange> {
+        core::mem::take(&mut self.isdr_key_changes)
+    }
+}
+
+impl Euicc {
+    /// Applies the card's pending ISD-R key changes to the key sets the
+    /// transports use.
+    pub(crate) fn apply_isdr_key_changes(&mut self) {
+        for change in self.card.take_isdr_key_changes() {
+            match change {
+                IsdrKeyChange::Install(IsdrKeys::Scp80 {
+                    kvn,
+                    kic,
+                    kid,
+                    initial_counter,
+                    ..
+                }) => {
+                    let config = &mut self.config;
+                    config.scp80.retain(|k| k.kvn != kvn);
+                    config.scp80.push(Scp80KeySet { kvn, kic, kid });
+                    let tar = self.config.isd_r_tar;
+                    let [_, _, _, c0, c1, c2, c3, c4] = initial_counter.to_be_bytes();
+                    self.set_counter(tar, kvn, Cntr([c0, c1, c2, c3, c4]));
+                }
+                IsdrKeyChange::Install(IsdrKeys::Scp81Psk { kvn, key_id, psk }) => {
+                    let config = &mut self.config;
+                    config.scp81.retain(|k| !(k.kvn == kvn && k.kid == key_id));
+                    config
+                        .scp81
+                        .push(PskKey::new(kvn, key_id, psk.dangerous_bytes()));
+                }
+                IsdrKeyChange::Delete(ranges) => {
+                    let hit = |kvn: u8, kid: u8| ranges.iter().any(|r| r.contains(kvn, kid));
+                    let config = &mut self.config;
+                    config
+                        .scp80
+                        .retain(|k| !SCP80_KEY_IDS.iter().any(|id| hit(k.kvn, *id)));
+                    config.scp81.retain(|k| !hit(k.kvn, k.kid));
+                }
+            }
+        }
+    }
+}
