@@ -19,6 +19,8 @@
 //! * [`function`]: the functions an SM-SR carries out ([`Function`]), each
 //!   described once ([`Descriptor`]), with a typed [`Target`].
 //! * [`notify`]: which Handle*Notification an EIS change owes to whom.
+//! * [`onc`]: the Operator Notification Configuration ([`Onc`]): which of
+//!   them an operator has the SM-SR discard.
 //! * [`status`]: SGP.02 `FunctionExecutionStatus` and the codes an SM-SR
 //!   reports ([`codes`]).
 //! * [`Eis::check_invariants`]: one enabled profile at most, one fall-back
@@ -31,6 +33,7 @@ pub mod field;
 pub mod function;
 pub mod model;
 pub mod notify;
+pub mod onc;
 pub mod rules;
 pub mod status;
 
@@ -44,6 +47,7 @@ pub use model::{
     Pol2Qualification, Pol2Rule, Pol2Subject, ProfileInfo, ProfileState, SecretKey, SecurityDomain,
     SecurityDomainRole, SubscriptionAddress,
 };
+pub use onc::Onc;
 pub use rules::{Es5CommandError, Operation, Refusal, RefusalReason};
 pub use status::{FunctionExecutionStatus, StatusCodeDataFull, codes};
 

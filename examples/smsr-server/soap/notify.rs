@@ -20,11 +20,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use smsr::inventory::notify::NotificationKind;
+use smsr::inventory::notify::{NotificationKind, Outgoing, Recipient};
+use smsr::inventory::onc;
 use smsr::soap::write::{self, Headers};
 use tokio::sync::watch;
 
 use super::callback::CallbackClient;
+use super::functions::PLMA_ELEMENTS;
 use crate::config::EsConfig;
 use crate::ops::now_ms;
 use crate::server::App;
@@ -75,9 +77,10 @@ pub fn notification_envelope(m: &OutMessage, to: &str, smsr_id: &str) -> Result<
         serde_json::from_str(&m.body).map_err(|e| format!("{}: body: {e}", m.event_id))?;
     let mut body = format!("<gsma:{}>", m.name);
     write::text_element(&mut body, "FunctionRequesterIdentifier", smsr_id);
-    for name in ["Eid", "Iccid", "CompletionTimeStamp"] {
+    for name in ["Eid", "Iccid", "Plma", "CompletionTimeStamp"] {
         match fields.get(name) {
             Some(Value::String(v)) => write::text_element(&mut body, name, v),
+            Some(plma @ Value::Object(_)) if name == "Plma" => plma_element(&mut body, plma),
             None => {}
             Some(other) => return Err(format!("{}: {name} is {other}", m.event_id)),
         }
@@ -92,6 +95,48 @@ pub fn notification_envelope(m: &OutMessage, to: &str, smsr_id: &str) -> Result<
         relates_to: None,
     };
     Ok(write::envelope(&headers, "", &body))
+}
+
+/// A `PLMAType` element from the PLMA's JSON, its children in the XSD's
+/// order ([`PLMA_ELEMENTS`]).
+fn plma_element(out: &mut String, plma: &Value) {
+    out.push_str("<Plma>");
+    for c in PLMA_ELEMENTS {
+        if let Some(v) = plma.get(*c) {
+            super::convert::write_value(out, c, v);
+        }
+    }
+    out.push_str("</Plma>");
+}
+
+/// Whether the ONC of `m`'s recipient discards it (SGP.02 v4 §3.21,
+/// [`smsr::inventory::onc`]): a profile notification to an operator over
+/// ES4, by its stored `ProfileType`.
+///
+/// # Errors
+/// The store failed, or the stored body is no JSON.
+fn discarded_by_onc(app: &App, m: &OutMessage) -> Result<bool, String> {
+    let kind = match NotificationKind::by_name(&m.name) {
+        Some(k) if m.to.is_none() && m.interface == "ES4" && k.is_profile_change() => k,
+        _ => return Ok(false),
+    };
+    let oncs = app
+        .oncs
+        .oncs_of(&m.recipient)
+        .map_err(|e| format!("store: {e}"))?;
+    if oncs.is_empty() {
+        return Ok(false);
+    }
+    let fields: Value =
+        serde_json::from_str(&m.body).map_err(|e| format!("{}: body: {e}", m.event_id))?;
+    let text = |k: &str| fields.get(k).and_then(Value::as_str).map(str::to_owned);
+    let out = Outgoing {
+        kind,
+        iccid: text("Iccid").ok_or_else(|| format!("{}: no Iccid", m.event_id))?,
+        profile_type: text("ProfileType"),
+        recipient: Recipient::Mno(m.recipient.clone()),
+    };
+    Ok(onc::discarded(&oncs, &out))
 }
 
 /// The outbox worker.
@@ -214,6 +259,15 @@ impl Notifier {
                 "no notification endpoint for {} (Es.Notifications)",
                 m.recipient
             );
+            tracing::info!(event = %id, "{why}");
+            return self
+                .outbox
+                .retry_message(id, &self.owner, now_ms(), &why, true)
+                .map_err(store);
+        }
+        if discarded_by_onc(&self.app, m)? {
+            // Kept, given up at once, never sent: the operator's choice.
+            let why = format!("discarded by the ONC of {}", m.recipient);
             tracing::info!(event = %id, "{why}");
             return self
                 .outbox

@@ -15,6 +15,7 @@
 //! and cannot await, and every method is one short transaction.
 
 pub mod authorisations;
+pub mod onc;
 pub mod outbox;
 pub mod postgres;
 mod postgres_bulk;

@@ -67,6 +67,7 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "authorisations",
         include_str!("../migrations/0005_authorisations.sql"),
     ),
+    (7, "onc", include_str!("../migrations/0007_onc.sql")),
 ];
 
 /// The advisory lock key that serialises migrations of instances starting

@@ -112,6 +112,17 @@ fn fresh_authorisations(name: &str) -> Arc<dyn store::authorisations::Authorisat
 
 authorisations_suite!(fresh_authorisations);
 
+/// A fresh database for an ONC test `name`.
+fn fresh_oncs(name: &str) -> Arc<dyn store::onc::Oncs> {
+    let url = cluster_url();
+    let db = format!("smsr_suite_{name}");
+    raw_sql(&url, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).expect("drop");
+    raw_sql(&url, &format!("CREATE DATABASE {db}")).expect("create");
+    Arc::new(PostgresStore::open(&with_db(&url, &db), 2, store_support::custody()).expect("open"))
+}
+
+onc_suite!(fresh_oncs);
+
 /// The migrations are recorded and applied once: a second instance
 /// opening the same database changes nothing and sees the same data.
 #[test]

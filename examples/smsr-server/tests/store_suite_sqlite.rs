@@ -84,6 +84,23 @@ fn fresh_authorisations(name: &str) -> Arc<dyn store::authorisations::Authorisat
 
 authorisations_suite!(fresh_authorisations);
 
+/// A fresh database file for an ONC test `name`.
+fn fresh_oncs(name: &str) -> Arc<dyn store::onc::Oncs> {
+    let path = std::env::temp_dir().join(format!("smsr-onc-{}-{name}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+    Arc::new(SqliteStore::open(&path, false, store_support::custody()).expect("open"))
+}
+
+onc_suite!(fresh_oncs);
+
 /// A database that cannot be opened is an error at start, not a later
 /// surprise.
 #[test]
