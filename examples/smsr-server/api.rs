@@ -71,6 +71,9 @@
 mod m2msp;
 mod onc;
 mod plma;
+mod validity;
+
+pub(crate) use validity::MAX_VALIDITY_SECONDS;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -190,13 +193,15 @@ impl Ctx<'_> {
         v
     }
 
+    /// When the function's validity period ends: the request's (checked
+    /// by `validity::check`) or the configured default.
     fn expires_at(&self) -> i64 {
         let secs = self
             .common
             .validity
-            .unwrap_or(self.app.config.validity_seconds)
-            .clamp(1, 7 * 86_400);
-        self.start + i64::try_from(secs * 1000).unwrap_or(i64::MAX / 2)
+            .unwrap_or(self.app.config.validity_seconds);
+        let ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        self.start.saturating_add(ms)
     }
 }
 
@@ -380,6 +385,7 @@ async fn dispatch(
 ) -> Result<Response<Full<Bytes>>, Reject> {
     crate::fields::check(body).map_err(invalid_element)?;
     let common: Common = field(body)?;
+    validity::check(common.validity)?;
     let ctx = Ctx {
         app,
         op,

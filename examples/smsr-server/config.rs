@@ -731,6 +731,13 @@ impl Config {
         if c.max_parallel == 0 || c.attempts == 0 {
             return Err("MaxParallel and Attempts must be at least 1".into());
         }
+        if !(1..=crate::api::MAX_VALIDITY_SECONDS).contains(&c.validity_seconds) {
+            return Err(format!(
+                "ValiditySeconds {} must be 1 to {} (a request's ValidityPeriod has the same range)",
+                c.validity_seconds,
+                crate::api::MAX_VALIDITY_SECONDS
+            ));
+        }
         c.limits.check()?;
         if let Some(es) = &c.es {
             es.check()?;
