@@ -251,6 +251,10 @@ pub struct EsConfig {
     /// callbacks, `soap/notify.rs`), reached with the SM-SR's `Cert`.
     #[serde(rename = "Notifications", default)]
     pub notifications: Vec<NotifyEndpoint>,
+    /// How long a delivered outbox message is kept before it is pruned, ms
+    /// (default 7 days; `store/outbox_prune.rs`).
+    #[serde(rename = "OutboxRetentionMs", default = "default_outbox_retention")]
+    pub outbox_retention_ms: u64,
 }
 
 /// The notification endpoint of one MNO or SM-DP (config
@@ -302,6 +306,10 @@ fn default_callback_max_backoff() -> u64 {
 
 fn default_callback_timeout() -> u64 {
     10_000
+}
+
+fn default_outbox_retention() -> u64 {
+    7 * 86_400_000
 }
 
 fn default_callback_attempts() -> u32 {

@@ -25,6 +25,7 @@ use crate::store::Store;
 use crate::store::authorisations::Authorisations;
 use crate::store::onc::Oncs;
 use crate::store::outbox::Outbox;
+use crate::store::outbox_prune::PrunableOutbox;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
@@ -40,8 +41,9 @@ pub struct App {
     /// The ONCs set (same database, `store/onc.rs`).
     pub oncs: Arc<dyn Oncs>,
     /// The outbox (same database): messages not caused by an EIS change
-    /// (HandlePLMASettingNotification).
-    pub outbox: Arc<dyn Outbox>,
+    /// (HandlePLMASettingNotification), and its pruning
+    /// (`store/outbox_prune.rs`).
+    pub outbox: Arc<dyn PrunableOutbox>,
     /// The configuration.
     pub config: Config,
     /// The delivery engine.
@@ -167,7 +169,7 @@ fn write_ready_file(
 /// database, four traits.
 type Stores = (
     Arc<dyn Store>,
-    Arc<dyn Outbox>,
+    Arc<dyn PrunableOutbox>,
     Arc<dyn Authorisations>,
     Arc<dyn Oncs>,
 );

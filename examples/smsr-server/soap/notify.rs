@@ -36,6 +36,12 @@ use crate::store::outbox::{OutMessage, OutRow, Outbox};
 const CLAIM: u32 = 16;
 /// How often the worker looks for due messages when there were none.
 const IDLE: Duration = Duration::from_millis(200);
+/// How often delivered messages past their retention are pruned: every
+/// minute, or every retention period when that is shorter (at least
+/// every 200 ms).
+const PRUNE_EVERY_MS: i64 = 60_000;
+/// Messages pruned per statement.
+const PRUNE_BATCH: u32 = 500;
 
 /// The `wsa:Action` of notification `name` on `interface` (`ES3`/`ES4`):
 /// `http://gsma.com/{IF}/{Group}CallBack/{IF}-{Name}`, the pattern of the
@@ -151,6 +157,7 @@ pub struct Notifier {
     backoff_ms: u64,
     max_backoff_ms: u64,
     lease_ms: i64,
+    retention_ms: i64,
 }
 
 impl Notifier {
@@ -180,6 +187,7 @@ impl Notifier {
             backoff_ms: es.callback_backoff_ms,
             max_backoff_ms: es.callback_max_backoff_ms,
             lease_ms: i64::try_from(es.callback_timeout_ms.saturating_mul(3)).unwrap_or(i64::MAX),
+            retention_ms: i64::try_from(es.outbox_retention_ms).unwrap_or(i64::MAX),
         })
     }
 
@@ -212,7 +220,13 @@ impl Notifier {
             Ok(n) => tracing::info!(undelivered = n, "outbox worker started"),
             Err(e) => tracing::warn!("outbox: {e}"),
         }
+        let mut next_prune = now_ms();
         loop {
+            if now_ms() >= next_prune {
+                self.prune();
+                let every = self.retention_ms.clamp(200, PRUNE_EVERY_MS);
+                next_prune = now_ms().saturating_add(every);
+            }
             let rows = match self
                 .outbox
                 .claim_messages(&self.owner, now_ms(), self.lease_ms, CLAIM)
@@ -237,6 +251,34 @@ impl Notifier {
             } else if *shutdown.borrow() {
                 return;
             }
+        }
+    }
+
+    /// Deletes the messages delivered more than the retention ago, batch
+    /// by batch (`store/outbox_prune.rs`); a failure is logged and tried
+    /// again at the next round.
+    fn prune(&self) {
+        let before = now_ms().saturating_sub(self.retention_ms);
+        let mut total = 0;
+        loop {
+            match self.app.outbox.prune_delivered(before, PRUNE_BATCH) {
+                Ok(n) => {
+                    total += n;
+                    if n < u64::from(PRUNE_BATCH) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("outbox: pruning failed: {e}");
+                    break;
+                }
+            }
+        }
+        if total > 0 {
+            tracing::info!(
+                pruned = total,
+                "outbox: delivered messages past their retention"
+            );
         }
     }
 

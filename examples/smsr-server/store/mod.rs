@@ -17,6 +17,7 @@
 pub mod authorisations;
 pub mod onc;
 pub mod outbox;
+pub mod outbox_prune;
 pub mod postgres;
 mod postgres_bulk;
 mod rows;

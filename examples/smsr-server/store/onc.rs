@@ -5,7 +5,7 @@
 //! with no notification is removed (its row deleted).
 //!
 //! SQLite: [`SQLITE_SCHEMA`], applied at open. PostgreSQL: migration
-//! `0007_onc.sql`.
+//! `0007_onc_outbox_pruning.sql`.
 
 use smsr::inventory::Onc;
 use smsr::inventory::notify::NotificationKind;

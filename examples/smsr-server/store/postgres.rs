@@ -67,7 +67,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "authorisations",
         include_str!("../migrations/0005_authorisations.sql"),
     ),
-    (7, "onc", include_str!("../migrations/0007_onc.sql")),
+    (
+        7,
+        "onc_outbox_pruning",
+        include_str!("../migrations/0007_onc_outbox_pruning.sql"),
+    ),
 ];
 
 /// The advisory lock key that serialises migrations of instances starting

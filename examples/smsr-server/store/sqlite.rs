@@ -158,6 +158,7 @@ impl SqliteStore {
         conn.execute_batch(outbox_sqlite::SCHEMA)?;
         conn.execute_batch(super::authorisations::SQLITE_SCHEMA)?;
         conn.execute_batch(super::onc::SQLITE_SCHEMA)?;
+        conn.execute_batch(super::outbox_prune::SQLITE_SCHEMA)?;
         add_lease_columns(&conn)?;
         let ends = conn
             .prepare(CUSTODY_CHECK_SQL)?

@@ -13,7 +13,8 @@
 //! its type, and nothing else (the SM-DP's ES3 copy, other kinds, other
 //! types still arrive); ES4A.SetPLMA tells the grantee once with
 //! HandlePLMASettingNotification and ES4.GetAuthorisationsOfM2MSP answers
-//! what was granted; bad ONCs are refused and change nothing.
+//! what was granted; bad ONCs are refused and change nothing. Delivered
+//! rows are pruned past `OutboxRetentionMs`, an undelivered one never.
 
 mod server_soap_support;
 mod server_support;
@@ -97,7 +98,7 @@ fn an_onc_silences_what_it_names_and_a_plma_tells_its_grantee() {
             {"Id": "MNO-A", "Url": format!("https://{a_addr}/mno-a")},
             {"Id": "MNO-B", "Url": format!("https://{b_addr}/mno-b")}
         ],
-        "CallbackBackoffMs": 100
+        "CallbackBackoffMs": 100, "OutboxRetentionMs": 1500
     }});
     std::fs::write(&es, v.to_string()).unwrap();
     let fleet = start_fleet(&dir, 1);
@@ -290,4 +291,24 @@ fn an_onc_silences_what_it_names_and_a_plma_tells_its_grantee() {
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(tally(&to_a), a, "MNO-A, ONC removed");
     assert_eq!(tally(&to_b), b, "MNO-B, ONC removed");
+
+    // With a retention of 1.5 s every delivered row is pruned by now; the
+    // one the ONC discarded (never delivered) is kept.
+    std::thread::sleep(Duration::from_secs(2));
+    let raw = rusqlite::Connection::open(&db).unwrap();
+    let count = |sql: &str| -> i64 { raw.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM outbox WHERE delivered_ms IS NOT NULL"),
+        0,
+        "delivered rows past the retention"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM outbox WHERE delivered_ms IS NULL"),
+        1,
+        "only the discarded one"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM outbox WHERE last_error LIKE 'discarded by the ONC of MNO-A'"),
+        1
+    );
 }

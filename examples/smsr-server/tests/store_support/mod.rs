@@ -7,6 +7,7 @@
 
 pub mod authorisations;
 pub mod onc;
+pub mod outbox_prune;
 
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};

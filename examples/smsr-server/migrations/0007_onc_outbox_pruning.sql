@@ -7,3 +7,8 @@ CREATE TABLE IF NOT EXISTS onc (
     discarded TEXT NOT NULL,
     PRIMARY KEY (owner, profile_type)
 );
+
+-- Delivered outbox rows, oldest first, for pruning past the retention
+-- (store/outbox_prune.rs).
+CREATE INDEX IF NOT EXISTS outbox_delivered ON outbox(delivered_ms)
+    WHERE delivered_ms IS NOT NULL;
