@@ -24,6 +24,9 @@
 //! | `POST /es4/UpdateSubscriptionAddress` | ES4.UpdateSubscriptionAddress | `{"Eid", "Iccid", "SubscriptionAddress": {"Imsi", "Msisdn"}}` |
 //! | `POST /es4/SetPLMA` | ES4(A).SetPLMA | `{"M2MSP-id", "ProfileType", "Function": [..]}` (no `Function`: revoked) |
 //! | `POST /es4/GetPLMA` | ES4(A).GetPLMA | `{}`: the PLMAs granted by and to the caller |
+//! | `POST /es4/SetONC` | ES4A.SetONC | `{"ProfileType", "DiscardedNotification": [..]}` (none: removed) |
+//! | `POST /es4/GetONC` | ES4A.GetONC | `{}`: the caller's ONCs |
+//! | `POST /es4/GetAuthorisationsOfM2MSP` | ES4 | `{"Mno-id"}` (optional): the PLMAs granted to the caller |
 //! | `POST /es3/CreateISDP` | ES3.CreateISDP | `{"Eid", "Iccid", "Mno-id", "RequiredMemory"}` |
 //! | `POST /es3/SendData` | ES3.SendData | `{"Eid", "sd-aid", "Data": "hex command script"}` |
 //! | `POST /es3/ProfileDownloadCompleted` | ES3 | `{"Eid", "Iccid", "ProfileType", "SubscriptionAddress", "Pol2"}` |
@@ -65,7 +68,12 @@
 //! the routes in OpenAPI 3 (checked against [`ROUTES`] by
 //! `openapi_check.rs`).
 
+mod m2msp;
+mod onc;
 mod plma;
+mod validity;
+
+pub(crate) use validity::MAX_VALIDITY_SECONDS;
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -185,13 +193,15 @@ impl Ctx<'_> {
         v
     }
 
+    /// When the function's validity period ends: the request's (checked
+    /// by `validity::check`) or the configured default.
     fn expires_at(&self) -> i64 {
         let secs = self
             .common
             .validity
-            .unwrap_or(self.app.config.validity_seconds)
-            .clamp(1, 7 * 86_400);
-        self.start + i64::try_from(secs * 1000).unwrap_or(i64::MAX / 2)
+            .unwrap_or(self.app.config.validity_seconds);
+        let ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+        self.start.saturating_add(ms)
     }
 }
 
@@ -375,6 +385,7 @@ async fn dispatch(
 ) -> Result<Response<Full<Bytes>>, Reject> {
     crate::fields::check(body).map_err(invalid_element)?;
     let common: Common = field(body)?;
+    validity::check(common.validity)?;
     let ctx = Ctx {
         app,
         op,
@@ -395,6 +406,9 @@ async fn dispatch(
         Endpoint::UpdateSubscriptionAddress => plma::update_subscription_address(&ctx, body),
         Endpoint::SetPlma => plma::set_plma(&ctx, body),
         Endpoint::GetPlma => plma::get_plma(&ctx, body),
+        Endpoint::SetOnc => onc::set_onc(&ctx, body),
+        Endpoint::GetOnc => onc::get_onc(&ctx, body),
+        Endpoint::GetAuthorisationsOfM2mSp => m2msp::get_authorisations(&ctx, body),
     }
 }
 
@@ -518,6 +532,9 @@ pub(crate) enum Endpoint {
     UpdateSubscriptionAddress,
     SetPlma,
     GetPlma,
+    SetOnc,
+    GetOnc,
+    GetAuthorisationsOfM2mSp,
 }
 
 /// The function routes `POST /{interface}/{function}`: the one table the
@@ -563,6 +580,13 @@ pub(crate) const ROUTES: &[(&str, &str, Endpoint)] = {
         ),
         ("es4", "SetPLMA", Endpoint::SetPlma),
         ("es4", "GetPLMA", Endpoint::GetPlma),
+        ("es4", "SetONC", Endpoint::SetOnc),
+        ("es4", "GetONC", Endpoint::GetOnc),
+        (
+            "es4",
+            "GetAuthorisationsOfM2MSP",
+            Endpoint::GetAuthorisationsOfM2mSp,
+        ),
     ]
 };
 

@@ -251,6 +251,10 @@ pub struct EsConfig {
     /// callbacks, `soap/notify.rs`), reached with the SM-SR's `Cert`.
     #[serde(rename = "Notifications", default)]
     pub notifications: Vec<NotifyEndpoint>,
+    /// How long a delivered outbox message is kept before it is pruned, ms
+    /// (default 7 days; `store/outbox_prune.rs`).
+    #[serde(rename = "OutboxRetentionMs", default = "default_outbox_retention")]
+    pub outbox_retention_ms: u64,
     /// ES1.RegisterEIS's EUM signature policy and trust (`soap/register.rs`).
     #[serde(rename = "Eum", default)]
     pub eum: EumTrust,
@@ -336,6 +340,10 @@ fn default_callback_max_backoff() -> u64 {
 
 fn default_callback_timeout() -> u64 {
     10_000
+}
+
+fn default_outbox_retention() -> u64 {
+    7 * 86_400_000
 }
 
 fn default_callback_attempts() -> u32 {
@@ -774,6 +782,13 @@ impl Config {
         c.keys = cli.keys.unwrap_or_default();
         if c.max_parallel == 0 || c.attempts == 0 {
             return Err("MaxParallel and Attempts must be at least 1".into());
+        }
+        if !(1..=crate::api::MAX_VALIDITY_SECONDS).contains(&c.validity_seconds) {
+            return Err(format!(
+                "ValiditySeconds {} must be 1 to {} (a request's ValidityPeriod has the same range)",
+                c.validity_seconds,
+                crate::api::MAX_VALIDITY_SECONDS
+            ));
         }
         c.limits.check()?;
         if let Some(es) = &c.es {

@@ -23,7 +23,9 @@ use crate::scp81::{self, Hub};
 use crate::smpp::esme::Esme;
 use crate::store::Store;
 use crate::store::authorisations::Authorisations;
+use crate::store::onc::Oncs;
 use crate::store::outbox::Outbox;
+use crate::store::outbox_prune::PrunableOutbox;
 use crate::store::postgres::PostgresStore;
 use crate::store::sqlite::SqliteStore;
 
@@ -36,6 +38,12 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// The PLMAs granted (same database).
     pub plmas: Arc<dyn Authorisations>,
+    /// The ONCs set (same database, `store/onc.rs`).
+    pub oncs: Arc<dyn Oncs>,
+    /// The outbox (same database): messages not caused by an EIS change
+    /// (HandlePLMASettingNotification), and its pruning
+    /// (`store/outbox_prune.rs`).
+    pub outbox: Arc<dyn PrunableOutbox>,
     /// The configuration.
     pub config: Config,
     /// The delivery engine.
@@ -156,13 +164,15 @@ fn write_ready_file(
 }
 
 /// The configured store (`database` as [`database_path`] names it), as
-/// the inventory store, its outbox (`store/outbox.rs`) and the PLMA store
-/// (`store/authorisations.rs`): one database, three traits.
+/// the inventory store, its outbox (`store/outbox.rs`), the PLMA store
+/// (`store/authorisations.rs`), the key-handle store (`store/held.rs`)
+/// and the ONC store (`store/onc.rs`): one database, five traits.
 type Stores = (
     Arc<dyn Store>,
-    Arc<dyn Outbox>,
+    Arc<dyn PrunableOutbox>,
     Arc<dyn Authorisations>,
     Arc<dyn crate::store::held::HeldKeys>,
+    Arc<dyn Oncs>,
 );
 
 fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, String> {
@@ -177,12 +187,12 @@ fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, Str
             let store =
                 tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL, custody));
             let store = Arc::new(store.map_err(failed)?);
-            (store.clone(), store.clone(), store.clone(), store)
+            (store.clone(), store.clone(), store.clone(), store.clone(), store)
         }
         _ => {
             let store = SqliteStore::open(database, config.power_safe, custody).map_err(failed)?;
             let store = Arc::new(store);
-            (store.clone(), store.clone(), store.clone(), store)
+            (store.clone(), store.clone(), store.clone(), store.clone(), store)
         }
     })
 }
@@ -199,7 +209,7 @@ fn instance_id(scp81: SocketAddr) -> String {
 /// A listener cannot be bound or the database opened.
 pub async fn start(config: Config) -> Result<Running, String> {
     let database = database_path(&config);
-    let (store, outbox, plmas, keys) = open_store(&config, &database)?;
+    let (store, outbox, plmas, keys, oncs) = open_store(&config, &database)?;
     let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
     let api_tls = crate::api_tls::acceptor_for(&config).map_err(|e| e.to_string())?;
     let (api_listener, api_addr) = bind(config.api, "API listener").await?;
@@ -236,6 +246,8 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let app = Arc::new(App {
         store: store.clone(),
         plmas,
+        oncs,
+        outbox: outbox.clone(),
         config: config.clone(),
         engine: engine.clone(),
     });

@@ -21,6 +21,8 @@
 //! * [`handover`]: an eUICC in an SM-SR change: the steps, who manages
 //!   it, what each state refuses.
 //! * [`notify`]: which Handle*Notification an EIS change owes to whom.
+//! * [`onc`]: the Operator Notification Configuration ([`Onc`]): which of
+//!   them an operator has the SM-SR discard.
 //! * [`status`]: SGP.02 `FunctionExecutionStatus` and the codes an SM-SR
 //!   reports ([`codes`]).
 //! * [`Eis::check_invariants`]: one enabled profile at most, one fall-back
@@ -34,6 +36,7 @@ pub mod function;
 pub mod handover;
 pub mod model;
 pub mod notify;
+pub mod onc;
 pub mod rules;
 pub mod status;
 
@@ -48,6 +51,7 @@ pub use model::{
     Pol2Qualification, Pol2Rule, Pol2Subject, ProfileInfo, ProfileState, SecretKey, SecurityDomain,
     SecurityDomainRole, SubscriptionAddress,
 };
+pub use onc::Onc;
 pub use rules::{Es5CommandError, Operation, Refusal, RefusalReason};
 pub use status::{FunctionExecutionStatus, StatusCodeDataFull, codes};
 

@@ -12,6 +12,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+#[cfg(feature = "serde")]
+use serde::{Deserialize, Serialize};
+
 use super::model::{Eis, ProfileInfo, ProfileState};
 
 /// A notification the SM-SR sends (the operation names of SGP.02 §5.4 /
@@ -39,11 +42,15 @@ pub enum NotificationKind {
     /// `HandleSMSRChangeNotification` (the SM-SR change procedure, §3.x;
     /// not produced by [`changes`]).
     SmsrChange,
+    /// `HandlePLMASettingNotification`: a PLMA granted to (or withdrawn
+    /// from) its recipient (SGP.02 v4 §3.20; sent on ES4.SetPLMA, not
+    /// produced by [`changes`]).
+    PlmaSetting,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::ProfileEnabled,
         Self::ProfileDisabled,
         Self::ProfileDeleted,
@@ -54,6 +61,7 @@ impl NotificationKind {
         Self::EmergencyProfileAttributeSet,
         Self::EmergencyProfileAttributeUnset,
         Self::SmsrChange,
+        Self::PlmaSetting,
     ];
 
     /// The operation name.
@@ -71,12 +79,38 @@ impl NotificationKind {
                 "HandleEmergencyProfileAttributeUnsetNotification"
             }
             Self::SmsrChange => "HandleSMSRChangeNotification",
+            Self::PlmaSetting => "HandlePLMASettingNotification",
         }
     }
 
     /// The kind named `name`.
     pub fn by_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// Whether it is about one profile (`Eid`, `Iccid`): all but the
+    /// SM-SR change and the PLMA setting.
+    pub const fn is_profile_change(self) -> bool {
+        !matches!(self, Self::SmsrChange | Self::PlmaSetting)
+    }
+}
+
+/// By its operation name (`HandleProfileEnabledNotification`, …).
+#[cfg(feature = "serde")]
+impl Serialize for NotificationKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// From its operation name; any other text is refused.
+#[cfg(feature = "serde")]
+impl<'de> Deserialize<'de> for NotificationKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Self::by_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(alloc::format!("unknown notification `{name}`"))
+        })
     }
 }
 
@@ -113,6 +147,9 @@ pub struct Outgoing {
     pub kind: NotificationKind,
     /// To the profile of this ICCID.
     pub iccid: String,
+    /// That profile's `ProfileType`, when the EIS has one (what an ONC
+    /// selects by, [`super::onc`]).
+    pub profile_type: Option<String>,
     /// To whom.
     pub recipient: Recipient,
 }
@@ -176,6 +213,7 @@ pub fn changes(before: &Eis, after: &Eis, requester: Option<&str>) -> Vec<Outgoi
             out.extend(to.iter().map(|r| Outgoing {
                 kind,
                 iccid: iccid.into(),
+                profile_type: p.profile_type.clone(),
                 recipient: r.clone(),
             }));
         }

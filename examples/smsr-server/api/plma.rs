@@ -40,7 +40,7 @@ struct SetPlmaReq {
     functions: Vec<AuthorisedFunction>,
 }
 
-fn success(ctx: &Ctx<'_>, extra: Value) -> Response<Full<Bytes>> {
+pub(super) fn success(ctx: &Ctx<'_>, extra: Value) -> Response<Full<Bytes>> {
     json_response(
         StatusCode::OK,
         &ctx.envelope(&FunctionExecutionStatus::success(), extra),
@@ -77,6 +77,7 @@ pub(super) fn set_plma(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Byte
     };
     ctx.app.plmas.set_plma(&plma).map_err(internal)?;
     tracing::info!(by = %ctx.op.id, to = %plma.grantee, functions = ?plma.functions, "SetPLMA");
+    super::m2msp::notify_grantee(ctx, &plma)?;
     Ok(success(ctx, json!({})))
 }
 

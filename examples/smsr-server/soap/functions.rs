@@ -139,11 +139,33 @@ const SET_PLMA: &[Field] = &[
 /// The children of a `PLMAType`, in the XSD's order.
 pub const PLMA_ELEMENTS: &[&str] = &["Mno-id", "M2MSP-id", "ProfileType", "Function"];
 
+/// The action group of the ONC functions (SGP.02 v4 ES4A; the group name
+/// is ours, the GSMA WSDL's is UNCONFIRMED).
+const ONC: &str = "ONCManagement";
+
+/// ES4A.SetONC's request elements ([`crate::api`]'s `SetONC`).
+const SET_ONC: &[Field] = &[
+    opt("Mno-id", Kind::Text),
+    opt("ProfileType", Kind::Text),
+    opt("DiscardedNotification", Kind::Repeated),
+];
+
+/// The children of an `ONCType`, in the XSD's order.
+pub const ONC_ELEMENTS: &[&str] = &["Mno-id", "ProfileType", "DiscardedNotification"];
+
 /// Answer elements some functions carry beyond
 /// [`crate::soap::convert::RESPONSE_ELEMENTS`] (after them, repeated):
 /// function, element, XSD type, its children in the XSD's order.
-pub const EXTRA_ANSWERS: &[(&str, &str, &str, &[&str])] =
-    &[("GetPLMA", "Plma", "tns:PLMAType", PLMA_ELEMENTS)];
+pub const EXTRA_ANSWERS: &[(&str, &str, &str, &[&str])] = &[
+    ("GetPLMA", "Plma", "tns:PLMAType", PLMA_ELEMENTS),
+    ("GetONC", "Onc", "tns:ONCType", ONC_ELEMENTS),
+    (
+        "GetAuthorisationsOfM2MSP",
+        "Plma",
+        "tns:PLMAType",
+        PLMA_ELEMENTS,
+    ),
+];
 
 const fn f(
     interface: Interface,
@@ -357,6 +379,16 @@ pub const FUNCTIONS: &[SoapFunction] = &[
     ),
     f(Es4, "SetPLMA", PLMA, ("es4", "SetPLMA"), SET_PLMA, false),
     f(Es4, "GetPLMA", PLMA, ("es4", "GetPLMA"), &[], false),
+    f(Es4, "SetONC", ONC, ("es4", "SetONC"), SET_ONC, false),
+    f(Es4, "GetONC", ONC, ("es4", "GetONC"), &[], false),
+    f(
+        Es4,
+        "GetAuthorisationsOfM2MSP",
+        PLMA,
+        ("es4", "GetAuthorisationsOfM2MSP"),
+        &[opt("Mno-id", Kind::Text)],
+        false,
+    ),
 ];
 
 impl SoapFunction {

@@ -20,11 +20,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
-use smsr::inventory::notify::NotificationKind;
+use smsr::inventory::notify::{NotificationKind, Outgoing, Recipient};
+use smsr::inventory::onc;
 use smsr::soap::write::{self, Headers};
 use tokio::sync::watch;
 
 use super::callback::CallbackClient;
+use super::functions::PLMA_ELEMENTS;
 use crate::config::EsConfig;
 use crate::ops::now_ms;
 use crate::server::App;
@@ -34,6 +36,12 @@ use crate::store::outbox::{OutMessage, OutRow, Outbox};
 const CLAIM: u32 = 16;
 /// How often the worker looks for due messages when there were none.
 const IDLE: Duration = Duration::from_millis(200);
+/// How often delivered messages past their retention are pruned: every
+/// minute, or every retention period when that is shorter (at least
+/// every 200 ms).
+const PRUNE_EVERY_MS: i64 = 60_000;
+/// Messages pruned per statement.
+const PRUNE_BATCH: u32 = 500;
 
 /// The `wsa:Action` of notification `name` on `interface` (`ES3`/`ES4`):
 /// `http://gsma.com/{IF}/{Group}CallBack/{IF}-{Name}`, the pattern of the
@@ -75,9 +83,10 @@ pub fn notification_envelope(m: &OutMessage, to: &str, smsr_id: &str) -> Result<
         serde_json::from_str(&m.body).map_err(|e| format!("{}: body: {e}", m.event_id))?;
     let mut body = format!("<gsma:{}>", m.name);
     write::text_element(&mut body, "FunctionRequesterIdentifier", smsr_id);
-    for name in ["Eid", "Iccid", "CompletionTimeStamp"] {
+    for name in ["Eid", "Iccid", "Plma", "CompletionTimeStamp"] {
         match fields.get(name) {
             Some(Value::String(v)) => write::text_element(&mut body, name, v),
+            Some(plma @ Value::Object(_)) if name == "Plma" => plma_element(&mut body, plma),
             None => {}
             Some(other) => return Err(format!("{}: {name} is {other}", m.event_id)),
         }
@@ -94,6 +103,48 @@ pub fn notification_envelope(m: &OutMessage, to: &str, smsr_id: &str) -> Result<
     Ok(write::envelope(&headers, "", &body))
 }
 
+/// A `PLMAType` element from the PLMA's JSON, its children in the XSD's
+/// order ([`PLMA_ELEMENTS`]).
+fn plma_element(out: &mut String, plma: &Value) {
+    out.push_str("<Plma>");
+    for c in PLMA_ELEMENTS {
+        if let Some(v) = plma.get(*c) {
+            super::convert::write_value(out, c, v);
+        }
+    }
+    out.push_str("</Plma>");
+}
+
+/// Whether the ONC of `m`'s recipient discards it (SGP.02 v4 §3.21,
+/// [`smsr::inventory::onc`]): a profile notification to an operator over
+/// ES4, by its stored `ProfileType`.
+///
+/// # Errors
+/// The store failed, or the stored body is no JSON.
+fn discarded_by_onc(app: &App, m: &OutMessage) -> Result<bool, String> {
+    let kind = match NotificationKind::by_name(&m.name) {
+        Some(k) if m.to.is_none() && m.interface == "ES4" && k.is_profile_change() => k,
+        _ => return Ok(false),
+    };
+    let oncs = app
+        .oncs
+        .oncs_of(&m.recipient)
+        .map_err(|e| format!("store: {e}"))?;
+    if oncs.is_empty() {
+        return Ok(false);
+    }
+    let fields: Value =
+        serde_json::from_str(&m.body).map_err(|e| format!("{}: body: {e}", m.event_id))?;
+    let text = |k: &str| fields.get(k).and_then(Value::as_str).map(str::to_owned);
+    let out = Outgoing {
+        kind,
+        iccid: text("Iccid").ok_or_else(|| format!("{}: no Iccid", m.event_id))?,
+        profile_type: text("ProfileType"),
+        recipient: Recipient::Mno(m.recipient.clone()),
+    };
+    Ok(onc::discarded(&oncs, &out))
+}
+
 /// The outbox worker.
 pub struct Notifier {
     app: Arc<App>,
@@ -106,6 +157,7 @@ pub struct Notifier {
     backoff_ms: u64,
     max_backoff_ms: u64,
     lease_ms: i64,
+    retention_ms: i64,
 }
 
 impl Notifier {
@@ -135,6 +187,7 @@ impl Notifier {
             backoff_ms: es.callback_backoff_ms,
             max_backoff_ms: es.callback_max_backoff_ms,
             lease_ms: i64::try_from(es.callback_timeout_ms.saturating_mul(3)).unwrap_or(i64::MAX),
+            retention_ms: i64::try_from(es.outbox_retention_ms).unwrap_or(i64::MAX),
         })
     }
 
@@ -167,7 +220,13 @@ impl Notifier {
             Ok(n) => tracing::info!(undelivered = n, "outbox worker started"),
             Err(e) => tracing::warn!("outbox: {e}"),
         }
+        let mut next_prune = now_ms();
         loop {
+            if now_ms() >= next_prune {
+                self.prune();
+                let every = self.retention_ms.clamp(200, PRUNE_EVERY_MS);
+                next_prune = now_ms().saturating_add(every);
+            }
             let rows = match self
                 .outbox
                 .claim_messages(&self.owner, now_ms(), self.lease_ms, CLAIM)
@@ -195,6 +254,34 @@ impl Notifier {
         }
     }
 
+    /// Deletes the messages delivered more than the retention ago, batch
+    /// by batch (`store/outbox_prune.rs`); a failure is logged and tried
+    /// again at the next round.
+    fn prune(&self) {
+        let before = now_ms().saturating_sub(self.retention_ms);
+        let mut total = 0;
+        loop {
+            match self.app.outbox.prune_delivered(before, PRUNE_BATCH) {
+                Ok(n) => {
+                    total += n;
+                    if n < u64::from(PRUNE_BATCH) {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!("outbox: pruning failed: {e}");
+                    break;
+                }
+            }
+        }
+        if total > 0 {
+            tracing::info!(
+                pruned = total,
+                "outbox: delivered messages past their retention"
+            );
+        }
+    }
+
     /// The delay after attempt `n` (1-based): doubling, bounded.
     fn delay_ms(&self, n: u32) -> u64 {
         let doubled = self
@@ -214,6 +301,15 @@ impl Notifier {
                 "no notification endpoint for {} (Es.Notifications)",
                 m.recipient
             );
+            tracing::info!(event = %id, "{why}");
+            return self
+                .outbox
+                .retry_message(id, &self.owner, now_ms(), &why, true)
+                .map_err(store);
+        }
+        if discarded_by_onc(&self.app, m)? {
+            // Kept, given up at once, never sent: the operator's choice.
+            let why = format!("discarded by the ONC of {}", m.recipient);
             tracing::info!(event = %id, "{why}");
             return self
                 .outbox

@@ -18,7 +18,8 @@ use smsr::soap::GSMA_NS;
 use super::convert::RESPONSE_ELEMENTS;
 use super::eis;
 use super::functions::{
-    EXTRA_ANSWERS, FUNCTIONS, Field, HEADER, Interface, Kind, PLMA_ELEMENTS, SoapFunction,
+    EXTRA_ANSWERS, FUNCTIONS, Field, HEADER, Interface, Kind, ONC_ELEMENTS, PLMA_ELEMENTS,
+    SoapFunction,
 };
 
 /// The XSD type of an element kind.
@@ -75,6 +76,23 @@ fn plma_type(out: &mut String) {
     out.push_str("</xs:sequence></xs:complexType>");
 }
 
+/// `ONCType`: an ONC as GetONC answers it, its children in
+/// [`ONC_ELEMENTS`]' order (`inventory::Onc`'s element names).
+fn onc_type(out: &mut String) {
+    out.push_str("<xs:complexType name=\"ONCType\"><xs:sequence>");
+    for c in ONC_ELEMENTS {
+        let occurs = match *c {
+            "ProfileType" => " minOccurs=\"0\"",
+            "DiscardedNotification" => " minOccurs=\"0\" maxOccurs=\"unbounded\"",
+            _ => "",
+        };
+        out.push_str(&format!(
+            "<xs:element name=\"{c}\" type=\"xs:string\"{occurs}/>"
+        ));
+    }
+    out.push_str("</xs:sequence></xs:complexType>");
+}
+
 /// The request and response elements, once per function name.
 fn schema(out: &mut String) {
     out.push_str(&format!(
@@ -84,6 +102,7 @@ fn schema(out: &mut String) {
     eis::complex_types(out);
     eis::complex_type(out, &super::register::SECRETS);
     plma_type(out);
+    onc_type(out);
     let mut seen = BTreeSet::new();
     for f in FUNCTIONS.iter().filter(|f| seen.insert(f.name)) {
         out.push_str(&format!(
@@ -192,8 +211,21 @@ const CALLBACK_INTERFACES: [&str; 2] = ["ES3", "ES4"];
 /// callback port type the MNO / SM-DP implements (`{IF}Callback`) with its
 /// SOAP 1.2 binding; no port: the endpoints are the peers'
 /// (`Es.Notifications`).
+/// HandlePLMASettingNotification carries the PLMA (`PLMAType`) in place
+/// of `Eid` and `Iccid`.
 fn callback_elements(out: &mut String) {
     for k in NotificationKind::ALL {
+        if k == NotificationKind::PlmaSetting {
+            out.push_str(&format!(
+                "<xs:element name=\"{}\"><xs:complexType><xs:sequence>\
+                 <xs:element name=\"FunctionRequesterIdentifier\" type=\"xs:string\"/>\
+                 <xs:element name=\"Plma\" type=\"tns:PLMAType\"/>\
+                 <xs:element name=\"CompletionTimeStamp\" type=\"xs:dateTime\"/>\
+                 </xs:sequence></xs:complexType></xs:element>",
+                k.name()
+            ));
+            continue;
+        }
         out.push_str(&format!(
             "<xs:element name=\"{}\"><xs:complexType><xs:sequence>\
              <xs:element name=\"FunctionRequesterIdentifier\" type=\"xs:string\"/>\

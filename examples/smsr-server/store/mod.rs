@@ -16,7 +16,9 @@
 
 pub mod authorisations;
 pub mod held;
+pub mod onc;
 pub mod outbox;
+pub mod outbox_prune;
 pub mod postgres;
 mod postgres_bulk;
 mod rows;

@@ -22,8 +22,8 @@
 //! the message is sent again with the same `wsa:MessageID` (derived from
 //! the event id), by which the receiver recognises the copy.
 
-use smsr::inventory::Eis;
-use smsr::inventory::notify::changes;
+use smsr::inventory::notify::{NotificationKind, changes};
+use smsr::inventory::{Eis, Plma};
 
 use super::StoreError;
 use crate::ops::{iso8601, now_ms};
@@ -271,7 +271,9 @@ impl RawOut {
 /// ([`smsr::inventory::notify::changes`]), for the event `event` (unique:
 /// an operation, or an eUICC notification) dated `date` (ISO 8601) at
 /// `now_ms`: one per kind, profile and recipient, its fields `Eid`,
-/// `Iccid` and `CompletionTimeStamp` as JSON.
+/// `Iccid` and `CompletionTimeStamp` as JSON, with the profile's
+/// `ProfileType` when it has one (not sent: what an ONC selects by,
+/// `soap/notify.rs`).
 pub fn notifications(
     event: &str,
     before: &Eis,
@@ -283,27 +285,65 @@ pub fn notifications(
     let eid = after.eid().to_string();
     changes(before, after, requester)
         .into_iter()
-        .map(|o| OutMessage {
-            event_id: format!(
-                "{event}/{}/{}/{}/{}",
-                o.kind.name(),
-                o.iccid,
-                o.recipient.interface(),
-                o.recipient.id()
-            ),
-            recipient: o.recipient.id().to_owned(),
-            interface: o.recipient.interface().to_owned(),
-            name: o.kind.name().to_owned(),
-            to: None,
-            body: serde_json::json!({
+        .map(|o| {
+            let mut body = serde_json::json!({
                 "Eid": eid,
                 "Iccid": o.iccid,
                 "CompletionTimeStamp": date,
-            })
-            .to_string(),
-            created_ms: now_ms,
+            });
+            if let (Some(t), Some(b)) = (&o.profile_type, body.as_object_mut()) {
+                b.insert("ProfileType".into(), t.clone().into());
+            }
+            OutMessage {
+                event_id: format!(
+                    "{event}/{}/{}/{}/{}",
+                    o.kind.name(),
+                    o.iccid,
+                    o.recipient.interface(),
+                    o.recipient.id()
+                ),
+                recipient: o.recipient.id().to_owned(),
+                interface: o.recipient.interface().to_owned(),
+                name: o.kind.name().to_owned(),
+                to: None,
+                body: body.to_string(),
+                created_ms: now_ms,
+            }
         })
         .collect()
+}
+
+/// The HandlePLMASettingNotification of `plma` (just set, or withdrawn
+/// when it names no function) to its grantee over `interface`, dated
+/// `date` at `now_ms`: its fields `Plma` (the PLMA, SGP.02 element names)
+/// and `CompletionTimeStamp` as JSON.
+///
+/// # Errors
+/// The PLMA does not serialise (never, for a valid one).
+pub fn plma_setting(
+    plma: &Plma,
+    interface: &str,
+    date: &str,
+    now_ms: i64,
+) -> Result<OutMessage, serde_json::Error> {
+    let name = NotificationKind::PlmaSetting.name();
+    let body =
+        serde_json::json!({ "Plma": serde_json::to_value(plma)?, "CompletionTimeStamp": date });
+    Ok(OutMessage {
+        event_id: format!(
+            "plma/{}/{}/{}/{now_ms}/{name}/{interface}/{}",
+            plma.owner,
+            plma.profile_type.as_deref().unwrap_or(""),
+            plma.grantee,
+            plma.grantee
+        ),
+        recipient: plma.grantee.clone(),
+        interface: interface.to_owned(),
+        name: name.to_owned(),
+        to: None,
+        body: body.to_string(),
+        created_ms: now_ms,
+    })
 }
 
 /// [`notifications`] of a function the SM-SR carries out on the EIS alone

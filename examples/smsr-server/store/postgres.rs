@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "authorisations",
         include_str!("../migrations/0005_authorisations.sql"),
     ),
+    (
+        7,
+        "onc_outbox_pruning",
+        include_str!("../migrations/0007_onc_outbox_pruning.sql"),
+    ),
 ];
 
 /// Raises a counter to at least `$3` (creating it at `$3`).

@@ -159,6 +159,8 @@ impl SqliteStore {
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(outbox_sqlite::SCHEMA)?;
         conn.execute_batch(super::authorisations::SQLITE_SCHEMA)?;
+        conn.execute_batch(super::onc::SQLITE_SCHEMA)?;
+        conn.execute_batch(super::outbox_prune::SQLITE_SCHEMA)?;
         add_lease_columns(&conn)?;
         let ends = conn
             .prepare(CUSTODY_CHECK_SQL)?

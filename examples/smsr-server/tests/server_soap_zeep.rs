@@ -59,15 +59,18 @@ const ES3: [&str; 12] = [
     "UpdateConnectivityParameters",
     "UpdatePolicyRules",
 ];
-const ES4: [&str; 11] = [
+const ES4: [&str; 14] = [
     "AuditEIS",
     "DeleteProfile",
     "DisableProfile",
     "EnableProfile",
+    "GetAuthorisationsOfM2MSP",
     "GetEIS",
+    "GetONC",
     "GetPLMA",
     "SetEmergencyProfileAttribute",
     "SetFallBackAttribute",
+    "SetONC",
     "SetPLMA",
     "UpdatePolicyRules",
     "UpdateSubscriptionAddress",
@@ -237,6 +240,9 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
         ("ES4", "UpdateSubscriptionAddress"),
         ("ES4", "SetPLMA"),
         ("ES4", "GetPLMA"),
+        ("ES4", "SetONC"),
+        ("ES4", "GetONC"),
+        ("ES4", "GetAuthorisationsOfM2MSP"),
     ] {
         assert!(
             success(iface, f),
@@ -259,6 +265,21 @@ fn zeep_calls_every_es3_and_es4_function_over_mutual_tls() {
             .collect();
         assert_eq!(plmas, [json!(["MNO-B"]), json!([])], "{key}");
     }
+    // GetONC answered the ONC set, as zeep read it with our ONCType; the
+    // caller was granted no PLMA.
+    let one = |f: &str| {
+        let v: Vec<&Value> = calls
+            .iter()
+            .filter(|c| c["Interface"] == "ES4" && c["Function"] == f)
+            .collect();
+        assert_eq!(v.len(), 1, "{f}");
+        v[0].clone()
+    };
+    assert_eq!(
+        one("GetONC")["Typed"]["Onc"],
+        json!([["MNO-A", "meter", ["HandleProfileDisabledNotification"]]])
+    );
+    assert_eq!(one("GetAuthorisationsOfM2MSP")["Typed"]["Plma"], json!([]));
 }
 
 /// `es_config` with MNO-A's notification endpoint on the script's callback

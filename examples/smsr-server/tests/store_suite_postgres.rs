@@ -116,6 +116,77 @@ fn fresh_authorisations(name: &str) -> Arc<dyn store::authorisations::Authorisat
 
 authorisations_suite!(fresh_authorisations);
 
+/// A fresh database for an ONC test `name`.
+fn fresh_oncs(name: &str) -> Arc<dyn store::onc::Oncs> {
+    let url = cluster_url();
+    let db = format!("smsr_suite_{name}");
+    raw_sql(&url, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).expect("drop");
+    raw_sql(&url, &format!("CREATE DATABASE {db}")).expect("create");
+    Arc::new(PostgresStore::open(&with_db(&url, &db), 2, store_support::custody()).expect("open"))
+}
+
+onc_suite!(fresh_oncs);
+
+/// A fresh database for an outbox pruning test `name`.
+fn fresh_prunable(name: &str) -> Arc<dyn store::outbox_prune::PrunableOutbox> {
+    let url = cluster_url();
+    let db = format!("smsr_suite_{name}");
+    raw_sql(&url, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).expect("drop");
+    raw_sql(&url, &format!("CREATE DATABASE {db}")).expect("create");
+    Arc::new(PostgresStore::open(&with_db(&url, &db), 2, store_support::custody()).expect("open"))
+}
+
+outbox_prune_suite!(fresh_prunable);
+
+/// While another instance holds the pruning lease (the advisory lock of
+/// store/outbox_prune.rs), pruning deletes nothing; once it lets go, the
+/// rows go.
+#[test]
+fn pruning_waits_for_the_instance_holding_the_lease() {
+    let o = fresh_prunable("prune_lease");
+    let url = with_db(&cluster_url(), "smsr_suite_prune_lease");
+    let m = store::outbox::OutMessage {
+        event_id: "op/1/HandleProfileEnabledNotification/8901/ES4/MNO1".into(),
+        recipient: "MNO1".into(),
+        interface: "ES4".into(),
+        name: "HandleProfileEnabledNotification".into(),
+        to: None,
+        body: "{}".into(),
+        created_ms: 1_000,
+    };
+    o.put_messages(std::slice::from_ref(&m), None).expect("put");
+    assert_eq!(
+        o.claim_messages("A", 2_000, 1_000, 1).expect("claim").len(),
+        1
+    );
+    assert!(o.mark_delivered(&m.event_id, 2_000).expect("mark"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (holder, driver) = rt.block_on(async {
+        let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            .await
+            .expect("connect");
+        (client, tokio::spawn(conn))
+    });
+    let lock = store::outbox_prune::PRUNE_LOCK;
+    rt.block_on(holder.execute("SELECT pg_advisory_lock($1)", &[&lock]))
+        .expect("lock");
+    assert_eq!(
+        o.prune_delivered(i64::MAX, 10).expect("prune"),
+        0,
+        "held elsewhere"
+    );
+    assert!(o.message(&m.event_id).expect("read").is_some());
+    rt.block_on(holder.execute("SELECT pg_advisory_unlock($1)", &[&lock]))
+        .expect("unlock");
+    assert_eq!(o.prune_delivered(i64::MAX, 10).expect("prune"), 1);
+    assert!(o.message(&m.event_id).expect("read").is_none());
+    drop(holder);
+    rt.block_on(driver).expect("driver").expect("connection");
+}
+
 /// The migrations are recorded and applied once: a second instance
 /// opening the same database changes nothing and sees the same data.
 #[test]

@@ -88,6 +88,40 @@ fn fresh_authorisations(name: &str) -> Arc<dyn store::authorisations::Authorisat
 
 authorisations_suite!(fresh_authorisations);
 
+/// A fresh database file for an ONC test `name`.
+fn fresh_oncs(name: &str) -> Arc<dyn store::onc::Oncs> {
+    let path = std::env::temp_dir().join(format!("smsr-onc-{}-{name}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+    Arc::new(SqliteStore::open(&path, false, store_support::custody()).expect("open"))
+}
+
+onc_suite!(fresh_oncs);
+
+/// A fresh database file for an outbox pruning test `name`.
+fn fresh_prunable(name: &str) -> Arc<dyn store::outbox_prune::PrunableOutbox> {
+    let path = std::env::temp_dir().join(format!("smsr-prune-{}-{name}.db", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.clone().into_os_string();
+        p.push(suffix);
+        match std::fs::remove_file(&p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => panic!("{}: {e}", path.display()),
+        }
+    }
+    Arc::new(SqliteStore::open(&path, false, store_support::custody()).expect("open"))
+}
+
+outbox_prune_suite!(fresh_prunable);
+
 /// A database that cannot be opened is an error at start, not a later
 /// surprise.
 #[test]

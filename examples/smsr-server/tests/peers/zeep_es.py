@@ -275,6 +275,12 @@ def lifecycle(call, install, aid_of, eid, iccid, iccid2):
     call("ES4", "GetPLMA")
     call("ES4", "SetPLMA", **{"M2MSP-id": "MNO-B"})
     call("ES4", "GetPLMA")
+    # An ONC set and read back (ES4A), then the PLMAs granted to the
+    # caller (none: MNO-A granted, it was granted nothing).
+    call("ES4", "SetONC", ProfileType="meter",
+         DiscardedNotification=["HandleProfileDisabledNotification"])
+    call("ES4", "GetONC")
+    call("ES4", "GetAuthorisationsOfM2MSP")
     call("ES4", "DisableProfile", Eid=eid, Iccid=iccid)
     call("ES4", "DeleteProfile", Eid=eid, Iccid=iccid)
 
@@ -297,8 +303,11 @@ def typed(c, svc, name, resp):
                 "Profiles": {p.Iccid: p.State for p in eis.ProfileInfo},
                 "IsdrRole": eis["Isd-r"].Role,
             }
-        if name == "GetPLMA":
+        if name in ("GetPLMA", "GetAuthorisationsOfM2MSP"):
             out["Plma"] = [p["M2MSP-id"] for p in (result.Plma or [])]
+        if name == "GetONC":
+            out["Onc"] = [[o["Mno-id"], o.ProfileType, list(o.DiscardedNotification)]
+                          for o in (result.Onc or [])]
         return out
     except Exception as e:  # reported, and asserted on by the Rust test
         return {"Error": "%s: %s" % (type(e).__name__, e)}

@@ -6,6 +6,8 @@
 //! backend; `store_suite_sqlite.rs` and `store_suite_postgres.rs` run it.
 
 pub mod authorisations;
+pub mod onc;
+pub mod outbox_prune;
 
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
