@@ -118,3 +118,15 @@ seed_hex delivery_relay scp03t_error 008601009F46026982
 # eis_xml: the smallest EIS our types allow, with an EUM signature, in an envelope.
 mkdir -p corpus/eis_xml
 printf '%s' '<e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body><g:RegisterEIS xmlns:g="http://namespaces.gsma.org/esim-messaging/1"><Eis><EumSignedInfo><Eid>89049032123451234512345678901235</Eid><Eum-id>EUM</Eum-id><ProductionDate>2026-01-01</ProductionDate><PlatformType>t</PlatformType><PlatformVersion>1</PlatformVersion><Isd-p-loadfile-aid>A0000005591010FFFFFFFF8900000D00</Isd-p-loadfile-aid><Isd-p-module-aid>A0000005591010FFFFFFFF8900000E00</Isd-p-module-aid><Ecasd><Aid>A0000005591010FFFFFFFF8900000200</Aid><Tar>000002</Tar><Role>ECASD</Role><Keyset><Version>115</Version><Certificate><Index>1</Index><CaId>54434931</CaId><Value>7F21</Value></Certificate></Keyset></Ecasd><EuiccCapabilities><CattpSupport>0</CattpSupport><HttpSupport>true</HttpSupport></EuiccCapabilities></EumSignedInfo><RemainingMemory>1</RemainingMemory><AvailableMemoryForProfiles>2</AvailableMemoryForProfiles><Smsr-id>S</Smsr-id><ProfileInfo><Iccid>8949449999999990015</Iccid><Isd-p-aid>A0000005591010FFFFFFFF8900001000</Isd-p-aid><Mno-id>MNO</Mno-id><FallbackAttribute>true</FallbackAttribute><EmergencyProfileAttribute>false</EmergencyProfileAttribute><State>Enabled</State><pol2><Action>DELETE</Action><Qualification>Not-Allowed</Qualification></pol2></ProfileInfo><Isd-r><Aid>A0000005591010FFFFFFFF8900000100</Aid><Role>ISD-R</Role></Isd-r><EumSignature><ds:SignedInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"/></EumSignature></Eis></g:RegisterEIS></e:Body></e:Envelope>' > corpus/eis_xml/minimal.xml
+# sim_handover: flag 01 (a valid SM-SR certificate first), then one
+# length-prefixed ISD-R key agreement STORE DATA (SCP80 CRT of
+# isdr::handover, P-256 key DO, a zero signature) and FinaliseISDRhandover
+# data (whty's two F2 ranges).
+seed_hex sim_handover after_cert 01B480E28901AE3A021FA61D9002030A950110960100800188810110820101830102910500000000017F4946B0410400000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000F001005F374000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000AF203010103F203410102
+seed_hex sim_handover no_cert 000880E20900033A010000
+# handover_responses: an SW selector byte then the answer: 85 DR ‖ 86
+# receipt, a challenge, the GP DELETE 00, an ISD-R CRT.
+seed_hex handover_responses key_agreement 00851000000000000000000000000000000000861011111111111111111111111111111111
+seed_hex handover_responses challenge 0085105A5A5A5A5A5A5A5A5A5A5A5A5A5A5A5A
+seed_hex handover_responses finalise 0000
+seed_hex handover_responses crt 00A61D9002030A95011096010080018881011082010183010291050000000001

@@ -36,7 +36,7 @@ use smsr::isdr::handover::{
 };
 use smsr::scp80::{KeyAlgorithm, KeySet, Kic, Kid, PorStatus};
 use smsr::sim::ecasd::{self, Ecasd};
-use smsr::sim::{Euicc, EuiccConfig, fleet};
+use smsr::sim::{AdminSessionRequest, Euicc, EuiccConfig, fleet};
 
 /// What SM-SR2 reads from the EIS SM-SR1 handed over: PK.ECASD.ECKA from
 /// the ECASD certificate (checked against the CI) and the ISD-R SIN.
@@ -202,6 +202,20 @@ fn handover_of_a_fleet() {
         );
         assert!(sim.psk(0x40, 1).is_none());
         assert!(sim.psk(0x41, 1).is_some());
+        // SM-SR1's PSK identity opens no admin session; SM-SR2's does.
+        let admin = |kvn| AdminSessionRequest {
+            psk_identity: b"psk-identity".to_vec(),
+            kvn,
+            kid: 1,
+            host: None,
+            agent_id: None,
+            uri: "/".into(),
+            connection: Vec::new(),
+            address: None,
+            transport: None,
+        };
+        assert!(sim.open_admin_session(admin(0x40)).is_err());
+        assert!(sim.open_admin_session(admin(0x41)).is_ok());
 
         // SM-SR1 is refused: PoR 06 in clear, nothing changes.
         let before = sim.snapshot();
