@@ -273,6 +273,15 @@ fn an_onc_silences_what_it_names_and_a_plma_tells_its_grantee() {
         onc,
         json!({"ProfileType": "meter", "DiscardedNotification": []}),
     );
+    // The PLMA withdrawn: its grantee is told again, and holds nothing.
+    ok(
+        api,
+        MNO_A,
+        "/es4/SetPLMA",
+        json!({"M2MSP-id": "MNO-B", "ProfileType": "meter"}),
+    );
+    let gone = ok(api, MNO_B, "/es4/GetAuthorisationsOfM2MSP", json!({}));
+    assert_eq!(gone["Plma"], json!([]));
     ok(api, MNO_A, "/es4/EnableProfile", profile(&a1));
     ok(api, MNO_B, "/es4/EnableProfile", profile(&b1));
     let (mut a, mut b) = (a, b);
@@ -286,11 +295,21 @@ fn an_onc_silences_what_it_names_and_a_plma_tells_its_grantee() {
         more(&mut a, iface, "ProfileDisabled");
         more(&mut b, iface, "ProfileDisabled");
     }
+    more(&mut b, "ES4", "PLMASetting");
     wait_for(&to_a, a.values().sum(), Duration::from_secs(60));
     wait_for(&to_b, b.values().sum(), Duration::from_secs(60));
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(tally(&to_a), a, "MNO-A, ONC removed");
     assert_eq!(tally(&to_b), b, "MNO-B, ONC removed");
+    let withdrawn = to_b
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, body)| {
+            body.contains("HandlePLMASettingNotification>") && !body.contains("<Function>")
+        })
+        .count();
+    assert_eq!(withdrawn, 1, "the withdrawal names no function");
 
     // With a retention of 1.5 s every delivered row is pruned by now; the
     // one the ONC discarded (never delivered) is kept.
