@@ -1,6 +1,6 @@
 //! The PKCS#11 custody (`--keys pkcs11:FILE`): at RegisterEIS (single,
 //! bulk import, `import-keys`) the eUICC's SCP80 KIc and KID become token
-//! objects ([`crate::hsm::Hsm::import_key_id`]: sensitive, non-extractable,
+//! objects ([`crate::hsm::Hsm::import_key`]: sensitive, non-extractable,
 //! private), labelled by [`key_label`] and told apart by a random
 //! `CKA_ID`; the SCP81 PSK is wrapped under the token's AES key-wrap key
 //! (`CKM_AES_KEY_WRAP_PAD`). The record the store keeps holds labels, the
