@@ -1,6 +1,6 @@
 //! The PKCS#11 custody (`--keys pkcs11:FILE`): at RegisterEIS (single,
 //! bulk import, `import-keys`) the eUICC's SCP80 KIc and KID become token
-//! objects ([`crate::hsm::Hsm::import_key_id`]: sensitive, non-extractable,
+//! objects ([`crate::hsm::Hsm::import_key`]: sensitive, non-extractable,
 //! private), labelled by [`key_label`] and told apart by a random
 //! `CKA_ID`; the SCP81 PSK is wrapped under the token's AES key-wrap key
 //! (`CKM_AES_KEY_WRAP_PAD`). The record the store keeps holds labels, the
@@ -94,6 +94,34 @@ impl Pkcs11File {
     }
 }
 
+/// How often, and after what first wait (doubling), opening the token is
+/// tried before the start fails: a token busy or briefly away at start
+/// (SoftHSM2 answers `CKR_GENERAL_ERROR` while another process rewrites
+/// its files) is waited for, a wrong PIN or module fails after the last.
+const OPEN_TRIES: (u32, std::time::Duration) = (5, std::time::Duration::from_millis(200));
+
+/// Opens and logs in to the token of `f`, retrying as [`OPEN_TRIES`] says.
+fn open_token(f: &Pkcs11File) -> Result<Hsm, String> {
+    let config = f.hsm_config();
+    let mut wait = OPEN_TRIES.1;
+    let mut tries = 1;
+    loop {
+        match Hsm::open(&config) {
+            Ok(h) => return Ok(h),
+            Err(e) if tries >= OPEN_TRIES.0 => return Err(format!("{e} ({tries} tries)")),
+            Err(e) => {
+                tracing::warn!(
+                    "PKCS#11 token {:?}: {e}; trying again in {wait:?}",
+                    f.token_label
+                );
+                std::thread::sleep(wait);
+                wait *= 2;
+                tries += 1;
+            }
+        }
+    }
+}
+
 /// The stored form of one record.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -168,7 +196,7 @@ impl Pkcs11 {
     /// The file, the module, the token, the PIN or the login.
     pub fn open(file: &Path) -> Result<Self, String> {
         let f = Pkcs11File::read(file)?;
-        let hsm = Hsm::open(&f.hsm_config()).map_err(|e| format!("{}: {e}", file.display()))?;
+        let hsm = open_token(&f).map_err(|e| format!("{}: {e}", file.display()))?;
         let wrap_key = f.wrap_key.as_deref().unwrap_or(WRAP_KEY);
         hsm.find_wrap_key(wrap_key).map_err(|e| {
             format!(
@@ -192,7 +220,7 @@ impl Pkcs11 {
     /// As [`Pkcs11::open`], or the token cannot make the key.
     pub fn init(file: &Path) -> Result<serde_json::Value, String> {
         let f = Pkcs11File::read(file)?;
-        let hsm = Hsm::open(&f.hsm_config()).map_err(|e| format!("{}: {e}", file.display()))?;
+        let hsm = open_token(&f).map_err(|e| format!("{}: {e}", file.display()))?;
         let label = f.wrap_key.as_deref().unwrap_or(WRAP_KEY);
         let created = hsm
             .create_wrap_key(label)

@@ -26,19 +26,13 @@ use server_support::*;
 #[test]
 fn rekey_reseals_the_store_and_a_wrong_master_key_changes_nothing() {
     let dir = tmpdir("keys-rekey");
-    let fleet = start_fleet(&dir, 5);
-    let members = members(&fleet);
-    let db = dir.join("db.sqlite");
-    let (old, new) = (keygen(&dir, "old.key"), keygen(&dir, "new.key"));
-    let old_arg = ["--master-key-file".as_ref(), old.as_os_str()];
-    let server = start_server(
-        &dir,
-        &db,
-        &smsc(&fleet),
-        &[old_arg[0].to_str().unwrap(), old.to_str().unwrap()],
-    );
-    register_all(api(&server), &members, 4);
-    drop(server);
+    let SealedFleet {
+        fleet,
+        members,
+        db,
+        key: old,
+    } = sealed_fleet(&dir, 5, <[Value]>::to_vec);
+    let new = keygen(&dir, "new.key");
 
     // A copy of the database holds no key, in its rows or its octets.
     let dump = sqlite_dump(&db);
@@ -135,18 +129,12 @@ fn rekey_reseals_the_store_and_a_wrong_master_key_changes_nothing() {
 #[test]
 fn clear_secrets_are_refused_until_rekey_from_clear_seals_them() {
     let dir = tmpdir("keys-clear");
-    let fleet = start_fleet(&dir, 3);
-    let members = members(&fleet);
-    let db = dir.join("db.sqlite");
-    let key = keygen(&dir, "master.key");
-    let server = start_server(
-        &dir,
-        &db,
-        &smsc(&fleet),
-        &["--master-key-file", key.to_str().unwrap()],
-    );
-    register_all(api(&server), &members, 3);
-    drop(server);
+    let SealedFleet {
+        fleet,
+        members,
+        db,
+        key,
+    } = sealed_fleet(&dir, 3, <[Value]>::to_vec);
     // The database as a server from before sealing left it: clear
     // secrets JSON in the secrets table.
     {
@@ -239,30 +227,26 @@ fn key_line(m: &Value) -> String {
 #[test]
 fn import_keys_seals_the_eum_key_file_into_the_store() {
     let dir = tmpdir("keys-import");
-    let fleet = start_fleet(&dir, 3);
-    let members = members(&fleet);
-    let db = dir.join("db.sqlite");
-    let key = keygen(&dir, "master.key");
     // Registered with keys that are not the cards' (the EUM's key file
     // comes later): every SCP80/SCP81 key replaced by another.
-    let stand_in: Vec<Value> = members
-        .iter()
-        .map(|m| {
-            let mut m = m.clone();
-            for k in ["Scp80Kic", "Scp80Kid", "Scp81Psk"] {
-                m["Secrets"][k] = json!("5A".repeat(16));
-            }
-            m
-        })
-        .collect();
-    let server = start_server(
-        &dir,
-        &db,
-        &smsc(&fleet),
-        &["--master-key-file", key.to_str().unwrap()],
-    );
-    register_all(api(&server), &stand_in, 3);
-    drop(server);
+    let stand_in = |members: &[Value]| -> Vec<Value> {
+        members
+            .iter()
+            .map(|m| {
+                let mut m = m.clone();
+                for k in ["Scp80Kic", "Scp80Kid", "Scp81Psk"] {
+                    m["Secrets"][k] = json!("5A".repeat(16));
+                }
+                m
+            })
+            .collect()
+    };
+    let SealedFleet {
+        fleet,
+        members,
+        db,
+        key,
+    } = sealed_fleet(&dir, 3, stand_in);
     let before = sqlite_dump(&db);
 
     // A bad file: its line named, nothing changed.
@@ -411,18 +395,12 @@ fn no_key_in_the_trace_log_the_api_answers_or_the_database() {
 #[test]
 fn secrets_moved_to_another_eid_do_not_open() {
     let dir = tmpdir("keys-moved");
-    let fleet = start_fleet(&dir, 2);
-    let members = members(&fleet);
-    let db = dir.join("db.sqlite");
-    let key = keygen(&dir, "master.key");
-    let server = start_server(
-        &dir,
-        &db,
-        &smsc(&fleet),
-        &["--master-key-file", key.to_str().unwrap()],
-    );
-    register_all(api(&server), &members, 2);
-    drop(server);
+    let SealedFleet {
+        fleet,
+        members,
+        db,
+        key,
+    } = sealed_fleet(&dir, 2, <[Value]>::to_vec);
     {
         let c = rusqlite::Connection::open(&db).unwrap();
         let (a, b) = (eid_of(&members[0]), eid_of(&members[1]));

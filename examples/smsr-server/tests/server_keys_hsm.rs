@@ -168,3 +168,60 @@ fn an_hsm_that_drops_its_login_mid_batch_fails_cleanly_and_resumes() {
     // No fallback to memory: the failures name the token.
     assert!(log.contains("HSM operation failed"), "{log}");
 }
+
+/// `smsr-server import` (bulk RegisterEIS) and `import-keys` on the
+/// PKCS#11 custody: the keys go to the token, the database keeps labels,
+/// and the cards answer with the imported keys.
+#[test]
+fn bulk_import_and_import_keys_put_the_keys_in_the_token() {
+    let dir = tmpdir("keys-hsm-import");
+    let fleet = start_fleet(&dir, 3);
+    let members = members(&fleet);
+    let db = dir.join("db.sqlite");
+    let keys = pkcs11_keys_arg();
+    let run = |args: &[&str], file: &std::path::Path| {
+        let out = std::process::Command::new(binary())
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .args(["--keys", &keys])
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // Registered in bulk with stand-in keys, then the EUM's key file.
+    let bulk = dir.join("bulk.jsonl");
+    let stand_in: Vec<String> = members
+        .iter()
+        .map(|m| {
+            let mut m = m.clone();
+            for k in ["Scp80Kic", "Scp80Kid", "Scp81Psk"] {
+                m["Secrets"][k] = json!("5A".repeat(16));
+            }
+            json!({"Eis": m["Eis"], "Secrets": m["Secrets"]}).to_string()
+        })
+        .collect();
+    std::fs::write(&bulk, stand_in.join("\n") + "\n").unwrap();
+    run(&["import", "--smsr-id", "SMSR-TEST"], &bulk);
+    let file = dir.join("keys.jsonl");
+    let lines: Vec<String> = members
+        .iter()
+        .map(|m| {
+            let mut v = m["Secrets"].clone();
+            v["Eid"] = json!(eid_of(m));
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    run(&["import-keys"], &file);
+    let dump = sqlite_dump(&db);
+    assert!(dump.contains("PKCS#11") && !dump.contains("AES-256-GCM"));
+    assert_no_key("the SQLite files", &sqlite_bytes(&db), &members);
+    let server = start_server(&dir, &db, &smsc(&fleet), &["--keys", &keys]);
+    audit_all(api(&server), &members);
+}

@@ -10,7 +10,9 @@
 //! Secrets at rest on the PostgreSQL store: a `pg_dump` of the tables
 //! holds no key; a wrong master key refuses to start and changes nothing;
 //! `smsr-server rekey` re-seals the store (one transaction per chunk),
-//! after which the old key is refused and every eUICC is still reachable.
+//! after which the old key is refused and every eUICC is still reachable;
+//! on the PKCS#11 custody the dump holds token labels and no key (that
+//! test needs the SoftHSM2 token of `source .ci/softhsm.sh` too).
 //! Needs the cluster `SMSR_TEST_POSTGRES_URL` names (`source
 //! .ci/postgres.sh`) and fails saying so without it.
 
@@ -139,4 +141,30 @@ fn postgres_dump_holds_no_key_and_rekey_reseals_it() {
         pg_dump(&url).as_bytes(),
         &members,
     );
+}
+
+/// The PKCS#11 custody on PostgreSQL: a `pg_dump` holds the token labels
+/// and no key, and a second start finds the keys on the token again.
+#[test]
+fn postgres_dump_holds_labels_and_no_key_on_the_pkcs11_custody() {
+    let dir = tmpdir("keys-postgres-hsm");
+    let fleet = start_fleet(&dir, 3);
+    let members = members(&fleet);
+    let url = fresh_db("smsr_keys_hsm");
+    let db = Path::new(&url);
+    let keys = pkcs11_keys_arg();
+    let server = start_server(&dir, db, &smsc(&fleet), &["--keys", &keys]);
+    register_all(api(&server), &members, 3);
+    audit_all(api(&server), &members);
+    drop(server);
+
+    let dump = pg_dump(&url);
+    assert!(dump.contains("PKCS#11") && !dump.contains("AES-256-GCM"));
+    for m in &members {
+        let label = format!("{}/scp80/1/kid", eid_of(m));
+        assert!(dump.contains(&label), "no {label} in the dump");
+    }
+    assert_no_key("the pg_dump", dump.as_bytes(), &members);
+    let server = start_server(&dir, db, &smsc(&fleet), &["--keys", &keys]);
+    audit_all(api(&server), &members);
 }

@@ -36,6 +36,54 @@ pub fn keygen(dir: &Path, name: &str) -> PathBuf {
     f
 }
 
+/// A fleet whose eUICCs are registered, sealed under a fresh master key,
+/// in a SQLite database, the server that registered them stopped.
+pub struct SealedFleet {
+    /// The fleet (running).
+    pub fleet: Proc,
+    /// Its members, with their keys.
+    pub members: Vec<Value>,
+    /// The database, `dir/db.sqlite`.
+    pub db: PathBuf,
+    /// The master key, `dir/master.key`.
+    pub key: PathBuf,
+}
+
+impl SealedFleet {
+    /// The fleet's SMSC address.
+    pub fn smsc(&self) -> String {
+        smsc(&self.fleet)
+    }
+}
+
+/// Starts a fleet of `n`, makes `dir/master.key`, and registers what
+/// `registered` makes of the members (the members themselves, or
+/// stand-ins) through a server under that key, then stops the server.
+pub fn sealed_fleet(
+    dir: &Path,
+    n: usize,
+    registered: impl FnOnce(&[Value]) -> Vec<Value>,
+) -> SealedFleet {
+    let fleet = start_fleet(dir, n);
+    let members = members(&fleet);
+    let db = dir.join("db.sqlite");
+    let key = keygen(dir, "master.key");
+    let server = start_server(
+        dir,
+        &db,
+        &smsc(&fleet),
+        &["--master-key-file", key.to_str().unwrap()],
+    );
+    register_all(api(&server), &registered(&members), n.min(4));
+    drop(server);
+    SealedFleet {
+        fleet,
+        members,
+        db,
+        key,
+    }
+}
+
 /// Every key of the members, as the needles a leak would show: upper and
 /// lower hex and the raw octets.
 pub fn needles(members: &[Value]) -> Vec<(String, Vec<u8>)> {
