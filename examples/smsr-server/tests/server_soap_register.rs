@@ -14,8 +14,9 @@
 //! SOAP then returns it. A bad signature, an EUM certificate from another
 //! CI, an expired one, an unsigned EIS (the default policy refuses it),
 //! the MNO role and a malformed `Eis` are each refused with their code,
-//! and GetEIS then finds no such EID. A missing venv fails the test with
-//! the command that makes it.
+//! and GetEIS then finds no such EID. A signature without `KeyInfo` is
+//! checked with the EUM certificate the config names for the caller. A
+//! missing venv fails the test with the command that makes it.
 
 mod server_soap_support;
 mod server_support;
@@ -73,7 +74,8 @@ fn config(certs: &Certs, dir: &Path, ci: &Path) -> PathBuf {
         .as_array_mut()
         .unwrap()
         .push(json!({"Name": "eum-1", "Id": "EUM-1", "Roles": ["eum"]}));
-    v["Es"]["Eum"] = json!({"Ci": ci});
+    let eum = ci.with_file_name("eum-configured.pem");
+    v["Es"]["Eum"] = json!({"Ci": ci, "Certificates": [{"Id": "EUM-1", "Cert": eum}]});
     std::fs::write(&path, v.to_string()).unwrap();
     path
 }
@@ -128,6 +130,19 @@ fn a_signed_eis_registers_over_soap_and_every_bad_one_is_refused() {
         "{got}"
     );
     assert_eq!(got["Typed"]["IsdrAid"], m["Eis"]["Isd-r"]["Aid"], "{got}");
+
+    // Signed without KeyInfo: the certificate configured for EUM-1.
+    let configured = &report["configured"];
+    assert_eq!(
+        code(&configured["Answer"]).0,
+        "Executed-Success",
+        "{configured}"
+    );
+    assert_eq!(
+        code(&configured["GetEIS"]["Answer"]).0,
+        "Executed-Success",
+        "{configured}"
+    );
 
     for (case, subject, reason) in [
         ("tampered", "8.1", "6.1"),

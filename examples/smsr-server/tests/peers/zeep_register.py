@@ -122,9 +122,10 @@ def sign(eis, key, cert):
     r, s = decode_dss_signature(der)
     etree.SubElement(sig, "{%s}SignatureValue" % DS).text = base64.b64encode(
         r.to_bytes(32, "big") + s.to_bytes(32, "big")).decode()
-    info = etree.SubElement(etree.SubElement(sig, "{%s}KeyInfo" % DS), "{%s}X509Data" % DS)
-    etree.SubElement(info, "{%s}X509Certificate" % DS).text = base64.b64encode(
-        cert.public_bytes(serialization.Encoding.DER)).decode()
+    if cert is not None:
+        info = etree.SubElement(etree.SubElement(sig, "{%s}KeyInfo" % DS), "{%s}X509Data" % DS)
+        etree.SubElement(info, "{%s}X509Certificate" % DS).text = base64.b64encode(
+            cert.public_bytes(serialization.Encoding.DER)).decode()
     # EISType: EumSignature right after Isd-r.
     eis.find("Isd-r").addnext(sig)
 
@@ -153,6 +154,7 @@ def run(cfg):
     rogue, rogue_key = load(pki, "rogue-ci")
     eum_key = ec.generate_private_key(ec.SECP256R1())
     good = eum_certificate(ci, ci_key, eum_key)
+    _, configured_key = load(pki, "eum-configured")
     signer = Signer()
     eum = client(cfg, cfg["eum_cert"], cfg["eum_key"], [signer])
     mno = client(cfg, cfg["mno_cert"], cfg["mno_key"], [])
@@ -199,6 +201,8 @@ def run(cfg):
         "rogue_ci": (es1, eum, dict(key=eum_key, cert=eum_certificate(rogue, rogue_key, eum_key))),
         "expired": (es1, eum, dict(key=eum_key, cert=eum_certificate(ci, ci_key, eum_key, True))),
         "unsigned": (es1, eum, dict()),
+        # No KeyInfo: the server takes the certificate configured for EUM-1.
+        "configured": (es1, eum, dict(key=configured_key, cert=None)),
         "wrong_role": (mno_es1, mno, dict(key=eum_key, cert=good)),
         "malformed": (es1, eum, dict(key=eum_key, cert=good,
                                      tamper=set_text("RemainingMemory", "lots"))),
@@ -218,6 +222,12 @@ def main():
     if sys.argv[1] == "pki":
         for cn in ("ci", "rogue-ci"):
             ca(sys.argv[2], cn)
+        # The EUM certificate the server's config names for EUM-1.
+        ci_cert, ci_key = load(sys.argv[2], "ci")
+        key = ec.generate_private_key(ec.SECP256R1())
+        open(os.path.join(sys.argv[2], "eum-configured.pem"), "wb").write(
+            eum_certificate(ci_cert, ci_key, key).public_bytes(serialization.Encoding.PEM))
+        write_key(os.path.join(sys.argv[2], "eum-configured.key"), key)
     else:
         run(json.load(open(sys.argv[2])))
 
