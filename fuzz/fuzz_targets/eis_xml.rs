@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let mut xml = format!("<e:Envelope xmlns:e=\"{SOAP12_NS}\"><e:Body>");
     t.write("Eis", &mut xml);
     xml.push_str("</e:Body></e:Envelope>");
-    let again = Envelope::parse(xml.as_bytes(), &Limits::DEFAULT)
-        .map(|env| schema::read(&env.body, &EIS));
+    let again =
+        Envelope::parse(xml.as_bytes(), &Limits::DEFAULT).map(|env| schema::read(&env.body, &EIS));
     assert_eq!(again, Ok(Ok(t)), "{xml}");
 });

@@ -29,9 +29,10 @@ pub enum FieldError {
     /// An element that does not have its SGP.02 type (its subject, 2.1).
     #[error(transparent)]
     Type(#[from] smsr::inventory::field::FieldError),
-    /// A complex element that does not fit its XSD type.
+    /// A complex element that does not fit its XSD type (or, for the
+    /// `Eis`, the EIS model).
     #[error(transparent)]
-    Schema(#[from] smsr::soap::schema::SchemaError),
+    Typed(#[from] super::eis_read::EisReadError),
 }
 
 impl FieldError {
@@ -41,7 +42,7 @@ impl FieldError {
             Self::Missing(_) => crate::ops::codes::FUNCTION_MISSING_ELEMENT,
             Self::Invalid { .. } => crate::ops::codes::FUNCTION_INVALID,
             Self::Type(e) => e.status_code(),
-            Self::Schema(e) => e.status_code(),
+            Self::Typed(e) => e.status_code(),
         }
     }
 }
