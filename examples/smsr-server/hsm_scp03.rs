@@ -225,7 +225,11 @@ impl Scp03Provider for Hsm {
         if let Ok(mut cache) = self.handles.lock() {
             cache.insert(label.clone(), handle);
         }
-        Ok(HsmKey { label, algorithm })
+        Ok(HsmKey {
+            label,
+            id: None,
+            algorithm,
+        })
     }
 
     /// A session object that `CKM_AES_CBC_ENCRYPT_DATA` may derive from.
@@ -258,6 +262,7 @@ impl Scp03Provider for Hsm {
         }
         Ok(HsmKey {
             label,
+            id: None,
             algorithm: key.algorithm(),
         })
     }
