@@ -10,7 +10,7 @@ use smsr::inventory::field::ElementType;
 use smsr::soap::Element;
 use smsr::soap::write;
 
-use super::functions::{EXTRA_ANSWERS, Field, HEADER, Kind, SoapFunction};
+use super::functions::{EXTRA_ANSWERS, Field, HEADER, Kind, SoapFunction, TEXT_ANSWERS};
 
 /// Why a request element does not fit its function.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -255,6 +255,11 @@ pub fn response_xml(function: &SoapFunction, answer: &Value) -> String {
             }
             Some(v) => write_value(&mut out, name, v),
             None => {}
+        }
+    }
+    for (_, name, _) in TEXT_ANSWERS.iter().filter(|x| x.0 == function.name) {
+        if let Some(v) = answer.get(*name) {
+            write_value(&mut out, name, v);
         }
     }
     for (_, name, _, children) in EXTRA_ANSWERS.iter().filter(|x| x.0 == function.name) {

@@ -106,6 +106,9 @@ pub struct Notifier {
     backoff_ms: u64,
     max_backoff_ms: u64,
     lease_ms: i64,
+    /// Wakes an idle worker when an answer is filled (due now), so an
+    /// asynchronous `…Response` does not wait out the idle poll.
+    wake: tokio::sync::Notify,
 }
 
 impl Notifier {
@@ -135,6 +138,7 @@ impl Notifier {
             backoff_ms: es.callback_backoff_ms,
             max_backoff_ms: es.callback_max_backoff_ms,
             lease_ms: i64::try_from(es.callback_timeout_ms.saturating_mul(3)).unwrap_or(i64::MAX),
+            wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -156,9 +160,12 @@ impl Notifier {
     /// # Errors
     /// The store failed.
     pub fn fill(&self, event_id: &str, xml: &str) -> Result<bool, String> {
-        self.outbox
+        let filled = self
+            .outbox
             .fill_message(event_id, xml, now_ms())
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        self.wake.notify_one();
+        Ok(filled)
     }
 
     /// Delivers due messages until `shutdown`.
@@ -187,6 +194,7 @@ impl Notifier {
             if idle {
                 tokio::select! {
                     () = tokio::time::sleep(IDLE) => {}
+                    () = self.wake.notified() => {}
                     _ = shutdown.changed() => return,
                 }
             } else if *shutdown.borrow() {
