@@ -206,6 +206,10 @@ async fn download(
     Ok(())
 }
 
+/// How many fleet-wide calls are under way at once (the server's
+/// default `--max-parallel`, as its batch functions run them).
+const FLEET_WIDTH: usize = 64;
+
 /// Runs `f` on every fleet member (`width` at a time), printing progress
 /// twice a second and the rate at the end.
 async fn fleet_wide<F, Fut>(
@@ -477,8 +481,9 @@ impl<'s> Demo<'s> {
             }
         })
         .await?;
-        let pool = demo_soap::pool(&self.parties.mno_b, self.width);
-        fleet_wide("EnableProfile", self.work(), self.width, move |i, eid| {
+        let wide = FLEET_WIDTH.min(self.n.max(1));
+        let pool = demo_soap::pool(&self.parties.mno_b, wide);
+        fleet_wide("EnableProfile", self.work(), wide, move |i, eid| {
             let c = client_for(&pool, i);
             async move {
                 let c = c?;
@@ -521,8 +526,9 @@ impl<'s> Demo<'s> {
             )
             .await?;
         }
-        let pool = demo_soap::pool(&self.parties.mno_a, self.width);
-        fleet_wide("AuditEIS", self.work(), self.width, move |i, eid| {
+        let wide = FLEET_WIDTH.min(self.n.max(1));
+        let pool = demo_soap::pool(&self.parties.mno_a, wide);
+        fleet_wide("AuditEIS", self.work(), wide, move |i, eid| {
             let c = client_for(&pool, i);
             async move {
                 let c = c?;
