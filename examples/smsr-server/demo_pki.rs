@@ -207,3 +207,48 @@ impl Drop for DemoPki {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use openssl::x509::X509VerifyResult;
+
+    #[test]
+    fn every_leaf_is_signed_by_its_ca_and_the_files_go_with_the_pki() {
+        let pki = DemoPki::create().unwrap();
+        let dir = pki.dir.clone();
+        let read = |p: &Path| X509::from_pem(&std::fs::read(p).unwrap()).unwrap();
+        let ca = read(&pki.pem("ca"));
+        for name in std::iter::once(SMSR).chain(CLIENTS.iter().map(|c| c.0)) {
+            let f = pki.files(name);
+            let leaf = read(&f.cert);
+            assert_eq!(ca.issued(&leaf), X509VerifyResult::OK, "{name}");
+            assert!(leaf.verify(&ca.public_key().unwrap()).unwrap(), "{name}");
+            let sans: Vec<_> = leaf
+                .subject_alt_names()
+                .unwrap()
+                .iter()
+                .map(|n| {
+                    (
+                        n.dnsname().map(str::to_owned),
+                        n.ipaddress().map(<[u8]>::to_vec),
+                    )
+                })
+                .collect();
+            assert!(sans.contains(&(Some(name.to_owned()), None)), "{name}");
+            assert!(sans.contains(&(None, Some(vec![127, 0, 0, 1]))), "{name}");
+            let mode = std::os::unix::fs::PermissionsExt::mode(
+                &std::fs::metadata(&f.key).unwrap().permissions(),
+            );
+            assert_eq!(mode & 0o777, 0o600, "{name}");
+        }
+        // The rogue certificate names a client but is not the CA's.
+        let rogue = read(&pki.files("rogue").cert);
+        assert_ne!(ca.issued(&rogue), X509VerifyResult::OK);
+        let es = pki.es_config(&[("MNO-A", "https://127.0.0.1:1/")]).unwrap();
+        assert_eq!(es.clients.len(), CLIENTS.len());
+        assert_eq!(es.notifications.len(), 1);
+        drop(pki);
+        assert!(!dir.exists(), "the PKI outlived the demo");
+    }
+}
