@@ -172,7 +172,7 @@ impl Notifier {
     }
 
     /// Delivers due messages until `shutdown`: each claimed message in
-    /// its own task, up to [`IN_FLIGHT`] at once, so a slow endpoint or a
+    /// its own task, up to `IN_FLIGHT` at once, so a slow endpoint or a
     /// queue of asynchronous answers holds up no other message; at
     /// `shutdown` the attempts under way are finished first.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
