@@ -407,6 +407,23 @@ mod tests {
         assert!(!response_xml(function("GetEIS"), &a).contains("Plma"));
     }
 
+    /// ES3.SendData answers the eUICC's response (SGP.02 §5.4.5), which
+    /// the SM-DP needs for its next step; no other function carries it.
+    #[test]
+    fn a_send_data_answer_carries_the_euicc_response() {
+        let a = serde_json::json!({
+            "FunctionExecutionStatus": {"Status": "Executed-Success"},
+            "OperationId": 3, "EuiccResponseData": "9F46026982"
+        });
+        assert_eq!(
+            response_xml(function("SendData"), &a),
+            "<gsma:SendDataResponse><FunctionExecutionStatus><Status>Executed-Success</Status>\
+             </FunctionExecutionStatus><EuiccResponseData>9F46026982</EuiccResponseData>\
+             </gsma:SendDataResponse>"
+        );
+        assert!(!response_xml(function("EnableProfile"), &a).contains("EuiccResponseData"));
+    }
+
     #[test]
     fn an_answer_becomes_the_response_element() {
         let a = serde_json::json!({
