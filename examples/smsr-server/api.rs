@@ -718,6 +718,15 @@ fn op_answer(
     match (&rec.state, &rec.result) {
         (OpState::Done, Some(result)) => {
             let mut extra = json!({ "OperationId": rec.id });
+            // ES3.SendData's eUICC answer, also when it settles after a
+            // 202 (answered to `ReplyTo` or on a later wait).
+            if let Some(data) = ctx.app.engine.take_relayed(rec.id) {
+                set(
+                    &mut extra,
+                    "EuiccResponseData",
+                    json!(hex::encode_upper(data)),
+                );
+            }
             if with_eis && result.is_success() {
                 let eis = load(ctx.app, eid)?;
                 let f = AuthorisedFunction::GetEis;
@@ -1030,23 +1039,8 @@ async fn send_data(ctx: &Ctx<'_>, body: &Value) -> Result<Response<Full<Bytes>>,
         more_to_do: r.more_to_do,
     };
     let rec = submit_and_wait(ctx, &eid, function).await?;
-    let done = rec.as_ref().and_then(|r| match (&r.state, &r.result) {
-        (OpState::Done, Some(result)) => Some((r.id, result.clone())),
-        _ => None,
-    });
-    let Some((id, result)) = done else {
-        // Not settled yet (202) or gone: as for any function.
-        return op_answer(ctx, &eid, rec, false);
-    };
-    let mut extra = json!({ "OperationId": id });
-    if let Some(data) = ctx.app.engine.take_relayed(id) {
-        set(
-            &mut extra,
-            "EuiccResponseData",
-            json!(hex::encode_upper(data)),
-        );
-    }
-    Ok(json_response(StatusCode::OK, &ctx.envelope(&result, extra)))
+    // Settled: with `EuiccResponseData`; else 202, as for any function.
+    op_answer(ctx, &eid, rec, false)
 }
 
 #[derive(Deserialize)]

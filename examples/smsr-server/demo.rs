@@ -1,21 +1,28 @@
-//! `--demo`: a scripted lifecycle through the operator API, as an EUM,
-//! two MNOs (each also acting as its own SM-DP) would drive it, against
-//! the simulated fleet over real loopback SMS and PSK-TLS.
+//! `--demo`: a scripted lifecycle, as an EUM, two MNOs and their SM-DPs
+//! (each MNO its own SM-DP) would drive it, against the simulated fleet
+//! over real loopback SMS and PSK-TLS. The MNOs and SM-DPs use the SGP.02
+//! binding: SOAP 1.2 with WS-Addressing over mutual TLS, each with its
+//! own client certificate and `ReplyTo` listener (`demo_soap.rs`), after
+//! checking the server's WSDL; the EUM (ES1.RegisterEIS is not on SOAP
+//! yet) and the fleet counters use the JSON API.
 //!
 //! 1. EUM: ES1.RegisterEIS for every eUICC.
 //! 2. MNO-A's SM-DP (`smsr_smdp`) downloads a real TS.48 package with its
-//!    own ICCID into every eUICC: CreateISDP, ES8 key establishment and
-//!    the SCP03t segments through ES3.SendData, ProfileDownloadCompleted;
-//!    each card's ISD-P is checked to hold its ICCID. MNO-A then enables
-//!    it and sets the fall-back attribute. (Without the shared test data
-//!    it installs the ProfileHeader stand-in instead, and says so.)
-//! 3. MNO-B: CreateISDP, SendData, ProfileDownloadCompleted, then a
-//!    fleet-wide batch EnableProfile (with progress).
+//!    own ICCID into every eUICC: ES3.CreateISDP, ES8 key establishment
+//!    and the SCP03t segments through ES3.SendData,
+//!    ES3.ProfileDownloadCompleted; each card's ISD-P is checked to hold
+//!    its ICCID. MNO-A then enables it and sets the fall-back attribute
+//!    (ES4). (Without the shared test data it installs the ProfileHeader
+//!    stand-in instead, and says so.)
+//! 3. MNO-B's SM-DP: CreateISDP, SendData, ProfileDownloadCompleted, then
+//!    MNO-B's ES4.EnableProfile on the whole fleet (with progress).
 //! 4. MNO-B: DisableProfile on a quarter of the fleet (the eUICC falls back
-//!    to MNO-A's profile), UpdatePolicyRules, a fleet-wide batch AuditEIS,
-//!    DeleteProfile on the disabled ones.
+//!    to MNO-A's profile), UpdatePolicyRules, MNO-A's AuditEIS of the
+//!    fleet, DeleteProfile on the disabled ones.
 //! 5. Visibility check (MNO-B sees MNO-A's profile without its private
-//!    fields), an unauthorised request, and a fleet summary.
+//!    fields), refusals (another MNO's profile, a function of another
+//!    role, a certificate of another CA, an unknown API token), and a
+//!    fleet summary with the SOAP traffic.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -28,10 +35,13 @@ use smsr::profile::{Iccid, OidList, ProfileHeader, Services};
 use smsr::remote::expanded::{Coding, c_apdu, command_script};
 use smsr::tlv::Encode;
 
+use crate::demo_soap::{self, ES3_USED, ES4_USED, Soap, ok};
 use crate::fleet::Fleet;
 /// The operator API client (shared with the example SM-DP).
 pub use smsr_smdp::Client;
-use smsr_smdp::{Download, Identity, Order, package};
+use smsr_smdp::soap::{Party, SoapClient};
+use smsr_smdp::transport::Es3Soap;
+use smsr_smdp::{Call, Download, Identity, Order, Transport, package};
 
 /// The profile package the demo SM-DP loads: a ProfileHeader (the
 /// simulated ISD-P's download stand-in reads its ICCID and POL1).
@@ -105,15 +115,36 @@ where
     Ok(())
 }
 
-/// Loads and enables nothing: creates, downloads and completes the
-/// profile `iccid` of `mno` on `eid`; returns its ISD-P AID.
-pub async fn install(c: &Client, eid: &str, iccid: &str, msisdn: &str) -> Result<String, String> {
-    let v = c
-        .ok(
-            "/es3/CreateISDP",
-            json!({"Eid": eid, "Iccid": iccid, "RequiredMemory": 16384}),
-        )
-        .await?;
+/// Sends one ES3 call and insists on an `Executed-…` answer (200).
+async fn executed<T: Transport>(t: &T, path: &'static str, body: Value) -> Result<Value, String> {
+    let call = Call { path, body };
+    let (s, v) = t.send(&call).await?;
+    let st = v
+        .pointer("/FunctionExecutionStatus/Status")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if s == 200 && st.starts_with("Executed") {
+        Ok(v)
+    } else {
+        Err(format!("{path} {}: HTTP {s} {v}", call.body))
+    }
+}
+
+/// Loads and enables nothing: an SM-DP creates, downloads and completes
+/// the profile `iccid` on `eid` (ES3 over `t`: SOAP in the demo, the JSON
+/// API in the bench); returns its ISD-P AID.
+pub async fn install<T: Transport>(
+    t: &T,
+    eid: &str,
+    iccid: &str,
+    msisdn: &str,
+) -> Result<String, String> {
+    let v = executed(
+        t,
+        "/es3/CreateISDP",
+        json!({"Eid": eid, "Iccid": iccid, "RequiredMemory": 16384}),
+    )
+    .await?;
     let aid = v
         .pointer("/Eis/ProfileInfo")
         .and_then(Value::as_array)
@@ -125,12 +156,14 @@ pub async fn install(c: &Client, eid: &str, iccid: &str, msisdn: &str) -> Result
         .and_then(Value::as_str)
         .ok_or("CreateISDP answer without the ISD-P AID")?
         .to_owned();
-    c.ok(
+    executed(
+        t,
         "/es3/SendData",
         json!({"Eid": eid, "sd-aid": aid, "Data": download_script(iccid)?}),
     )
     .await?;
-    c.ok(
+    executed(
+        t,
         "/es3/ProfileDownloadCompleted",
         json!({"Eid": eid, "Iccid": iccid, "ProfileType": "smsr-demo",
                "SubscriptionAddress": {"Msisdn": msisdn}}),
@@ -143,7 +176,7 @@ pub async fn install(c: &Client, eid: &str, iccid: &str, msisdn: &str) -> Result
 /// through ES3, its ProfileDownloadCompleted giving `msisdn` as the
 /// subscription address.
 async fn download(
-    c: &Client,
+    c: &SoapClient,
     smdp: &Identity,
     pkg: &[u8],
     eid: &str,
@@ -163,43 +196,64 @@ async fn download(
         msisdn: Some(msisdn.to_owned()),
     };
     let mut dl = Download::new(smdp, order);
-    smsr_smdp::run(c, &mut dl)
+    let transport = Es3Soap {
+        client: c,
+        mno_id: "MNO-A",
+    };
+    smsr_smdp::run(&transport, &mut dl)
         .await
         .map_err(|e| format!("{eid}: {e}"))?;
     Ok(())
 }
 
-async fn wait_batch(c: &Client, id: i64, label: &str, start: Instant) -> Result<Value, String> {
-    let mut shown = Instant::now();
-    loop {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-        let (_, p) = c.call("GET", &format!("/batch/{id}"), None).await?;
-        let g = |k: &str| count(&p, &format!("/{k}"));
-        let (total, pending) = (g("Total")?, g("Pending")?);
-        if pending != 0 && shown.elapsed() < Duration::from_millis(500) {
-            continue;
+/// How many fleet-wide calls are under way at once (the server's
+/// default `--max-parallel`, as its batch functions run them).
+const FLEET_WIDTH: usize = 64;
+
+/// Runs `f` on every fleet member (`width` at a time), printing progress
+/// twice a second and the rate at the end.
+async fn fleet_wide<F, Fut>(
+    label: &str,
+    work: Vec<(usize, String, String)>,
+    width: usize,
+    f: F,
+) -> Result<(), String>
+where
+    F: Fn(usize, String) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<(), String>> + Send + 'static,
+{
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let total = work.len();
+    let done = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let (d, l) = (done.clone(), label.to_owned());
+    let progress = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let n = d.load(Ordering::Relaxed);
+            println!("  {l}: {n}/{total} succeeded");
         }
-        shown = Instant::now();
-        println!(
-            "  {label}: {}/{total} settled ({} succeeded, {} failed, {} expired, {} refused)",
-            total.saturating_sub(pending),
-            g("Succeeded")?,
-            g("Failed")?,
-            g("Expired")?,
-            g("Refused")?
-        );
-        if pending == 0 {
-            let dt = start.elapsed().as_secs_f64();
-            println!(
-                "  {label}: {total} operations in {dt:.2} s ({:.0}/s, each a trigger SMS and a PSK-TLS session)",
-                total as f64 / dt.max(1e-9)
-            );
-            return Ok(p);
+    });
+    let f = Arc::new(f);
+    let d = done.clone();
+    let r = parallel(work, width, move |(i, eid, _)| {
+        let (f, d) = (f.clone(), d.clone());
+        async move {
+            f(i, eid).await?;
+            d.fetch_add(1, Ordering::Relaxed);
+            Ok(())
         }
-        if start.elapsed() > Duration::from_secs(300) {
-            return Err(format!("{label}: batch {id} did not finish"));
-        }
-    }
+    })
+    .await;
+    progress.abort();
+    r?;
+    let dt = start.elapsed().as_secs_f64();
+    println!(
+        "  {label}: {}/{total} succeeded, {total} operations in {dt:.2} s ({:.0}/s, each a trigger SMS and a PSK-TLS session)",
+        done.load(Ordering::Relaxed),
+        total as f64 / dt.max(1e-9)
+    );
+    Ok(())
 }
 
 /// A count in a JSON answer; a missing one is an error, not a zero.
@@ -209,39 +263,51 @@ fn count(v: &Value, pointer: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("no count {pointer} in {v}"))
 }
 
-/// `width` clients presenting `token`, shared by the parallel workers.
-fn pool(api: SocketAddr, token: &str, width: usize) -> Arc<Vec<Arc<Client>>> {
-    Arc::new(
-        (0..width)
-            .map(|_| Arc::new(Client::new(api, token)))
-            .collect(),
-    )
-}
-
 /// The client of worker item `i`.
-fn client_for(pool: &[Arc<Client>], i: usize) -> Result<Arc<Client>, String> {
+fn client_for(pool: &[Arc<SoapClient>], i: usize) -> Result<Arc<SoapClient>, String> {
     pool.get(i % pool.len().max(1))
         .cloned()
         .ok_or_else(|| "no client".to_owned())
 }
 
+/// The demo's parties: each MNO on ES4 and its SM-DP on ES3.
+struct Parties {
+    mno_a: Arc<Party>,
+    smdp_a: Arc<Party>,
+    mno_b: Arc<Party>,
+    smdp_b: Arc<Party>,
+}
+
+impl Parties {
+    fn all(&self) -> [&Arc<Party>; 4] {
+        [&self.mno_a, &self.smdp_a, &self.mno_b, &self.smdp_b]
+    }
+}
+
 /// The demo's actors and the fleet's identities.
-struct Demo {
+struct Demo<'s> {
     api: SocketAddr,
+    es: SocketAddr,
+    soap: &'s Soap,
     n: usize,
     /// The TS.48 package MNO-A's SM-DP downloads (`None`: not there).
     ts48: Option<Arc<Vec<u8>>>,
     smdp: Arc<Identity>,
     eum: Client,
     a: Client,
-    b: Client,
+    parties: Parties,
     width: usize,
     eids: Vec<String>,
     msisdns: Vec<String>,
 }
 
-impl Demo {
-    fn new(api: SocketAddr, fleet: &Fleet) -> Result<Self, String> {
+impl<'s> Demo<'s> {
+    async fn new(
+        api: SocketAddr,
+        es: SocketAddr,
+        soap: &'s Soap,
+        fleet: &Fleet,
+    ) -> Result<Self, String> {
         let n = fleet.members.len();
         let path = package::testdata_dir().join(package::TS48);
         let ts48 = if path.exists() {
@@ -255,14 +321,32 @@ impl Demo {
         };
         let (d, _) = smsr_smdp::randomness()?;
         let smdp = Arc::new(Identity::signed_by_test_ci(&d).map_err(|e| e.to_string())?);
+        let parties = Parties {
+            mno_a: soap.party(es, "mno-a", "ES4", &ES4_USED).await?,
+            smdp_a: soap.party(es, "smdp-a", "ES3", &ES3_USED).await?,
+            mno_b: soap.party(es, "mno-b", "ES4", &ES4_USED).await?,
+            smdp_b: soap.party(es, "smdp-b", "ES3", &ES3_USED).await?,
+        };
+        println!(
+            "  ES clients (MNO-A, MNO-B on ES4; their SM-DPs on ES3) each fetched the WSDL over mutual TLS with its own certificate: {} operations; the {} ES3 and {} ES4 functions the demo uses are all there with their actions",
+            parties.mno_a.contract().len(),
+            ES3_USED.len(),
+            ES4_USED.len()
+        );
+        println!(
+            "  a function not settled within {} ms is answered at the caller's ReplyTo listener (mutual TLS); the MNOs' listeners also take the SM-SR's Handle*Notification",
+            demo_soap::DEMO_WAIT_MS
+        );
         Ok(Self {
             api,
+            es,
+            soap,
             n,
             ts48,
             smdp,
             eum: Client::new(api, "eum-demo-token"),
             a: Client::new(api, "mno-a-token"),
-            b: Client::new(api, "mno-b-token"),
+            parties,
             width: 16.min(n.max(1)),
             eids: fleet.members.iter().map(|m| m.eid.to_string()).collect(),
             msisdns: fleet.members.iter().map(|m| m.msisdn.clone()).collect(),
@@ -281,7 +365,10 @@ impl Demo {
 
     /// Step 1: ES1.RegisterEIS for every eUICC.
     async fn register(&self, fleet: &Fleet) -> Result<(), String> {
-        println!("[1/6] EUM registers {} eUICCs (ES1.RegisterEIS)", self.n);
+        println!(
+            "[1/6] EUM registers {} eUICCs (ES1.RegisterEIS, JSON API: ES1 is not on SOAP yet)",
+            self.n
+        );
         for m in &fleet.members {
             self.eum
                 .ok(
@@ -297,29 +384,29 @@ impl Demo {
     /// every eUICC.
     async fn mno_a_profiles(&self, t0: Instant, fleet: &Fleet) -> Result<(), String> {
         println!(
-            "[2/6] MNO-A's SM-DP downloads a TS.48 package into every eUICC (CreateISDP, ES8 through SendData, ProfileDownloadCompleted); MNO-A: EnableProfile, SetFallbackAttribute"
+            "[2/6] MNO-A's SM-DP downloads a TS.48 package into every eUICC (ES3 over SOAP/mTLS: CreateISDP, ES8 through SendData, ProfileDownloadCompleted); MNO-A (ES4): EnableProfile, SetFallBackAttribute"
         );
-        let pool = pool(self.api, "mno-a-token", self.width);
+        let smdp_pool = demo_soap::pool(&self.parties.smdp_a, self.width);
+        let mno_pool = demo_soap::pool(&self.parties.mno_a, self.width);
         let (ts48, smdp) = (self.ts48.clone(), self.smdp.clone());
         parallel(self.work(), self.width, move |(i, eid, msisdn)| {
-            let c = client_for(&pool, i);
+            let (dp, c) = (client_for(&smdp_pool, i), client_for(&mno_pool, i));
             let (ts48, smdp) = (ts48.clone(), smdp.clone());
             async move {
-                let c = c?;
+                let (dp, c) = (dp?, c?);
                 let ic = iccid(1, i);
                 match ts48 {
-                    Some(pkg) => download(&c, &smdp, &pkg, &eid, &ic, &msisdn).await?,
+                    Some(pkg) => download(&dp, &smdp, &pkg, &eid, &ic, &msisdn).await?,
                     None => {
-                        install(&c, &eid, &ic, &msisdn).await?;
+                        let t = Es3Soap {
+                            client: &dp,
+                            mno_id: "MNO-A",
+                        };
+                        install(&t, &eid, &ic, &msisdn).await?;
                     }
                 }
-                c.ok("/es4/EnableProfile", json!({"Eid": eid, "Iccid": ic}))
-                    .await?;
-                c.ok(
-                    "/es4/SetFallbackAttribute",
-                    json!({"Eid": eid, "Iccid": ic}),
-                )
-                .await?;
+                ok(&c, "EnableProfile", json!({"Eid": eid, "Iccid": ic})).await?;
+                ok(&c, "SetFallBackAttribute", json!({"Eid": eid, "Iccid": ic})).await?;
                 Ok(())
             }
         })
@@ -374,101 +461,103 @@ impl Demo {
         Ok(())
     }
 
-    /// Step 3: MNO-B installs its profile everywhere, then enables it with
-    /// one fleet-wide batch.
+    /// Step 3: MNO-B's SM-DP installs its profile everywhere, then MNO-B
+    /// enables it on the whole fleet.
     async fn mno_b_profiles(&self) -> Result<(), String> {
         println!(
-            "[3/6] MNO-B: CreateISDP, SendData, ProfileDownloadCompleted on every eUICC, then a batch EnableProfile"
+            "[3/6] MNO-B's SM-DP: CreateISDP, SendData, ProfileDownloadCompleted on every eUICC (ES3 over SOAP/mTLS), then MNO-B's EnableProfile on the fleet (ES4)"
         );
-        let pool = pool(self.api, "mno-b-token", self.width);
+        let pool = demo_soap::pool(&self.parties.smdp_b, self.width);
         parallel(self.work(), self.width, move |(i, eid, msisdn)| {
             let c = client_for(&pool, i);
             async move {
                 let c = c?;
-                install(&c, &eid, &iccid(2, i), &msisdn).await?;
+                let t = Es3Soap {
+                    client: &c,
+                    mno_id: "MNO-B",
+                };
+                install(&t, &eid, &iccid(2, i), &msisdn).await?;
                 Ok(())
             }
         })
         .await?;
-        let t = Instant::now();
-        let (s, v) = self
-            .b
-            .call(
-                "POST",
-                "/batch/EnableProfile",
-                Some(&json!({"Filter": {"PlatformType": "smsr-sim"}, "IccidPrefix": "893102"})),
-            )
-            .await?;
-        let id = v
-            .get("BatchId")
-            .and_then(Value::as_i64)
-            .ok_or(format!("batch EnableProfile: HTTP {s} {v}"))?;
-        let p = wait_batch(&self.b, id, "batch EnableProfile", t).await?;
-        if p.get("Succeeded").and_then(Value::as_u64) != Some(self.n as u64) {
-            return Err(format!("batch EnableProfile: {p}"));
-        }
-        Ok(())
+        let wide = FLEET_WIDTH.min(self.n.max(1));
+        let pool = demo_soap::pool(&self.parties.mno_b, wide);
+        fleet_wide("EnableProfile", self.work(), wide, move |i, eid| {
+            let c = client_for(&pool, i);
+            async move {
+                let c = c?;
+                ok(
+                    &c,
+                    "EnableProfile",
+                    json!({"Eid": eid, "Iccid": iccid(2, i)}),
+                )
+                .await?;
+                Ok(())
+            }
+        })
+        .await
     }
 
     /// Step 4: MNO-B disables a quarter (fall-back to MNO-A), sets POL2 on
-    /// another quarter, audits the fleet and deletes the disabled ones.
+    /// another quarter, MNO-A audits the fleet and MNO-B deletes the
+    /// disabled ones.
     async fn mno_b_changes(&self) -> Result<(), String> {
         let quarter: Vec<(usize, &String)> = self.eids.iter().enumerate().step_by(4).collect();
         println!(
-            "[4/6] MNO-B: DisableProfile on {} eUICCs (fall-back to MNO-A), UpdatePolicyRules, batch AuditEIS, DeleteProfile",
+            "[4/6] MNO-B: DisableProfile on {} eUICCs (fall-back to MNO-A), UpdatePolicyRules; MNO-A: AuditEIS of the fleet; MNO-B: DeleteProfile (ES4 over SOAP/mTLS)",
             quarter.len()
         );
+        let b = SoapClient::new(&self.parties.mno_b);
         for &(i, eid) in &quarter {
-            self.b
-                .ok(
-                    "/es4/DisableProfile",
-                    json!({"Eid": eid, "Iccid": iccid(2, i)}),
-                )
-                .await?;
-        }
-        for (i, eid) in self.eids.iter().enumerate().skip(1).step_by(4) {
-            self.b
-                .ok(
-                    "/es4/UpdatePolicyRules",
-                    json!({"Eid": eid, "Iccid": iccid(2, i),
-                           "Pol2": [{"Action": "DELETE", "Qualification": "Not-Allowed"}]}),
-                )
-                .await?;
-        }
-        let t = Instant::now();
-        let (_, v) = self
-            .a
-            .call(
-                "POST",
-                "/batch/AuditEIS",
-                Some(&json!({"Filter": {"Eum-Id": "EUM-DEMO"}})),
+            ok(
+                &b,
+                "DisableProfile",
+                json!({"Eid": eid, "Iccid": iccid(2, i)}),
             )
             .await?;
-        let id = v
-            .get("BatchId")
-            .and_then(Value::as_i64)
-            .ok_or(format!("batch AuditEIS: {v}"))?;
-        wait_batch(&self.a, id, "batch AuditEIS", t).await?;
+        }
+        for (i, eid) in self.eids.iter().enumerate().skip(1).step_by(4) {
+            ok(
+                &b,
+                "UpdatePolicyRules",
+                json!({"Eid": eid, "Iccid": iccid(2, i),
+                       "Pol2": [{"Action": "DELETE", "Qualification": "Not-Allowed"}]}),
+            )
+            .await?;
+        }
+        let wide = FLEET_WIDTH.min(self.n.max(1));
+        let pool = demo_soap::pool(&self.parties.mno_a, wide);
+        fleet_wide("AuditEIS", self.work(), wide, move |i, eid| {
+            let c = client_for(&pool, i);
+            async move {
+                let c = c?;
+                ok(&c, "AuditEIS", json!({"Eid": eid})).await?;
+                Ok(())
+            }
+        })
+        .await?;
         for &(i, eid) in &quarter {
-            self.b
-                .ok(
-                    "/es4/DeleteProfile",
-                    json!({"Eid": eid, "Iccid": iccid(2, i)}),
-                )
-                .await?;
+            ok(
+                &b,
+                "DeleteProfile",
+                json!({"Eid": eid, "Iccid": iccid(2, i)}),
+            )
+            .await?;
         }
         Ok(())
     }
 
     /// Step 5: visibility of another MNO's profile, authorisation, the
-    /// delete rules and POL2 on the second eUICC.
+    /// delete rules and POL2 on the second eUICC, and the refusals of the
+    /// ES listener.
     async fn checks(&self) -> Result<(), String> {
-        println!("[5/6] checks: visibility, authorisation, POL2");
+        println!("[5/6] checks: visibility, authorisation, POL2, mutual TLS");
         let Some(eid) = self.eids.get(1) else {
             return Ok(());
         };
-        let b = &self.b;
-        let v = b.ok("/es4/GetEIS", json!({"Eid": eid})).await?;
+        let b = SoapClient::new(&self.parties.mno_b);
+        let v = ok(&b, "GetEIS", json!({"Eid": eid})).await?;
         let foreign = v
             .pointer("/Eis/ProfileInfo")
             .and_then(Value::as_array)
@@ -481,37 +570,59 @@ impl Demo {
             return Err("MNO-B sees MNO-A's private fields".into());
         }
         println!("  MNO-B's GetEIS shows MNO-A's profile without its private fields");
-        let (s, _) = b
-            .call(
-                "POST",
-                "/es4/DisableProfile",
-                Some(&json!({"Eid": eid, "Iccid": iccid(1, 1)})),
-            )
+        let (_, v) = b
+            .call("DisableProfile", &json!({"Eid": eid, "Iccid": iccid(1, 1)}))
             .await?;
-        println!("  MNO-B disabling MNO-A's profile: HTTP {s} (refused)");
-        let show = |v: &Value| {
-            v.pointer("/FunctionExecutionStatus/StatusCodeData")
-                .map_or_else(|| "(no StatusCodeData)".to_owned(), Value::to_string)
-        };
+        refused(&v, "MNO-B disabling MNO-A's profile")?;
         let delete = json!({"Eid": eid, "Iccid": iccid(2, 1)});
-        let (s, v) = b.call("POST", "/es4/DeleteProfile", Some(&delete)).await?;
-        println!("  deleting the enabled profile: HTTP {s} {}", show(&v));
-        b.ok("/es4/DisableProfile", delete.clone()).await?;
-        let (s, v) = b.call("POST", "/es4/DeleteProfile", Some(&delete)).await?;
+        let (_, v) = b.call("DeleteProfile", &delete).await?;
+        println!("  deleting the enabled profile: {}", demo_soap::status(&v));
+        ok(&b, "DisableProfile", delete.clone()).await?;
+        let (_, v) = b.call("DeleteProfile", &delete).await?;
         println!(
-            "  deleting it once disabled, under POL2 DELETE Not-Allowed: HTTP {s} {}",
-            show(&v)
+            "  deleting it once disabled, under POL2 DELETE Not-Allowed: {}",
+            demo_soap::status(&v)
         );
+        self.tls_checks(eid).await?;
         let bad = Client::new(self.api, "wrong-token");
         let (s, _) = bad
             .call("POST", "/es4/GetEIS", Some(&json!({"Eid": eid})))
             .await?;
-        println!("  a request with an unknown token: HTTP {s}");
+        println!("  a JSON API request with an unknown token: HTTP {s}");
+        Ok(())
+    }
+
+    /// An MNO's certificate on ES3, and a certificate of another CA.
+    async fn tls_checks(&self, eid: &str) -> Result<(), String> {
+        let wrong = self
+            .soap
+            .unchecked(self.es, "mno-a", &self.parties.mno_a, "ES3")?;
+        let (s, v) = SoapClient::new(&wrong)
+            .call("GetEIS", &json!({"Eid": eid}))
+            .await?;
+        if v.get("Fault").is_none() {
+            return Err(format!("an MNO's ES3 call was not refused: HTTP {s} {v}"));
+        }
+        println!(
+            "  an MNO certificate calling ES3.GetEIS: HTTP {s} {} ({})",
+            demo_soap::status(&v),
+            demo_soap::status(
+                &json!({"FunctionExecutionStatus": v.get("FunctionExecutionStatus")})
+            )
+        );
+        let tls = smsr_smdp::soap::connector(&self.soap.pki.files("rogue"))?;
+        match smsr_smdp::soap::fetch_contract(&tls, self.es).await {
+            Ok(_) => return Err("a certificate of another CA was accepted".into()),
+            Err(e) => println!(
+                "  a certificate named mno-a from another CA: refused in the TLS handshake ({})",
+                e.lines().next().unwrap_or("")
+            ),
+        }
         Ok(())
     }
 
     /// Step 6: the profile states over the fleet, each EIS against its
-    /// card, and the server's and the cards' counters.
+    /// card, the server's and the cards' counters, and the SOAP traffic.
     async fn summary(&self, fleet: &Fleet) -> Result<(), String> {
         println!("[6/6] fleet summary");
         let card = fleet.report().await;
@@ -541,12 +652,38 @@ impl Demo {
             count(&card, "/CounterRefusals")?,
             count(&card, "/SessionFailures")?,
         );
+        self.print_soap();
         if let Some((rss, peak)) = memory() {
             println!(
-                "  memory: {rss} KiB resident, {peak} KiB peak (server and fleet in one process)"
+                "  memory: {rss} KiB resident, {peak} KiB peak (server, fleet and ES clients in one process)"
             );
         }
         Ok(())
+    }
+
+    /// The SOAP requests per party and the notifications received.
+    fn print_soap(&self) {
+        let (mut calls, mut replies) = (0, 0);
+        for p in self.parties.all() {
+            let (c, r) = p.counts();
+            calls += c;
+            replies += r;
+        }
+        let notes = self.soap.notifications();
+        // `…/ES4-HandleProfileEnabledNotification` → `ES4.Handle…`.
+        let shown: Vec<String> = notes
+            .iter()
+            .map(|(a, n)| {
+                let name = a.rsplit('/').next().unwrap_or(a).replacen('-', ".", 1);
+                format!("{n} {name}")
+            })
+            .collect();
+        println!(
+            "  SOAP 1.2 over mutual TLS: {calls} requests ({replies} answered asynchronously at ReplyTo), {} notifications received{}{}",
+            notes.values().sum::<u64>(),
+            if shown.is_empty() { "" } else { ": " },
+            shown.join(", ")
+        );
     }
 
     /// Prints how many profiles are in each (MNO, state, fall-back) and
@@ -554,8 +691,9 @@ impl Demo {
     async fn print_states(&self, card: &Value) -> Result<u64, String> {
         let mut states: BTreeMap<String, u64> = BTreeMap::new();
         let mut mismatched = 0u64;
+        let a = SoapClient::new(&self.parties.mno_a);
         for (eid, msisdn) in self.eids.iter().zip(&self.msisdns) {
-            let v = self.a.ok("/es4/GetEIS", json!({"Eid": eid})).await?;
+            let v = ok(&a, "GetEIS", json!({"Eid": eid})).await?;
             if !matches_card(&v, card.pointer(&format!("/Cards/{msisdn}/Profiles"))) {
                 mismatched += 1;
             }
@@ -589,9 +727,14 @@ impl Demo {
 ///
 /// # Errors
 /// The first step that did not go as scripted.
-pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
+pub async fn run(
+    api: SocketAddr,
+    es: SocketAddr,
+    soap: &Soap,
+    fleet: &Fleet,
+) -> Result<(), String> {
     let t0 = Instant::now();
-    let demo = Demo::new(api, fleet)?;
+    let demo = Demo::new(api, es, soap, fleet).await?;
     demo.register(fleet).await?;
     demo.mno_a_profiles(t0, fleet).await?;
     demo.mno_b_profiles().await?;
@@ -599,6 +742,19 @@ pub async fn run(api: SocketAddr, fleet: &Fleet) -> Result<(), String> {
     demo.checks().await?;
     demo.summary(fleet).await?;
     println!("lifecycle complete in {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// Prints a refusal of `what`; an answer that is not `Failed` is an
+/// error.
+fn refused(v: &Value, what: &str) -> Result<(), String> {
+    let st = v
+        .pointer("/FunctionExecutionStatus/Status")
+        .and_then(Value::as_str);
+    if st != Some("Failed") && v.get("Fault").is_none() {
+        return Err(format!("{what} was not refused: {v}"));
+    }
+    println!("  {what}: {} (refused)", demo_soap::status(v));
     Ok(())
 }
 

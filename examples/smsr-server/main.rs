@@ -27,6 +27,8 @@ mod api_tls;
 mod bench;
 mod config;
 mod demo;
+mod demo_pki;
+mod demo_soap;
 mod engine;
 mod es_tls;
 mod fields;
@@ -200,6 +202,7 @@ fn fleet_behind(
 async fn run(mut config: Config) -> Result<(), String> {
     let demo = config.demo;
     let mut demo_smsc_handle = None;
+    let mut demo_soap = None;
     if demo {
         if config.smsc != Smsc::Loopback {
             return Err(
@@ -209,6 +212,7 @@ async fn run(mut config: Config) -> Result<(), String> {
         let (smsc, account) = demo_smsc().await?;
         config.smsc = account;
         demo_smsc_handle = Some(smsc);
+        demo_soap = Some(demo_soap::Soap::prepare(&mut config).await?);
     }
     let exit = config.exit;
     let temporary = demo && config.database.is_none();
@@ -232,7 +236,11 @@ async fn run(mut config: Config) -> Result<(), String> {
             "simulated fleet of {} eUICCs behind an SMPP SMSC on 127.0.0.1",
             fleet.members.len()
         );
-        demo::run(running.api, &fleet).await?;
+        let (es, soap) = running
+            .es
+            .zip(demo_soap.as_ref())
+            .ok_or("--demo without its ES listener")?;
+        demo::run(running.api, es, soap, &fleet).await?;
         fleet_handle = Some(fleet);
     }
     if demo && exit {

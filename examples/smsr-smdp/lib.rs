@@ -8,14 +8,24 @@
 //!   out, answers in).
 //! * [`package`]: the TS.48 package, with its own ICCID per eUICC.
 //! * [`client`] and [`run`]: the transport, the SM-SR's JSON ES3 API.
+//! * [`soap`], [`wsdl`], [`xml`], [`reply`]: the SOAP 1.2 binding over
+//!   mutual TLS (SGP.02 §5), as an MNO's or SM-DP's client: the SM-SR's
+//!   WSDL as the contract, WS-Addressing, a `ReplyTo` listener for the
+//!   asynchronous answers; [`transport::Es3Soap`] runs a download over it.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
 pub mod client;
 pub mod flow;
 pub mod package;
+pub mod reply;
+pub mod soap;
+pub mod transport;
+pub mod wsdl;
+pub mod xml;
 
 pub use client::Client;
 pub use flow::{Call, Download, Error, Identity, KeyProvider, Order, Report};
+pub use transport::Transport;
 
 /// Fresh randomness for an [`Order`] from the operating system (the
 /// ephemeral key, the SCP03t host challenge). The ephemeral scalar is
@@ -42,17 +52,17 @@ pub fn randomness() -> Result<([u8; 32], [u8; 8]), String> {
     Err("random: no valid ephemeral scalar in 128 draws".into())
 }
 
-/// Drives `download` over `client` until it is done.
+/// Drives `download` over `transport` until it is done.
 ///
 /// # Errors
 /// The transport failed or the download stopped ([`Error`]).
-pub async fn run<P: KeyProvider>(
-    client: &Client,
+pub async fn run<T: Transport, P: KeyProvider>(
+    transport: &T,
     download: &mut Download<'_, P>,
 ) -> Result<Report, String> {
     let mut call = Some(download.start());
     while let Some(c) = call {
-        let (status, answer) = client.call("POST", c.path, Some(&c.body)).await?;
+        let (status, answer) = transport.send(&c).await?;
         call = download
             .handle(status, &answer)
             .map_err(|e| e.to_string())?;

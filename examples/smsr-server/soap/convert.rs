@@ -10,7 +10,7 @@ use smsr::inventory::field::ElementType;
 use smsr::soap::Element;
 use smsr::soap::write;
 
-use super::functions::{EXTRA_ANSWERS, Field, HEADER, Kind, SoapFunction};
+use super::functions::{EXTRA_ANSWERS, Field, HEADER, Kind, SoapFunction, TEXT_ANSWERS};
 
 /// Why a request element does not fit its function.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -263,6 +263,11 @@ pub fn response_xml(function: &SoapFunction, answer: &Value) -> String {
             None => {}
         }
     }
+    for (_, name, _) in TEXT_ANSWERS.iter().filter(|x| x.0 == function.name) {
+        if let Some(v) = answer.get(*name) {
+            write_value(&mut out, name, v);
+        }
+    }
     for (_, name, _, children) in EXTRA_ANSWERS.iter().filter(|x| x.0 == function.name) {
         let items = answer.get(*name).and_then(Value::as_array);
         for item in items.into_iter().flatten() {
@@ -406,6 +411,23 @@ mod tests {
         );
         // Other functions never carry it.
         assert!(!response_xml(function("GetEIS"), &a).contains("Plma"));
+    }
+
+    /// ES3.SendData answers the eUICC's response (SGP.02 §5.4.5), which
+    /// the SM-DP needs for its next step; no other function carries it.
+    #[test]
+    fn a_send_data_answer_carries_the_euicc_response() {
+        let a = serde_json::json!({
+            "FunctionExecutionStatus": {"Status": "Executed-Success"},
+            "OperationId": 3, "EuiccResponseData": "9F46026982"
+        });
+        assert_eq!(
+            response_xml(function("SendData"), &a),
+            "<gsma:SendDataResponse><FunctionExecutionStatus><Status>Executed-Success</Status>\
+             </FunctionExecutionStatus><EuiccResponseData>9F46026982</EuiccResponseData>\
+             </gsma:SendDataResponse>"
+        );
+        assert!(!response_xml(function("EnableProfile"), &a).contains("EuiccResponseData"));
     }
 
     #[test]

@@ -167,6 +167,13 @@ pub const EXTRA_ANSWERS: &[(&str, &str, &str, &[&str])] = &[
     ),
 ];
 
+/// Text answer elements some functions carry after
+/// [`crate::soap::convert::RESPONSE_ELEMENTS`] (before
+/// [`EXTRA_ANSWERS`]): function, element, XSD type. ES3.SendData answers
+/// the eUICC's response as `EuiccResponseData` (SGP.02 §5.4.5; the JSON
+/// API's field).
+pub const TEXT_ANSWERS: &[(&str, &str, &str)] = &[("SendData", "EuiccResponseData", "xs:string")];
+
 const fn f(
     interface: Interface,
     name: &'static str,

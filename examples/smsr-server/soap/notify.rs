@@ -3,7 +3,8 @@
 //! callback port types they implement (`wsdl.rs`) — and the asynchronous
 //! `…Response`s to a `ReplyTo`.
 //!
-//! A worker claims due messages by lease, POSTs each once over mutual TLS
+//! A worker claims due messages by lease and POSTs each once, in its own
+//! task (up to 64 at once), over mutual TLS
 //! (`callback.rs`) and marks it delivered in one statement at once; a
 //! failed attempt (no connection, TLS, timeout, a non-2xx answer such as a
 //! SOAP fault's 500) is tried again after a delay doubling from
@@ -34,6 +35,8 @@ use crate::store::outbox::{OutMessage, OutRow, Outbox};
 
 /// Messages claimed at once.
 const CLAIM: u32 = 16;
+/// Deliveries under way at once.
+const IN_FLIGHT: usize = 64;
 /// How often the worker looks for due messages when there were none.
 const IDLE: Duration = Duration::from_millis(200);
 /// How often delivered messages past their retention are pruned: every
@@ -158,6 +161,9 @@ pub struct Notifier {
     max_backoff_ms: u64,
     lease_ms: i64,
     retention_ms: i64,
+    /// Wakes an idle worker when an answer is filled (due now), so an
+    /// asynchronous `…Response` does not wait out the idle poll.
+    wake: tokio::sync::Notify,
 }
 
 impl Notifier {
@@ -188,6 +194,7 @@ impl Notifier {
             max_backoff_ms: es.callback_max_backoff_ms,
             lease_ms: i64::try_from(es.callback_timeout_ms.saturating_mul(3)).unwrap_or(i64::MAX),
             retention_ms: i64::try_from(es.outbox_retention_ms).unwrap_or(i64::MAX),
+            wake: tokio::sync::Notify::new(),
         })
     }
 
@@ -209,47 +216,77 @@ impl Notifier {
     /// # Errors
     /// The store failed.
     pub fn fill(&self, event_id: &str, xml: &str) -> Result<bool, String> {
-        self.outbox
+        let filled = self
+            .outbox
             .fill_message(event_id, xml, now_ms())
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        self.wake.notify_one();
+        Ok(filled)
     }
 
-    /// Delivers due messages until `shutdown`.
+    /// Delivers due messages until `shutdown`: each claimed message in
+    /// its own task, up to `IN_FLIGHT` at once, so a slow endpoint or a
+    /// queue of asynchronous answers holds up no other message; at
+    /// `shutdown` the attempts under way are finished first.
     pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         match self.outbox.undelivered() {
             Ok(n) => tracing::info!(undelivered = n, "outbox worker started"),
             Err(e) => tracing::warn!("outbox: {e}"),
         }
         let mut next_prune = now_ms();
+        let mut sending = tokio::task::JoinSet::new();
         loop {
             if now_ms() >= next_prune {
                 self.prune();
                 let every = self.retention_ms.clamp(200, PRUNE_EVERY_MS);
                 next_prune = now_ms().saturating_add(every);
             }
-            let rows = match self
-                .outbox
-                .claim_messages(&self.owner, now_ms(), self.lease_ms, CLAIM)
-            {
-                Ok(rows) => rows,
-                Err(e) => {
-                    tracing::warn!("outbox: nothing claimed: {e}");
-                    Vec::new()
-                }
+            while let Some(done) = sending.try_join_next() {
+                reaped(done);
+            }
+            let room = IN_FLIGHT.saturating_sub(sending.len());
+            let rows = if room == 0 {
+                Vec::new()
+            } else {
+                let n = u32::try_from(room).map_or(CLAIM, |r| r.min(CLAIM));
+                self.claim(n)
             };
             let idle = rows.is_empty();
             for row in rows {
-                if let Err(e) = self.deliver(&row).await {
-                    tracing::warn!(event = %row.message.event_id, "outbox: {e}");
-                }
+                let me = self.clone();
+                sending.spawn(async move {
+                    if let Err(e) = me.deliver(&row).await {
+                        tracing::warn!(event = %row.message.event_id, "outbox: {e}");
+                    }
+                });
+            }
+            if *shutdown.borrow() {
+                break;
             }
             if idle {
                 tokio::select! {
                     () = tokio::time::sleep(IDLE) => {}
-                    _ = shutdown.changed() => return,
+                    () = self.wake.notified() => {}
+                    Some(done) = sending.join_next(), if !sending.is_empty() => reaped(done),
+                    _ = shutdown.changed() => break,
                 }
-            } else if *shutdown.borrow() {
-                return;
+            }
+        }
+        while let Some(done) = sending.join_next().await {
+            reaped(done);
+        }
+    }
+
+    /// Up to `n` due messages, leased to this instance.
+    fn claim(&self, n: u32) -> Vec<OutRow> {
+        match self
+            .outbox
+            .claim_messages(&self.owner, now_ms(), self.lease_ms, n)
+        {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!("outbox: nothing claimed: {e}");
+                Vec::new()
             }
         }
     }
@@ -392,6 +429,14 @@ pub fn reply_message(
         to: Some(to.to_owned()),
         body,
         created_ms: now_ms(),
+    }
+}
+
+/// Logs a delivery task that did not finish (it panicked or was
+/// cancelled); its message stays leased and is tried again.
+fn reaped(done: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = done {
+        tracing::error!("outbox: a delivery task failed: {e}");
     }
 }
 

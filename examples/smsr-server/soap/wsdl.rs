@@ -19,7 +19,7 @@ use super::convert::RESPONSE_ELEMENTS;
 use super::eis;
 use super::functions::{
     EXTRA_ANSWERS, FUNCTIONS, Field, HEADER, Interface, Kind, ONC_ELEMENTS, PLMA_ELEMENTS,
-    SoapFunction,
+    SoapFunction, TEXT_ANSWERS,
 };
 
 /// The XSD type of an element kind.
@@ -126,6 +126,11 @@ fn schema(out: &mut String) {
                 _ => ("xs:string", " minOccurs=\"0\""),
             };
             out.push_str(&format!("<xs:element name=\"{name}\" type=\"{ty}\"{min}/>"));
+        }
+        for (_, name, ty) in TEXT_ANSWERS.iter().filter(|x| x.0 == f.name) {
+            out.push_str(&format!(
+                "<xs:element name=\"{name}\" type=\"{ty}\" minOccurs=\"0\"/>"
+            ));
         }
         for (_, name, ty, _) in EXTRA_ANSWERS.iter().filter(|x| x.0 == f.name) {
             out.push_str(&format!(
