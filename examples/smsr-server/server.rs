@@ -163,18 +163,36 @@ fn write_ready_file(
         .map_err(|e| format!("{}: {e}", file.display()))
 }
 
-/// The configured store (`database` as [`database_path`] names it), as
-/// the inventory store, its outbox (`store/outbox.rs`), the PLMA store
+/// The configured database seen through each of its traits: the
+/// inventory store, its outbox (`store/outbox.rs`), the PLMA store
 /// (`store/authorisations.rs`), the key-handle store (`store/held.rs`)
-/// and the ONC store (`store/onc.rs`): one database, five traits.
-type Stores = (
-    Arc<dyn Store>,
-    Arc<dyn PrunableOutbox>,
-    Arc<dyn Authorisations>,
-    Arc<dyn crate::store::held::HeldKeys>,
-    Arc<dyn Oncs>,
-);
+/// and the ONC store (`store/onc.rs`).
+struct Stores {
+    inventory: Arc<dyn Store>,
+    outbox: Arc<dyn PrunableOutbox>,
+    plmas: Arc<dyn Authorisations>,
+    keys: Arc<dyn crate::store::held::HeldKeys>,
+    oncs: Arc<dyn Oncs>,
+}
 
+impl Stores {
+    /// One database behind every trait.
+    fn of<S>(store: S) -> Self
+    where
+        S: Store + PrunableOutbox + Authorisations + crate::store::held::HeldKeys + Oncs + 'static,
+    {
+        let store = Arc::new(store);
+        Self {
+            inventory: store.clone(),
+            outbox: store.clone(),
+            plmas: store.clone(),
+            keys: store.clone(),
+            oncs: store,
+        }
+    }
+}
+
+/// The configured store (`database` as [`database_path`] names it).
 fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, String> {
     let failed = |e| format!("{}: {e}", database.display());
     let temporary = config.demo && config.database.is_none();
@@ -186,14 +204,9 @@ fn open_store(config: &Config, database: &std::path::Path) -> Result<Stores, Str
             let url = url.clone();
             let store =
                 tokio::task::block_in_place(|| PostgresStore::open(&url, POSTGRES_POOL, custody));
-            let store = Arc::new(store.map_err(failed)?);
-            (store.clone(), store.clone(), store.clone(), store.clone(), store)
+            Stores::of(store.map_err(failed)?)
         }
-        _ => {
-            let store = SqliteStore::open(database, config.power_safe, custody).map_err(failed)?;
-            let store = Arc::new(store);
-            (store.clone(), store.clone(), store.clone(), store.clone(), store)
-        }
+        _ => Stores::of(SqliteStore::open(database, config.power_safe, custody).map_err(failed)?),
     })
 }
 
@@ -209,7 +222,13 @@ fn instance_id(scp81: SocketAddr) -> String {
 /// A listener cannot be bound or the database opened.
 pub async fn start(config: Config) -> Result<Running, String> {
     let database = database_path(&config);
-    let (store, outbox, plmas, keys, oncs) = open_store(&config, &database)?;
+    let Stores {
+        inventory: store,
+        outbox,
+        plmas,
+        keys,
+        oncs,
+    } = open_store(&config, &database)?;
     let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
     let api_tls = crate::api_tls::acceptor_for(&config).map_err(|e| e.to_string())?;
     let (api_listener, api_addr) = bind(config.api, "API listener").await?;
