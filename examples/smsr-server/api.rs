@@ -700,7 +700,10 @@ async fn run_function(
         expires_at_ms: ctx.expires_at(),
     };
     let id = ctx.app.engine.submit(vec![new]).map_err(internal)?;
-    let id = id.first().copied().unwrap_or_default();
+    let id = id
+        .first()
+        .copied()
+        .ok_or_else(|| internal("the engine queued no operation"))?;
     let wait = Duration::from_millis(ctx.app.config.wait_ms);
     let rec = ctx.app.engine.wait(id, wait).await.map_err(internal)?;
     op_answer(ctx, eid, rec, with_eis)
