@@ -14,17 +14,23 @@
 //!   asynchronous answers; [`transport::Es3Soap`] runs a download over it.
 #![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
 
+#[cfg(feature = "net")]
 pub mod client;
 pub mod flow;
 pub mod package;
+#[cfg(feature = "net")]
 pub mod reply;
+#[cfg(feature = "net")]
 pub mod soap;
+#[cfg(feature = "net")]
 pub mod transport;
 pub mod wsdl;
 pub mod xml;
 
+#[cfg(feature = "net")]
 pub use client::Client;
 pub use flow::{Call, Download, Error, Identity, KeyProvider, Order, Report};
+#[cfg(feature = "net")]
 pub use transport::Transport;
 
 /// Fresh randomness for an [`Order`] from the operating system (the
@@ -53,6 +59,7 @@ pub fn randomness() -> Result<([u8; 32], [u8; 8]), String> {
 }
 
 /// Drives `download` over `transport` until it is done.
+#[cfg(feature = "net")]
 ///
 /// # Errors
 /// The transport failed or the download stopped ([`Error`]).

@@ -164,7 +164,10 @@ impl Contract {
             .children()
             .filter(|n| n.has_tag_name((WSDL_NS, "portType")))
         {
-            let pt_name = pt.attribute("name").unwrap_or_default();
+            // An unnamed port type or operation cannot be required.
+            let Some(pt_name) = pt.attribute("name") else {
+                continue;
+            };
             for op in pt
                 .children()
                 .filter(|n| n.has_tag_name((WSDL_NS, "operation")))
@@ -174,7 +177,9 @@ impl Contract {
                     continue;
                 };
                 let output = child("output").and_then(action);
-                let name = op.attribute("name").unwrap_or_default();
+                let Some(name) = op.attribute("name") else {
+                    continue;
+                };
                 operations.insert(
                     (pt_name.to_owned(), name.to_owned()),
                     Operation { input, output },
