@@ -366,7 +366,7 @@ impl<'s> Demo<'s> {
     /// Step 1: ES1.RegisterEIS for every eUICC.
     async fn register(&self, fleet: &Fleet) -> Result<(), String> {
         println!(
-            "[1/6] EUM registers {} eUICCs (ES1.RegisterEIS, JSON API: ES1 is not on SOAP yet)",
+            "[1/6] EUM registers {} eUICCs (ES1.RegisterEIS over the JSON API: over SOAP, ES1 takes EUM-signed EIS only, and the demo has no EUM signer)",
             self.n
         );
         for m in &fleet.members {
