@@ -129,7 +129,19 @@ fn an_hsm_that_drops_its_login_mid_batch_fails_cleanly_and_resumes() {
         &dir,
         &db,
         &smsc(&fleet),
-        &["--keys", &keys, "--attempts", "10", "--backoff-ms", "50"],
+        // Each outage costs a relogin with backoff and a retry: on a loaded
+        // machine a function may need more than the default 30 s wait, and
+        // the helpers expect it answered within the request.
+        &[
+            "--keys",
+            &keys,
+            "--attempts",
+            "10",
+            "--backoff-ms",
+            "50",
+            "--wait-ms",
+            "120000",
+        ],
     );
     let api = api(&server);
     install_enable_and_compare(api, &smsc(&fleet), &members);
