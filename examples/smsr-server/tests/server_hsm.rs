@@ -13,15 +13,14 @@
 //! known-answer vectors (`tests/data/scp80_vectors.json`: pySim, gsm0348
 //! and real-card PoRs) and of the in-memory provider; imported keys cannot
 //! be read back; an HSM that goes away fails operations cleanly and works
-//! again after re-login. `hsm_wrap_rate` (`--ignored`) prints the wrap
-//! rate through SoftHSM2 versus in memory as JSON.
+//! again after re-login. The wrap rate through SoftHSM2 versus in memory is
+//! the bench `benches/hsm_wrap.rs`.
 
 #[path = "../hsm.rs"]
 mod hsm;
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
 
 use hsm::{Hsm, HsmConfig, HsmKey, PinSource, key_label};
 use serde_json::Value;
@@ -325,43 +324,6 @@ fn an_hsm_that_goes_away_fails_cleanly_and_comes_back() {
             ..
         })
     ));
-}
-
-/// Wraps per second of the 96-octet AES-128 payload (CC + ciphering,
-/// SPI 16 39) for `keys`, over about one second.
-fn rate<P: Provider>(keys: &KeySet<P>) -> f64 {
-    let header = aes_header();
-    let payload = [0xA5u8; 96];
-    let mut out = [0u8; 160];
-    let (start, mut n) = (Instant::now(), 0u64);
-    while start.elapsed() < Duration::from_secs(1) {
-        command::wrap(Framing::SmsPp, &header, &payload, keys, &mut out).unwrap();
-        n += 1;
-    }
-    n as f64 / start.elapsed().as_secs_f64()
-}
-
-/// The issue 15 figure: SCP80 wrap rate through SoftHSM2 versus in
-/// memory, one run (`cargo test -p smsr-server --test server_hsm --
-/// --ignored --nocapture`).
-#[test]
-#[ignore = "a measurement: run with --ignored --nocapture"]
-fn hsm_wrap_rate() {
-    let hsm = hsm();
-    let kic = hsm.import(&Key::aes(&[0x11; 16]).unwrap()).unwrap();
-    let kid = hsm.import(&Key::aes(&[0x22; 16]).unwrap()).unwrap();
-    let through = KeySet::with_provider(&*hsm)
-        .with_kic_handle(kic)
-        .with_kid_handle(kid);
-    let mem = KeySet::new()
-        .with_kic(&Key::aes(&[0x11; 16]).unwrap())
-        .with_kid(&Key::aes(&[0x22; 16]).unwrap());
-    let (h, m) = (rate(&through), rate(&mem));
-    println!(
-        "{{\"bench\":\"scp80/wrap_aes128_cc_ciph_96\",\"softhsm2_per_s\":{h:.0},\"memory_per_s\":{m:.0},\"memory_over_hsm\":{:.1}}}",
-        m / h
-    );
-    assert!(h > 0.0 && m > h);
 }
 
 /// The SCP81 PSK is wrapped under a key-wrap key the token generates
