@@ -15,7 +15,10 @@
 //! sets (FinaliseISDRhandover); SM-SR1's packets then get PoR `06` and its
 //! PSK opens no admin session, while SM-SR2's work. Fleet on both curves;
 //! a wrong certificate, a bad signature and a tampered receipt change
-//! nothing.
+//! nothing. The ISD-R keeps a minimum key set (a FinaliseISDRhandover of
+//! the arrival key set or of every SCP80 key set: `6985`, nothing
+//! deleted), and scenario parameter `01` deletes the old key sets at
+//! establishment.
 
 mod sim_support;
 
@@ -202,45 +205,52 @@ fn handover_of_a_fleet() {
         );
         assert!(sim.psk(0x40, 1).is_none());
         assert!(sim.psk(0x41, 1).is_some());
-        // SM-SR1's PSK identity opens no admin session; SM-SR2's does.
-        let admin = |kvn| AdminSessionRequest {
-            psk_identity: b"psk-identity".to_vec(),
-            kvn,
-            kid: 1,
-            host: None,
-            agent_id: None,
-            uri: "/".into(),
-            connection: Vec::new(),
-            address: None,
-            transport: None,
-        };
-        assert!(sim.open_admin_session(admin(0x40)).is_err());
+        // SM-SR1 is refused (PoR 06, its PSK opens no admin session);
+        // SM-SR2's PSK does.
+        sm_sr1_is_refused(&mut sm_sr1, &mut sim);
         assert!(sim.open_admin_session(admin(0x41)).is_ok());
-
-        // SM-SR1 is refused: PoR 06 in clear, nothing changes.
-        let before = sim.snapshot();
-        let header = sm_sr1.header();
-        let audit = es5::audit_card_resources().unwrap();
-        let script = Server::script_bytes(
-            &[audit.as_bytes()],
-            smsr::remote::expanded::Coding::Definite,
-        );
-        for s in sm_sr1.segments(&header, &script) {
-            sim.receive(&s, 0).unwrap();
-        }
-        let out = sim.take_outgoing(0);
-        assert_eq!(out.len(), 1);
-        let por = smsr::scp80::ResponsePacket::new_checked(
-            &out[0].tp_ud[3..],
-            smsr::scp80::Framing::SmsPp,
-        )
-        .unwrap();
-        assert_eq!(por.status(), PorStatus::UNIDENTIFIED_SECURITY_ERROR);
-        assert_eq!(sim.snapshot(), before);
         // SM-SR2 works.
+        let audit = es5::audit_card_resources().unwrap();
         let r = ok_run(&mut sm_sr2, &mut sim, &[audit.as_bytes().to_vec()]);
         assert_eq!(r[0].1, StatusWord::SUCCESS);
     }
+}
+
+fn admin(kvn: u8) -> AdminSessionRequest {
+    AdminSessionRequest {
+        psk_identity: b"psk-identity".to_vec(),
+        kvn,
+        kid: 1,
+        host: None,
+        agent_id: None,
+        uri: "/".into(),
+        connection: Vec::new(),
+        address: None,
+        transport: None,
+    }
+}
+
+/// Once SM-SR1's key sets are gone: its PSK (`40`) opens no admin session,
+/// and its SCP80 packets get PoR `06` in clear and change nothing.
+fn sm_sr1_is_refused(sm_sr1: &mut Server, sim: &mut Euicc) {
+    assert!(sim.open_admin_session(admin(0x40)).is_err());
+    let before = sim.snapshot();
+    let header = sm_sr1.header();
+    let audit = es5::audit_card_resources().unwrap();
+    let script = Server::script_bytes(
+        &[audit.as_bytes()],
+        smsr::remote::expanded::Coding::Definite,
+    );
+    for s in sm_sr1.segments(&header, &script) {
+        sim.receive(&s, 0).unwrap();
+    }
+    let out = sim.take_outgoing(0);
+    assert_eq!(out.len(), 1);
+    let por =
+        smsr::scp80::ResponsePacket::new_checked(&out[0].tp_ud[3..], smsr::scp80::Framing::SmsPp)
+            .unwrap();
+    assert_eq!(por.status(), PorStatus::UNIDENTIFIED_SECURITY_ERROR);
+    assert_eq!(sim.snapshot(), before);
 }
 
 /// Certificate then key agreement sent by SM-SR2 itself.
@@ -354,4 +364,120 @@ fn refusals_change_nothing() {
     );
     assert_eq!(r[0].1, StatusWord::INCORRECT_DATA);
     assert!(kvns(&sim).contains(&0x01));
+}
+
+/// The ISD-R's key sets: SCP80 KVNs and (KVN, key id) of its PSKs.
+fn key_sets(sim: &Euicc) -> (Vec<u8>, Vec<(u8, u8)>) {
+    let c = sim.config();
+    (
+        c.scp80.iter().map(|k| k.kvn).collect(),
+        c.scp81.iter().map(|k| (k.kvn, k.kid)).collect(),
+    )
+}
+
+fn range(kvn: u8) -> KeyRange {
+    KeyRange {
+        kvn,
+        first_key_id: 1,
+        last_key_id: 3,
+    }
+}
+
+/// FinaliseISDRhandover keeps the ISD-R a key set: deleting the key set
+/// the command arrived under, or every SCP80 key set, is refused with
+/// `6985` (conditions of use not satisfied) and deletes nothing; the
+/// other key set may go.
+#[test]
+fn finalise_keeps_a_minimum_key_set() {
+    let cfg = fleet::member(23, 0).unwrap();
+    let (pk_ecasd, _) = from_eis(&cfg);
+    let mut sm_sr1 = Server::new(&cfg);
+    let mut sim = Euicc::new(cfg.clone(), 11);
+    let esk = PrivateKey::from_bytes(&[0x34; 32]).unwrap();
+    let req = request(IsdrKeySetType::Scp80, 0x02, false);
+    let sr2 = SmSr2::new(req, esk, pk_ecasd, None).unwrap();
+    let keys = establish(&mut sm_sr1, &mut sim, &sr2, None, false).unwrap();
+    let mut sm_sr2 = sm_sr2_server(&cfg, &keys);
+    let both = key_sets(&sim);
+    assert_eq!(both.0, [0x01, 0x02]);
+    let finalise = |ranges: &[KeyRange]| vec![finalise_isdr_handover(ranges).unwrap()];
+    // SM-SR1, under 01, deleting 01; SM-SR2, under 02, deleting 02, or
+    // both; and a range naming 02's KID alone.
+    let cases: [(bool, Vec<KeyRange>); 4] = [
+        (true, vec![range(0x01)]),
+        (false, vec![range(0x02)]),
+        (false, vec![range(0x01), range(0x02)]),
+        (
+            false,
+            vec![KeyRange {
+                kvn: 0x02,
+                first_key_id: 2,
+                last_key_id: 2,
+            }],
+        ),
+    ];
+    for (by_sm_sr1, ranges) in cases {
+        let server = if by_sm_sr1 { &mut sm_sr1 } else { &mut sm_sr2 };
+        let r = ok_run(server, &mut sim, &finalise(&ranges));
+        assert_eq!(r[0].1, StatusWord::CONDITIONS_NOT_SATISFIED, "{ranges:?}");
+        assert!(r[0].0.is_empty());
+        assert_eq!(key_sets(&sim), both, "{ranges:?}");
+    }
+    // In one script, deleting 01 then 02 under 02: the second is refused
+    // against the first's pending change; the first alone applies.
+    let r = ok_run(
+        &mut sm_sr2,
+        &mut sim,
+        &[
+            finalise_isdr_handover(&[range(0x01)]).unwrap(),
+            finalise_isdr_handover(&[range(0x02)]).unwrap(),
+        ],
+    );
+    let sws: Vec<StatusWord> = r.iter().map(|x| x.1).collect();
+    assert_eq!(
+        sws,
+        [StatusWord::SUCCESS, StatusWord::CONDITIONS_NOT_SATISFIED]
+    );
+    assert_eq!(key_sets(&sim).0, [0x02]);
+    // SM-SR2 still works.
+    let audit = es5::audit_card_resources().unwrap();
+    let r = ok_run(&mut sm_sr2, &mut sim, &[audit.as_bytes().to_vec()]);
+    assert_eq!(r[0].1, StatusWord::SUCCESS);
+}
+
+/// Scenario parameter `01` asked by SM-SR2 (`deleting_existing`): the
+/// ISD-R keeps only the new key set; SM-SR1's packets get PoR `06`, its
+/// PSK opens no admin session; SM-SR2's key set works. Without `01` the
+/// old key sets stay (`handover_of_a_fleet`).
+#[test]
+fn delete_existing_keys_on_establishment() {
+    let cfg = fleet::member(24, 0).unwrap();
+    let (pk_ecasd, _) = from_eis(&cfg);
+    let mut sm_sr1 = Server::new(&cfg);
+    let mut sim = Euicc::new(cfg.clone(), 12);
+    assert!(sim.psk(0x40, 1).is_some());
+    let esk = PrivateKey::from_bytes(&[0x35; 32]).unwrap();
+    let req = request(IsdrKeySetType::Scp80, 0x03, false).deleting_existing();
+    assert!(req.parameters.contains(ScenarioParameters::DELETE_KEYS));
+    let sr2 = SmSr2::new(req, esk, pk_ecasd, None).unwrap();
+    let es7 = sr2.create_additional_key_set(&sk_sr(), &[0; 16]).unwrap();
+    assert!(
+        es7.scenario_parameters
+            .contains(ScenarioParameters::DELETE_KEYS)
+    );
+    let keys = establish(&mut sm_sr1, &mut sim, &sr2, None, false).unwrap();
+    assert_eq!(key_sets(&sim), (vec![0x03], vec![]));
+    sm_sr1_is_refused(&mut sm_sr1, &mut sim);
+    let mut sm_sr2 = sm_sr2_server(&cfg, &keys);
+    let audit = es5::audit_card_resources().unwrap();
+    let r = ok_run(&mut sm_sr2, &mut sim, &[audit.as_bytes().to_vec()]);
+    assert_eq!(r[0].1, StatusWord::SUCCESS);
+    // The last key set left cannot be deleted either.
+    let r = ok_run(
+        &mut sm_sr2,
+        &mut sim,
+        &[finalise_isdr_handover(&[range(0x03)]).unwrap()],
+    );
+    assert_eq!(r[0].1, StatusWord::CONDITIONS_NOT_SATISFIED);
+    assert_eq!(key_sets(&sim), (vec![0x03], vec![]));
 }

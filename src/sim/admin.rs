@@ -185,6 +185,10 @@ impl Euicc {
         if session.session.is_ended() {
             return Err(Error::Session("session over"));
         }
+        self.set_isdr_arrival(super::isdr_keys::Arrival::Scp81 {
+            kvn: session.request.kvn,
+            key_id: session.request.kid,
+        });
         if !data.is_empty() && self.faults.draw(Stage::Session) == Some(Fault::LoseConnection) {
             let (half, _) = data.split_at(data.len() / 2);
             let mut exec = Executor {

@@ -154,6 +154,9 @@ pub struct Card {
     /// ISD-R key set changes of an SM-SR change, until the script has run
     /// (`sim/isdr_keys.rs`).
     pub(crate) isdr_key_changes: Vec<super::isdr_keys::IsdrKeyChange>,
+    /// The ISD-R key sets and the running script's arrival key set, for
+    /// the FinaliseISDRhandover checks (`sim/isdr_keys/view.rs`).
+    pub(crate) isdr_key_view: super::isdr_keys::IsdrKeyView,
     // Session state, reset at the start of each script.
     chain: Option<Chain>,
     personalizing: Option<Aid>,
@@ -257,6 +260,7 @@ impl Card {
             ecasd: EcasdSlot::default(),
             isdp_loads: super::isdp_load::Loads::default(),
             isdr_key_changes: Vec::new(),
+            isdr_key_view: super::isdr_keys::IsdrKeyView::default(),
             chain: None,
             personalizing: None,
             cursor: None,

@@ -147,7 +147,10 @@ pub struct Ecasd {
     key_sets: Vec<(Aid, KeySet)>,
     /// ISD-R keys derived for SM-SR2, not yet taken by the ISD-R
     /// ([`isdr`]).
-    isdr_keys: Vec<crate::isdr::handover::IsdrKeys>,
+    isdr_keys: Vec<(
+        crate::isdr::handover::IsdrKeys,
+        crate::es8::crt::ScenarioParameters,
+    )>,
 }
 
 impl Ecasd {

@@ -371,6 +371,9 @@ impl Euicc {
             self.counters.insert((tar.0, kvn), c);
         }
         let payload = unwrapped.payload.to_vec();
+        if route.target.is_some() {
+            self.set_isdr_arrival(arrival_of(&header));
+        }
         let mut admin_session = None;
         let data = match route.target {
             Some(Target::IsdR) if super::trigger::trigger_tlv(&payload).is_some() => {
@@ -600,6 +603,16 @@ impl Euicc {
 /// The key version whose counter a packet uses: the KID's when it has a
 /// checksum key, else the KIc's (TS 102 225 ties the counter to the key
 /// set).
+/// The SCP80 key set a packet arrived under: the KIc / KID versions its
+/// SPI used (as [`Euicc::keys_for`] looks them up).
+fn arrival_of(h: &CommandHeader) -> super::isdr_keys::Arrival {
+    let cc = |i| i == scp80::Integrity::Cc;
+    super::isdr_keys::Arrival::Scp80 {
+        kic: (h.spi.ciphered() || h.spi.por_ciphered()).then(|| h.kic.kvn()),
+        kid: (cc(h.spi.integrity()) || cc(h.spi.por_integrity())).then(|| h.kid.kvn()),
+    }
+}
+
 fn counter_kvn(h: &CommandHeader) -> u8 {
     if h.kid.kvn() != 0 {
         h.kid.kvn()

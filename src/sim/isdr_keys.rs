@@ -14,9 +14,17 @@
 //! a range and every PSK in one. SM-SR1's packets then find no key set:
 //! PoR `06` (TS 102 225 §5.1.2 "undefined security error", the status the
 //! card already gives for an unknown KVN), and its PSK identity opens no
-//! admin session. Not modelled: scenario parameter `01` (delete the
-//! existing keys on establishment) and a check that the ranges leave the
-//! ISD-R a key set.
+//! admin session.
+//!
+//! The ISD-R keeps a minimum key set ([`view`]): a FinaliseISDRhandover
+//! that would leave it no SCP80 key set, or delete the key set the
+//! command arrived under, is refused with `6985` and changes nothing.
+//! A key establishment whose CRT carries scenario parameter `01`
+//! ([`ScenarioParameters::DELETE_KEYS`], "delete existing keys": GP
+//! Amendment A/E scenario #3 parameters; njiwa
+//! `ReceiveEISHandoverTransaction` sets `0x01 // Delete existing` when
+//! no SCP80 KVN is free) deletes every other ISD-R key set, SCP80 and
+//! SCP81, once the new one is installed.
 
 use alloc::vec::Vec;
 
@@ -26,13 +34,14 @@ use super::card::{Card, Rapdu};
 use super::config::{PskKey, Scp80KeySet};
 use super::euicc::Euicc;
 use crate::apdu::{CommandView, StatusWord};
+use crate::es8::crt::ScenarioParameters;
 use crate::isdr::Aid;
 use crate::isdr::handover::{self, IsdrKeys, KeyRange};
 use crate::scp80::Cntr;
 
-/// Key identifiers of an SCP80 key set's KIc and KID (TS 102 225 §5.1.2;
-/// njiwa `Key.KIC_KEY_IDENTIFIER` / `KID_KEY_IDENTIFIER`).
-const SCP80_KEY_IDS: [u8; 2] = [1, 2];
+pub(crate) mod view;
+
+pub(crate) use view::{Arrival, IsdrKeyView};
 
 /// A change to the ISD-R key sets, applied once the script has run.
 #[derive(Debug, Clone)]
@@ -41,6 +50,12 @@ pub enum IsdrKeyChange {
     Install(IsdrKeys),
     /// FinaliseISDRhandover: the key ranges to delete.
     Delete(Vec<KeyRange>),
+    /// Scenario parameter `01`: every ISD-R key set but the one of KVN
+    /// `kept` (just installed) is deleted.
+    DeleteExisting {
+        /// KVN of the key set that stays.
+        kept: u8,
+    },
 }
 
 fn same_key(a: &crate::crypto::Key, b: &crate::crypto::Key) -> bool {
@@ -53,6 +68,7 @@ impl PartialEq for IsdrKeyChange {
         use IsdrKeys::{Scp80, Scp81Psk};
         match (self, other) {
             (Self::Delete(a), Self::Delete(b)) => a == b,
+            (Self::DeleteExisting { kept: a }, Self::DeleteExisting { kept: b }) => a == b,
             (
                 Self::Install(Scp80 {
                     kvn: a,
@@ -96,9 +112,14 @@ impl Card {
             return Rapdu::sw(StatusWord::EXECUTION_ERROR);
         };
         let answer = ecasd.store_data(Aid::ISD_R, view);
-        let keys = ecasd.take_isdr_keys();
-        self.isdr_key_changes
-            .extend(keys.into_iter().map(IsdrKeyChange::Install));
+        for (keys, parameters) in ecasd.take_isdr_establishments() {
+            let kept = keys.kvn();
+            self.isdr_key_changes.push(IsdrKeyChange::Install(keys));
+            if parameters.contains(ScenarioParameters::DELETE_KEYS) {
+                self.isdr_key_changes
+                    .push(IsdrKeyChange::DeleteExisting { kept });
+            }
+        }
         answer
     }
 
@@ -108,7 +129,8 @@ impl Card {
     }
 
     /// ES5.FinaliseISDRhandover: P1 P2 `00 00`, `F2` ranges; answers `00`
-    /// (GP DELETE response data).
+    /// (GP DELETE response data), or `6985` when the ranges would leave
+    /// the ISD-R below its minimum key set ([`view`]).
     pub(super) fn finalise_handover(&mut self, view: &CommandView<'_>) -> Rapdu {
         if view.p1() != 0x00 || view.p2() != 0x00 {
             return Rapdu::sw(StatusWord(0x6A86));
@@ -116,6 +138,13 @@ impl Card {
         let Ok(ranges) = handover::parse_finalise_request(view.data()) else {
             return Rapdu::sw(StatusWord::INCORRECT_DATA);
         };
+        let mut keys = self.isdr_key_view.clone();
+        for change in &self.isdr_key_changes {
+            keys.apply(change);
+        }
+        if keys.refuses(&ranges) {
+            return Rapdu::sw(StatusWord::CONDITIONS_NOT_SATISFIED);
+        }
         self.isdr_key_changes
             .push(IsdrKeyChange::Delete(ranges.to_vec()));
         Rapdu {
@@ -131,9 +160,16 @@ impl Card {
 }
 
 impl Euicc {
+    /// Tells the card which key sets the ISD-R holds and which one the
+    /// next script arrived under (for [`view`]).
+    pub(crate) fn set_isdr_arrival(&mut self, arrival: Arrival) {
+        self.card.isdr_key_view = IsdrKeyView::of(&self.config, arrival);
+    }
+
     /// Applies the card's pending ISD-R key changes to the key sets the
-    /// transports use.
+    /// transports use; the arrival is forgotten.
     pub(crate) fn apply_isdr_key_changes(&mut self) {
+        self.card.isdr_key_view = IsdrKeyView::default();
         for change in self.card.take_isdr_key_changes() {
             match change {
                 IsdrKeyChange::Install(IsdrKeys::Scp80 {
@@ -158,12 +194,18 @@ impl Euicc {
                         .push(PskKey::new(kvn, key_id, psk.dangerous_bytes()));
                 }
                 IsdrKeyChange::Delete(ranges) => {
-                    let hit = |kvn: u8, kid: u8| ranges.iter().any(|r| r.contains(kvn, kid));
                     let config = &mut self.config;
                     config
                         .scp80
-                        .retain(|k| !SCP80_KEY_IDS.iter().any(|id| hit(k.kvn, *id)));
-                    config.scp81.retain(|k| !hit(k.kvn, k.kid));
+                        .retain(|k| !view::deletes_scp80(&ranges, k.kvn));
+                    config
+                        .scp81
+                        .retain(|k| !view::deletes_psk(&ranges, k.kvn, k.kid));
+                }
+                IsdrKeyChange::DeleteExisting { kept } => {
+                    let config = &mut self.config;
+                    config.scp80.retain(|k| k.kvn == kept);
+                    config.scp81.retain(|k| k.kvn == kept);
                 }
             }
         }

@@ -110,6 +110,18 @@ fn bad(what: &'static str) -> Error {
 }
 
 impl IsdrKeySetRequest {
+    /// The same request with scenario parameter `01` set: the ISD-R
+    /// deletes all its other key sets (SCP80 and SCP81) once this one is
+    /// installed (GP Amendment A/E scenario #3 "delete existing keys";
+    /// njiwa `ReceiveEISHandoverTransaction` sets it when no SCP80 KVN is
+    /// free). SM-SR1's keys then go with the key establishment, with no
+    /// FinaliseISDRhandover.
+    #[must_use]
+    pub const fn deleting_existing(mut self) -> Self {
+        self.parameters = ScenarioParameters(self.parameters.0 | ScenarioParameters::DELETE_KEYS.0);
+        self
+    }
+
     /// The `A6` CRT: `90 02 03 <parameters>`, `95`, `96 01 00`, `80`,
     /// `81 01 10`, `82 01 01`, `83 <KVN>`, `91 05 <counter>`, and `45`
     /// SDIN ‖ `84` HostID when the parameters carry `04`.

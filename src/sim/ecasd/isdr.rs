@@ -12,6 +12,7 @@ use alloc::vec::Vec;
 
 use super::{Agreed, Ecasd, Pending, encode};
 use crate::apdu::StatusWord;
+use crate::es8::crt::ScenarioParameters;
 use crate::es8::tags;
 use crate::isdr::handover::{self, IsdrKeys};
 use crate::tlv;
@@ -30,13 +31,22 @@ impl Ecasd {
             dr.as_ref().map(|dr| tlv::tlv(tags::RANDOM, *dr)),
             tlv::tlv(tags::RECEIPT, receipt),
         ))?;
-        self.isdr_keys.push(keys);
+        self.isdr_keys.push((keys, ka.crt.parameters));
         Ok(answer)
     }
 
     /// The ISD-R keys derived since the last call, for the ISD-R to
     /// install (the ECASD keeps no copy).
     pub fn take_isdr_keys(&mut self) -> Vec<IsdrKeys> {
+        self.take_isdr_establishments()
+            .into_iter()
+            .map(|(keys, _)| keys)
+            .collect()
+    }
+
+    /// As [`Ecasd::take_isdr_keys`], each with the scenario parameters of
+    /// its CRT (the ISD-R honours [`ScenarioParameters::DELETE_KEYS`]).
+    pub fn take_isdr_establishments(&mut self) -> Vec<(IsdrKeys, ScenarioParameters)> {
         core::mem::take(&mut self.isdr_keys)
     }
 }
