@@ -11,11 +11,11 @@
 //!    the card answers `85` DR (when the CRT asks for one) ‖ `86` receipt.
 //!
 //! Both sides derive the key set with [`derive()`]; the SM-DP compares the
-//! receipt in constant time.
+//! receipt in constant time. The off-card steps (ephemeral key, CRT,
+//! signature, DR, receipt check) are [`OffCardParty`]'s, shared with
+//! SM-SR2's ISD-R key establishment ([`crate::isdr::handover::SmSr2`]).
 
 use alloc::vec::Vec;
-
-use subtle::ConstantTimeEq;
 
 use super::crt::{KeyAgreementCrt, ScenarioParameters};
 use super::public_key::PublicKeyDo;
@@ -27,6 +27,10 @@ use crate::crypto::ecka::{
 };
 use crate::crypto::{EckaProvider, Software};
 use crate::tlv::{self, Encode, Reader};
+
+mod party;
+
+pub use party::OffCardParty;
 
 /// DGI of the random challenge in the signed key agreement data (njiwa:
 /// `00 85`, SGP.02 v3.1 table 81).
@@ -245,24 +249,39 @@ pub fn store_data(data: &[u8], first_block: u8, last: bool) -> Result<Vec<Vec<u8
     Ok(out)
 }
 
-/// The SM-DP side of one key establishment, with its EC private keys
-/// (the ephemeral ESK.DP.ECKA and the signing SK.DP.ECDSA) held by an
-/// [`EckaProvider`]: [`Software`] by default ([`SmDp::new`] from a
-/// [`PrivateKey`]), any provider's handles with [`SmDp::with_provider`].
+/// STORE DATA `80 E2 89 <n>` of DGI `3A02` { `crt` } ‖ DGI `7F49`
+/// { `epk` } ‖ DGI `5F37` { `signature` }, Le `00`, from block
+/// `first_block` (step 3).
+///
+/// # Errors
+/// [`Error::Apdu`] for over-long data.
+pub fn key_agreement_commands(
+    crt: &KeyAgreementCrt,
+    epk: &PublicKeyDo,
+    signature: &Signature,
+    first_block: u8,
+) -> Result<Vec<Vec<u8>>, Error> {
+    let data = (
+        DgiRepr::new(Dgi::KEY_AGREEMENT, crt),
+        DgiRepr::new(Dgi::PUBLIC_KEY, epk),
+        DgiRepr::new(Dgi::SIGNATURE, signature.0),
+    )
+        .to_vec()?;
+    store_data(&data, first_block, true)
+}
+
+/// The SM-DP side of one key establishment: an [`OffCardParty`] whose
+/// EC private keys (the ephemeral ESK.DP.ECKA and the signing
+/// SK.DP.ECDSA) are held by an [`EckaProvider`]: [`Software`] by default
+/// ([`SmDp::new`] from a [`PrivateKey`]), any provider's handles with
+/// [`SmDp::with_provider`].
 pub struct SmDp<P: EckaProvider = Software> {
-    provider: P,
-    crt: KeyAgreementCrt,
-    esk: P::PrivateKey,
-    pk_ecasd: PublicKey,
-    sin: Option<heapless::Vec<u8, 16>>,
+    party: OffCardParty<P>,
 }
 
 impl<P: EckaProvider> core::fmt::Debug for SmDp<P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SmDp")
-            .field("crt", &self.crt)
-            .field("pk_ecasd", &self.pk_ecasd)
-            .finish_non_exhaustive()
+        f.debug_tuple("SmDp").field(&self.party).finish()
     }
 }
 
@@ -296,22 +315,8 @@ impl<P: EckaProvider> SmDp<P> {
         pk_ecasd: PublicKey,
         sin: Option<&[u8]>,
     ) -> Result<Self, Error> {
-        let sin = sin
-            .map(|s| {
-                heapless::Vec::from_slice(s).map_err(|_| Error::FieldLength {
-                    what: "SIN",
-                    len: s.len(),
-                    offset: 0,
-                })
-            })
-            .transpose()?;
-        Ok(Self {
-            provider,
-            crt,
-            esk,
-            pk_ecasd,
-            sin,
-        })
+        let party = OffCardParty::with_provider(provider, crt, esk, pk_ecasd, sin)?;
+        Ok(Self { party })
     }
 
     /// Steps 1 and 2: INSTALL [for personalization] of `isdp_aid` and the
@@ -347,16 +352,8 @@ impl<P: EckaProvider> SmDp<P> {
         challenge: Option<&[u8]>,
         first_block: u8,
     ) -> Result<Vec<Vec<u8>>, Error> {
-        let epk = PublicKeyDo::of(&self.provider.public_key(&self.esk)?);
-        let signed = signed_data(&self.crt, &epk, challenge)?;
-        let signature = self.provider.sign(sk_dp, &signed)?;
-        let data = (
-            DgiRepr::new(Dgi::KEY_AGREEMENT, &self.crt),
-            DgiRepr::new(Dgi::PUBLIC_KEY, epk),
-            DgiRepr::new(Dgi::SIGNATURE, signature.0),
-        )
-            .to_vec()?;
-        store_data(&data, first_block, true)
+        self.party
+            .key_agreement_commands(sk_dp, challenge, first_block)
     }
 
     /// The end: derives the key set from the card's DR and checks its
@@ -366,20 +363,17 @@ impl<P: EckaProvider> SmDp<P> {
     /// [`Error::Refused`] / parse errors of the answer,
     /// [`Error::ReceiptMismatch`] when the receipt is not the one computed.
     pub fn finish(&self, answer: &Response<'_>) -> Result<KeySet, Error> {
-        let (dr, receipt) = parse_key_agreement_response(answer, &self.crt)?;
-        let z = self.provider.agree(&self.esk, &self.pk_ecasd)?;
-        let d = derive(&z, &self.crt, dr.as_deref(), self.sin.as_deref())?;
-        if bool::from(d.receipt.ct_eq(&receipt)) {
-            Ok(d.key_set)
-        } else {
-            Err(Error::ReceiptMismatch)
-        }
+        let (dr, receipt) = parse_key_agreement_response(answer, self.crt())?;
+        self.party
+            .finish_with(dr.as_deref(), &receipt, |z, crt, dr, sin| {
+                derive(z, crt, dr, sin).map(|d| (d.key_set, d.receipt))
+            })
     }
 
     /// The CRT of this run.
     #[must_use]
     pub const fn crt(&self) -> &KeyAgreementCrt {
-        &self.crt
+        self.party.crt()
     }
 }
 

@@ -141,24 +141,9 @@ impl CreateAdditionalKeySet {
 }
 
 /// STORE DATA `80 E2 89 <n>` of DGI `3A02` { `crt` } ‖ DGI `7F49`
-/// { `epk` } ‖ DGI `5F37` { `signature` }, Le `00`.
-///
-/// # Errors
-/// [`Error::Apdu`] for over-long data.
-pub fn key_agreement_commands(
-    crt: &KeyAgreementCrt,
-    epk: &PublicKeyDo,
-    signature: &Signature,
-    first_block: u8,
-) -> Result<Vec<Vec<u8>>, Error> {
-    let data = (
-        DgiRepr::new(Dgi::KEY_AGREEMENT, crt),
-        DgiRepr::new(Dgi::PUBLIC_KEY, epk),
-        DgiRepr::new(Dgi::SIGNATURE, signature.0),
-    )
-        .to_vec()?;
-    establish::store_data(&data, first_block, true)
-}
+/// { `epk` } ‖ DGI `5F37` { `signature` }, Le `00`: the ISD-P layout
+/// ([`establish::key_agreement_commands`]) sent to the ISD-R.
+pub use crate::es8::establish::key_agreement_commands;
 
 /// The ISD-R's answer to the key agreement (ES7 `DerivationRandom`,
 /// `Receipt`).

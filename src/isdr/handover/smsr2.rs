@@ -7,35 +7,29 @@
 
 use alloc::vec::Vec;
 
-use subtle::ConstantTimeEq;
-
 use super::keys::{self, IsdrKeySetRequest, IsdrKeySetType, IsdrKeys};
-use super::relay::{self, CreateAdditionalKeySet, ECC_KEY_LENGTH_256};
-use crate::crypto::ecka::{PrivateKey, PublicKey, Signature};
+use super::relay::{CreateAdditionalKeySet, ECC_KEY_LENGTH_256};
+use crate::crypto::ecka::{PrivateKey, PublicKey};
 use crate::crypto::{EckaProvider, Software};
 use crate::es8::Error;
-use crate::es8::crt::{Field, KeyAgreementCrt};
-use crate::es8::establish;
-use crate::es8::public_key::PublicKeyDo;
+use crate::es8::crt::KeyAgreementCrt;
+use crate::es8::establish::OffCardParty;
 
-/// One ISD-R key establishment by SM-SR2: the request, its ephemeral
-/// key ESK.SR.ECKA (a provider handle), PK.ECASD.ECKA from the EIS and
-/// the ISD-R SIN (when the CRT carries SDIN).
+/// One ISD-R key establishment by SM-SR2: the request and the scenario
+/// #3 [`OffCardParty`] of its CRT (ephemeral key ESK.SR.ECKA as a
+/// provider handle, PK.ECASD.ECKA from the EIS and the ISD-R SIN, used
+/// when the CRT carries SDIN).
 pub struct SmSr2<P: EckaProvider = Software> {
-    provider: P,
     request: IsdrKeySetRequest,
-    crt: KeyAgreementCrt,
-    esk: P::PrivateKey,
-    pk_ecasd: PublicKey,
-    sin: Option<Field>,
+    party: OffCardParty<P>,
 }
 
 impl<P: EckaProvider> core::fmt::Debug for SmSr2<P> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("SmSr2")
             .field("request", &self.request)
-            .field("pk_ecasd", &self.pk_ecasd)
-            .finish_non_exhaustive()
+            .field("party", &self.party)
+            .finish()
     }
 }
 
@@ -68,39 +62,14 @@ impl<P: EckaProvider> SmSr2<P> {
         sin: Option<&[u8]>,
     ) -> Result<Self, Error> {
         let crt = request.crt()?;
-        let sin = sin
-            .map(|s| {
-                Field::from_slice(s).map_err(|_| Error::FieldLength {
-                    what: "SIN",
-                    len: s.len(),
-                    offset: 0,
-                })
-            })
-            .transpose()?;
-        Ok(Self {
-            provider,
-            request,
-            crt,
-            esk,
-            pk_ecasd,
-            sin,
-        })
+        let party = OffCardParty::with_provider(provider, crt, esk, pk_ecasd, sin)?;
+        Ok(Self { request, party })
     }
 
     /// The CRT of this run.
     #[must_use]
     pub const fn crt(&self) -> &KeyAgreementCrt {
-        &self.crt
-    }
-
-    fn sign(
-        &self,
-        sk_sr: &P::PrivateKey,
-        challenge: &[u8],
-    ) -> Result<(PublicKeyDo, Signature), Error> {
-        let epk = PublicKeyDo::of(&self.provider.public_key(&self.esk)?);
-        let signed = establish::signed_data(&self.crt, &epk, Some(challenge))?;
-        Ok((epk, self.provider.sign(sk_sr, &signed)?))
+        self.party.crt()
     }
 
     /// The ES7.CreateAdditionalKeySet parameters for the card's
@@ -120,7 +89,7 @@ impl<P: EckaProvider> SmSr2<P> {
                 offset: 0,
             });
         }
-        let (epk, signature) = self.sign(sk_sr, challenge)?;
+        let (epk, signature) = self.party.sign(sk_sr, Some(challenge))?;
         Ok(CreateAdditionalKeySet {
             kvn: self.request.kvn,
             initial_sequence_counter: self.request.initial_counter,
@@ -145,8 +114,8 @@ impl<P: EckaProvider> SmSr2<P> {
         challenge: &[u8],
         first_block: u8,
     ) -> Result<Vec<Vec<u8>>, Error> {
-        let (epk, signature) = self.sign(sk_sr, challenge)?;
-        relay::key_agreement_commands(&self.crt, &epk, &signature, first_block)
+        self.party
+            .key_agreement_commands(sk_sr, Some(challenge), first_block)
     }
 
     /// Derives the new ISD-R keys from the card's `dr` and checks its
@@ -154,33 +123,10 @@ impl<P: EckaProvider> SmSr2<P> {
     /// eUICC).
     ///
     /// # Errors
-    /// [`Error::ReceiptMismatch`]; [`Error::FieldLength`] for a receipt
-    /// of the wrong size; a DR missing where the CRT asks for one
-    /// or given where it does not ([`Error::FieldValue`]); provider and derivation errors.
+    /// As [`OffCardParty::finish_with`] ([`Error::ReceiptMismatch`], a
+    /// receipt of the wrong size, a DR missing where the CRT asks for one
+    /// or given where it does not); derivation errors of [`keys::derive`].
     pub fn finish(&self, dr: Option<&[u8]>, receipt: &[u8]) -> Result<IsdrKeys, Error> {
-        let wants_dr = self
-            .crt
-            .parameters
-            .contains(crate::es8::crt::ScenarioParameters::INCLUDE_DR);
-        if wants_dr != dr.is_some() {
-            return Err(Error::FieldValue {
-                what: "DR (present exactly when scenario parameter 02 is set)",
-                offset: 0,
-            });
-        }
-        let z = self.provider.agree(&self.esk, &self.pk_ecasd)?;
-        let (keys, expected) = keys::derive(&z, &self.crt, dr, self.sin.as_deref())?;
-        if expected.len() != receipt.len() {
-            return Err(Error::FieldLength {
-                what: "receipt",
-                len: receipt.len(),
-                offset: 0,
-            });
-        }
-        if bool::from(expected.ct_eq(receipt)) {
-            Ok(keys)
-        } else {
-            Err(Error::ReceiptMismatch)
-        }
+        self.party.finish_with(dr, receipt, keys::derive)
     }
 }
