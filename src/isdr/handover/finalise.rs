@@ -12,7 +12,11 @@
 //! the ranges named are the ones deleted (njiwa passes its own new KVN,
 //! which under this reading would delete SM-SR2's keys: UNCONFIRMED
 //! which is right against the SGP.02 text, which no public source
-//! quotes). Le `00` as whty; the GP DELETE answer is `00` or nothing.
+//! quotes). Le `00` as whty (njiwa's `SDCommand.APDU` writes none: the
+//! one octet `tests/handover.rs` finds different); the GP DELETE answer
+//! is `00` or nothing. Under this reading njiwa's command, sent over
+//! SM-SR2's new key set and naming that key set, is refused by the
+//! simulated card's minimum-key-set rule (`6985`, `sim/isdr_keys/view.rs`).
 
 use heapless::Vec as HVec;
 
