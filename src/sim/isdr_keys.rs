@@ -211,3 +211,45 @@ impl Euicc {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::card::Target;
+    use crate::sim::fleet;
+
+    /// Over SCP81 (SM-SR1's PSK `40`), deleting the only SCP80 key set or
+    /// the PSK itself is refused with `6985` and queues nothing; the card
+    /// keeps its keys. (Over SCP80: `tests/sim_handover.rs`.)
+    #[test]
+    fn finalise_over_scp81_keeps_an_scp80_key_set() {
+        let mut sim = Euicc::new(fleet::member(25, 0).unwrap(), 1);
+        let kvns = |sim: &Euicc| {
+            let c = &sim.config;
+            let scp80: Vec<u8> = c.scp80.iter().map(|k| k.kvn).collect();
+            let scp81: Vec<(u8, u8)> = c.scp81.iter().map(|k| (k.kvn, k.kid)).collect();
+            (scp80, scp81)
+        };
+        let before = kvns(&sim);
+        assert_eq!(before.0, [0x01]);
+        assert!(before.1.contains(&(0x40, 1)));
+        for range in [(0x01, 1, 3), (0x40, 1, 1)] {
+            sim.set_isdr_arrival(Arrival::Scp81 {
+                kvn: 0x40,
+                key_id: 1,
+            });
+            let (kvn, first_key_id, last_key_id) = range;
+            let delete = handover::finalise_isdr_handover(&[KeyRange {
+                kvn,
+                first_key_id,
+                last_key_id,
+            }])
+            .unwrap();
+            let r = sim.card.execute(Target::IsdR, &delete);
+            assert_eq!(r.sw, StatusWord::CONDITIONS_NOT_SATISFIED, "{range:?}");
+            assert!(r.data.is_empty() && sim.card.isdr_key_changes.is_empty());
+            sim.apply_isdr_key_changes();
+            assert_eq!(kvns(&sim), before);
+        }
+    }
+}
