@@ -50,6 +50,16 @@ fn from_eis(cfg: &EuiccConfig) -> (PublicKey, Vec<u8>) {
     (cert.public_key.to_key().unwrap(), published.sin().to_vec())
 }
 
+/// Card 0 of fleet `seed`: its configuration, PK.ECASD.ECKA from the EIS,
+/// SM-SR1's SCP80 server and the simulated eUICC.
+fn one_card(seed: u64) -> (EuiccConfig, PublicKey, Server, Euicc) {
+    let cfg = fleet::member(seed, 0).unwrap();
+    let (pk_ecasd, _) = from_eis(&cfg);
+    let sm_sr1 = Server::new(&cfg);
+    let sim = Euicc::new(cfg.clone(), seed);
+    (cfg, pk_ecasd, sm_sr1, sim)
+}
+
 fn sk_sr() -> PrivateKey {
     PrivateKey::from_bytes(&[0x52; 32]).unwrap()
 }
@@ -277,10 +287,7 @@ fn establish_direct(server: &mut Server, sim: &mut Euicc, run: &SmSr2) -> IsdrKe
 /// are as before.
 #[test]
 fn refusals_change_nothing() {
-    let cfg = fleet::member(22, 0).unwrap();
-    let (pk_ecasd, _) = from_eis(&cfg);
-    let mut sm_sr1 = Server::new(&cfg);
-    let mut sim = Euicc::new(cfg.clone(), 9);
+    let (_, pk_ecasd, mut sm_sr1, mut sim) = one_card(22);
     let kvns = |sim: &Euicc| sim.config().scp80.iter().map(|k| k.kvn).collect::<Vec<_>>();
     let sk = sk_sr();
     let store_cert = |c: &[u8]| {
@@ -389,10 +396,7 @@ fn range(kvn: u8) -> KeyRange {
 /// other key set may go.
 #[test]
 fn finalise_keeps_a_minimum_key_set() {
-    let cfg = fleet::member(23, 0).unwrap();
-    let (pk_ecasd, _) = from_eis(&cfg);
-    let mut sm_sr1 = Server::new(&cfg);
-    let mut sim = Euicc::new(cfg.clone(), 11);
+    let (cfg, pk_ecasd, mut sm_sr1, mut sim) = one_card(23);
     let esk = PrivateKey::from_bytes(&[0x34; 32]).unwrap();
     let req = request(IsdrKeySetType::Scp80, 0x02, false);
     let sr2 = SmSr2::new(req, esk, pk_ecasd, None).unwrap();
@@ -451,10 +455,7 @@ fn finalise_keeps_a_minimum_key_set() {
 /// old key sets stay (`handover_of_a_fleet`).
 #[test]
 fn delete_existing_keys_on_establishment() {
-    let cfg = fleet::member(24, 0).unwrap();
-    let (pk_ecasd, _) = from_eis(&cfg);
-    let mut sm_sr1 = Server::new(&cfg);
-    let mut sim = Euicc::new(cfg.clone(), 12);
+    let (cfg, pk_ecasd, mut sm_sr1, mut sim) = one_card(24);
     assert!(sim.psk(0x40, 1).is_some());
     let esk = PrivateKey::from_bytes(&[0x35; 32]).unwrap();
     let req = request(IsdrKeySetType::Scp80, 0x03, false).deleting_existing();

@@ -168,24 +168,14 @@ impl<P: EckaProvider> OffCardParty<P> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::ecka::KeyUsageQualifier;
 
     fn party() -> OffCardParty {
         let ecasd = PrivateKey::from_bytes(&[0x0E; 32]).unwrap();
         let esk = PrivateKey::from_bytes(&[0x0F; 32]).unwrap();
-        // An SCP03 key set CRT with scenario parameter 02 (DR included).
-        let crt = KeyAgreementCrt {
-            parameters: ScenarioParameters::INCLUDE_DR,
-            key_usage: KeyUsageQualifier::SCP03_KEY_SET,
-            key_access: None,
-            key_type: 0x88,
-            key_length: 16,
-            key_id: 1,
-            key_version: 0x30,
-            initial_counter: None,
-            sdin: None,
-            host_id: None,
-        };
+        // An SCP03 key set CRT (AES-128, KVN 30) with scenario parameter
+        // 02 (DR included).
+        let crt = hex::decode("a61390020302950110800188810110820101830130").unwrap();
+        let crt = KeyAgreementCrt::parse(&crt, 0).unwrap();
         OffCardParty::new(crt, esk, ecasd.public_key(), Some(b"SIN1")).unwrap()
     }
 
