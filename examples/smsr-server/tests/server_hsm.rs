@@ -256,6 +256,59 @@ fn imported_keys_cannot_be_read_back() {
     ));
 }
 
+/// After a re-login the cache of handles is empty: a key is found again by
+/// one sweep over the token's secret keys, by label, `CKA_ID` and key
+/// type; a label and id two objects share, or the wrong key type, is not
+/// found, as a search by template would not find it.
+#[test]
+fn keys_are_found_again_by_label_id_and_type_after_relogin() {
+    let hsm = hsm();
+    let base = format!("sweep/{}", std::process::id());
+    let kic = format!("{base}/scp80/1/kic");
+    let k = hsm
+        .import_key(&kic, b"sw-1", &Key::aes(&[0x42; 16]).unwrap())
+        .unwrap();
+    let dup = format!("{base}/dup");
+    for byte in [1, 2] {
+        hsm.import_key(&dup, b"dup", &Key::aes(&[byte; 16]).unwrap())
+            .unwrap();
+    }
+    let mut before = [0x5Au8; 32];
+    hsm.encrypt_cbc(&k, &mut before).unwrap();
+    hsm.relogin().unwrap();
+    let again = hsm
+        .find_key(&kic, b"sw-1", CipherAlgorithm::Aes128)
+        .unwrap();
+    let mut after = [0x5Au8; 32];
+    hsm.encrypt_cbc(&again, &mut after).unwrap();
+    assert_eq!(before, after, "another object answered after the sweep");
+    let not_found = |r: Result<HsmKey, crypto::Error>| {
+        matches!(
+            r,
+            Err(crypto::Error::Provider {
+                operation: Operation::Lookup,
+                failure: Failure::NotFound,
+                ..
+            })
+        )
+    };
+    assert!(not_found(hsm.find_key(
+        &dup,
+        b"dup",
+        CipherAlgorithm::Aes128
+    )));
+    assert!(not_found(hsm.find_key(
+        &kic,
+        b"sw-1",
+        CipherAlgorithm::Tdes2
+    )));
+    assert!(not_found(hsm.find_key(
+        &kic,
+        b"sw-2",
+        CipherAlgorithm::Aes128
+    )));
+}
+
 /// Logged out mid-batch, every wrap fails with the HSM's error (no
 /// packet leaves without its CC, nothing is ciphered in memory); after
 /// re-login the same key set and handles work again, byte-identical.
