@@ -18,11 +18,10 @@
 
 #[path = "../hsm.rs"]
 mod hsm;
+mod hsm_support;
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, MutexGuard};
-
-use hsm::{Hsm, HsmConfig, HsmKey, PinSource, key_label};
+use hsm::{Hsm, HsmKey, PinSource, key_label};
+use hsm_support::hsm;
 use serde_json::Value;
 use smsr::crypto::provider::{Failure, Operation};
 use smsr::crypto::{self, CipherAlgorithm, Key, Provider};
@@ -30,33 +29,7 @@ use smsr::scp80::{
     Cntr, CommandHeader, CommandPacket, Error, Framing, KeySet, Kic, Kid, PorStatus, Spi, Tar,
     command, response,
 };
-
-const SETUP: &str = "run `source .ci/softhsm.sh` in this shell first (it installs Debian's softhsm2, \
-     creates a token in a temp dir and exports SMSR_TEST_PKCS11_MODULE, SOFTHSM2_CONF, \
-     SMSR_TEST_PKCS11_TOKEN and SMSR_TEST_PKCS11_PIN), then \
-     `cargo test -p smsr-server --test server_hsm`";
-
-/// One logged-in token for the whole test binary (PKCS#11 allows one
-/// C_Initialize per process); tests take turns.
-static HSM: LazyLock<Mutex<Hsm>> = LazyLock::new(|| {
-    let var =
-        |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: {SETUP}"));
-    assert!(
-        std::env::var_os("SOFTHSM2_CONF").is_some(),
-        "SOFTHSM2_CONF is not set: {SETUP}"
-    );
-    var("SMSR_TEST_PKCS11_PIN");
-    let config = HsmConfig {
-        module: var("SMSR_TEST_PKCS11_MODULE").into(),
-        token_label: var("SMSR_TEST_PKCS11_TOKEN"),
-        pin: PinSource::Env("SMSR_TEST_PKCS11_PIN".into()),
-    };
-    Mutex::new(Hsm::open(&config).unwrap_or_else(|e| panic!("{e}: {SETUP}")))
-});
-
-fn hsm() -> MutexGuard<'static, Hsm> {
-    HSM.lock().unwrap_or_else(|p| p.into_inner())
-}
+use std::collections::HashMap;
 
 fn vectors() -> Value {
     serde_json::from_str(include_str!("../../../tests/data/scp80_vectors.json")).unwrap()

@@ -148,20 +148,7 @@ fn an_hsm_that_drops_its_login_mid_batch_fails_cleanly_and_resumes() {
 
     // Through a batch too: every audit completes.
     let eids: Vec<String> = members.iter().map(eid_of).collect();
-    let (s, v) = call(
-        api,
-        MNO_A,
-        "POST",
-        "/batch/AuditEIS",
-        &json!({ "Eids": eids }),
-    );
-    assert_eq!(s, 202, "{v}");
-    let p = wait_batch(
-        api,
-        MNO_A,
-        v["BatchId"].as_i64().unwrap(),
-        Duration::from_secs(120),
-    );
+    let p = audit_batch_and_wait(api, MNO_A, &eids, Duration::from_secs(120));
     assert_eq!(p["Succeeded"], n, "{p}");
     let (_, stats) = call(api, MNO_A, "GET", "/stats", &Value::Null);
     assert!(
