@@ -18,7 +18,11 @@
 //!   `CKA_ID` per registration (a repeated or replaced registration makes
 //!   new objects; the record names the ones in force), looked up again by
 //!   label and id with [`Hsm::find_key`]; a key set holds labels, resolved
-//!   to object handles by the provider (cached until [`Hsm::relogin`]).
+//!   to object handles by the provider (cached until [`Hsm::relogin`];
+//!   the first key missed after it is found by one sweep over the token's
+//!   secret keys, which finds all the others too).
+//! * **Sessions**: [`SESSIONS`] read-write sessions, each lent to one
+//!   operation at a time; one login covers them all.
 //! * **Mechanisms** the HSM must allow: `CKM_AES_CBC` (encrypt and
 //!   decrypt, zero IV), `CKM_AES_CMAC` (sign), `CKM_DES3_CBC` (encrypt and
 //!   decrypt; a 3DES CBC-MAC is the last block of a zero-IV CBC encryption
@@ -36,8 +40,8 @@
 //!
 //! A failing HSM (logged out, session closed, token removed) fails each
 //! operation with [`smsr::crypto::Error::Provider`] naming the failure and
-//! the `CKR_` code; nothing falls back to memory. [`Hsm::relogin`] opens a
-//! fresh session and logs in again, after which the same handles work.
+//! the `CKR_` code; nothing falls back to memory. [`Hsm::relogin`] opens
+//! fresh sessions and logs in again, after which the keys are found again.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
