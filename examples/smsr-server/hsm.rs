@@ -18,7 +18,11 @@
 //!   `CKA_ID` per registration (a repeated or replaced registration makes
 //!   new objects; the record names the ones in force), looked up again by
 //!   label and id with [`Hsm::find_key`]; a key set holds labels, resolved
-//!   to object handles by the provider (cached until [`Hsm::relogin`]).
+//!   to object handles by the provider (cached until [`Hsm::relogin`];
+//!   the first key missed after it is found by one sweep over the token's
+//!   secret keys, which finds all the others too).
+//! * **Sessions**: [`SESSIONS`] read-write sessions, each lent to one
+//!   operation at a time; one login covers them all.
 //! * **Mechanisms** the HSM must allow: `CKM_AES_CBC` (encrypt and
 //!   decrypt, zero IV), `CKM_AES_CMAC` (sign), `CKM_DES3_CBC` (encrypt and
 //!   decrypt; a 3DES CBC-MAC is the last block of a zero-IV CBC encryption
@@ -36,13 +40,13 @@
 //!
 //! A failing HSM (logged out, session closed, token removed) fails each
 //! operation with [`smsr::crypto::Error::Provider`] naming the failure and
-//! the `CKR_` code; nothing falls back to memory. [`Hsm::relogin`] opens a
-//! fresh session and logs in again, after which the same handles work.
+//! the `CKR_` code; nothing falls back to memory. [`Hsm::relogin`] opens
+//! fresh sessions and logs in again, after which the keys are found again.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as P11Error, RvError};
@@ -125,13 +129,19 @@ impl HsmKey {
     }
 
     /// The handle cache's name of the key: its label, and its `CKA_ID` in
-    /// hex when it has one.
-    fn cache_name(&self) -> Arc<str> {
-        match &self.id {
+    /// hex and its key type when it has an id ([`swept_name`]).
+    fn cache_name(&self) -> Result<Arc<str>, crypto::Error> {
+        Ok(match &self.id {
             None => self.label.clone(),
-            Some(id) => format!("{}#{}", self.label, hex::encode(id)).into(),
-        }
+            Some(id) => swept_name(&self.label, id, key_type(self.algorithm)?),
+        })
     }
+}
+
+/// The handle cache's name of the key labelled `label` with `CKA_ID` `id`
+/// of `key_type` (`<label>#<id hex>#<CKK_…>`).
+fn swept_name(label: &str, id: &[u8], key_type: KeyType) -> Arc<str> {
+    format!("{label}#{}#{key_type}", hex::encode(id)).into()
 }
 
 /// The label of an eUICC key: `<EID>/<protocol>/<kvn>/<role>`
@@ -140,12 +150,23 @@ pub fn key_label(eid: &str, protocol: &str, kvn: u8, role: &str) -> String {
     format!("{eid}/{protocol}/{kvn}/{role}")
 }
 
+/// How many sessions an [`Hsm`] keeps open: each runs one operation at a
+/// time, so with several an object creation waiting on the token's store
+/// does not hold up the block operations of the other workers. A login
+/// holds for every session the application has with the token, and a
+/// session opened later is logged in too (PKCS#11 v2.10 §6.6.4).
+const SESSIONS: usize = 4;
+
 /// An open, logged-in token.
 pub struct Hsm {
     pkcs11: Pkcs11,
     slot: Slot,
     pin: AuthPin,
-    session: Mutex<Session>,
+    /// Read-write sessions, each lent to one operation at a time; the first
+    /// is the one [`Hsm::relogin`] logs in on.
+    sessions: Box<[Mutex<Session>]>,
+    /// Where [`Hsm::session`] starts looking for an idle session.
+    next_session: AtomicUsize,
     handles: Mutex<HashMap<Arc<str>, ObjectHandle>>,
     session_keys: AtomicU64,
 }
@@ -231,39 +252,59 @@ impl Hsm {
             })
             .ok_or_else(|| format!("no token labelled {:?}", config.token_label))?;
         let pin = config.pin.read()?;
-        let session = Self::login(&pkcs11, slot, &pin)?;
+        let mut sessions = vec![Mutex::new(Self::login(&pkcs11, slot, &pin)?)];
+        for _ in 1..SESSIONS {
+            sessions.push(Mutex::new(Self::open_session(&pkcs11, slot)?));
+        }
         Ok(Self {
             pkcs11,
             slot,
             pin,
-            session: Mutex::new(session),
+            sessions: sessions.into_boxed_slice(),
+            next_session: AtomicUsize::new(0),
             handles: Mutex::new(HashMap::new()),
             session_keys: AtomicU64::new(0),
         })
     }
 
-    /// A read-write session logged in as the user.
-    fn login(pkcs11: &Pkcs11, slot: Slot, pin: &AuthPin) -> Result<Session, String> {
-        let session = pkcs11
+    /// A read-write session (logged in when the application is).
+    fn open_session(pkcs11: &Pkcs11, slot: Slot) -> Result<Session, String> {
+        pkcs11
             .open_rw_session(slot)
-            .map_err(|e| format!("C_OpenSession: {e}"))?;
-        session
-            .login(UserType::User, Some(pin))
-            .map_err(|e| format!("C_Login: {e}"))?;
-        Ok(session)
+            .map_err(|e| format!("C_OpenSession: {e}"))
     }
 
-    /// Opens a fresh session and logs in again (after the token or the
-    /// session went away); handles of token objects stay valid.
+    /// A read-write session logged in as the user (already being logged
+    /// in through another session, `CKR_USER_ALREADY_LOGGED_IN`, is
+    /// success: PKCS#11 v2.10 §6.6.4).
+    fn login(pkcs11: &Pkcs11, slot: Slot, pin: &AuthPin) -> Result<Session, String> {
+        let session = Self::open_session(pkcs11, slot)?;
+        match session.login(UserType::User, Some(pin)) {
+            Ok(()) | Err(P11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(session),
+            Err(e) => Err(format!("C_Login: {e}")),
+        }
+    }
+
+    /// Opens fresh sessions and logs in again (after the token or a
+    /// session went away), and forgets the cached handles (a logout
+    /// invalidates those of private objects).
     ///
     /// # Errors
     /// As [`Hsm::open`].
     pub fn relogin(&self) -> Result<(), String> {
-        let fresh = Self::login(&self.pkcs11, self.slot, &self.pin)?;
-        *self
-            .session
-            .lock()
-            .map_err(|_| "HSM session lock poisoned")? = fresh;
+        let poisoned = |_| "HSM session lock poisoned";
+        let mut sessions = self.sessions.iter();
+        // The logged-in session replaces the first one before any other is
+        // closed, so the application never has no session (which would
+        // log it out).
+        if let Some(first) = sessions.next() {
+            let fresh = Self::login(&self.pkcs11, self.slot, &self.pin)?;
+            *first.lock().map_err(poisoned)? = fresh;
+        }
+        for slot in sessions {
+            let fresh = Self::open_session(&self.pkcs11, self.slot)?;
+            *slot.lock().map_err(poisoned)? = fresh;
+        }
         self.handles
             .lock()
             .map_err(|_| "HSM handle cache lock poisoned")?
@@ -271,13 +312,30 @@ impl Hsm {
         Ok(())
     }
 
-    /// The session, or `Unavailable` when a thread panicked holding it.
+    /// An idle session (waiting for one when all are busy), or
+    /// `Unavailable` when a thread panicked holding it.
     fn session(&self, operation: Operation) -> Result<MutexGuard<'_, Session>, crypto::Error> {
-        self.session.lock().map_err(|_| crypto::Error::Provider {
+        let unavailable = || crypto::Error::Provider {
             operation,
             failure: Failure::Unavailable,
             code: 0,
-        })
+        };
+        let start = self.next_session.fetch_add(1, Ordering::Relaxed) % self.sessions.len();
+        let mut order = self
+            .sessions
+            .iter()
+            .cycle()
+            .skip(start)
+            .take(self.sessions.len());
+        let first = order.next().ok_or_else(unavailable)?;
+        for slot in core::iter::once(first).chain(order) {
+            match slot.try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(TryLockError::WouldBlock) => {}
+                Err(TryLockError::Poisoned(_)) => return Err(unavailable()),
+            }
+        }
+        first.lock().map_err(|_| unavailable())
     }
 
     /// Logs the session out (for tests of an HSM that goes away).
@@ -299,28 +357,33 @@ impl Hsm {
         self.create(label, Some(id), key, true)
     }
 
-    /// The object handle of `key`: cached, else found by label (exactly
-    /// one secret key of its type).
+    /// The object handle of `key`: cached, else (a key with a `CKA_ID`)
+    /// from one sweep over the token's secret keys ([`Hsm::sweep`]), else
+    /// found by label (exactly one secret key of its type).
     fn handle(&self, session: &Session, key: &HsmKey) -> Result<ObjectHandle, crypto::Error> {
         let mut cache = self.handles.lock().map_err(|_| crypto::Error::Provider {
             operation: Operation::Lookup,
             failure: Failure::Unavailable,
             code: 0,
         })?;
-        let name = key.cache_name();
+        let name = key.cache_name()?;
         if let Some(h) = cache.get(&name) {
             return Ok(*h);
         }
-        let mut template = vec![
-            Attribute::Class(ObjectClass::SECRET_KEY),
-            Attribute::KeyType(key_type(key.algorithm)?),
-            Attribute::Label(key.label.as_bytes().to_vec()),
-        ];
-        if let Some(id) = &key.id {
-            template.push(Attribute::Id(id.to_vec()));
+        if key.id.is_some() {
+            Self::sweep(session, &mut cache)?;
+            return cache.get(&name).copied().ok_or(crypto::Error::Provider {
+                operation: Operation::Lookup,
+                failure: Failure::NotFound,
+                code: 0x82,
+            });
         }
         let found = session
-            .find_objects(&template)
+            .find_objects(&[
+                Attribute::Class(ObjectClass::SECRET_KEY),
+                Attribute::KeyType(key_type(key.algorithm)?),
+                Attribute::Label(key.label.as_bytes().to_vec()),
+            ])
             .map_err(|e| provider_error(Operation::Lookup, &e))?;
         match found.as_slice() {
             [handle] => {
@@ -335,6 +398,46 @@ impl Hsm {
         }
     }
 
+    /// Caches the handle of every secret key of the token that has a
+    /// `CKA_ID`, by label, id and key type: one `C_FindObjects` and one
+    /// `C_GetAttributeValue` per object, where a lookup per key would cost
+    /// a whole `C_FindObjects` each (SoftHSM2 checks every object of the
+    /// token on disk for each). A label and id that several objects share
+    /// is left out, so looking it up fails `NotFound` as a search would.
+    fn sweep(
+        session: &Session,
+        cache: &mut HashMap<Arc<str>, ObjectHandle>,
+    ) -> Result<(), crypto::Error> {
+        use cryptoki::object::AttributeType as A;
+        let err = |e: P11Error| provider_error(Operation::Lookup, &e);
+        let found = session
+            .find_objects(&[Attribute::Class(ObjectClass::SECRET_KEY)])
+            .map_err(err)?;
+        let mut seen: HashMap<Arc<str>, Option<ObjectHandle>> = HashMap::new();
+        for handle in found {
+            let (mut label, mut id, mut key_type) = (None, None, None);
+            for a in session
+                .get_attributes(handle, &[A::Label, A::Id, A::KeyType])
+                .map_err(err)?
+            {
+                match a {
+                    Attribute::Label(l) => label = String::from_utf8(l).ok(),
+                    Attribute::Id(i) if !i.is_empty() => id = Some(i),
+                    Attribute::KeyType(t) => key_type = Some(t),
+                    _ => {}
+                }
+            }
+            let (Some(label), Some(id), Some(key_type)) = (label, id, key_type) else {
+                continue;
+            };
+            seen.entry(swept_name(&label, &id, key_type))
+                .and_modify(|e| *e = None)
+                .or_insert(Some(handle));
+        }
+        cache.extend(seen.into_iter().filter_map(|(n, e)| e.map(|e| (n, e))));
+        Ok(())
+    }
+
     fn create(
         &self,
         label: &str,
@@ -343,6 +446,12 @@ impl Hsm {
         token: bool,
     ) -> Result<HsmKey, crypto::Error> {
         let algorithm = key.algorithm();
+        let held = HsmKey {
+            label: label.into(),
+            id: id.map(Into::into),
+            algorithm,
+        };
+        let name = held.cache_name()?;
         let mut template = vec![
             Attribute::Class(ObjectClass::SECRET_KEY),
             Attribute::KeyType(key_type(algorithm)?),
@@ -365,15 +474,10 @@ impl Hsm {
             zeroize::Zeroize::zeroize(&mut v);
         }
         let handle = created.map_err(|e| provider_error(Operation::Import, &e))?;
-        let key = HsmKey {
-            label: label.into(),
-            id: id.map(Into::into),
-            algorithm,
-        };
         if let Ok(mut cache) = self.handles.lock() {
-            cache.insert(key.cache_name(), handle);
+            cache.insert(name, handle);
         }
-        Ok(key)
+        Ok(held)
     }
 
     /// The key labelled `label` with `CKA_ID` `id`, of `algorithm`.

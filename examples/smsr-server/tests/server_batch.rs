@@ -87,20 +87,7 @@ fn batches_over_a_thousand_euiccs() {
     let mut eids: Vec<String> = members.iter().map(eid_of).collect();
     eids.push("89049032123451234512345678901235".into());
     let t = Instant::now();
-    let (s, v) = call(
-        api,
-        MNO_A,
-        "POST",
-        "/batch/AuditEIS",
-        &json!({ "Eids": eids }),
-    );
-    assert_eq!(s, 202, "{v}");
-    let p = wait_batch(
-        api,
-        MNO_A,
-        v["BatchId"].as_i64().unwrap(),
-        Duration::from_secs(60),
-    );
+    let p = audit_batch_and_wait(api, MNO_A, &eids, Duration::from_secs(60));
     assert_eq!(
         (p["Succeeded"].as_u64(), p["Refused"].as_u64()),
         (Some(fleet_n as u64), Some(1)),

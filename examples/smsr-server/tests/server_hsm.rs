@@ -18,11 +18,10 @@
 
 #[path = "../hsm.rs"]
 mod hsm;
+mod hsm_support;
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, MutexGuard};
-
-use hsm::{Hsm, HsmConfig, HsmKey, PinSource, key_label};
+use hsm::{Hsm, HsmKey, PinSource, key_label};
+use hsm_support::hsm;
 use serde_json::Value;
 use smsr::crypto::provider::{Failure, Operation};
 use smsr::crypto::{self, CipherAlgorithm, Key, Provider};
@@ -30,33 +29,7 @@ use smsr::scp80::{
     Cntr, CommandHeader, CommandPacket, Error, Framing, KeySet, Kic, Kid, PorStatus, Spi, Tar,
     command, response,
 };
-
-const SETUP: &str = "run `source .ci/softhsm.sh` in this shell first (it installs Debian's softhsm2, \
-     creates a token in a temp dir and exports SMSR_TEST_PKCS11_MODULE, SOFTHSM2_CONF, \
-     SMSR_TEST_PKCS11_TOKEN and SMSR_TEST_PKCS11_PIN), then \
-     `cargo test -p smsr-server --test server_hsm`";
-
-/// One logged-in token for the whole test binary (PKCS#11 allows one
-/// C_Initialize per process); tests take turns.
-static HSM: LazyLock<Mutex<Hsm>> = LazyLock::new(|| {
-    let var =
-        |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: {SETUP}"));
-    assert!(
-        std::env::var_os("SOFTHSM2_CONF").is_some(),
-        "SOFTHSM2_CONF is not set: {SETUP}"
-    );
-    var("SMSR_TEST_PKCS11_PIN");
-    let config = HsmConfig {
-        module: var("SMSR_TEST_PKCS11_MODULE").into(),
-        token_label: var("SMSR_TEST_PKCS11_TOKEN"),
-        pin: PinSource::Env("SMSR_TEST_PKCS11_PIN".into()),
-    };
-    Mutex::new(Hsm::open(&config).unwrap_or_else(|e| panic!("{e}: {SETUP}")))
-});
-
-fn hsm() -> MutexGuard<'static, Hsm> {
-    HSM.lock().unwrap_or_else(|p| p.into_inner())
-}
+use std::collections::HashMap;
 
 fn vectors() -> Value {
     serde_json::from_str(include_str!("../../../tests/data/scp80_vectors.json")).unwrap()
@@ -254,6 +227,59 @@ fn imported_keys_cannot_be_read_back() {
             ..
         })
     ));
+}
+
+/// After a re-login the cache of handles is empty: a key is found again by
+/// one sweep over the token's secret keys, by label, `CKA_ID` and key
+/// type; a label and id two objects share, or the wrong key type, is not
+/// found, as a search by template would not find it.
+#[test]
+fn keys_are_found_again_by_label_id_and_type_after_relogin() {
+    let hsm = hsm();
+    let base = format!("sweep/{}", std::process::id());
+    let kic = format!("{base}/scp80/1/kic");
+    let k = hsm
+        .import_key(&kic, b"sw-1", &Key::aes(&[0x42; 16]).unwrap())
+        .unwrap();
+    let dup = format!("{base}/dup");
+    for byte in [1, 2] {
+        hsm.import_key(&dup, b"dup", &Key::aes(&[byte; 16]).unwrap())
+            .unwrap();
+    }
+    let mut before = [0x5Au8; 32];
+    hsm.encrypt_cbc(&k, &mut before).unwrap();
+    hsm.relogin().unwrap();
+    let again = hsm
+        .find_key(&kic, b"sw-1", CipherAlgorithm::Aes128)
+        .unwrap();
+    let mut after = [0x5Au8; 32];
+    hsm.encrypt_cbc(&again, &mut after).unwrap();
+    assert_eq!(before, after, "another object answered after the sweep");
+    let not_found = |r: Result<HsmKey, crypto::Error>| {
+        matches!(
+            r,
+            Err(crypto::Error::Provider {
+                operation: Operation::Lookup,
+                failure: Failure::NotFound,
+                ..
+            })
+        )
+    };
+    assert!(not_found(hsm.find_key(
+        &dup,
+        b"dup",
+        CipherAlgorithm::Aes128
+    )));
+    assert!(not_found(hsm.find_key(
+        &kic,
+        b"sw-1",
+        CipherAlgorithm::Tdes2
+    )));
+    assert!(not_found(hsm.find_key(
+        &kic,
+        b"sw-2",
+        CipherAlgorithm::Aes128
+    )));
 }
 
 /// Logged out mid-batch, every wrap fails with the HSM's error (no

@@ -22,43 +22,17 @@
 #[allow(dead_code)]
 #[path = "../hsm.rs"]
 mod hsm;
+mod hsm_support;
 mod server_support;
 
-use std::sync::{LazyLock, Mutex, MutexGuard};
-
-use hsm::{Hsm, HsmConfig, PinSource};
+use hsm::Hsm;
+use hsm_support::hsm;
 use smsr::crypto::ecka::{
     Curve, DerivedKeys, KeyUsageQualifier, PrivateKey, PublicKey, SharedInfo,
 };
 use smsr::crypto::provider::{Failure, Operation};
 use smsr::crypto::{self, CipherAlgorithm, EckaProvider, Key, Provider, Scp03Provider, Software};
 use smsr::scp03t::{SecurityLevel, Session, SessionKeys, StaticKeys};
-
-const SETUP: &str = "run `source .ci/softhsm.sh` in this shell first (it installs Debian's softhsm2, \
-     creates a token in a temp dir and exports SMSR_TEST_PKCS11_MODULE, SOFTHSM2_CONF, \
-     SMSR_TEST_PKCS11_TOKEN and SMSR_TEST_PKCS11_PIN), then \
-     `cargo test -p smsr-server --test server_hsm_scp03`";
-
-/// One logged-in token for the test binary (one C_Initialize a process).
-static HSM: LazyLock<Mutex<Hsm>> = LazyLock::new(|| {
-    let var =
-        |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: {SETUP}"));
-    assert!(
-        std::env::var_os("SOFTHSM2_CONF").is_some(),
-        "SOFTHSM2_CONF is not set: {SETUP}"
-    );
-    var("SMSR_TEST_PKCS11_PIN");
-    let config = HsmConfig {
-        module: var("SMSR_TEST_PKCS11_MODULE").into(),
-        token_label: var("SMSR_TEST_PKCS11_TOKEN"),
-        pin: PinSource::Env("SMSR_TEST_PKCS11_PIN".into()),
-    };
-    Mutex::new(Hsm::open(&config).unwrap_or_else(|e| panic!("{e}: {SETUP}")))
-});
-
-fn hsm() -> MutexGuard<'static, Hsm> {
-    HSM.lock().unwrap_or_else(|p| p.into_inner())
-}
 
 fn h(s: &str) -> Vec<u8> {
     hex::decode(s).unwrap()

@@ -148,20 +148,7 @@ fn an_hsm_that_drops_its_login_mid_batch_fails_cleanly_and_resumes() {
 
     // Through a batch too: every audit completes.
     let eids: Vec<String> = members.iter().map(eid_of).collect();
-    let (s, v) = call(
-        api,
-        MNO_A,
-        "POST",
-        "/batch/AuditEIS",
-        &json!({ "Eids": eids }),
-    );
-    assert_eq!(s, 202, "{v}");
-    let p = wait_batch(
-        api,
-        MNO_A,
-        v["BatchId"].as_i64().unwrap(),
-        Duration::from_secs(120),
-    );
+    let p = audit_batch_and_wait(api, MNO_A, &eids, Duration::from_secs(120));
     assert_eq!(p["Succeeded"], n, "{p}");
     let (_, stats) = call(api, MNO_A, "GET", "/stats", &Value::Null);
     assert!(
@@ -236,4 +223,54 @@ fn bulk_import_and_import_keys_put_the_keys_in_the_token() {
     assert_no_key("the SQLite files", &sqlite_bytes(&db), &members);
     let server = start_server(&dir, &db, &smsc(&fleet), &["--keys", &keys]);
     audit_all(api(&server), &members);
+}
+
+/// Every `tests/server_*.rs` binary is in `.ci/test`'s PKCS#11 pass or is
+/// named in that pass's comment, which says why it is not: a binary added
+/// later is not left on the sealed custody alone without a word.
+#[test]
+fn every_server_test_binary_is_in_the_pkcs11_pass_or_says_why_not() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let ci = std::fs::read_to_string(root.join("../../.ci/test")).unwrap();
+    let pass = &ci[ci
+        .find("SMSR_TEST_CUSTODY=pkcs11: every server")
+        .expect("the PKCS#11 pass of .ci/test")..];
+    let words = |comment: bool| -> Vec<String> {
+        pass.lines()
+            .filter(|l| l.trim_start().starts_with('#') == comment)
+            .flat_map(|l| l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+            .map(str::to_owned)
+            .collect()
+    };
+    let code = words(false);
+    let listed: Vec<&String> = code
+        .windows(2)
+        .filter(|w| w[0] == "test")
+        .map(|w| &w[1])
+        .collect();
+    let named = words(true);
+    let mut bins = 0;
+    for entry in std::fs::read_dir(root.join("tests")).unwrap() {
+        let file = entry.unwrap().file_name().into_string().unwrap();
+        let Some(bin) = file
+            .strip_suffix(".rs")
+            .filter(|b| b.starts_with("server_"))
+        else {
+            continue;
+        };
+        bins += 1;
+        let (l, n) = (
+            listed.iter().any(|t| *t == bin),
+            named.iter().any(|t| t == bin),
+        );
+        assert!(
+            l || n,
+            "{bin} is neither in the PKCS#11 pass of .ci/test nor named in its comment"
+        );
+        assert!(
+            !(l && n),
+            "{bin} is both in the PKCS#11 pass and named as left out"
+        );
+    }
+    assert!(bins > 20, "only {bins} server test binaries found");
 }

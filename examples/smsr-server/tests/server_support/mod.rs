@@ -564,6 +564,28 @@ pub fn wait_batch(addr: SocketAddr, token: &str, id: i64, limit: Duration) -> Va
     }
 }
 
+/// Submits a batch AuditEIS of `eids` as `token` (202 expected) and waits
+/// up to `limit` for it: its progress.
+pub fn audit_batch_and_wait(
+    addr: SocketAddr,
+    token: &str,
+    eids: &[String],
+    limit: Duration,
+) -> Value {
+    let (s, v) = call(
+        addr,
+        token,
+        "POST",
+        "/batch/AuditEIS",
+        &json!({ "Eids": eids }),
+    );
+    assert_eq!(s, 202, "{v}");
+    let id = v["BatchId"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no BatchId: {v}"));
+    wait_batch(addr, token, id, limit)
+}
+
 /// The fleet's report (counters and per-card state) over its SMSC link.
 pub fn fleet_report(smsc: &str) -> Value {
     let mut s = TcpStream::connect(smsc).unwrap();
