@@ -182,7 +182,7 @@ fn fleet_behind(
     let mo: MoSink = Arc::new(move |sms| sink.mo(sms));
     let fleet = Arc::new(Fleet::start(
         first,
-        config.fleet,
+        (config.fleet, config.fleet_scp80),
         "EUM-DEMO",
         &config.smsr_id,
         mo,

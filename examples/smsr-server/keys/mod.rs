@@ -26,6 +26,7 @@
 //! path looks eUICCs up by it); it is also inside the sealed record.
 
 mod backend;
+pub mod des3;
 pub mod guard;
 pub mod import;
 pub mod master;

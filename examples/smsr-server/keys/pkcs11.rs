@@ -20,10 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use smsr::crypto::{CipherAlgorithm, Key};
+use smsr::crypto::CipherAlgorithm;
 use smsr::isdr::Eid;
 use smsr::scp80::KeySet;
 
+use super::des3::Scp80Algorithm;
 use super::guard::Guarded;
 use super::vault::{EuiccKeys, Psk, Vault, VaultKey};
 use super::{Custody, CustodyError};
@@ -241,9 +242,9 @@ impl Pkcs11 {
         eid: &Eid,
         (kvn, role): (u8, &str),
         id: &[u8],
-        bytes: &[u8],
+        (algorithm, bytes): (Scp80Algorithm, &[u8]),
     ) -> Result<(String, CipherAlgorithm), CustodyError> {
-        let key = Key::aes(bytes).map_err(|e| CustodyError::Malformed {
+        let key = algorithm.key(bytes).map_err(|e| CustodyError::Malformed {
             eid: eid.to_string(),
             why: format!("SCP80 {role}: {e}"),
         })?;
@@ -261,8 +262,9 @@ impl Custody for Pkcs11 {
         // 96 random bits from the system generator, as a `CKA_ID`.
         let id = aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_generate()
             .map_err(|e| CustodyError::Random(e.to_string()))?;
-        let (kic, algorithm) = self.import(eid, (s.scp80_kvn, "kic"), &id, &s.scp80_kic)?;
-        let (kid, _) = self.import(eid, (s.scp80_kvn, "kid"), &id, &s.scp80_kid)?;
+        let a = s.scp80_algorithm;
+        let (kic, algorithm) = self.import(eid, (s.scp80_kvn, "kic"), &id, (a, &s.scp80_kic))?;
+        let (kid, _) = self.import(eid, (s.scp80_kvn, "kid"), &id, (a, &s.scp80_kid))?;
         let psk = self
             .hsm
             .run(|h| h.wrap_psk(&self.wrap_key, &s.scp81_psk))
@@ -318,6 +320,7 @@ impl Custody for Pkcs11 {
             scp80_kvn: r.scp80_kvn,
             scp81_kvn: r.scp81_kvn,
             scp81_key_id: r.scp81_key_id,
+            scp80_algorithm: r.algorithm,
             scp80: KeySet::with_provider(Vault::Hsm(self.hsm.clone()))
                 .with_kic_handle(key(&r.kic))
                 .with_kid_handle(key(&r.kid)),

@@ -15,6 +15,7 @@
 #[path = "../keys"]
 mod keys {
     mod backend;
+    pub mod des3;
     pub mod guard;
     pub mod master;
     pub mod sealed;
