@@ -90,6 +90,8 @@ pub fn secrets_of(c: &EuiccConfig, msisdn: &str) -> Result<Secrets, String> {
         msisdn: msisdn.to_owned(),
         scp80_algorithm: crate::keys::des3::Scp80Algorithm::of(s80.kic.algorithm())
             .ok_or("single-DES SCP80 keys")?,
+        // The simulated ISD-R has no SCP03 key set.
+        scp03: None,
     })
 }
 

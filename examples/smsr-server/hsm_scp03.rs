@@ -203,6 +203,43 @@ impl Hsm {
     }
 }
 
+impl Hsm {
+    /// Imports an ISD-R SCP03 static key (GP Amendment D §6.1) as a token
+    /// object labelled `label` with `CKA_ID` `id`: sensitive,
+    /// non-extractable, private, for the session-key derivation of
+    /// [`Scp03Provider::derive`] (`CKM_AES_CBC_ENCRYPT_DATA`, CBC and
+    /// CMAC) and CBC.
+    ///
+    /// # Errors
+    /// `NotAllowed` for a key that is not AES; the PKCS#11 error.
+    pub fn import_scp03_key(&self, label: &str, id: &[u8], key: &Key) -> Result<HsmKey, Error> {
+        if !key.algorithm().is_aes() {
+            return Err(unsupported(Operation::Import));
+        }
+        let template = [
+            Attribute::Id(id.to_vec()),
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::AES),
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Encrypt(true),
+            Attribute::Decrypt(true),
+            Attribute::Sign(true),
+            Attribute::Derive(true),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Value(key.dangerous_bytes().to_vec()),
+        ];
+        let created = self.session(Operation::Import)?.create_object(&template);
+        if let Some(Attribute::Value(mut v)) = template.into_iter().last() {
+            v.zeroize();
+        }
+        created.map_err(|e| provider_error(Operation::Import, &e))?;
+        Ok(HsmKey::by_label_id(label, id, key.algorithm()))
+    }
+}
+
 impl Scp03Provider for Hsm {
     type MacState = HsmMac;
 

@@ -127,6 +127,7 @@ mod tests {
             scp81_key_id: 1,
             msisdn: "491700000001".into(),
             scp80_algorithm: Scp80Algorithm::Tdes2Key,
+            scp03: None,
         };
         let keys = crate::keys::vault::EuiccKeys::in_memory(&secrets).unwrap();
         let (kic, kid) = keys.scp80_kic_kid();

@@ -193,6 +193,7 @@ mod tests {
             scp81_key_id: 1,
             msisdn: "491700000001".into(),
             scp80_algorithm: crate::keys::des3::Scp80Algorithm::Aes,
+            scp03: None,
         }
     }
 

@@ -139,6 +139,10 @@ pub struct Secrets {
     )]
     #[zeroize(skip)]
     pub scp80_algorithm: Scp80Algorithm,
+    /// The ISD-R's SCP03 key set, when the EUM hands it over
+    /// (keys/scp03_import.rs).
+    #[serde(rename = "Scp03", default, skip_serializing_if = "Option::is_none")]
+    pub scp03: Option<crate::keys::scp03_import::Scp03Keys>,
 }
 
 impl Secrets {
