@@ -480,6 +480,9 @@ pub struct Config {
     /// The key custody (`--keys`): sealed at rest (default) or a PKCS#11
     /// token (`keys/`).
     pub keys: crate::keys::Backend,
+    /// The SCP80 algorithm of the simulated fleet's keys
+    /// (`--fleet-scp80`).
+    pub fleet_scp80: crate::keys::des3::Scp80Algorithm,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -659,6 +662,10 @@ pub struct Cli {
     /// TokenLabel, PinEnv or PinFile, WrapKeyLabel) [default: sealed].
     #[arg(long = "keys", value_name = "BACKEND")]
     keys: Option<crate::keys::Backend>,
+    /// The SCP80 algorithm of the simulated fleet's KIc / KID: AES,
+    /// 3DES-2KEY or 3DES-3KEY [default: AES].
+    #[arg(long = "fleet-scp80", value_name = "ALGORITHM")]
+    fleet_scp80: Option<crate::keys::des3::Scp80Algorithm>,
 }
 
 /// Why the command line gave no configuration.
@@ -703,6 +710,7 @@ impl Config {
             limits: Limits::default(),
             master_key_file: None,
             keys: crate::keys::Backend::Sealed,
+            fleet_scp80: crate::keys::des3::Scp80Algorithm::Aes,
         }
     }
 
@@ -780,6 +788,7 @@ impl Config {
         c.ready_file = cli.ready_file;
         c.master_key_file = cli.master_key_file;
         c.keys = cli.keys.unwrap_or_default();
+        c.fleet_scp80 = cli.fleet_scp80.unwrap_or_default();
         if c.max_parallel == 0 || c.attempts == 0 {
             return Err("MaxParallel and Attempts must be at least 1".into());
         }

@@ -28,6 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_openssl::SslStream;
 use zeroize::Zeroizing;
 
+use crate::keys::des3::Scp80Algorithm;
 use crate::ota::MoSms;
 use crate::store::Secrets;
 
@@ -87,6 +88,10 @@ pub fn secrets_of(c: &EuiccConfig, msisdn: &str) -> Result<Secrets, String> {
         scp81_kvn: psk.kvn,
         scp81_key_id: psk.kid,
         msisdn: msisdn.to_owned(),
+        scp80_algorithm: crate::keys::des3::Scp80Algorithm::of(s80.kic.algorithm())
+            .ok_or("single-DES SCP80 keys")?,
+        // The simulated ISD-R has no SCP03 key set.
+        scp03: None,
     })
 }
 
@@ -108,6 +113,32 @@ fn member(i: u64) -> Result<EuiccConfig, String> {
     } else {
         Curve::NistP256
     };
+    Ok(c)
+}
+
+/// Member config `c` with its SCP80 KIc / KID made `algorithm` keys of
+/// its seeded octets (three-key 3DES: the KIc then the first 8 octets of
+/// the KID, and the KID then the first 8 of the KIc).
+fn with_scp80(mut c: EuiccConfig, algorithm: Scp80Algorithm) -> Result<EuiccConfig, String> {
+    for ks in &mut c.scp80 {
+        let (kic, kid) = (ks.kic.dangerous_bytes(), ks.kid.dangerous_bytes());
+        let (mut kic, mut kid) = (
+            Zeroizing::new([kic, kid].concat()),
+            Zeroizing::new([kid, kic].concat()),
+        );
+        let len = match algorithm {
+            Scp80Algorithm::Tdes3Key => 24,
+            Scp80Algorithm::Aes | Scp80Algorithm::Tdes2Key => ks.kic.dangerous_bytes().len(),
+        };
+        kic.truncate(len);
+        kid.truncate(len);
+        let key = |b: &[u8]| {
+            algorithm
+                .key(b)
+                .map_err(|e| format!("fleet SCP80 key: {e}"))
+        };
+        (ks.kic, ks.kid) = (key(&kic)?, key(&kid)?);
+    }
     Ok(c)
 }
 
@@ -151,7 +182,7 @@ impl Fleet {
     /// A member cannot be built or the thread not started.
     pub fn start(
         first: u64,
-        count: u64,
+        (count, scp80): (u64, Scp80Algorithm),
         eum_id: &str,
         smsr_id: &str,
         mo: MoSink,
@@ -162,7 +193,7 @@ impl Fleet {
         let mut inboxes = Vec::new();
         let mut receivers = Vec::new();
         for i in first..first + count {
-            let c = member(i)?;
+            let c = with_scp80(member(i)?, scp80)?;
             let m = msisdn(i);
             let mut eis = smsr::sim::fleet::eis(&c, eum_id, smsr_id);
             if count <= MAX_CERTIFIED {

@@ -480,6 +480,64 @@ impl Hsm {
         Ok(held)
     }
 
+    /// Destroys the secret key labelled `label` with `CKA_ID` `id` (every
+    /// such object; none is no error).
+    ///
+    /// # Errors
+    /// The PKCS#11 error.
+    pub fn destroy_key(&self, label: &str, id: &[u8]) -> Result<(), crypto::Error> {
+        let session = self.session(Operation::Lookup)?;
+        let found = session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::SECRET_KEY),
+                Attribute::Label(label.as_bytes().to_vec()),
+                Attribute::Id(id.to_vec()),
+            ])
+            .map_err(|e| provider_error(Operation::Lookup, &e))?;
+        for handle in found {
+            session
+                .destroy_object(handle)
+                .map_err(|e| provider_error(Operation::Lookup, &e))?;
+        }
+        if let Ok(mut cache) = self.handles.lock() {
+            cache.remove(format!("{label}#{}", hex::encode(id)).as_str());
+        }
+        Ok(())
+    }
+
+    /// The `(label, CKA_ID)` of every secret key object on the token
+    /// (an object without a label or ID shows them empty).
+    ///
+    /// # Errors
+    /// The PKCS#11 error.
+    pub fn list_keys(&self) -> Result<Vec<(String, Vec<u8>)>, crypto::Error> {
+        use cryptoki::object::AttributeType;
+        let session = self.session(Operation::Lookup)?;
+        let err = |e| provider_error(Operation::Lookup, &e);
+        let found = session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::SECRET_KEY),
+                Attribute::Token(true),
+            ])
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for handle in found {
+            let (mut label, mut id) = (String::new(), Vec::new());
+            let attributes = session
+                .get_attributes(handle, &[AttributeType::Label, AttributeType::Id])
+                .map_err(err)?;
+            for a in attributes {
+                match a {
+                    Attribute::Label(l) => label = String::from_utf8_lossy(&l).into_owned(),
+                    Attribute::Id(i) => id = i,
+                    _ => {}
+                }
+            }
+            out.push((label, id));
+        }
+        Ok(out)
+    }
+
     /// The key labelled `label` with `CKA_ID` `id`, of `algorithm`.
     ///
     /// # Errors

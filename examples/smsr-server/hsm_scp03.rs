@@ -19,6 +19,9 @@
 //!   mechanism; they are refused (`NotAllowed`), never derived in memory.
 //! * **ECKA** (BSI TR-03111 §4.3.1): `CKM_ECDH1_DERIVE` with the private key
 //!   in the token (P-256 and brainpoolP256r1 by their `CKA_EC_PARAMS` OIDs).
+//!   The ephemeral ESK.DP.ECKA is drawn inside the token
+//!   (`CKM_EC_KEY_PAIR_GEN`, `EckaProvider::generate_private`): a
+//!   sensitive, non-extractable session object, never in our memory.
 //!   SoftHSM2 refuses every KDF but `CKD_NULL` (SoftHSM.cpp `deriveECDH`:
 //!   "kdf must be CKD_NULL"), has no `CKM_SHA256_KEY_DERIVATION`, and its
 //!   `C_DigestKey` refuses sensitive keys (`CKR_KEY_INDIGESTIBLE`), so the
@@ -203,6 +206,43 @@ impl Hsm {
     }
 }
 
+impl Hsm {
+    /// Imports an ISD-R SCP03 static key (GP Amendment D §6.1) as a token
+    /// object labelled `label` with `CKA_ID` `id`: sensitive,
+    /// non-extractable, private, for the session-key derivation of
+    /// [`Scp03Provider::derive`] (`CKM_AES_CBC_ENCRYPT_DATA`, CBC and
+    /// CMAC) and CBC.
+    ///
+    /// # Errors
+    /// `NotAllowed` for a key that is not AES; the PKCS#11 error.
+    pub fn import_scp03_key(&self, label: &str, id: &[u8], key: &Key) -> Result<HsmKey, Error> {
+        if !key.algorithm().is_aes() {
+            return Err(unsupported(Operation::Import));
+        }
+        let template = [
+            Attribute::Id(id.to_vec()),
+            Attribute::Class(ObjectClass::SECRET_KEY),
+            Attribute::KeyType(KeyType::AES),
+            Attribute::Token(true),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Encrypt(true),
+            Attribute::Decrypt(true),
+            Attribute::Sign(true),
+            Attribute::Derive(true),
+            Attribute::Label(label.as_bytes().to_vec()),
+            Attribute::Value(key.dangerous_bytes().to_vec()),
+        ];
+        let created = self.session(Operation::Import)?.create_object(&template);
+        if let Some(Attribute::Value(mut v)) = template.into_iter().last() {
+            v.zeroize();
+        }
+        created.map_err(|e| provider_error(Operation::Import, &e))?;
+        Ok(HsmKey::by_label_id(label, id, key.algorithm()))
+    }
+}
+
 impl Scp03Provider for Hsm {
     type MacState = HsmMac;
 
@@ -288,6 +328,42 @@ pub struct HsmEcKey {
     public: ecka::PublicKey,
 }
 
+impl Hsm {
+    /// Whether the token keeps the private key of `key` hidden: its value
+    /// unreadable (`CKR_ATTRIBUTE_SENSITIVE`), `CKA_SENSITIVE` set and
+    /// `CKA_EXTRACTABLE` clear.
+    ///
+    /// # Errors
+    /// The key is not found; the PKCS#11 error.
+    #[allow(dead_code, reason = "read by tests/server_hsm_ecka.rs")]
+    pub fn ec_key_is_hidden(&self, key: &HsmEcKey) -> Result<bool, Error> {
+        use cryptoki::error::{Error as P11Error, RvError};
+        let session = self.session(Operation::Lookup)?;
+        let handle = self.ec_handle(&session, &key.label)?;
+        let err = |e| provider_error(Operation::Lookup, &e);
+        let value_hidden = match session.get_attributes(handle, &[AttributeType::Value]) {
+            Err(P11Error::Pkcs11(RvError::AttributeSensitive, _)) => true,
+            Err(e) => return Err(err(e)),
+            Ok(attrs) => !attrs.iter().any(|a| matches!(a, Attribute::Value(_))),
+        };
+        let flags = session
+            .get_attributes(
+                handle,
+                &[AttributeType::Sensitive, AttributeType::Extractable],
+            )
+            .map_err(err)?;
+        let (mut sensitive, mut extractable) = (false, true);
+        for a in flags {
+            match a {
+                Attribute::Sensitive(v) => sensitive = v,
+                Attribute::Extractable(v) => extractable = v,
+                _ => {}
+            }
+        }
+        Ok(value_hidden && sensitive && !extractable)
+    }
+}
+
 /// A provider error as an ECKA error.
 const fn ec_error(e: Error) -> ecka::Error {
     ecka::Error::Provider(e)
@@ -356,5 +432,54 @@ impl EckaProvider for Hsm {
             label: label.into(),
             public,
         })
+    }
+
+    /// `CKM_EC_KEY_PAIR_GEN` on `curve`: the private key a sensitive,
+    /// non-extractable session object for `CKM_ECDH1_DERIVE`; the public
+    /// key read from the public object's `CKA_EC_POINT` (a DER OCTET
+    /// STRING of the uncompressed point), which is then destroyed.
+    fn generate_private(&self, curve: Curve) -> Result<Option<HsmEcKey>, ecka::Error> {
+        let params = ec_params(curve)?.to_vec();
+        let label = self.session_label("ecka/ephemeral");
+        let public_template = [
+            Attribute::Token(false),
+            Attribute::EcParams(params),
+            Attribute::Label(label.as_bytes().to_vec()),
+        ];
+        let private_template = [
+            Attribute::Token(false),
+            Attribute::Private(true),
+            Attribute::Sensitive(true),
+            Attribute::Extractable(false),
+            Attribute::Derive(true),
+            Attribute::Label(label.as_bytes().to_vec()),
+        ];
+        let err = |e| ec_error(provider_error(Operation::Import, &e));
+        let session = self.session(Operation::Import).map_err(ec_error)?;
+        let (public, _private) = session
+            .generate_key_pair(
+                &Mechanism::EccKeyPairGen,
+                &public_template,
+                &private_template,
+            )
+            .map_err(err)?;
+        let read = session.get_attributes(public, &[AttributeType::EcPoint]);
+        let destroyed = session.destroy_object(public);
+        let mut point = Vec::new();
+        for a in read.map_err(err)? {
+            if let Attribute::EcPoint(p) = a {
+                point = p;
+            }
+        }
+        destroyed.map_err(err)?;
+        // DER: 04 41 ‖ 04 X Y for a 65-octet point (PKCS#11 v2.40 §2.3.3).
+        let raw = match point.as_slice() {
+            [0x04, 0x41, rest @ ..] => rest,
+            other => other,
+        };
+        Ok(Some(HsmEcKey {
+            label: label.into(),
+            public: ecka::PublicKey::from_uncompressed_on(curve, raw)?,
+        }))
     }
 }

@@ -85,6 +85,10 @@ fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == "hsm-init") {
         return keys::pkcs11::init_main(std::env::args_os().nth(2));
     }
+    // `smsr-server hsm-gc FILE --db …`: unreferenced token objects (keys/).
+    if std::env::args_os().nth(1).is_some_and(|a| a == "hsm-gc") {
+        return keys::cleanup::main(std::env::args_os().skip(2));
+    }
     // `smsr-server import-keys …`: an EUM key file into the store.
     if std::env::args_os()
         .nth(1)
@@ -182,7 +186,7 @@ fn fleet_behind(
     let mo: MoSink = Arc::new(move |sms| sink.mo(sms));
     let fleet = Arc::new(Fleet::start(
         first,
-        config.fleet,
+        (config.fleet, config.fleet_scp80),
         "EUM-DEMO",
         &config.smsr_id,
         mo,

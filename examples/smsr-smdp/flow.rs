@@ -312,12 +312,22 @@ impl<'a, P: KeyProvider> Download<'a, P> {
         };
         // The ephemeral key on the curve of PK.ECASD.ECKA (ECKA-EG needs
         // both keys on one curve: NIST P-256 or brainpoolP256r1).
-        let esk = PrivateKey::from_bytes_on(pk.curve(), &self.order.ephemeral)
-            .map_err(|e| protocol("ephemeral key")(&e))?;
-        let esk = self
+        // Drawn inside the provider when it can (an HSM), else the order's
+        // scalar brought in.
+        let drawn = self
             .provider
-            .import_private(&esk)
+            .generate_private(pk.curve())
             .map_err(|e| protocol("ephemeral key")(&e))?;
+        let esk = match drawn {
+            Some(k) => k,
+            None => {
+                let esk = PrivateKey::from_bytes_on(pk.curve(), &self.order.ephemeral)
+                    .map_err(|e| protocol("ephemeral key")(&e))?;
+                self.provider
+                    .import_private(&esk)
+                    .map_err(|e| protocol("ephemeral key")(&e))?
+            }
+        };
         let dp = SmDp::with_provider(self.provider.clone(), crt, esk, pk, None);
         self.dp = Some(dp.map_err(|e| protocol("CRT")(&e))?);
         self.step = Step::CreateIsdp;

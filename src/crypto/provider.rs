@@ -176,6 +176,23 @@ pub trait EckaProvider {
     /// # Errors
     /// [`ecka::Error::Provider`].
     fn import_private(&self, key: &ecka::PrivateKey) -> Result<Self::PrivateKey, ecka::Error>;
+
+    /// Draws a fresh EC key pair on `curve` inside the provider (an HSM:
+    /// `CKM_EC_KEY_PAIR_GEN`, the private key a sensitive, non-extractable
+    /// session object), for an ephemeral key such as ESK.DP.ECKA (SGP.02
+    /// §3.1.3.1 scenario #3); `None` when the provider draws no keys, and
+    /// the caller draws the scalar and brings it in with
+    /// [`EckaProvider::import_private`] ([`Software`]: the library is
+    /// sans-IO and has no randomness of its own).
+    ///
+    /// # Errors
+    /// [`ecka::Error::Provider`].
+    fn generate_private(
+        &self,
+        _curve: ecka::Curve,
+    ) -> Result<Option<Self::PrivateKey>, ecka::Error> {
+        Ok(None)
+    }
 }
 
 impl<P: EckaProvider + ?Sized> EckaProvider for &P {
@@ -199,6 +216,13 @@ impl<P: EckaProvider + ?Sized> EckaProvider for &P {
 
     fn import_private(&self, key: &ecka::PrivateKey) -> Result<Self::PrivateKey, ecka::Error> {
         (**self).import_private(key)
+    }
+
+    fn generate_private(
+        &self,
+        curve: ecka::Curve,
+    ) -> Result<Option<Self::PrivateKey>, ecka::Error> {
+        (**self).generate_private(curve)
     }
 }
 

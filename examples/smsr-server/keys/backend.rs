@@ -40,6 +40,12 @@ pub trait Custody: Send + Sync {
     fn check(&self, eid: &Eid, record: &str) -> Result<(), CustodyError> {
         self.keys(eid, record).map(drop)
     }
+
+    /// Undoes [`Custody::seal`] of a record the store did not keep (its
+    /// transaction failed or rolled back): on PKCS#11 the token objects the
+    /// record names are destroyed; nothing to do for a sealed record. A
+    /// failure is logged (what is left, `smsr-server hsm-gc` lists).
+    fn discard(&self, _eid: &Eid, _record: &str) {}
 }
 
 /// A key-custody failure: what went wrong, for which eUICC.

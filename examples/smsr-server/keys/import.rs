@@ -15,6 +15,8 @@
 //!  "Scp81Kvn": 64, "Scp81KeyId": 1, "Scp81Psk": "<16-64 octets, hex>"}
 //! ```
 //!
+//! `Scp80Algorithm` (`AES` when absent, `3DES-2KEY`, `3DES-3KEY`) says
+//! what the KIc and KID are (keys/des3.rs).
 //! `Scp80Kvn` is the key version number of the ISD-R's SCP80 key set
 //! (1-15, the KIc/KID key index of ETSI TS 102 225 §5.1.2/§5.1.3),
 //! `Scp81Kvn`/`Scp81KeyId` name the SCP81 PSK (GP Amendment B; key
@@ -77,10 +79,12 @@ const PSK_MAX: usize = 64;
 /// # Errors
 /// The first field out of bounds (named, its value not shown).
 pub fn check_keys(s: &Secrets) -> Result<(), String> {
-    smsr::crypto::Key::aes(&s.scp80_kic)
-        .map_err(|_| "Scp80Kic is not an AES key (16, 24 or 32 octets)")?;
-    smsr::crypto::Key::aes(&s.scp80_kid)
-        .map_err(|_| "Scp80Kid is not an AES key (16, 24 or 32 octets)")?;
+    let a = s.scp80_algorithm;
+    let len = "(AES: 16, 24 or 32 octets; 3DES-2KEY: 16; 3DES-3KEY: 24)";
+    a.key(&s.scp80_kic)
+        .map_err(|_| format!("Scp80Kic is not a key of Scp80Algorithm {len}"))?;
+    a.key(&s.scp80_kid)
+        .map_err(|_| format!("Scp80Kid is not a key of Scp80Algorithm {len}"))?;
     if !(16..=PSK_MAX).contains(&s.scp81_psk.len()) {
         return Err(format!("Scp81Psk must be 16 to {PSK_MAX} octets"));
     }
@@ -219,6 +223,26 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert_eq!((r[0].0, r[1].0), (1, 3));
         assert_eq!(r[1].2.scp80_kic, vec![0x11; 32]);
+    }
+
+    /// The key lengths follow `Scp80Algorithm` (keys/des3.rs): 24
+    /// octets are a three-key 3DES key, 16 are not.
+    #[test]
+    fn the_key_lengths_follow_the_scp80_algorithm() {
+        let tdes3 = |kic: &str, kid: &str| {
+            line(&eid(1), kic, &"33".repeat(16), 1)
+                .replace(&"22".repeat(16), kid)
+                .replace("{", r#"{"Scp80Algorithm":"3DES-3KEY","#)
+        };
+        let r = parse_file(&tdes3(&"11".repeat(24), &"22".repeat(24))).unwrap();
+        assert_eq!(
+            r[0].2.scp80_algorithm,
+            crate::keys::des3::Scp80Algorithm::Tdes3Key
+        );
+        let e = parse_file(&tdes3(&"AB".repeat(16), &"22".repeat(24))).unwrap_err();
+        assert!(e.contains("Scp80Kic") && !e.contains("ABAB"), "{e}");
+        let e = parse_file(&tdes3(&"11".repeat(24), &"CD".repeat(32))).unwrap_err();
+        assert!(e.contains("Scp80Kid") && !e.contains("CDCD"), "{e}");
     }
 
     #[test]

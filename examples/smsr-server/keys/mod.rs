@@ -26,12 +26,16 @@
 //! path looks eUICCs up by it); it is also inside the sealed record.
 
 mod backend;
+pub mod cleanup;
+pub mod des3;
 pub mod guard;
 pub mod import;
 pub mod master;
 pub mod pkcs11;
 pub mod rekey;
+pub mod scp03_import;
 pub mod sealed;
+pub mod sealing;
 pub mod vault;
 
 pub use backend::{Custody, CustodyError};

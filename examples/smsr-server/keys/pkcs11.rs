@@ -20,11 +20,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use smsr::crypto::{CipherAlgorithm, Key};
+use smsr::crypto::CipherAlgorithm;
 use smsr::isdr::Eid;
 use smsr::scp80::KeySet;
 
+use super::des3::Scp80Algorithm;
 use super::guard::Guarded;
+use super::scp03_import::{self, Held};
 use super::vault::{EuiccKeys, Psk, Vault, VaultKey};
 use super::{Custody, CustodyError};
 use crate::hsm::{Hsm, HsmConfig, HsmKey, PinSource, key_label};
@@ -150,6 +152,9 @@ struct Record {
     scp81_key_id: u8,
     #[serde(rename = "Msisdn")]
     msisdn: String,
+    /// The ISD-R's SCP03 key set in the token (labels), if handed over.
+    #[serde(rename = "Scp03", default, skip_serializing_if = "Option::is_none")]
+    scp03: Option<Held>,
 }
 
 /// The record's name of an algorithm.
@@ -241,9 +246,10 @@ impl Pkcs11 {
         eid: &Eid,
         (kvn, role): (u8, &str),
         id: &[u8],
-        bytes: &[u8],
+        (algorithm, bytes): (Scp80Algorithm, &[u8]),
+        created: &mut Vec<String>,
     ) -> Result<(String, CipherAlgorithm), CustodyError> {
-        let key = Key::aes(bytes).map_err(|e| CustodyError::Malformed {
+        let key = algorithm.key(bytes).map_err(|e| CustodyError::Malformed {
             eid: eid.to_string(),
             why: format!("SCP80 {role}: {e}"),
         })?;
@@ -251,18 +257,45 @@ impl Pkcs11 {
         self.hsm
             .run(|h| h.import_key(&label, id, &key))
             .map_err(|e| Self::hsm_error(eid, &format!("importing {label}"), e))?;
+        created.push(label.clone());
         Ok((label, key.algorithm()))
     }
-}
 
-impl Custody for Pkcs11 {
-    fn seal(&self, eid: &Eid, s: &Secrets) -> Result<String, CustodyError> {
-        use aes_gcm::aead::Generate;
-        // 96 random bits from the system generator, as a `CKA_ID`.
-        let id = aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_generate()
-            .map_err(|e| CustodyError::Random(e.to_string()))?;
-        let (kic, algorithm) = self.import(eid, (s.scp80_kvn, "kic"), &id, &s.scp80_kic)?;
-        let (kid, _) = self.import(eid, (s.scp80_kvn, "kid"), &id, &s.scp80_kid)?;
+    /// Destroys the token objects `labels` with `CKA_ID` `id` of `eid`
+    /// (what a registration that failed made). One that cannot be
+    /// destroyed is logged and left to `smsr-server hsm-gc`.
+    fn destroy(&self, eid: &Eid, labels: &[String], id: &[u8]) {
+        for label in labels {
+            match self.hsm.run(|h| h.destroy_key(label, id)) {
+                Ok(()) => {
+                    tracing::info!(%eid, label, "token object of a failed registration destroyed")
+                }
+                Err(e) => tracing::warn!(
+                    %eid, label,
+                    "token object of a failed registration not destroyed ({e}): `smsr-server hsm-gc` lists it"
+                ),
+            }
+        }
+    }
+
+    /// [`Custody::seal`] with the `CKA_ID` `id`; the labels of the objects
+    /// it creates go to `created`.
+    fn seal_with(
+        &self,
+        eid: &Eid,
+        s: &Secrets,
+        id: &[u8],
+        created: &mut Vec<String>,
+    ) -> Result<String, CustodyError> {
+        let a = s.scp80_algorithm;
+        let kvn = s.scp80_kvn;
+        let (kic, algorithm) = self.import(eid, (kvn, "kic"), id, (a, &s.scp80_kic), created)?;
+        let (kid, _) = self.import(eid, (kvn, "kid"), id, (a, &s.scp80_kid), created)?;
+        let scp03 = s
+            .scp03
+            .as_ref()
+            .map(|k| scp03_import::import(&self.hsm, eid, id, k, created))
+            .transpose()?;
         let psk = self
             .hsm
             .run(|h| h.wrap_psk(&self.wrap_key, &s.scp81_psk))
@@ -282,8 +315,61 @@ impl Custody for Pkcs11 {
             scp81_kvn: s.scp81_kvn,
             scp81_key_id: s.scp81_key_id,
             msisdn: s.msisdn.clone(),
+            scp03,
         };
         serde_json::to_string(&record).map_err(|e| Self::hsm_error(eid, "record", e))
+    }
+
+    /// The `(label, CKA_ID)` of every token object the record of `eid`
+    /// names.
+    ///
+    /// # Errors
+    /// As [`Custody::keys`].
+    pub fn referenced(eid: &Eid, record: &str) -> Result<Vec<(String, Vec<u8>)>, CustodyError> {
+        let r = Self::record(eid, record)?;
+        let scp03 = r.scp03.iter().flat_map(|h| h.labels.iter().cloned());
+        Ok([r.kic, r.kid]
+            .into_iter()
+            .chain(scp03)
+            .map(|l| (l, r.id.clone()))
+            .collect())
+    }
+
+    /// The token, for `smsr-server hsm-gc` (keys/cleanup.rs).
+    pub(crate) fn token(&self) -> &Guarded {
+        &self.hsm
+    }
+
+    /// The label of the SCP81 PSK key-wrap key.
+    pub(crate) fn wrap_key_label(&self) -> &str {
+        &self.wrap_key
+    }
+}
+
+impl Custody for Pkcs11 {
+    fn seal(&self, eid: &Eid, s: &Secrets) -> Result<String, CustodyError> {
+        use aes_gcm::aead::Generate;
+        // 96 random bits from the system generator, as a `CKA_ID`.
+        let id = aes_gcm::Nonce::<aes_gcm::aead::consts::U12>::try_generate()
+            .map_err(|e| CustodyError::Random(e.to_string()))?;
+        let mut created = Vec::new();
+        let sealed = self.seal_with(eid, s, &id, &mut created);
+        if sealed.is_err() {
+            // A registration failing part-way leaves no token object.
+            self.destroy(eid, &created, &id);
+        }
+        sealed
+    }
+
+    fn discard(&self, eid: &Eid, record: &str) {
+        match Self::record(eid, record) {
+            Ok(r) => {
+                let scp03 = r.scp03.iter().flat_map(|h| h.labels.iter().cloned());
+                let labels: Vec<String> = [r.kic, r.kid].into_iter().chain(scp03).collect();
+                self.destroy(eid, &labels, &r.id);
+            }
+            Err(e) => tracing::warn!(%eid, "discarding a record: {e}"),
+        }
     }
 
     fn open(&self, eid: &Eid, _record: &str) -> Result<Secrets, CustodyError> {
@@ -294,10 +380,17 @@ impl Custody for Pkcs11 {
 
     fn check(&self, eid: &Eid, record: &str) -> Result<(), CustodyError> {
         let r = Self::record(eid, record)?;
-        for label in [&r.kic, &r.kid] {
+        let mut keys = vec![(&r.kic, r.algorithm), (&r.kid, r.algorithm)];
+        if let Some(h) = &r.scp03 {
+            let a = h
+                .algorithm()
+                .ok_or_else(|| Self::hsm_error(eid, "Scp03", format!("Bits {}", h.bits)))?;
+            keys.extend(h.labels.iter().map(|l| (l, a)));
+        }
+        for (label, algorithm) in keys {
             let key = self
                 .hsm
-                .run(|h| h.find_key(label, &r.id, r.algorithm))
+                .run(|h| h.find_key(label, &r.id, algorithm))
                 .map_err(|e| Self::hsm_error(eid, &format!("finding {label}"), e))?;
             let hidden = self
                 .hsm
@@ -318,6 +411,7 @@ impl Custody for Pkcs11 {
             scp80_kvn: r.scp80_kvn,
             scp81_kvn: r.scp81_kvn,
             scp81_key_id: r.scp81_key_id,
+            scp80_algorithm: r.algorithm,
             scp80: KeySet::with_provider(Vault::Hsm(self.hsm.clone()))
                 .with_kic_handle(key(&r.kic))
                 .with_kid_handle(key(&r.kid)),
@@ -344,6 +438,7 @@ struct Parsed {
     scp81_kvn: u8,
     scp81_key_id: u8,
     msisdn: String,
+    scp03: Option<Held>,
 }
 
 impl Pkcs11 {
@@ -377,7 +472,11 @@ impl Pkcs11 {
         // use that eUICC's keys.
         let eid_text = eid.to_string();
         let want = |role| key_label(&eid_text, "scp80", r.scp80_kvn, role);
-        if r.custody != CUSTODY || r.kic != want("kic") || r.kid != want("kid") {
+        let scp03_moved = r
+            .scp03
+            .as_ref()
+            .is_some_and(|h| !scp03_import::names_eid(h, eid));
+        if r.custody != CUSTODY || r.kic != want("kic") || r.kid != want("kid") || scp03_moved {
             return Err(CustodyError::Moved {
                 eid: eid_text,
                 labels: format!("{}, {}", r.kic, r.kid),
@@ -395,6 +494,7 @@ impl Pkcs11 {
             scp81_kvn: r.scp81_kvn,
             scp81_key_id: r.scp81_key_id,
             msisdn: r.msisdn,
+            scp03: r.scp03,
         })
     }
 }

@@ -192,6 +192,8 @@ mod tests {
             scp81_kvn: 0x40,
             scp81_key_id: 1,
             msisdn: "491700000001".into(),
+            scp80_algorithm: crate::keys::des3::Scp80Algorithm::Aes,
+            scp03: None,
         }
     }
 

@@ -134,6 +134,8 @@ pub struct EuiccKeys {
     pub scp81_kvn: u8,
     /// SCP81 key identifier.
     pub scp81_key_id: u8,
+    /// The algorithm of the SCP80 KIc and KID (AES or 3DES).
+    pub scp80_algorithm: CipherAlgorithm,
     /// The SCP80 KIc and KID.
     pub scp80: KeySet<Vault>,
     /// The SCP81 PSK.
@@ -146,13 +148,19 @@ impl EuiccKeys {
     /// # Errors
     /// A KIc or KID of the wrong length.
     pub fn in_memory(s: &Secrets) -> Result<Self, String> {
-        let kic = Key::aes(&s.scp80_kic).map_err(|e| format!("KIc key: {e}"))?;
-        let kid = Key::aes(&s.scp80_kid).map_err(|e| format!("KID key: {e}"))?;
+        let algorithm = s.scp80_algorithm;
+        let kic = algorithm
+            .key(&s.scp80_kic)
+            .map_err(|e| format!("KIc key: {e}"))?;
+        let kid = algorithm
+            .key(&s.scp80_kid)
+            .map_err(|e| format!("KID key: {e}"))?;
         Ok(Self {
             msisdn: s.msisdn.clone(),
             scp80_kvn: s.scp80_kvn,
             scp81_kvn: s.scp81_kvn,
             scp81_key_id: s.scp81_key_id,
+            scp80_algorithm: kic.algorithm(),
             scp80: KeySet::with_provider(Vault::Memory)
                 .with_kic_handle(VaultKey::Memory(Box::new(SoftwareKey::new(&kic))))
                 .with_kid_handle(VaultKey::Memory(Box::new(SoftwareKey::new(&kid)))),
@@ -162,7 +170,7 @@ impl EuiccKeys {
 
     /// The KIc and KID of the SM-SR's SCP80 command packets to this eUICC.
     pub fn scp80_kic_kid(&self) -> (Kic, Kid) {
-        scp80_kic_kid(self.scp80_kvn)
+        scp80_kic_kid(self.scp80_kvn, self.scp80_algorithm)
     }
 }
 

@@ -20,4 +20,14 @@ pub trait HeldKeys: Send + Sync {
     /// # Errors
     /// A database failure; the custody refuses the record.
     fn keys(&self, eid: &Eid) -> Result<Option<EuiccKeys>, StoreError>;
+
+    /// Every `(EID, record)` of the `secrets` table, in EID order (what
+    /// `smsr-server hsm-gc` checks the token against).
+    ///
+    /// # Errors
+    /// A database failure.
+    fn records(&self) -> Result<Vec<(String, String)>, StoreError>;
 }
+
+/// The SQL reading every record.
+pub const RECORDS_SQL: &str = "SELECT eid, json FROM secrets ORDER BY eid";

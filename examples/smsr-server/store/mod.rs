@@ -24,11 +24,14 @@ mod postgres_bulk;
 mod rows;
 pub mod sqlite;
 
+use smsr::crypto::CipherAlgorithm;
 use smsr::delivery::{self, EisStore, Event, Request};
 use smsr::inventory::model::KeySetType;
 use smsr::inventory::{AuditRecord, Eis, Function, NotificationEffect};
 use smsr::isdr::{self, Eid, Notification};
-use smsr::scp80::{Cntr, CounterKey, CounterStore, KeyAlgorithm, Kic, Kid, Tar};
+use smsr::scp80::{Cntr, CounterKey, CounterStore, Kic, Kid, Tar};
+
+use crate::keys::des3::Scp80Algorithm;
 
 use crate::ops::{
     BatchProgress, FunctionExecutionStatus, NewOp, OpRecord, audit_record, codes, iso8601, now_ms,
@@ -128,6 +131,18 @@ pub struct Secrets {
     /// MSISDN the SMS for this eUICC go to.
     #[serde(rename = "Msisdn")]
     pub msisdn: String,
+    /// The algorithm of the SCP80 KIc and KID (AES when absent).
+    #[serde(
+        rename = "Scp80Algorithm",
+        default,
+        skip_serializing_if = "Scp80Algorithm::is_aes"
+    )]
+    #[zeroize(skip)]
+    pub scp80_algorithm: Scp80Algorithm,
+    /// The ISD-R's SCP03 key set, when the EUM hands it over
+    /// (keys/scp03_import.rs).
+    #[serde(rename = "Scp03", default, skip_serializing_if = "Option::is_none")]
+    pub scp03: Option<crate::keys::scp03_import::Scp03Keys>,
 }
 
 impl Secrets {
@@ -140,19 +155,23 @@ impl Secrets {
         )
     )]
     pub fn scp80_kic_kid(&self) -> (Kic, Kid) {
-        scp80_kic_kid(self.scp80_kvn)
+        let algorithm = match self.scp80_algorithm {
+            Scp80Algorithm::Aes => CipherAlgorithm::Aes128,
+            Scp80Algorithm::Tdes2Key => CipherAlgorithm::Tdes2,
+            Scp80Algorithm::Tdes3Key => CipherAlgorithm::Tdes3,
+        };
+        scp80_kic_kid(self.scp80_kvn, algorithm)
     }
 }
 
-/// The KIc and KID of key version `kvn` (AES, the only SCP80 algorithm
-/// the server uses): ETSI TS 102 225 §5.1.2 / §5.1.3, the key version in
-/// b5-b8 of both.
-pub fn scp80_kic_kid(kvn: u8) -> (Kic, Kid) {
+/// The KIc and KID of key version `kvn` for keys of `algorithm` (AES,
+/// 3DES two-key or three-key): ETSI TS 102 225 §5.1.2 / §5.1.3, the key
+/// version in b5-b8 of both, the algorithm in b1-b4
+/// ([`crate::keys::des3::key_algorithm`]).
+pub fn scp80_kic_kid(kvn: u8, algorithm: CipherAlgorithm) -> (Kic, Kid) {
     let kvn = kvn & 0x0F;
-    (
-        Kic::new(kvn, KeyAlgorithm::AES),
-        Kid::new(kvn, KeyAlgorithm::AES.0),
-    )
+    let code = crate::keys::des3::key_algorithm(algorithm);
+    (Kic::new(kvn, code), Kid::new(kvn, code.0))
 }
 
 /// The SCP80 counters an EIS declares (the value the eUICC holds), named
@@ -172,7 +191,9 @@ pub fn initial_counters(eis: &Eis) -> Vec<(CounterName, u64)> {
         let (Some(value), true, 1..=0x0F) = (ks.counter, scp80, ks.version) else {
             continue;
         };
-        let (kic, kid) = scp80_kic_kid(ks.version);
+        // The stored counter name holds the TAR and the key version only
+        // (`CounterName::stored`), whatever the algorithm.
+        let (kic, kid) = scp80_kic_kid(ks.version, CipherAlgorithm::Aes128);
         for &tar in &tars {
             out.push((CounterName::Command(CounterKey { tar, kic, kid }), value));
         }

@@ -54,6 +54,7 @@ use super::{
     check_custody, initial_counters,
 };
 use crate::keys::Custody;
+use crate::keys::sealing::Sealing;
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
 
 /// The schema migrations, applied in order at start (each once, recorded in
@@ -473,8 +474,11 @@ impl Store for PostgresStore {
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            let inserted = register_in(&tx, &*self.custody, eis, secrets).await?;
+            // What is sealed is discarded unless committed (keys/cleanup.rs).
+            let sealing = Sealing::new(&*self.custody);
+            let inserted = register_in(&tx, &sealing, eis, secrets).await?;
             tx.commit().await?;
+            sealing.keep();
             Ok(inserted)
         })
     }
@@ -483,9 +487,11 @@ impl Store for PostgresStore {
         self.run(async {
             let mut c = self.pool.get().await?;
             let tx = c.transaction().await?;
-            let refused = super::postgres_bulk::register_many(&tx, &*self.custody, records).await?;
+            let sealing = Sealing::new(&*self.custody);
+            let refused = super::postgres_bulk::register_many(&tx, &sealing, records).await?;
             if refused.is_none() {
                 tx.commit().await?;
+                sealing.keep();
             }
             // Otherwise dropping the transaction rolls the whole call back.
             Ok(refused)

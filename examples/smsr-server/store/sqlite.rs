@@ -25,6 +25,7 @@ use super::{
     check_custody, initial_counters,
 };
 use crate::keys::Custody;
+use crate::keys::sealing::Sealing;
 use crate::ops::{BatchProgress, Function, FunctionExecutionStatus, NewOp, OpRecord, now_ms};
 
 const SCHEMA: &str = "
@@ -293,23 +294,28 @@ impl Store for SqliteStore {
     fn register(&self, eis: &Eis, secrets: &Secrets) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        if !insert_registration(&tx, &*self.custody, eis, secrets)? {
+        // What is sealed is discarded unless committed (keys/cleanup.rs).
+        let sealing = Sealing::new(&*self.custody);
+        if !insert_registration(&tx, &sealing, eis, secrets)? {
             return Ok(false);
         }
         tx.commit()?;
+        sealing.keep();
         Ok(true)
     }
 
     fn register_many(&self, records: &[(Eis, Secrets)]) -> Result<Option<usize>, StoreError> {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let sealing = Sealing::new(&*self.custody);
         for (i, (eis, secrets)) in records.iter().enumerate() {
-            if !insert_registration(&tx, &*self.custody, eis, secrets)? {
+            if !insert_registration(&tx, &sealing, eis, secrets)? {
                 // Dropping the transaction rolls the whole call back.
                 return Ok(Some(i));
             }
         }
         tx.commit()?;
+        sealing.keep();
         Ok(None)
     }
 
@@ -716,6 +722,8 @@ mod tests {
             scp81_kvn: 0x40,
             scp81_key_id: 1,
             msisdn: "491700000001".into(),
+            scp80_algorithm: crate::keys::des3::Scp80Algorithm::Aes,
+            scp03: None,
         }
     }
 

@@ -16,6 +16,8 @@
 //! again after re-login. The wrap rate through SoftHSM2 versus in memory is
 //! the bench `benches/hsm_wrap.rs`.
 
+// The token clean-up and the SCP03 key import are server_hsm_cleanup.rs's.
+#[allow(dead_code)]
 #[path = "../hsm.rs"]
 mod hsm;
 mod hsm_support;

@@ -24,44 +24,6 @@ use serde_json::{Value, json};
 use server_keys_support::*;
 use server_support::*;
 
-/// Installs and enables profile `iccid(1, i)` on every member, then
-/// checks each EIS against its card: the profile Enabled in the EIS,
-/// selected (`3F`) on the card, under the same ISD-P AID; no counter
-/// reused.
-fn install_enable_and_compare(api: std::net::SocketAddr, smsc: &str, members: &[Value]) {
-    for (i, m) in members.iter().enumerate() {
-        let (eid, msisdn, ic) = (eid_of(m), msisdn_of(m), iccid(1, i));
-        install(api, MNO_A, &eid, &ic, &msisdn);
-        ok(
-            api,
-            MNO_A,
-            "/es4/EnableProfile",
-            json!({"Eid": eid, "Iccid": ic}),
-        );
-    }
-    let report = fleet_report(smsc);
-    assert_eq!(report["CounterRefusals"], 0, "a counter was reused");
-    for (i, m) in members.iter().enumerate() {
-        let e = eis(api, MNO_A, &eid_of(m));
-        assert_eq!(state(&e, &iccid(1, i)).as_deref(), Some("Enabled"), "{e}");
-        let card = &report["Cards"][msisdn_of(m).as_str()];
-        let aid = e["ProfileInfo"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["Iccid"] == iccid(1, i))
-            .unwrap()["Isd-p-aid"]
-            .clone();
-        let on_card = card["Profiles"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["Aid"] == aid)
-            .unwrap_or_else(|| panic!("{aid} not on the card: {card}"));
-        assert_eq!(on_card["LifeCycle"], "3F", "{card}");
-    }
-}
-
 #[test]
 fn the_pkcs11_custody_keeps_labels_only_and_runs_ota_through_the_token() {
     let dir = tmpdir("keys-hsm");

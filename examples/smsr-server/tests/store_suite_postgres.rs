@@ -17,9 +17,12 @@
 #[path = "../keys"]
 mod keys {
     mod backend;
+    pub mod des3;
     pub mod guard;
     pub mod master;
+    pub mod scp03_import;
     pub mod sealed;
+    pub mod sealing;
     pub mod vault;
     pub use backend::{Custody, CustodyError};
 }

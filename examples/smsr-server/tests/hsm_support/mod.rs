@@ -40,3 +40,17 @@ static HSM: LazyLock<Mutex<Hsm>> = LazyLock::new(|| {
 pub fn hsm() -> MutexGuard<'static, Hsm> {
     HSM.lock().unwrap_or_else(|p| p.into_inner())
 }
+
+/// The `(label, CKA_ID)` of the token's secret keys whose label starts
+/// with `prefix`.
+#[allow(dead_code)] // not every binary looks at the labels
+pub fn keys_labelled(prefix: &str) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<_> = hsm()
+        .list_keys()
+        .unwrap()
+        .into_iter()
+        .filter(|(l, _)| l.starts_with(prefix))
+        .collect();
+    v.sort();
+    v
+}

@@ -205,10 +205,17 @@ pub fn start_fleet(dir: &Path, n: usize) -> Proc {
 
 /// [`start_fleet`] with extra environment variables.
 pub fn start_fleet_env(dir: &Path, n: usize, env: &[(&str, &str)]) -> Proc {
+    start_fleet_with(dir, n, &[], env)
+}
+
+/// [`start_fleet`] with extra arguments (e.g. `--fleet-scp80 3DES-2KEY`)
+/// and environment variables.
+pub fn start_fleet_with(dir: &Path, n: usize, args: &[&str], env: &[(&str, &str)]) -> Proc {
     let ready = dir.join("fleet.json");
     let _ = std::fs::remove_file(&ready);
     let mut child = Command::new(binary())
         .args(["--fleet-only", "127.0.0.1:0", "--fleet", &n.to_string()])
+        .args(args)
         .arg("--ready-file")
         .arg(&ready)
         .env(

@@ -95,6 +95,8 @@ pub fn secrets(n: u32) -> Secrets {
         scp81_kvn: 0x40,
         scp81_key_id: 1,
         msisdn: format!("49170{n:07}"),
+        scp80_algorithm: crate::keys::des3::Scp80Algorithm::Aes,
+        scp03: None,
     }
 }
 
