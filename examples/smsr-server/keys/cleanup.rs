@@ -1,13 +1,14 @@
 //! Token objects no registration references: what a registration that
 //! fails after its keys were imported leaves, and how it is cleaned up.
 //!
-//! * [`super::sealing::Sealing`] undoes the seals of a store transaction that does not
-//!   commit (the database refusing, a bulk registration rolled back): the
-//!   stores seal through it and call [`Sealing::keep`] after the commit;
-//!   dropped without it, every record it sealed is discarded
-//!   ([`super::Custody::discard`]: on PKCS#11 its token objects are destroyed, by
-//!   label and the seal's own random `CKA_ID`, so a concurrent
-//!   registration's objects are never touched).
+//! * [`super::sealing::Sealing`] undoes the seals of a store transaction
+//!   that does not commit (the database refusing, a bulk registration
+//!   rolled back): the stores seal through it and call
+//!   [`super::sealing::Sealing::keep`] after the commit; dropped without
+//!   it, every record it sealed is discarded ([`super::Custody::discard`]:
+//!   on PKCS#11 its token objects are destroyed, by label and the seal's
+//!   own random `CKA_ID`, so a concurrent registration's objects are never
+//!   touched).
 //! * `smsr-server hsm-gc FILE --db DB [--delete]` ([`main`]) lists the
 //!   token's eUICC key objects (labels `<EID>/scp80|scp03/<kvn>/<role>`,
 //!   [`crate::hsm::key_label`]) whose (label, `CKA_ID`) no record of the
