@@ -89,6 +89,8 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 
 #[path = "held_sqlite.rs"]
 mod held_sqlite;
+#[path = "hot_sqlite.rs"]
+mod hot_sqlite;
 #[path = "outbox_sqlite.rs"]
 pub mod outbox_sqlite;
 
@@ -825,10 +827,7 @@ mod tests {
             kic,
             kid,
         };
-        let counters = EuiccCounters {
-            store: &s,
-            eid: eid(1),
-        };
+        let counters = EuiccCounters::new(&s, eid(1));
         let mut core = Delivery::new(
             cfg,
             counters,
