@@ -25,6 +25,9 @@
 //! * CPU seconds of the servers, the fleet and (PostgreSQL) the database
 //!   backends serving the run, so that rates per CPU second compare
 //!   fairly on a shared machine;
+//! * (PostgreSQL) the transactions committed in the run's database per
+//!   AuditEIS and per EnableProfile (`pg_stat_database.xact_commit`, read
+//!   once the backends have reported their statistics);
 //! * the scaling factor: each run's rates over the 1-instance run's;
 //! * in the same run, the rate of bare PSK-TLS 1.2 handshakes on loopback
 //!   with the listener's TLS settings ([`crate::scp81::server_builder`])
@@ -187,16 +190,23 @@ impl Proc {
 
     /// `VmRSS` and `VmHWM` (peak) of the process, KiB.
     fn memory_kib(&self) -> Result<(u64, u64), String> {
+        Ok((self.status("VmRSS:")?, self.status("VmHWM:")?))
+    }
+
+    /// The process's threads now.
+    fn threads(&self) -> Result<u64, String> {
+        self.status("Threads:")
+    }
+
+    /// The number after `name` in `/proc/PID/status`.
+    fn status(&self, name: &str) -> Result<u64, String> {
         let path = format!("/proc/{}/status", self.0.id());
         let s = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-        let field = |name: &str| {
-            s.lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-                .ok_or_else(|| format!("{path}: no {name}"))
-        };
-        Ok((field("VmRSS:")?, field("VmHWM:")?))
+        s.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .ok_or_else(|| format!("{path}: no {name}"))
     }
 }
 
@@ -637,19 +647,43 @@ struct Cpu<'a> {
 
 /// The PIDs of the backends connected to database `url` (but this one).
 async fn backends(url: &str) -> Result<Vec<String>, String> {
+    pg_texts(
+        url,
+        "SELECT pid::text FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .await
+}
+
+/// How long PostgreSQL (15) backends may keep their statistics before
+/// reporting them: an idle backend reports within 10 s.
+const STATS_FLUSH: Duration = Duration::from_secs(11);
+
+/// Transactions committed in database `url` so far
+/// (`pg_stat_database.xact_commit`, as the backends have reported them;
+/// this query's own transaction is one).
+async fn commits(url: &str) -> Result<f64, String> {
+    let v = pg_texts(
+        url,
+        "SELECT xact_commit::text FROM pg_stat_database WHERE datname = current_database()",
+    )
+    .await?;
+    v.first()
+        .and_then(|c| c.parse::<f64>().ok())
+        .ok_or_else(|| format!("pg_stat_database: no xact_commit in {v:?}"))
+}
+
+/// The first column, as text, of the rows of `sql` on `url`.
+async fn pg_texts(url: &str, sql: &str) -> Result<Vec<String>, String> {
     let redacted = crate::config::redact_url(url);
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .map_err(|e| format!("{redacted}: {e}"))?;
     let conn = tokio::spawn(conn);
     let rows = client
-        .query(
-            "SELECT pid::text FROM pg_stat_activity \
-             WHERE datname = current_database() AND pid <> pg_backend_pid()",
-            &[],
-        )
+        .query(sql, &[])
         .await
-        .map_err(|e| format!("{redacted}: pg_stat_activity: {e}"));
+        .map_err(|e| format!("{redacted}: {sql}: {e}"));
     drop(client);
     conn.await
         .map_err(|e| e.to_string())?
@@ -680,6 +714,9 @@ impl Cpu<'_> {
                     Err(e) => tracing::debug!("backend {pid}: {e}"),
                 }
             }
+            // After the CPU figures: the wait is idle time.
+            tokio::time::sleep(STATS_FLUSH).await;
+            m.insert(("Commits", String::new()), commits(url).await?);
         }
         Ok(m)
     }
@@ -689,7 +726,7 @@ impl Cpu<'_> {
 /// `b`. A process only in `b` started after `a`: all its CPU counts.
 fn spent(a: &CpuSample, b: &CpuSample, role: Option<&str>) -> f64 {
     b.iter()
-        .filter(|((r, _), _)| role.is_none_or(|x| x == *r))
+        .filter(|((r, _), _)| role.map_or(*r != "Commits", |x| x == *r))
         .map(|(k, c)| c - a.get(k).map_or(0.0, |c0| *c0))
         .sum()
 }
@@ -706,6 +743,18 @@ fn cpu_report(a: &CpuSample, b: &CpuSample) -> Value {
     })
 }
 
+/// On PostgreSQL, sets the phase's committed transactions between
+/// samples `a` and `b` (but the second sample's own) and their number per
+/// operation (of `ops`).
+fn commits_per_op(a: &CpuSample, b: &CpuSample, ops: f64, phase: &mut Value) {
+    if !b.contains_key(&("Commits", String::new())) {
+        return;
+    }
+    let n = spent(a, b, Some("Commits")) - 1.0;
+    set(phase, "DatabaseCommits", json!(n));
+    set(phase, "CommitsPerOp", json!(r1(n / ops.max(1.0))));
+}
+
 /// The fleet-wide AuditEIS: returns its rate per second and per CPU
 /// second of servers, fleet and database together (the figure a machine
 /// shared with other jobs still gives fairly).
@@ -718,11 +767,12 @@ async fn audit_phase(c: &Client, cpu: &Cpu<'_>, report: &mut Value) -> Result<(f
     #[allow(clippy::cast_precision_loss)]
     let audited = count(&p, "Succeeded")? as f64;
     let (rate, per_cpu) = (audited / secs, audited / used.max(1e-9));
-    let v = json!({
+    let mut v = json!({
         "Succeeded": count(&p, "Succeeded")?, "Failed": count(&p, "Failed")?,
         "Seconds": r1(secs), "OpsPerSecond": r1(rate),
         "CpuSeconds": cpu_report(&cpu0, &cpu1), "OpsPerCpuSecond": r1(per_cpu),
     });
+    commits_per_op(&cpu0, &cpu1, audited, &mut v);
     set(report, "AuditEis", v);
     Ok((rate, per_cpu))
 }
@@ -751,13 +801,14 @@ async fn enable_phase(
     #[allow(clippy::cast_precision_loss)]
     let enabled = count(&p, "Succeeded")? as f64;
     let rate = enabled / secs;
-    let v = json!({
+    let mut v = json!({
         "Euiccs": m, "InstallSeconds": r1(installed),
         "Succeeded": count(&p, "Succeeded")?, "Failed": count(&p, "Failed")?,
         "Seconds": r1(secs), "OpsPerSecond": r1(rate),
         "CpuSeconds": cpu_report(&cpu0, &cpu1),
         "OpsPerCpuSecond": r1(enabled / spent(&cpu0, &cpu1, None).max(1e-9)),
     });
+    commits_per_op(&cpu0, &cpu1, enabled, &mut v);
     set(report, "EnableProfile", v);
     Ok(rate)
 }
@@ -792,7 +843,16 @@ fn memory(servers: &[Proc], peak: bool) -> Result<Value, String> {
         each.push(kib_to_mib(if peak { hwm } else { rss }));
     }
     let total: f64 = each.iter().sum();
-    Ok(json!({"PerInstance": each.into_iter().map(r1).collect::<Vec<_>>(), "Total": r1(total)}))
+    // Threads now: a synchronous store call blocking a runtime worker
+    // makes the runtime start another.
+    let threads = servers
+        .iter()
+        .map(Proc::threads)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(json!({
+        "PerInstance": each.into_iter().map(r1).collect::<Vec<_>>(), "Total": r1(total),
+        "Threads": threads,
+    }))
 }
 
 /// What a run's rates were, for the ratios and the scaling factor.

@@ -50,6 +50,7 @@ use crate::ops::{
 use crate::ota::{self, Gateway, MoAssembler, MoSms, Transport, next_answer, next_por};
 use crate::scp81::Hub;
 use crate::store::held::HeldKeys;
+use crate::store::hot::HotPath;
 use crate::store::{self, EuiccCounters, EuiccEis, Recorded, Store, StoreError};
 
 /// The engine.
@@ -57,9 +58,14 @@ pub struct Engine {
     store: Arc<dyn Store>,
     /// The eUICCs' keys, as the key custody holds them.
     keys: Arc<dyn HeldKeys>,
+    /// The per-operation store calls, awaited.
+    hot: Arc<dyn HotPath>,
     cfg: EngineConfig,
     transport: Transport,
-    active: Mutex<HashSet<Eid>>,
+    /// eUICCs with a worker, each with whether it was kicked since its
+    /// worker's last claim began (new work may have been queued that the
+    /// claim did not see).
+    active: Mutex<HashMap<Eid, bool>>,
     waiters: Mutex<HashMap<i64, Vec<oneshot::Sender<()>>>>,
     notified: Mutex<HashMap<Eid, watch::Sender<u64>>>,
     permits: Semaphore,
@@ -126,7 +132,7 @@ fn until(deadline: Option<u64>) -> Duration {
 impl Engine {
     /// A new engine.
     pub fn new(
-        (store, keys): (Arc<dyn Store>, Arc<dyn HeldKeys>),
+        (store, keys, hot): (Arc<dyn Store>, Arc<dyn HeldKeys>, Arc<dyn HotPath>),
         cfg: EngineConfig,
         gateway: Gateway,
         hub: Arc<Hub>,
@@ -138,9 +144,10 @@ impl Engine {
         Self {
             store,
             keys,
+            hot,
             transport: Transport::new(gateway, hub, cfg.scp81_addr),
             cfg,
-            active: Mutex::new(HashSet::new()),
+            active: Mutex::new(HashMap::new()),
             waiters: Mutex::new(HashMap::new()),
             notified: Mutex::new(HashMap::new()),
             workers,
@@ -308,7 +315,7 @@ impl Engine {
         let fresh = self
             .active
             .lock()
-            .map(|mut a| a.insert(eid))
+            .map(|mut a| a.insert(eid, true).is_none())
             .unwrap_or(false);
         if fresh {
             let me = self.clone();
@@ -331,7 +338,11 @@ impl Engine {
             let Ok(permit) = self.permits.acquire().await else {
                 return;
             };
-            let next = match self.claim(&eid) {
+            // A kick from now on means work this claim may not see.
+            if let Ok(mut a) = self.active.lock() {
+                a.insert(eid, false);
+            }
+            let next = match self.claim(&eid).await {
                 Ok(n) => n,
                 Err(e) => {
                     drop(permit);
@@ -342,12 +353,14 @@ impl Engine {
             };
             let Some(op) = next else {
                 drop(permit);
-                // Re-check under the lock so that a concurrent submit either
-                // sees this worker alive or finds it gone and starts another.
+                // A submit queues (commits) before it kicks: one that the
+                // claim missed has kicked since it began, so the worker
+                // claims again; else it goes, under the lock, so that a
+                // later submit finds it gone and starts another.
                 let Ok(mut a) = self.active.lock() else {
                     return;
                 };
-                if matches!(self.claim(&eid), Ok(None)) {
+                if a.get(&eid) == Some(&false) {
                     a.remove(&eid);
                     return;
                 }
@@ -375,10 +388,11 @@ impl Engine {
 
     /// Claims (or renews this instance's lease on) the oldest unsettled
     /// operation of `eid`.
-    fn claim(&self, eid: &Eid) -> Result<Option<OpRecord>, StoreError> {
+    async fn claim(&self, eid: &Eid) -> Result<Option<OpRecord>, StoreError> {
         let lease = i64::try_from(self.cfg.lease_ms).unwrap_or(i64::MAX);
-        self.store
+        self.hot
             .claim_next_op(eid, &self.cfg.instance_id, now_ms(), lease)
+            .await
     }
 
     /// Every half lease, starts a worker for each eUICC whose operations
@@ -405,7 +419,10 @@ impl Engine {
         op: OpRecord,
         mut claimed_at: i64,
     ) -> Result<(), StoreError> {
-        let (Some(_), Some(keys)) = (self.store.eis(eid)?, self.keys.keys(eid)?) else {
+        // The keys alone tell whether the eUICC is registered: RegisterEIS
+        // writes its EIS and its secrets in one transaction, and neither
+        // is ever deleted (one read, not two).
+        let Some(keys) = self.hot.keys(eid).await?.map(Arc::new) else {
             let st =
                 FunctionExecutionStatus::failed(codes::EID_UNKNOWN, Some(&op.eid), "unknown EID");
             let (store, date) = (&*self.store, iso8601(now_ms()));
@@ -424,7 +441,7 @@ impl Engine {
         let store = &*self.store;
         let mut core = Delivery::new(
             cfg,
-            EuiccCounters { store, eid: *eid },
+            EuiccCounters::new(store, *eid),
             EuiccEis {
                 store,
                 eid: *eid,
@@ -448,13 +465,13 @@ impl Engine {
                 // A clock gone backwards counts as the whole lease spent.
                 let spent = u64::try_from(now_ms().saturating_sub(claimed_at)).unwrap_or(u64::MAX);
                 if spent.saturating_add(session) >= lease {
-                    if self.claim(eid)?.is_none_or(|o| o.id != op.id) {
+                    if self.claim(eid).await?.is_none_or(|o| o.id != op.id) {
                         tracing::warn!(%eid, id = op.id, "lease lost: left to its new owner");
                         return Ok(());
                     }
                     claimed_at = now_ms();
                 }
-                self.store.mark_in_flight(op.id)?;
+                self.hot.mark_in_flight(op.id).await?;
                 self.attempt(eid, &keys, &mut core, t).await?;
             }
             if self.record(eid, &op, &mut core)? {
@@ -497,7 +514,7 @@ impl Engine {
     async fn attempt(
         &self,
         eid: &Eid,
-        keys: &EuiccKeys,
+        keys: &Arc<EuiccKeys>,
         core: &mut Core<'_>,
         t: Transmit,
     ) -> Result<(), StoreError> {

@@ -438,7 +438,7 @@ impl Transport {
     /// # Errors
     /// The packet could not be built or the SMSC refused it (nothing
     /// reached the eUICC).
-    pub fn send(&self, eid: &Eid, keys: &EuiccKeys, t: Transmit) -> Result<Waiting, String> {
+    pub fn send(&self, eid: &Eid, keys: &Arc<EuiccKeys>, t: Transmit) -> Result<Waiting, String> {
         match t {
             Transmit::Scp80 {
                 tar, cntr, script, ..
@@ -575,12 +575,14 @@ impl Transport {
     fn send_scp81(
         &self,
         eid: &Eid,
-        keys: &EuiccKeys,
+        keys: &Arc<EuiccKeys>,
         cntr: Cntr,
         script: Vec<u8>,
         (target, keep_open): (Option<smsr::isdr::Aid>, bool),
     ) -> Result<Waiting, String> {
-        let (rx, live) = self.hub.expect(eid, script, target, keep_open);
+        let (rx, live) = self
+            .hub
+            .expect(eid, keys.clone(), script, target, keep_open);
         let (failed_tx, failed) = mpsc::unbounded_channel();
         if live {
             // No SMS: nothing for the SMSC to report.

@@ -3,7 +3,9 @@
 //! [`ServerSession`] over OpenSSL (TLS 1.2 PSK suites) and tokio.
 //!
 //! The PSK callback resolves the SGP.02 PSK identity
-//! ([`smsr::scp81::psk_id`]) to the eUICC's key in the store; an unknown
+//! ([`smsr::scp81::psk_id`]) to the eUICC's key: the keys the script
+//! waiting for that eUICC carries (read once by the attempt that sent its
+//! trigger), else the store's record; an unknown
 //! identity, a key version or identifier that does not match, or a wrong
 //! key fails the handshake. The [`Hub`] holds, per EID, the command script
 //! waiting for that eUICC's next session and whoever waits for the answer.
@@ -33,6 +35,7 @@ use tokio::sync::{Semaphore, mpsc, oneshot, watch};
 use tokio_openssl::SslStream;
 
 use crate::config::Limits;
+use crate::keys::vault::EuiccKeys;
 use crate::store::held::HeldKeys;
 
 /// TLS 1.2 PSK suites offered (OpenSSL names; IANA `00AE`, `00A8`,
@@ -50,6 +53,9 @@ type Reply = oneshot::Sender<Result<Answer, String>>;
 
 /// A script waiting for its session.
 struct Job {
+    /// The eUICC's keys, as the attempt read them: the PSK callback uses
+    /// them instead of reading the store a second time.
+    keys: Arc<EuiccKeys>,
     script: Vec<u8>,
     target: Option<Aid>,
     /// `moreToDo`: the session stays open after the answer.
@@ -134,19 +140,22 @@ impl AsMut<[u8]> for Buffer {
 }
 
 impl Hub {
-    /// Queues `script` (for `target`, the ISD-R when `None`) for `eid`:
-    /// into its live session when one is held open (`true`: no trigger is
-    /// needed), else for its next session; `keep_open` holds that session
-    /// open after the answer. The receiver gets the response script.
+    /// Queues `script` (for `target`, the ISD-R when `None`) for `eid`,
+    /// whose keys are `keys`: into its live session when one is held open
+    /// (`true`: no trigger is needed), else for its next session;
+    /// `keep_open` holds that session open after the answer. The receiver
+    /// gets the response script.
     pub fn expect(
         &self,
         eid: &Eid,
+        keys: Arc<EuiccKeys>,
         script: Vec<u8>,
         target: Option<Aid>,
         keep_open: bool,
     ) -> (oneshot::Receiver<Result<Answer, String>>, bool) {
         let (reply, rx) = oneshot::channel();
         let mut job = Job {
+            keys,
             script,
             target,
             keep_open,
@@ -198,24 +207,41 @@ impl Hub {
     fn take(&self, eid: &[u8; 16]) -> Option<Job> {
         self.pending.lock().ok()?.remove(eid)
     }
+
+    /// The keys the script waiting for `eid` carries, if one waits.
+    fn keys_of(&self, eid: &[u8; 16]) -> Option<Arc<EuiccKeys>> {
+        Some(self.pending.lock().ok()?.get(eid)?.keys.clone())
+    }
 }
 
-/// Resolves PSK identities against the store (a read of the record:
-/// key version and identifier, and the PSK as the custody holds it); the
-/// PSK's octets exist only for this handshake (on the PKCS#11 custody,
-/// unwrapped by the token here) and are zeroized when this returns.
-struct StorePsk(Arc<dyn HeldKeys>);
+/// Resolves PSK identities: to the keys the script waiting for the
+/// eUICC carries (the attempt that sent its trigger read them), else
+/// against the store (a read of the record: key version and identifier,
+/// and the PSK as the custody holds it); the PSK's octets exist only for
+/// this handshake (on the PKCS#11 custody, unwrapped by the token here)
+/// and are zeroized when this returns.
+struct StorePsk(Arc<dyn HeldKeys>, Arc<Hub>);
+
+impl StorePsk {
+    /// The keys of `eid`: those of its waiting script, else the store's.
+    fn keys(&self, eid: &Eid) -> Option<Arc<EuiccKeys>> {
+        if let Some(k) = self.1.keys_of(eid.as_bcd()) {
+            return Some(k);
+        }
+        match self.0.keys(eid) {
+            Ok(k) => k.map(Arc::new),
+            Err(e) => {
+                tracing::warn!(%eid, "SCP81 PSK: {e}");
+                None
+            }
+        }
+    }
+}
 
 impl PskStore for StorePsk {
     fn psk(&mut self, identity: &PskIdentity, out: &mut [u8]) -> Option<usize> {
         let eid = Eid::from_bcd_unchecked(&identity.eid).ok()?;
-        let k = match self.0.keys(&eid) {
-            Ok(k) => k?,
-            Err(e) => {
-                tracing::warn!(%eid, "SCP81 PSK: {e}");
-                return None;
-            }
-        };
+        let k = self.keys(&eid)?;
         if identity.key_version != k.scp81_kvn || identity.key_id != k.scp81_key_id {
             return None;
         }
@@ -231,11 +257,15 @@ impl PskStore for StorePsk {
     }
 }
 
-/// The server TLS context: TLS 1.2 only, PSK suites, keys from the store.
+/// The server TLS context: TLS 1.2 only, PSK suites, keys from the
+/// scripts waiting in `hub`, else from the store.
 ///
 /// # Errors
 /// OpenSSL refused the settings.
-pub fn context(store: Arc<dyn HeldKeys>) -> Result<SslContext, openssl::error::ErrorStack> {
+pub fn context(
+    store: Arc<dyn HeldKeys>,
+    hub: Arc<Hub>,
+) -> Result<SslContext, openssl::error::ErrorStack> {
     let mut b = server_builder()?;
     // No lock around the store: handshakes look their keys up in
     // parallel (one lock held across a PostgreSQL round trip serialised
@@ -244,7 +274,7 @@ pub fn context(store: Arc<dyn HeldKeys>) -> Result<SslContext, openssl::error::E
         let Some(identity) = identity else {
             return Ok(0);
         };
-        let mut store = StorePsk(store.clone());
+        let mut store = StorePsk(store.clone(), hub.clone());
         // 0 = unknown identity: OpenSSL aborts the handshake.
         Ok(lookup_psk(identity, &mut store, out).map_or(0, |(_, n)| n))
     });

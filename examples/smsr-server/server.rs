@@ -173,6 +173,8 @@ struct Stores {
     plmas: Arc<dyn Authorisations>,
     keys: Arc<dyn crate::store::held::HeldKeys>,
     oncs: Arc<dyn Oncs>,
+    /// The engine's per-operation calls, awaited (`store/hot.rs`).
+    hot: Arc<dyn crate::store::hot::HotPath>,
 }
 
 impl Stores {
@@ -180,6 +182,7 @@ impl Stores {
     fn of<S>(store: S) -> Self
     where
         S: Store + PrunableOutbox + Authorisations + crate::store::held::HeldKeys + Oncs + 'static,
+        S: crate::store::hot::HotPath,
     {
         let store = Arc::new(store);
         Self {
@@ -187,6 +190,7 @@ impl Stores {
             outbox: store.clone(),
             plmas: store.clone(),
             keys: store.clone(),
+            hot: store.clone(),
             oncs: store,
         }
     }
@@ -228,6 +232,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         plmas,
         keys,
         oncs,
+        hot,
     } = open_store(&config, &database)?;
     let (scp81_listener, scp81_addr) = bind(config.scp81, "SCP81 listener").await?;
     let api_tls = crate::api_tls::acceptor_for(&config).map_err(|e| e.to_string())?;
@@ -239,7 +244,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
     let smsc_link = gateway.link();
     let hub = Arc::new(Hub::default());
     let engine = Arc::new(Engine::new(
-        (store.clone(), keys.clone()),
+        (store.clone(), keys.clone(), hot),
         EngineConfig {
             smsr_id: config.smsr_id.clone(),
             attempts: config.attempts,
@@ -254,7 +259,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         hub.clone(),
     ));
     tokio::spawn(engine.clone().run_mo(mo_rx));
-    let ctx = scp81::context(keys).map_err(|e| format!("TLS context: {e}"))?;
+    let ctx = scp81::context(keys, hub.clone()).map_err(|e| format!("TLS context: {e}"))?;
     tokio::spawn(scp81::serve(
         scp81_listener,
         ctx,

@@ -16,6 +16,7 @@
 
 pub mod authorisations;
 pub mod held;
+pub mod hot;
 pub mod onc;
 pub mod outbox;
 pub mod outbox_prune;
@@ -496,30 +497,58 @@ impl CounterName {
 
 /// The SCP80 counters of one eUICC as the library's [`CounterStore`].
 /// Values only go up.
+///
+/// The delivery core loads a counter and then stores the value above it
+/// before handing that value out. A load here already takes that value
+/// ([`Store::next_counter`], one statement committed before it returns)
+/// and answers the one below it; the store of the value taken is then
+/// done (one database round trip per packet, not two). Two server
+/// instances never hand out the same value; a value loaded and not sent
+/// is skipped, never reused.
 pub struct EuiccCounters<'a> {
     /// The store.
     pub store: &'a dyn Store,
     /// The eUICC.
     pub eid: Eid,
+    /// The counter a load took, and the value taken.
+    taken: Option<(CounterKey, u64)>,
+}
+
+impl<'a> EuiccCounters<'a> {
+    /// The counters of `eid` in `store`.
+    pub fn new(store: &'a dyn Store, eid: Eid) -> Self {
+        Self {
+            store,
+            eid,
+            taken: None,
+        }
+    }
 }
 
 impl CounterStore for EuiccCounters<'_> {
     type Error = StoreError;
 
+    /// Takes the next value of `key` and answers the one below it (the
+    /// last value handed out); [`Cntr::MAX`] once the counter is spent.
     fn load(&mut self, key: &CounterKey) -> Result<Cntr, StoreError> {
         let name = CounterName::Command(*key);
-        let v = self.store.counter(&self.eid, name)?;
-        Cntr::from_u64(v).ok_or_else(|| StoreError::Corrupt(format!("counter {name:?}: {v}")))
+        let next = self.store.next_counter(&self.eid, name)?;
+        self.taken = Some((*key, next));
+        let last = next
+            .checked_sub(1)
+            .ok_or_else(|| StoreError::Corrupt(format!("counter {name:?}: next value {next}")))?;
+        Ok(Cntr::from_u64(last).unwrap_or(Cntr::MAX))
     }
 
-    /// The core stores the value above the one it loaded before handing
-    /// it out: [`Store::next_counter`] makes that atomic, so two server
-    /// instances never hand out the same value (the loser gets an error
-    /// and tries again later; a value may be skipped, never reused). A
-    /// value further up (PoR `02` resynchronisation) raises the counter.
+    /// The value the last load took is already stored. Any other value is
+    /// taken as [`Store::next_counter`] hands it out; a value further up
+    /// (PoR `02` resynchronisation) raises the counter.
     fn store(&mut self, key: &CounterKey, value: Cntr) -> Result<(), StoreError> {
         let name = CounterName::Command(*key);
         let want = value.to_u64();
+        if self.taken.take() == Some((*key, want)) {
+            return Ok(());
+        }
         let got = self.store.next_counter(&self.eid, name)?;
         match got.cmp(&want) {
             core::cmp::Ordering::Equal => Ok(()),

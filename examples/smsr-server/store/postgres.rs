@@ -108,6 +108,10 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
+/// [`Store::mark_in_flight`]: an attempt of operation `$1` starts at `$2`.
+const MARK_IN_FLIGHT_SQL: &str = "UPDATE operations SET state = 'in_flight', \
+     attempts = attempts + 1, updated_ms = $2 WHERE id = $1 AND state <> 'done'";
+
 /// The advisory lock key that serialises migrations of instances starting
 /// together (any constant; this one spells "SMSR").
 const MIGRATION_LOCK: i64 = 0x534D_5352;
@@ -118,6 +122,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[path = "held_postgres.rs"]
 mod held_postgres;
+#[path = "hot_postgres.rs"]
+mod hot_postgres;
 #[path = "outbox_postgres.rs"]
 pub mod outbox_postgres;
 
@@ -398,6 +404,25 @@ impl PostgresStore {
                 "the PostgreSQL store needs a multi-thread tokio runtime, not {flavor:?}"
             ))),
         }
+    }
+
+    /// [`Store::claim_next_op`] on a pooled connection, on the runtime
+    /// that polls it.
+    async fn claim_in_pool(
+        &self,
+        eid: &Eid,
+        owner: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Option<OpRecord>, StoreError> {
+        // Committed only once the row decodes: a corrupt one stays unclaimed.
+        let key = eid.to_string();
+        let mut c = self.pool.get().await?;
+        let tx = c.transaction().await?;
+        let rows = query_cached(&tx, &CLAIM_SQL, &[&key, &owner, &now_ms, &lease_ms]).await?;
+        let op = rows.first().map(op_from_row).transpose()?;
+        tx.commit().await?;
+        Ok(op)
     }
 
     /// Runs `sql` with `params` (one autocommit statement); rows changed.
@@ -699,16 +724,7 @@ impl Store for PostgresStore {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Option<OpRecord>, StoreError> {
-        // Committed only once the row decodes: a corrupt one stays unclaimed.
-        let key = eid.to_string();
-        self.run(async {
-            let mut c = self.pool.get().await?;
-            let tx = c.transaction().await?;
-            let rows = query_cached(&tx, &CLAIM_SQL, &[&key, &owner, &now_ms, &lease_ms]).await?;
-            let op = rows.first().map(op_from_row).transpose()?;
-            tx.commit().await?;
-            Ok(op)
-        })
+        self.run(self.claim_in_pool(eid, owner, now_ms, lease_ms))
     }
 
     fn eids_with_pending(&self) -> Result<Vec<Eid>, StoreError> {
@@ -730,11 +746,7 @@ impl Store for PostgresStore {
     }
 
     fn mark_in_flight(&self, id: i64) -> Result<(), StoreError> {
-        self.exec(
-            "UPDATE operations SET state = 'in_flight', attempts = attempts + 1, updated_ms = $2 \
-             WHERE id = $1 AND state <> 'done'",
-            &[&id, &now_ms()],
-        )?;
+        self.exec(MARK_IN_FLIGHT_SQL, &[&id, &now_ms()])?;
         Ok(())
     }
 

@@ -90,6 +90,8 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
 
 #[path = "held_sqlite.rs"]
 mod held_sqlite;
+#[path = "hot_sqlite.rs"]
+mod hot_sqlite;
 #[path = "outbox_sqlite.rs"]
 pub mod outbox_sqlite;
 
@@ -833,10 +835,7 @@ mod tests {
             kic,
             kid,
         };
-        let counters = EuiccCounters {
-            store: &s,
-            eid: eid(1),
-        };
+        let counters = EuiccCounters::new(&s, eid(1));
         let mut core = Delivery::new(
             cfg,
             counters,
@@ -857,6 +856,47 @@ mod tests {
         };
         assert_eq!(tar.0, Tar::ISD_R.0);
         assert_eq!(cntr, Cntr::from_u64(6).unwrap());
+    }
+
+    /// A load takes the next SCP80 counter value (committed before the
+    /// packet is wrapped): two cores loading the same counter one after
+    /// the other never get the same value, the core's store of the value
+    /// it took writes nothing more, and a resynchronisation (PoR `02`)
+    /// still raises the counter past the value the card refused.
+    #[test]
+    fn counter_load_takes_the_value_and_its_store_is_done() {
+        use smsr::scp80::{Cntr, CounterKey, CounterStore, Kic, Kid, Tar};
+
+        use crate::store::EuiccCounters;
+
+        let path = tmp("take");
+        let s = SqliteStore::open(&path, false, custody()).unwrap();
+        assert!(s.register(&Eis::new(eid(1), "SMSR1"), &secrets()).unwrap());
+        let (kic, kid): (Kic, Kid) = secrets().scp80_kic_kid();
+        let key = CounterKey {
+            tar: Tar(Tar::ISD_R.0),
+            kic,
+            kid,
+        };
+        let name = CounterName::Command(key);
+        let (mut a, mut b) = (
+            EuiccCounters::new(&s, eid(1)),
+            EuiccCounters::new(&s, eid(1)),
+        );
+        let la = a.load(&key).unwrap();
+        let lb = b.load(&key).unwrap();
+        assert_eq!(la, Cntr::from_u64(0).unwrap());
+        assert_eq!(lb, Cntr::from_u64(1).unwrap());
+        a.store(&key, la.next().unwrap()).unwrap();
+        b.store(&key, lb.next().unwrap()).unwrap();
+        // Both values were taken by the loads; the stores wrote nothing.
+        assert_eq!(s.counter(&eid(1), name).unwrap(), 2);
+        // Resynchronisation: the card refused 9, the counter goes to 10.
+        let raised = Cntr::from_u64(10).unwrap();
+        assert!(a.load(&key).unwrap() < raised);
+        a.store(&key, raised).unwrap();
+        assert_eq!(s.counter(&eid(1), name).unwrap(), 10);
+        assert_eq!(a.load(&key).unwrap(), raised);
     }
 
     const K: CounterName = CounterName::Mo(1);
