@@ -219,27 +219,43 @@ impl Hsm {
         if !key.algorithm().is_aes() {
             return Err(unsupported(Operation::Import));
         }
-        let template = [
+        let stored = [
             Attribute::Id(id.to_vec()),
+            Attribute::Token(true),
+            Attribute::Decrypt(true),
+        ];
+        self.create_aes_key(label, &stored, key)?;
+        Ok(HsmKey::by_label_id(label, id, key.algorithm()))
+    }
+
+    /// Creates the sensitive, non-extractable AES key object `label`
+    /// holding `key`, one that may encrypt, sign (CMAC) and derive, with
+    /// the `extra` attributes (token or session, `CKA_ID`, decrypt); the template's
+    /// copy of the key is zeroized whatever the outcome.
+    fn create_aes_key(
+        &self,
+        label: &str,
+        extra: &[Attribute],
+        key: &Key,
+    ) -> Result<ObjectHandle, Error> {
+        let mut template = extra.to_vec();
+        template.extend([
             Attribute::Class(ObjectClass::SECRET_KEY),
             Attribute::KeyType(KeyType::AES),
-            Attribute::Token(true),
             Attribute::Private(true),
             Attribute::Sensitive(true),
             Attribute::Extractable(false),
             Attribute::Encrypt(true),
-            Attribute::Decrypt(true),
             Attribute::Sign(true),
             Attribute::Derive(true),
             Attribute::Label(label.as_bytes().to_vec()),
             Attribute::Value(key.dangerous_bytes().to_vec()),
-        ];
+        ]);
         let created = self.session(Operation::Import)?.create_object(&template);
-        if let Some(Attribute::Value(mut v)) = template.into_iter().last() {
+        if let Some(Attribute::Value(mut v)) = template.pop() {
             v.zeroize();
         }
-        created.map_err(|e| provider_error(Operation::Import, &e))?;
-        Ok(HsmKey::by_label_id(label, id, key.algorithm()))
+        created.map_err(|e| provider_error(Operation::Import, &e))
     }
 }
 
@@ -278,24 +294,7 @@ impl Scp03Provider for Hsm {
             return Err(unsupported(Operation::Import));
         }
         let label = self.session_label("scp03/static");
-        let template = [
-            Attribute::Class(ObjectClass::SECRET_KEY),
-            Attribute::KeyType(KeyType::AES),
-            Attribute::Token(false),
-            Attribute::Private(true),
-            Attribute::Sensitive(true),
-            Attribute::Extractable(false),
-            Attribute::Encrypt(true),
-            Attribute::Sign(true),
-            Attribute::Derive(true),
-            Attribute::Label(label.as_bytes().to_vec()),
-            Attribute::Value(key.dangerous_bytes().to_vec()),
-        ];
-        let created = self.session(Operation::Import)?.create_object(&template);
-        if let Some(Attribute::Value(mut v)) = template.into_iter().last() {
-            v.zeroize();
-        }
-        let handle = created.map_err(|e| provider_error(Operation::Import, &e))?;
+        let handle = self.create_aes_key(&label, &[Attribute::Token(false)], key)?;
         let label: Arc<str> = label.into();
         if let Ok(mut cache) = self.handles.lock() {
             cache.insert(label.clone(), handle);
