@@ -110,32 +110,13 @@ pub struct BenchArgs {
 
 /// Runs `smsr-server bench` (the arguments after `bench`).
 pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
-    let args = match BenchArgs::try_parse_from(
-        std::iter::once(std::ffi::OsString::from("smsr-server bench")).chain(args),
-    ) {
-        Ok(a) => a,
-        Err(e) => return crate::usage(&e),
-    };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(&args)) {
-        Ok(v) => {
-            println!("{v}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::subcommand("bench", args, |a: &BenchArgs| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("tokio runtime: {e}"))?;
+        rt.block_on(run(a)).map(Some)
+    })
 }
 
 /// A child process of the bench, stopped when dropped: SIGTERM (the

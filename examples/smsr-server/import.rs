@@ -260,19 +260,7 @@ fn store_all(store: &dyn Store, file: &Path, chunk: usize, smsr_id: &str) -> Res
 
 /// Runs `smsr-server import` (the arguments after `import`).
 pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
-    let args = match ImportArgs::try_parse_from(
-        std::iter::once(std::ffi::OsString::from("smsr-server import")).chain(args),
-    ) {
-        Ok(a) => a,
-        Err(e) => return crate::usage(&e),
-    };
-    match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::subcommand("import", args, |a: &ImportArgs| run(a).map(|()| None))
 }
 
 /// PostgreSQL connections of the import: the store writes on one thread.

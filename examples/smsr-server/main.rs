@@ -72,6 +72,34 @@ fn usage(e: &clap::Error) -> ExitCode {
     }
 }
 
+/// Runs the command `smsr-server NAME`: parses `args` (those after
+/// `NAME`) as `A`, answering a bad command line as [`usage`] does; runs
+/// `run` and prints its JSON answer, if it has one, on stdout, or
+/// `error: …` on stderr with exit status 1.
+fn subcommand<A: clap::Parser>(
+    name: &str,
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+    run: impl FnOnce(&A) -> Result<Option<serde_json::Value>, String>,
+) -> ExitCode {
+    let program = std::ffi::OsString::from(format!("smsr-server {name}"));
+    let args = match A::try_parse_from(std::iter::once(program).chain(args)) {
+        Ok(a) => a,
+        Err(e) => return usage(&e),
+    };
+    match run(&args) {
+        Ok(answer) => {
+            if let Some(v) = answer {
+                println!("{v}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     // `smsr-server import …`: a command of its own (import.rs).
     if std::env::args_os().nth(1).is_some_and(|a| a == "import") {

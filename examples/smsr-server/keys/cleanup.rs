@@ -125,22 +125,7 @@ fn run(args: &HsmGcArgs) -> Result<serde_json::Value, String> {
 /// `{"Referenced": n, "Orphans": [{"Label", "Id"}], "Deleted": n,
 /// "DryRun": bool}`.
 pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
-    let args = match HsmGcArgs::try_parse_from(
-        std::iter::once(std::ffi::OsString::from("smsr-server hsm-gc")).chain(args),
-    ) {
-        Ok(a) => a,
-        Err(e) => return crate::usage(&e),
-    };
-    match run(&args) {
-        Ok(v) => {
-            println!("{v}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::subcommand("hsm-gc", args, |a: &HsmGcArgs| run(a).map(Some))
 }
 
 #[cfg(test)]

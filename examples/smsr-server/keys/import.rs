@@ -172,22 +172,9 @@ fn run(args: &ImportKeysArgs) -> Result<usize, String> {
 
 /// Runs `smsr-server import-keys` (the arguments after `import-keys`).
 pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
-    let args = match ImportKeysArgs::try_parse_from(
-        std::iter::once(std::ffi::OsString::from("smsr-server import-keys")).chain(args),
-    ) {
-        Ok(a) => a,
-        Err(e) => return crate::usage(&e),
-    };
-    match run(&args) {
-        Ok(n) => {
-            println!("{}", serde_json::json!({ "Imported": n }));
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::subcommand("import-keys", args, |a: &ImportKeysArgs| {
+        run(a).map(|n| Some(serde_json::json!({ "Imported": n })))
+    })
 }
 
 #[cfg(test)]

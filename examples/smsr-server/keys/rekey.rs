@@ -270,23 +270,7 @@ fn run(args: &RekeyArgs) -> Result<Tally, String> {
 
 /// Runs `smsr-server rekey` (the arguments after `rekey`).
 pub fn main(args: impl IntoIterator<Item = std::ffi::OsString>) -> ExitCode {
-    let args = match RekeyArgs::try_parse_from(
-        std::iter::once(std::ffi::OsString::from("smsr-server rekey")).chain(args),
-    ) {
-        Ok(a) => a,
-        Err(e) => return crate::usage(&e),
-    };
-    match run(&args) {
-        Ok(t) => {
-            println!(
-                "{}",
-                serde_json::json!({"Resealed": t.resealed, "Kept": t.kept})
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::subcommand("rekey", args, |a: &RekeyArgs| {
+        run(a).map(|t| Some(serde_json::json!({"Resealed": t.resealed, "Kept": t.kept})))
+    })
 }
