@@ -241,10 +241,10 @@ impl<P: Provider> KeySet<P> {
 fn fits(code: KeyAlgorithm, have: CipherAlgorithm) -> Option<bool> {
     Some(match code {
         KeyAlgorithm::IMPLICIT => true,
-        KeyAlgorithm::DES => have == CipherAlgorithm::Des,
-        KeyAlgorithm::TDES_2KEY => have == CipherAlgorithm::Tdes2,
-        KeyAlgorithm::TDES_3KEY => have == CipherAlgorithm::Tdes3,
-        KeyAlgorithm::AES => have.is_aes(),
+        KeyAlgorithm::DES
+        | KeyAlgorithm::TDES_2KEY
+        | KeyAlgorithm::TDES_3KEY
+        | KeyAlgorithm::AES => KeyAlgorithm::of_cipher(have) == code,
         _ => return None,
     })
 }

@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::crypto::CipherAlgorithm;
+
 /// The algorithm nibble of KIc, or of KID when the SPI asks for a CC
 /// (b4..b1). An open type: every value is kept.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +22,21 @@ impl KeyAlgorithm {
     pub const DES_ECB: Self = Self(0xD);
     /// `0010`: AES (CBC for KIc, CMAC for KID); key length from the key.
     pub const AES: Self = Self(0x2);
+
+    /// The CBC code (KIc; for a KID, the CBC-MAC / CMAC code) of keys of
+    /// `algorithm`: `DES`, `TDES_2KEY`, `TDES_3KEY` or `AES` (TS 102 225
+    /// §5.1.2, §5.1.3; AES's key length comes from the key).
+    #[must_use]
+    pub const fn of_cipher(algorithm: CipherAlgorithm) -> Self {
+        match algorithm {
+            CipherAlgorithm::Des => Self::DES,
+            CipherAlgorithm::Tdes2 => Self::TDES_2KEY,
+            CipherAlgorithm::Tdes3 => Self::TDES_3KEY,
+            CipherAlgorithm::Aes128 | CipherAlgorithm::Aes192 | CipherAlgorithm::Aes256 => {
+                Self::AES
+            }
+        }
+    }
 
     /// Whether b2 b1 = `11` (proprietary implementations).
     #[must_use]
@@ -130,6 +147,16 @@ impl Kid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// TS 102 225 §5.1.2 / §5.1.3: the codes of each key algorithm.
+    #[test]
+    fn codes_are_those_of_ts_102_225() {
+        assert_eq!(KeyAlgorithm::of_cipher(CipherAlgorithm::Des).0, 0b0001);
+        assert_eq!(KeyAlgorithm::of_cipher(CipherAlgorithm::Tdes2).0, 0b0101);
+        assert_eq!(KeyAlgorithm::of_cipher(CipherAlgorithm::Tdes3).0, 0b1001);
+        assert_eq!(KeyAlgorithm::of_cipher(CipherAlgorithm::Aes128).0, 0b0010);
+        assert_eq!(KeyAlgorithm::of_cipher(CipherAlgorithm::Aes256).0, 0b0010);
+    }
 
     #[test]
     fn fields() {

@@ -11,7 +11,6 @@
 
 use serde::{Deserialize, Serialize};
 use smsr::crypto::{self, CipherAlgorithm, Key};
-use smsr::scp80::KeyAlgorithm;
 
 /// The algorithm of an eUICC's SCP80 KIc and KID.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,31 +67,12 @@ impl core::str::FromStr for Scp80Algorithm {
     }
 }
 
-/// The KIc / KID algorithm coding (b1-b4) of keys of `algorithm`: TS 102
-/// 225 §5.1.2 (KIc) and §5.1.3 (KID), the same codes for both.
-pub const fn key_algorithm(algorithm: CipherAlgorithm) -> KeyAlgorithm {
-    match algorithm {
-        CipherAlgorithm::Des => KeyAlgorithm::DES,
-        CipherAlgorithm::Tdes2 => KeyAlgorithm::TDES_2KEY,
-        CipherAlgorithm::Tdes3 => KeyAlgorithm::TDES_3KEY,
-        _ => KeyAlgorithm::AES,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// TS 102 225 §5.1.2 / §5.1.3: b1-b2 `01` DES family, b3-b4 `01`
     /// 3DES two keys, `10` 3DES three keys; b1-b2 `10` AES.
-    #[test]
-    fn codes_are_those_of_ts_102_225() {
-        assert_eq!(key_algorithm(CipherAlgorithm::Tdes2).0, 0b0101);
-        assert_eq!(key_algorithm(CipherAlgorithm::Tdes3).0, 0b1001);
-        assert_eq!(key_algorithm(CipherAlgorithm::Aes128).0, 0b0010);
-        assert_eq!(key_algorithm(CipherAlgorithm::Aes256).0, 0b0010);
-    }
-
     #[test]
     fn the_named_algorithm_picks_the_key() {
         let k = Scp80Algorithm::Tdes2Key.key(&[0x11; 16]).unwrap();

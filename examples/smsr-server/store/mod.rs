@@ -168,10 +168,10 @@ impl Secrets {
 /// The KIc and KID of key version `kvn` for keys of `algorithm` (AES,
 /// 3DES two-key or three-key): ETSI TS 102 225 §5.1.2 / §5.1.3, the key
 /// version in b5-b8 of both, the algorithm in b1-b4
-/// ([`crate::keys::des3::key_algorithm`]).
+/// ([`smsr::scp80::KeyAlgorithm::of_cipher`]).
 pub fn scp80_kic_kid(kvn: u8, algorithm: CipherAlgorithm) -> (Kic, Kid) {
     let kvn = kvn & 0x0F;
-    let code = crate::keys::des3::key_algorithm(algorithm);
+    let code = smsr::scp80::KeyAlgorithm::of_cipher(algorithm);
     (Kic::new(kvn, code), Kid::new(kvn, code.0))
 }
 
